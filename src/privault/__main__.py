@@ -1,0 +1,5 @@
+"""Allow ``python -m privault``."""
+
+from privault.cli.app import main
+
+main()

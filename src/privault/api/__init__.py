@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI). Routes only translate: parse, call one service function, map the result."""

@@ -1,0 +1,27 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from privault import __version__
+from privault.api.errors import install_error_handlers
+from privault.api.observability import HttpMetrics, install_observability
+from privault.api.routes import health, me, notices
+from privault.bootstrap import Container
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the app around a container (the composition root decides what is inside)."""
+    app = FastAPI(
+        title="privault",
+        version=__version__,
+        description="Privacy as code: manifest, vault, consent, decisions, subject requests.",
+    )
+    app.state.container = container
+    app.state.metrics = HttpMetrics()
+    install_error_handlers(app)
+    install_observability(app, app.state.metrics)
+    for router in (health.router, me.router, notices.router):
+        app.include_router(router)
+    return app

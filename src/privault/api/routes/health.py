@@ -1,0 +1,36 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from privault.api.deps import ContainerDep
+from privault.storage.migrate import ensure_current
+
+router = APIRouter(tags=["operations"])
+
+
+class Health(BaseModel):
+    """Health of the process and its database."""
+
+    status: str
+    database: str
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(container: ContainerDep) -> Health:
+    """200 when the database answers and its schema is current; 503 otherwise (problem+json)."""
+    with container.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    ensure_current(container.engine)
+    return Health(status="ok", database=container.engine.dialect.name)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus exposition of the HTTP metrics."""
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,80 @@
+"""The ``privault`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from privault import __version__
+from privault.bootstrap import Container
+from privault.cli import api_keys, db, demo, manifest, notice, serve
+from privault.cli.context import err
+from privault.config import load_settings
+from privault.errors import ManifestInvalid, PrivaultError
+
+app = typer.Typer(
+    name="privault",
+    help="privault: make a privacy policy true, and prove it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"privault {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Settings come from PRIVAULT_* environment variables (see docs/settings.md)."""
+    settings = load_settings()
+    ctx.obj = Container(settings)
+    ctx.call_on_close(ctx.obj.close)
+
+
+manifest.register(app)
+app.add_typer(manifest.app, name="manifest")
+app.add_typer(db.app, name="db")
+app.add_typer(notice.app, name="notice")
+app.add_typer(api_keys.app, name="api-keys")
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+
+
+def report(exc: PrivaultError) -> int:
+    """Print an error as one line (plus manifest issues) and return its exit code."""
+    err.print(f"error [{exc.code}]: {exc.message}", markup=False)
+    if isinstance(exc, ManifestInvalid):
+        for issue in exc.issues:
+            err.print(str(issue), markup=False)
+    return exc.exit_code
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app(standalone_mode=False)
+    except PrivaultError as exc:
+        sys.exit(report(exc))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last resort: a clean line, never a value-bearing traceback
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        err.print(f"error [privault.error]: unexpected {type(exc).__name__}", markup=False)
+        sys.exit(1)

@@ -1,0 +1,45 @@
+"""``privault notice``: the privacy notice rendered from the manifest."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import typer
+
+from privault.cli.context import container, err, out
+
+app = typer.Typer(help="The privacy notice, rendered from the manifest and versioned.", no_args_is_help=True)
+
+
+@app.command("render")
+def render(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    format: str = typer.Option("md", "--format", help="md or html."),  # noqa: A002
+) -> None:
+    """Print the tenant's notice; a content change is stored as a new version with today's date."""
+    from privault.services.notices import publish_notice
+    from privault.services.tenants import sync_tenants
+
+    if format not in ("md", "html"):
+        raise typer.BadParameter("use md or html", param_hint="--format")
+    fmt: Literal["md", "html"] = "md" if format == "md" else "html"
+    c = container(ctx)
+    with c.uow() as uow:
+        sync_tenants(uow, c.manifest, c.clock)
+    with c.uow() as uow:
+        published = publish_notice(uow, c.manifest, tenant, c.clock)
+    typer.echo(published.text(fmt), nl=False)
+    state = "new version" if published.created else "unchanged"
+    err.print(f"version {published.record.version_id[:12]} ({state}), last updated {published.record.published_on}")
+
+
+@app.command("history")
+def history(ctx: typer.Context, tenant: str = typer.Option(..., help="Tenant key.")) -> None:
+    """List every published version of the tenant's notice, newest first."""
+    from privault.services.notices import notice_history
+
+    c = container(ctx)
+    with c.uow() as uow:
+        for record in notice_history(uow, tenant):
+            out.print(f"{record.seq:>4}  {record.version_id}  {record.published_on}")

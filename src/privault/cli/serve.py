@@ -1,0 +1,29 @@
+"""``privault serve``: the HTTP API."""
+
+from __future__ import annotations
+
+import typer
+
+from privault.cli.context import container, err
+
+
+def serve(
+    ctx: typer.Context,
+    host: str | None = typer.Option(None, help="Bind address (default PRIVAULT_HOST, 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default PRIVAULT_PORT, 8000)."),
+) -> None:
+    """Serve the API: checks the schema, applies the manifest, then listens."""
+    import uvicorn
+
+    from privault.api.app import create_app
+    from privault.logging import configure_logging
+    from privault.services.setup import apply_manifest
+    from privault.storage.migrate import ensure_current
+
+    c = container(ctx)
+    configure_logging(c.settings)
+    ensure_current(c.engine)
+    apply_manifest(c.uow, c.manifest, c.clock)
+    bind_host, bind_port = host or c.settings.host, port or c.settings.port
+    err.print(f"privault serving on http://{bind_host}:{bind_port} (API docs: /docs)")
+    uvicorn.run(create_app(c), host=bind_host, port=bind_port, log_config=None, access_log=False)

@@ -1,0 +1,74 @@
+"""The one settings object. Read once from ``PRIVAULT_*`` environment variables, then passed in.
+
+No other module reads ``os.environ``. Every field is documented in ``docs/settings.md``
+(a test checks it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+
+class Settings(BaseSettings):
+    """Everything privault can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="PRIVAULT_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path("privault-data"),
+        description="Folder for the embedded database, the manifest and the local keyring.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/privault.db. "
+        "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+    )
+    manifest: Path | None = Field(
+        default=None, description="Path of privault.yaml; default <data_dir>/privault.yaml."
+    )
+    keyring_dir: Path | None = Field(
+        default=None, description="Folder of local key files; default <data_dir>/keys."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `privault serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `privault serve` binds to.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Lowest level written to the log."
+    )
+    log_format: Literal["json", "console"] = Field(
+        default="json", description="json for machines, console for people."
+    )
+    db_pool_size: int = Field(
+        default=10, ge=1, description="Connections kept per process (PostgreSQL only)."
+    )
+
+    @property
+    def manifest_path(self) -> Path:
+        """Where the manifest lives."""
+        return self.manifest or self.data_dir / "privault.yaml"
+
+    @property
+    def keyring_path(self) -> Path:
+        """Where local key files live."""
+        return self.keyring_dir or self.data_dir / "keys"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL in full (may hold a password: never log it)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'privault.db'}"
+
+    @property
+    def database_url_masked(self) -> str:
+        """The database URL with any password hidden, safe to print."""
+        return make_url(self.sqlalchemy_url).render_as_string(hide_password=True)
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (the only place that does)."""
+    return Settings()

@@ -1,0 +1,356 @@
+"""The shape of ``privault.yaml``. Structure only; cross-references are checked in ``checks.py``.
+
+Every field is documented in ``docs/manifest.md``; ``privault manifest schema`` prints the JSON Schema
+generated from these models.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from privault.core.taxonomy import Sensitivity
+
+Key = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=120, description="A stable identifier."),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class LawfulBasis(StrEnum):
+    """GDPR Art. 6(1) lawful bases, plus the UK's recognised legitimate interests (Art. 6(1)(ea))."""
+
+    CONSENT = "consent"  # (a)
+    CONTRACT = "contract"  # (b)
+    LEGAL_OBLIGATION = "legal_obligation"  # (c)
+    VITAL_INTERESTS = "vital_interests"  # (d)
+    PUBLIC_TASK = "public_task"  # (e)
+    LEGITIMATE_INTERESTS = "legitimate_interests"  # (f)
+    RECOGNISED_LEGITIMATE_INTERESTS = "recognised_legitimate_interests"  # UK (ea)
+
+
+LAWFUL_BASIS_ARTICLE: dict[LawfulBasis, str] = {
+    LawfulBasis.CONSENT: "Art. 6(1)(a)",
+    LawfulBasis.CONTRACT: "Art. 6(1)(b)",
+    LawfulBasis.LEGAL_OBLIGATION: "Art. 6(1)(c)",
+    LawfulBasis.VITAL_INTERESTS: "Art. 6(1)(d)",
+    LawfulBasis.PUBLIC_TASK: "Art. 6(1)(e)",
+    LawfulBasis.LEGITIMATE_INTERESTS: "Art. 6(1)(f)",
+    LawfulBasis.RECOGNISED_LEGITIMATE_INTERESTS: "UK Art. 6(1)(ea)",
+}
+
+
+class SpecialCondition(StrEnum):
+    """GDPR Art. 9(2) conditions for processing special-category data."""
+
+    EXPLICIT_CONSENT = "explicit_consent"  # (a)
+    EMPLOYMENT = "employment"  # (b)
+    VITAL_INTERESTS = "vital_interests"  # (c)
+    NOT_FOR_PROFIT = "not_for_profit"  # (d)
+    MADE_PUBLIC = "made_public"  # (e)
+    LEGAL_CLAIMS = "legal_claims"  # (f)
+    SUBSTANTIAL_PUBLIC_INTEREST = "substantial_public_interest"  # (g)
+    HEALTH_CARE = "health_care"  # (h)
+    PUBLIC_HEALTH = "public_health"  # (i)
+    ARCHIVING_RESEARCH = "archiving_research"  # (j)
+
+
+class PurposeKind(StrEnum):
+    """Whether a purpose serves the business or markets to people."""
+
+    BUSINESS = "business"
+    MARKETING = "marketing"
+
+
+class RecipientType(StrEnum):
+    """Who receives personal data."""
+
+    PROCESSOR = "processor"
+    PARTNER = "partner"
+    AFFILIATE = "affiliate"
+    GROUP_COMPANY = "group_company"
+    AUTHORITY = "authority"
+    ACQUIRER = "acquirer"
+
+
+class Action(StrEnum):
+    """What a role may do with data."""
+
+    READ = "read"
+    WRITE = "write"
+    ERASE = "erase"
+    DISCLOSE = "disclose"
+
+
+class RetentionEvent(StrEnum):
+    """The event a retention period counts from."""
+
+    COLLECTED = "collected"
+    LAST_ACTIVITY = "last_activity"
+    CONTRACT_END = "contract_end"
+    REQUEST_CLOSED = "request_closed"
+
+
+class CookieCategoryKey(StrEnum):
+    """The four cookie categories of the ePrivacy/ICC scheme."""
+
+    NECESSARY = "necessary"
+    PREFERENCE = "preference"
+    STATISTICS = "statistics"
+    MARKETING = "marketing"
+
+
+_PERIOD = re.compile(r"^\s*(\d+)\s*(hour|day|business day|week|month|year)s?\s*$")
+
+
+class Period(_Strict):
+    """A retention period, written in YAML as e.g. ``30 days``, ``1 month`` or ``7 years``."""
+
+    amount: int = Field(ge=0)
+    unit: Literal["hour", "day", "business day", "week", "month", "year"]
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Parse '30 days' style text."""
+        match = _PERIOD.match(text.lower())
+        if match is None:
+            raise ValueError("a period is a number and a unit, e.g. '30 days', '1 month', '7 years'")
+        unit = match.group(2)
+        return cls(amount=int(match.group(1)), unit=unit)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}{'s' if self.amount != 1 else ''}"
+
+
+class Contact(_Strict):
+    """A privacy contact point."""
+
+    name: str | None = None
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = None
+    address: str | None = None
+    url: str | None = None
+
+
+class Colours(_Strict):
+    """Brand colours used by the privacy center."""
+
+    primary: str = Field(default="#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
+    accent: str = Field(default="#f2a900", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class Brand(_Strict):
+    """A brand or product line a tenant markets under."""
+
+    key: Key
+    name: str
+    colours: Colours = Colours()
+    domains: list[str] = []
+
+
+class ClientController(_Strict):
+    """The controller a processor tenant acts for."""
+
+    name: str
+    contact: Contact | None = None
+
+
+class Policy(_Strict):
+    """Operator promises stricter than the law; tenant values override the top-level ones."""
+
+    minor_age: int | None = Field(default=None, ge=13, le=21)
+    contract_end_delete_days: int | None = Field(default=None, ge=1, le=3650)
+    vendors_may_market: bool | None = None
+    sell_personal_data: bool | None = None
+    uk_cookie_mode: Literal["opt_in", "duaa_exemptions"] | None = None
+    cookie_reconsent_months: int | None = Field(default=None, ge=1, le=13)
+    access_lookback_months: int | None = Field(default=None, ge=12)
+
+
+class DataCategory(_Strict):
+    """A data category the manifest adds to fideslang's (e.g. call recordings, CPNI)."""
+
+    key: Key
+    name: str
+    description: str = ""
+    parent: Key | None = None
+    sensitivity: Sensitivity = Sensitivity.ORDINARY
+
+
+class CategoryOverride(_Strict):
+    """A stricter sensitivity for a fideslang category."""
+
+    key: Key
+    sensitivity: Sensitivity
+
+
+class DataSubjectType(_Strict):
+    """A kind of person whose data the tenant holds."""
+
+    key: Key
+    name: str | None = None
+    description: str = ""
+
+
+class Source(_Strict):
+    """Where personal data comes from."""
+
+    key: Key
+    name: str
+    description: str = ""
+
+
+class Purpose(_Strict):
+    """A purpose of processing (a fideslang data use with its legal footing)."""
+
+    key: Key
+    name: str
+    description: str = ""
+    data_use: Key | None = None
+    lawful_basis: LawfulBasis | None = None
+    special_category_condition: SpecialCondition | None = None
+    kind: PurposeKind = PurposeKind.BUSINESS
+    opt_out: bool = False
+    categories: list[Key] = []
+    data_subjects: list[Key] = []
+    sources: list[Key] = []
+    exclusive: bool = Field(
+        default=False,
+        description="Data collected for this purpose may be used for it only (surveys, job applications).",
+    )
+    requires_dpia: bool = False
+    legitimate_interest: str | None = None
+
+
+class RetentionRule(_Strict):
+    """How long data of some categories, for some purposes, is kept after an event."""
+
+    key: Key
+    description: str = ""
+    categories: list[Key] = []
+    purposes: list[Key] = []
+    after: RetentionEvent = RetentionEvent.COLLECTED
+    period: Period
+    action: Literal["delete", "anonymise"] = "delete"
+
+    @field_validator("period", mode="before", json_schema_input_type=str | Period)
+    @classmethod
+    def _period_from_text(cls, value: object) -> object:
+        return Period.parse(value) if isinstance(value, str) else value
+
+
+class ContractTerms(_Strict):
+    """The contract that binds a recipient (GDPR Art. 28, CCPA §7051)."""
+
+    dpa: bool = False
+    service_provider_terms: bool = False
+    no_own_marketing: bool = False
+    no_sale: bool = False
+    reference: str | None = None
+
+
+class Recipient(_Strict):
+    """Someone personal data may be disclosed to."""
+
+    key: Key
+    name: str
+    type: RecipientType
+    description: str = ""
+    purposes: list[Key] = []
+    categories: list[Key] = []
+    countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = []
+    transforms: list[Literal["identity", "pseudonymise", "aggregate", "anonymise"]] = ["identity"]
+    contract: ContractTerms = ContractTerms()
+
+
+class Cookie(_Strict):
+    """One cookie or similar technology."""
+
+    name: str
+    provider: str = "first party"
+    duration: str = ""
+    purpose: str = ""
+
+
+class CookieCategory(_Strict):
+    """A cookie category shown in the banner."""
+
+    key: CookieCategoryKey
+    name: str
+    description: str = ""
+    default: bool = False
+    cookies: list[Cookie] = []
+
+
+class Grant(_Strict):
+    """What a role may do: actions on categories for purposes."""
+
+    actions: list[Action]
+    purposes: list[Key]
+    categories: list[Key]
+
+
+class Role(_Strict):
+    """A role principals are given."""
+
+    key: Key
+    name: str
+    description: str = ""
+    grants: list[Grant] = []
+    admin: bool = False
+
+
+class Tenant(_Strict):
+    """A company privault works for: a controller, or a processor for a client controller."""
+
+    key: Key
+    name: str
+    role: Literal["controller", "processor"] = "controller"
+    client: ClientController | None = None
+    jurisdictions: list[Key] = []
+    default_jurisdiction: Key | None = None
+    contact: Contact
+    dpo: Contact | None = None
+    brands: list[Brand] = []
+    purposes: list[Key] | None = None
+    recipients: list[Key] | None = None
+    retention: list[Key] | None = None
+    cookie_categories: list[CookieCategoryKey] | None = None
+    roles: list[Key] | None = None
+    policy: Policy = Policy()
+
+
+class Organization(_Strict):
+    """Who runs this privault (a BPO, or a company for itself)."""
+
+    name: str
+    contact: Contact | None = None
+
+
+class Manifest(_Strict):
+    """The whole privacy-as-code manifest."""
+
+    version: Literal[1] = 1
+    organization: Organization
+    policy: Policy = Policy()
+    data_categories: list[DataCategory] = []
+    category_overrides: list[CategoryOverride] = []
+    data_subjects: list[DataSubjectType] = []
+    sources: list[Source] = []
+    purposes: list[Purpose] = []
+    retention: list[RetentionRule] = []
+    recipients: list[Recipient] = []
+    cookie_categories: list[CookieCategory] = []
+    roles: list[Role] = []
+    tenants: list[Tenant] = []
+
+    def tenant(self, key: str) -> Tenant | None:
+        """The tenant with this key, if any."""
+        return next((t for t in self.tenants if t.key == key), None)

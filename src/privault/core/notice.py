@@ -1,0 +1,151 @@
+"""What a tenant's privacy notice says, built from the manifest. Pure data; rendering is elsewhere."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
+from privault.core.manifest.model import LAWFUL_BASIS_ARTICLE, Purpose, RetentionRule
+from privault.core.manifest.resolve import TenantView, category_sensitivity, known_categories
+
+LAST_UPDATED_MARK = "@@PRIVAULT_LAST_UPDATED@@"
+
+
+def notice_content(view: TenantView) -> dict[str, Any]:
+    """Everything the notice states, as plain JSON-able data (the input of both renderings)."""
+    manifest, tenant = view.manifest, view.tenant
+    names = known_categories(manifest)
+    used = sorted({c for p in view.purposes for c in p.categories})
+    return {
+        "tenant": {"key": tenant.key, "name": tenant.name, "role": tenant.role},
+        "client": tenant.client.model_dump(mode="json") if tenant.client else None,
+        "organization": manifest.organization.name,
+        "brands": [b.name for b in tenant.brands],
+        "contact": tenant.contact.model_dump(mode="json"),
+        "dpo": tenant.dpo.model_dump(mode="json") if tenant.dpo else None,
+        "collected": [
+            {"key": c, "name": names[c], "sensitivity": category_sensitivity(manifest, c).value}
+            for c in used
+        ],
+        "sources": _sources(view),
+        "purposes": [_purpose(p, names, view) for p in view.purposes],
+        "recipients": [
+            {
+                "name": r.name,
+                "type": r.type.value,
+                "purposes": [_purpose_name(view, k) for k in r.purposes],
+                "categories": [names.get(c, c) for c in r.categories],
+                "countries": r.countries,
+            }
+            for r in view.recipients
+        ],
+        "cookies": [c.model_dump(mode="json") for c in view.cookie_categories],
+        "retention": [_retention(r, names, view) for r in view.retention],
+        "rights": _rights(view),
+        "jurisdictions": [_jurisdiction(k) for k in tenant.jurisdictions],
+        "promises": _promises(view),
+    }
+
+
+def version_id(*rendered: str) -> str:
+    """The content hash that identifies a notice version (over the texts as shown, sans date)."""
+    digest = hashlib.sha256()
+    for text in rendered:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def canonical_json(content: dict[str, Any]) -> str:
+    """Stable JSON for storage and comparison."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _purpose_name(view: TenantView, key: str) -> str:
+    purpose = view.purpose(key)
+    return purpose.name if purpose else key
+
+
+def _sources(view: TenantView) -> list[dict[str, str]]:
+    wanted = {s for p in view.purposes for s in p.sources}
+    return [
+        {"name": s.name, "description": s.description}
+        for s in view.manifest.sources
+        if s.key in wanted
+    ]
+
+
+def _purpose(purpose: Purpose, names: dict[str, str], view: TenantView) -> dict[str, Any]:
+    basis = purpose.lawful_basis
+    return {
+        "key": purpose.key,
+        "name": purpose.name,
+        "description": purpose.description,
+        "kind": purpose.kind.value,
+        "lawful_basis": basis.value if basis else None,
+        "article": LAWFUL_BASIS_ARTICLE[basis] if basis else None,
+        "legitimate_interest": purpose.legitimate_interest,
+        "special_condition": (
+            purpose.special_category_condition.value if purpose.special_category_condition else None
+        ),
+        "opt_out": purpose.opt_out,
+        "exclusive": purpose.exclusive,
+        "categories": [names.get(c, c) for c in purpose.categories],
+        "retention": [str(r.period) for r in view.retention if purpose.key in r.purposes],
+    }
+
+
+def _retention(rule: RetentionRule, names: dict[str, str], view: TenantView) -> dict[str, Any]:
+    return {
+        "description": rule.description,
+        "categories": [names.get(c, c) for c in rule.categories] or ["all personal data"],
+        "purposes": [_purpose_name(view, k) for k in rule.purposes],
+        "period": str(rule.period),
+        "after": rule.after.value.replace("_", " "),
+        "action": rule.action,
+    }
+
+
+def _rights(view: TenantView) -> list[dict[str, Any]]:
+    rights: dict[Right, list[str]] = {}
+    for key in view.tenant.jurisdictions:
+        for right in JURISDICTIONS[key].rights:
+            rights.setdefault(right, []).append(JURISDICTIONS[key].name)
+    return [
+        {"right": r.value, "title": RIGHT_TITLES[r], "where": where}
+        for r, where in sorted(rights.items(), key=lambda item: list(Right).index(item[0]))
+    ]
+
+
+def _jurisdiction(key: str) -> dict[str, Any]:
+    j = JURISDICTIONS[key]
+    return {
+        "key": key,
+        "name": j.name,
+        "response": j.response.describe(),
+        "extension": j.extension.describe() if j.extension else None,
+        "authority": j.authority,
+    }
+
+
+def _promises(view: TenantView) -> list[str]:
+    policy = view.policy
+    promises = []
+    if not policy.sell_personal_data:
+        promises.append("We do not sell your personal data.")
+    if not policy.vendors_may_market:
+        promises.append(
+            "Our service providers may use your data only to provide their service to us, "
+            "never for their own marketing."
+        )
+    promises.append(
+        f"We treat anyone under {policy.minor_age} as a minor: when we learn that we hold a "
+        "minor's data, we stop using it and delete it."
+    )
+    promises.append(
+        f"When your contract ends, we delete your customer data within {policy.contract_end_delete_days} "
+        "days unless the law requires us to keep it."
+    )
+    return promises

@@ -1,0 +1,1 @@
+"""Cryptography: tokens and key hashing now; keyring, envelope encryption and blind indexes later."""

@@ -1,0 +1,170 @@
+"""The one error tree. Every error privault raises on purpose is a :class:`PrivaultError`.
+
+Each class has a stable ``code`` (documented in ``docs/errors.md``) and an HTTP ``status``;
+the API maps them to ``application/problem+json`` in one place (``api/errors.py``) and the CLI to a
+one-line message and exit code (``cli/app.py``). Messages never carry personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class PrivaultError(Exception):
+    """Base of every deliberate privault error."""
+
+    code = "privault.error"
+    status = 500
+    title = "Internal error"
+    exit_code = 1
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(PrivaultError):
+    """The caller sent something malformed; nothing was changed."""
+
+    code = "input.invalid"
+    status = 422
+    title = "Invalid input"
+    exit_code = 2
+
+
+class NotFound(PrivaultError):
+    """The thing asked for does not exist (in the caller's tenant)."""
+
+    code = "not_found"
+    status = 404
+    title = "Not found"
+    exit_code = 3
+
+
+class Conflict(PrivaultError):
+    """The change clashes with the current state."""
+
+    code = "conflict"
+    status = 409
+    title = "Conflict"
+    exit_code = 4
+
+
+class Unauthenticated(PrivaultError):
+    """No valid credentials were presented."""
+
+    code = "auth.unauthenticated"
+    status = 401
+    title = "Unauthenticated"
+    exit_code = 5
+
+
+class Forbidden(PrivaultError):
+    """The principal is known but not allowed to do this."""
+
+    code = "auth.forbidden"
+    status = 403
+    title = "Forbidden"
+    exit_code = 5
+
+
+class PolicyViolation(PrivaultError):
+    """The manifest's policy (or the law it encodes) does not allow this."""
+
+    code = "policy.violation"
+    status = 422
+    title = "Policy violation"
+    exit_code = 6
+
+
+class ConfigurationError(PrivaultError):
+    """Settings, keys or files privault needs are missing or wrong."""
+
+    code = "config.invalid"
+    status = 500
+    title = "Configuration error"
+    exit_code = 7
+
+
+class StorageError(PrivaultError):
+    """The database could not be reached or is not at the expected schema."""
+
+    code = "storage.unavailable"
+    status = 503
+    title = "Storage unavailable"
+    exit_code = 8
+
+
+class ConnectorError(PrivaultError):
+    """A connected datastore, messenger or webhook failed."""
+
+    code = "connector.failed"
+    status = 502
+    title = "Connector failed"
+    exit_code = 9
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestIssue:
+    """One problem found in a manifest, with where it is and how to fix it."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        text = f"{where}: {self.message}" + (f" [{self.path}]" if self.path else "")
+        return text + (f"\n    hint: {self.hint}" if self.hint else "")
+
+
+class ManifestInvalid(InvalidInput):
+    """The manifest has one or more problems; all of them are listed."""
+
+    code = "manifest.invalid"
+    title = "Invalid manifest"
+
+    def __init__(self, issues: Sequence[ManifestIssue]) -> None:
+        count = len(issues)
+        super().__init__(f"the manifest has {count} problem{'s' if count != 1 else ''}")
+        self.issues = list(issues)
+
+
+ALL_ERRORS: tuple[type[PrivaultError], ...] = (
+    PrivaultError,
+    InvalidInput,
+    NotFound,
+    Conflict,
+    Unauthenticated,
+    Forbidden,
+    PolicyViolation,
+    ConfigurationError,
+    StorageError,
+    ConnectorError,
+    ManifestInvalid,
+)
+
+# Codes raised with ``code=`` overrides somewhere in the code base; docs list them all.
+EXTRA_CODES: tuple[str, ...] = (
+    "tenant.unknown",
+    "notice.version_unknown",
+    "api_key.unknown",
+    "api_key.invalid",
+    "role.unknown",
+    "storage.schema_outdated",
+    "keyring.missing",
+)
+
+
+def all_error_codes() -> list[str]:
+    """Every stable code privault can answer with."""
+    return sorted({cls.code for cls in ALL_ERRORS} | set(EXTRA_CODES))

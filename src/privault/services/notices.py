@@ -1,0 +1,95 @@
+"""Publishing the privacy notice: render from the manifest, version by content, store every version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import jinja2
+
+from privault.core.clock import Clock
+from privault.core.manifest import Manifest
+from privault.core.manifest.resolve import tenant_view
+from privault.core.notice import LAST_UPDATED_MARK, canonical_json, notice_content, version_id
+from privault.core.ports import UnitOfWork
+from privault.core.records import NoticeVersionRecord
+from privault.errors import NotFound
+from privault.services.tenants import bind_tenant
+
+NoticeFormat = Literal["md", "html"]
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("privault", "templates/notice"),
+    autoescape=jinja2.select_autoescape(["html.j2"]),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=False,
+    lstrip_blocks=False,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedNotice:
+    """A notice version and whether this call created it."""
+
+    record: NoticeVersionRecord
+    created: bool
+
+    def text(self, fmt: NoticeFormat) -> str:
+        """The stored text in the requested format."""
+        return self.record.markdown if fmt == "md" else self.record.html
+
+
+def _render(template: str, content: dict[str, object]) -> str:
+    text = _ENV.get_template(template).render(c=content, last_updated=LAST_UPDATED_MARK)
+    return _tidy(text) if template.endswith(".md.j2") else text
+
+
+def _tidy(markdown: str) -> str:
+    """Collapse the blank lines template blocks leave behind."""
+    lines, blank = [], 0
+    for line in markdown.splitlines():
+        blank = blank + 1 if not line.strip() else 0
+        if blank <= 1:
+            lines.append(line.rstrip())
+    return "\n".join(lines).strip() + "\n"
+
+
+def publish_notice(uow: UnitOfWork, manifest: Manifest, tenant_key: str, clock: Clock) -> PublishedNotice:
+    """Render the tenant's notice; store a new version only if its content changed."""
+    tenant = bind_tenant(uow, tenant_key)
+    content = notice_content(tenant_view(manifest, tenant_key))
+    markdown, html = _render("notice.md.j2", content), _render("notice.html.j2", content)
+    vid = version_id(markdown, html)
+    latest = uow.notices.latest()
+    if latest is not None and latest.version_id == vid:
+        return PublishedNotice(latest, created=False)
+    today = clock.now().date().isoformat()
+    record = NoticeVersionRecord(
+        tenant_id=tenant.id,
+        seq=(latest.seq + 1) if latest else 1,
+        version_id=vid,
+        published_on=clock.now().date(),
+        content_json=canonical_json(content),
+        markdown=markdown.replace(LAST_UPDATED_MARK, today),
+        html=html.replace(LAST_UPDATED_MARK, today),
+        created_at=clock.now(),
+    )
+    uow.notices.add(record)
+    uow.commit()
+    return PublishedNotice(record, created=True)
+
+
+def notice_history(uow: UnitOfWork, tenant_key: str) -> list[NoticeVersionRecord]:
+    """Every published version of the tenant's notice, newest first."""
+    bind_tenant(uow, tenant_key)
+    return list(uow.notices.history())
+
+
+def get_notice_version(uow: UnitOfWork, tenant_key: str, version: str) -> NoticeVersionRecord:
+    """One version by its id (or a unique prefix of it)."""
+    bind_tenant(uow, tenant_key)
+    record = uow.notices.by_version_id(version)
+    if record is None:
+        raise NotFound(f"no notice version '{version}'", code="notice.version_unknown")
+    return record

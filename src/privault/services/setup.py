@@ -1,0 +1,56 @@
+"""Setting up a deployment: write a starter manifest, apply the manifest to the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from privault.core.clock import Clock
+from privault.core.manifest import Manifest, parse_manifest
+from privault.core.ports import UnitOfWorkFactory
+from privault.errors import Conflict, InvalidInput
+from privault.services.notices import PublishedNotice, publish_notice
+from privault.services.tenants import sync_tenants
+
+TEMPLATES = ("contact-centre",)
+
+
+def template_text(name: str) -> str:
+    """The text of a bundled manifest template."""
+    if name not in TEMPLATES:
+        raise InvalidInput(f"unknown template '{name}' (available: {', '.join(TEMPLATES)})")
+    return resources.files("privault").joinpath(f"templates/{name}.yaml").read_text("utf-8")
+
+
+def write_template(directory: Path, name: str = "contact-centre", *, force: bool = False) -> Path:
+    """Write ``privault.yaml`` from a template into ``directory``; refuse to overwrite unless forced."""
+    text = template_text(name)
+    parse_manifest(text, f"{name}.yaml")  # a template that does not validate is a bug
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "privault.yaml"
+    if target.exists() and not force:
+        raise Conflict(f"{target} already exists (use --force to overwrite)")
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedManifest:
+    """What applying the manifest did."""
+
+    tenants: list[str]
+    notices: dict[str, PublishedNotice]
+
+
+def apply_manifest(
+    make_uow: UnitOfWorkFactory, manifest: Manifest, clock: Clock
+) -> AppliedManifest:
+    """Sync tenants and publish every tenant's notice (new versions only where content changed)."""
+    with make_uow() as uow:
+        tenants = [t.key for t in sync_tenants(uow, manifest, clock)]
+    notices = {}
+    for key in tenants:
+        with make_uow() as uow:
+            notices[key] = publish_notice(uow, manifest, key, clock)
+    return AppliedManifest(tenants, notices)

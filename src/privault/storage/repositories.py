@@ -1,0 +1,163 @@
+"""SQL implementations of the repository ports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from privault.core.records import ApiKeyRecord, NoticeVersionRecord, TenantRecord
+from privault.storage import tables as t
+from privault.storage.scoping import CROSS_TENANT
+
+
+def _tenant(row: t.Tenant) -> TenantRecord:
+    return TenantRecord(row.id, row.key, row.name, row.role, row.created_at)
+
+
+class SqlTenants:
+    """Tenants in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_by_key(self, key: str) -> TenantRecord | None:
+        """The tenant with this key."""
+        row = self.session.scalar(select(t.Tenant).where(t.Tenant.key == key))
+        return _tenant(row) if row else None
+
+    def get(self, tenant_id: int) -> TenantRecord | None:
+        """The tenant with this id."""
+        row = self.session.get(t.Tenant, tenant_id)
+        return _tenant(row) if row else None
+
+    def list(self) -> Sequence[TenantRecord]:
+        """Every tenant, by key."""
+        return [_tenant(r) for r in self.session.scalars(select(t.Tenant).order_by(t.Tenant.key))]
+
+    def upsert(self, key: str, name: str, role: str, at: datetime) -> TenantRecord:
+        """Create the tenant or update its name and role."""
+        row = self.session.scalar(select(t.Tenant).where(t.Tenant.key == key))
+        if row is None:
+            row = t.Tenant(key=key, name=name, role=role, created_at=at, updated_at=at)
+            self.session.add(row)
+        elif (row.name, row.role) != (name, role):
+            row.name, row.role, row.updated_at = name, role, at
+        self.session.flush()
+        return _tenant(row)
+
+
+def _notice(row: t.NoticeVersion) -> NoticeVersionRecord:
+    return NoticeVersionRecord(
+        row.tenant_id,
+        row.seq,
+        row.version_id,
+        row.published_on,
+        row.content_json,
+        row.markdown,
+        row.html,
+        row.created_at,
+    )
+
+
+class SqlNotices:
+    """Notice versions in SQL (scoped to the bound tenant by the session guard)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def latest(self) -> NoticeVersionRecord | None:
+        """The newest version."""
+        stmt = select(t.NoticeVersion).order_by(t.NoticeVersion.seq.desc()).limit(1)
+        row = self.session.scalar(stmt)
+        return _notice(row) if row else None
+
+    def by_version_id(self, version_id: str) -> NoticeVersionRecord | None:
+        """The first version published with this content hash (a full id or a unique prefix)."""
+        column = t.NoticeVersion.version_id
+        stmt = select(t.NoticeVersion).where(column.startswith(version_id, autoescape=True))
+        rows = self.session.scalars(stmt.order_by(t.NoticeVersion.seq)).all()
+        if len({r.version_id for r in rows}) != 1:
+            return None
+        return _notice(rows[0])
+
+    def history(self) -> Sequence[NoticeVersionRecord]:
+        """Every version, newest first."""
+        stmt = select(t.NoticeVersion).order_by(t.NoticeVersion.seq.desc())
+        return [_notice(r) for r in self.session.scalars(stmt)]
+
+    def add(self, record: NoticeVersionRecord) -> None:
+        """Store a new version."""
+        self.session.add(
+            t.NoticeVersion(
+                tenant_id=record.tenant_id,
+                seq=record.seq,
+                version_id=record.version_id,
+                published_on=record.published_on,
+                content_json=record.content_json,
+                markdown=record.markdown,
+                html=record.html,
+                created_at=record.created_at,
+            )
+        )
+        self.session.flush()
+
+
+def _api_key(row: t.ApiKey) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        row.id,
+        row.tenant_id,
+        row.name,
+        row.role,
+        row.prefix,
+        row.secret_hash,
+        row.created_at,
+        row.revoked_at,
+        row.last_used_at,
+    )
+
+
+class SqlApiKeys:
+    """API keys in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self, tenant_id: int, name: str, role: str, prefix: str, secret_hash: str, at: datetime
+    ) -> ApiKeyRecord:
+        """Store a new key."""
+        row = t.ApiKey(
+            tenant_id=tenant_id, name=name, role=role, prefix=prefix, secret_hash=secret_hash,
+            created_at=at, revoked_at=None, last_used_at=None,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _api_key(row)
+
+    def find_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
+        """The key with this public prefix, in any tenant (authentication happens before scoping)."""
+        stmt = select(t.ApiKey).where(t.ApiKey.prefix == prefix)
+        row = self.session.scalar(stmt, execution_options={CROSS_TENANT: True})
+        return _api_key(row) if row else None
+
+    def list(self) -> Sequence[ApiKeyRecord]:
+        """Keys of the bound tenant, oldest first."""
+        stmt = select(t.ApiKey).order_by(t.ApiKey.id)
+        return [_api_key(r) for r in self.session.scalars(stmt)]
+
+    def revoke(self, prefix: str, at: datetime) -> bool:
+        """Revoke a key of the bound tenant."""
+        stmt = (
+            update(t.ApiKey)
+            .where(t.ApiKey.prefix == prefix, t.ApiKey.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def touch(self, key_id: int, at: datetime) -> None:
+        """Record that the key was used."""
+        stmt = update(t.ApiKey).where(t.ApiKey.id == key_id).values(last_used_at=at)
+        self.session.execute(stmt, execution_options={CROSS_TENANT: True})

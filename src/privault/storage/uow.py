@@ -1,0 +1,66 @@
+"""The SQL unit of work: one session, one transaction, tenant-scoped repositories."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from privault.errors import StorageError
+from privault.storage import scoping
+from privault.storage.repositories import SqlApiKeys, SqlNotices, SqlTenants
+
+
+class SqlUnitOfWork:
+    """``with uow: ...; uow.commit()`` - anything not committed is rolled back on exit."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self._factory = factory
+        self.tenant_id: int | None = None
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        scoping.install(self.session)
+        self.tenant_id = None
+        self.tenants = SqlTenants(self.session)
+        self.notices = SqlNotices(self.session)
+        self.api_keys = SqlApiKeys(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+        if isinstance(exc, OperationalError):
+            raise StorageError("the database is unavailable") from exc
+
+    def bind_tenant(self, tenant_id: int) -> None:
+        """Scope every following query on tenant-owned data to this tenant."""
+        self.tenant_id = tenant_id
+        self.session.info[scoping.TENANT_KEY] = tenant_id
+
+    def commit(self) -> None:
+        """Make the work durable."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Abandon the work."""
+        self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Makes a fresh unit of work per use case."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._factory)

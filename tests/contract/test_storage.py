@@ -1,0 +1,196 @@
+"""The storage contract, run on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, select
+
+from privault.bootstrap import Container
+from privault.core.clock import FixedClock
+from privault.core.manifest import parse_manifest
+from privault.errors import NotFound, Unauthenticated
+from privault.services.api_keys import authenticate, create_api_key, list_api_keys, revoke_api_key
+from privault.services.notices import get_notice_version, notice_history, publish_notice
+from privault.services.setup import apply_manifest
+from privault.services.tenants import bind_tenant, sync_tenants
+from privault.storage import migrate, tables
+from privault.storage.scoping import TenantScopeError
+
+
+def _two_tenants(container: Container) -> tuple[str, str]:
+    with container.uow() as uow:
+        records = sync_tenants(uow, container.manifest, container.clock)
+    return records[0].key, records[1].key
+
+
+def test_migrations_create_every_table_at_head(container: Container) -> None:
+    """A migrated database has every table the models declare, at the newest revision."""
+    names = set(inspect(container.engine).get_table_names())
+    assert set(tables.Base.metadata.tables) <= names
+    assert migrate.current_revision(container.engine) == migrate.head_revision()
+
+
+def test_every_tenant_owned_table_carries_a_non_null_tenant(container: Container) -> None:
+    """Each tenant-owned table has a NOT NULL tenant_id referencing tenants."""
+    inspector = inspect(container.engine)
+    assert tables.TENANT_OWNED_TABLES
+    for name in tables.TENANT_OWNED_TABLES:
+        columns = {c["name"]: c for c in inspector.get_columns(name)}
+        assert columns["tenant_id"]["nullable"] is False
+        fks = inspector.get_foreign_keys(name)
+        assert any(fk["referred_table"] == "tenants" for fk in fks)
+
+
+def test_sync_tenants_is_idempotent(container: Container) -> None:
+    """Syncing twice keeps one row per tenant."""
+    for _ in range(2):
+        with container.uow() as uow:
+            sync_tenants(uow, container.manifest, container.clock)
+    with container.uow() as uow:
+        keys = [t.key for t in uow.tenants.list()]
+    assert keys == sorted(t.key for t in container.manifest.tenants)
+
+
+def test_rendering_twice_keeps_one_version(container: Container) -> None:
+    """An unchanged manifest keeps its notice version and date."""
+    tenant, _ = _two_tenants(container)
+    with container.uow() as uow:
+        first = publish_notice(uow, container.manifest, tenant, container.clock)
+    assert isinstance(container.clock, FixedClock)
+    container.clock.at += timedelta(days=3)
+    with container.uow() as uow:
+        second = publish_notice(uow, container.manifest, tenant, container.clock)
+    assert first.created and not second.created
+    assert second.record.version_id == first.record.version_id
+    assert second.record.published_on == first.record.published_on
+    with container.uow() as uow:
+        assert len(notice_history(uow, tenant)) == 1
+
+
+def test_changing_a_purpose_publishes_a_new_dated_version(container: Container, template: str) -> None:
+    """A content change gets a new version id and date; both versions stay in the database."""
+    tenant, _ = _two_tenants(container)
+    with container.uow() as uow:
+        first = publish_notice(uow, container.manifest, tenant, container.clock)
+    changed = parse_manifest(_rename_first_purpose(template), "changed.yaml")
+    assert isinstance(container.clock, FixedClock)
+    container.clock.at += timedelta(days=10)
+    with container.uow() as uow:
+        second = publish_notice(uow, changed, tenant, container.clock)
+    assert second.created
+    assert second.record.version_id != first.record.version_id
+    assert second.record.published_on == first.record.published_on + timedelta(days=10)
+    assert f"Last updated: {second.record.published_on.isoformat()}" in second.record.markdown
+    with container.uow() as uow:
+        history = notice_history(uow, tenant)
+        old = get_notice_version(uow, tenant, first.record.version_id[:12])
+    assert [h.version_id for h in history] == [second.record.version_id, first.record.version_id]
+    assert old.markdown == first.record.markdown
+
+
+def _rename_first_purpose(template: str) -> str:
+    manifest = parse_manifest(template, "t.yaml")
+    name = manifest.purposes[0].name
+    assert template.count(f"name: {name}") >= 1
+    return template.replace(f"name: {name}", f"name: {name} and more", 1)
+
+
+def test_notice_versions_are_scoped_to_their_tenant(container: Container) -> None:
+    """A unit of work bound to one tenant never sees another tenant's rows, even unfiltered."""
+    first, second = _two_tenants(container)
+    apply_manifest(container.uow, container.manifest, container.clock)
+    with container.uow() as uow:
+        bound = bind_tenant(uow, first)
+        seen = {r.tenant_id for r in uow.session.scalars(select(tables.NoticeVersion))}
+    assert seen == {bound.id}
+    with container.uow() as uow:
+        other = bind_tenant(uow, second)
+        assert {r.tenant_id for r in uow.session.scalars(select(tables.NoticeVersion))} == {other.id}
+
+
+def test_a_query_without_a_bound_tenant_is_refused(container: Container) -> None:
+    """Tenant-owned tables cannot be read before a tenant is bound."""
+    _two_tenants(container)
+    with container.uow() as uow, pytest.raises(TenantScopeError):
+        uow.session.scalars(select(tables.ApiKey)).all()
+
+
+def test_a_row_for_another_tenant_cannot_be_inserted(container: Container) -> None:
+    """Writing a row that names a tenant other than the bound one is refused."""
+    first, second = _two_tenants(container)
+    with container.uow() as uow:
+        other = uow.tenants.get_by_key(second)
+        assert other is not None
+        bind_tenant(uow, first)
+        with pytest.raises(TenantScopeError):
+            uow.api_keys.add(other.id, "x", "agent", "abcdefabcdef", "0" * 64, container.clock.now())
+
+
+def test_api_key_round_trip(container: Container) -> None:
+    """A created key authenticates to its tenant and role until revoked; only its hash is stored."""
+    tenant, _ = _two_tenants(container)
+    role = container.manifest.roles[0].key
+    with container.uow() as uow:
+        created = create_api_key(uow, container.manifest, tenant, role, "ci", container.clock)
+    token = created.token.reveal()
+    assert token not in repr(created)
+    with container.uow() as uow:
+        principal = authenticate(uow, token, container.clock)
+    assert (principal.tenant_key, principal.role) == (tenant, role)
+    with container.uow() as uow:
+        stored = uow.session.scalars(
+            select(tables.ApiKey.secret_hash), execution_options={"privault_cross_tenant": True}
+        ).all()
+    assert all(token.split("_")[-1] not in h for h in stored)
+    with container.uow() as uow:
+        revoke_api_key(uow, tenant, created.record.prefix, container.clock)
+    with container.uow() as uow, pytest.raises(Unauthenticated):
+        authenticate(uow, token, container.clock)
+    with container.uow() as uow:
+        assert list_api_keys(uow, tenant)[0].revoked_at is not None
+
+
+def test_a_key_with_a_wrong_secret_is_refused(container: Container) -> None:
+    """Same prefix, other secret: refused."""
+    tenant, _ = _two_tenants(container)
+    with container.uow() as uow:
+        created = create_api_key(uow, container.manifest, tenant, container.manifest.roles[0].key, "", container.clock)
+    forged = created.token.reveal()[:-4] + "AAAA"
+    with container.uow() as uow, pytest.raises(Unauthenticated):
+        authenticate(uow, forged, container.clock)
+
+
+def test_a_role_the_tenant_lacks_is_refused(container: Container) -> None:
+    """Keys can only be made for roles the manifest gives the tenant."""
+    tenant, _ = _two_tenants(container)
+    with container.uow() as uow, pytest.raises(NotFound) as caught:
+        create_api_key(uow, container.manifest, tenant, "no-such-role", "", container.clock)
+    assert caught.value.code == "role.unknown"
+
+
+def test_datetimes_come_back_aware_and_equal(container: Container) -> None:
+    """Timestamps round-trip as the same aware UTC instant on every engine."""
+    at = datetime(2026, 5, 17, 23, 59, 58, 123456, tzinfo=UTC)
+    clock = FixedClock(at)
+    with container.uow() as uow:
+        record = sync_tenants(uow, container.manifest, clock)[0]
+    with container.uow() as uow:
+        loaded = uow.tenants.get_by_key(record.key)
+    assert loaded is not None
+    assert loaded.created_at == at
+    assert loaded.created_at.tzinfo is not None
+    assert dataclasses.asdict(loaded) == dataclasses.asdict(record)
+
+
+def test_migrations_match_the_models(container: Container) -> None:
+    """Alembic finds nothing to change: the migrations build exactly the declared schema."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with container.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diffs = compare_metadata(context, tables.Base.metadata)
+    assert diffs == []
