@@ -71,7 +71,9 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # noqa: BLE001 - any failure to reach the server fails the run
-        pytest.fail(f"PostgreSQL is required and unreachable at {POSTGRES_URL}: {type(exc).__name__}")
+        pytest.fail(
+            f"PostgreSQL is required and unreachable at {POSTGRES_URL}: {type(exc).__name__}"
+        )
     url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     engine = make_engine(url)
     migrate.upgrade(engine)

@@ -41,7 +41,9 @@ def prepare_demo(container: Container) -> Demo:
     token = _existing_token(container, path)
     if token is None:
         with container.uow() as uow:
-            created = create_api_key(uow, manifest, tenant, role, "demo admin", container.clock)
+            created = create_api_key(
+                uow, manifest, tenant, role, name="demo admin", clock=container.clock
+            )
         token = created.token.reveal()
         path.write_text(token + "\n", encoding="utf-8")
         os.chmod(path, 0o600)

@@ -132,6 +132,7 @@ class ManifestInvalid(InvalidInput):
 
     code = "manifest.invalid"
     title = "Invalid manifest"
+    exit_code = 1
 
     def __init__(self, issues: Sequence[ManifestIssue]) -> None:
         count = len(issues)
@@ -155,6 +156,9 @@ ALL_ERRORS: tuple[type[PrivaultError], ...] = (
 
 # Codes raised with ``code=`` overrides somewhere in the code base; docs list them all.
 EXTRA_CODES: tuple[str, ...] = (
+    "method_not_allowed",
+    "http.error",
+    "storage.tenant_unbound",
     "tenant.unknown",
     "notice.version_unknown",
     "api_key.unknown",

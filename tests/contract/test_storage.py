@@ -63,14 +63,17 @@ def test_rendering_twice_keeps_one_version(container: Container) -> None:
     container.clock.at += timedelta(days=3)
     with container.uow() as uow:
         second = publish_notice(uow, container.manifest, tenant, container.clock)
-    assert first.created and not second.created
+    assert first.created
+    assert not second.created
     assert second.record.version_id == first.record.version_id
     assert second.record.published_on == first.record.published_on
     with container.uow() as uow:
         assert len(notice_history(uow, tenant)) == 1
 
 
-def test_changing_a_purpose_publishes_a_new_dated_version(container: Container, template: str) -> None:
+def test_changing_a_purpose_publishes_a_new_dated_version(
+    container: Container, template: str
+) -> None:
     """A content change gets a new version id and date; both versions stay in the database."""
     tenant, _ = _two_tenants(container)
     with container.uow() as uow:
@@ -108,7 +111,9 @@ def test_notice_versions_are_scoped_to_their_tenant(container: Container) -> Non
     assert seen == {bound.id}
     with container.uow() as uow:
         other = bind_tenant(uow, second)
-        assert {r.tenant_id for r in uow.session.scalars(select(tables.NoticeVersion))} == {other.id}
+        assert {r.tenant_id for r in uow.session.scalars(select(tables.NoticeVersion))} == {
+            other.id
+        }
 
 
 def test_a_query_without_a_bound_tenant_is_refused(container: Container) -> None:
@@ -126,7 +131,14 @@ def test_a_row_for_another_tenant_cannot_be_inserted(container: Container) -> No
         assert other is not None
         bind_tenant(uow, first)
         with pytest.raises(TenantScopeError):
-            uow.api_keys.add(other.id, "x", "agent", "abcdefabcdef", "0" * 64, container.clock.now())
+            uow.api_keys.add(
+                other.id,
+                name="x",
+                role="agent",
+                prefix="abcdefabcdef",
+                secret_hash="0" * 64,
+                at=container.clock.now(),
+            )
 
 
 def test_api_key_round_trip(container: Container) -> None:
@@ -134,7 +146,9 @@ def test_api_key_round_trip(container: Container) -> None:
     tenant, _ = _two_tenants(container)
     role = container.manifest.roles[0].key
     with container.uow() as uow:
-        created = create_api_key(uow, container.manifest, tenant, role, "ci", container.clock)
+        created = create_api_key(
+            uow, container.manifest, tenant, role, name="ci", clock=container.clock
+        )
     token = created.token.reveal()
     assert token not in repr(created)
     with container.uow() as uow:
@@ -157,7 +171,9 @@ def test_a_key_with_a_wrong_secret_is_refused(container: Container) -> None:
     """Same prefix, other secret: refused."""
     tenant, _ = _two_tenants(container)
     with container.uow() as uow:
-        created = create_api_key(uow, container.manifest, tenant, container.manifest.roles[0].key, "", container.clock)
+        created = create_api_key(
+            uow, container.manifest, tenant, "agent", name="", clock=container.clock
+        )
     forged = created.token.reveal()[:-4] + "AAAA"
     with container.uow() as uow, pytest.raises(Unauthenticated):
         authenticate(uow, forged, container.clock)
@@ -167,7 +183,9 @@ def test_a_role_the_tenant_lacks_is_refused(container: Container) -> None:
     """Keys can only be made for roles the manifest gives the tenant."""
     tenant, _ = _two_tenants(container)
     with container.uow() as uow, pytest.raises(NotFound) as caught:
-        create_api_key(uow, container.manifest, tenant, "no-such-role", "", container.clock)
+        create_api_key(
+            uow, container.manifest, tenant, "no-such-role", name="", clock=container.clock
+        )
     assert caught.value.code == "role.unknown"
 
 

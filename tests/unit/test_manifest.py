@@ -31,7 +31,7 @@ def test_the_template_is_valid(manifest) -> None:
     assert any(t.role == "processor" and t.client for t in manifest.tenants)
 
 
-# Each case: (what to replace, replacement, text on the offending line after the edit, words expected).
+# Each case: (text to replace, replacement, text on the offending line, words expected).
 BREAKAGES = [
     (
         "categories: [user.name, user.contact, cc.account.number",
@@ -127,7 +127,10 @@ def test_special_category_without_condition_is_refused(template) -> None:
 def test_an_override_cannot_weaken_the_law(template) -> None:
     """Health data cannot be made ordinary."""
     assert "\ncategory_overrides:" not in template
-    text = template + "\ncategory_overrides:\n  - {key: user.health_and_medical, sensitivity: ordinary}\n"
+    text = (
+        template
+        + "\ncategory_overrides:\n  - {key: user.health_and_medical, sensitivity: ordinary}\n"
+    )
     issues = _issues(text)
     assert any("cannot be made ordinary" in m for _, m, _ in issues)
 
@@ -192,7 +195,8 @@ def test_the_minimal_manifest_is_valid() -> None:
     ("text", "expected"),
     [
         (
-            MINIMAL + "category_overrides:\n  - {key: user.health_and_medical, sensitivity: children}\n",
+            MINIMAL
+            + "category_overrides:\n  - {key: user.health_and_medical, sensitivity: children}\n",
             "cannot be made children",
         ),
         (
@@ -204,7 +208,10 @@ def test_the_minimal_manifest_is_valid() -> None:
             "without naming them",
         ),
         (
-            MINIMAL.replace("jurisdictions: [eu]}", "jurisdictions: [eu], policy: {contract_end_delete_days: 60}}"),
+            MINIMAL.replace(
+                "jurisdictions: [eu]}",
+                "jurisdictions: [eu], policy: {contract_end_delete_days: 60}}",
+            ),
             "looser than the organisation's promise",
         ),
         (
@@ -224,9 +231,19 @@ def test_policy_and_sensitivity_rules(text: str, expected: str) -> None:
 def test_an_extension_under_religion_inherits_the_explicit_consent_rule() -> None:
     """A category declared under religious belief is special and needs explicit consent."""
     text = MINIMAL.replace("categories: [user.contact.email]", "categories: [cc.faith]")
-    text = text.replace("lawful_basis: contract,", "lawful_basis: contract, special_category_condition: employment,")
+    text = text.replace(
+        "lawful_basis: contract,", "lawful_basis: contract, special_category_condition: employment,"
+    )
     text += "data_categories:\n  - {key: cc.faith, name: Faith, parent: user.demographic.religious_belief}\n"
     issues = _issues(text)
     assert [m for _, m, _ in issues] == [
         "'cc.faith' may be used only with explicit consent (policy: race, religion, politics)"
     ]
+
+
+def test_yes_no_on_off_stay_strings() -> None:
+    """YAML 1.2 booleans: Norway's code 'NO' stays a country, 'true' is still a boolean."""
+    from privault.core.manifest.positions import load_with_positions
+
+    data, _ = load_with_positions("countries: [NO, yes, on]\nflag: true\n")
+    assert data == {"countries": ["NO", "yes", "on"], "flag": True}

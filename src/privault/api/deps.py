@@ -14,7 +14,9 @@ from privault.errors import Unauthenticated
 from privault.services.api_keys import authenticate
 from privault.storage.uow import SqlUnitOfWork
 
-_bearer = HTTPBearer(auto_error=False, description="A tenant API key: `Authorization: Bearer pv_...`")
+_bearer = HTTPBearer(
+    auto_error=False, description="A tenant API key: `Authorization: Bearer pv_...`"
+)
 
 
 def get_container(request: Request) -> Container:

@@ -18,7 +18,12 @@ log = get_logger("privault.api")
 
 def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem+json response."""
-    body = {"type": f"urn:privault:error:{code}", "title": title, "status": status, "detail": detail}
+    body = {
+        "type": f"urn:privault:error:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     body.update(code=code, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -29,7 +34,13 @@ async def _privault_error(_request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, ManifestInvalid):
         extra["issues"] = [
-            {"line": i.line, "column": i.column, "path": i.path, "message": i.message, "hint": i.hint}
+            {
+                "line": i.line,
+                "column": i.column,
+                "path": i.path,
+                "message": i.message,
+                "hint": i.hint,
+            }
             for i in exc.issues
         ]
     if exc.status >= 500:
@@ -41,7 +52,11 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this type only
     # Never echo the input back: it may be personal data.
     errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
         for e in exc.errors()
     ]
     return problem(422, "input.invalid", "Invalid input", "the request is not valid", errors=errors)

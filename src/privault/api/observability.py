@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.routing import Match
 
 from privault.logging import get_logger
 
@@ -35,13 +34,12 @@ class HttpMetrics:
         )
 
 
-def _route_template(app: FastAPI, request: Request) -> str:
-    """The matched route's template (e.g. '/v1/tenants/{tenant}/notice'), never the raw path."""
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+def _route_template(request: Request) -> str:
+    """The matched route's template (e.g. '/v1/tenants/{tenant}/notice'), never the raw path.
+
+    The router records the matched route in the request scope, which this middleware shares.
+    """
+    return str(getattr(request.scope.get("route"), "path", "unmatched"))
 
 
 def install_observability(app: FastAPI, metrics: HttpMetrics) -> None:
@@ -53,7 +51,6 @@ def install_observability(app: FastAPI, metrics: HttpMetrics) -> None:
     ) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(request_id=request_id[:64])
-        route = _route_template(app, request)
         started = time.perf_counter()
         status = 500
         try:
@@ -63,7 +60,14 @@ def install_observability(app: FastAPI, metrics: HttpMetrics) -> None:
             return response
         finally:
             elapsed = time.perf_counter() - started
+            route = _route_template(request)
             metrics.requests.labels(route, request.method, str(status)).inc()
             metrics.latency.labels(route, request.method).observe(elapsed)
-            log.info("request", method=request.method, route=route, status=status, ms=round(elapsed * 1000, 2))
+            log.info(
+                "request",
+                method=request.method,
+                route=route,
+                status=status,
+                ms=round(elapsed * 1000, 2),
+            )
             structlog.contextvars.clear_contextvars()

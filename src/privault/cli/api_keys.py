@@ -21,9 +21,11 @@ def create(
 
     c = container(ctx)
     with c.uow() as uow:
-        created = create_api_key(uow, c.manifest, tenant, role, name or role, c.clock)
+        created = create_api_key(uow, c.manifest, tenant, role, name=name or role, clock=c.clock)
     typer.echo(created.token.reveal())
-    err.print(f"created key {created.record.prefix} for role '{role}' in tenant '{tenant}'; store it now")
+    err.print(
+        f"created key {created.record.prefix} for role '{role}' in tenant '{tenant}'; store it now"
+    )
 
 
 @app.command("list")

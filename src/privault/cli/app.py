@@ -59,22 +59,24 @@ def report(exc: PrivaultError) -> int:
     return exc.exit_code
 
 
-def main() -> None:
-    """Entry point of the console script."""
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (errors become one line on stderr)."""
     try:
-        app(standalone_mode=False)
+        result = app(args=argv, standalone_mode=False, prog_name="privault")
     except PrivaultError as exc:
-        sys.exit(report(exc))
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return report(exc)
     except typer.Abort:
         err.print("aborted")
-        sys.exit(130)
+        return 130
+    except typer.TyperException as exc:  # usage errors; bare `privault` shows help
+        exc.show()  # type: ignore[attr-defined]
+        return 0 if type(exc).__name__ == "NoArgsIsHelpError" else int(getattr(exc, "exit_code", 2))
     except Exception as exc:  # noqa: BLE001 - last resort: a clean line, never a value-bearing traceback
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         err.print(f"error [privault.error]: unexpected {type(exc).__name__}", markup=False)
-        sys.exit(1)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    sys.exit(run())

@@ -18,7 +18,9 @@ def upgrade(
 
     c = container(ctx)
     migrate.upgrade(c.engine, revision)
-    out.print(f"database {c.settings.database_url_masked} at revision {migrate.current_revision(c.engine)}")
+    out.print(
+        f"database {c.settings.database_url_masked} at revision {migrate.current_revision(c.engine)}"
+    )
 
 
 @app.command("current")

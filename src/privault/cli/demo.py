@@ -17,5 +17,7 @@ def demo(ctx: typer.Context) -> None:
     out.print(f"demo data in {c.settings.data_dir}/ (database {c.settings.database_url_masked})")
     out.print(f"open {base}/docs for the API, {base}/healthz for health")
     out.print(f"privacy notice: {base}/v1/tenants/{result.tenant}/notice")
-    out.print(f"demo admin: tenant '{result.tenant}', role '{result.role}', API key in {result.credentials_file}")
+    out.print(
+        f"demo admin: tenant '{result.tenant}', role '{result.role}', API key in {result.credentials_file}"
+    )
     out.print(f"  curl -H 'Authorization: Bearer {result.token}' {base}/v1/me", markup=False)

@@ -8,7 +8,9 @@ import typer
 
 from privault.cli.context import container, out
 
-app = typer.Typer(help="Validate, inspect and apply the privacy-as-code manifest.", no_args_is_help=True)
+app = typer.Typer(
+    help="Validate, inspect and apply the privacy-as-code manifest.", no_args_is_help=True
+)
 
 
 def init(
@@ -30,7 +32,9 @@ def init(
 
 def check(
     ctx: typer.Context,
-    file: Path | None = typer.Argument(None, help="Manifest to check (default: PRIVAULT_MANIFEST)."),
+    file: Path | None = typer.Argument(
+        None, help="Manifest to check (default: PRIVAULT_MANIFEST)."
+    ),
 ) -> None:
     """Validate a manifest; print every problem with file:line:column and a hint; exit 1 on error."""
     from privault.services.manifest import read_manifest
@@ -72,4 +76,6 @@ def apply(ctx: typer.Context) -> None:
     for key, published in result.notices.items():
         state = "new version" if published.created else "unchanged"
         record = published.record
-        out.print(f"{key}: notice {record.version_id[:12]} ({state}, last updated {record.published_on})")
+        out.print(
+            f"{key}: notice {record.version_id[:12]} ({state}, last updated {record.published_on})"
+        )

@@ -8,14 +8,16 @@ import typer
 
 from privault.cli.context import container, err, out
 
-app = typer.Typer(help="The privacy notice, rendered from the manifest and versioned.", no_args_is_help=True)
+app = typer.Typer(
+    help="The privacy notice, rendered from the manifest and versioned.", no_args_is_help=True
+)
 
 
 @app.command("render")
 def render(
     ctx: typer.Context,
     tenant: str = typer.Option(..., help="Tenant key."),
-    format: str = typer.Option("md", "--format", help="md or html."),  # noqa: A002
+    format: str = typer.Option("md", "--format", help="md or html."),
 ) -> None:
     """Print the tenant's notice; a content change is stored as a new version with today's date."""
     from privault.services.notices import publish_notice
@@ -31,7 +33,9 @@ def render(
         published = publish_notice(uow, c.manifest, tenant, c.clock)
     typer.echo(published.text(fmt), nl=False)
     state = "new version" if published.created else "unchanged"
-    err.print(f"version {published.record.version_id[:12]} ({state}), last updated {published.record.published_on}")
+    err.print(
+        f"version {published.record.version_id[:12]} ({state}), last updated {published.record.published_on}"
+    )
 
 
 @app.command("history")

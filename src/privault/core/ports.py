@@ -54,7 +54,7 @@ class ApiKeyRepository(Protocol):
     """API keys of the bound tenant (lookup by prefix works across tenants, for authentication)."""
 
     def add(
-        self, tenant_id: int, name: str, role: str, prefix: str, secret_hash: str, at: datetime
+        self, tenant_id: int, *, name: str, role: str, prefix: str, secret_hash: str, at: datetime
     ) -> ApiKeyRecord:
         """Store a new key."""
         ...
@@ -79,10 +79,25 @@ class ApiKeyRepository(Protocol):
 class UnitOfWork(Protocol):
     """One use case, one transaction. ``bind_tenant`` scopes every tenant-owned query."""
 
-    tenants: TenantRepository
-    notices: NoticeRepository
-    api_keys: ApiKeyRepository
-    tenant_id: int | None
+    @property
+    def tenants(self) -> TenantRepository:
+        """Tenants (not tenant-owned)."""
+        ...
+
+    @property
+    def notices(self) -> NoticeRepository:
+        """Notice versions of the bound tenant."""
+        ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository:
+        """API keys of the bound tenant."""
+        ...
+
+    @property
+    def tenant_id(self) -> int | None:
+        """The bound tenant, if any."""
+        ...
 
     def __enter__(self) -> Self: ...
 

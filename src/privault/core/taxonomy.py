@@ -73,7 +73,13 @@ def is_within(key: str, ancestor: str) -> bool:
 
 def stricter(a: Sensitivity, b: Sensitivity) -> Sensitivity:
     """The stricter of two sensitivities (special beats everything; ordinary loses to anything)."""
-    order = (Sensitivity.ORDINARY, Sensitivity.CPNI, Sensitivity.PAYMENT, Sensitivity.CHILDREN, Sensitivity.SPECIAL)
+    order = (
+        Sensitivity.ORDINARY,
+        Sensitivity.CPNI,
+        Sensitivity.PAYMENT,
+        Sensitivity.CHILDREN,
+        Sensitivity.SPECIAL,
+    )
     return a if order.index(a) >= order.index(b) else b
 
 

@@ -16,7 +16,6 @@ from privault.crypto.tokens import generate_api_key, secret_matches, split_api_k
 from privault.errors import NotFound, Unauthenticated
 from privault.services.tenants import bind_tenant
 
-
 # Recording every use would turn each read into a write; a minute's precision is enough.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -30,16 +29,25 @@ class CreatedApiKey:
 
 
 def create_api_key(
-    uow: UnitOfWork, manifest: Manifest, tenant_key: str, role: str, name: str, clock: Clock
+    uow: UnitOfWork, manifest: Manifest, tenant_key: str, role: str, *, name: str, clock: Clock
 ) -> CreatedApiKey:
     """Create a key for ``role`` in the tenant; the role must be one the tenant's manifest grants."""
     view = tenant_view(manifest, tenant_key)
     if view.role(role) is None:
         known = ", ".join(r.key for r in view.roles) or "none"
-        raise NotFound(f"tenant '{tenant_key}' has no role '{role}' (known: {known})", code="role.unknown")
+        raise NotFound(
+            f"tenant '{tenant_key}' has no role '{role}' (known: {known})", code="role.unknown"
+        )
     tenant = bind_tenant(uow, tenant_key)
     new = generate_api_key()
-    record = uow.api_keys.add(tenant.id, name, role, new.prefix, new.secret_hash, clock.now())
+    record = uow.api_keys.add(
+        tenant.id,
+        name=name,
+        role=role,
+        prefix=new.prefix,
+        secret_hash=new.secret_hash,
+        at=clock.now(),
+    )
     uow.commit()
     return CreatedApiKey(record, new.token)
 
@@ -54,7 +62,9 @@ def revoke_api_key(uow: UnitOfWork, tenant_key: str, prefix: str, clock: Clock) 
     """Revoke one of the tenant's keys by its prefix."""
     bind_tenant(uow, tenant_key)
     if not uow.api_keys.revoke(prefix, clock.now()):
-        raise NotFound(f"no active API key '{prefix}' in tenant '{tenant_key}'", code="api_key.unknown")
+        raise NotFound(
+            f"no active API key '{prefix}' in tenant '{tenant_key}'", code="api_key.unknown"
+        )
     uow.commit()
 
 
@@ -65,7 +75,11 @@ def authenticate(uow: UnitOfWork, token: str, clock: Clock) -> Principal:
         raise Unauthenticated("malformed API key", code="api_key.invalid")
     prefix, secret = parts
     record = uow.api_keys.find_by_prefix(prefix)
-    if record is None or record.revoked_at is not None or not secret_matches(secret, record.secret_hash):
+    if (
+        record is None
+        or record.revoked_at is not None
+        or not secret_matches(secret, record.secret_hash)
+    ):
         raise Unauthenticated("unknown or revoked API key", code="api_key.invalid")
     uow.bind_tenant(record.tenant_id)
     tenant = uow.tenants.get(record.tenant_id)

@@ -55,7 +55,9 @@ def _tidy(markdown: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
-def publish_notice(uow: UnitOfWork, manifest: Manifest, tenant_key: str, clock: Clock) -> PublishedNotice:
+def publish_notice(
+    uow: UnitOfWork, manifest: Manifest, tenant_key: str, clock: Clock
+) -> PublishedNotice:
     """Render the tenant's notice; store a new version only if its content changed."""
     tenant = bind_tenant(uow, tenant_key)
     content = notice_content(tenant_view(manifest, tenant_key))

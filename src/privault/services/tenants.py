@@ -24,7 +24,8 @@ def bind_tenant(uow: UnitOfWork, key: str) -> TenantRecord:
     record = uow.tenants.get_by_key(key)
     if record is None:
         raise NotFound(
-            f"no tenant '{key}' in the database: run 'privault manifest apply'", code="tenant.unknown"
+            f"no tenant '{key}' in the database: run 'privault manifest apply'",
+            code="tenant.unknown",
         )
     uow.bind_tenant(record.id)
     return record

@@ -126,12 +126,18 @@ class SqlApiKeys:
         self.session = session
 
     def add(
-        self, tenant_id: int, name: str, role: str, prefix: str, secret_hash: str, at: datetime
+        self, tenant_id: int, *, name: str, role: str, prefix: str, secret_hash: str, at: datetime
     ) -> ApiKeyRecord:
         """Store a new key."""
         row = t.ApiKey(
-            tenant_id=tenant_id, name=name, role=role, prefix=prefix, secret_hash=secret_hash,
-            created_at=at, revoked_at=None, last_used_at=None,
+            tenant_id=tenant_id,
+            name=name,
+            role=role,
+            prefix=prefix,
+            secret_hash=secret_hash,
+            created_at=at,
+            revoked_at=None,
+            last_used_at=None,
         )
         self.session.add(row)
         self.session.flush()

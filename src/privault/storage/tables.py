@@ -25,7 +25,6 @@ from sqlalchemy.types import TypeDecorator
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
-
 class UtcDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every engine (SQLite keeps no zone; we put UTC back)."""
 
@@ -121,7 +120,7 @@ class ApiKey(TenantOwned, Base):
 
 
 TENANT_OWNED_TABLES: tuple[str, ...] = tuple(
-    mapper.class_.__tablename__
+    mapper.persist_selectable.name  # type: ignore[attr-defined]
     for mapper in Base.registry.mappers
     if issubclass(mapper.class_, TenantOwned)
 )

@@ -23,5 +23,8 @@ class Me(BaseModel):
 def me(principal: PrincipalDep) -> Me:
     """The tenant and role of the API key used."""
     return Me(
-        tenant=principal.tenant_key, role=principal.role, kind=principal.kind, key_prefix=principal.reference
+        tenant=principal.tenant_key,
+        role=principal.role,
+        kind=principal.kind,
+        key_prefix=principal.reference,
     )

@@ -27,21 +27,28 @@ class NoticeVersion(BaseModel):
 
 
 def _summary(record: NoticeVersionRecord) -> NoticeVersion:
-    return NoticeVersion(version_id=record.version_id, seq=record.seq, published_on=record.published_on)
+    return NoticeVersion(
+        version_id=record.version_id, seq=record.seq, published_on=record.published_on
+    )
 
 
 def _text(record: NoticeVersionRecord, fmt: Format) -> Response:
     body, media = (record.markdown, "text/markdown") if fmt == "md" else (record.html, "text/html")
-    headers = {"X-Notice-Version": record.version_id, "Last-Modified": record.published_on.isoformat()}
+    headers = {
+        "X-Notice-Version": record.version_id,
+        "Last-Modified": record.published_on.isoformat(),
+    }
     return Response(body, media_type=f"{media}; charset=utf-8", headers=headers)
 
 
 @router.get("", response_class=Response)
-def current_notice(tenant: str, uow: UowDep, format: Format = Query("html")) -> Response:  # noqa: A002
+def current_notice(tenant: str, uow: UowDep, format: Format = Query("html")) -> Response:
     """The current notice as HTML or Markdown; the version id is in the X-Notice-Version header."""
     history = notice_history(uow, tenant)
     if not history:
-        raise NotFound(f"tenant '{tenant}' has no published notice yet", code="notice.version_unknown")
+        raise NotFound(
+            f"tenant '{tenant}' has no published notice yet", code="notice.version_unknown"
+        )
     return _text(history[0], format)
 
 
@@ -52,6 +59,6 @@ def versions(tenant: str, uow: UowDep) -> list[NoticeVersion]:
 
 
 @router.get("/versions/{version}", response_class=Response)
-def version(tenant: str, version: str, uow: UowDep, format: Format = Query("html")) -> Response:  # noqa: A002
+def version(tenant: str, version: str, uow: UowDep, format: Format = Query("html")) -> Response:
     """One earlier version exactly as it was shown."""
     return _text(get_notice_version(uow, tenant, version), format)

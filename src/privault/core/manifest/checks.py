@@ -176,16 +176,23 @@ def _purposes(manifest: Manifest) -> Iterator[Finding]:
     for index, purpose in enumerate(manifest.purposes):
         path: Path = ("purposes", index)
         yield from _purpose_basis(path, purpose)
-        if purpose.lawful_basis is LawfulBasis.LEGITIMATE_INTERESTS and not purpose.legitimate_interest:
+        if (
+            purpose.lawful_basis is LawfulBasis.LEGITIMATE_INTERESTS
+            and not purpose.legitimate_interest
+        ):
             yield Finding(
                 path,
                 f"purpose '{purpose.key}' relies on legitimate interests without naming them",
                 "add 'legitimate_interest:' saying what the interest is (GDPR Art. 13(1)(d))",
             )
         if purpose.data_use and purpose.data_use not in uses:
-            yield Finding((*path, "data_use"), *_unknown("fideslang data uses", purpose.data_use, uses))
+            yield Finding(
+                (*path, "data_use"), *_unknown("fideslang data uses", purpose.data_use, uses)
+            )
         if not purpose.categories:
-            yield Finding(path, f"purpose '{purpose.key}' uses no data categories", "list its 'categories'")
+            yield Finding(
+                path, f"purpose '{purpose.key}' uses no data categories", "list its 'categories'"
+            )
         yield from _refs((*path, "categories"), purpose.categories, categories, "data_categories")
         yield from _refs((*path, "data_subjects"), purpose.data_subjects, subjects, "data_subjects")
         yield from _refs((*path, "sources"), purpose.sources, sources, "sources")
@@ -228,7 +235,9 @@ def _special(path: Path, purpose: Purpose, manifest: Manifest) -> Iterator[Findi
                 f"purpose '{purpose.key}' uses special-category data '{shown}' without an Art. 9(2) condition",
                 "add 'special_category_condition:' (for example explicit_consent)",
             )
-        elif condition is not SpecialCondition.EXPLICIT_CONSENT and _explicit_only(manifest, special):
+        elif condition is not SpecialCondition.EXPLICIT_CONSENT and _explicit_only(
+            manifest, special
+        ):
             yield Finding(
                 (*path, "special_category_condition"),
                 f"'{key}' may be used only with explicit consent (policy: race, religion, politics)",
@@ -271,9 +280,14 @@ def _recipients(manifest: Manifest) -> Iterator[Finding]:
                 "set 'contract: {dpa: true, ...}' or change its type",
             )
         identifiable = "identity" in recipient.transforms or "pseudonymise" in recipient.transforms
-        if identifiable and not (terms.dpa or terms.service_provider_terms) and recipient.type in (
-            RecipientType.PROCESSOR,
-            RecipientType.PARTNER,
+        if (
+            identifiable
+            and not (terms.dpa or terms.service_provider_terms)
+            and recipient.type
+            in (
+                RecipientType.PROCESSOR,
+                RecipientType.PARTNER,
+            )
         ):
             yield Finding(
                 (*path, "transforms"),
@@ -317,7 +331,9 @@ def _tenants(manifest: Manifest) -> Iterator[Finding]:
     }
     for index, tenant in enumerate(manifest.tenants):
         path: Path = ("tenants", index)
-        yield from _refs((*path, "jurisdictions"), tenant.jurisdictions, set(JURISDICTIONS), "jurisdictions")
+        yield from _refs(
+            (*path, "jurisdictions"), tenant.jurisdictions, set(JURISDICTIONS), "jurisdictions"
+        )
         default = tenant.default_jurisdiction
         if default is not None and default not in tenant.jurisdictions:
             yield Finding(
@@ -327,10 +343,14 @@ def _tenants(manifest: Manifest) -> Iterator[Finding]:
             )
         if tenant.role == "processor" and tenant.client is None:
             yield Finding(
-                path, f"processor tenant '{tenant.key}' names no client controller", "add 'client: {name: ...}'"
+                path,
+                f"processor tenant '{tenant.key}' names no client controller",
+                "add 'client: {name: ...}'",
             )
         if tenant.role == "controller" and tenant.client is not None:
-            yield Finding((*path, "client"), "a controller tenant has no client", "set 'role: processor'")
+            yield Finding(
+                (*path, "client"), "a controller tenant has no client", "set 'role: processor'"
+            )
         for section, known in libraries.items():
             refs = getattr(tenant, section)
             if refs is not None:

@@ -57,7 +57,9 @@ def _broken_keys(data: dict[str, Any], index_map: dict[str, list[int]]) -> dict[
         items = data[section]
         dropped = set(range(len(items))) - set(kept)
         broken[section] = {
-            str(items[i]["key"]) for i in dropped if isinstance(items[i], dict) and "key" in items[i]
+            str(items[i]["key"])
+            for i in dropped
+            if isinstance(items[i], dict) and "key" in items[i]
         }
     return broken
 
@@ -125,7 +127,9 @@ def _from_validation_error(
 
 def _is_union_tag(part: str | int) -> bool:
     """pydantic adds the tried type's name to a loc inside unions (e.g. 'str', 'list[str]')."""
-    return isinstance(part, str) and (part in {"str", "int", "bool", "function-before"} or "[" in part)
+    return isinstance(part, str) and (
+        part in {"str", "int", "bool", "function-before"} or "[" in part
+    )
 
 
 def _finding_for(kind: str, msg: str, loc: Path, model: type[BaseModel]) -> Finding:
@@ -184,12 +188,18 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _to_issues(findings: list[Finding], positions: PositionMap, filename: str) -> list[ManifestIssue]:
+def _to_issues(
+    findings: list[Finding], positions: PositionMap, filename: str
+) -> list[ManifestIssue]:
     issues = []
     for finding in findings:
-        where = positions.locate_key(finding.path) if finding.at_key else positions.locate(finding.path)
+        where = (
+            positions.locate_key(finding.path) if finding.at_key else positions.locate(finding.path)
+        )
         path = _dotted(finding.path)
-        issues.append(ManifestIssue(filename, where.line, where.column, path, finding.message, finding.hint))
+        issues.append(
+            ManifestIssue(filename, where.line, where.column, path, finding.message, finding.hint)
+        )
     return issues
 
 

@@ -121,9 +121,11 @@ class Period(_Strict):
         """Parse '30 days' style text."""
         match = _PERIOD.match(text.lower())
         if match is None:
-            raise ValueError("a period is a number and a unit, e.g. '30 days', '1 month', '7 years'")
+            raise ValueError(
+                "a period is a number and a unit, e.g. '30 days', '1 month', '7 years'"
+            )
         unit = match.group(2)
-        return cls(amount=int(match.group(1)), unit=unit)  # type: ignore[arg-type]
+        return cls(amount=int(match.group(1)), unit=unit)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.unit}{'s' if self.amount != 1 else ''}"

@@ -67,7 +67,9 @@ def covered_special(manifest: Manifest, key: str) -> list[str]:
     return [
         k
         for k in known_categories(manifest)
-        if k != key and is_within(k, key) and category_sensitivity(manifest, k) is Sensitivity.SPECIAL
+        if k != key
+        and is_within(k, key)
+        and category_sensitivity(manifest, k) is Sensitivity.SPECIAL
     ]
 
 
