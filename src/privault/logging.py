@@ -44,6 +44,7 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(level)
     # uvicorn's access log prints raw paths and query strings, which can hold identities.
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

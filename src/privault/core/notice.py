@@ -9,8 +9,17 @@ from typing import Any
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
 from privault.core.manifest.model import LAWFUL_BASIS_ARTICLE, Purpose, RetentionRule
 from privault.core.manifest.resolve import TenantView, category_sensitivity, known_categories
+from privault.core.taxonomy import Sensitivity
 
 LAST_UPDATED_MARK = "@@PRIVAULT_LAST_UPDATED@@"
+
+SENSITIVITY_LABELS: dict[Sensitivity, str] = {
+    Sensitivity.ORDINARY: "",
+    Sensitivity.PAYMENT: "payment data",
+    Sensitivity.SPECIAL: "special category data: used only as stated below",
+    Sensitivity.CHILDREN: "children's data",
+    Sensitivity.CPNI: "telephone account information (CPNI)",
+}
 
 
 def notice_content(view: TenantView) -> dict[str, Any]:
@@ -25,10 +34,18 @@ def notice_content(view: TenantView) -> dict[str, Any]:
         "brands": [b.name for b in tenant.brands],
         "contact": tenant.contact.model_dump(mode="json"),
         "dpo": tenant.dpo.model_dump(mode="json") if tenant.dpo else None,
-        "collected": [
-            {"key": c, "name": names[c], "sensitivity": category_sensitivity(manifest, c).value}
-            for c in used
-        ],
+        "collected": sorted(
+            (
+                {
+                    "key": c,
+                    "name": names[c],
+                    "sensitivity": category_sensitivity(manifest, c).value,
+                    "label": SENSITIVITY_LABELS[category_sensitivity(manifest, c)],
+                }
+                for c in used
+            ),
+            key=lambda item: str(item["name"]).lower(),
+        ),
         "sources": _sources(view),
         "purposes": [_purpose(p, names, view) for p in view.purposes],
         "recipients": [
@@ -93,7 +110,11 @@ def _purpose(purpose: Purpose, names: dict[str, str], view: TenantView) -> dict[
         "opt_out": purpose.opt_out,
         "exclusive": purpose.exclusive,
         "categories": [names.get(c, c) for c in purpose.categories],
-        "retention": [str(r.period) for r in view.retention if purpose.key in r.purposes],
+        "retention": [
+            f"{r.period} after {r.after.value.replace('_', ' ')}"
+            for r in view.retention
+            if purpose.key in r.purposes
+        ],
     }
 
 
