@@ -1,0 +1,79 @@
+"""Run every benchmark in this folder and write their figures to docs/benchmarks.md.
+
+Each benchmark script prints its figures as one JSON object on its last line. This runner records the
+machine and the date with them. Targets live in each script's ``TARGETS`` (name -> (op, value)).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE.parent / "docs" / "benchmarks.md"
+
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {system}, Python {platform.python_version()}"
+
+
+def run(script: Path) -> dict[str, object]:
+    """Run one benchmark; return its last-line JSON."""
+    result = subprocess.run(  # noqa: S603 - runs our own scripts
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, cwd=HERE.parent
+    )
+    sys.stderr.write(result.stderr)
+    print(result.stdout, end="")
+    last = result.stdout.strip().splitlines()[-1]
+    figures: dict[str, object] = json.loads(last)
+    return figures
+
+
+def main() -> None:
+    """Run all benchmarks (or those named on the command line) and rewrite the report."""
+    wanted = set(sys.argv[1:])
+    scripts = sorted(
+        p for p in HERE.glob("*.py") if p.name != "run_all.py" and not p.name.startswith("_")
+    )
+    scripts = [s for s in scripts if not wanted or s.stem in wanted]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/run_all.py`); each script prints its figures as one JSON",
+        "object on its last line.",
+        "",
+        f"- Machine: {machine()}",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+    ]
+    for script in scripts:
+        figures = run(script)
+        lines += [f"## {script.stem}", "", "| figure | value |", "|---|---|"]
+        lines += [f"| `{k}` | {v} |" for k, v in figures.items()]
+        lines += ["", "```json", json.dumps(figures), "```", ""]
+    if not scripts:
+        lines.append("No benchmarks yet.")
+    DOCS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
