@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from privault.bootstrap import Container
+from privault.cli.app import run
 from privault.config import Settings
 from privault.core.clock import FixedClock
 from privault.core.manifest import Manifest, parse_manifest
@@ -122,3 +123,18 @@ def container(settings: Settings, clock: FixedClock) -> Iterator[Container]:
     built = Container(settings, clock=clock)
     yield built
     built.close()
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run ``privault ARGS`` in-process with the test's settings; returns (code, stdout, stderr)."""
+    monkeypatch.setenv("PRIVAULT_DATA_DIR", str(settings.data_dir))
+    assert settings.database_url is not None
+    monkeypatch.setenv("PRIVAULT_DATABASE_URL", settings.database_url.get_secret_value())
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke

@@ -10,7 +10,9 @@ from sqlalchemy import Engine
 from privault.config import Settings
 from privault.core.clock import Clock, SystemClock
 from privault.core.manifest import Manifest
+from privault.crypto.keyring import Keyring, make_keyring
 from privault.services.manifest import read_manifest
+from privault.services.vault import Vault
 from privault.storage.engine import make_engine
 from privault.storage.uow import UnitOfWorkFactory
 
@@ -33,6 +35,16 @@ class Container:
         return UnitOfWorkFactory(self.engine)
 
     @cached_property
+    def keyring(self) -> Keyring:
+        """The keyring named in the settings."""
+        return make_keyring(self.settings.keyring, self.settings.keyring_path)
+
+    @cached_property
+    def vault(self) -> Vault:
+        """What the vault's use cases need."""
+        return Vault(self.manifest, self.keyring, self.clock)
+
+    @cached_property
     def manifest(self) -> Manifest:
         """The validated manifest (read on first use)."""
         return read_manifest(self.settings.manifest_path)
@@ -40,6 +52,7 @@ class Container:
     def reload_manifest(self) -> Manifest:
         """Read the manifest again (after it changed on disk)."""
         self.__dict__.pop("manifest", None)
+        self.__dict__.pop("vault", None)
         return self.manifest
 
     def close(self) -> None:

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     keyring_dir: Path | None = Field(
         default=None, description="Folder of local key files; default <data_dir>/keys."
     )
+    keyring: str = Field(
+        default="local",
+        description="Keyring implementation holding key-encryption keys (local files).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `privault serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `privault serve` binds to.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(

@@ -32,7 +32,7 @@ def prepare_demo(container: Container) -> Demo:
         write_template(settings.manifest_path.parent)
     migrate.upgrade(container.engine)
     manifest = container.reload_manifest()
-    apply_manifest(container.uow, manifest, container.clock)
+    apply_manifest(container.uow, manifest, container.keyring, container.clock)
     tenant = manifest.tenants[0].key
     role = next((r.key for r in manifest.roles if r.admin), None)
     if role is None:

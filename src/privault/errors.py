@@ -166,6 +166,15 @@ EXTRA_CODES: tuple[str, ...] = (
     "role.unknown",
     "storage.schema_outdated",
     "keyring.missing",
+    "crypto.open_failed",
+    "access.denied",
+    "purpose.unknown",
+    "purpose.limitation",
+    "source.unknown",
+    "category.unknown",
+    "identity.invalid",
+    "subject.unknown",
+    "subject.exists",
 )
 
 

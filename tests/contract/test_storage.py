@@ -104,7 +104,7 @@ def _rename_first_purpose(template: str) -> str:
 def test_notice_versions_are_scoped_to_their_tenant(container: Container) -> None:
     """A unit of work bound to one tenant never sees another tenant's rows, even unfiltered."""
     first, second = _two_tenants(container)
-    apply_manifest(container.uow, container.manifest, container.clock)
+    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
     with container.uow() as uow:
         bound = bind_tenant(uow, first)
         seen = {r.tenant_id for r in uow.session.scalars(select(tables.NoticeVersion))}

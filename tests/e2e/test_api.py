@@ -16,7 +16,7 @@ from privault.services.setup import apply_manifest
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """A client of an app whose manifest has been applied."""
-    apply_manifest(container.uow, container.manifest, container.clock)
+    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -8,25 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from privault.cli.app import run
 from privault.config import Settings
-
-
-@pytest.fixture
-def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run ``privault ARGS`` in-process with the test's settings; returns (code, stdout, stderr)."""
-    monkeypatch.setenv("PRIVAULT_DATA_DIR", str(settings.data_dir))
-    assert settings.database_url is not None
-    monkeypatch.setenv("PRIVAULT_DATABASE_URL", settings.database_url.get_secret_value())
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def test_init_then_check_passes(cli, tmp_path: Path) -> None:

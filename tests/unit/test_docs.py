@@ -71,3 +71,12 @@ def test_readme_gives_the_two_commands() -> None:
     text = (DOCS.parent / "README.md").read_text()
     assert "make run" in text
     assert "make test" in text
+
+
+def test_every_audit_action_is_documented() -> None:
+    """docs/audit.md lists the whole vocabulary."""
+    from privault.core.audit import ACTIONS
+
+    text = (DOCS / "audit.md").read_text()
+    missing = [action for action in ACTIONS if f"`{action}`" not in text]
+    assert not missing

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from privault import __version__
 from privault.api.errors import install_error_handlers
 from privault.api.observability import HttpMetrics, install_observability
-from privault.api.routes import health, me, notices
+from privault.api.routes import audit, health, me, notices, subjects
 from privault.bootstrap import Container
 
 
@@ -22,6 +22,6 @@ def create_app(container: Container) -> FastAPI:
     app.state.metrics = HttpMetrics()
     install_error_handlers(app)
     install_observability(app, app.state.metrics)
-    for router in (health.router, me.router, notices.router):
+    for router in (health.router, me.router, notices.router, subjects.router, audit.router):
         app.include_router(router)
     return app

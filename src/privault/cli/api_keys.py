@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from privault.cli.context import container, err, out
+from privault.cli.context import cli_actor, container, err, out
 
 app = typer.Typer(help="Tenant API keys.", no_args_is_help=True)
 
@@ -21,7 +21,9 @@ def create(
 
     c = container(ctx)
     with c.uow() as uow:
-        created = create_api_key(uow, c.manifest, tenant, role, name=name or role, clock=c.clock)
+        created = create_api_key(
+            uow, c.manifest, tenant, role, name=name or role, clock=c.clock, actor=cli_actor()
+        )
     typer.echo(created.token.reveal())
     err.print(
         f"created key {created.record.prefix} for role '{role}' in tenant '{tenant}'; store it now"
@@ -51,5 +53,5 @@ def revoke(
 
     c = container(ctx)
     with c.uow() as uow:
-        revoke_api_key(uow, tenant, prefix, c.clock)
+        revoke_api_key(uow, tenant, prefix, c.clock, actor=cli_actor())
     out.print(f"revoked {prefix}")

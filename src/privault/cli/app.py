@@ -8,7 +8,7 @@ import typer
 
 from privault import __version__
 from privault.bootstrap import Container
-from privault.cli import api_keys, db, demo, manifest, notice, serve
+from privault.cli import api_keys, audit, db, demo, keys, manifest, notice, serve, subjects
 from privault.cli.context import err
 from privault.config import load_settings
 from privault.errors import ManifestInvalid, PrivaultError
@@ -46,6 +46,9 @@ app.add_typer(manifest.app, name="manifest")
 app.add_typer(db.app, name="db")
 app.add_typer(notice.app, name="notice")
 app.add_typer(api_keys.app, name="api-keys")
+app.add_typer(subjects.app, name="subjects")
+app.add_typer(keys.app, name="keys")
+app.add_typer(audit.app, name="audit")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 

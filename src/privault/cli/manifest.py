@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from privault.cli.context import container, out
+from privault.cli.context import cli_actor, container, out
 
 app = typer.Typer(
     help="Validate, inspect and apply the privacy-as-code manifest.", no_args_is_help=True
@@ -22,11 +22,20 @@ def init(
     force: bool = typer.Option(False, help="Overwrite an existing privault.yaml."),
 ) -> None:
     """Write a starter privault.yaml (a BPO serving two client tenants, one a telecom with CPNI)."""
-    from privault.services.setup import write_template
+    from privault.crypto.keyring import make_keyring
+    from privault.services.manifest import read_manifest
+    from privault.services.setup import write_keys, write_template
 
-    target = directory or container(ctx).settings.data_dir
+    settings = container(ctx).settings
+    target = directory or settings.data_dir
     path = write_template(target, template, force=force)
+    keys = settings.keyring_path if directory is None else target / "keys"
+    created = write_keys(read_manifest(path), make_keyring(settings.keyring, keys))
     out.print(f"wrote {path}")
+    if created:
+        out.print(
+            f"created keys for {', '.join(created)} in {keys} (keep this folder secret and backed up)"
+        )
     out.print(f"next: privault check {path}")
 
 
@@ -72,7 +81,7 @@ def apply(ctx: typer.Context) -> None:
 
     c = container(ctx)
     ensure_current(c.engine)
-    result = apply_manifest(c.uow, c.manifest, c.clock)
+    result = apply_manifest(c.uow, c.manifest, c.keyring, c.clock, actor=cli_actor())
     for key, published in result.notices.items():
         state = "new version" if published.created else "unchanged"
         record = published.record

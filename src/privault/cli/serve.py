@@ -23,7 +23,7 @@ def serve(
     c = container(ctx)
     configure_logging(c.settings)
     ensure_current(c.engine)
-    apply_manifest(c.uow, c.manifest, c.clock)
+    apply_manifest(c.uow, c.manifest, c.keyring, c.clock, actor="system")
     bind_host, bind_port = host or c.settings.host, port or c.settings.port
     err.print(f"privault serving on http://{bind_host}:{bind_port} (API docs: /docs)")
     uvicorn.run(create_app(c), host=bind_host, port=bind_port, log_config=None, access_log=False)

@@ -73,6 +73,7 @@ class Jurisdiction:
     holiday_subdivision: str | None = None
     child_consent_age: int | None = None
     authority: str = ""
+    phone_region: str | None = None  # region for phone numbers written without a country code
 
 
 _GDPR_RIGHTS = (
@@ -115,6 +116,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             holiday_subdivision="ENG",
             child_consent_age=13,
             authority="the Information Commissioner's Office (ico.org.uk)",
+            phone_region="GB",
         ),
         Jurisdiction(
             "us-ca",
@@ -126,6 +128,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             holiday_subdivision="CA",
             child_consent_age=16,
             authority="the California Privacy Protection Agency",
+            phone_region="US",
         ),
         Jurisdiction(
             "ca",
@@ -135,6 +138,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(30, PeriodUnit.CALENDAR_DAYS, "PIPEDA-ACC-1"),
             holiday_country="CA",
             authority="the Office of the Privacy Commissioner of Canada",
+            phone_region="CA",
         ),
         Jurisdiction(
             "ca-qc",
@@ -146,6 +150,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             holiday_subdivision="QC",
             child_consent_age=14,
             authority="the Commission d'accès à l'information du Québec",
+            phone_region="CA",
         ),
         Jurisdiction(
             "in",
@@ -156,6 +161,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             holiday_country="IN",
             child_consent_age=18,
             authority="the Data Protection Board of India",
+            phone_region="IN",
         ),
         Jurisdiction(
             "us",
@@ -166,6 +172,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             holiday_country="US",
             child_consent_age=13,
             authority="the Federal Trade Commission or the FCC",
+            phone_region="US",
         ),
     )
 }

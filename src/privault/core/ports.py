@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from privault.core.records import ApiKeyRecord, NoticeVersionRecord, TenantRecord
+from privault.core.audit import AuditEvent
+from privault.core.records import (
+    ApiKeyRecord,
+    CheckpointRecord,
+    FieldRecord,
+    IdentityRecord,
+    NewSubject,
+    NoticeVersionRecord,
+    SubjectRecord,
+    TenantRecord,
+)
 
 
 class TenantRepository(Protocol):
@@ -76,6 +86,103 @@ class ApiKeyRepository(Protocol):
         ...
 
 
+class SubjectRepository(Protocol):
+    """Subjects, identities and encrypted data of the bound tenant."""
+
+    def insert_many(self, subjects: Sequence[NewSubject]) -> list[int]:
+        """Insert subjects; return their ids in order."""
+        ...
+
+    def existing_refs(self, refs: Sequence[str]) -> set[str]:
+        """Which of these refs are taken (by live or erased subjects)."""
+        ...
+
+    def get_by_ref(self, ref: str) -> SubjectRecord | None:
+        """The subject with this ref."""
+        ...
+
+    def get_many(self, ids: Sequence[int]) -> list[SubjectRecord]:
+        """Subjects by id."""
+        ...
+
+    def find(self, kind: str, indexes: Sequence[str]) -> list[tuple[str, int]]:
+        """(blind index, subject id) pairs of live subjects matching any of the indexes."""
+        ...
+
+    def fields(self, subject_ids: Sequence[int]) -> list[FieldRecord]:
+        """Stored values of these subjects."""
+        ...
+
+    def identities(self, subject_ids: Sequence[int]) -> list[IdentityRecord]:
+        """Stored identities of these subjects."""
+        ...
+
+    def add_identities(
+        self, subject_ids: Sequence[int], rows: Sequence[IdentityRecord], at: datetime
+    ) -> None:
+        """Insert identities (skipping ones the subject already has)."""
+        ...
+
+    def put_fields(self, rows: Sequence[FieldRecord], *, replace: bool = True) -> None:
+        """Insert values; with ``replace``, a subject's existing value of the same field goes first."""
+        ...
+
+    def set_adult_on(self, subject_id: int, adult_on: object, at: datetime) -> None:
+        """Record when the subject stops being a minor."""
+        ...
+
+    def erase(self, subject_id: int, at: datetime) -> tuple[int, int]:
+        """Delete values and identities and destroy the data key: (fields, identities) deleted."""
+        ...
+
+    def to_rewrap(self, kek_version: int, after_id: int, limit: int) -> list[SubjectRecord]:
+        """Live subjects whose data key is wrapped under another key version, by id."""
+        ...
+
+    def rewrap(
+        self, subject_id: int, old_kek_version: int, kek_version: int, wrapped: bytes
+    ) -> bool:
+        """Replace a wrapped key if it is still under ``old_kek_version``; False if it changed."""
+        ...
+
+    def count_by_kek_version(self) -> dict[int, int]:
+        """How many live subjects are wrapped under each key version."""
+        ...
+
+
+class AuditRepository(Protocol):
+    """The bound tenant's audit chain."""
+
+    def lock_head(self) -> tuple[int, str]:
+        """The chain's (seq, hash), locked until the transaction ends."""
+        ...
+
+    def append(self, events: Sequence[AuditEvent]) -> None:
+        """Insert chained events and move the head to the last."""
+        ...
+
+    def stream(self, batch: int) -> Iterator[tuple[object, ...]]:
+        """Every event in seq order as tuples (seq, at_us, actor, action, subject, purpose, outcome,
+        details, prev_hash, hash)."""
+        ...
+
+    def head(self) -> tuple[int, str]:
+        """The recorded head, unlocked."""
+        ...
+
+    def checkpoints(self) -> list[CheckpointRecord]:
+        """Signed checkpoints in seq order."""
+        ...
+
+    def add_checkpoint(self, record: CheckpointRecord) -> None:
+        """Store a checkpoint."""
+        ...
+
+    def recent(self, limit: int) -> list[AuditEvent]:
+        """The newest events, newest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One use case, one transaction. ``bind_tenant`` scopes every tenant-owned query."""
 
@@ -92,6 +199,16 @@ class UnitOfWork(Protocol):
     @property
     def api_keys(self) -> ApiKeyRepository:
         """API keys of the bound tenant."""
+        ...
+
+    @property
+    def subjects(self) -> SubjectRepository:
+        """Subjects of the bound tenant."""
+        ...
+
+    @property
+    def audit(self) -> AuditRepository:
+        """The bound tenant's audit chain."""
         ...
 
     @property

@@ -44,3 +44,66 @@ class ApiKeyRecord:
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRecord:
+    """A subject as stored: references and its wrapped key, never values."""
+
+    id: int
+    uid: str
+    ref: str | None
+    key_version: int
+    kek_version: int
+    wrapped_key: bytes | None
+    adult_on: date | None
+    created_at: datetime
+    updated_at: datetime
+    erased_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubject:
+    """A subject to insert."""
+
+    uid: str
+    ref: str
+    key_version: int
+    kek_version: int
+    wrapped_key: bytes
+    adult_on: date | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRecord:
+    """One stored (encrypted) value with its provenance."""
+
+    subject_id: int
+    field: str
+    category: str
+    source: str
+    purpose: str
+    collected_at: datetime
+    updated_at: datetime
+    ciphertext: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRecord:
+    """One stored identity: its blind index and encrypted value."""
+
+    subject_id: int
+    kind: str
+    blind_index: str
+    ciphertext: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointRecord:
+    """A signed audit checkpoint."""
+
+    seq: int
+    hash: str
+    signature: str
+    created_at: datetime

@@ -14,6 +14,7 @@ from privault.core.records import ApiKeyRecord
 from privault.core.secrets import Secret
 from privault.crypto.tokens import generate_api_key, secret_matches, split_api_key
 from privault.errors import NotFound, Unauthenticated
+from privault.services.audit import Entry, record
 from privault.services.tenants import bind_tenant
 
 # Recording every use would turn each read into a write; a minute's precision is enough.
@@ -29,7 +30,14 @@ class CreatedApiKey:
 
 
 def create_api_key(
-    uow: UnitOfWork, manifest: Manifest, tenant_key: str, role: str, *, name: str, clock: Clock
+    uow: UnitOfWork,
+    manifest: Manifest,
+    tenant_key: str,
+    role: str,
+    *,
+    name: str,
+    clock: Clock,
+    actor: str = "system",
 ) -> CreatedApiKey:
     """Create a key for ``role`` in the tenant; the role must be one the tenant's manifest grants."""
     view = tenant_view(manifest, tenant_key)
@@ -40,7 +48,7 @@ def create_api_key(
         )
     tenant = bind_tenant(uow, tenant_key)
     new = generate_api_key()
-    record = uow.api_keys.add(
+    stored = uow.api_keys.add(
         tenant.id,
         name=name,
         role=role,
@@ -48,8 +56,10 @@ def create_api_key(
         secret_hash=new.secret_hash,
         at=clock.now(),
     )
+    details = {"prefix": new.prefix, "role": role}
+    record(uow, [Entry(actor, "config:api_key:create", details=details)], clock.now())
     uow.commit()
-    return CreatedApiKey(record, new.token)
+    return CreatedApiKey(stored, new.token)
 
 
 def list_api_keys(uow: UnitOfWork, tenant_key: str) -> list[ApiKeyRecord]:
@@ -58,13 +68,16 @@ def list_api_keys(uow: UnitOfWork, tenant_key: str) -> list[ApiKeyRecord]:
     return list(uow.api_keys.list())
 
 
-def revoke_api_key(uow: UnitOfWork, tenant_key: str, prefix: str, clock: Clock) -> None:
+def revoke_api_key(
+    uow: UnitOfWork, tenant_key: str, prefix: str, clock: Clock, actor: str = "system"
+) -> None:
     """Revoke one of the tenant's keys by its prefix."""
     bind_tenant(uow, tenant_key)
     if not uow.api_keys.revoke(prefix, clock.now()):
         raise NotFound(
             f"no active API key '{prefix}' in tenant '{tenant_key}'", code="api_key.unknown"
         )
+    record(uow, [Entry(actor, "config:api_key:revoke", details={"prefix": prefix})], clock.now())
     uow.commit()
 
 
@@ -88,5 +101,5 @@ def authenticate(uow: UnitOfWork, token: str, clock: Clock) -> Principal:
     now = clock.now()
     if record.last_used_at is None or now - record.last_used_at > TOUCH_INTERVAL:
         uow.api_keys.touch(record.id, now)
-        uow.commit()
+    uow.commit()  # end the transaction either way: SQLite holds its write lock until then
     return Principal(record.tenant_id, tenant.key, record.role, "api_key", prefix)

@@ -14,6 +14,7 @@ from privault.core.notice import LAST_UPDATED_MARK, canonical_json, notice_conte
 from privault.core.ports import UnitOfWork
 from privault.core.records import NoticeVersionRecord
 from privault.errors import NotFound
+from privault.services.audit import Entry, record
 from privault.services.tenants import bind_tenant
 
 NoticeFormat = Literal["md", "html"]
@@ -56,7 +57,7 @@ def _tidy(markdown: str) -> str:
 
 
 def publish_notice(
-    uow: UnitOfWork, manifest: Manifest, tenant_key: str, clock: Clock
+    uow: UnitOfWork, manifest: Manifest, tenant_key: str, clock: Clock, actor: str = "system"
 ) -> PublishedNotice:
     """Render the tenant's notice; store a new version only if its content changed."""
     tenant = bind_tenant(uow, tenant_key)
@@ -67,7 +68,7 @@ def publish_notice(
     if latest is not None and latest.version_id == vid:
         return PublishedNotice(latest, created=False)
     today = clock.now().date().isoformat()
-    record = NoticeVersionRecord(
+    version = NoticeVersionRecord(
         tenant_id=tenant.id,
         seq=(latest.seq + 1) if latest else 1,
         version_id=vid,
@@ -77,9 +78,11 @@ def publish_notice(
         html=html.replace(LAST_UPDATED_MARK, today),
         created_at=clock.now(),
     )
-    uow.notices.add(record)
+    uow.notices.add(version)
+    details = {"version": vid, "seq": version.seq}
+    record(uow, [Entry(actor, "config:notice:publish", details=details)], clock.now())
     uow.commit()
-    return PublishedNotice(record, created=True)
+    return PublishedNotice(version, created=True)
 
 
 def notice_history(uow: UnitOfWork, tenant_key: str) -> list[NoticeVersionRecord]:

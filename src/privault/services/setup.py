@@ -9,9 +9,12 @@ from pathlib import Path
 from privault.core.clock import Clock
 from privault.core.manifest import Manifest, parse_manifest
 from privault.core.ports import UnitOfWorkFactory
+from privault.crypto.keyring import Keyring
 from privault.errors import Conflict, InvalidInput
+from privault.services.audit import Entry, checkpoint, record
+from privault.services.keys import ensure_tenant_keys
 from privault.services.notices import PublishedNotice, publish_notice
-from privault.services.tenants import sync_tenants
+from privault.services.tenants import bind_tenant, sync_tenants
 
 TEMPLATES = ("contact-centre",)
 
@@ -35,22 +38,44 @@ def write_template(directory: Path, name: str = "contact-centre", *, force: bool
     return target
 
 
+def write_keys(manifest: Manifest, keyring: Keyring) -> list[str]:
+    """Create keys for every tenant of the manifest that has none; return the tenants given keys."""
+    return [t.key for t in manifest.tenants if keyring.ensure_tenant(t.key)]
+
+
 @dataclass(frozen=True, slots=True)
 class AppliedManifest:
     """What applying the manifest did."""
 
     tenants: list[str]
     notices: dict[str, PublishedNotice]
+    new_keys: list[str]
 
 
 def apply_manifest(
-    make_uow: UnitOfWorkFactory, manifest: Manifest, clock: Clock
+    make_uow: UnitOfWorkFactory,
+    manifest: Manifest,
+    keyring: Keyring,
+    clock: Clock,
+    actor: str = "system",
 ) -> AppliedManifest:
-    """Sync tenants and publish every tenant's notice (new versions only where content changed)."""
+    """Sync tenants, create missing keys, publish every tenant's notice where its content changed,
+    and take a signed audit checkpoint per tenant. Each step is audited."""
     with make_uow() as uow:
         tenants = [t.key for t in sync_tenants(uow, manifest, clock)]
-    notices = {}
+    notices, new_keys = {}, []
     for key in tenants:
         with make_uow() as uow:
-            notices[key] = publish_notice(uow, manifest, key, clock)
-    return AppliedManifest(tenants, notices)
+            if ensure_tenant_keys(uow, keyring, key, actor, clock):
+                new_keys.append(key)
+        with make_uow() as uow:
+            notices[key] = publish_notice(uow, manifest, key, clock, actor=actor)
+        with make_uow() as uow:
+            bind_tenant(uow, key)
+            record(
+                uow, [Entry(actor, "config:manifest:apply", details={"tenant": key})], clock.now()
+            )
+            uow.commit()
+        with make_uow() as uow:
+            checkpoint(uow, keyring, key, actor, clock.now())
+    return AppliedManifest(tenants, notices, new_keys)

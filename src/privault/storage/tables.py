@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -117,6 +118,102 @@ class ApiKey(TenantOwned, Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+
+
+class Subject(TenantOwned, Base):
+    """A data subject: its wrapped data key lives here; erasure destroys it (crypto-shredding)."""
+
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("tenant_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    ref: Mapped[str | None] = mapped_column(String(200))
+    key_version: Mapped[int] = mapped_column(Integer, default=1)
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    adult_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]
+
+
+class Identity(TenantOwned, Base):
+    """An identity of a subject: a blind index for lookup and the value encrypted for display."""
+
+    __tablename__ = "identities"
+    __table_args__ = (
+        UniqueConstraint("subject_id", "kind", "blind_index"),
+        Index("ix_identities_lookup", "tenant_id", "kind", "blind_index"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(Id, ForeignKey("subjects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    blind_index: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class PersonalData(TenantOwned, Base):
+    """One encrypted value of a subject, with its category, source and purpose of collection."""
+
+    __tablename__ = "personal_data"
+    __table_args__ = (UniqueConstraint("subject_id", "field"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(Id, ForeignKey("subjects.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(120))
+    purpose: Mapped[str] = mapped_column(String(120))
+    collected_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditEvent(TenantOwned, Base):
+    """One event of a tenant's hash-chained audit trail. Never updated, never deleted."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    at_us: Mapped[int] = mapped_column(BigInteger)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str | None] = mapped_column(String(32))
+    purpose: Mapped[str | None] = mapped_column(String(120))
+    outcome: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(TenantOwned, Base):
+    """The newest event of each tenant's chain; locked to append (one writer per chain)."""
+
+    __tablename__ = "audit_heads"
+
+    tenant_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("tenants.id", ondelete="RESTRICT"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(TenantOwned, Base):
+    """A signed statement that the chain had this hash at this position."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
 
 
 TENANT_OWNED_TABLES: tuple[str, ...] = tuple(

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from privault.errors import StorageError
 from privault.storage import scoping
+from privault.storage.audit_repo import SqlAudit
 from privault.storage.repositories import SqlApiKeys, SqlNotices, SqlTenants
+from privault.storage.vault_repo import SqlSubjects
 
 
 class SqlUnitOfWork:
@@ -28,6 +30,8 @@ class SqlUnitOfWork:
         self.tenants = SqlTenants(self.session)
         self.notices = SqlNotices(self.session)
         self.api_keys = SqlApiKeys(self.session)
+        self.subjects = SqlSubjects(self.session, self._bound)
+        self.audit = SqlAudit(self.session, self._bound)
         return self
 
     def __exit__(
@@ -40,6 +44,11 @@ class SqlUnitOfWork:
         self.session.close()
         if isinstance(exc, OperationalError):
             raise StorageError("the database is unavailable") from exc
+
+    def _bound(self) -> int:
+        if self.tenant_id is None:
+            raise scoping.TenantScopeError("no tenant bound to this unit of work")
+        return self.tenant_id
 
     def bind_tenant(self, tenant_id: int) -> None:
         """Scope every following query on tenant-owned data to this tenant."""

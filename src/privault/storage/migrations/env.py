@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 
-from privault.storage.tables import Base
+from privault.storage.tables import Base, UtcDateTime
+
+
+def render_item(type_: str, obj: Any, _autogen_context: Any) -> str | Literal[False]:
+    """Render our UTC datetime type as the plain column type it stores as."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -12,6 +22,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    render_item=render_item,
 )
 with context.begin_transaction():
     context.run_migrations()

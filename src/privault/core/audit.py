@@ -1,0 +1,122 @@
+"""The audit trail's fixed vocabulary and its hash chain. Pure: storage keeps the events.
+
+Each tenant has one chain. An event's hash covers the previous event's hash and every field of the
+event, so editing, deleting, inserting or reordering events breaks the chain where it happened. Signed
+checkpoints (Ed25519, key outside the database) pin the chain so a truncated tail is caught too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+# The vocabulary: every action privault records, and what it means. docs/audit.md lists each.
+ACTIONS: dict[str, str] = {
+    "vault:subject:create": "A subject was created with its identities and data.",
+    "vault:subject:read": "A subject's data was read (or a read was denied) for a stated purpose.",
+    "vault:subject:update": "A subject's data or identities were written.",
+    "vault:subject:erase": "A subject was erased: data deleted and its data key destroyed.",
+    "keys:tenant:create": "The tenant's keys were created in the keyring.",
+    "keys:rotate": "The key-encryption key was rotated and subject keys re-wrapped.",
+    "config:manifest:apply": "The manifest was applied (tenant synchronised).",
+    "config:notice:publish": "A new privacy-notice version was published.",
+    "config:api_key:create": "An API key was created.",
+    "config:api_key:revoke": "An API key was revoked.",
+    "audit:checkpoint": "A signed checkpoint of the audit chain was taken.",
+}
+
+OUTCOMES = ("ok", "denied", "failed", "partial")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One audit event as it is chained. Details hold references and counts, never values."""
+
+    seq: int
+    at_us: int
+    actor: str
+    action: str
+    subject: str | None
+    purpose: str | None
+    outcome: str
+    details: str  # canonical JSON
+    prev_hash: str
+    hash: str
+
+
+def to_micros(at: datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch (exact on every engine)."""
+    delta = at.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(at_us: int) -> datetime:
+    """Inverse of :func:`to_micros`."""
+    return datetime.fromtimestamp(at_us // 1_000_000, UTC).replace(microsecond=at_us % 1_000_000)
+
+
+def canonical_details(details: dict[str, Any] | None) -> str:
+    """Stable JSON for the details of an event."""
+    return json.dumps(details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(
+    prev_hash: str,
+    seq: int,
+    at_us: int,
+    actor: str,
+    action: str,
+    subject: str | None,
+    purpose: str | None,
+    outcome: str,
+    details: str,
+) -> str:
+    """SHA-256 over the previous hash and every field, newline-separated."""
+    text = "\n".join(
+        (
+            prev_hash,
+            str(seq),
+            str(at_us),
+            actor,
+            action,
+            subject or "",
+            purpose or "",
+            outcome,
+            details,
+        )
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def checkpoint_message(tenant: str, seq: int, hash_: str) -> bytes:
+    """What a checkpoint signature covers."""
+    return f"privault:audit-checkpoint:v1|{tenant}|{seq}|{hash_}".encode()
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyProblem:
+    """One place where the chain does not hold."""
+
+    seq: int
+    kind: str  # modified | missing | out_of_chain | head_mismatch | checkpoint_mismatch | bad_signature
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The result of verifying one tenant's chain."""
+
+    tenant: str
+    events: int
+    checkpoints: int
+    problems: tuple[VerifyProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.problems

@@ -1,0 +1,51 @@
+"""Blind indexes: find a subject by email or phone without decrypting anything.
+
+Identities are normalised (emails lower-cased, phones in E.164 via ``phonenumbers``) and then keyed
+with HMAC-SHA256 under a per-kind key, so equal identities give equal indexes and nothing else does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+import phonenumbers
+
+from privault.errors import InvalidInput
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def normalise(kind: str, value: str, region: str | None = None) -> str:
+    """The canonical form of an identity, or InvalidInput (the value is never echoed)."""
+    if not _KIND.match(kind):
+        raise InvalidInput("identity kinds are lower-case words such as email, phone, customer_id")
+    text = value.strip()
+    if kind == "email":
+        if not _EMAIL.match(text):
+            raise InvalidInput("an email identity is not a valid address", code="identity.invalid")
+        return text.lower()
+    if kind == "phone":
+        return _phone(text, region)
+    if not text:
+        raise InvalidInput(f"the {kind} identity is empty", code="identity.invalid")
+    return " ".join(text.split()).casefold()
+
+
+def _phone(text: str, region: str | None) -> str:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(
+            "a phone identity is not a phone number", code="identity.invalid"
+        ) from exc
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidInput("a phone identity is not a possible number", code="identity.invalid")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def blind_index(key: bytes, normalised: str) -> str:
+    """HMAC-SHA256 of the normalised identity, hex."""
+    return hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()

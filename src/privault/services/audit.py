@@ -1,0 +1,192 @@
+"""The audit trail: append in the caller's transaction (fail closed), checkpoint, verify."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+
+from privault.core.audit import (
+    ACTIONS,
+    GENESIS,
+    OUTCOMES,
+    AuditEvent,
+    VerifyProblem,
+    VerifyReport,
+    canonical_details,
+    checkpoint_message,
+    event_hash,
+    to_micros,
+)
+from privault.core.ports import UnitOfWork
+from privault.core.records import CheckpointRecord
+from privault.crypto.keyring import Keyring
+from privault.services.tenants import bind_tenant
+
+MAX_PROBLEMS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What happened, before it is chained."""
+
+    actor: str
+    action: str
+    subject: str | None = None
+    purpose: str | None = None
+    outcome: str = "ok"
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def record(uow: UnitOfWork, entries: Sequence[Entry], at: datetime) -> list[AuditEvent]:
+    """Chain and append entries inside the caller's transaction; if this fails, so does the use case."""
+    for entry in entries:
+        if entry.action not in ACTIONS:
+            raise ValueError(f"'{entry.action}' is not in the audit vocabulary")
+        if entry.outcome not in OUTCOMES:
+            raise ValueError(f"'{entry.outcome}' is not an audit outcome")
+    seq, prev = uow.audit.lock_head()
+    at_us = to_micros(at)
+    events = []
+    for entry in entries:
+        seq += 1
+        details = canonical_details(entry.details)
+        digest = event_hash(
+            prev,
+            seq,
+            at_us,
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.purpose,
+            entry.outcome,
+            details,
+        )
+        events.append(
+            AuditEvent(
+                seq,
+                at_us,
+                entry.actor,
+                entry.action,
+                entry.subject,
+                entry.purpose,
+                entry.outcome,
+                details,
+                prev,
+                digest,
+            )
+        )
+        prev = digest
+    uow.audit.append(events)
+    return events
+
+
+def checkpoint(
+    uow: UnitOfWork, keyring: Keyring, tenant_key: str, actor: str, at: datetime
+) -> CheckpointRecord:
+    """Sign the current head of the tenant's chain (and record that it was signed)."""
+    bind_tenant(uow, tenant_key)
+    record(uow, [Entry(actor, "audit:checkpoint")], at)
+    seq, head = uow.audit.lock_head()
+    signature = (
+        keyring.signing_key(tenant_key).sign(checkpoint_message(tenant_key, seq, head)).hex()
+    )
+    created = CheckpointRecord(seq, head, signature, at)
+    uow.audit.add_checkpoint(created)
+    uow.commit()
+    return created
+
+
+def verify(uow: UnitOfWork, keyring: Keyring, tenant_key: str, batch: int = 20_000) -> VerifyReport:
+    """Walk the tenant's chain: every problem (modified, missing, inserted, reordered, truncated) with its seq."""
+    bind_tenant(uow, tenant_key)
+    checkpoints = {c.seq: c for c in uow.audit.checkpoints()}
+    problems: list[VerifyProblem] = []
+    seen_at: dict[int, str] = {}
+    expected_seq, prev, count = 1, GENESIS, 0
+    for row in uow.audit.stream(batch):
+        seq, at_us, actor, action, subject, purpose, outcome, details, prev_hash, stored = row
+        count += 1
+        assert isinstance(seq, int)  # noqa: S101 - column types
+        if seq != expected_seq:
+            _problem(
+                problems, seq, "missing", f"events {expected_seq}..{seq - 1} are missing (deleted)"
+            )
+        if prev_hash != prev:
+            _problem(
+                problems,
+                seq,
+                "out_of_chain",
+                f"event {seq} does not follow the event before it (inserted, deleted or reordered)",
+            )
+        digest = event_hash(
+            str(prev_hash),
+            seq,
+            int(str(at_us)),
+            str(actor),
+            str(action),
+            None if subject is None else str(subject),
+            None if purpose is None else str(purpose),
+            str(outcome),
+            str(details),
+        )
+        if digest != stored:
+            _problem(problems, seq, "modified", f"event {seq} was modified after it was written")
+        if seq in checkpoints:
+            seen_at[seq] = str(stored)
+        prev, expected_seq = str(stored), seq + 1
+    _check_head(uow, problems, expected_seq - 1, prev)
+    _check_checkpoints(keyring, tenant_key, checkpoints, seen_at, problems)
+    return VerifyReport(tenant_key, count, len(checkpoints), tuple(problems))
+
+
+def _problem(problems: list[VerifyProblem], seq: int, kind: str, message: str) -> None:
+    if len(problems) < MAX_PROBLEMS:
+        problems.append(VerifyProblem(seq, kind, message))
+
+
+def _check_head(
+    uow: UnitOfWork, problems: list[VerifyProblem], last_seq: int, last_hash: str
+) -> None:
+    head_seq, head_hash = uow.audit.head()
+    if (head_seq, head_hash) != (last_seq, last_hash) and not (head_seq == 0 and last_seq == 0):
+        _problem(
+            problems,
+            head_seq,
+            "head_mismatch",
+            f"the chain ends at event {last_seq} but its head says {head_seq} (events removed or added)",
+        )
+
+
+def _check_checkpoints(
+    keyring: Keyring,
+    tenant_key: str,
+    checkpoints: dict[int, CheckpointRecord],
+    seen_at: dict[int, str],
+    problems: list[VerifyProblem],
+) -> None:
+    public = keyring.verify_key(tenant_key)
+    for seq, point in sorted(checkpoints.items()):
+        try:
+            public.verify(
+                bytes.fromhex(point.signature), checkpoint_message(tenant_key, seq, point.hash)
+            )
+        except (InvalidSignature, ValueError):
+            _problem(
+                problems,
+                seq,
+                "bad_signature",
+                f"the checkpoint at event {seq} is not validly signed",
+            )
+            continue
+        if seen_at.get(seq) != point.hash:
+            what = "is missing" if seq not in seen_at else "differs from the signed checkpoint"
+            _problem(
+                problems,
+                seq,
+                "checkpoint_mismatch",
+                f"event {seq} {what} (history rewritten or truncated)",
+            )

@@ -1,0 +1,259 @@
+"""SQL implementation of the subject repository: set-based, ORM-enabled statements (tenant-scoped)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from privault.core.records import FieldRecord, IdentityRecord, NewSubject, SubjectRecord
+from privault.storage import tables as t
+
+_SUBJECT_COLUMNS = (
+    t.Subject.id,
+    t.Subject.uid,
+    t.Subject.ref,
+    t.Subject.key_version,
+    t.Subject.kek_version,
+    t.Subject.wrapped_key,
+    t.Subject.adult_on,
+    t.Subject.created_at,
+    t.Subject.updated_at,
+    t.Subject.erased_at,
+)
+_FIELD_COLUMNS = (
+    t.PersonalData.subject_id,
+    t.PersonalData.field,
+    t.PersonalData.category,
+    t.PersonalData.source,
+    t.PersonalData.purpose,
+    t.PersonalData.collected_at,
+    t.PersonalData.updated_at,
+    t.PersonalData.ciphertext,
+)
+CHUNK = 900  # stays under SQLite's bound-parameter limit in IN lists
+
+
+def _subject(row: Any) -> SubjectRecord:
+    return SubjectRecord(*row)
+
+
+def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+class SqlSubjects:
+    """Subjects, identities and encrypted values in SQL."""
+
+    def __init__(self, session: Session, tenant_id: Any) -> None:
+        self.session = session
+        self._tenant_id = tenant_id
+
+    @property
+    def tenant_id(self) -> int:
+        """The bound tenant (repositories write it on every new row)."""
+        value: int = self._tenant_id()
+        return value
+
+    def insert_many(self, subjects: Sequence[NewSubject]) -> list[int]:
+        """Insert subjects; return their ids in order."""
+        if not subjects:
+            return []
+        rows = [
+            {
+                "tenant_id": self.tenant_id,
+                "uid": s.uid,
+                "ref": s.ref,
+                "key_version": s.key_version,
+                "kek_version": s.kek_version,
+                "wrapped_key": s.wrapped_key,
+                "adult_on": s.adult_on,
+                "created_at": s.at,
+                "updated_at": s.at,
+                "erased_at": None,
+            }
+            for s in subjects
+        ]
+        stmt = insert(t.Subject).returning(t.Subject.id, sort_by_parameter_order=True)
+        return list(self.session.scalars(stmt, rows))
+
+    def existing_refs(self, refs: Sequence[str]) -> set[str]:
+        """Which refs are taken."""
+        found: set[str] = set()
+        for chunk in _chunks(list(refs)):
+            found.update(
+                r
+                for r in self.session.scalars(select(t.Subject.ref).where(t.Subject.ref.in_(chunk)))
+                if r
+            )
+        return found
+
+    def get_by_ref(self, ref: str) -> SubjectRecord | None:
+        """The subject with this ref."""
+        row = self.session.execute(select(*_SUBJECT_COLUMNS).where(t.Subject.ref == ref)).first()
+        return _subject(row) if row else None
+
+    def get_many(self, ids: Sequence[int]) -> list[SubjectRecord]:
+        """Subjects by id."""
+        records: list[SubjectRecord] = []
+        for chunk in _chunks(list(ids)):
+            rows = self.session.execute(select(*_SUBJECT_COLUMNS).where(t.Subject.id.in_(chunk)))
+            records.extend(_subject(row) for row in rows)
+        return records
+
+    def find(self, kind: str, indexes: Sequence[str]) -> list[tuple[str, int]]:
+        """(blind index, subject id) of live subjects with one of these identities."""
+        pairs: list[tuple[str, int]] = []
+        for chunk in _chunks(list(indexes)):
+            stmt = select(t.Identity.blind_index, t.Identity.subject_id).where(
+                t.Identity.kind == kind, t.Identity.blind_index.in_(chunk)
+            )
+            pairs.extend((row[0], row[1]) for row in self.session.execute(stmt))
+        return pairs
+
+    def fields(self, subject_ids: Sequence[int]) -> list[FieldRecord]:
+        """Stored values of these subjects."""
+        records: list[FieldRecord] = []
+        for chunk in _chunks(list(subject_ids)):
+            stmt = select(*_FIELD_COLUMNS).where(t.PersonalData.subject_id.in_(chunk))
+            records.extend(FieldRecord(*row) for row in self.session.execute(stmt))
+        return records
+
+    def identities(self, subject_ids: Sequence[int]) -> list[IdentityRecord]:
+        """Stored identities of these subjects."""
+        records: list[IdentityRecord] = []
+        columns = (
+            t.Identity.subject_id,
+            t.Identity.kind,
+            t.Identity.blind_index,
+            t.Identity.ciphertext,
+        )
+        for chunk in _chunks(list(subject_ids)):
+            stmt = select(*columns).where(t.Identity.subject_id.in_(chunk)).order_by(t.Identity.id)
+            records.extend(IdentityRecord(*row) for row in self.session.execute(stmt))
+        return records
+
+    def add_identities(
+        self, subject_ids: Sequence[int], rows: Sequence[IdentityRecord], at: datetime
+    ) -> None:
+        """Insert identities the subjects do not have yet."""
+        if not rows:
+            return
+        existing = {(i.subject_id, i.kind, i.blind_index) for i in self.identities(subject_ids)}
+        new = [r for r in rows if (r.subject_id, r.kind, r.blind_index) not in existing]
+        if new:
+            self.session.execute(
+                insert(t.Identity),
+                [
+                    {
+                        "tenant_id": self.tenant_id,
+                        "subject_id": r.subject_id,
+                        "kind": r.kind,
+                        "blind_index": r.blind_index,
+                        "ciphertext": r.ciphertext,
+                        "created_at": at,
+                    }
+                    for r in new
+                ],
+            )
+
+    def put_fields(self, rows: Sequence[FieldRecord], *, replace: bool = True) -> None:
+        """Insert values; with ``replace``, a subject's existing value of the same field goes first."""
+        if not rows:
+            return
+        if replace:
+            self._delete_replaced({(r.subject_id, r.field) for r in rows})
+        self.session.execute(
+            insert(t.PersonalData),
+            [
+                {
+                    "tenant_id": self.tenant_id,
+                    "subject_id": r.subject_id,
+                    "field": r.field,
+                    "category": r.category,
+                    "source": r.source,
+                    "purpose": r.purpose,
+                    "collected_at": r.collected_at,
+                    "updated_at": r.updated_at,
+                    "ciphertext": r.ciphertext,
+                }
+                for r in rows
+            ],
+        )
+
+    def _delete_replaced(self, wanted: set[tuple[int, str]]) -> None:
+        stale: list[int] = []
+        columns = (t.PersonalData.id, t.PersonalData.subject_id, t.PersonalData.field)
+        for chunk in _chunks(sorted({subject for subject, _ in wanted})):
+            rows = self.session.execute(
+                select(*columns).where(t.PersonalData.subject_id.in_(chunk))
+            )
+            stale += [row[0] for row in rows if (row[1], row[2]) in wanted]
+        for chunk in _chunks(stale):
+            self.session.execute(delete(t.PersonalData).where(t.PersonalData.id.in_(chunk)))
+
+    def set_adult_on(self, subject_id: int, adult_on: object, at: datetime) -> None:
+        """Record when the subject stops being a minor."""
+        assert adult_on is None or isinstance(adult_on, date)  # noqa: S101 - typed by the port
+        stmt = (
+            update(t.Subject)
+            .where(t.Subject.id == subject_id)
+            .values(adult_on=adult_on, updated_at=at)
+        )
+        self.session.execute(stmt)
+
+    def erase(self, subject_id: int, at: datetime) -> tuple[int, int]:
+        """Delete values and identities, destroy the wrapped data key, keep a tombstone."""
+        fields = self.session.execute(
+            delete(t.PersonalData).where(t.PersonalData.subject_id == subject_id)
+        )
+        identities = self.session.execute(
+            delete(t.Identity).where(t.Identity.subject_id == subject_id)
+        )
+        self.session.execute(
+            update(t.Subject)
+            .where(t.Subject.id == subject_id)
+            .values(wrapped_key=None, ref=None, adult_on=None, erased_at=at, updated_at=at)
+        )
+        return int(fields.rowcount), int(identities.rowcount)  # type: ignore[attr-defined]
+
+    def to_rewrap(self, kek_version: int, after_id: int, limit: int) -> list[SubjectRecord]:
+        """Live subjects wrapped under another key version, by id."""
+        stmt = (
+            select(*_SUBJECT_COLUMNS)
+            .where(
+                t.Subject.id > after_id,
+                t.Subject.kek_version != kek_version,
+                t.Subject.wrapped_key.is_not(None),
+            )
+            .order_by(t.Subject.id)
+            .limit(limit)
+        )
+        return [_subject(row) for row in self.session.execute(stmt)]
+
+    def rewrap(
+        self, subject_id: int, old_kek_version: int, kek_version: int, wrapped: bytes
+    ) -> bool:
+        """Compare-and-set the wrapped key (a concurrent erasure wins)."""
+        stmt = (
+            update(t.Subject)
+            .where(
+                t.Subject.id == subject_id,
+                t.Subject.kek_version == old_kek_version,
+                t.Subject.wrapped_key.is_not(None),
+            )
+            .values(kek_version=kek_version, wrapped_key=wrapped)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def count_by_kek_version(self) -> dict[int, int]:
+        """Live subjects per key version."""
+        stmt = (
+            select(t.Subject.kek_version, func.count())
+            .where(t.Subject.wrapped_key.is_not(None))
+            .group_by(t.Subject.kek_version)
+        )
+        return {int(row[0]): int(row[1]) for row in self.session.execute(stmt)}

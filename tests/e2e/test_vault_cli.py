@@ -1,0 +1,150 @@
+"""The vault, keys and audit commands end to end (both engines)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROW = {
+    "subject": "cust-1",
+    "identities": {"email": "ana@example.com", "phone": "+1 415 555 0101"},
+    "data": {"user.name": "Ana", "cc.account.number": "ACC-1"},
+    "source": "direct",
+    "purpose": "billing",
+}
+
+
+def _jsonl(tmp_path: Path) -> Path:
+    path = tmp_path / "subjects.jsonl"
+    rows = [
+        ROW,
+        {**ROW, "subject": "cust-2", "identities": {"email": "broken"}},
+        {**ROW, "subject": "cust-3", "identities": {"email": "cy@example.com"}},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n{not json\n", encoding="utf-8")
+    return path
+
+
+def test_import_reports_bad_lines_and_imports_the_rest(cli, tmp_path: Path) -> None:
+    """Lines 2 and 4 are refused with their numbers; 1 and 3 import; exit 2 says some were refused."""
+    assert cli("manifest", "apply")[0] == 0
+    code, out, err = cli("subjects", "import", "--tenant", "bluewave", str(_jsonl(tmp_path)))
+    assert code == 2
+    assert "imported 2 subjects, 2 lines refused" in out
+    assert "subjects.jsonl:2:" in err
+    assert "subjects.jsonl:4:" in err
+    assert "broken" not in err
+
+
+def test_csv_import_find_show_update_erase(cli, tmp_path: Path) -> None:
+    """The CSV import and the rest of the subject commands."""
+    cli("manifest", "apply")
+    path = tmp_path / "subjects.csv"
+    path.write_text(
+        "subject,source,purpose,identity:email,identity:phone,user.name,cc.account.number\n"
+        "cust-9,direct,billing,zoe@example.com,+14155550199,Zoe,ACC-9\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli("subjects", "import", "--tenant", "bluewave", str(path))
+    assert code == 0, err
+    code, out, _ = cli(
+        "subjects",
+        "find",
+        "--tenant",
+        "bluewave",
+        "--email",
+        "ZOE@example.com",
+        "--purpose",
+        "billing",
+    )
+    assert code == 0
+    assert json.loads(out)[0]["data"]["user.name"]["value"] == "Zoe"
+    code, out, _ = cli(
+        "subjects",
+        "show",
+        "cust-9",
+        "--tenant",
+        "bluewave",
+        "--purpose",
+        "billing",
+        "--as-role",
+        "billing-agent",
+    )
+    shown = json.loads(out)[0]
+    assert set(shown["data"]) == {"cc.account.number"}
+    code, out, _ = cli(
+        "subjects",
+        "update",
+        "cust-9",
+        "--tenant",
+        "bluewave",
+        "--purpose",
+        "billing",
+        "--source",
+        "agent-call",
+        "--set",
+        "user.name=Zoë",
+    )
+    assert code == 0
+    assert "user.name" in out
+    code, out, _ = cli(
+        "subjects",
+        "erase",
+        "cust-9",
+        "--tenant",
+        "bluewave",
+        "--purpose",
+        "privacy-requests",
+        "--reason",
+        "request:3",
+    )
+    assert code == 0
+    assert "data key destroyed" in out
+    code, _, err = cli("subjects", "show", "cust-9", "--tenant", "bluewave", "--purpose", "billing")
+    assert code == 3
+    assert "subject.unknown" in err
+
+
+def test_a_denied_read_exits_5_with_the_rule(cli, tmp_path: Path) -> None:
+    """Acting as a role without a grant is refused, and the rule is shown."""
+    cli("manifest", "apply")
+    cli("subjects", "import", "--tenant", "bluewave", str(_jsonl(tmp_path)))
+    code, _, err = cli(
+        "subjects",
+        "show",
+        "cust-1",
+        "--tenant",
+        "bluewave",
+        "--purpose",
+        "billing",
+        "--as-role",
+        "agent",
+    )
+    assert code == 5
+    assert "access.denied" in err
+    assert "no grant" in err
+
+
+def test_keys_rotate_then_values_still_open(cli, tmp_path: Path) -> None:
+    """Rotation re-wraps every subject key; reads still work; audit verify passes."""
+    cli("manifest", "apply")
+    cli("subjects", "import", "--tenant", "bluewave", str(_jsonl(tmp_path)))
+    code, out, _ = cli("keys", "rotate", "--tenant", "bluewave")
+    assert code == 0
+    assert "key version 2" in out
+    assert "re-wrapped 2 subject keys" in out
+    code, out, _ = cli("subjects", "show", "cust-3", "--tenant", "bluewave", "--purpose", "billing")
+    assert json.loads(out)[0]["data"]["user.name"]["value"] == "Ana"
+    code, out, _ = cli("audit", "verify")
+    assert code == 0
+    assert "bluewave:" in out
+    assert ": ok" in out
+    assert cli("audit", "checkpoint", "--tenant", "bluewave")[0] == 0
+
+
+def test_init_creates_the_keyring(cli, tmp_path: Path) -> None:
+    """`privault init DIR` writes DIR/keys/<tenant>.json, readable by its owner only."""
+    assert cli("init", str(tmp_path / "x"))[0] == 0
+    files = sorted((tmp_path / "x" / "keys").glob("*.json"))
+    assert [f.stem for f in files] == ["bluewave", "harbour", "northwind"]
+    assert all(f.stat().st_mode & 0o077 == 0 for f in files)
