@@ -15,14 +15,8 @@ from privault.errors import Forbidden, InvalidInput, NotFound, PolicyViolation
 from privault.services.keys import rotate_keys
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
-from privault.services.vault import (
-    create_subject,
-    erase_subject,
-    find_subjects,
-    import_subjects,
-    show_subject,
-    update_subject,
-)
+from privault.services.vault import erase_subject, find_subjects, show_subject, update_subject
+from privault.services.vault_import import create_subject, import_subjects
 from privault.storage import tables as t
 
 CROSS = {"privault_cross_tenant": True}

@@ -72,3 +72,38 @@ def test_email_case_and_spacing_do_not_change_the_index(email: str) -> None:
     assert blind_index(key, normalise("email", f"  {email.upper()} ")) == blind_index(
         key, normalise("email", email)
     )
+
+
+@given(
+    st.sampled_from(["US", "GB", "CA", "IN", "DE", "FR", "IT", "AU"]),
+    st.integers(min_value=0, max_value=10**6),
+)
+def test_the_e164_fast_path_agrees_with_phonenumbers(region: str, seed: int) -> None:
+    """A number already written in E.164 normalises to what full parsing gives."""
+    import phonenumbers
+
+    example = phonenumbers.example_number(region)
+    assert example is not None
+    national = str(example.national_number)
+    varied = national[:-3] + f"{seed % 1000:03d}"
+    parsed = phonenumbers.parse(f"+{example.country_code}{varied}", None)
+    if example.italian_leading_zero:
+        parsed.italian_leading_zero = True
+    if not phonenumbers.is_possible_number(parsed):
+        return
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    assert normalise("phone", e164) == e164
+    national_text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    assert normalise("phone", national_text, region) == e164
+
+
+@given(st.text(), st.text(min_size=1, max_size=20), st.integers(min_value=1, max_value=9))
+def test_the_cached_aad_is_the_documented_aad(value: str, field: str, version: int) -> None:
+    """The cipher's associated data is exactly field_aad(...)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from privault.crypto.envelope import field_aad, open_sealed
+
+    blob = SubjectCipher(KEY, 7, "abc", version).seal_value(field, value)
+    plaintext = open_sealed(AESGCM(KEY), blob, field_aad(7, "abc", field, version))
+    assert plaintext[1:].decode() == value

@@ -74,7 +74,7 @@ def import_(
         TimeRemainingColumn,
     )
 
-    from privault.services.vault import import_subjects
+    from privault.services.vault_import import import_subjects
 
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)

@@ -7,10 +7,10 @@ checkpoints (Ed25519, key outside the database) pin the chain so a truncated tai
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 
 GENESIS = "0" * 64
@@ -76,21 +76,9 @@ def event_hash(
     outcome: str,
     details: str,
 ) -> str:
-    """SHA-256 over the previous hash and every field, newline-separated."""
-    text = "\n".join(
-        (
-            prev_hash,
-            str(seq),
-            str(at_us),
-            actor,
-            action,
-            subject or "",
-            purpose or "",
-            outcome,
-            details,
-        )
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 over the previous hash and every field, newline-separated (None as empty)."""
+    text = f"{prev_hash}\n{seq}\n{at_us}\n{actor}\n{action}\n{subject or ''}\n{purpose or ''}\n{outcome}\n{details}"
+    return sha256(text.encode("utf-8")).hexdigest()
 
 
 def checkpoint_message(tenant: str, seq: int, hash_: str) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from privault.core.audit import AuditEvent
 from privault.core.records import (
@@ -13,7 +13,7 @@ from privault.core.records import (
     CheckpointRecord,
     FieldRecord,
     IdentityRecord,
-    NewSubject,
+    NewSubjectData,
     NoticeVersionRecord,
     SubjectRecord,
     TenantRecord,
@@ -89,8 +89,8 @@ class ApiKeyRepository(Protocol):
 class SubjectRepository(Protocol):
     """Subjects, identities and encrypted data of the bound tenant."""
 
-    def insert_many(self, subjects: Sequence[NewSubject]) -> list[int]:
-        """Insert subjects; return their ids in order."""
+    def insert_new(self, items: Sequence[NewSubjectData]) -> list[int]:
+        """Insert new subjects with their values and identities; return their ids in order."""
         ...
 
     def existing_refs(self, refs: Sequence[str]) -> set[str]:
@@ -161,7 +161,7 @@ class AuditRepository(Protocol):
         """Insert chained events and move the head to the last."""
         ...
 
-    def stream(self, batch: int) -> Iterator[tuple[object, ...]]:
+    def stream(self, batch: int) -> Iterator[tuple[Any, ...]]:
         """Every event in seq order as tuples (seq, at_us, actor, action, subject, purpose, outcome,
         details, prev_hash, hash)."""
         ...

@@ -76,6 +76,15 @@ class NewSubject:
 
 
 @dataclass(frozen=True, slots=True)
+class NewSubjectData:
+    """A new subject with its encrypted values and identities, ready to store in one go."""
+
+    subject: NewSubject
+    fields: list[tuple[str, str, str, str, bytes]]  # field, category, source, purpose, ciphertext
+    identities: list[tuple[str, str, bytes]]  # kind, blind index, ciphertext
+
+
+@dataclass(frozen=True, slots=True)
 class FieldRecord:
     """One stored (encrypted) value with its provenance."""
 

@@ -34,7 +34,28 @@ def normalise(kind: str, value: str, region: str | None = None) -> str:
     return " ".join(text.split()).casefold()
 
 
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_NATIONAL_ZERO_COUNTRIES = {
+    39,
+    225,
+    242,
+}  # a leading 0 after the country code is part of the number
+
+
+def _already_e164(text: str) -> bool:
+    """True for '+<country code><national number>' with no national trunk 0 (parsing costs ~40 us)."""
+    if not _E164.match(text):
+        return False
+    for length in (1, 2, 3):
+        code = int(text[1 : 1 + length])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return text[1 + length] != "0" or code in _NATIONAL_ZERO_COUNTRIES
+    return False
+
+
 def _phone(text: str, region: str | None) -> str:
+    if _already_e164(text):
+        return text
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -18,6 +18,9 @@ from privault.errors import PrivaultError
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
+_JSON = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":")
+)  # built once: dumps() builds one per call
 
 
 class DecryptionFailed(PrivaultError):
@@ -57,26 +60,43 @@ def data_key_aad(tenant_id: int, subject: str, key_version: int) -> bytes:
     return f"privault:dek:v1|{tenant_id}|{subject}|{key_version}".encode()
 
 
+_TEXT, _JSON_TAG = b"s", b"j"  # plaintext = tag + payload: strings skip JSON both ways
+
+
+def encode_value(value: Any) -> bytes:
+    """A value as plaintext bytes: ``s`` + UTF-8 for strings, ``j`` + JSON for anything else."""
+    if isinstance(value, str):
+        return _TEXT + value.encode("utf-8")
+    return _JSON_TAG + _JSON.encode(value).encode("utf-8")
+
+
+def decode_value(plaintext: bytes) -> Any:
+    """Inverse of :func:`encode_value`."""
+    payload = plaintext[1:].decode("utf-8")
+    return payload if plaintext[:1] == _TEXT else json.loads(payload)
+
+
 class SubjectCipher:
     """Seals and opens one subject's values with its data key."""
 
-    __slots__ = ("_aead", "key_version", "subject", "tenant_id")
+    __slots__ = ("_aad_prefix", "_aead", "key_version", "subject", "tenant_id")
 
     def __init__(self, data_key: bytes, tenant_id: int, subject: str, key_version: int) -> None:
         self._aead = AESGCM(data_key)
         self.tenant_id, self.subject, self.key_version = tenant_id, subject, key_version
+        self._aad_prefix = f"privault:field:v1|{tenant_id}|{subject}|"
 
     def __repr__(self) -> str:
         return f"SubjectCipher(subject={self.subject}, key=**********)"
 
     def seal_value(self, field: str, value: Any) -> bytes:
         """Encrypt a JSON-serialisable value for ``field``."""
-        plaintext = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-        return seal(self._aead, plaintext, self._aad(field))
+        return seal(self._aead, encode_value(value), self._aad(field))
 
     def open_value(self, field: str, blob: bytes) -> Secret[Any]:
         """Decrypt ``field``'s value; the result is masked until revealed."""
-        return Secret(json.loads(open_sealed(self._aead, blob, self._aad(field))))
+        return Secret(decode_value(open_sealed(self._aead, blob, self._aad(field))))
 
     def _aad(self, field: str) -> bytes:
-        return field_aad(self.tenant_id, self.subject, field, self.key_version)
+        """Same bytes as :func:`field_aad`, built from a per-subject prefix."""
+        return f"{self._aad_prefix}{field}|{self.key_version}".encode()

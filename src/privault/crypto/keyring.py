@@ -80,6 +80,13 @@ class LocalKeyring:
     def __repr__(self) -> str:
         return f"LocalKeyring({str(self.folder)!r})"
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle only the folder (for worker processes); keys are read again from it."""
+        return {"folder": self.folder}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["folder"])  # type: ignore[misc]
+
     def _path(self, tenant: str) -> Path:
         return self.folder / f"{tenant}.json"
 

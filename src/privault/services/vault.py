@@ -7,9 +7,8 @@ same transaction. Values are encrypted with the subject's own data key before th
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -20,11 +19,10 @@ from privault.core.manifest import Manifest
 from privault.core.manifest.model import Action
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
-from privault.core.records import FieldRecord, IdentityRecord, NewSubject, SubjectRecord
+from privault.core.records import FieldRecord, IdentityRecord, SubjectRecord
 from privault.core.secrets import Secret
 from privault.core.vault import (
     DATE_OF_BIRTH,
-    SubjectIn,
     adult_on,
     check_collection,
     identity_category,
@@ -33,9 +31,9 @@ from privault.core.vault import (
     parse_subject,
 )
 from privault.crypto.blind_index import blind_index, normalise
-from privault.crypto.envelope import SubjectCipher, data_key_aad, new_data_key
+from privault.crypto.envelope import SubjectCipher, data_key_aad
 from privault.crypto.keyring import Keyring
-from privault.errors import Conflict, Forbidden, InvalidInput, NotFound, PrivaultError
+from privault.errors import Forbidden, InvalidInput, NotFound
 from privault.services.audit import Entry, record
 
 DATA_KEY_VERSION = 1
@@ -83,24 +81,7 @@ class SubjectView:
     withheld: list[Withheld]
 
 
-@dataclass
-class ImportReport:
-    """The outcome of an import: how many subjects went in, and each bad line with its reason."""
-
-    imported: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    line: int
-    subject: NewSubject
-    identities: list[tuple[str, str, bytes]]  # kind, blind index, ciphertext
-    fields: list[tuple[str, bytes]]  # field, ciphertext
-    item: SubjectIn
-
-
-class _Context:
+class VaultContext:
     """Per-call helpers: the tenant's view, its phone region and cached index keys and verdicts."""
 
     def __init__(self, vault: Vault, tenant_key: str, tenant_id: int) -> None:
@@ -109,6 +90,7 @@ class _Context:
         default = self.view.tenant.default_jurisdiction
         self.region = JURISDICTIONS[default].phone_region if default else None
         self._index_keys: dict[str, bytes] = {}
+        self._collectable: set[tuple[str, str, frozenset[str]]] = set()
         self._verdicts: dict[tuple[str, Action, str, str], Verdict] = {}
 
     def index(self, kind: str, value: str) -> str:
@@ -116,6 +98,13 @@ class _Context:
         if key is None:
             key = self._index_keys[kind] = self.vault.keyring.index_key(self.tenant_key, kind)
         return blind_index(key, normalise(kind, value, self.region))
+
+    def check_collection(self, source: str, purpose: str, fields: list[str]) -> None:
+        """The manifest's collection rules, remembered per (source, purpose, fields) once they pass."""
+        key = (source, purpose, frozenset(fields))
+        if key not in self._collectable:
+            check_collection(self.view, source, purpose, fields)
+            self._collectable.add(key)
 
     def verdict(self, principal: Principal, action: Action, purpose: str, category: str) -> Verdict:
         key = (principal.role, action, purpose, category)
@@ -147,141 +136,6 @@ class _Context:
         return self.vault.clock.now().date()
 
 
-def _prepare(
-    ctx: _Context, principal: Principal, line: int, raw: object, at: datetime
-) -> _Prepared:
-    item = parse_subject(raw)
-    pairs = identity_pairs(item.identities)
-    check_collection(ctx.view, item.source, item.purpose, list(item.data))
-    categories = [*item.data, *(identity_category(kind) for kind, _ in pairs)]
-    ctx.require(principal, Action.WRITE, item.purpose, categories)
-    uid = secrets.token_hex(16)
-    data_key = new_data_key()
-    version, wrapped = ctx.vault.keyring.wrap(
-        ctx.tenant_key, data_key, data_key_aad(ctx.tenant_id, uid, DATA_KEY_VERSION)
-    )
-    cipher = SubjectCipher(data_key, ctx.tenant_id, uid, DATA_KEY_VERSION)
-    identities = [
-        (kind, ctx.index(kind, value), cipher.seal_value(f"identity:{kind}", value))
-        for kind, value in pairs
-    ]
-    fields = [(name, cipher.seal_value(name, value)) for name, value in item.data.items()]
-    dob = item.data.get(DATE_OF_BIRTH)
-    adult = adult_on(dob, ctx.view.policy.minor_age) if dob is not None else None
-    subject = NewSubject(
-        uid, item.subject or f"sub_{uid[:20]}", DATA_KEY_VERSION, version, wrapped, adult, at
-    )
-    return _Prepared(line, subject, identities, fields, item)
-
-
-def import_subjects(
-    make_uow: Callable[[], UnitOfWork],
-    vault: Vault,
-    principal: Principal,
-    lines: Iterable[tuple[int, object]],
-    *,
-    batch_size: int = 500,
-    progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Import subjects; a bad line is reported with its number and the rest still import.
-
-    Each subject is all-or-nothing: it is validated and encrypted completely before anything is written.
-    """
-    report = ImportReport()
-    ctx = _Context(vault, principal.tenant_key, principal.tenant_id)
-    batch: list[tuple[int, object]] = []
-    for item in lines:
-        batch.append(item)
-        if len(batch) >= batch_size:
-            _import_batch(make_uow, ctx, principal, batch, report, progress)
-            batch = []
-    if batch:
-        _import_batch(make_uow, ctx, principal, batch, report, progress)
-    return report
-
-
-def _import_batch(
-    make_uow: Callable[[], UnitOfWork],
-    ctx: _Context,
-    principal: Principal,
-    batch: Sequence[tuple[int, object]],
-    report: ImportReport,
-    progress: Callable[[int], None] | None,
-) -> None:
-    at = ctx.vault.clock.now()
-    prepared: list[_Prepared] = []
-    seen: set[str] = set()
-    for line, raw in batch:
-        try:
-            item = _prepare(ctx, principal, line, raw, at)
-        except PrivaultError as exc:
-            report.errors.append((line, exc.message))
-            continue
-        if item.subject.ref in seen:
-            report.errors.append(
-                (line, f"subject '{item.subject.ref}' appears twice in the import")
-            )
-            continue
-        seen.add(item.subject.ref)
-        prepared.append(item)
-    with make_uow() as uow:
-        uow.bind_tenant(ctx.tenant_id)
-        taken = uow.subjects.existing_refs([p.subject.ref for p in prepared])
-        for item in (p for p in prepared if p.subject.ref in taken):
-            report.errors.append((item.line, f"subject '{item.subject.ref}' already exists"))
-        fresh = [p for p in prepared if p.subject.ref not in taken]
-        _write_new(uow, fresh, principal, at)
-        uow.commit()
-    report.imported += len(fresh)
-    if progress is not None:
-        progress(len(batch))
-
-
-def _write_new(
-    uow: UnitOfWork, items: Sequence[_Prepared], principal: Principal, at: datetime
-) -> None:
-    ids = uow.subjects.insert_many([p.subject for p in items])
-    identities, fields = [], []
-    for subject_id, item in zip(ids, items, strict=True):
-        identities += [
-            IdentityRecord(subject_id, kind, index, blob) for kind, index, blob in item.identities
-        ]
-        fields += [
-            FieldRecord(subject_id, name, name, item.item.source, item.item.purpose, at, at, blob)
-            for name, blob in item.fields
-        ]
-    uow.subjects.add_identities([], identities, at)
-    uow.subjects.put_fields(fields, replace=False)
-    record(uow, [_created_entry(principal, p) for p in items], at)
-
-
-def _created_entry(principal: Principal, item: _Prepared) -> Entry:
-    details = {
-        "fields": sorted(name for name, _ in item.fields),
-        "identities": sorted({kind for kind, _, _ in item.identities}),
-        "source": item.item.source,
-    }
-    return Entry(
-        principal.actor, "vault:subject:create", item.subject.uid, item.item.purpose, "ok", details
-    )
-
-
-def create_subject(
-    make_uow: Callable[[], UnitOfWork], vault: Vault, principal: Principal, raw: object
-) -> str:
-    """Create one subject; return its ref."""
-    ctx = _Context(vault, principal.tenant_key, principal.tenant_id)
-    at = vault.clock.now()
-    item = _prepare(ctx, principal, 1, raw, at)
-    with make_uow() as uow:
-        uow.bind_tenant(principal.tenant_id)
-        if uow.subjects.existing_refs([item.subject.ref]):
-            raise Conflict(f"subject '{item.subject.ref}' already exists", code="subject.exists")
-        _write_new(uow, [item], principal, at)
-        uow.commit()
-    return item.subject.ref
-
-
 def read_subjects(
     uow: UnitOfWork, vault: Vault, principal: Principal, subject_ids: Sequence[int], purpose: str
 ) -> list[SubjectView]:
@@ -290,7 +144,7 @@ def read_subjects(
     One audit event per subject, committed even when the read is denied. If nothing at all may be
     read, Forbidden is raised (after the audit events are stored) naming the rule.
     """
-    ctx = _Context(vault, principal.tenant_key, principal.tenant_id)
+    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
     if ctx.view.purpose(purpose) is None:
         raise NotFound(
             f"tenant '{ctx.tenant_key}' has no purpose '{purpose}'", code="purpose.unknown"
@@ -319,7 +173,7 @@ def read_subjects(
 
 
 def _view(
-    ctx: _Context,
+    ctx: VaultContext,
     principal: Principal,
     subject: SubjectRecord,
     purpose: str,
@@ -355,7 +209,7 @@ def _view(
 
 
 def _read_rule(
-    ctx: _Context, principal: Principal, purpose: str, category: str, collected_for: str | None
+    ctx: VaultContext, principal: Principal, purpose: str, category: str, collected_for: str | None
 ) -> str | None:
     """None if the value may be read; otherwise the rule that withholds it."""
     if collected_for is not None and collected_for != purpose:
@@ -382,7 +236,7 @@ def find_subjects(
     purpose: str,
 ) -> list[SubjectView]:
     """Look subjects up by identity (blind index, no decryption to search) and read them for ``purpose``."""
-    ctx = _Context(vault, principal.tenant_key, principal.tenant_id)
+    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
     indexes = [ctx.index(kind, v) for v in values]
     uow.bind_tenant(principal.tenant_id)
     ids = sorted({subject_id for _, subject_id in uow.subjects.find(kind, indexes)})
@@ -409,7 +263,7 @@ def update_subject(
     uow: UnitOfWork, vault: Vault, principal: Principal, ref: str, raw: object
 ) -> list[str]:
     """Write fields and add identities (``{"data", "identities", "source", "purpose"}``); return the fields."""
-    ctx = _Context(vault, principal.tenant_key, principal.tenant_id)
+    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
     item = parse_subject(raw)
     pairs = identity_pairs(item.identities)
     check_collection(ctx.view, item.source, item.purpose, list(item.data))
@@ -482,7 +336,7 @@ def erase_subject(
         raise InvalidInput(
             "an erasure reason is a short code such as 'request:42' (letters, digits, _.:-)"
         )
-    ctx = _Context(vault, principal.tenant_key, principal.tenant_id)
+    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
     subject = _subject(uow, principal, ref)
     categories = {f.category for f in uow.subjects.fields([subject.id])}
     categories |= {identity_category(i.kind) for i in uow.subjects.identities([subject.id])}

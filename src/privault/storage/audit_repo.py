@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from privault.core.audit import GENESIS, AuditEvent
 from privault.core.records import CheckpointRecord
 from privault.storage import tables as t
+from privault.storage.bulk import insert_rows
 
 _EVENT_COLUMNS = (
     t.AuditEvent.seq,
@@ -64,40 +65,62 @@ class SqlAudit:
         """Insert chained events and move the head to the last one."""
         if not events:
             return
-        self.session.execute(
-            insert(t.AuditEvent),
-            [
-                {
-                    "tenant_id": self.tenant_id,
-                    "seq": e.seq,
-                    "at_us": e.at_us,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "subject": e.subject,
-                    "purpose": e.purpose,
-                    "outcome": e.outcome,
-                    "details": e.details,
-                    "prev_hash": e.prev_hash,
-                    "hash": e.hash,
-                }
-                for e in events
-            ],
+        tenant = self.tenant_id
+        rows = [
+            (
+                tenant,
+                e.seq,
+                e.at_us,
+                e.actor,
+                e.action,
+                e.subject,
+                e.purpose,
+                e.outcome,
+                e.details,
+                e.prev_hash,
+                e.hash,
+            )
+            for e in events
+        ]
+        columns = (
+            "tenant_id",
+            "seq",
+            "at_us",
+            "actor",
+            "action",
+            "subject",
+            "purpose",
+            "outcome",
+            "details",
+            "prev_hash",
+            "hash",
         )
+        insert_rows(self.session, t.AuditEvent.__tablename__, columns, rows)
         last = events[-1]
         stmt = update(t.AuditHead).where(t.AuditHead.tenant_id == self.tenant_id)
         self.session.execute(stmt.values(seq=last.seq, hash=last.hash))
 
-    def stream(self, batch: int) -> Iterator[tuple[object, ...]]:
-        """Every event in seq order, as plain tuples, streamed (server-side cursor on PostgreSQL).
-
-        Core, for speed: the tenant filter is explicit here.
-        """
-        table = t.AuditEvent.__table__
-        columns = [table.c[c.key] for c in _EVENT_COLUMNS]
-        stmt = select(*columns).where(table.c.tenant_id == self.tenant_id).order_by(table.c.seq)
-        result = self.session.connection().execution_options(yield_per=batch).execute(stmt)
-        for partition in result.partitions(batch):
-            yield from (tuple(row) for row in partition)
+    def stream(self, batch: int) -> Iterator[tuple[Any, ...]]:
+        """Every event in seq order as plain tuples, straight from the driver (no row objects):
+        a server-side cursor on PostgreSQL, fetchmany on SQLite. The tenant filter is explicit here."""
+        columns = ", ".join(c.key for c in _EVENT_COLUMNS)
+        connection = self.session.connection()
+        driver = connection.connection.driver_connection
+        assert driver is not None  # noqa: S101 - an open connection has its driver connection
+        sql = f"SELECT {columns} FROM audit_events WHERE tenant_id = %s ORDER BY seq"  # noqa: S608
+        if connection.dialect.name == "postgresql":
+            with driver.cursor(name="privault_audit_stream") as cursor:
+                cursor.itersize = batch
+                cursor.execute(sql, (self.tenant_id,))
+                yield from cursor
+            return
+        cursor = driver.cursor()
+        try:
+            cursor.execute(sql.replace("%s", "?"), (self.tenant_id,))
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+        finally:
+            cursor.close()
 
     def checkpoints(self) -> list[CheckpointRecord]:
         """Signed checkpoints in seq order."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Result, bindparam, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from privault.errors import PrivaultError
@@ -38,21 +38,38 @@ def _touches_tenant_owned(state: ORMExecuteState) -> bool:
     )
 
 
-def _scope_statement(state: ORMExecuteState) -> None:
+_TENANT_PARAM = "privault_scoped_tenant_id"
+# One criteria object for every statement: its bound parameter gets the tenant at execution, so the
+# compiled statement is cached once instead of being re-analysed for each tenant and each call.
+_CRITERIA = with_loader_criteria(
+    TenantOwned,
+    lambda cls: cls.tenant_id == bindparam("privault_scoped_tenant_id"),
+    include_aliases=True,
+    track_closure_variables=False,
+)
+
+
+def _scope_statement(state: ORMExecuteState) -> Result[Any] | None:
     if not (state.is_select or state.is_update or state.is_delete):
-        return
+        return None
     if state.execution_options.get(CROSS_TENANT) or not _touches_tenant_owned(state):
-        return
+        return None
     tenant_id = state.session.info.get(TENANT_KEY)
     if tenant_id is None:
         raise TenantScopeError("query on tenant-owned data without a bound tenant")
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantOwned,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
-            track_closure_variables=True,
+    if state.parameters is None:
+        state.parameters = {}
+    if not isinstance(
+        state.parameters, dict
+    ):  # executemany-style parameters: scope by value instead
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantOwned, TenantOwned.tenant_id == tenant_id, include_aliases=True
+            )
         )
+        return None
+    return state.invoke_statement(
+        statement=state.statement.options(_CRITERIA), params={_TENANT_PARAM: tenant_id}
     )
 
 

@@ -127,7 +127,7 @@ class Subject(TenantOwned, Base):
     __table_args__ = (UniqueConstraint("tenant_id", "ref"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    uid: Mapped[str] = mapped_column(String(32))  # 128 random bits: unique without an index to keep
     ref: Mapped[str | None] = mapped_column(String(200))
     key_version: Mapped[int] = mapped_column(Integer, default=1)
     kek_version: Mapped[int] = mapped_column(Integer)
@@ -144,7 +144,9 @@ class Identity(TenantOwned, Base):
     __tablename__ = "identities"
     __table_args__ = (
         UniqueConstraint("subject_id", "kind", "blind_index"),
-        Index("ix_identities_lookup", "tenant_id", "kind", "blind_index"),
+        # kind and blind index lead: with tenant_id first, SQLite (no statistics) would also pick this
+        # index for "subject_id IN (...) AND tenant_id = ?" and scan the whole tenant.
+        Index("ix_identities_lookup", "kind", "blind_index", "tenant_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from privault.core.records import FieldRecord, IdentityRecord, NewSubject, SubjectRecord
+from privault.core.records import FieldRecord, IdentityRecord, NewSubjectData, SubjectRecord
 from privault.storage import tables as t
+from privault.storage.bulk import DriverValues, insert_rows
 
 _SUBJECT_COLUMNS = (
     t.Subject.id,
@@ -33,6 +34,30 @@ _FIELD_COLUMNS = (
     t.PersonalData.collected_at,
     t.PersonalData.updated_at,
     t.PersonalData.ciphertext,
+)
+_SUBJECT_INSERT = (
+    "id",
+    "tenant_id",
+    "uid",
+    "ref",
+    "key_version",
+    "kek_version",
+    "wrapped_key",
+    "adult_on",
+    "created_at",
+    "updated_at",
+)
+_IDENTITY_INSERT = ("tenant_id", "subject_id", "kind", "blind_index", "ciphertext", "created_at")
+_FIELD_INSERT = (
+    "tenant_id",
+    "subject_id",
+    "field",
+    "category",
+    "source",
+    "purpose",
+    "collected_at",
+    "updated_at",
+    "ciphertext",
 )
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN lists
 
@@ -58,27 +83,46 @@ class SqlSubjects:
         value: int = self._tenant_id()
         return value
 
-    def insert_many(self, subjects: Sequence[NewSubject]) -> list[int]:
-        """Insert subjects; return their ids in order."""
-        if not subjects:
+    def insert_new(self, items: Sequence[NewSubjectData]) -> list[int]:
+        """Insert new subjects with their values and identities (bulk); return their ids in order."""
+        if not items:
             return []
-        rows = [
-            {
-                "tenant_id": self.tenant_id,
-                "uid": s.uid,
-                "ref": s.ref,
-                "key_version": s.key_version,
-                "kek_version": s.kek_version,
-                "wrapped_key": s.wrapped_key,
-                "adult_on": s.adult_on,
-                "created_at": s.at,
-                "updated_at": s.at,
-                "erased_at": None,
-            }
-            for s in subjects
-        ]
-        stmt = insert(t.Subject).returning(t.Subject.id, sort_by_parameter_order=True)
-        return list(self.session.scalars(stmt, rows))
+        ids = self._allocate_ids(len(items))
+        tenant, value = self.tenant_id, DriverValues(self.session)
+        subjects, fields, identities = [], [], []
+        for subject_id, item in zip(ids, items, strict=True):
+            s, at = item.subject, value(item.subject.at)
+            subjects.append(
+                (
+                    subject_id,
+                    tenant,
+                    s.uid,
+                    s.ref,
+                    s.key_version,
+                    s.kek_version,
+                    s.wrapped_key,
+                    value(s.adult_on),
+                    at,
+                    at,
+                )
+            )
+            fields += [(tenant, subject_id, *f[:4], at, at, f[4]) for f in item.fields]
+            identities += [(tenant, subject_id, *i, at) for i in item.identities]
+        insert_rows(self.session, t.Subject.__tablename__, _SUBJECT_INSERT, subjects)
+        insert_rows(self.session, t.Identity.__tablename__, _IDENTITY_INSERT, identities)
+        insert_rows(self.session, t.PersonalData.__tablename__, _FIELD_INSERT, fields)
+        return ids
+
+    def _allocate_ids(self, count: int) -> list[int]:
+        """PostgreSQL: draw from the column's sequence. SQLite: the transaction holds the only write
+        lock (BEGIN IMMEDIATE), so max(id) + 1 onwards is ours."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = text(
+                "SELECT nextval(pg_get_serial_sequence('subjects', 'id')) FROM generate_series(1, :n)"
+            )
+            return [int(v) for v in self.session.scalars(stmt, {"n": count})]
+        top = self.session.execute(text("SELECT coalesce(max(id), 0) FROM subjects")).scalar_one()
+        return list(range(int(top) + 1, int(top) + 1 + count))
 
     def existing_refs(self, refs: Sequence[str]) -> set[str]:
         """Which refs are taken."""
@@ -139,26 +183,17 @@ class SqlSubjects:
     def add_identities(
         self, subject_ids: Sequence[int], rows: Sequence[IdentityRecord], at: datetime
     ) -> None:
-        """Insert identities the subjects do not have yet."""
+        """Insert identities the subjects do not have yet (pass no ids for brand-new subjects)."""
         if not rows:
             return
         existing = {(i.subject_id, i.kind, i.blind_index) for i in self.identities(subject_ids)}
-        new = [r for r in rows if (r.subject_id, r.kind, r.blind_index) not in existing]
-        if new:
-            self.session.execute(
-                insert(t.Identity),
-                [
-                    {
-                        "tenant_id": self.tenant_id,
-                        "subject_id": r.subject_id,
-                        "kind": r.kind,
-                        "blind_index": r.blind_index,
-                        "ciphertext": r.ciphertext,
-                        "created_at": at,
-                    }
-                    for r in new
-                ],
-            )
+        tenant, when = self.tenant_id, DriverValues(self.session)(at)
+        new = [
+            (tenant, r.subject_id, r.kind, r.blind_index, r.ciphertext, when)
+            for r in rows
+            if (r.subject_id, r.kind, r.blind_index) not in existing
+        ]
+        insert_rows(self.session, t.Identity.__tablename__, _IDENTITY_INSERT, new)
 
     def put_fields(self, rows: Sequence[FieldRecord], *, replace: bool = True) -> None:
         """Insert values; with ``replace``, a subject's existing value of the same field goes first."""
@@ -166,23 +201,22 @@ class SqlSubjects:
             return
         if replace:
             self._delete_replaced({(r.subject_id, r.field) for r in rows})
-        self.session.execute(
-            insert(t.PersonalData),
-            [
-                {
-                    "tenant_id": self.tenant_id,
-                    "subject_id": r.subject_id,
-                    "field": r.field,
-                    "category": r.category,
-                    "source": r.source,
-                    "purpose": r.purpose,
-                    "collected_at": r.collected_at,
-                    "updated_at": r.updated_at,
-                    "ciphertext": r.ciphertext,
-                }
-                for r in rows
-            ],
-        )
+        tenant, value = self.tenant_id, DriverValues(self.session)
+        values = [
+            (
+                tenant,
+                r.subject_id,
+                r.field,
+                r.category,
+                r.source,
+                r.purpose,
+                value(r.collected_at),
+                value(r.updated_at),
+                r.ciphertext,
+            )
+            for r in rows
+        ]
+        insert_rows(self.session, t.PersonalData.__tablename__, _FIELD_INSERT, values)
 
     def _delete_replaced(self, wanted: set[tuple[int, str]]) -> None:
         stale: list[int] = []

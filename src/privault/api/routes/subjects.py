@@ -12,12 +12,12 @@ from privault.api.deps import ContainerDep, PrincipalDep, UowDep
 from privault.core.vault import SubjectIn
 from privault.services.vault import (
     SubjectView,
-    create_subject,
     erase_subject,
     find_subjects,
     show_subject,
 )
 from privault.services.vault import update_subject as update_subject_service
+from privault.services.vault_import import create_subject
 
 router = APIRouter(prefix="/v1/subjects", tags=["vault"])
 

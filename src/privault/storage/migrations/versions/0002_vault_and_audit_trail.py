@@ -116,7 +116,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subjects")),
         sa.UniqueConstraint("tenant_id", "ref", name=op.f("uq_subjects_tenant_id")),
-        sa.UniqueConstraint("uid", name=op.f("uq_subjects_uid")),
     )
     op.create_table(
         "identities",
@@ -155,7 +154,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("identities", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_identities_lookup", ["tenant_id", "kind", "blind_index"], unique=False
+            "ix_identities_lookup", ["kind", "blind_index", "tenant_id"], unique=False
         )
 
     op.create_table(

@@ -1,0 +1,224 @@
+"""Vault benchmark: import, lookup (in-process and over HTTP), audit append and verify.
+
+Targets on a 2-core machine (issue #3): import >= 40,000 fields/s on SQLite; lookups >= 20,000/s
+in-process and >= 2,000/s over HTTP; audit verify of 1,000,000 events <= 5 s.
+Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx2 as httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import deployment, officer, subject_record
+from privault.core.audit import ACTIONS
+from privault.services.api_keys import create_api_key
+from privault.services.audit import Entry, record, verify
+from privault.services.tenants import bind_tenant
+from privault.services.vault import find_subjects
+from privault.services.vault_import import import_subjects
+
+SCALE = float(os.environ.get("PRIVAULT_BENCH_SCALE", "1"))
+SUBJECTS = int(100_000 * SCALE)
+FIELDS = 5
+AUDIT_EVENTS = int(1_000_000 * SCALE)
+LOOKUP_BATCH = 100
+
+
+def log(message: str) -> None:
+    """Progress on stderr; the figures go to stdout."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def bench_import(engine: str) -> float:
+    """Fields per second importing SUBJECTS subjects of FIELDS fields."""
+    with deployment(engine) as container:
+        who = officer(container)
+        lines = ((i, subject_record(i)) for i in range(SUBJECTS))
+        started = time.perf_counter()
+        report = import_subjects(
+            container.uow, container.vault, who, lines, batch_size=2000, workers=1
+        )
+        elapsed = time.perf_counter() - started
+        assert report.imported == SUBJECTS, report.errors[:3]
+    rate = SUBJECTS * FIELDS / elapsed
+    log(f"import {engine}: {SUBJECTS} subjects in {elapsed:.1f} s = {rate:,.0f} fields/s")
+    return rate
+
+
+def bench_lookups(container, who) -> tuple[float, float]:
+    """Subjects found and decrypted per second: batches of LOOKUP_BATCH emails, and one at a time."""
+    emails = [f"user{i}@example.com" for i in range(0, SUBJECTS, max(1, SUBJECTS // 20_000))]
+    started = time.perf_counter()
+    found = 0
+    for i in range(0, len(emails), LOOKUP_BATCH):
+        with container.uow() as uow:
+            found += len(
+                find_subjects(
+                    uow, container.vault, who, "email", emails[i : i + LOOKUP_BATCH], "billing"
+                )
+            )
+    batched = found / (time.perf_counter() - started)
+    singles = emails[:2000]
+    started = time.perf_counter()
+    for email in singles:
+        with container.uow() as uow:
+            find_subjects(uow, container.vault, who, "email", [email], "billing")
+    single = len(singles) / (time.perf_counter() - started)
+    log(
+        f"lookup in-process: {batched:,.0f}/s in batches of {LOOKUP_BATCH}, {single:,.0f}/s one by one"
+    )
+    return batched, single
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_http(container) -> tuple[float, float]:
+    """Lookups per second through POST /v1/subjects/lookup against `privault serve`."""
+    with container.uow() as uow:
+        token = create_api_key(
+            uow,
+            container.manifest,
+            "bluewave",
+            "privacy-officer",
+            name="bench",
+            clock=container.clock,
+        ).token.reveal()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PRIVAULT_DATA_DIR": str(container.settings.data_dir),
+        "PRIVAULT_DATABASE_URL": container.settings.sqlalchemy_url,
+        "PRIVAULT_LOG_LEVEL": "warning",
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "privault", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base)
+        headers = {"Authorization": f"Bearer {token}"}
+        batched = _http_rate(base, headers, LOOKUP_BATCH, requests=200)
+        single = _http_rate(base, headers, 1, requests=2000)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    log(
+        f"lookup over HTTP: {batched:,.0f}/s in batches of {LOOKUP_BATCH}, {single:,.0f}/s one per request"
+    )
+    return batched, single
+
+
+def _wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+def _http_rate(base: str, headers: dict[str, str], per_request: int, requests: int) -> float:
+    def worker(offset: int) -> int:
+        found = 0
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            for n in range(offset, requests, 4):
+                start = (n * per_request) % max(1, SUBJECTS - per_request)
+                body = {
+                    "kind": "email",
+                    "values": [f"user{i}@example.com" for i in range(start, start + per_request)],
+                    "purpose": "billing",
+                }
+                response = client.post("/v1/subjects/lookup", json=body)
+                response.raise_for_status()
+                found += len(response.json()["subjects"])
+        return found
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        found = sum(pool.map(worker, range(4)))
+    return found / (time.perf_counter() - started)
+
+
+def bench_audit(container) -> tuple[float, float, float]:
+    """Append rate (one event per transaction, and batches of 1,000) and verify time for the chain."""
+    assert "vault:subject:read" in ACTIONS
+    with container.uow() as uow:
+        tenant = bind_tenant(uow, "northwind")
+    entry = Entry(
+        "bench", "vault:subject:read", "0" * 32, "customer-service", "ok", {"fields": ["user.name"]}
+    )
+    count = 2000
+    started = time.perf_counter()
+    for _ in range(count):
+        with container.uow() as uow:
+            uow.bind_tenant(tenant.id)
+            record(uow, [entry], container.clock.now())
+            uow.commit()
+    single = count / (time.perf_counter() - started)
+    started = time.perf_counter()
+    appended = count
+    while appended < AUDIT_EVENTS:
+        n = min(10_000, AUDIT_EVENTS - appended)
+        with container.uow() as uow:
+            uow.bind_tenant(tenant.id)
+            record(uow, [entry] * n, container.clock.now())
+            uow.commit()
+        appended += n
+    batched = (appended - count) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    with container.uow() as uow:
+        report = verify(uow, container.keyring, "northwind")
+    verify_s = time.perf_counter() - started
+    assert report.ok, report.problems[:3]
+    assert report.events >= AUDIT_EVENTS
+    log(
+        f"audit: append {single:,.0f}/s one per transaction, {batched:,.0f}/s batched; "
+        f"verify {report.events:,} events in {verify_s:.2f} s"
+    )
+    return single, batched, verify_s * 1_000_000 / report.events
+
+
+def main() -> None:
+    """Run everything; print one JSON object last."""
+    figures: dict[str, float | int | str] = {"subjects": SUBJECTS, "fields_per_subject": FIELDS}
+    figures["import_fields_per_s_sqlite"] = round(bench_import("sqlite"))
+    figures["import_fields_per_s_postgres"] = round(bench_import("postgresql"))
+    with deployment("sqlite") as container:
+        who = officer(container)
+        lines = ((i, subject_record(i)) for i in range(SUBJECTS))
+        import_subjects(container.uow, container.vault, who, lines, batch_size=2000, workers=1)
+        batched, single = bench_lookups(container, who)
+        figures["lookup_per_s"] = round(batched)
+        figures["lookup_single_per_s"] = round(single)
+        http_batched, http_single = bench_http(container)
+        figures["lookup_per_s_http"] = round(http_batched)
+        figures["lookup_single_per_s_http"] = round(http_single)
+        append_single, append_batched, verify_1m = bench_audit(container)
+        figures["audit_append_per_s"] = round(append_single)
+        figures["audit_append_batched_per_s"] = round(append_batched)
+        figures["audit_verify_1m_s"] = round(verify_1m, 2)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
