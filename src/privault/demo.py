@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from privault.bootstrap import Container
+from privault.core.access import Principal
 from privault.errors import ConfigurationError, PrivaultError
 from privault.services.api_keys import authenticate, create_api_key
 from privault.services.setup import apply_manifest, write_template
+from privault.services.tenants import bind_tenant
+from privault.services.vault_import import import_subjects
 from privault.storage import migrate
 
 CREDENTIALS = "demo-credentials.txt"
@@ -37,6 +40,7 @@ def prepare_demo(container: Container) -> Demo:
     role = next((r.key for r in manifest.roles if r.admin), None)
     if role is None:
         raise ConfigurationError("the demo needs a role with 'admin: true' in the manifest")
+    _sample_subjects(container, tenant, role)
     path = settings.data_dir / CREDENTIALS
     token = _existing_token(container, path)
     if token is None:
@@ -48,6 +52,41 @@ def prepare_demo(container: Container) -> Demo:
         path.write_text(token + "\n", encoding="utf-8")
         os.chmod(path, 0o600)
     return Demo(tenant, role, token, path)
+
+
+_FIRST = ("Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jamal")
+_LAST = ("Okafor", "Lindqvist", "Moreau", "Patel", "Rossi", "Nakamura", "Kowalski", "Silva")
+
+
+def _sample_subjects(container: Container, tenant: str, role: str) -> None:
+    """Twenty fictitious customers (example.com addresses, 555 numbers), once."""
+    with container.uow() as uow:
+        tenant_id = bind_tenant(uow, tenant).id
+        if uow.subjects.existing_refs(["demo-1"]):
+            return
+    principal = Principal(tenant_id, tenant, role, "system", "demo")
+    records = [
+        (
+            n,
+            {
+                "subject": f"demo-{n}",
+                "identities": {
+                    "email": f"{_FIRST[n % 10].lower()}.{_LAST[n % 8].lower()}{n}@example.com",
+                    "phone": f"+1415555{n:04d}",
+                },
+                "data": {
+                    "user.name": f"{_FIRST[n % 10]} {_LAST[n % 8]}",
+                    "user.contact.address": f"{100 + n} Harbour Street, Springfield",
+                    "cc.account.number": f"BW-{100000 + n}",
+                    "cc.payment.card": f"4111 1111 1111 {1000 + n}",
+                },
+                "source": "direct",
+                "purpose": "billing",
+            },
+        )
+        for n in range(1, 21)
+    ]
+    import_subjects(container.uow, container.vault, principal, records)
 
 
 def _existing_token(container: Container, path: Path) -> str | None:

@@ -175,6 +175,7 @@ EXTRA_CODES: tuple[str, ...] = (
     "identity.invalid",
     "subject.unknown",
     "subject.exists",
+    "storage.duplicate",
 )
 
 

@@ -133,3 +133,25 @@ def test_unknown_actions_are_refused(chain: Container) -> None:
         bind_tenant(uow, TENANT)
         with pytest.raises(ValueError, match="vocabulary"):
             record(uow, [Entry("x", "vault:subject:peek")], chain.clock.now())
+
+
+def test_configuration_changes_are_audited(chain: Container) -> None:
+    """API key creation and revocation, notice publication and manifest application leave events."""
+    from privault.services.api_keys import create_api_key, revoke_api_key
+
+    with chain.uow() as uow:
+        created = create_api_key(
+            uow, chain.manifest, TENANT, "agent", name="x", clock=chain.clock, actor="test:ops"
+        )
+    with chain.uow() as uow:
+        revoke_api_key(uow, TENANT, created.record.prefix, chain.clock, actor="test:ops")
+    with chain.engine.connect() as connection:
+        actions = set(connection.execute(text("SELECT action FROM audit_events")).scalars())
+    assert {
+        "config:api_key:create",
+        "config:api_key:revoke",
+        "config:notice:publish",
+        "config:manifest:apply",
+        "keys:tenant:create",
+        "audit:checkpoint",
+    } <= actions

@@ -408,3 +408,32 @@ def test_raw_sql_sees_only_ciphertext(vault_ready: Container, officer: Principal
     assert blobs
     assert not any(b"Main Street" in b or b"4111" in b for b in blobs)
     assert not any("example.com" in i for i in indexes)
+
+
+def test_a_date_of_birth_under_the_minor_age_marks_a_minor(
+    vault_ready: Container, officer: Principal
+) -> None:
+    """The policy's minor age (18) decides; the day of the 18th birthday ends minority."""
+    _import(vault_ready, officer, record("c1", "a@example.com"), record("c2", "b@example.com"))
+    today = vault_ready.clock.now().date()
+    young = {
+        "data": {"user.demographic.date_of_birth": today.replace(year=today.year - 13).isoformat()},
+        "source": "credit-agency",
+        "purpose": "fraud-prevention",
+    }
+    adult = {
+        "data": {"user.demographic.date_of_birth": today.replace(year=today.year - 18).isoformat()},
+        "source": "credit-agency",
+        "purpose": "fraud-prevention",
+    }
+    with vault_ready.uow() as uow:
+        update_subject(uow, vault_ready.vault, officer, "c1", young)
+    with vault_ready.uow() as uow:
+        update_subject(uow, vault_ready.vault, officer, "c2", adult)
+    with vault_ready.uow() as uow:
+        assert show_subject(uow, vault_ready.vault, officer, "c1", "fraud-prevention").is_minor
+    with vault_ready.uow() as uow:
+        assert not show_subject(uow, vault_ready.vault, officer, "c2", "fraud-prevention").is_minor
+    bad = {**young, "data": {"user.demographic.date_of_birth": "13/05/2012"}}
+    with vault_ready.uow() as uow, pytest.raises(InvalidInput):
+        update_subject(uow, vault_ready.vault, officer, "c1", bad)

@@ -148,3 +148,44 @@ def test_init_creates_the_keyring(cli, tmp_path: Path) -> None:
     files = sorted((tmp_path / "x" / "keys").glob("*.json"))
     assert [f.stem for f in files] == ["bluewave", "harbour", "northwind"]
     assert all(f.stat().st_mode & 0o077 == 0 for f in files)
+
+
+def test_import_with_a_worker_process(cli, tmp_path: Path) -> None:
+    """The multi-process import gives the same result as the in-process one."""
+    cli("manifest", "apply")
+    code, out, _ = cli(
+        "subjects",
+        "import",
+        "--tenant",
+        "bluewave",
+        "--workers",
+        "1",
+        "--batch",
+        "1",
+        str(_jsonl(tmp_path)),
+    )
+    assert code == 2
+    assert "imported 2 subjects, 2 lines refused" in out
+    code, out, _ = cli(
+        "subjects",
+        "find",
+        "--tenant",
+        "bluewave",
+        "--email",
+        "cy@example.com",
+        "--purpose",
+        "billing",
+    )
+    assert json.loads(out)[0]["data"]["cc.account.number"]["value"] == "ACC-1"
+
+
+def test_demo_prepares_a_usable_deployment(cli, settings) -> None:
+    """`privault demo` (what `make run` calls) leaves a key that reads the sample customers."""
+    code, out, err = cli("demo")
+    assert code == 0, err
+    assert "demo-1" in out
+    key = (settings.data_dir / "demo-credentials.txt").read_text().strip()
+    assert key.startswith("pv_")
+    code, out, _ = cli("subjects", "show", "demo-1", "--tenant", "bluewave", "--purpose", "billing")
+    assert json.loads(out)[0]["data"]["cc.account.number"]["value"] == "BW-100001"
+    assert cli("demo")[0] == 0  # idempotent: nothing is created twice

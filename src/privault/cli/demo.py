@@ -20,4 +20,15 @@ def demo(ctx: typer.Context) -> None:
     out.print(
         f"demo admin: tenant '{result.tenant}', role '{result.role}', API key in {result.credentials_file}"
     )
-    out.print(f"  curl -H 'Authorization: Bearer {result.token}' {base}/v1/me", markup=False)
+    auth = f"-H 'Authorization: Bearer {result.token}'"
+    out.print(f"  curl {auth} {base}/v1/me", markup=False)
+    out.print(
+        "twenty fictitious customers are in the vault (demo-1 ... demo-20), for example:",
+        markup=False,
+    )
+    out.print(f"  curl {auth} '{base}/v1/subjects/demo-1?purpose=billing'", markup=False)
+    body = '{"kind": "email", "values": ["ben.lindqvist1@example.com"], "purpose": "billing"}'
+    out.print(
+        f"  curl {auth} -H 'Content-Type: application/json' -d '{body}' {base}/v1/subjects/lookup",
+        markup=False,
+    )

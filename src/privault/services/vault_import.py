@@ -216,16 +216,35 @@ def _store(
     prepared: list[_Prepared],
     report: ImportReport,
 ) -> None:
-    """One transaction per batch; references already taken are refused line by line."""
+    """One transaction per batch. Optimistic: duplicates are rare, so the batch goes in unchecked and
+    the unique constraints guard it; if one fires, the batch is redone checking references line by line."""
+    if not prepared:
+        return
+    try:
+        with make_uow() as uow:
+            uow.bind_tenant(principal.tenant_id)
+            _write_new(uow, prepared, prepared[0].subject.at)
+            uow.commit()
+        report.imported += len(prepared)
+    except Conflict:
+        _store_checked(make_uow, principal, prepared, report)
+
+
+def _store_checked(
+    make_uow: Callable[[], UnitOfWork],
+    principal: Principal,
+    prepared: list[_Prepared],
+    report: ImportReport,
+) -> None:
     with make_uow() as uow:
         uow.bind_tenant(principal.tenant_id)
         taken = uow.subjects.existing_refs([p.subject.ref for p in prepared])
+        fresh = [p for p in prepared if p.subject.ref not in taken]
         report.errors += [
             (p.line, f"subject '{p.subject.ref}' already exists")
             for p in prepared
             if p.subject.ref in taken
         ]
-        fresh = [p for p in prepared if p.subject.ref not in taken]
         if fresh:
             _write_new(uow, fresh, fresh[0].subject.at)
         uow.commit()

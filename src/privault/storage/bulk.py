@@ -10,7 +10,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from privault.errors import Conflict
 
 Row = tuple[Any, ...]
 
@@ -52,13 +56,19 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
         return
     connection = session.connection()
     names = ", ".join(f'"{c}"' for c in columns)
-    if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        assert driver is not None  # noqa: S101 - an open connection has its driver connection
-        with driver.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in columns)
-    statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - names are ours
-    connection.exec_driver_sql(statement, list(rows))
+    try:
+        if connection.dialect.name == "postgresql":
+            driver = connection.connection.driver_connection
+            assert driver is not None  # noqa: S101 - an open connection has its driver connection
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in columns)
+        statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - names are ours
+        connection.exec_driver_sql(statement, list(rows))
+    except (IntegrityError, psycopg.errors.UniqueViolation) as exc:
+        raise Conflict(f"a row of {table} already exists", code="storage.duplicate") from exc

@@ -128,11 +128,8 @@ class SqlSubjects:
         """Which refs are taken."""
         found: set[str] = set()
         for chunk in _chunks(list(refs)):
-            found.update(
-                r
-                for r in self.session.scalars(select(t.Subject.ref).where(t.Subject.ref.in_(chunk)))
-                if r
-            )
+            stmt = select(t.Subject.ref).where(t.Subject.ref.in_(chunk))
+            found.update(r for r in self.session.scalars(stmt) if r)
         return found
 
     def get_by_ref(self, ref: str) -> SubjectRecord | None:

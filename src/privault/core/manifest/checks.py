@@ -228,11 +228,11 @@ def _special(path: Path, purpose: Purpose, manifest: Manifest) -> Iterator[Findi
         special = covered_special(manifest, key)
         if not special:
             continue
-        shown = key if special == [key] else f"{key}' (covering '{special[0]}'"
+        shown = f"'{key}'" if special == [key] else f"'{key}' (covering '{special[0]}')"
         if condition is None:
             yield Finding(
                 (*path, "categories", c_index),
-                f"purpose '{purpose.key}' uses special-category data '{shown}' without an Art. 9(2) condition",
+                f"purpose '{purpose.key}' uses special-category data {shown} without an Art. 9(2) condition",
                 "add 'special_category_condition:' (for example explicit_consent)",
             )
         elif condition is not SpecialCondition.EXPLICIT_CONSENT and _explicit_only(
