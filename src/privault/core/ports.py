@@ -163,7 +163,11 @@ class AuditRepository(Protocol):
 
     def stream(self, batch: int) -> Iterator[tuple[Any, ...]]:
         """Every event in seq order as tuples (seq, at_us, actor, action, subject, purpose, outcome,
-        details, prev_hash, hash)."""
+        details, hash)."""
+        ...
+
+    def prev_hash(self, seq: int) -> str | None:
+        """The stored previous-hash of one event (to diagnose a break)."""
         ...
 
     def head(self) -> tuple[int, str]:

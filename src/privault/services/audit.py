@@ -110,39 +110,39 @@ def verify(uow: UnitOfWork, keyring: Keyring, tenant_key: str, batch: int = 20_0
     problems: list[VerifyProblem] = []
     seen_at: dict[int, str] = {}
     expected_seq, prev, count = 1, GENESIS, 0
-    for (
-        seq,
-        at_us,
-        actor,
-        action,
-        subject,
-        purpose,
-        outcome,
-        details,
-        prev_hash,
-        stored,
-    ) in uow.audit.stream(batch):
+    for seq, at_us, actor, action, subject, purpose, outcome, details, stored in uow.audit.stream(
+        batch
+    ):
         count += 1
         if seq != expected_seq:
             _problem(
                 problems, seq, "missing", f"events {expected_seq}..{seq - 1} are missing (deleted)"
             )
-        if prev_hash != prev:
-            _problem(
-                problems,
-                seq,
-                "out_of_chain",
-                f"event {seq} does not follow the event before it (inserted, deleted or reordered)",
-            )
-        text = f"{prev_hash}\n{seq}\n{at_us}\n{actor}\n{action}\n{subject or ''}\n{purpose or ''}\n{outcome}\n{details}"
-        if sha256(text.encode("utf-8")).hexdigest() != stored:
-            _problem(problems, seq, "modified", f"event {seq} was modified after it was written")
+        text = f"{prev}\n{seq}\n{at_us}\n{actor}\n{action}\n{subject or ''}\n{purpose or ''}\n{outcome}\n{details}"
+        if sha256(text.encode("utf-8")).hexdigest() != stored:  # rare: find out what is wrong
+            _diagnose(uow, problems, prev, seq, text.split("\n", 1)[1], stored)
         if seq in checkpoints:
             seen_at[seq] = stored
         prev, expected_seq = stored, seq + 1
     _check_head(uow, problems, expected_seq - 1, prev)
     _check_checkpoints(keyring, tenant_key, checkpoints, seen_at, problems)
     return VerifyReport(tenant_key, count, len(checkpoints), tuple(problems))
+
+
+def _diagnose(
+    uow: UnitOfWork, problems: list[VerifyProblem], prev: str, seq: int, body: str, stored: str
+) -> None:
+    """The event does not hash to its stored value from the chain so far: out of chain, modified, or both."""
+    prev_hash = uow.audit.prev_hash(seq)
+    if prev_hash != prev:
+        _problem(
+            problems,
+            seq,
+            "out_of_chain",
+            f"event {seq} does not follow the event before it (inserted, deleted or reordered)",
+        )
+    if sha256(f"{prev_hash}\n{body}".encode()).hexdigest() != stored:
+        _problem(problems, seq, "modified", f"event {seq} was modified after it was written")
 
 
 def _problem(problems: list[VerifyProblem], seq: int, kind: str, message: str) -> None:

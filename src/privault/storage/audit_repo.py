@@ -101,9 +101,10 @@ class SqlAudit:
         self.session.execute(stmt.values(seq=last.seq, hash=last.hash))
 
     def stream(self, batch: int) -> Iterator[tuple[Any, ...]]:
-        """Every event in seq order as plain tuples, straight from the driver (no row objects):
+        """Every event in seq order as plain tuples (seq, at_us, actor, action, subject, purpose, outcome,
+        details, hash), straight from the driver (no row objects):
         a server-side cursor on PostgreSQL, fetchmany on SQLite. The tenant filter is explicit here."""
-        columns = ", ".join(c.key for c in _EVENT_COLUMNS)
+        columns = ", ".join(c.key for c in _EVENT_COLUMNS if c.key != "prev_hash")
         connection = self.session.connection()
         driver = connection.connection.driver_connection
         assert driver is not None  # noqa: S101 - an open connection has its driver connection
@@ -121,6 +122,10 @@ class SqlAudit:
                 yield from rows
         finally:
             cursor.close()
+
+    def prev_hash(self, seq: int) -> str | None:
+        """The stored previous-hash of one event."""
+        return self.session.scalar(select(t.AuditEvent.prev_hash).where(t.AuditEvent.seq == seq))
 
     def checkpoints(self) -> list[CheckpointRecord]:
         """Signed checkpoints in seq order."""
