@@ -57,8 +57,7 @@ def record(uow: UnitOfWork, entries: Sequence[Entry], at: datetime) -> list[Audi
         details = (
             entry.details if isinstance(entry.details, str) else canonical_details(entry.details)
         )
-        digest = event_hash(
-            prev,
+        fields = (
             seq,
             at_us,
             entry.actor,
@@ -68,20 +67,8 @@ def record(uow: UnitOfWork, entries: Sequence[Entry], at: datetime) -> list[Audi
             entry.outcome,
             details,
         )
-        events.append(
-            AuditEvent(
-                seq,
-                at_us,
-                entry.actor,
-                entry.action,
-                entry.subject,
-                entry.purpose,
-                entry.outcome,
-                details,
-                prev,
-                digest,
-            )
-        )
+        digest = event_hash(prev, *fields)
+        events.append(AuditEvent(*fields, prev, digest))
         prev = digest
     uow.audit.append(events)
     return events

@@ -164,11 +164,8 @@ def read_subjects(
     ]
     record(uow, [_read_entry(principal, v, purpose) for v in views], vault.clock.now())
     uow.commit()
-    if views and all(not v.data and not v.identities for v in views):
-        raise Forbidden(
-            views[0].withheld[0].rule if views[0].withheld else "deny by default",
-            code="access.denied",
-        )
+    if views and all(v.withheld and not v.data and not v.identities for v in views):
+        raise Forbidden(views[0].withheld[0].rule, code="access.denied")
     return views
 
 

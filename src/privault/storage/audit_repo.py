@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from privault.core.audit import GENESIS, AuditEvent
 from privault.core.records import CheckpointRecord
 from privault.storage import tables as t
+from privault.storage.base import BoundRepository
 from privault.storage.bulk import insert_rows
 
 _EVENT_COLUMNS = (
@@ -32,18 +32,8 @@ def _event(row: Any) -> AuditEvent:
     return AuditEvent(*row)
 
 
-class SqlAudit:
+class SqlAudit(BoundRepository):
     """The bound tenant's audit chain in SQL."""
-
-    def __init__(self, session: Session, tenant_id: Any) -> None:
-        self.session = session
-        self._tenant_id = tenant_id
-
-    @property
-    def tenant_id(self) -> int:
-        """The bound tenant."""
-        value: int = self._tenant_id()
-        return value
 
     def lock_head(self) -> tuple[int, str]:
         """Create the head if missing, then lock it (FOR UPDATE on PostgreSQL; SQLite has one writer)."""

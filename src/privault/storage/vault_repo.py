@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.orm import Session
 
 from privault.core.records import FieldRecord, IdentityRecord, NewSubjectData, SubjectRecord
 from privault.storage import tables as t
+from privault.storage.base import BoundRepository
 from privault.storage.bulk import DriverValues, insert_rows
 
 _SUBJECT_COLUMNS = (
@@ -70,18 +70,8 @@ def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
     return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
-class SqlSubjects:
+class SqlSubjects(BoundRepository):
     """Subjects, identities and encrypted values in SQL."""
-
-    def __init__(self, session: Session, tenant_id: Any) -> None:
-        self.session = session
-        self._tenant_id = tenant_id
-
-    @property
-    def tenant_id(self) -> int:
-        """The bound tenant (repositories write it on every new row)."""
-        value: int = self._tenant_id()
-        return value
 
     def insert_new(self, items: Sequence[NewSubjectData]) -> list[int]:
         """Insert new subjects with their values and identities (bulk); return their ids in order."""
