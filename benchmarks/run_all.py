@@ -48,6 +48,14 @@ def run(script: Path) -> dict[str, object]:
     return figures
 
 
+def _docstring(script: Path) -> list[str]:
+    """The benchmark's own description (what it measures, its targets)."""
+    import ast
+
+    text = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
+    return text.splitlines()
+
+
 def main() -> None:
     """Run all benchmarks (or those named on the command line) and rewrite the report."""
     wanted = set(sys.argv[1:])
@@ -67,7 +75,14 @@ def main() -> None:
     ]
     for script in scripts:
         figures = run(script)
-        lines += [f"## {script.stem}", "", "| figure | value |", "|---|---|"]
+        lines += [
+            f"## {script.stem}",
+            "",
+            *_docstring(script),
+            "",
+            "| figure | value |",
+            "|---|---|",
+        ]
         lines += [f"| `{k}` | {v} |" for k, v in figures.items()]
         lines += ["", "```json", json.dumps(figures), "```", ""]
     if not scripts:

@@ -91,6 +91,7 @@ class VaultContext:
         self.region = JURISDICTIONS[default].phone_region if default else None
         self._index_keys: dict[str, bytes] = {}
         self._collectable: set[tuple[str, str, frozenset[str]]] = set()
+        self._read_rules: dict[tuple[str, str, str, str | None], str | None] = {}
         self._verdicts: dict[tuple[str, Action, str, str], Verdict] = {}
 
     def index(self, kind: str, value: str) -> str:
@@ -208,7 +209,16 @@ def _view(
 def _read_rule(
     ctx: VaultContext, principal: Principal, purpose: str, category: str, collected_for: str | None
 ) -> str | None:
-    """None if the value may be read; otherwise the rule that withholds it."""
+    """None if the value may be read; otherwise the rule that withholds it (remembered per call)."""
+    key = (principal.role, purpose, category, collected_for)
+    if key not in ctx._read_rules:
+        ctx._read_rules[key] = _decide_read(ctx, principal, purpose, category, collected_for)
+    return ctx._read_rules[key]
+
+
+def _decide_read(
+    ctx: VaultContext, principal: Principal, purpose: str, category: str, collected_for: str | None
+) -> str | None:
     if collected_for is not None and collected_for != purpose:
         original = ctx.view.purpose(collected_for)
         if original is not None and original.exclusive:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Table, delete, func, select, text, update
 
 from privault.core.records import FieldRecord, IdentityRecord, NewSubjectData, SubjectRecord
 from privault.storage import tables as t
@@ -59,6 +59,9 @@ _FIELD_INSERT = (
     "updated_at",
     "ciphertext",
 )
+_SUBJECTS: Table = t.Subject.__table__  # type: ignore[assignment]
+_IDENTITIES: Table = t.Identity.__table__  # type: ignore[assignment]
+_FIELDS: Table = t.PersonalData.__table__  # type: ignore[assignment]
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN lists
 
 
@@ -127,45 +130,46 @@ class SqlSubjects(BoundRepository):
         row = self.session.execute(select(*_SUBJECT_COLUMNS).where(t.Subject.ref == ref)).first()
         return _subject(row) if row else None
 
+    def _rows(
+        self, table: Table, columns: Sequence[str], column: str, values: Sequence[Any]
+    ) -> list[Any]:
+        """Read hot-path rows with Core (no ORM loading, no per-statement criteria compilation); the
+        tenant filter is explicit here because the session guard only sees ORM statements."""
+        rows: list[Any] = []
+        cols = [table.c[name] for name in columns]
+        for chunk in _chunks(list(values)):
+            stmt = select(*cols).where(
+                table.c.tenant_id == self.tenant_id, table.c[column].in_(chunk)
+            )
+            rows.extend(self.session.execute(stmt))
+        return rows
+
     def get_many(self, ids: Sequence[int]) -> list[SubjectRecord]:
         """Subjects by id."""
-        records: list[SubjectRecord] = []
-        for chunk in _chunks(list(ids)):
-            rows = self.session.execute(select(*_SUBJECT_COLUMNS).where(t.Subject.id.in_(chunk)))
-            records.extend(_subject(row) for row in rows)
-        return records
+        columns = [c.key for c in _SUBJECT_COLUMNS]
+        return [_subject(row) for row in self._rows(_SUBJECTS, columns, "id", ids)]
 
     def find(self, kind: str, indexes: Sequence[str]) -> list[tuple[str, int]]:
         """(blind index, subject id) of live subjects with one of these identities."""
-        pairs: list[tuple[str, int]] = []
-        for chunk in _chunks(list(indexes)):
-            stmt = select(t.Identity.blind_index, t.Identity.subject_id).where(
-                t.Identity.kind == kind, t.Identity.blind_index.in_(chunk)
-            )
-            pairs.extend((row[0], row[1]) for row in self.session.execute(stmt))
-        return pairs
+        rows = self._rows(
+            _IDENTITIES, ("kind", "blind_index", "subject_id"), "blind_index", indexes
+        )
+        return [(row[1], row[2]) for row in rows if row[0] == kind]
 
     def fields(self, subject_ids: Sequence[int]) -> list[FieldRecord]:
         """Stored values of these subjects."""
-        records: list[FieldRecord] = []
-        for chunk in _chunks(list(subject_ids)):
-            stmt = select(*_FIELD_COLUMNS).where(t.PersonalData.subject_id.in_(chunk))
-            records.extend(FieldRecord(*row) for row in self.session.execute(stmt))
-        return records
+        columns = [c.key for c in _FIELD_COLUMNS]
+        return [
+            FieldRecord(*row) for row in self._rows(_FIELDS, columns, "subject_id", subject_ids)
+        ]
 
     def identities(self, subject_ids: Sequence[int]) -> list[IdentityRecord]:
-        """Stored identities of these subjects."""
-        records: list[IdentityRecord] = []
-        columns = (
-            t.Identity.subject_id,
-            t.Identity.kind,
-            t.Identity.blind_index,
-            t.Identity.ciphertext,
+        """Stored identities of these subjects, in the order they were added."""
+        columns = ("id", "subject_id", "kind", "blind_index", "ciphertext")
+        rows = sorted(
+            self._rows(_IDENTITIES, columns, "subject_id", subject_ids), key=lambda r: r[0]
         )
-        for chunk in _chunks(list(subject_ids)):
-            stmt = select(*columns).where(t.Identity.subject_id.in_(chunk)).order_by(t.Identity.id)
-            records.extend(IdentityRecord(*row) for row in self.session.execute(stmt))
-        return records
+        return [IdentityRecord(*row[1:]) for row in rows]
 
     def add_identities(
         self, subject_ids: Sequence[int], rows: Sequence[IdentityRecord], at: datetime
