@@ -212,3 +212,17 @@ def test_migrations_match_the_models(container: Container) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diffs = compare_metadata(context, tables.Base.metadata)
     assert diffs == []
+
+
+def test_no_sqlite_index_on_a_scoped_table_leads_with_tenant_id_alone(container: Container) -> None:
+    """Every query gets "tenant_id = ?" added; on SQLite (no statistics) an index led by tenant_id
+    would be chosen for "id IN (...)" lookups and scan the tenant. Only tables queried by tenant first
+    (audit chain and checkpoints, notices, API keys) may lead with it."""
+    allowed = {"audit_events", "audit_checkpoints", "audit_heads", "notice_versions", "api_keys"}
+    inspector = inspect(container.engine)
+    for name in tables.TENANT_OWNED_TABLES:
+        if name in allowed:
+            continue
+        indexes = [i["column_names"] for i in inspector.get_indexes(name)]
+        indexes += [u["column_names"] for u in inspector.get_unique_constraints(name)]
+        assert all(cols[0] != "tenant_id" for cols in indexes), (name, indexes)

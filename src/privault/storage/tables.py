@@ -124,7 +124,9 @@ class Subject(TenantOwned, Base):
     """A data subject: its wrapped data key lives here; erasure destroys it (crypto-shredding)."""
 
     __tablename__ = "subjects"
-    __table_args__ = (UniqueConstraint("tenant_id", "ref"),)
+    # ref leads: an index led by tenant_id would tempt SQLite (no statistics) into scanning the whole
+    # tenant for "id IN (...) AND tenant_id = ?", the criterion tenant scoping adds to every query.
+    __table_args__ = (UniqueConstraint("ref", "tenant_id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(32))  # 128 random bits: unique without an index to keep

@@ -131,15 +131,16 @@ class SqlSubjects(BoundRepository):
         return _subject(row) if row else None
 
     def _rows(
-        self, table: Table, columns: Sequence[str], column: str, values: Sequence[Any]
+        self, table: Table, columns: Sequence[str], column: str, values: Sequence[Any], **equal: Any
     ) -> list[Any]:
         """Read hot-path rows with Core (no ORM loading, no per-statement criteria compilation); the
         tenant filter is explicit here because the session guard only sees ORM statements."""
         rows: list[Any] = []
         cols = [table.c[name] for name in columns]
+        extra = [table.c[name] == value for name, value in equal.items()]
         for chunk in _chunks(list(values)):
             stmt = select(*cols).where(
-                table.c.tenant_id == self.tenant_id, table.c[column].in_(chunk)
+                table.c.tenant_id == self.tenant_id, table.c[column].in_(chunk), *extra
             )
             rows.extend(self.session.execute(stmt))
         return rows
@@ -152,9 +153,9 @@ class SqlSubjects(BoundRepository):
     def find(self, kind: str, indexes: Sequence[str]) -> list[tuple[str, int]]:
         """(blind index, subject id) of live subjects with one of these identities."""
         rows = self._rows(
-            _IDENTITIES, ("kind", "blind_index", "subject_id"), "blind_index", indexes
+            _IDENTITIES, ("blind_index", "subject_id"), "blind_index", indexes, kind=kind
         )
-        return [(row[1], row[2]) for row in rows if row[0] == kind]
+        return [(row[0], row[1]) for row in rows]
 
     def fields(self, subject_ids: Sequence[int]) -> list[FieldRecord]:
         """Stored values of these subjects."""

@@ -115,7 +115,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subjects")),
-        sa.UniqueConstraint("tenant_id", "ref", name=op.f("uq_subjects_tenant_id")),
+        sa.UniqueConstraint("ref", "tenant_id", name=op.f("uq_subjects_ref")),
     )
     op.create_table(
         "identities",
