@@ -9,9 +9,10 @@
   the chain of 1,000,000 events (`audit_verify_1m_s`), SQLite.
 
 Targets on a 2-core machine (issue #3): import >= 40,000 fields/s on SQLite; lookups >= 20,000/s
-in-process and >= 2,000/s over HTTP; audit verify of 1,000,000 events <= 5 s. Met on this machine:
-verify. Not met: import (about 20,000-29,000 fields/s, varying between runs), lookups (about 1,600/s
-in-process, 1,200/s over HTTP). Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
+in-process and >= 2,000/s over HTTP; audit verify of 1,000,000 events <= 5 s. On this machine
+(2026-11-25): verify met (3.8 s); import not met (35,000 fields/s on SQLite; runs vary from 28,000 to
+35,000); lookups not met (4,100/s in-process in batches, 1,900/s over HTTP in batches).
+Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
 """
 
 from __future__ import annotations
