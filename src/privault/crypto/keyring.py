@@ -8,10 +8,12 @@ Key-encryption keys are versioned: rotation adds a version, old versions stay un
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -112,9 +114,20 @@ class LocalKeyring:
         os.replace(tmp, self._path(tenant))
         self._cache[tenant] = data
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Serialise key-file changes across threads and processes (an OS lock on the folder)."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with self._lock, open(self.folder / ".lock", "a", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def ensure_tenant(self, tenant: str) -> bool:
         """Create the tenant's key file if missing."""
-        with self._lock:
+        with self._exclusive():
             if self._path(tenant).exists():
                 return False
             signing = Ed25519PrivateKey.generate().private_bytes_raw()
@@ -158,7 +171,7 @@ class LocalKeyring:
 
     def rotate(self, tenant: str) -> int:
         """Add and select a new key-encryption key version (old ones stay for unwrapping)."""
-        with self._lock:
+        with self._exclusive():
             data = dict(self._load(tenant, fresh=True))
             version = max(int(v) for v in data["kek"]) + 1
             data["kek"] = {**data["kek"], str(version): _b64(new_data_key())}
