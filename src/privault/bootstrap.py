@@ -11,6 +11,7 @@ from privault.config import Settings
 from privault.core.clock import Clock, SystemClock
 from privault.core.manifest import Manifest
 from privault.crypto.keyring import Keyring, make_keyring
+from privault.services.decisions import Decider, decider_for
 from privault.services.manifest import read_manifest
 from privault.services.vault import Vault
 from privault.storage.engine import make_engine
@@ -43,6 +44,11 @@ class Container:
     def vault(self) -> Vault:
         """What the vault's use cases need."""
         return Vault(self.manifest, self.keyring, self.clock)
+
+    @property
+    def decider(self) -> Decider:
+        """Compiled decision plans for the current manifest."""
+        return decider_for(self.manifest)
 
     @cached_property
     def manifest(self) -> Manifest:

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = Field(
         default="json", description="json for machines, console for people."
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s]+$",
+        description="The address people reach privault at; one-click unsubscribe links start with it.",
+    )
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL only)."
     )

@@ -176,6 +176,11 @@ EXTRA_CODES: tuple[str, ...] = (
     "subject.unknown",
     "subject.exists",
     "storage.duplicate",
+    "consent.invalid",
+    "consent.unknown_scope",
+    "consent.evidence_missing",
+    "brand.unknown",
+    "unsubscribe.invalid",
 )
 
 

@@ -7,7 +7,18 @@ from fastapi import FastAPI
 from privault import __version__
 from privault.api.errors import install_error_handlers
 from privault.api.observability import HttpMetrics, install_observability
-from privault.api.routes import audit, health, me, notices, subjects
+from privault.api.routes import (
+    audit,
+    consent,
+    cookies,
+    decisions,
+    health,
+    me,
+    notices,
+    subjects,
+    suppression,
+    unsubscribe,
+)
 from privault.bootstrap import Container
 
 
@@ -22,6 +33,18 @@ def create_app(container: Container) -> FastAPI:
     app.state.metrics = HttpMetrics()
     install_error_handlers(app)
     install_observability(app, app.state.metrics)
-    for router in (health.router, me.router, notices.router, subjects.router, audit.router):
+    routers = (
+        health.router,
+        me.router,
+        notices.router,
+        subjects.router,
+        audit.router,
+        consent.router,
+        cookies.router,
+        decisions.router,
+        unsubscribe.router,
+        suppression.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app

@@ -28,6 +28,13 @@ ACTIONS: dict[str, str] = {
     "config:api_key:create": "An API key was created.",
     "config:api_key:revoke": "An API key was revoked.",
     "audit:checkpoint": "A signed checkpoint of the audit chain was taken.",
+    "consent:grant": "A consent-ledger event that permits something (consent given, opt-out lifted).",
+    "consent:withdraw": "A consent-ledger event that refuses something (withdrawal, opt-out, "
+    "objection, restriction, GPC, unsubscribe).",
+    "consent:link": "An anonymous visitor was linked to a subject.",
+    "consent:rebuild": "The consent projection was recomputed from the ledger (and compared).",
+    "decision:batch": "A batch of processing decisions was answered (counts only).",
+    "suppression:export": "A suppression list was exported for a channel.",
 }
 
 OUTCOMES = ("ok", "denied", "failed", "partial")

@@ -11,10 +11,12 @@ from privault.core.audit import AuditEvent
 from privault.core.records import (
     ApiKeyRecord,
     CheckpointRecord,
+    ConsentEventRecord,
     FieldRecord,
     IdentityRecord,
     NewSubjectData,
     NoticeVersionRecord,
+    SubjectFacts,
     SubjectRecord,
     TenantRecord,
 )
@@ -131,6 +133,10 @@ class SubjectRepository(Protocol):
         """Record when the subject stops being a minor."""
         ...
 
+    def refresh_exclusive(self, subject_id: int, exclusive: Sequence[str], at: datetime) -> None:
+        """Recompute the categories the subject holds for these exclusive purposes."""
+        ...
+
     def erase(self, subject_id: int, at: datetime) -> tuple[int, int]:
         """Delete values and identities and destroy the data key: (fields, identities) deleted."""
         ...
@@ -147,6 +153,55 @@ class SubjectRepository(Protocol):
 
     def count_by_kek_version(self) -> dict[int, int]:
         """How many live subjects are wrapped under each key version."""
+        ...
+
+
+class ConsentRepository(Protocol):
+    """The bound tenant's consent ledger (append-only) and its projection per holder."""
+
+    def append(self, events: Sequence[ConsentEventRecord]) -> list[int]:
+        """Insert events; return their ids in order."""
+        ...
+
+    def states(
+        self, holders: Sequence[str], *, lock: bool = False
+    ) -> dict[str, tuple[str, int | None]]:
+        """{holder: (state JSON, subject id)}; ``lock`` holds the rows until the transaction ends."""
+        ...
+
+    def put_states(self, rows: Sequence[tuple[str, int | None, str]], at: datetime) -> None:
+        """Create or replace states: (holder, subject id, state JSON)."""
+        ...
+
+    def all_states(self) -> Iterator[tuple[str, int | None, str]]:
+        """Every (holder, subject id, state JSON)."""
+        ...
+
+    def clear_states(self) -> None:
+        """Delete every state (before a rebuild)."""
+        ...
+
+    def events(
+        self,
+        *,
+        subject_id: int | None = None,
+        visitor: str | None = None,
+        after_id: int = 0,
+        limit: int = 5000,
+    ) -> list[ConsentEventRecord]:
+        """Ledger rows in id order, of a subject, a visitor, or the whole tenant."""
+        ...
+
+    def count(self) -> int:
+        """Events in the ledger."""
+        ...
+
+    def facts(self, refs: Sequence[str]) -> dict[str, tuple[SubjectFacts, str | None]]:
+        """{ref: (subject facts, state JSON)} for these refs."""
+        ...
+
+    def minors(self, today: Any) -> list[int]:
+        """Ids of live subjects who are minors today."""
         ...
 
 
@@ -208,6 +263,11 @@ class UnitOfWork(Protocol):
     @property
     def subjects(self) -> SubjectRepository:
         """Subjects of the bound tenant."""
+        ...
+
+    @property
+    def consent(self) -> ConsentRepository:
+        """The bound tenant's consent ledger."""
         ...
 
     @property

@@ -73,6 +73,7 @@ class NewSubject:
     wrapped_key: bytes
     adult_on: date | None
     at: datetime
+    exclusive_data: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +117,40 @@ class CheckpointRecord:
     hash: str
     signature: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentEventRecord:
+    """One consent-ledger row with its evidence (``id`` is 0 until stored)."""
+
+    id: int
+    subject_id: int | None
+    visitor: str | None
+    brand: str | None
+    kind: str
+    scope: str
+    granted: bool
+    method: str
+    channel: str
+    notice_version: str | None
+    shown: str | None
+    agent: str | None
+    call_id: str | None
+    ip_prefix: str | None
+    user_agent: str | None
+    evidence: str
+    actor: str
+    at: datetime
+    at_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectFacts:
+    """What the processing decision reads about a subject, besides its consent state."""
+
+    id: int
+    uid: str
+    ref: str | None
+    adult_on: date | None
+    erased: bool
+    exclusive_data: str | None

@@ -13,7 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 from privault.core.access import Principal, Verdict, authorise
+from privault.core.audit import to_micros
 from privault.core.clock import Clock
+from privault.core.consent import load_state
+from privault.core.decisions import Facts, evaluate
 from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest import Manifest
 from privault.core.manifest.model import Action
@@ -35,6 +38,7 @@ from privault.crypto.envelope import SubjectCipher, data_key_aad
 from privault.crypto.keyring import Keyring
 from privault.errors import Forbidden, InvalidInput, NotFound
 from privault.services.audit import Entry, record
+from privault.services.decisions import decider_for
 
 DATA_KEY_VERSION = 1
 _REASON = re.compile(r"^[A-Za-z0-9_.:\-]{0,64}$")
@@ -89,6 +93,7 @@ class VaultContext:
         self.view: TenantView = tenant_view(vault.manifest, tenant_key)
         default = self.view.tenant.default_jurisdiction
         self.region = JURISDICTIONS[default].phone_region if default else None
+        self.decider = decider_for(vault.manifest)
         self._index_keys: dict[str, bytes] = {}
         self._collectable: set[tuple[str, str, frozenset[str]]] = set()
         self._read_rules: dict[tuple[str, str, str, str | None], str | None] = {}
@@ -159,8 +164,18 @@ def read_subjects(
     identities_by: dict[int, list[IdentityRecord]] = {}
     for i in uow.subjects.identities(ids):
         identities_by.setdefault(i.subject_id, []).append(i)
+    states = uow.consent.states([f"s:{i}" for i in ids])
+    at_us = to_micros(vault.clock.now())
     views = [
-        _view(ctx, principal, s, purpose, fields_by.get(s.id, []), identities_by.get(s.id, []))
+        _view(
+            ctx,
+            principal,
+            s,
+            purpose,
+            fields_by.get(s.id, []),
+            identities_by.get(s.id, []),
+            _consent_denials(ctx, s, purpose, fields_by.get(s.id, []), states, at_us),
+        )
         for s in subjects
     ]
     record(uow, [_read_entry(principal, v, purpose) for v in views], vault.clock.now())
@@ -170,6 +185,33 @@ def read_subjects(
     return views
 
 
+def _consent_denials(
+    ctx: VaultContext,
+    subject: SubjectRecord,
+    purpose: str,
+    fields: list[FieldRecord],
+    states: dict[str, tuple[str, int | None]],
+    at_us: int,
+) -> dict[str | None, str]:
+    """What the processing decision withholds: {category: rule}, and {None: rule} for everything.
+
+    Role grants and purpose limitation are the vault's own rules (per field); here the decision adds
+    consent, objections, restriction, minors, special-category and CPNI rules.
+    """
+    categories = tuple(sorted({f.category for f in fields}))
+    plan = ctx.decider.plan(ctx.tenant_key, purpose, categories, None)
+    state = states.get(f"s:{subject.id}")
+    facts = Facts(
+        True, is_minor(subject.adult_on, ctx.today()), load_state(state[0] if state else None)
+    )
+    decision = evaluate(plan, facts, at_us)
+    denials: dict[str | None, str] = {}
+    for reason in decision.reasons:
+        if not reason.allowed and reason.rule != "PURPOSE-LIMIT":
+            denials.setdefault(reason.category, f"{reason.rule}: {reason.message}")
+    return denials
+
+
 def _view(
     ctx: VaultContext,
     principal: Principal,
@@ -177,12 +219,18 @@ def _view(
     purpose: str,
     fields: list[FieldRecord],
     identities: list[IdentityRecord],
+    denials: dict[str | None, str],
 ) -> SubjectView:
     cipher = ctx.cipher(subject)
     data: dict[str, FieldValue] = {}
     withheld: list[Withheld] = []
+    everything = denials.get(None)
     for f in sorted(fields, key=lambda f: f.field):
-        rule = _read_rule(ctx, principal, purpose, f.category, f.purpose)
+        rule = (
+            everything
+            or denials.get(f.category)
+            or _read_rule(ctx, principal, purpose, f.category, f.purpose)
+        )
         if rule is not None:
             withheld.append(Withheld(f.field, f.category, rule))
             continue
@@ -196,7 +244,7 @@ def _view(
     shown: dict[str, list[Secret[str]]] = {}
     for i in identities:
         category = identity_category(i.kind)
-        rule = _read_rule(ctx, principal, purpose, category, None)
+        rule = everything or _read_rule(ctx, principal, purpose, category, None)
         if rule is not None:
             withheld.append(Withheld(f"identity:{i.kind}", category, rule))
             continue
@@ -305,6 +353,9 @@ def update_subject(
         ],
         at,
     )
+    exclusive = [p.key for p in ctx.view.purposes if p.exclusive]
+    if exclusive:
+        uow.subjects.refresh_exclusive(subject.id, exclusive, at)
     if DATE_OF_BIRTH in item.data:
         uow.subjects.set_adult_on(
             subject.id, adult_on(item.data[DATE_OF_BIRTH], ctx.view.policy.minor_age), at

@@ -8,6 +8,7 @@ Preparation can run in worker processes while the caller writes, so two cores ar
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import secrets
 from collections import deque
@@ -78,8 +79,21 @@ def _prepare(
     ]
     dob = item.data.get(DATE_OF_BIRTH)
     adult = adult_on(dob, ctx.view.policy.minor_age) if dob is not None else None
+    declared = ctx.view.purpose(item.purpose)
+    exclusive = (
+        json.dumps({item.purpose: sorted(item.data)})
+        if declared and declared.exclusive and item.data
+        else None
+    )
     subject = NewSubject(
-        uid, item.subject or f"sub_{uid[:20]}", DATA_KEY_VERSION, version, wrapped, adult, at
+        uid,
+        item.subject or f"sub_{uid[:20]}",
+        DATA_KEY_VERSION,
+        version,
+        wrapped,
+        adult,
+        at,
+        exclusive,
     )
     details = canonical_details(
         {

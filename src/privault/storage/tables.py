@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -135,6 +136,8 @@ class Subject(TenantOwned, Base):
     kek_version: Mapped[int] = mapped_column(Integer)
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     adult_on: Mapped[date | None] = mapped_column(Date)
+    # {"exclusive purpose": [categories collected for it]}: what purpose limitation must protect.
+    exclusive_data: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     erased_at: Mapped[datetime | None]
@@ -174,6 +177,50 @@ class PersonalData(TenantOwned, Base):
     collected_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ConsentEvent(TenantOwned, Base):
+    """One choice in the append-only consent ledger, with its evidence. Never updated or deleted."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (
+        Index("ix_consent_events_subject", "subject_id"),
+        Index("ix_consent_events_visitor", "visitor"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int | None] = mapped_column(Id, ForeignKey("subjects.id"))
+    visitor: Mapped[str | None] = mapped_column(String(64))
+    brand: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(String(250))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    method: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    notice_version: Mapped[str | None] = mapped_column(String(64))
+    shown: Mapped[str | None] = mapped_column(String(500))
+    agent: Mapped[str | None] = mapped_column(String(120))
+    call_id: Mapped[str | None] = mapped_column(String(64))
+    ip_prefix: Mapped[str | None] = mapped_column(String(50))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    evidence: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ConsentState(TenantOwned, Base):
+    """The projection of the ledger for one holder ("s:<subject id>" or "v:<visitor id>")."""
+
+    __tablename__ = "consent_states"
+    # holder leads (see Subject): the tenant is the second key column.
+    __table_args__ = (UniqueConstraint("holder", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    subject_id: Mapped[int | None] = mapped_column(Id)  # the subject (for a visitor: once linked)
+    state: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
 
 
 class AuditEvent(TenantOwned, Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from privault.errors import StorageError
 from privault.storage import scoping
 from privault.storage.audit_repo import SqlAudit
+from privault.storage.consent_repo import SqlConsent
 from privault.storage.repositories import SqlApiKeys, SqlNotices, SqlTenants
 from privault.storage.vault_repo import SqlSubjects
 
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(self.session)
         self.subjects = SqlSubjects(self.session, self._bound)
         self.audit = SqlAudit(self.session, self._bound)
+        self.consent = SqlConsent(self.session, self._bound)
         return self
 
     def __exit__(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Table, delete, func, select, update
 
 from privault.core.records import FieldRecord, IdentityRecord, NewSubjectData, SubjectRecord
 from privault.storage import tables as t
 from privault.storage.base import BoundRepository
 from privault.storage.bulk import DriverValues, insert_rows
+from privault.storage.consent_repo import allocate_ids
 
 _SUBJECT_COLUMNS = (
     t.Subject.id,
@@ -44,6 +46,7 @@ _SUBJECT_INSERT = (
     "kek_version",
     "wrapped_key",
     "adult_on",
+    "exclusive_data",
     "created_at",
     "updated_at",
 )
@@ -80,7 +83,7 @@ class SqlSubjects(BoundRepository):
         """Insert new subjects with their values and identities (bulk); return their ids in order."""
         if not items:
             return []
-        ids = self._allocate_ids(len(items))
+        ids = allocate_ids(self.session, "subjects", len(items))
         tenant, value = self.tenant_id, DriverValues(self.session)
         subjects, fields, identities = [], [], []
         for subject_id, item in zip(ids, items, strict=True):
@@ -95,6 +98,7 @@ class SqlSubjects(BoundRepository):
                     s.kek_version,
                     s.wrapped_key,
                     value(s.adult_on),
+                    s.exclusive_data,
                     at,
                     at,
                 )
@@ -105,17 +109,6 @@ class SqlSubjects(BoundRepository):
         insert_rows(self.session, t.Identity.__tablename__, _IDENTITY_INSERT, identities)
         insert_rows(self.session, t.PersonalData.__tablename__, _FIELD_INSERT, fields)
         return ids
-
-    def _allocate_ids(self, count: int) -> list[int]:
-        """PostgreSQL: draw from the column's sequence. SQLite: the transaction holds the only write
-        lock (BEGIN IMMEDIATE), so max(id) + 1 onwards is ours."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            stmt = text(
-                "SELECT nextval(pg_get_serial_sequence('subjects', 'id')) FROM generate_series(1, :n)"
-            )
-            return [int(v) for v in self.session.scalars(stmt, {"n": count})]
-        top = self.session.execute(text("SELECT coalesce(max(id), 0) FROM subjects")).scalar_one()
-        return list(range(int(top) + 1, int(top) + 1 + count))
 
     def existing_refs(self, refs: Sequence[str]) -> set[str]:
         """Which refs are taken."""
@@ -231,6 +224,25 @@ class SqlSubjects(BoundRepository):
         )
         self.session.execute(stmt)
 
+    def refresh_exclusive(self, subject_id: int, exclusive: Sequence[str], at: datetime) -> None:
+        """Recompute which categories the subject holds for exclusive purposes (purpose limitation)."""
+        collected: dict[str, set[str]] = {}
+        if exclusive:
+            stmt = select(t.PersonalData.purpose, t.PersonalData.category).where(
+                t.PersonalData.subject_id == subject_id, t.PersonalData.purpose.in_(exclusive)
+            )
+            for purpose, category in self.session.execute(stmt):
+                collected.setdefault(purpose, set()).add(category)
+        value = (
+            json.dumps({k: sorted(v) for k, v in sorted(collected.items())}) if collected else None
+        )
+        stmt_update = (
+            update(t.Subject)
+            .where(t.Subject.id == subject_id)
+            .values(exclusive_data=value, updated_at=at)
+        )
+        self.session.execute(stmt_update)
+
     def erase(self, subject_id: int, at: datetime) -> tuple[int, int]:
         """Delete values and identities, destroy the wrapped data key, keep a tombstone."""
         fields = self.session.execute(
@@ -242,7 +254,14 @@ class SqlSubjects(BoundRepository):
         self.session.execute(
             update(t.Subject)
             .where(t.Subject.id == subject_id)
-            .values(wrapped_key=None, ref=None, adult_on=None, erased_at=at, updated_at=at)
+            .values(
+                wrapped_key=None,
+                ref=None,
+                adult_on=None,
+                exclusive_data=None,
+                erased_at=at,
+                updated_at=at,
+            )
         )
         return int(fields.rowcount), int(identities.rowcount)  # type: ignore[attr-defined]
 

@@ -197,6 +197,7 @@ def _purposes(manifest: Manifest) -> Iterator[Finding]:
         yield from _refs((*path, "data_subjects"), purpose.data_subjects, subjects, "data_subjects")
         yield from _refs((*path, "sources"), purpose.sources, sources, "sources")
         yield from _special(path, purpose, manifest)
+        yield from _purpose_consent_fields(path, purpose)
 
 
 def _purpose_basis(path: Path, purpose: Purpose) -> Iterator[Finding]:
@@ -220,6 +221,28 @@ def _purpose_basis(path: Path, purpose: Purpose) -> Iterator[Finding]:
                 f"marketing purpose '{purpose.key}' cannot rest on '{purpose.lawful_basis.value}'",
                 "marketing rests on consent or legitimate_interests",
             )
+
+
+def _purpose_consent_fields(path: Path, purpose: Purpose) -> Iterator[Finding]:
+    """The fields the processing decision reads must make sense together."""
+    if purpose.channel is not None and purpose.kind is not PurposeKind.MARKETING:
+        yield Finding(
+            (*path, "channel"),
+            f"purpose '{purpose.key}' names a marketing channel but is not marketing",
+            "set 'kind: marketing', or remove 'channel'",
+        )
+    if purpose.cookie_category is CookieCategoryKey.NECESSARY:
+        yield Finding(
+            (*path, "cookie_category"),
+            f"purpose '{purpose.key}' relies on strictly necessary cookies, which need no consent",
+            "name the preference, statistics or marketing category it relies on, or remove it",
+        )
+    if purpose.cookie_category is not None and purpose.lawful_basis is not LawfulBasis.CONSENT:
+        yield Finding(
+            (*path, "cookie_category"),
+            f"purpose '{purpose.key}' relies on cookies but not on consent",
+            "non-necessary cookies need consent (ePrivacy Art. 5(3)): set 'lawful_basis: consent'",
+        )
 
 
 def _special(path: Path, purpose: Purpose, manifest: Manifest) -> Iterator[Finding]:

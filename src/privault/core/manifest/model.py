@@ -69,6 +69,15 @@ class PurposeKind(StrEnum):
     MARKETING = "marketing"
 
 
+class Channel(StrEnum):
+    """A channel marketing reaches people through (preferences are kept per brand and channel)."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+    POST = "post"
+
+
 class RecipientType(StrEnum):
     """Who receives personal data."""
 
@@ -229,6 +238,26 @@ class Purpose(_Strict):
     )
     requires_dpia: bool = False
     legitimate_interest: str | None = None
+    channel: Channel | None = Field(
+        default=None,
+        description="For marketing: the channel it uses; opt-outs per brand and channel apply to it.",
+    )
+    sale_or_sharing: bool = Field(
+        default=False,
+        description="Sells or shares data for cross-context advertising (CCPA): GPC and opt-outs stop it.",
+    )
+    cookie_category: CookieCategoryKey | None = Field(
+        default=None,
+        description="Relies on cookies of this category: the visitor's cookie choice is its consent.",
+    )
+    allowed_while_restricted: bool = Field(
+        default=False,
+        description="GDPR Art. 18(2): may continue while processing is restricted (legal claims, rights).",
+    )
+    cpni_approval: Literal["opt_in", "opt_out"] = Field(
+        default="opt_in",
+        description="The CPNI approval this purpose needs when it is marketing (47 CFR 64.2007).",
+    )
 
 
 class RetentionRule(_Strict):

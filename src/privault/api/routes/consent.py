@@ -1,0 +1,273 @@
+"""Consent over HTTP: record choices with evidence, link visitors, read state and history, restrict."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, status
+from pydantic import BaseModel, Field
+
+from privault.api.deps import ContainerDep, PrincipalDep, UowDep
+from privault.core.audit import from_micros
+from privault.core.consent import Choice, Kind, Method, State, Via
+from privault.core.records import ConsentEventRecord
+from privault.errors import InvalidInput
+from privault.services.consent import (
+    Evidence,
+    Holder,
+    current_state,
+    history,
+    honour_gpc,
+    link_visitor,
+    record_choices,
+    restrict_processing,
+)
+
+router = APIRouter(prefix="/v1/consent", tags=["consent"])
+
+
+class ChoiceIn(BaseModel):
+    """One topic and whether the person permits it."""
+
+    kind: Kind
+    scope: str = Field(max_length=250, examples=["marketing-sms", "bluewave-mobile:email", "*"])
+    granted: bool
+
+
+class EvidenceIn(BaseModel):
+    """How the choice was taken. IP and user agent default to the caller's."""
+
+    method: Method
+    channel: Via
+    brand: str | None = None
+    notice_version: str | None = Field(default=None, max_length=64)
+    shown: str | None = Field(default=None, max_length=500)
+    agent: str | None = Field(default=None, max_length=120)
+    call_id: str | None = Field(default=None, max_length=64)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
+    evidence: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+class ConsentIn(EvidenceIn):
+    """Choices of one subject (by ref) or one visitor, with their evidence."""
+
+    subject: str | None = None
+    visitor: str | None = None
+    choices: list[ChoiceIn] = Field(min_length=1, max_length=100)
+
+
+class EventOut(BaseModel):
+    """One ledger event."""
+
+    id: int
+    kind: str
+    scope: str
+    granted: bool
+    method: str
+    channel: str
+    brand: str | None
+    notice_version: str | None
+    shown: str | None
+    agent: str | None
+    call_id: str | None
+    ip_prefix: str | None
+    user_agent: str | None
+    evidence: dict[str, str]
+    actor: str
+    at: datetime
+
+
+class EntryOut(BaseModel):
+    """The current state of one topic, and the event that set it."""
+
+    granted: bool
+    event: int
+    method: str
+    at: datetime
+
+
+class StateOut(BaseModel):
+    """The holder's current state per topic ("kind:scope")."""
+
+    state: dict[str, EntryOut]
+
+
+class RecordedOut(StateOut):
+    """The events appended and the resulting state."""
+
+    events: list[EventOut]
+    gpc_honoured: bool = False
+
+
+class LinkIn(EvidenceIn):
+    """Attach a visitor id to a subject."""
+
+    visitor: str
+    subject: str
+
+
+class HistoryOut(BaseModel):
+    """Every event of the holder, oldest first."""
+
+    events: list[EventOut]
+
+
+class RestrictIn(EvidenceIn):
+    """Restrict (or lift the restriction of) processing for many subjects at once, e.g. a billing run."""
+
+    subjects: list[str] = Field(min_length=1, max_length=10_000)
+    purpose: str | None = Field(default=None, description="Restrict one purpose only; default all.")
+    restricted: bool = True
+    reference: str | None = Field(default=None, max_length=64, examples=["billing-run:2026-11"])
+
+
+class RestrictOut(BaseModel):
+    """How many subjects were changed."""
+
+    subjects: int
+    events: int
+
+
+def event_out(e: ConsentEventRecord) -> EventOut:
+    """The wire form of a ledger row."""
+    return EventOut(
+        id=e.id,
+        kind=e.kind,
+        scope=e.scope,
+        granted=e.granted,
+        method=e.method,
+        channel=e.channel,
+        brand=e.brand,
+        notice_version=e.notice_version,
+        shown=e.shown,
+        agent=e.agent,
+        call_id=e.call_id,
+        ip_prefix=e.ip_prefix,
+        user_agent=e.user_agent,
+        evidence=json.loads(e.evidence),
+        actor=e.actor,
+        at=e.at,
+    )
+
+
+def state_out(state: State) -> dict[str, EntryOut]:
+    """The wire form of a state."""
+    return {
+        k: EntryOut(granted=e.granted, event=e.event_id, method=e.method, at=from_micros(e.at_us))
+        for k, e in sorted(state.items())
+    }
+
+
+def evidence_from(body: EvidenceIn, request: Request, *, brand: str | None = None) -> Evidence:
+    """Evidence from a body, defaulting IP and user agent to the caller's."""
+    return Evidence(
+        method=body.method,
+        via=body.channel,
+        brand=brand if brand is not None else body.brand,
+        notice_version=body.notice_version,
+        shown=body.shown,
+        agent=body.agent,
+        call_id=body.call_id,
+        ip=body.ip or (request.client.host if request.client else None),
+        user_agent=body.user_agent or request.headers.get("user-agent"),
+        extra=body.evidence,
+    )
+
+
+@router.post("", response_model=RecordedOut, status_code=status.HTTP_201_CREATED)
+def record(
+    body: ConsentIn,
+    request: Request,
+    principal: PrincipalDep,
+    uow: UowDep,
+    container: ContainerDep,
+    sec_gpc: Annotated[str | None, Header(alias="Sec-GPC")] = None,
+) -> RecordedOut:
+    """Append choices to the ledger with their evidence (one event each, audited)."""
+    holder = Holder(subject=body.subject, visitor=body.visitor)
+    choices = [Choice(c.kind, c.scope, c.granted) for c in body.choices]
+    evidence = evidence_from(body, request)
+    at = container.clock.now()
+    done = record_choices(
+        uow, container.decider, principal.tenant_key, principal.actor, holder, choices, evidence, at
+    )
+    honoured = False
+    if sec_gpc == "1":
+        gpc = Evidence(Method.GPC, body.channel, ip=evidence.ip, user_agent=evidence.user_agent)
+        with container.uow() as second:
+            honoured = honour_gpc(second, container.decider, principal.tenant_key, holder, gpc, at)
+    return RecordedOut(
+        events=[event_out(e) for e in done.events],
+        state=state_out(done.state),
+        gpc_honoured=honoured,
+    )
+
+
+@router.post("/link", response_model=RecordedOut, status_code=status.HTTP_201_CREATED)
+def link(
+    body: LinkIn, request: Request, principal: PrincipalDep, uow: UowDep, container: ContainerDep
+) -> RecordedOut:
+    """Link an anonymous visitor to a subject: the visitor's choices count for the subject from now on."""
+    done = link_visitor(
+        uow,
+        container.decider,
+        principal.tenant_key,
+        principal.actor,
+        body.visitor,
+        body.subject,
+        evidence_from(body, request),
+        container.clock.now(),
+    )
+    return RecordedOut(events=[event_out(e) for e in done.events], state=state_out(done.state))
+
+
+@router.get("", response_model=StateOut)
+def state(
+    principal: PrincipalDep,
+    uow: UowDep,
+    subject: str | None = Query(None),
+    visitor: str | None = Query(None),
+) -> StateOut:
+    """The current state of a subject or a visitor."""
+    if (subject is None) == (visitor is None):
+        raise InvalidInput("name either a subject or a visitor", code="consent.invalid")
+    found = current_state(uow, principal.tenant_key, Holder(subject=subject, visitor=visitor))
+    return StateOut(state=state_out(found))
+
+
+@router.get("/events", response_model=HistoryOut)
+def events(
+    principal: PrincipalDep,
+    uow: UowDep,
+    subject: str | None = Query(None),
+    visitor: str | None = Query(None),
+) -> HistoryOut:
+    """The ledger of a subject or a visitor, oldest first (the proof of each choice)."""
+    if (subject is None) == (visitor is None):
+        raise InvalidInput("name either a subject or a visitor", code="consent.invalid")
+    found = history(uow, principal.tenant_key, Holder(subject=subject, visitor=visitor))
+    return HistoryOut(events=[event_out(e) for e in found])
+
+
+@router.post("/restrictions", response_model=RestrictOut, status_code=status.HTTP_201_CREATED)
+def restrict(
+    body: RestrictIn, request: Request, principal: PrincipalDep, container: ContainerDep
+) -> RestrictOut:
+    """Restrict processing (GDPR Art. 18) of one or many subjects, for all purposes or one."""
+    evidence = evidence_from(body, request)
+    count = restrict_processing(
+        container.uow,
+        container.decider,
+        principal.tenant_key,
+        principal.actor,
+        body.subjects,
+        body.purpose,
+        restricted=body.restricted,
+        reference=body.reference,
+        evidence=evidence,
+        at=container.clock.now(),
+    )
+    return RestrictOut(subjects=count, events=count)

@@ -1,0 +1,102 @@
+"""The processing decision over HTTP: a batch of questions in, a batch of answers out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from privault.api.deps import ContainerDep, PrincipalDep, UowDep
+from privault.core.decisions import Decision
+from privault.services.decisions import MAX_BATCH, Question, decide_many
+
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+
+
+class QuestionIn(BaseModel):
+    """May this subject's (or visitor's) data of these categories be used for this purpose now?"""
+
+    subject: str | None = Field(default=None, examples=["cust-1"])
+    visitor: str | None = None
+    purpose: str = Field(examples=["marketing-sms"])
+    categories: list[str] = Field(
+        default_factory=list, description="Default: all the purpose uses."
+    )
+    brand: str | None = Field(default=None, description="For marketing: the brand it is for.")
+
+
+class DecisionsIn(BaseModel):
+    """A batch of questions."""
+
+    questions: list[QuestionIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ReasonOut(BaseModel):
+    """One rule that applied."""
+
+    rule: str
+    allowed: bool
+    message: str
+    record: str | None
+    category: str | None
+
+
+class AnswerOut(BaseModel):
+    """The answer to one question."""
+
+    allowed: bool
+    reasons: list[ReasonOut]
+
+
+class DecisionsOut(BaseModel):
+    """Answers in the order of the questions."""
+
+    answers: list[AnswerOut]
+
+
+def _encode(answers: Sequence[Decision]) -> bytes:
+    """JSON without per-object model validation (answers are plain data built by privault)."""
+    return json.dumps(
+        {
+            "answers": [
+                {
+                    "allowed": a.allowed,
+                    "reasons": [
+                        {
+                            "rule": r.rule,
+                            "allowed": r.allowed,
+                            "message": r.message,
+                            "record": r.record,
+                            "category": r.category,
+                        }
+                        for r in a.reasons
+                    ],
+                }
+                for a in answers
+            ]
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+@router.post("", response_model=DecisionsOut, responses={200: {"model": DecisionsOut}})
+def decide(
+    body: DecisionsIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep
+) -> Response:
+    """Answer each question with allowed or not and every reason (the rule and the record behind it)."""
+    questions = [
+        Question(q.purpose, q.subject, q.visitor, tuple(q.categories), q.brand)
+        for q in body.questions
+    ]
+    answers = decide_many(
+        uow,
+        container.decider,
+        principal.tenant_key,
+        principal.tenant_id,
+        questions,
+        container.clock.now(),
+        actor=principal.actor,
+    )
+    return Response(_encode(answers), media_type="application/json")

@@ -1,0 +1,451 @@
+"""The one processing decision: may this person's data of these categories be used for this purpose now?
+
+Pure and fast. :func:`compile_plan` resolves everything that depends only on the manifest (lawful basis,
+sensitivities, channel, the topics that count as consent) once per (purpose, categories, brand);
+:func:`evaluate` then checks one holder's projected consent state against the plan. Every reason names
+the rule (ids from RULES.md) and the record behind it: a consent event or a manifest entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from privault.core.consent import CPNI_OPT_OUT_WAIT_DAYS, Entry, Kind, State, topic
+from privault.core.manifest.model import LawfulBasis, Purpose, PurposeKind, SpecialCondition
+from privault.core.manifest.resolve import (
+    TenantView,
+    category_sensitivity,
+    fides_lineage,
+    known_categories,
+)
+from privault.core.taxonomy import EXPLICIT_CONSENT_ONLY, Sensitivity, is_within
+from privault.errors import InvalidInput, NotFound
+
+_DAY_US = 86_400_000_000
+_SENSITIVE = frozenset(
+    {Sensitivity.SPECIAL, Sensitivity.PAYMENT, Sensitivity.CPNI, Sensitivity.CHILDREN}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One rule that applied, whether it allowed or denied, and the record behind it."""
+
+    rule: str
+    allowed: bool
+    message: str
+    record: str | None = None
+    category: str | None = None  # set when the rule concerns one category only
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer: allowed only if no rule denied. ``reasons`` explain it either way."""
+
+    allowed: bool
+    reasons: tuple[Reason, ...]
+
+    def denied_categories(self) -> dict[str, Reason]:
+        """Categories denied by a rule that concerns them alone (special, CPNI, purpose limitation)."""
+        return {r.category: r for r in self.reasons if not r.allowed and r.category is not None}
+
+    def subject_wide_denial(self) -> Reason | None:
+        """The first denial that concerns every category (consent, objection, restriction, ...)."""
+        return next((r for r in self.reasons if not r.allowed and r.category is None), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the decision needs to know about one holder."""
+
+    known: bool = True
+    is_minor: bool = False
+    state: State = field(default_factory=dict)
+    exclusive: dict[str, frozenset[str]] = field(default_factory=dict)  # purpose -> categories
+
+
+UNKNOWN = Facts(known=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything about a question that depends on the manifest only."""
+
+    purpose: Purpose
+    categories: tuple[str, ...]
+    brand: str | None
+    static: tuple[Reason, ...]
+    consent_topics: tuple[str, ...]  # latest of these decides consent (purpose, cookie, marketing)
+    parental_topic: str
+    marketing_optouts: tuple[str, ...]  # marketing topics whose latest "no" opts out
+    special: tuple[tuple[str, str], ...]  # (category, explicit-consent topic)
+    cpni: tuple[str, ...]
+    sensitive: tuple[str, ...]
+    restriction_topics: tuple[str, ...]
+    objection_topics: tuple[str, ...]
+
+    @property
+    def needs_consent(self) -> bool:
+        """The lawful basis is consent."""
+        return self.purpose.lawful_basis is LawfulBasis.CONSENT
+
+    @property
+    def marketing(self) -> bool:
+        """A direct-marketing purpose."""
+        return self.purpose.kind is PurposeKind.MARKETING
+
+
+def _manifest_record(purpose: Purpose, name: str | None = None) -> str:
+    return f"manifest:purposes.{purpose.key}" + (f".{name}" if name else "")
+
+
+def compile_plan(
+    view: TenantView, purpose_key: str, categories: tuple[str, ...] = (), brand: str | None = None
+) -> Plan:
+    """Resolve a question's manifest side. Unknown purposes, categories or brands are errors."""
+    purpose = view.purpose(purpose_key)
+    if purpose is None:
+        raise NotFound(
+            f"tenant '{view.tenant.key}' has no purpose '{purpose_key}'", code="purpose.unknown"
+        )
+    if brand is not None and brand not in {b.key for b in view.tenant.brands}:
+        raise NotFound(f"tenant '{view.tenant.key}' has no brand '{brand}'", code="brand.unknown")
+    known = known_categories(view.manifest)
+    asked = categories or tuple(purpose.categories)
+    for category in asked:
+        if category not in known:
+            raise InvalidInput(f"unknown data category '{category}'", code="category.unknown")
+    static = [_basis_reason(purpose), *_declared(view, purpose, asked)]
+    sensitivity = {c: category_sensitivity(view.manifest, c) for c in asked}
+    return Plan(
+        purpose=purpose,
+        categories=asked,
+        brand=brand,
+        static=tuple(static),
+        consent_topics=_consent_topics(purpose, brand),
+        parental_topic=topic(Kind.PARENTAL, purpose.key),
+        marketing_optouts=_marketing_topics(purpose, brand) if purpose.channel else (),
+        special=tuple(
+            (c, topic(Kind.SPECIAL, f"{purpose.key}:{c}"))
+            for c in asked
+            if sensitivity[c] is Sensitivity.SPECIAL
+        ),
+        cpni=tuple(c for c in asked if sensitivity[c] is Sensitivity.CPNI),
+        sensitive=tuple(c for c in asked if sensitivity[c] in _SENSITIVE),
+        restriction_topics=(topic(Kind.RESTRICTION, "*"), topic(Kind.RESTRICTION, purpose.key)),
+        objection_topics=(topic(Kind.OBJECTION, purpose.key),)
+        + ((topic(Kind.OBJECTION, "marketing"),) if purpose.kind is PurposeKind.MARKETING else ()),
+    )
+
+
+def _basis_reason(purpose: Purpose) -> Reason:
+    basis = purpose.lawful_basis
+    if basis is None:
+        return Reason(
+            "GDPR-LB-1",
+            False,
+            f"purpose '{purpose.key}' has no lawful basis",
+            _manifest_record(purpose),
+        )
+    return Reason(
+        "GDPR-LB-1",
+        True,
+        f"lawful basis: {basis.value}",
+        _manifest_record(purpose, "lawful_basis"),
+    )
+
+
+def _declared(view: TenantView, purpose: Purpose, asked: tuple[str, ...]) -> list[Reason]:
+    """Categories the purpose does not declare are outside it (purpose limitation at the source)."""
+    reasons = []
+    for category in asked:
+        lineage = fides_lineage(view.manifest, category)
+        if not any(is_within(k, c) for k in lineage for c in purpose.categories):
+            reasons.append(
+                Reason(
+                    "PURPOSE-LIMIT",
+                    False,
+                    f"purpose '{purpose.key}' does not use '{category}'",
+                    _manifest_record(purpose, "categories"),
+                    category,
+                )
+            )
+    return reasons
+
+
+def _consent_topics(purpose: Purpose, brand: str | None) -> tuple[str, ...]:
+    topics = [topic(Kind.PURPOSE, purpose.key)]
+    if purpose.cookie_category is not None:
+        topics.append(topic(Kind.COOKIE, purpose.cookie_category.value))
+    if purpose.channel is not None and brand is not None:
+        channel = purpose.channel.value
+        topics += [topic(Kind.MARKETING, f"{b}:{c}") for b in (brand, "*") for c in (channel, "*")]
+    return tuple(topics)
+
+
+def _marketing_topics(purpose: Purpose, brand: str | None) -> tuple[str, ...]:
+    channel = purpose.channel.value if purpose.channel else "*"
+    brands = (brand, "*") if brand else ("*",)
+    return tuple(topic(Kind.MARKETING, f"{b}:{c}") for b in brands for c in (channel, "*"))
+
+
+def _latest(state: State, topics: tuple[str, ...]) -> tuple[str, Entry] | None:
+    best: tuple[str, Entry] | None = None
+    for key in topics:
+        entry = state.get(key)
+        if entry is not None and (best is None or entry.newer_than(best[1])):
+            best = (key, entry)
+    return best
+
+
+def _event(entry: Entry) -> str:
+    return f"consent_event:{entry.event_id}"
+
+
+def evaluate(plan: Plan, facts: Facts, at_us: int) -> Decision:
+    """Check one holder against a plan."""
+    if not facts.known:
+        reason = Reason("SUBJECT", False, "no such subject (unknown or erased)")
+        return Decision(False, (reason,))
+    reasons = list(plan.static)
+    state = facts.state
+    _restriction(plan, state, reasons)
+    _objection(plan, state, reasons)
+    if plan.marketing or plan.purpose.sale_or_sharing:
+        _marketing(plan, facts, state, reasons)
+    if plan.needs_consent:
+        _consent(plan, facts, state, reasons)
+    if plan.special:
+        _special(plan, state, reasons)
+    if plan.cpni:
+        _cpni(plan, state, at_us, reasons)
+    if plan.sensitive and plan.marketing:
+        _limit_spi(plan, state, reasons)
+    if facts.exclusive:
+        _exclusive(plan, facts, reasons)
+    return Decision(all(r.allowed for r in reasons), tuple(reasons))
+
+
+def _restriction(plan: Plan, state: State, reasons: list[Reason]) -> None:
+    for key in plan.restriction_topics:
+        entry = state.get(key)
+        if entry is None or entry.granted:
+            continue
+        if plan.purpose.allowed_while_restricted:
+            reasons.append(
+                Reason(
+                    "GDPR-RES-1",
+                    True,
+                    f"processing is restricted ({key}), but '{plan.purpose.key}' may continue "
+                    "(Art. 18(2) exception in the manifest)",
+                    _event(entry),
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    "GDPR-RES-1",
+                    False,
+                    f"processing is restricted ({key}): only storage is allowed",
+                    _event(entry),
+                )
+            )
+
+
+def _objection(plan: Plan, state: State, reasons: list[Reason]) -> None:
+    for key in plan.objection_topics:
+        entry = state.get(key)
+        if entry is not None and not entry.granted:
+            rule = "GDPR-OBJ-1" if key.endswith(":marketing") else "GDPR-OBJ-21(1)"
+            what = "direct marketing (absolute)" if rule == "GDPR-OBJ-1" else "this processing"
+            reasons.append(Reason(rule, False, f"the person objected to {what}", _event(entry)))
+
+
+def _marketing(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) -> None:
+    if facts.is_minor:
+        reasons.append(
+            Reason(
+                "POL-MIN-1",
+                False,
+                "the person is a minor: no marketing, sale or sharing (policy minor age)",
+                "manifest:policy.minor_age",
+            )
+        )
+    if plan.purpose.sale_or_sharing:
+        entry = state.get(topic(Kind.SALE_SHARING, "*"))
+        if entry is not None and not entry.granted:
+            rule = "CCPA-GPC-1" if entry.method == "gpc" else "CCPA-OO-1"
+            reasons.append(Reason(rule, False, "opted out of sale and sharing", _event(entry)))
+    if plan.purpose.channel is None:
+        return
+    found = _latest(state, (*plan.marketing_optouts, topic(Kind.PURPOSE, plan.purpose.key)))
+    if plan.brand is None:  # no brand named: an opt-out from any brand on this channel counts
+        found = _latest(state, _any_brand(plan, state)) or found
+        if found is not None and not found[1].granted:
+            reasons.append(_optout(found))
+        return
+    if not plan.needs_consent and found is not None and not found[1].granted:
+        reasons.append(_optout(found))  # soft opt-in: allowed until the person opts out
+
+
+def _any_brand(plan: Plan, state: State) -> tuple[str, ...]:
+    channel = plan.purpose.channel.value if plan.purpose.channel else "*"
+    return tuple(
+        key
+        for key, entry in state.items()
+        if key.startswith("marketing:")
+        and not entry.granted
+        and key.rsplit(":", 1)[1] in (channel, "*")
+    )
+
+
+def _optout(found: tuple[str, Entry]) -> Reason:
+    return Reason("CANSPAM-1", False, f"opted out of this marketing ({found[0]})", _event(found[1]))
+
+
+def _consent(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) -> None:
+    if facts.is_minor:
+        entry = state.get(plan.parental_topic)
+        if entry is not None and entry.granted:
+            reasons.append(
+                Reason("GDPR-CHILD-1", True, "a parent's verified consent", _event(entry))
+            )
+        else:
+            reasons.append(
+                Reason(
+                    "GDPR-CHILD-1",
+                    False,
+                    "the person is a minor: consent must come from a parent, with verification",
+                    _event(entry) if entry else "manifest:policy.minor_age",
+                )
+            )
+        return
+    found = _latest(state, plan.consent_topics)
+    if found is None:
+        reasons.append(
+            Reason("GDPR-CONS-3", False, "no consent recorded (nothing is consented by default)")
+        )
+    elif found[1].granted:
+        reasons.append(Reason("GDPR-CONS-1", True, f"consent given ({found[0]})", _event(found[1])))
+    else:
+        reasons.append(
+            Reason("GDPR-CONS-2", False, f"consent withdrawn ({found[0]})", _event(found[1]))
+        )
+
+
+def _special(plan: Plan, state: State, reasons: list[Reason]) -> None:
+    condition = plan.purpose.special_category_condition
+    for category, key in plan.special:
+        explicit_only = any(is_within(category, k) for k in EXPLICIT_CONSENT_ONLY)
+        if condition is None:
+            reasons.append(
+                Reason(
+                    "GDPR-SPEC-1",
+                    False,
+                    f"'{category}' is special-category data and the purpose has no Art. 9(2) condition",
+                    _manifest_record(plan.purpose),
+                    category,
+                )
+            )
+            continue
+        if condition is not SpecialCondition.EXPLICIT_CONSENT and not explicit_only:
+            reasons.append(
+                Reason(
+                    "GDPR-SPEC-1",
+                    True,
+                    f"Art. 9(2) condition: {condition.value}",
+                    _manifest_record(plan.purpose, "special_category_condition"),
+                    category,
+                )
+            )
+            continue
+        entry = state.get(key)
+        if entry is not None and entry.granted:
+            reasons.append(
+                Reason(
+                    "GDPR-SPEC-1",
+                    True,
+                    f"explicit consent for '{category}'",
+                    _event(entry),
+                    category,
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    "GDPR-SPEC-1",
+                    False,
+                    f"'{category}' needs the person's explicit consent for this purpose",
+                    _event(entry) if entry else None,
+                    category,
+                )
+            )
+
+
+def _cpni(plan: Plan, state: State, at_us: int, reasons: list[Reason]) -> None:
+    if not plan.marketing:
+        for category in plan.cpni:
+            reasons.append(
+                Reason(
+                    "FCC-APP-1",
+                    True,
+                    "CPNI used to provide the service the customer takes (47 U.S.C. 222(c)(1))",
+                    _manifest_record(plan.purpose, "kind"),
+                    category,
+                )
+            )
+        return
+    entry = state.get(topic(Kind.CPNI, "*"))
+    message = _cpni_problem(plan, entry, at_us)
+    for category in plan.cpni:
+        if message is None and entry is not None:
+            reasons.append(Reason("FCC-APP-1", True, "CPNI approval", _event(entry), category))
+        else:
+            record = _event(entry) if entry else None
+            reasons.append(Reason("FCC-APP-1", False, message or "", record, category))
+
+
+def _cpni_problem(plan: Plan, entry: Entry | None, at_us: int) -> str | None:
+    if entry is None:
+        return "no CPNI approval recorded"
+    if not entry.granted:
+        return "CPNI approval withdrawn"
+    if entry.method == "notice":  # opt-out approval
+        if plan.purpose.cpni_approval == "opt_in":
+            return "this use of CPNI needs opt-in approval; only opt-out approval is recorded"
+        if at_us < entry.at_us + CPNI_OPT_OUT_WAIT_DAYS * _DAY_US:
+            return f"opt-out approval takes effect {CPNI_OPT_OUT_WAIT_DAYS} days after the notice"
+    return None
+
+
+def _limit_spi(plan: Plan, state: State, reasons: list[Reason]) -> None:
+    entry = state.get(topic(Kind.LIMIT_SPI, "*"))
+    if entry is None or entry.granted:
+        return
+    for category in plan.sensitive:
+        reasons.append(
+            Reason(
+                "CCPA-LIM-1",
+                False,
+                "the person limited the use of sensitive data to the necessary purposes",
+                _event(entry),
+                category,
+            )
+        )
+
+
+def _exclusive(plan: Plan, facts: Facts, reasons: list[Reason]) -> None:
+    for purpose, collected in facts.exclusive.items():
+        if purpose == plan.purpose.key:
+            continue
+        for category in plan.categories:
+            if any(is_within(c, category) or is_within(category, c) for c in collected):
+                reasons.append(
+                    Reason(
+                        "PURPOSE-LIMIT",
+                        False,
+                        f"'{category}' was collected for '{purpose}' and is usable for it only",
+                        f"manifest:purposes.{purpose}.exclusive",
+                        category,
+                    )
+                )

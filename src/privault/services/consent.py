@@ -1,0 +1,413 @@
+"""Consent use cases: record choices (with their evidence), link visitors, honour GPC, read state, rebuild.
+
+Each call is one transaction: the ledger rows, the updated projections and one audit event per choice
+commit together. The holders' state rows are locked first, so concurrent writers for one person
+apply their events in id order and the projection always equals a rebuild from the ledger.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from privault.core.audit import to_micros
+from privault.core.consent import (
+    VOICE_CHANNELS,
+    Choice,
+    ConsentEvent,
+    Kind,
+    Method,
+    State,
+    Via,
+    apply,
+    check_choice,
+    check_reference,
+    check_text,
+    check_visitor,
+    dump_state,
+    load_state,
+    project,
+    topic,
+    truncate_ip,
+)
+from privault.core.manifest.model import CookieCategoryKey
+from privault.core.manifest.resolve import TenantView
+from privault.core.ports import UnitOfWork
+from privault.core.records import ConsentEventRecord, SubjectRecord
+from privault.errors import InvalidInput, NotFound
+from privault.services.audit import Entry, record
+from privault.services.decisions import Decider
+from privault.services.tenants import bind_tenant
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """How, where and by whom a choice was taken (GDPR Art. 7(1) proof)."""
+
+    method: Method
+    via: Via
+    brand: str | None = None
+    notice_version: str | None = None
+    shown: str | None = None  # the text or UI element shown, e.g. "banner v3: Accept all"
+    agent: str | None = None
+    call_id: str | None = None
+    ip: str | None = None  # truncated to /24 or /48 before it is stored
+    user_agent: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Whose choice it is: a subject by ref, or an anonymous visitor id."""
+
+    subject: str | None = None
+    visitor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The events one call appended."""
+
+    events: list[ConsentEventRecord]
+    state: State
+
+
+def _check_evidence(view: TenantView, evidence: Evidence) -> None:
+    if evidence.via in VOICE_CHANNELS and evidence.method not in (Method.IMPORT,):
+        if not evidence.call_id:
+            raise InvalidInput(
+                "choices taken by phone, IVR or at the agent desktop need the call id",
+                code="consent.evidence_missing",
+            )
+        if evidence.via is not Via.IVR and not evidence.agent:
+            raise InvalidInput(
+                "choices taken by an agent need the agent's id", code="consent.evidence_missing"
+            )
+    if evidence.brand is not None and evidence.brand not in {b.key for b in view.tenant.brands}:
+        raise NotFound(f"tenant has no brand '{evidence.brand}'", code="brand.unknown")
+    check_text("shown", evidence.shown)
+    check_text("agent", evidence.agent)
+    check_reference("call_id", evidence.call_id)
+    for key, value in evidence.extra.items():
+        check_reference("evidence key", key)
+        check_text(f"evidence '{key}'", value)
+
+
+def _notice_version(uow: UnitOfWork, wanted: str | None) -> str | None:
+    if wanted is None:
+        latest = uow.notices.latest()
+        return latest.version_id if latest else None
+    found = uow.notices.by_version_id(wanted)
+    if found is None:
+        raise NotFound(f"no notice version '{wanted}'", code="notice.version_unknown")
+    return found.version_id
+
+
+def _subject(uow: UnitOfWork, ref: str) -> SubjectRecord:
+    subject = uow.subjects.get_by_ref(ref)
+    if subject is None or subject.wrapped_key is None:
+        raise NotFound(f"no subject '{ref}'", code="subject.unknown")
+    return subject
+
+
+def record_choices(
+    uow: UnitOfWork,
+    decider: Decider,
+    tenant_key: str,
+    actor: str,
+    holder: Holder,
+    choices: Sequence[Choice],
+    evidence: Evidence,
+    at: datetime,
+) -> Recorded:
+    """Append one event per choice with its evidence; update the projection; audit; commit."""
+    view = decider.view(tenant_key)
+    if not choices:
+        raise InvalidInput("no choices given", code="consent.invalid")
+    if (holder.subject is None) == (holder.visitor is None):
+        raise InvalidInput("name either a subject or a visitor", code="consent.invalid")
+    for choice in choices:
+        check_choice(view, choice, evidence.method)
+    _check_evidence(view, evidence)
+    bind_tenant(uow, tenant_key)
+    notice = _notice_version(uow, evidence.notice_version)
+    subject = _subject(uow, holder.subject) if holder.subject else None
+    visitor = check_visitor(holder.visitor) if holder.visitor else None
+    states, linked = _lock(uow, subject.id if subject else None, visitor)
+    subject_id = subject.id if subject else linked
+    rows = [
+        _event_row(choice, subject_id, visitor, evidence, notice, actor, at) for choice in choices
+    ]
+    ids = uow.consent.append(rows)
+    stored = [_with_id(row, new_id) for row, new_id in zip(rows, ids, strict=True)]
+    for row in stored:
+        apply(states, _fold(row))
+    _save(uow, states, visitor, subject_id, at)
+    record(uow, [_audit(row, actor, subject) for row in stored], at)
+    uow.commit()
+    return Recorded(stored, states.get(f"s:{subject_id}" if subject_id else f"v:{visitor}", {}))
+
+
+def _lock(
+    uow: UnitOfWork, subject_id: int | None, visitor: str | None
+) -> tuple[dict[str, State], int | None]:
+    """Lock and load the holders' states; a linked visitor's subject is locked too."""
+    holders = [f"s:{subject_id}"] if subject_id else []
+    if visitor:
+        holders.append(f"v:{visitor}")
+    found = uow.consent.states(holders, lock=True)
+    linked = found[f"v:{visitor}"][1] if visitor and f"v:{visitor}" in found else None
+    if linked is not None and f"s:{linked}" not in found:
+        found.update(uow.consent.states([f"s:{linked}"], lock=True))
+    return {h: load_state(v[0]) for h, v in found.items()}, linked
+
+
+def _save(
+    uow: UnitOfWork,
+    states: dict[str, State],
+    visitor: str | None,
+    subject_id: int | None,
+    at: datetime,
+) -> None:
+    rows: list[tuple[str, int | None, str]] = []
+    for holder, state in states.items():
+        if holder.startswith("s:"):
+            rows.append((holder, int(holder[2:]), dump_state(state)))
+        elif holder == f"v:{visitor}":
+            rows.append((holder, subject_id, dump_state(state)))
+    uow.consent.put_states(rows, at)
+
+
+def _event_row(
+    choice: Choice,
+    subject_id: int | None,
+    visitor: str | None,
+    evidence: Evidence,
+    notice: str | None,
+    actor: str,
+    at: datetime,
+) -> ConsentEventRecord:
+    return ConsentEventRecord(
+        id=0,
+        subject_id=subject_id,
+        visitor=visitor,
+        brand=evidence.brand,
+        kind=choice.kind.value,
+        scope=choice.scope,
+        granted=choice.granted,
+        method=evidence.method.value,
+        channel=evidence.via.value,
+        notice_version=notice,
+        shown=evidence.shown,
+        agent=evidence.agent,
+        call_id=evidence.call_id,
+        ip_prefix=truncate_ip(evidence.ip),
+        user_agent=evidence.user_agent[:300] if evidence.user_agent else None,
+        evidence=json.dumps(evidence.extra, sort_keys=True, separators=(",", ":")),
+        actor=actor,
+        at=at,
+        at_us=to_micros(at),
+    )
+
+
+def _with_id(row: ConsentEventRecord, new_id: int) -> ConsentEventRecord:
+    return dataclasses.replace(row, id=new_id)
+
+
+def _fold(row: ConsentEventRecord) -> ConsentEvent:
+    return ConsentEvent(
+        row.id, row.at_us, row.subject_id, row.visitor, row.kind, row.scope, row.granted, row.method
+    )
+
+
+def _audit(row: ConsentEventRecord, actor: str, subject: SubjectRecord | None) -> Entry:
+    action = {Kind.LINK.value: "consent:link"}.get(
+        row.kind, "consent:grant" if row.granted else "consent:withdraw"
+    )
+    details = {
+        "event": row.id,
+        "kind": row.kind,
+        "scope": row.scope,
+        "method": row.method,
+        "via": row.channel,
+        "holder": "subject" if row.subject_id else "visitor",
+    }
+    return Entry(actor, action, subject.uid if subject else None, None, "ok", details)
+
+
+def link_visitor(
+    uow: UnitOfWork,
+    decider: Decider,
+    tenant_key: str,
+    actor: str,
+    visitor: str,
+    subject_ref: str,
+    evidence: Evidence,
+    at: datetime,
+) -> Recorded:
+    """Attach an anonymous visitor to a subject: its choices (cookies, GPC) now count for the subject."""
+    decider.view(tenant_key)
+    _check_evidence(decider.view(tenant_key), evidence)
+    check_visitor(visitor)
+    bind_tenant(uow, tenant_key)
+    subject = _subject(uow, subject_ref)
+    states, linked = _lock(uow, subject.id, visitor)
+    if linked is not None and linked != subject.id:
+        raise InvalidInput(
+            "this visitor is already linked to another subject", code="consent.invalid"
+        )
+    link = Choice(Kind.LINK, "*", True)
+    row = _event_row(link, subject.id, visitor, evidence, None, actor, at)
+    [new_id] = uow.consent.append([row])
+    stored = _with_id(row, new_id)
+    apply(states, _fold(stored))
+    _save(uow, states, visitor, subject.id, at)
+    record(uow, [_audit(stored, actor, subject)], at)
+    uow.commit()
+    return Recorded([stored], states.get(f"s:{subject.id}", {}))
+
+
+def gpc_choices(view: TenantView) -> list[Choice]:
+    """What a Global Privacy Control signal opts out of: sale/sharing and marketing cookies."""
+    choices = [Choice(Kind.SALE_SHARING, "*", False)]
+    if any(c.key is CookieCategoryKey.MARKETING for c in view.cookie_categories):
+        choices.append(Choice(Kind.COOKIE, CookieCategoryKey.MARKETING.value, False))
+    return choices
+
+
+def honour_gpc(
+    uow: UnitOfWork,
+    decider: Decider,
+    tenant_key: str,
+    holder: Holder,
+    evidence: Evidence,
+    at: datetime,
+) -> bool:
+    """Record a ``Sec-GPC: 1`` signal once: False if the holder was already opted out by GPC."""
+    view = decider.view(tenant_key)
+    choices = gpc_choices(view)
+    current = current_state(uow, tenant_key, holder)
+    if all(
+        (e := current.get(topic(c.kind, c.scope))) is not None
+        and not e.granted
+        and e.method == "gpc"
+        for c in choices
+    ):
+        return False
+    actor = f"visitor:{holder.visitor[:8]}" if holder.visitor else "gpc"
+    record_choices(uow, decider, tenant_key, actor, holder, choices, evidence, at)
+    return True
+
+
+def current_state(uow: UnitOfWork, tenant_key: str, holder: Holder) -> State:
+    """The holder's projected state (empty if it never chose anything)."""
+    bind_tenant(uow, tenant_key)
+    if holder.subject is not None:
+        key = f"s:{_subject(uow, holder.subject).id}"
+    else:
+        key = f"v:{check_visitor(holder.visitor or '')}"
+    found = uow.consent.states([key])
+    return load_state(found[key][0]) if key in found else {}
+
+
+def history(uow: UnitOfWork, tenant_key: str, holder: Holder) -> list[ConsentEventRecord]:
+    """Every ledger event of the holder, oldest first."""
+    bind_tenant(uow, tenant_key)
+    events: list[ConsentEventRecord] = []
+    subject_id = _subject(uow, holder.subject).id if holder.subject else None
+    visitor = check_visitor(holder.visitor) if holder.visitor else None
+    after = 0
+    while batch := uow.consent.events(subject_id=subject_id, visitor=visitor, after_id=after):
+        events += batch
+        after = batch[-1].id
+    return events
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    """What a rebuild found: holders whose stored state differed from the ledger's."""
+
+    events: int
+    holders: int
+    differing: list[str]
+
+
+def rebuild(
+    uow: UnitOfWork, tenant_key: str, actor: str, at: datetime, *, apply_fix: bool
+) -> RebuildReport:
+    """Recompute every state from the ledger; compare with what is stored; with ``apply_fix``, replace."""
+    bind_tenant(uow, tenant_key)
+    events: list[ConsentEvent] = []
+    subjects: dict[str, int | None] = {}
+    after = 0
+    while batch := uow.consent.events(after_id=after, limit=20_000):
+        events += [_fold(r) for r in batch]
+        for r in batch:
+            if r.visitor and r.subject_id and r.kind == Kind.LINK:
+                subjects[f"v:{r.visitor}"] = r.subject_id
+        after = batch[-1].id
+    rebuilt = {h: dump_state(s) for h, s in project(events).items()}
+    stored = {h: s for h, _, s in uow.consent.all_states()}
+    differing = sorted(h for h in set(rebuilt) | set(stored) if rebuilt.get(h) != stored.get(h))
+    if apply_fix and differing:
+        uow.consent.clear_states()
+        rows = [
+            (h, int(h[2:]) if h.startswith("s:") else subjects.get(h), state)
+            for h, state in rebuilt.items()
+        ]
+        uow.consent.put_states(rows, at)
+    details = {
+        "events": len(events),
+        "holders": len(rebuilt),
+        "differing": len(differing),
+        "fixed": apply_fix,
+    }
+    record(uow, [Entry(actor, "consent:rebuild", details=details)], at)
+    uow.commit()
+    return RebuildReport(len(events), len(rebuilt), differing)
+
+
+def restrict_processing(
+    make_uow: Callable[[], UnitOfWork],
+    decider: Decider,
+    tenant_key: str,
+    actor: str,
+    subject_refs: Sequence[str],
+    purpose: str | None,
+    *,
+    restricted: bool,
+    reference: str | None,
+    evidence: Evidence,
+    at: datetime,
+) -> int:
+    """Restrict (or lift) processing of many subjects at once, all or nothing; e.g. a billing run.
+
+    ``reference`` names the batch (``billing-run:2026-11``) in every event's evidence.
+    """
+    view = decider.view(tenant_key)
+    choice = Choice(Kind.RESTRICTION, purpose or "*", not restricted)
+    check_choice(view, choice, evidence.method)
+    check_reference("reference", reference)
+    _check_evidence(view, evidence)
+    if reference:
+        evidence = dataclasses.replace(evidence, extra={**evidence.extra, "reference": reference})
+    refs = list(dict.fromkeys(subject_refs))
+    with make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        notice = _notice_version(uow, evidence.notice_version)
+        subjects = [_subject(uow, ref) for ref in refs]
+        states = {
+            h: load_state(v[0])
+            for h, v in uow.consent.states([f"s:{s.id}" for s in subjects], lock=True).items()
+        }
+        rows = [_event_row(choice, s.id, None, evidence, notice, actor, at) for s in subjects]
+        stored = [_with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
+        for row in stored:
+            apply(states, _fold(row))
+        _save(uow, states, None, None, at)
+        record(uow, [_audit(r, actor, s) for r, s in zip(stored, subjects, strict=True)], at)
+        uow.commit()
+    return len(stored)

@@ -1,0 +1,95 @@
+"""Cookie choices of a visitor: what is allowed now, and whether the banner must ask again.
+
+The banner asks again when a category offered has no choice yet, when the cookie section of the notice
+changed since the choice (a material change: categories or cookies added, removed or reworded), or
+when the choice is older than the policy's ``cookie_reconsent_months`` (13 by default).
+"""
+
+from __future__ import annotations
+
+import json
+from calendar import monthrange
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from privault.core.audit import from_micros
+from privault.core.consent import Kind, topic
+from privault.core.manifest.model import CookieCategoryKey
+from privault.core.ports import UnitOfWork
+from privault.services.consent import Holder, current_state, history
+from privault.services.decisions import Decider
+
+
+def add_months(at: datetime, months: int) -> datetime:
+    """The same instant ``months`` calendar months later (clamped to the month's last day)."""
+    month = at.month - 1 + months
+    year, month = at.year + month // 12, month % 12 + 1
+    return at.replace(year=year, month=month, day=min(at.day, monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class CookieStatus:
+    """The visitor's cookie choices (None = not asked yet) and whether to ask again, and why."""
+
+    choices: dict[str, bool | None]
+    reask: bool
+    reason: str | None
+    gpc: bool
+    decided_at: datetime | None
+
+
+def cookie_status(
+    uow: UnitOfWork, decider: Decider, tenant_key: str, visitor: str, now: datetime
+) -> CookieStatus:
+    """Current choices for every category the tenant offers (necessary is always on)."""
+    view = decider.view(tenant_key)
+    state = current_state(uow, tenant_key, Holder(visitor=visitor))
+    offered = [
+        c.key.value for c in view.cookie_categories if c.key is not CookieCategoryKey.NECESSARY
+    ]
+    entries = {k: state.get(topic(Kind.COOKIE, k)) for k in offered}
+    choices: dict[str, bool | None] = {k: (e.granted if e else None) for k, e in entries.items()}
+    choices[CookieCategoryKey.NECESSARY.value] = True
+    sale = state.get(topic(Kind.SALE_SHARING, "*"))
+    gpc = sale is not None and not sale.granted and sale.method == "gpc"
+    made = [e for e in entries.values() if e is not None]
+    oldest = from_micros(min(e.at_us for e in made)) if made else None
+    reason = _reask_reason(
+        uow, view.policy.cookie_reconsent_months, entries, oldest, now, tenant_key, visitor
+    )
+    return CookieStatus(choices, reason is not None, reason, gpc, oldest)
+
+
+def _reask_reason(
+    uow: UnitOfWork,
+    months: int,
+    entries: Mapping[str, object],
+    oldest: datetime | None,
+    now: datetime,
+    tenant_key: str,
+    visitor: str,
+) -> str | None:
+    if any(e is None for e in entries.values()):
+        return "no choice yet for every category"
+    if oldest is not None and now >= add_months(oldest, months):
+        return f"the choice is more than {months} months old"
+    if _cookies_changed(uow, tenant_key, visitor):
+        return "the cookies described in the notice changed since the choice"
+    return None
+
+
+def _cookies_changed(uow: UnitOfWork, tenant_key: str, visitor: str) -> bool:
+    """Did the cookie section of the notice change since the notice shown with the last cookie choice?"""
+    events = [e for e in history(uow, tenant_key, Holder(visitor=visitor)) if e.kind == Kind.COOKIE]
+    shown = next((e.notice_version for e in reversed(events) if e.notice_version), None)
+    latest = uow.notices.latest()
+    if shown is None or latest is None or shown == latest.version_id:
+        return False
+    then = uow.notices.by_version_id(shown)
+    if then is None:
+        return True
+    return bool(
+        json.loads(then.content_json).get("cookies")
+        != json.loads(latest.content_json).get("cookies")
+    )

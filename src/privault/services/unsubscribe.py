@@ -1,0 +1,162 @@
+"""One-click unsubscribe (RFC 8058): signed links that opt a subject out of a brand's channel.
+
+A token is ``base64url(payload) "." base64url(HMAC-SHA256)``; the payload names the tenant, the subject
+(id and its random uid), the brand and the channel, so a token cannot be altered, forged, or replayed
+for another subject, brand, channel or tenant. The key is derived from the tenant's key root in the
+keyring (never stored in the database). POST unsubscribes at once without a login; GET only shows a
+confirmation page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from hashlib import sha256
+
+from privault.core.consent import Choice, Kind, Method, Via
+from privault.core.manifest.model import Channel
+from privault.core.ports import UnitOfWork
+from privault.crypto.keyring import Keyring
+from privault.errors import ConfigurationError, Forbidden, NotFound
+from privault.services.consent import Evidence, Holder, record_choices
+from privault.services.decisions import Decider
+from privault.services.tenants import bind_tenant
+
+TOKEN_KIND = "token:unsubscribe"  # noqa: S105 - a key-derivation label, not a secret
+_INVALID = "this unsubscribe link is not valid"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(keyring: Keyring, tenant: str, payload: bytes) -> bytes:
+    return hmac.new(keyring.index_key(tenant, TOKEN_KIND), payload, sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Who and what a token unsubscribes."""
+
+    tenant: str
+    subject_id: int
+    uid: str
+    brand: str
+    channel: str
+
+
+def make_token(keyring: Keyring, target: Target) -> str:
+    """Sign a target."""
+    payload = "|".join(
+        ("v1", target.tenant, str(target.subject_id), target.uid, target.brand, target.channel)
+    ).encode()
+    return f"{_b64(payload)}.{_b64(_mac(keyring, target.tenant, payload))}"
+
+
+def read_token(keyring: Keyring, token: str) -> Target:
+    """Verify a token; any alteration, forgery or malformation is Forbidden."""
+    try:
+        body, signature = token.split(".")
+        payload = _unb64(body)
+        version, tenant, subject_id, uid, brand, channel = payload.decode().split("|")
+        expected = _mac(keyring, tenant, payload)
+        ok = version == "v1" and hmac.compare_digest(expected, _unb64(signature))
+        target = Target(tenant, int(subject_id), uid, brand, channel)
+    except (ValueError, UnicodeDecodeError, ConfigurationError) as exc:
+        raise Forbidden(_INVALID, code="unsubscribe.invalid") from exc
+    if not ok:
+        raise Forbidden(_INVALID, code="unsubscribe.invalid")
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """The link and the headers to put on a marketing message."""
+
+    url: str
+    headers: dict[str, str]
+
+
+def unsubscribe_link(
+    uow: UnitOfWork,
+    decider: Decider,
+    keyring: Keyring,
+    tenant_key: str,
+    subject_ref: str,
+    brand: str,
+    channel: str,
+    public_url: str,
+) -> Link:
+    """A signed link and the RFC 8058 headers (``List-Unsubscribe``, ``List-Unsubscribe-Post``)."""
+    view = decider.view(tenant_key)
+    if brand != "*" and brand not in {b.key for b in view.tenant.brands}:
+        raise NotFound(f"tenant has no brand '{brand}'", code="brand.unknown")
+    if channel not in {c.value for c in Channel} | {"*"}:
+        raise NotFound(f"no marketing channel '{channel}'", code="consent.unknown_scope")
+    bind_tenant(uow, tenant_key)
+    subject = uow.subjects.get_by_ref(subject_ref)
+    if subject is None or subject.wrapped_key is None:
+        raise NotFound(f"no subject '{subject_ref}'", code="subject.unknown")
+    token = make_token(keyring, Target(tenant_key, subject.id, subject.uid, brand, channel))
+    url = f"{public_url.rstrip('/')}/u/{token}"
+    return Link(
+        url, {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    )
+
+
+def describe(decider: Decider, keyring: Keyring, token: str) -> tuple[Target, str, str]:
+    """For the confirmation page: the target, the brand's name and the tenant's name."""
+    target = read_token(keyring, token)
+    view = decider.view(target.tenant)
+    brand = next((b.name for b in view.tenant.brands if b.key == target.brand), "all our brands")
+    return target, brand, view.tenant.name
+
+
+def unsubscribe(
+    uow: UnitOfWork,
+    decider: Decider,
+    keyring: Keyring,
+    token: str,
+    at: datetime,
+    *,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> Target:
+    """Opt the token's subject out of the brand's channel, now (idempotent: a repeat adds an event)."""
+    target = read_token(keyring, token)
+    record = bind_tenant(uow, target.tenant)
+    found = uow.subjects.get_many([target.subject_id])
+    if (
+        not found
+        or found[0].uid != target.uid
+        or found[0].wrapped_key is None
+        or found[0].ref is None
+    ):
+        raise NotFound("this person is no longer on our lists", code="subject.unknown")
+    del record
+    evidence = Evidence(
+        Method.UNSUBSCRIBE,
+        Via.EMAIL if target.channel in ("email", "*") else Via.WEB,
+        brand=None if target.brand == "*" else target.brand,
+        shown="List-Unsubscribe one-click",
+        ip=ip,
+        user_agent=user_agent,
+    )
+    choice = Choice(Kind.MARKETING, f"{target.brand}:{target.channel}", False)
+    record_choices(
+        uow,
+        decider,
+        target.tenant,
+        f"unsubscribe:{target.uid[:8]}",
+        Holder(subject=found[0].ref),
+        [choice],
+        evidence,
+        at,
+    )
+    return target

@@ -1,0 +1,212 @@
+"""SQL implementation of the consent repository: the append-only ledger and its projection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from privault.core.records import ConsentEventRecord, SubjectFacts
+from privault.storage import tables as t
+from privault.storage.base import BoundRepository
+from privault.storage.bulk import DriverValues, insert_rows
+
+_EVENTS: Table = t.ConsentEvent.__table__  # type: ignore[assignment]
+_STATES: Table = t.ConsentState.__table__  # type: ignore[assignment]
+_SUBJECTS: Table = t.Subject.__table__  # type: ignore[assignment]
+_EVENT_FIELDS = (
+    "id",
+    "subject_id",
+    "visitor",
+    "brand",
+    "kind",
+    "scope",
+    "granted",
+    "method",
+    "channel",
+    "notice_version",
+    "shown",
+    "agent",
+    "call_id",
+    "ip_prefix",
+    "user_agent",
+    "evidence",
+    "actor",
+    "at",
+    "at_us",
+)
+CHUNK = 900
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+def allocate_ids(session: Any, table: str, count: int) -> list[int]:
+    """Ids for rows about to be bulk-inserted: the column's sequence on PostgreSQL; on SQLite the
+    transaction holds the only write lock (BEGIN IMMEDIATE), so max(id) + 1 onwards is ours."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = text(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"  # noqa: S608 - our table names
+        )
+        return [int(v) for v in session.scalars(stmt, {"n": count})]
+    top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()  # noqa: S608
+    return list(range(int(top) + 1, int(top) + 1 + count))
+
+
+class SqlConsent(BoundRepository):
+    """The bound tenant's consent ledger and states."""
+
+    def append(self, events: Sequence[ConsentEventRecord]) -> list[int]:
+        """Insert events (their ``id`` is ignored); return the ids given, in order."""
+        ids = allocate_ids(self.session, "consent_events", len(events))
+        value = DriverValues(self.session)
+        rows = [
+            (self.tenant_id, new_id, *_row(e, value)) for new_id, e in zip(ids, events, strict=True)
+        ]
+        insert_rows(self.session, "consent_events", ("tenant_id", *_EVENT_FIELDS), rows)
+        return ids
+
+    def states(
+        self, holders: Sequence[str], *, lock: bool = False
+    ) -> dict[str, tuple[str, int | None]]:
+        """{holder: (state JSON, subject id)} of these holders; ``lock`` holds them until commit."""
+        found: dict[str, tuple[str, int | None]] = {}
+        for chunk in _chunks(sorted(set(holders))):
+            stmt = select(_STATES.c.holder, _STATES.c.state, _STATES.c.subject_id).where(
+                _STATES.c.tenant_id == self.tenant_id, _STATES.c.holder.in_(chunk)
+            )
+            if lock:
+                stmt = stmt.with_for_update()
+            found.update({row[0]: (row[1], row[2]) for row in self.session.execute(stmt)})
+        return found
+
+    def put_states(self, rows: Sequence[tuple[str, int | None, str]], at: datetime) -> None:
+        """Create or replace the states of holders: (holder, subject id, state JSON)."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = [
+            {
+                "tenant_id": self.tenant_id,
+                "holder": h,
+                "subject_id": s,
+                "state": state,
+                "updated_at": at,
+            }
+            for h, s, state in rows
+        ]
+        stmt = maker(_STATES)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["holder", "tenant_id"],
+            set_={
+                "state": stmt.excluded.state,
+                "subject_id": stmt.excluded.subject_id,
+                "updated_at": stmt.excluded.updated_at,
+            },
+        )
+        self.session.execute(stmt, values)
+
+    def all_states(self) -> Iterator[tuple[str, int | None, str]]:
+        """Every (holder, subject id, state JSON) of the tenant."""
+        stmt = select(_STATES.c.holder, _STATES.c.subject_id, _STATES.c.state).where(
+            _STATES.c.tenant_id == self.tenant_id
+        )
+        for row in self.session.execute(stmt.execution_options(yield_per=5000)):
+            yield row[0], row[1], row[2]
+
+    def clear_states(self) -> None:
+        """Delete every state of the tenant (before a rebuild)."""
+        self.session.execute(delete(_STATES).where(_STATES.c.tenant_id == self.tenant_id))
+
+    def events(
+        self,
+        *,
+        subject_id: int | None = None,
+        visitor: str | None = None,
+        after_id: int = 0,
+        limit: int = 5000,
+    ) -> list[ConsentEventRecord]:
+        """Ledger rows in id order: of one subject, one visitor, or (neither) the whole tenant."""
+        stmt = select(*(_EVENTS.c[f] for f in _EVENT_FIELDS)).where(
+            _EVENTS.c.tenant_id == self.tenant_id, _EVENTS.c.id > after_id
+        )
+        if subject_id is not None:
+            stmt = stmt.where(_EVENTS.c.subject_id == subject_id)
+        if visitor is not None:
+            stmt = stmt.where(_EVENTS.c.visitor == visitor)
+        stmt = stmt.order_by(_EVENTS.c.id).limit(limit)
+        return [_record(row) for row in self.session.execute(stmt)]
+
+    def count(self) -> int:
+        """Events in the tenant's ledger."""
+        stmt = (
+            select(func.count()).select_from(_EVENTS).where(_EVENTS.c.tenant_id == self.tenant_id)
+        )
+        return int(self.session.execute(stmt).scalar_one())
+
+    def facts(self, refs: Sequence[str]) -> dict[str, tuple[SubjectFacts, str | None]]:
+        """{ref: (facts, consent state JSON)} for the subjects with these refs (erased ones have no ref)."""
+        found: dict[str, tuple[SubjectFacts, str | None]] = {}
+        for chunk in _chunks(sorted(set(refs))):
+            subjects = self.session.execute(
+                select(
+                    _SUBJECTS.c.id,
+                    _SUBJECTS.c.uid,
+                    _SUBJECTS.c.ref,
+                    _SUBJECTS.c.adult_on,
+                    _SUBJECTS.c.wrapped_key.is_(None),
+                    _SUBJECTS.c.exclusive_data,
+                ).where(_SUBJECTS.c.tenant_id == self.tenant_id, _SUBJECTS.c.ref.in_(chunk))
+            ).all()
+            states = self.states([f"s:{row[0]}" for row in subjects])
+            for row in subjects:
+                state = states.get(f"s:{row[0]}")
+                facts = SubjectFacts(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
+                found[row[2]] = (facts, state[0] if state else None)
+        return found
+
+    def minors(self, today: Any) -> list[int]:
+        """Live subjects who are minors today."""
+        stmt = select(_SUBJECTS.c.id).where(
+            _SUBJECTS.c.tenant_id == self.tenant_id,
+            _SUBJECTS.c.adult_on > today,
+            _SUBJECTS.c.wrapped_key.is_not(None),
+        )
+        return [int(v) for v in self.session.scalars(stmt)]
+
+
+def _row(e: ConsentEventRecord, value: DriverValues) -> tuple[Any, ...]:
+    return (
+        e.subject_id,
+        e.visitor,
+        e.brand,
+        e.kind,
+        e.scope,
+        e.granted,
+        e.method,
+        e.channel,
+        e.notice_version,
+        e.shown,
+        e.agent,
+        e.call_id,
+        e.ip_prefix,
+        e.user_agent,
+        e.evidence,
+        e.actor,
+        value(e.at),
+        e.at_us,
+    )
+
+
+def _record(row: Any) -> ConsentEventRecord:
+    values = list(row)
+    values[6] = bool(values[6])
+    return ConsentEventRecord(*values)
