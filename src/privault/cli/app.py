@@ -8,7 +8,20 @@ import typer
 
 from privault import __version__
 from privault.bootstrap import Container
-from privault.cli import api_keys, audit, db, demo, keys, manifest, notice, serve, subjects
+from privault.cli import (
+    api_keys,
+    audit,
+    consent,
+    db,
+    decide,
+    demo,
+    keys,
+    manifest,
+    notice,
+    serve,
+    subjects,
+    suppression,
+)
 from privault.cli.context import err
 from privault.config import load_settings
 from privault.errors import ManifestInvalid, PrivaultError
@@ -49,6 +62,9 @@ app.add_typer(api_keys.app, name="api-keys")
 app.add_typer(subjects.app, name="subjects")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.add_typer(consent.app, name="consent")
+app.add_typer(suppression.app, name="suppression")
+app.command("decide")(decide.decide)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 

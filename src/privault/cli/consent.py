@@ -1,0 +1,216 @@
+"""``privault consent``: record choices with their evidence, show state and history, rebuild, links."""
+
+from __future__ import annotations
+
+import typer
+
+from privault.cli.context import cli_actor, container, err, out
+
+app = typer.Typer(
+    help="Consent and preferences: the append-only ledger and its current state.",
+    no_args_is_help=True,
+)
+
+SUBJECT = typer.Option(None, "--subject", help="The subject's reference.")
+VISITOR = typer.Option(None, "--visitor", help="An anonymous visitor id.")
+
+
+def _holder(subject: str | None, visitor: str | None) -> object:
+    from privault.services.consent import Holder
+
+    if (subject is None) == (visitor is None):
+        raise typer.BadParameter("give exactly one of --subject or --visitor")
+    return Holder(subject=subject, visitor=visitor)
+
+
+@app.command("record")
+def record_(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    subject: str | None = SUBJECT,
+    visitor: str | None = VISITOR,
+    grant: list[str] = typer.Option(
+        [], "--grant", help="kind:scope the person permits (repeatable)."
+    ),
+    withdraw: list[str] = typer.Option(
+        [],
+        "--withdraw",
+        help="kind:scope the person refuses, opts out of or objects to (repeatable).",
+    ),
+    method: str = typer.Option(
+        ...,
+        help="accept, reject, save, gpc, unsubscribe, agent, ivr, import, notice, request or form.",
+    ),
+    channel: str = typer.Option(..., help="web, email, phone, ivr, agent_desktop, post or api."),
+    brand: str | None = typer.Option(None, help="The brand the choice was made under."),
+    notice_version: str | None = typer.Option(
+        None, help="Notice version shown (default: the latest)."
+    ),
+    shown: str | None = typer.Option(None, help="The text or UI element shown."),
+    agent: str | None = typer.Option(None, help="The agent's id (phone and agent desktop)."),
+    call_id: str | None = typer.Option(None, help="The call's id (phone, IVR, agent desktop)."),
+    evidence: list[str] = typer.Option([], "--evidence", help="key=value proof, e.g. mode=opt_in."),
+) -> None:
+    """Append choices to the ledger, e.g. --withdraw marketing:bluewave-mobile:sms --method agent."""
+    from privault.core.consent import Choice, Kind, Method, Via
+    from privault.services.consent import Evidence, Holder, record_choices
+
+    holder = _holder(subject, visitor)
+    assert isinstance(holder, Holder)  # noqa: S101 - built just above
+    choices = [_choice(item, True) for item in grant] + [_choice(item, False) for item in withdraw]
+    if not choices:
+        raise typer.BadParameter("give at least one --grant or --withdraw kind:scope")
+    extra = dict(item.split("=", 1) for item in evidence if "=" in item)
+    try:
+        proof = Evidence(
+            Method(method), Via(channel), brand, notice_version, shown, agent, call_id, extra=extra
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    c = container(ctx)
+    with c.uow() as uow:
+        done = record_choices(
+            uow,
+            c.decider,
+            tenant,
+            cli_actor(),
+            holder,
+            [Choice(Kind(k), s, g) for k, s, g in choices],
+            proof,
+            c.clock.now(),
+        )
+    for event in done.events:
+        verb = "granted" if event.granted else "withdrawn"
+        out.print(
+            f"event {event.id}: {event.kind}:{event.scope} {verb} ({event.method}, {event.channel})"
+        )
+
+
+def _choice(item: str, granted: bool) -> tuple[str, str, bool]:
+    from privault.core.consent import Kind
+
+    kind, _, scope = item.partition(":")
+    if kind not in {k.value for k in Kind} or not scope:
+        kinds = ", ".join(k.value for k in Kind if k is not Kind.LINK)
+        raise typer.BadParameter(f"'{item}' is not kind:scope (kinds: {kinds})")
+    return kind, scope, granted
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    subject: str | None = SUBJECT,
+    visitor: str | None = VISITOR,
+) -> None:
+    """The current state per topic, and the event behind each."""
+    from privault.core.audit import from_micros
+    from privault.services.consent import Holder, current_state
+
+    holder = _holder(subject, visitor)
+    assert isinstance(holder, Holder)  # noqa: S101 - built just above
+    c = container(ctx)
+    with c.uow() as uow:
+        state = current_state(uow, tenant, holder)
+    if not state:
+        out.print("no choices recorded (everything that needs consent is refused)")
+    for key, entry in sorted(state.items()):
+        verb = "granted" if entry.granted else "refused"
+        when = from_micros(entry.at_us).isoformat(timespec="seconds")
+        out.print(f"{key}: {verb} by event {entry.event_id} ({entry.method}, {when})")
+
+
+@app.command("history")
+def history_(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    subject: str | None = SUBJECT,
+    visitor: str | None = VISITOR,
+) -> None:
+    """Every ledger event of a subject or visitor, with its evidence, oldest first."""
+    from privault.services.consent import Holder, history
+
+    holder = _holder(subject, visitor)
+    assert isinstance(holder, Holder)  # noqa: S101 - built just above
+    c = container(ctx)
+    with c.uow() as uow:
+        events = history(uow, tenant, holder)
+    for e in events:
+        verb = "granted" if e.granted else "withdrawn"
+        extra = [f"agent {e.agent}" if e.agent else "", f"call {e.call_id}" if e.call_id else ""]
+        notice = f"notice {e.notice_version[:12]}" if e.notice_version else ""
+        details = ", ".join(x for x in [e.method, e.channel, *extra, notice] if x)
+        out.print(
+            f"{e.at.isoformat(timespec='seconds')} event {e.id}: {e.kind}:{e.scope} {verb} ({details})",
+            markup=False,
+        )
+    if not events:
+        err.print("no events")
+
+
+@app.command("link")
+def link(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    visitor: str = typer.Option(..., help="The anonymous visitor id."),
+    subject: str = typer.Option(..., help="The subject's reference."),
+) -> None:
+    """Link a visitor to a subject: the visitor's choices (cookies, GPC) now count for the subject."""
+    from privault.core.consent import Method, Via
+    from privault.services.consent import Evidence, link_visitor
+
+    c = container(ctx)
+    with c.uow() as uow:
+        done = link_visitor(
+            uow,
+            c.decider,
+            tenant,
+            cli_actor(),
+            visitor,
+            subject,
+            Evidence(Method.FORM, Via.API),
+            c.clock.now(),
+        )
+    out.print(f"event {done.events[0].id}: visitor linked to {subject}")
+
+
+@app.command("rebuild")
+def rebuild_(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    check: bool = typer.Option(False, "--check", help="Compare only; exit 1 if anything differs."),
+) -> None:
+    """Recompute every holder's state from the ledger and compare it with the stored projection."""
+    from privault.services.consent import rebuild
+
+    c = container(ctx)
+    with c.uow() as uow:
+        report = rebuild(uow, tenant, cli_actor(), c.clock.now(), apply_fix=not check)
+    out.print(
+        f"{tenant}: {report.events} events, {report.holders} holders, {len(report.differing)} differing"
+    )
+    for holder in report.differing[:20]:
+        err.print(f"  differs: {holder}")
+    if check and report.differing:
+        raise typer.Exit(1)
+
+
+@app.command("unsubscribe-link")
+def unsubscribe_link_(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    subject: str = typer.Option(..., help="The subject's reference."),
+    brand: str = typer.Option("*", help="A brand key, or * for every brand."),
+    channel: str = typer.Option("email", help="email, sms, phone, post, or * for every channel."),
+) -> None:
+    """Print a signed one-click unsubscribe link and its RFC 8058 headers."""
+    from privault.services.unsubscribe import unsubscribe_link
+
+    c = container(ctx)
+    with c.uow() as uow:
+        link_ = unsubscribe_link(
+            uow, c.decider, c.keyring, tenant, subject, brand, channel, c.settings.public_url
+        )
+    out.print(link_.url, markup=False)
+    for name, value in link_.headers.items():
+        out.print(f"{name}: {value}", markup=False)
