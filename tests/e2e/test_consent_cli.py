@@ -1,0 +1,116 @@
+"""Consent, decisions and suppression from the command line (both engines)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def customers(cli, tmp_path: Path):
+    """The schema, the manifest applied, and three bluewave customers imported."""
+    assert cli("db", "upgrade")[0] == 0
+    assert cli("manifest", "apply")[0] == 0
+    lines = [
+        {
+            "subject": f"c-{n}",
+            "identities": {"email": f"c{n}@example.com", "phone": f"+1415555020{n}"},
+            "data": {"user.name": f"C {n}"},
+            "source": "direct",
+            "purpose": "customer-service",
+        }
+        for n in (1, 2, 3)
+    ]
+    path = tmp_path / "customers.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines))
+    assert cli("subjects", "import", str(path), "--tenant", "bluewave")[0] == 0
+    return cli
+
+
+def test_decide_says_why_and_exits_10_when_denied(customers) -> None:
+    """No consent: denied with GDPR-CONS-3; after an agent records consent: allowed with the event."""
+    code, out, _ = customers(
+        "decide", "--tenant", "bluewave", "--subject", "c-1", "--purpose", "marketing-sms"
+    )
+    assert code == 10
+    assert out.startswith("denied")
+    assert "GDPR-CONS-3" in out
+    code, out, err = customers(
+        "consent", "record", "--tenant", "bluewave", "--subject", "c-1",
+        "--grant", "purpose:marketing-sms", "--method", "agent", "--channel", "phone",
+        "--agent", "agent-9", "--call-id", "call-1",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "event 1: purpose:marketing-sms granted" in out
+    code, out, _ = customers(
+        "decide", "--tenant", "bluewave", "--subject", "c-1", "--purpose", "marketing-sms"
+    )
+    assert code == 0
+    assert "consent_event:1" in out
+
+
+def test_suppression_export_lists_opt_outs_with_their_rule(customers, tmp_path: Path) -> None:
+    """A phone opt-out and an objection are on the phone list; a plain customer is not."""
+    customers(
+        "consent", "record", "--tenant", "bluewave", "--subject", "c-1",
+        "--withdraw", "marketing:*:phone", "--method", "ivr", "--channel", "ivr", "--call-id", "call-2",
+    )  # fmt: skip
+    customers(
+        "consent", "record", "--tenant", "bluewave", "--subject", "c-2",
+        "--withdraw", "objection:marketing", "--method", "request", "--channel", "email",
+    )  # fmt: skip
+    target = tmp_path / "dnc.csv"
+    code, _, err = customers(
+        "suppression", "export", "--tenant", "bluewave", "--channel", "phone", "-o", str(target)
+    )
+    assert code == 0, err
+    lines = target.read_text().splitlines()
+    assert lines[0] == "value,subject,rule,since"
+    rows = sorted(tuple(line.split(",")[:3]) for line in lines[1:])
+    assert rows == [("+14155550201", "c-1", "CANSPAM-1"), ("+14155550202", "c-2", "GDPR-OBJ-1")]
+
+
+def test_show_history_and_rebuild(customers) -> None:
+    """The state names the event behind each topic; a rebuild from the ledger finds no difference."""
+    customers(
+        "consent", "record", "--tenant", "bluewave", "--subject", "c-3",
+        "--grant", "cpni:*", "--method", "agent", "--channel", "agent_desktop",
+        "--agent", "a-1", "--call-id", "call-3", "--evidence", "mode=opt_in",
+    )  # fmt: skip
+    code, out, _ = customers("consent", "show", "--tenant", "bluewave", "--subject", "c-3")
+    assert code == 0
+    assert "cpni:*: granted by event 1" in out
+    code, out, _ = customers("consent", "history", "--tenant", "bluewave", "--subject", "c-3")
+    assert "agent a-1, call call-3" in out
+    code, out, _ = customers("consent", "rebuild", "--tenant", "bluewave", "--check")
+    assert code == 0
+    assert "0 differing" in out
+
+
+def test_bad_choices_are_clear_errors(customers) -> None:
+    """A grant through the reject method, and a malformed topic, are refused with a message."""
+    code, _, err = customers(
+        "consent", "record", "--tenant", "bluewave", "--subject", "c-1",
+        "--grant", "purpose:marketing-sms", "--method", "reject", "--channel", "web",
+    )  # fmt: skip
+    assert code == 2
+    assert "can only withdraw" in err
+    code, _, err = customers(
+        "consent", "record", "--tenant", "bluewave", "--subject", "c-1",
+        "--grant", "nonsense", "--method", "form", "--channel", "web",
+    )  # fmt: skip
+    assert code == 2
+    assert "kind:scope" in err
+
+
+def test_unsubscribe_link_prints_the_rfc_8058_headers(customers) -> None:
+    """The link starts with the public URL and comes with List-Unsubscribe-Post."""
+    code, out, _ = customers(
+        "consent", "unsubscribe-link", "--tenant", "bluewave", "--subject", "c-1",
+        "--brand", "tidal-prepaid",
+    )  # fmt: skip
+    assert code == 0
+    assert out.startswith("http://127.0.0.1:8000/u/")
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in out
