@@ -8,8 +8,10 @@ from pathlib import Path
 
 from privault.bootstrap import Container
 from privault.core.access import Principal
+from privault.core.consent import Choice, Kind, Method, Via
 from privault.errors import ConfigurationError, PrivaultError
 from privault.services.api_keys import authenticate, create_api_key
+from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.setup import apply_manifest, write_template
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import import_subjects
@@ -87,6 +89,38 @@ def _sample_subjects(container: Container, tenant: str, role: str) -> None:
         for n in range(1, 21)
     ]
     import_subjects(container.uow, container.vault, principal, records)
+    _sample_consents(container, tenant)
+
+
+def _sample_consents(container: Container, tenant: str) -> None:
+    """A few recorded choices, so the decision has something to say: SMS consent taken by an agent
+    (demo-1), an e-mail unsubscribe for one brand (demo-2), an objection to marketing (demo-3)."""
+    view = container.decider.view(tenant)
+    brand = view.tenant.brands[0].key if view.tenant.brands else None
+    agent = Evidence(Method.AGENT, Via.PHONE, brand, agent="demo-agent", call_id="demo-call-1")
+    choices = [
+        ("demo-1", Choice(Kind.PURPOSE, "marketing-sms", True), agent),
+        (
+            "demo-2",
+            Choice(Kind.MARKETING, f"{brand or '*'}:email", False),
+            Evidence(Method.UNSUBSCRIBE, Via.EMAIL),
+        ),
+        ("demo-3", Choice(Kind.OBJECTION, "marketing", False), Evidence(Method.FORM, Via.WEB)),
+    ]
+    for ref, choice, evidence in choices:
+        if view.purpose("marketing-sms") is None:
+            return
+        with container.uow() as uow:
+            record_choices(
+                uow,
+                container.decider,
+                tenant,
+                "system:demo",
+                Holder(subject=ref),
+                [choice],
+                evidence,
+                container.clock.now(),
+            )
 
 
 def _existing_token(container: Container, path: Path) -> str | None:

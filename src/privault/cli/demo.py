@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 
 from privault.cli.context import container, out
@@ -27,6 +29,13 @@ def demo(ctx: typer.Context) -> None:
         markup=False,
     )
     out.print(f"  curl {auth} '{base}/v1/subjects/demo-1?purpose=billing'", markup=False)
+    out.print("may we text demo-1 and demo-3? (demo-1 consented by phone, demo-3 objected):")
+    asks = [{"subject": ref, "purpose": "marketing-sms"} for ref in ("demo-1", "demo-3")]
+    question = json.dumps({"questions": asks})
+    out.print(
+        f"  curl {auth} -H 'Content-Type: application/json' -d '{question}' {base}/v1/decisions",
+        markup=False,
+    )
     body = '{"kind": "email", "values": ["ben.lindqvist1@example.com"], "purpose": "billing"}'
     out.print(
         f"  curl {auth} -H 'Content-Type: application/json' -d '{body}' {base}/v1/subjects/lookup",
