@@ -256,7 +256,8 @@ def _objection(plan: Plan, state: State, reasons: list[Reason]) -> None:
     for key in plan.objection_topics:
         entry = state.get(key)
         if entry is not None and not entry.granted:
-            rule = "GDPR-OBJ-1" if key.endswith(":marketing") else "GDPR-OBJ-21(1)"
+            direct = key.endswith(":marketing") or plan.marketing
+            rule = "GDPR-OBJ-1" if direct else "GDPR-OBJ-21(1)"
             what = "direct marketing (absolute)" if rule == "GDPR-OBJ-1" else "this processing"
             reasons.append(Reason(rule, False, f"the person objected to {what}", _event(entry)))
 
@@ -310,6 +311,13 @@ def _consent(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) -> N
             reasons.append(
                 Reason("GDPR-CHILD-1", True, "a parent's verified consent", _event(entry))
             )
+            found = _latest(state, plan.consent_topics)
+            if found is not None and not found[1].granted and found[1].newer_than(entry):
+                reasons.append(
+                    Reason(
+                        "GDPR-CONS-2", False, f"consent withdrawn ({found[0]})", _event(found[1])
+                    )
+                )
         else:
             reasons.append(
                 Reason(
