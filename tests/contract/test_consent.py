@@ -205,3 +205,56 @@ def test_batch_decisions_read_the_stored_state(ready: tuple[Container, Principal
         )
     assert [a.allowed for a in answers] == [True, False, False]
     assert isinstance(Facts(), Facts)
+
+
+def test_a_fresh_visitor_linked_first_passes_later_choices_to_the_subject(
+    ready: tuple[Container, Principal],
+) -> None:
+    """Linking a visitor with no choices yet still links: its later GPC opt-out reaches the subject."""
+    c, _ = ready
+    with c.uow() as uow:
+        link_visitor(uow, c.decider, "bluewave", "t", VISITORS[1], "s-1", WEB, c.clock.now())
+    c.clock.at += timedelta(seconds=1)
+    _record(c, Holder(visitor=VISITORS[1]), [Choice(Kind.SALE_SHARING, "*", False)])
+    with c.uow() as uow:
+        assert (
+            current_state(uow, "bluewave", Holder(subject="s-1"))["sale_sharing:*"].granted is False
+        )
+    with c.uow() as uow:
+        assert rebuild(uow, "bluewave", "t", c.clock.now(), apply_fix=False).differing == []
+
+
+def test_concurrent_first_choices_for_one_subject_lose_nothing(
+    ready: tuple[Container, Principal],
+) -> None:
+    """Two writers recording a subject's first choices at once: both land in the projection."""
+    import threading
+
+    c, _ = ready
+    topics = [
+        (Kind.PURPOSE, "marketing-sms"),
+        (Kind.CPNI, "*"),
+        (Kind.LIMIT_SPI, "*"),
+        (Kind.SALE_SHARING, "*"),
+    ]
+    barrier = threading.Barrier(len(topics))
+    errors: list[BaseException] = []
+
+    def write(kind: Kind, scope: str) -> None:
+        try:
+            barrier.wait()
+            _record(c, Holder(subject="s-2"), [Choice(kind, scope, True)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=topic) for topic in topics]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with c.uow() as uow:
+        state = current_state(uow, "bluewave", Holder(subject="s-2"))
+    assert sorted(state) == sorted(f"{k.value}:{s}" for k, s in topics)
+    with c.uow() as uow:
+        assert rebuild(uow, "bluewave", "t", c.clock.now(), apply_fix=False).differing == []

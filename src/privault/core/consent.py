@@ -139,7 +139,7 @@ def apply(states: dict[str, State], event: ConsentEvent) -> None:
         if event.subject_id is None or event.visitor is None:
             return
         subject = states.setdefault(f"s:{event.subject_id}", {})
-        for key, entry in states.get(f"v:{event.visitor}", {}).items():
+        for key, entry in states.setdefault(f"v:{event.visitor}", {}).items():
             if entry.newer_than(subject.get(key)):
                 subject[key] = entry
         return

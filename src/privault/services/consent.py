@@ -351,7 +351,10 @@ def rebuild(
         after = batch[-1].id
     rebuilt = {h: dump_state(s) for h, s in project(events).items()}
     stored = {h: s for h, _, s in uow.consent.all_states()}
-    differing = sorted(h for h in set(rebuilt) | set(stored) if rebuilt.get(h) != stored.get(h))
+    empty = dump_state({})  # a holder locked once but never changed has an empty row
+    differing = sorted(
+        h for h in set(rebuilt) | set(stored) if rebuilt.get(h, empty) != stored.get(h, empty)
+    )
     if apply_fix and differing:
         uow.consent.clear_states()
         rows = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select, text
@@ -78,6 +78,8 @@ class SqlConsent(BoundRepository):
     ) -> dict[str, tuple[str, int | None]]:
         """{holder: (state JSON, subject id)} of these holders; ``lock`` holds them until commit."""
         found: dict[str, tuple[str, int | None]] = {}
+        if lock:
+            self._ensure(holders)
         for chunk in _chunks(sorted(set(holders))):
             stmt = select(_STATES.c.holder, _STATES.c.state, _STATES.c.subject_id).where(
                 _STATES.c.tenant_id == self.tenant_id, _STATES.c.holder.in_(chunk)
@@ -86,6 +88,25 @@ class SqlConsent(BoundRepository):
                 stmt = stmt.with_for_update()
             found.update({row[0]: (row[1], row[2]) for row in self.session.execute(stmt)})
         return found
+
+    def _ensure(self, holders: Sequence[str]) -> None:
+        """Create missing state rows (empty) so that they can be locked: two first writers for one
+        holder then queue on the row instead of both inserting and one overwriting the other."""
+        dialect = self.session.get_bind().dialect.name
+        maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        at = datetime.now(UTC)
+        values = [
+            {
+                "tenant_id": self.tenant_id,
+                "holder": h,
+                "subject_id": _own_subject(h),
+                "state": "{}",
+                "updated_at": at,
+            }
+            for h in sorted(set(holders))
+        ]
+        if values:
+            self.session.execute(maker(_STATES).on_conflict_do_nothing(), values)
 
     def put_states(self, rows: Sequence[tuple[str, int | None, str]], at: datetime) -> None:
         """Create or replace the states of holders: (holder, subject id, state JSON)."""
@@ -210,3 +231,7 @@ def _record(row: Any) -> ConsentEventRecord:
     values = list(row)
     values[6] = bool(values[6])
     return ConsentEventRecord(*values)
+
+
+def _own_subject(holder: str) -> int | None:
+    return int(holder[2:]) if holder.startswith("s:") else None
