@@ -114,3 +114,31 @@ def test_unsubscribe_link_prints_the_rfc_8058_headers(customers) -> None:
     assert code == 0
     assert out.startswith("http://127.0.0.1:8000/u/")
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in out
+
+
+def test_object_and_restrict_a_billing_run(customers, tmp_path: Path) -> None:
+    """'consent object' and 'consent restrict' (from a file of refs) change the decision; lift undoes."""
+    code, out, _ = customers("consent", "object", "--tenant", "bluewave", "--subject", "c-1")
+    assert code == 0
+    assert "objection to marketing recorded" in out
+    run = tmp_path / "run.txt"
+    run.write_text("c-2\nc-3\n")
+    code, out, err = customers(
+        "consent", "restrict", "--tenant", "bluewave", "--subjects-file", str(run),
+        "--purpose", "billing", "--reference", "billing-run:2026-03",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "restricted 2 subject(s) for billing" in out
+    code, out, _ = customers(
+        "decide", "--tenant", "bluewave", "--subject", "c-3", "--purpose", "billing"
+    )
+    assert code == 10
+    assert "GDPR-RES-1" in out
+    customers(
+        "consent", "restrict", "--tenant", "bluewave", "--subject", "c-3", "--purpose", "billing",
+        "--lift",
+    )  # fmt: skip
+    code, _, _ = customers(
+        "decide", "--tenant", "bluewave", "--subject", "c-3", "--purpose", "billing"
+    )
+    assert code == 0

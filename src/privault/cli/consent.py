@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
 from privault.cli.context import cli_actor, container, err, out
+
+if TYPE_CHECKING:
+    from privault.services.consent import Evidence, Holder
 
 app = typer.Typer(
     help="Consent and preferences: the append-only ledger and its current state.",
@@ -15,7 +21,7 @@ SUBJECT = typer.Option(None, "--subject", help="The subject's reference.")
 VISITOR = typer.Option(None, "--visitor", help="An anonymous visitor id.")
 
 
-def _holder(subject: str | None, visitor: str | None) -> object:
+def _holder(subject: str | None, visitor: str | None) -> Holder:
     from privault.services.consent import Holder
 
     if (subject is None) == (visitor is None):
@@ -53,10 +59,9 @@ def record_(
 ) -> None:
     """Append choices to the ledger, e.g. --withdraw marketing:bluewave-mobile:sms --method agent."""
     from privault.core.consent import Choice, Kind, Method, Via
-    from privault.services.consent import Evidence, Holder, record_choices
+    from privault.services.consent import Evidence, record_choices
 
     holder = _holder(subject, visitor)
-    assert isinstance(holder, Holder)  # noqa: S101 - built just above
     choices = [_choice(item, True) for item in grant] + [_choice(item, False) for item in withdraw]
     if not choices:
         raise typer.BadParameter("give at least one --grant or --withdraw kind:scope")
@@ -105,10 +110,9 @@ def show(
 ) -> None:
     """The current state per topic, and the event behind each."""
     from privault.core.audit import from_micros
-    from privault.services.consent import Holder, current_state
+    from privault.services.consent import current_state
 
     holder = _holder(subject, visitor)
-    assert isinstance(holder, Holder)  # noqa: S101 - built just above
     c = container(ctx)
     with c.uow() as uow:
         state = current_state(uow, tenant, holder)
@@ -128,10 +132,9 @@ def history_(
     visitor: str | None = VISITOR,
 ) -> None:
     """Every ledger event of a subject or visitor, with its evidence, oldest first."""
-    from privault.services.consent import Holder, history
+    from privault.services.consent import history
 
     holder = _holder(subject, visitor)
-    assert isinstance(holder, Holder)  # noqa: S101 - built just above
     c = container(ctx)
     with c.uow() as uow:
         events = history(uow, tenant, holder)
@@ -214,3 +217,94 @@ def unsubscribe_link_(
     out.print(link_.url, markup=False)
     for name, value in link_.headers.items():
         out.print(f"{name}: {value}", markup=False)
+
+
+def _evidence(method: str, channel: str, agent: str | None, call_id: str | None) -> Evidence:
+    from privault.core.consent import Method, Via
+    from privault.services.consent import Evidence
+
+    try:
+        return Evidence(Method(method), Via(channel), agent=agent, call_id=call_id)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command("object")
+def object_(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    subject: str = typer.Option(..., help="The subject's reference."),
+    purpose: str = typer.Option(
+        "marketing", help="A purpose, or 'marketing' for all direct marketing (absolute)."
+    ),
+    lift: bool = typer.Option(False, "--lift", help="Withdraw the objection instead."),
+    method: str = typer.Option("request", help="How it reached us (see 'consent record')."),
+    channel: str = typer.Option("api", help="Where it reached us (see 'consent record')."),
+    agent: str | None = typer.Option(None, help="The agent's id (phone)."),
+    call_id: str | None = typer.Option(None, help="The call's id (phone, IVR)."),
+) -> None:
+    """Record an objection (GDPR Art. 21): to all direct marketing, or to one purpose."""
+    from privault.core.consent import Choice, Kind
+    from privault.services.consent import Holder, record_choices
+
+    proof = _evidence(method, channel, agent, call_id)
+    c = container(ctx)
+    with c.uow() as uow:
+        done = record_choices(
+            uow,
+            c.decider,
+            tenant,
+            cli_actor(),
+            Holder(subject=subject),
+            [Choice(Kind.OBJECTION, purpose, lift)],
+            proof,
+            c.clock.now(),
+        )
+    what = "lifted" if lift else "recorded"
+    out.print(f"event {done.events[0].id}: objection to {purpose} {what}")
+
+
+@app.command("restrict")
+def restrict(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    subject: list[str] = typer.Option([], "--subject", help="A subject's reference (repeatable)."),
+    subjects_file: Path | None = typer.Option(
+        None, "--subjects-file", exists=True, dir_okay=False, help="One subject reference per line."
+    ),
+    purpose: str | None = typer.Option(None, help="Restrict one purpose only (default: all)."),
+    reference: str | None = typer.Option(
+        None, help="A short code for the batch, e.g. billing-run:2026-11."
+    ),
+    lift: bool = typer.Option(False, "--lift", help="Lift the restriction instead."),
+    method: str = typer.Option("request", help="How it reached us (see 'consent record')."),
+    channel: str = typer.Option("api", help="Where it reached us (see 'consent record')."),
+) -> None:
+    """Restrict processing (GDPR Art. 18) of one subject or a whole run, all or nothing."""
+    from privault.services.consent import restrict_processing
+
+    refs = list(subject)
+    if subjects_file is not None:
+        refs += [
+            line.strip()
+            for line in subjects_file.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+    if not refs:
+        raise typer.BadParameter("give --subject (repeatable) or --subjects-file")
+    proof = _evidence(method, channel, None, None)
+    c = container(ctx)
+    count = restrict_processing(
+        c.uow,
+        c.decider,
+        tenant,
+        cli_actor(),
+        refs,
+        purpose,
+        restricted=not lift,
+        reference=reference,
+        evidence=proof,
+        at=c.clock.now(),
+    )
+    verb = "lifted for" if lift else "restricted"
+    out.print(f"{verb} {count} subject(s){' for ' + purpose if purpose else ''}")

@@ -225,6 +225,11 @@ def check_choice(view: TenantView, choice: Choice, method: Method) -> None:
         )
     if choice.kind is Kind.LINK:
         raise InvalidInput("links are made with link_visitor", code="consent.invalid")
+    if method is Method.NOTICE and choice.kind is not Kind.CPNI:
+        raise InvalidInput(
+            "method 'notice' records CPNI opt-out approval only (47 CFR 64.2007)",
+            code="consent.invalid",
+        )
     _check_scope(view, choice)
 
 
