@@ -1,0 +1,464 @@
+"""Decisions benchmark: batches of processing decisions over 100,000 subjects with mixed consents.
+
+- Set-up (SQLite): 100,000 bluewave subjects (ref, email and phone, two fields; customer-service or
+  billing) imported as in the vault benchmark; then a consent ledger of about 67,000 events spread
+  over the past year: 40% consent to marketing-sms, 10% unsubscribed from one brand's e-mails, 5%
+  objected to direct marketing, 2% restricted processing, 5% gave CPNI opt-in approval with consent
+  to cpni-marketing (agent call). The events are validated, appended and folded into the projected
+  states exactly as `record_choices` does, but in bulk (a few units of work, no audit):
+  `consents_setup_s`. A rebuild from the ledger then checks every stored state.
+- In-process: `decide_many` on batches of 1,000 random questions (random subject; marketing-sms or
+  marketing-email for one of the two brands, customer-service, cpni-marketing, billing), one unit of
+  work per batch, at least 3 s each: `decisions_per_s` without audit, `decisions_per_s_audited` with
+  one audit event per batch (as the API does); the two take turns on the same batches. A few batches
+  are checked against the answers the generated consents imply.
+- HTTP: the same batches through `POST /v1/decisions` on `privault serve` (one process), from
+  client threads with keep-alive connections, for at least 5 s: `decisions_per_s_http`.
+
+Targets on a 2-core machine (issue #4): >= 200,000 decisions/s in-process (batches) and >= 20,000
+decisions/s through the HTTP batch endpoint. On this machine (2026-11-29, shared with other jobs):
+neither met, 15,000 to 24,000 decisions/s in-process (14,000 to 16,000 audited) and 3,500 to 7,100/s
+over HTTP; set-up takes about 45 s (subjects 34 s, consents 11 s).
+Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import deployment, officer
+from privault.bootstrap import Container
+from privault.core.consent import Choice, Kind, Method, Via, apply, check_choice, load_state
+from privault.services.api_keys import create_api_key
+from privault.services.consent import (
+    Evidence,
+    _check_evidence,
+    _event_row,
+    _fold,
+    _save,
+    _with_id,
+    rebuild,
+)
+from privault.services.decisions import Question, decide_many
+from privault.services.tenants import bind_tenant
+from privault.services.vault_import import import_subjects
+from privault.storage import tables as t
+
+SCALE = float(os.environ.get("PRIVAULT_BENCH_SCALE", "1"))
+SUBJECTS = int(100_000 * SCALE)
+TENANT = "bluewave"
+BRANDS = ("bluewave-mobile", "tidal-prepaid")
+BATCH = 1_000
+IN_PROCESS_S = 3.0
+HTTP_S = 5.0
+HTTP_THREADS = 3
+SETUP_CHUNK = 25_000  # consent interactions per unit of work during set-up
+SEED = 4
+
+TARGETS = {
+    "decisions_per_s": (">=", 200_000),
+    "decisions_per_s_http": (">=", 20_000),
+}
+
+# (purpose, brand) of the questions asked, with their weights.
+QUESTION_MIX = (
+    (("marketing-sms", "bluewave-mobile"), 15),
+    (("marketing-sms", "tidal-prepaid"), 10),
+    (("marketing-email", "bluewave-mobile"), 15),
+    (("marketing-email", "tidal-prepaid"), 10),
+    (("customer-service", None), 20),
+    (("cpni-marketing", None), 15),
+    (("billing", None), 15),
+)
+MARKETING = {"marketing-sms", "marketing-email", "cpni-marketing"}
+
+
+def log(message: str) -> None:
+    """Progress on stderr; the figures go to stdout."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def ref(i: int) -> str:
+    """The subject's reference in the client's CRM."""
+    return f"c-{i + 1:06d}"
+
+
+def subject_line(i: int) -> dict[str, object]:
+    """A bluewave customer: email and phone, name and account number."""
+    return {
+        "subject": ref(i),
+        "identities": {
+            "email": f"user{i}@example.com",
+            "phone": f"+1415{5_000_000 + i % 4_000_000:07d}",
+        },
+        "data": {"user.name": f"Customer {i}", "cc.account.number": f"BW-{i:08d}"},
+        "source": "direct",
+        "purpose": "customer-service" if i % 3 else "billing",
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What one subject chose (drawn at random); the checks derive the expected answers from it."""
+
+    sms: bool
+    email_optout: str | None  # the brand unsubscribed from
+    objected: bool
+    restricted: bool
+    cpni: bool
+
+    def expected(self, purpose: str, brand: str | None) -> bool:
+        """Whether a question about this subject should be allowed."""
+        if self.restricted or (self.objected and purpose in MARKETING):
+            return False
+        if purpose == "marketing-sms":
+            return self.sms
+        if purpose == "marketing-email":
+            return self.email_optout != brand
+        if purpose == "cpni-marketing":
+            return self.cpni
+        return True
+
+
+def draw_profiles(rng: random.Random) -> list[Profile]:
+    """The consent mix: each choice drawn independently per subject."""
+    return [
+        Profile(
+            sms=rng.random() < 0.40,
+            email_optout=rng.choice(BRANDS) if rng.random() < 0.10 else None,
+            objected=rng.random() < 0.05,
+            restricted=rng.random() < 0.02,
+            cpni=rng.random() < 0.05,
+        )
+        for _ in range(SUBJECTS)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One call of record_choices: a subject's choices with their evidence, at one instant."""
+
+    at: datetime
+    subject: int  # index of the subject
+    choices: tuple[Choice, ...]
+    evidence: Evidence
+
+
+def interactions(
+    profiles: Sequence[Profile], now: datetime, rng: random.Random
+) -> list[Interaction]:
+    """Every subject's choices as separate interactions over the past year, oldest first."""
+    year = 365 * 86_400
+
+    def when() -> datetime:
+        return now - timedelta(seconds=rng.randrange(60, year))
+
+    found: list[Interaction] = []
+    for i, p in enumerate(profiles):
+        if p.sms:
+            evidence = Evidence(
+                Method.FORM, Via.WEB, brand=rng.choice(BRANDS), shown="sign-up: SMS offers box"
+            )
+            found.append(
+                Interaction(when(), i, (Choice(Kind.PURPOSE, "marketing-sms", True),), evidence)
+            )
+        if p.email_optout:
+            evidence = Evidence(Method.UNSUBSCRIBE, Via.EMAIL, brand=p.email_optout)
+            choice = Choice(Kind.MARKETING, f"{p.email_optout}:email", False)
+            found.append(Interaction(when(), i, (choice,), evidence))
+        if p.objected:
+            evidence = Evidence(Method.REQUEST, Via.WEB, shown="privacy center: object")
+            found.append(
+                Interaction(when(), i, (Choice(Kind.OBJECTION, "marketing", False),), evidence)
+            )
+        if p.restricted:
+            evidence = Evidence(Method.REQUEST, Via.EMAIL)
+            found.append(Interaction(when(), i, (Choice(Kind.RESTRICTION, "*", False),), evidence))
+        if p.cpni:
+            evidence = Evidence(
+                Method.AGENT,
+                Via.AGENT_DESKTOP,
+                brand=BRANDS[0],
+                agent=f"agent-{rng.randrange(200)}",
+                call_id=f"call-{i}",
+                extra={"mode": "opt_in"},
+            )
+            choices = (
+                Choice(Kind.CPNI, "*", True),
+                Choice(Kind.PURPOSE, "cpni-marketing", True),
+            )
+            found.append(Interaction(when(), i, choices, evidence))
+    found.sort(key=lambda x: x.at)
+    return found
+
+
+def subject_ids(container: Container, tenant_id: int) -> dict[str, int]:
+    """{ref: subject id} of the tenant."""
+    table = t.Subject.__table__
+    with container.uow() as uow:
+        stmt = select(table.c.ref, table.c.id).where(table.c.tenant_id == tenant_id)
+        return {str(r): int(i) for r, i in uow.session.execute(stmt)}
+
+
+def record_in_bulk(container: Container, found: Sequence[Interaction], ids: Sequence[int]) -> int:
+    """Append the interactions' events and fold them into the states as record_choices does (without
+    its audit events), SETUP_CHUNK interactions per unit of work; return the events appended.
+
+    Each event keeps its interaction's time; the states' ``updated_at`` is the unit of work's."""
+    decider = container.decider
+    view = decider.view(TENANT)
+    checked: set[tuple[Choice, Method]] = set()
+    for x in found:  # the same validation as record_choices
+        for choice in x.choices:
+            if (choice, x.evidence.method) not in checked:
+                check_choice(view, choice, x.evidence.method)
+                checked.add((choice, x.evidence.method))
+        _check_evidence(view, x.evidence)
+    appended = 0
+    for start in range(0, len(found), SETUP_CHUNK):
+        chunk = found[start : start + SETUP_CHUNK]
+        at = container.clock.now()
+        with container.uow() as uow:
+            bind_tenant(uow, TENANT)
+            latest = uow.notices.latest()
+            notice = latest.version_id if latest else None
+            holders = sorted({f"s:{ids[x.subject]}" for x in chunk})
+            states = {
+                h: load_state(v[0]) for h, v in uow.consent.states(holders, lock=True).items()
+            }
+            rows = [
+                _event_row(choice, ids[x.subject], None, x.evidence, notice, "bench", x.at)
+                for x in chunk
+                for choice in x.choices
+            ]
+            stored = [_with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
+            for row in stored:
+                apply(states, _fold(row))
+            _save(uow, states, None, None, at)
+            uow.commit()
+        appended += len(stored)
+    return appended
+
+
+def question_batches(rng: random.Random, count: int) -> list[list[tuple[int, str, str | None]]]:
+    """Batches of (subject index, purpose, brand)."""
+    kinds = [k for k, _ in QUESTION_MIX]
+    weights = [w for _, w in QUESTION_MIX]
+    return [
+        [(rng.randrange(SUBJECTS), *rng.choices(kinds, weights)[0]) for _ in range(BATCH)]
+        for _ in range(count)
+    ]
+
+
+def as_questions(batch: Sequence[tuple[int, str, str | None]]) -> list[Question]:
+    """The service's questions."""
+    return [Question(purpose, ref(i), brand=brand) for i, purpose, brand in batch]
+
+
+def as_body(batch: Sequence[tuple[int, str, str | None]]) -> bytes:
+    """The API's request body."""
+    questions = [
+        {"subject": ref(i), "purpose": purpose, "categories": [], "brand": brand}
+        for i, purpose, brand in batch
+    ]
+    return json.dumps({"questions": questions}, separators=(",", ":")).encode()
+
+
+def check_answers(
+    batch: Sequence[tuple[int, str, str | None]],
+    allowed: Sequence[bool],
+    profiles: Sequence[Profile],
+) -> None:
+    """Every answer is what the subject's generated consents imply."""
+    wrong = [
+        (ref(i), purpose, brand, profiles[i], got)
+        for (i, purpose, brand), got in zip(batch, allowed, strict=True)
+        if profiles[i].expected(purpose, brand) != got
+    ]
+    assert not wrong, f"{len(wrong)} unexpected answers, e.g. {wrong[:3]}"
+
+
+def bench_in_process(
+    container: Container, tenant_id: int, batches: Sequence[list[Question]]
+) -> tuple[float, float, list[list[bool]]]:
+    """Decisions per second without and with audit, one unit of work per batch; both modes take turns
+    on the same batches (so a busy neighbour on the machine slows both alike), IN_PROCESS_S each.
+    Also the answers of the first batches (each batch is asked in both modes: they must agree)."""
+    decider = container.decider
+    clock = container.clock
+    spent = {None: 0.0, "bench": 0.0}
+    decided, n, first = 0, 0, []
+    while n < 3 or min(spent.values()) < IN_PROCESS_S:
+        batch = batches[n % len(batches)]
+        found = []
+        for actor in (None, "bench") if n % 2 else ("bench", None):
+            started = time.perf_counter()
+            with container.uow() as uow:
+                answers = decide_many(
+                    uow, decider, TENANT, tenant_id, batch, clock.now(), actor=actor
+                )
+            spent[actor] += time.perf_counter() - started
+            found.append([a.allowed for a in answers])
+        assert found[0] == found[1]
+        if n < 3:
+            first.append(found[0])
+        decided += len(batch)
+        n += 1
+    return decided / spent[None], decided / spent["bench"], first
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+@contextmanager
+def server(container: Container) -> Iterator[tuple[str, dict[str, str]]]:
+    """`privault serve` on a free port of 127.0.0.1 over the same database; (base URL, headers)."""
+    with container.uow() as uow:
+        token = create_api_key(
+            uow, container.manifest, TENANT, "privacy-officer", name="bench", clock=container.clock
+        ).token.reveal()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PRIVAULT_DATA_DIR": str(container.settings.data_dir),
+        "PRIVAULT_DATABASE_URL": container.settings.sqlalchemy_url,
+        "PRIVAULT_LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "privault", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base)
+        yield base, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def bench_http(
+    base: str,
+    headers: dict[str, str],
+    bodies: Sequence[bytes],
+    batches: Sequence[Sequence[tuple[int, str, str | None]]],
+    profiles: Sequence[Profile],
+) -> float:
+    """Decisions per second through POST /v1/decisions from HTTP_THREADS client threads."""
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:  # warm up and check
+        for body, batch in zip(bodies[:2], batches[:2], strict=True):
+            response = client.post("/v1/decisions", content=body)
+            response.raise_for_status()
+            check_answers(batch, [a["allowed"] for a in response.json()["answers"]], profiles)
+    counts = [0] * HTTP_THREADS
+    deadline = time.perf_counter() + HTTP_S
+
+    def worker(k: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+            n = k
+            while time.perf_counter() < deadline:
+                response = client.post("/v1/decisions", content=bodies[n % len(bodies)])
+                response.raise_for_status()
+                counts[k] += len(response.json()["answers"])
+                n += HTTP_THREADS
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(HTTP_THREADS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    """Set up, measure; print one JSON object last."""
+    rng = random.Random(SEED)
+    figures: dict[str, float | int | str] = {"subjects": SUBJECTS, "batch": BATCH}
+    with deployment("sqlite") as container:
+        who = officer(container, TENANT)
+        started = time.perf_counter()
+        lines = ((i, subject_line(i)) for i in range(SUBJECTS))
+        report = import_subjects(
+            container.uow, container.vault, who, lines, batch_size=2000, workers=1
+        )
+        assert report.imported == SUBJECTS, report.errors[:3]
+        figures["subjects_setup_s"] = round(time.perf_counter() - started, 1)
+        log(f"set-up: {SUBJECTS:,} subjects imported in {figures['subjects_setup_s']} s")
+
+        profiles = draw_profiles(rng)
+        started = time.perf_counter()
+        by_ref = subject_ids(container, who.tenant_id)
+        ids = [by_ref[ref(i)] for i in range(SUBJECTS)]
+        found = interactions(profiles, container.clock.now(), rng)
+        events = record_in_bulk(container, found, ids)
+        figures["consent_events"] = events
+        figures["consents_setup_s"] = round(time.perf_counter() - started, 1)
+        with container.uow() as uow:  # the stored states are exactly the ledger's projection
+            check = rebuild(uow, TENANT, "bench", container.clock.now(), apply_fix=False)
+        assert check.events == events, (check.events, events)
+        assert not check.differing, check.differing[:3]
+        figures["consent_holders"] = check.holders
+        log(
+            f"set-up: {events:,} consent events ({len(found):,} interactions) for "
+            f"{figures['consent_holders']:,} subjects in {figures['consents_setup_s']} s"
+        )
+
+        raw = question_batches(rng, 100)
+        batches = [as_questions(b) for b in raw]
+        plain, audited, first = bench_in_process(container, who.tenant_id, batches)
+        for batch, allowed in zip(raw[: len(first)], first, strict=True):
+            check_answers(batch, allowed, profiles)
+        share = sum(map(sum, first)) / sum(map(len, first))
+        figures["allowed_share"] = round(share, 3)
+        figures["decisions_per_s"] = round(plain)
+        figures["decisions_per_s_audited"] = round(audited)
+        log(
+            f"in-process: {plain:,.0f} decisions/s in batches of {BATCH} ({share:.0%} allowed); "
+            f"{audited:,.0f}/s with one audit event per batch"
+        )
+
+        bodies = [as_body(b) for b in raw]
+        with server(container) as (base, headers):
+            rate = bench_http(base, headers, bodies, raw, profiles)
+        figures["http_threads"] = HTTP_THREADS
+        figures["decisions_per_s_http"] = round(rate)
+        log(f"HTTP: {rate:,.0f} decisions/s ({HTTP_THREADS} client threads, audited)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
