@@ -437,3 +437,115 @@ def test_decision_batch_answers_in_order_and_rejects_unknown_purposes(
     )
     assert bad.status_code == 404
     assert bad.json()["code"] == "purpose.unknown"
+
+
+def test_ledger_history_restrictions_and_links_are_for_admin_roles(
+    client: TestClient, container: Container
+) -> None:
+    """An agent may record a choice but not read the evidence ledger, restrict a run or link."""
+    agent = _auth(container, role="agent")
+    recorded = client.post(
+        "/v1/consent",
+        json={
+            "subject": "cust-1",
+            "choices": [{"kind": "purpose", "scope": "marketing-sms", "granted": True}],
+            **PHONE,
+        },
+        headers=agent,
+    )
+    assert recorded.status_code == 201
+    history = client.get("/v1/consent/events", params={"subject": "cust-1"}, headers=agent)
+    assert history.status_code == 403
+    restrict = client.post(
+        "/v1/consent/restrictions",
+        json={"subjects": ["cust-1"], "method": "request", "channel": "api"},
+        headers=agent,
+    )
+    assert restrict.status_code == 403
+    link = client.post(
+        "/v1/consent/link",
+        json={"visitor": VISITOR, "subject": "cust-1", "method": "form", "channel": "web"},
+        headers=agent,
+    )
+    assert link.status_code == 403
+    assert client.get("/v1/consent", params={"subject": "cust-1"}, headers=agent).status_code == 200
+
+
+def test_server_side_calls_record_only_the_ip_they_state(
+    client: TestClient, container: Container
+) -> None:
+    """The API caller's own address is not the person's: only a stated IP is kept, truncated."""
+    headers = _auth(container)
+    choice = [{"kind": "purpose", "scope": "marketing-sms", "granted": True}]
+    plain = _consent(
+        client, headers, subject="cust-1", choices=choice, method="form", channel="web"
+    )
+    assert plain["events"][0]["ip_prefix"] is None
+    stated = _consent(
+        client, headers, subject="cust-1", choices=choice, method="form", channel="web",
+        ip="203.0.113.77", user_agent="Mozilla/5.0",
+    )  # fmt: skip
+    assert stated["events"][0]["ip_prefix"] == "203.0.113.0/24"
+    assert stated["events"][0]["user_agent"] == "Mozilla/5.0"
+
+
+@pytest.mark.parametrize(
+    ("choice", "message"),
+    [
+        ({"kind": "objection", "scope": "billing", "granted": False}, "Art. 21(1)"),
+        (
+            {"kind": "special", "scope": "vulnerability-support:user.name", "granted": True},
+            "special",
+        ),
+        ({"kind": "marketing", "scope": "no-such-brand:email", "granted": False}, "brand"),
+        ({"kind": "cookie", "scope": "necessary", "granted": False}, "necessary"),
+        ({"kind": "cpni", "scope": "billing", "granted": True}, "'*'"),
+    ],
+    ids=[
+        "objection-to-contract",
+        "special-not-special",
+        "unknown-brand",
+        "necessary-cookie",
+        "cpni-scope",
+    ],
+)
+def test_choices_the_law_or_manifest_does_not_allow_are_refused(
+    client: TestClient, container: Container, choice: dict[str, object], message: str
+) -> None:
+    """Each refused choice names what is wrong; nothing is written."""
+    headers = _auth(container)
+    response = client.post(
+        "/v1/consent",
+        json={"subject": "cust-1", "choices": [choice], "method": "form", "channel": "web"},
+        headers=headers,
+    )
+    assert response.status_code in (404, 422), response.text
+    assert message in response.json()["detail"]
+    assert (
+        client.get("/v1/consent/events", params={"subject": "cust-1"}, headers=headers).json()[
+            "events"
+        ]
+        == []
+    )
+
+
+def test_a_subjects_history_includes_its_linked_visitors_choices(
+    client: TestClient, container: Container
+) -> None:
+    """Cookie choices made before the visitor was linked are part of the subject's proof."""
+    headers = _auth(container)
+    client.post(
+        "/v1/tenants/bluewave/cookie-consent", json={"visitor": VISITOR, "method": "reject"}
+    )
+    client.post(
+        "/v1/consent/link",
+        json={"visitor": VISITOR, "subject": "cust-2", "method": "form", "channel": "web"},
+        headers=headers,
+    )
+    events = client.get("/v1/consent/events", params={"subject": "cust-2"}, headers=headers).json()[
+        "events"
+    ]
+    assert [(e["kind"], e["scope"], e["granted"]) for e in events] == [
+        ("cookie", "preference", False),
+        ("link", "*", True),
+    ]

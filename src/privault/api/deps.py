@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from privault.bootstrap import Container
 from privault.core.access import Principal
-from privault.errors import Unauthenticated
+from privault.errors import Forbidden, Unauthenticated
 from privault.services.api_keys import authenticate
 from privault.storage.uow import SqlUnitOfWork
 
@@ -49,3 +49,14 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_admin(container: ContainerDep, principal: PrincipalDep) -> Principal:
+    """The principal, if its role is an admin role (the privacy office); else 403."""
+    role = container.decider.view(principal.tenant_key).role(principal.role)
+    if role is None or not role.admin:
+        raise Forbidden(f"role '{principal.role}' is not an admin role", code="access.denied")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(get_admin)]

@@ -55,7 +55,9 @@ def record_(
     shown: str | None = typer.Option(None, help="The text or UI element shown."),
     agent: str | None = typer.Option(None, help="The agent's id (phone and agent desktop)."),
     call_id: str | None = typer.Option(None, help="The call's id (phone, IVR, agent desktop)."),
-    evidence: list[str] = typer.Option([], "--evidence", help="key=value proof, e.g. mode=opt_in."),
+    evidence: list[str] = typer.Option(
+        [], "--evidence", help="key=value proof, e.g. verification=id-check:42 (repeatable)."
+    ),
 ) -> None:
     """Append choices to the ledger, e.g. --withdraw marketing:bluewave-mobile:sms --method agent."""
     from privault.core.consent import Choice, Kind, Method, Via
@@ -65,7 +67,9 @@ def record_(
     choices = [_choice(item, True) for item in grant] + [_choice(item, False) for item in withdraw]
     if not choices:
         raise typer.BadParameter("give at least one --grant or --withdraw kind:scope")
-    extra = dict(item.split("=", 1) for item in evidence if "=" in item)
+    if any("=" not in item for item in evidence):
+        raise typer.BadParameter("--evidence takes key=value")
+    extra = dict(item.split("=", 1) for item in evidence)
     try:
         proof = Evidence(
             Method(method), Via(channel), brand, notice_version, shown, agent, call_id, extra=extra

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from privault.cli.context import container, out
+from privault.cli.context import cli_actor, container, out
 
 
 def decide(
@@ -28,7 +28,9 @@ def decide(
     with c.uow() as uow:
         tenant_id = bind_tenant(uow, tenant).id
         question = Question(purpose, subject, visitor, tuple(category), brand)
-        [answer] = decide_many(uow, c.decider, tenant, tenant_id, [question], c.clock.now())
+        [answer] = decide_many(
+            uow, c.decider, tenant, tenant_id, [question], c.clock.now(), actor=cli_actor()
+        )
     out.print("allowed" if answer.allowed else "denied")
     for reason in answer.reasons:
         mark = "+" if reason.allowed else "-"

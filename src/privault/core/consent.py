@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
-from privault.core.manifest.model import Channel, CookieCategoryKey, PurposeKind
-from privault.core.manifest.resolve import TenantView
+from privault.core.manifest.model import Channel, CookieCategoryKey, LawfulBasis, PurposeKind
+from privault.core.manifest.resolve import TenantView, category_sensitivity
+from privault.core.taxonomy import Sensitivity, is_within
 from privault.errors import InvalidInput, NotFound
 
 
@@ -76,10 +77,6 @@ class Via(StrEnum):
 WITHDRAW_ONLY = frozenset({Method.REJECT, Method.GPC, Method.UNSUBSCRIBE})
 # Choices taken by a person on the phone must name the agent (or IVR) and the call.
 VOICE_CHANNELS = frozenset({Via.PHONE, Via.IVR, Via.AGENT_DESKTOP})
-# Topics that are permitted until the person says otherwise; every other topic starts refused.
-DEFAULT_PERMITTED = frozenset(
-    {Kind.SALE_SHARING, Kind.LIMIT_SPI, Kind.OBJECTION, Kind.RESTRICTION, Kind.MARKETING}
-)
 CPNI_OPT_OUT_WAIT_DAYS = 30  # 47 CFR 64.2008(d)(1): opt-out approval only after 30 days' notice
 
 _VISITOR = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
@@ -200,10 +197,12 @@ def check_visitor(visitor: str) -> str:
     return visitor
 
 
-def check_text(name: str, value: str | None) -> str | None:
-    """Short free-text evidence (UI element, agent id): one line, at most 500 characters."""
-    if value is not None and not _TEXT.match(value):
-        raise InvalidInput(f"{name} is one line of at most 500 characters", code="consent.invalid")
+def check_text(name: str, value: str | None, limit: int = 500) -> str | None:
+    """Short free-text evidence (UI element, agent id): one line, at most ``limit`` characters."""
+    if value is not None and (not _TEXT.match(value) or len(value) > limit):
+        raise InvalidInput(
+            f"{name} is one line of at most {limit} characters", code="consent.invalid"
+        )
     return value
 
 
@@ -248,8 +247,8 @@ def _check_scope(view: TenantView, choice: Choice) -> None:
     kind, scope = choice.kind, choice.scope
     if kind in (Kind.PURPOSE, Kind.PARENTAL) and scope not in _purposes(view):
         raise _unknown("purpose", scope, _purposes(view))
-    if kind is Kind.OBJECTION and scope != "marketing" and scope not in _purposes(view):
-        raise _unknown("purpose (or 'marketing')", scope, _purposes(view))
+    if kind is Kind.OBJECTION and scope != "marketing":
+        _check_objection(view, scope)
     if kind is Kind.RESTRICTION and scope != "*" and scope not in _purposes(view):
         raise _unknown("purpose (or '*')", scope, _purposes(view))
     if kind in (Kind.CPNI, Kind.SALE_SHARING, Kind.LIMIT_SPI) and scope != "*":
@@ -260,6 +259,29 @@ def _check_scope(view: TenantView, choice: Choice) -> None:
         _check_marketing(view, scope)
     if kind is Kind.SPECIAL:
         _check_special(view, scope)
+
+
+_OBJECTABLE = frozenset(
+    {
+        LawfulBasis.LEGITIMATE_INTERESTS,
+        LawfulBasis.PUBLIC_TASK,
+        LawfulBasis.RECOGNISED_LEGITIMATE_INTERESTS,
+    }
+)
+
+
+def _check_objection(view: TenantView, scope: str) -> None:
+    """Art. 21: a right to object to direct marketing, and to processing on (e) or (f) grounds."""
+    purpose = view.purpose(scope)
+    if purpose is None:
+        raise _unknown("purpose (or 'marketing')", scope, _purposes(view))
+    if purpose.kind is not PurposeKind.MARKETING and purpose.lawful_basis not in _OBJECTABLE:
+        basis = purpose.lawful_basis.value if purpose.lawful_basis else "no basis"
+        raise InvalidInput(
+            f"purpose '{scope}' rests on {basis}: Art. 21(1) objections apply to public-task and "
+            "legitimate-interests processing (use a restriction or an erasure request instead)",
+            code="consent.invalid",
+        )
 
 
 def _check_cookie(view: TenantView, scope: str) -> None:
@@ -292,6 +314,13 @@ def _check_special(view: TenantView, scope: str) -> None:
         raise InvalidInput(
             f"purpose '{purpose}' processes no special-category data "
             "(scope is '<purpose>:<category>')",
+            code="consent.invalid",
+        )
+    if category_sensitivity(view.manifest, category) is not Sensitivity.SPECIAL or not any(
+        is_within(category, c) for c in declared.categories
+    ):
+        raise InvalidInput(
+            f"'{category}' is not a special category that purpose '{purpose}' uses",
             code="consent.invalid",
         )
 

@@ -192,6 +192,14 @@ class ConsentRepository(Protocol):
         """Ledger rows in id order, of a subject, a visitor, or the whole tenant."""
         ...
 
+    def linked_visitors(self, subject_id: int) -> list[str]:
+        """Visitor ids linked to this subject."""
+        ...
+
+    def lock_all(self) -> None:
+        """Keep other writers of consent states out until the transaction ends."""
+        ...
+
     def count(self) -> int:
         """Events in the ledger."""
         ...

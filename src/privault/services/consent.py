@@ -89,7 +89,7 @@ def _check_evidence(view: TenantView, evidence: Evidence) -> None:
     if evidence.brand is not None and evidence.brand not in {b.key for b in view.tenant.brands}:
         raise NotFound(f"tenant has no brand '{evidence.brand}'", code="brand.unknown")
     check_text("shown", evidence.shown)
-    check_text("agent", evidence.agent)
+    check_text("agent", evidence.agent, 120)
     check_reference("call_id", evidence.call_id)
     for key, value in evidence.extra.items():
         check_reference("evidence key", key)
@@ -154,14 +154,18 @@ def record_choices(
 def _lock(
     uow: UnitOfWork, subject_id: int | None, visitor: str | None
 ) -> tuple[dict[str, State], int | None]:
-    """Lock and load the holders' states; a linked visitor's subject is locked too."""
+    """Lock and load the holders' states, always in one sorted statement (subjects before visitors),
+    so that writers never wait for each other in opposite orders. A linked visitor's subject is
+    locked too (links never change once made, so reading the link first is safe)."""
     holders = [f"s:{subject_id}"] if subject_id else []
+    linked: int | None = None
     if visitor:
         holders.append(f"v:{visitor}")
+        known = uow.consent.states([f"v:{visitor}"]).get(f"v:{visitor}")
+        linked = known[1] if known else None
+        if linked is not None and linked != subject_id:
+            holders.append(f"s:{linked}")
     found = uow.consent.states(holders, lock=True)
-    linked = found[f"v:{visitor}"][1] if visitor and f"v:{visitor}" in found else None
-    if linked is not None and f"s:{linked}" not in found:
-        found.update(uow.consent.states([f"s:{linked}"], lock=True))
     return {h: load_state(v[0]) for h, v in found.items()}, linked
 
 
@@ -233,7 +237,7 @@ def _audit(row: ConsentEventRecord, actor: str, subject: SubjectRecord | None) -
         "scope": row.scope,
         "method": row.method,
         "via": row.channel,
-        "holder": "subject" if row.subject_id else "visitor",
+        "holder": "visitor" if row.visitor else "subject",
     }
     return Entry(actor, action, subject.uid if subject else None, None, "ok", details)
 
@@ -314,11 +318,22 @@ def current_state(uow: UnitOfWork, tenant_key: str, holder: Holder) -> State:
 
 
 def history(uow: UnitOfWork, tenant_key: str, holder: Holder) -> list[ConsentEventRecord]:
-    """Every ledger event of the holder, oldest first."""
+    """Every ledger event of the holder, oldest first; a subject's includes its linked visitors'
+    events from before the link (they count for the subject too)."""
     bind_tenant(uow, tenant_key)
+    if holder.subject is not None:
+        subject_id = _subject(uow, holder.subject).id
+        found = {e.id: e for e in _all_events(uow, subject_id=subject_id)}
+        for visitor in uow.consent.linked_visitors(subject_id):
+            found.update((e.id, e) for e in _all_events(uow, visitor=visitor))
+        return [found[i] for i in sorted(found)]
+    return _all_events(uow, visitor=check_visitor(holder.visitor or ""))
+
+
+def _all_events(
+    uow: UnitOfWork, *, subject_id: int | None = None, visitor: str | None = None
+) -> list[ConsentEventRecord]:
     events: list[ConsentEventRecord] = []
-    subject_id = _subject(uow, holder.subject).id if holder.subject else None
-    visitor = check_visitor(holder.visitor) if holder.visitor else None
     after = 0
     while batch := uow.consent.events(subject_id=subject_id, visitor=visitor, after_id=after):
         events += batch
@@ -340,6 +355,8 @@ def rebuild(
 ) -> RebuildReport:
     """Recompute every state from the ledger; compare with what is stored; with ``apply_fix``, replace."""
     bind_tenant(uow, tenant_key)
+    if apply_fix:
+        uow.consent.lock_all()
     events: list[ConsentEvent] = []
     subjects: dict[str, int | None] = {}
     after = 0

@@ -166,6 +166,20 @@ class SqlConsent(BoundRepository):
         stmt = stmt.order_by(_EVENTS.c.id).limit(limit)
         return [_record(row) for row in self.session.execute(stmt)]
 
+    def linked_visitors(self, subject_id: int) -> list[str]:
+        """Visitor ids linked to this subject."""
+        stmt = select(_STATES.c.holder).where(
+            _STATES.c.tenant_id == self.tenant_id,
+            _STATES.c.subject_id == subject_id,
+            _STATES.c.holder.like("v:%"),
+        )
+        return sorted(str(h)[2:] for h in self.session.scalars(stmt))
+
+    def lock_all(self) -> None:
+        """Keep every other writer of consent states out until the transaction ends (rebuild)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("LOCK TABLE consent_states IN EXCLUSIVE MODE"))
+
     def count(self) -> int:
         """Events in the tenant's ledger."""
         stmt = (

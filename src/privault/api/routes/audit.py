@@ -5,10 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from privault.api.deps import ContainerDep, PrincipalDep, UowDep
-from privault.core.access import Principal
-from privault.core.manifest.resolve import tenant_view
-from privault.errors import Forbidden
+from privault.api.deps import AdminDep, ContainerDep, UowDep
 from privault.services.audit import checkpoint, verify
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -39,16 +36,9 @@ class CheckpointOut(BaseModel):
     signature: str
 
 
-def _require_admin(container: ContainerDep, principal: Principal) -> None:
-    role = tenant_view(container.manifest, principal.tenant_key).role(principal.role)
-    if role is None or not role.admin:
-        raise Forbidden(f"role '{principal.role}' is not an admin role", code="access.denied")
-
-
 @router.get("/verify", response_model=VerifyOut)
-def verify_chain(principal: PrincipalDep, uow: UowDep, container: ContainerDep) -> VerifyOut:
+def verify_chain(principal: AdminDep, uow: UowDep, container: ContainerDep) -> VerifyOut:
     """Walk the tenant's audit chain and report every problem with its position."""
-    _require_admin(container, principal)
     report = verify(uow, container.keyring, principal.tenant_key)
     problems = [Problem(seq=p.seq, kind=p.kind, message=p.message) for p in report.problems]
     return VerifyOut(
@@ -57,9 +47,8 @@ def verify_chain(principal: PrincipalDep, uow: UowDep, container: ContainerDep) 
 
 
 @router.post("/checkpoint", response_model=CheckpointOut)
-def take_checkpoint(principal: PrincipalDep, uow: UowDep, container: ContainerDep) -> CheckpointOut:
+def take_checkpoint(principal: AdminDep, uow: UowDep, container: ContainerDep) -> CheckpointOut:
     """Sign the current head of the tenant's chain."""
-    _require_admin(container, principal)
     point = checkpoint(
         uow, container.keyring, principal.tenant_key, principal.actor, container.clock.now()
     )

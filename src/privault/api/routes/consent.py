@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Header, Query, status
 from pydantic import BaseModel, Field
 
-from privault.api.deps import ContainerDep, PrincipalDep, UowDep
+from privault.api.deps import AdminDep, ContainerDep, PrincipalDep, UowDep
 from privault.core.audit import from_micros
 from privault.core.consent import Choice, Kind, Method, State, Via
 from privault.core.records import ConsentEventRecord
@@ -37,7 +37,7 @@ class ChoiceIn(BaseModel):
 
 
 class EvidenceIn(BaseModel):
-    """How the choice was taken. IP and user agent default to the caller's."""
+    """How the choice was taken; ``ip`` and ``user_agent`` are the person's (stored truncated)."""
 
     method: Method
     channel: Via
@@ -161,8 +161,9 @@ def state_out(state: State) -> dict[str, EntryOut]:
     }
 
 
-def evidence_from(body: EvidenceIn, request: Request, *, brand: str | None = None) -> Evidence:
-    """Evidence from a body, defaulting IP and user agent to the caller's."""
+def evidence_from(body: EvidenceIn, *, brand: str | None = None) -> Evidence:
+    """Evidence from a body. IP and user agent are the person's, as the caller states them: an API
+    caller is usually a server (a CRM, the agent desktop), whose own address proves nothing."""
     return Evidence(
         method=body.method,
         via=body.channel,
@@ -171,8 +172,8 @@ def evidence_from(body: EvidenceIn, request: Request, *, brand: str | None = Non
         shown=body.shown,
         agent=body.agent,
         call_id=body.call_id,
-        ip=body.ip or (request.client.host if request.client else None),
-        user_agent=body.user_agent or request.headers.get("user-agent"),
+        ip=body.ip,
+        user_agent=body.user_agent,
         extra=body.evidence,
     )
 
@@ -180,7 +181,6 @@ def evidence_from(body: EvidenceIn, request: Request, *, brand: str | None = Non
 @router.post("", response_model=RecordedOut, status_code=status.HTTP_201_CREATED)
 def record(
     body: ConsentIn,
-    request: Request,
     principal: PrincipalDep,
     uow: UowDep,
     container: ContainerDep,
@@ -189,27 +189,27 @@ def record(
     """Append choices to the ledger with their evidence (one event each, audited)."""
     holder = Holder(subject=body.subject, visitor=body.visitor)
     choices = [Choice(c.kind, c.scope, c.granted) for c in body.choices]
-    evidence = evidence_from(body, request)
+    evidence = evidence_from(body)
     at = container.clock.now()
     done = record_choices(
         uow, container.decider, principal.tenant_key, principal.actor, holder, choices, evidence, at
     )
-    honoured = False
-    if sec_gpc == "1":
+    honoured, state_now = False, done.state
+    if sec_gpc == "1":  # the person's browser sent GPC through the caller: honour it as well
         gpc = Evidence(Method.GPC, body.channel, ip=evidence.ip, user_agent=evidence.user_agent)
         with container.uow() as second:
             honoured = honour_gpc(second, container.decider, principal.tenant_key, holder, gpc, at)
+        with container.uow() as third:
+            state_now = current_state(third, principal.tenant_key, holder)
     return RecordedOut(
         events=[event_out(e) for e in done.events],
-        state=state_out(done.state),
+        state=state_out(state_now),
         gpc_honoured=honoured,
     )
 
 
 @router.post("/link", response_model=RecordedOut, status_code=status.HTTP_201_CREATED)
-def link(
-    body: LinkIn, request: Request, principal: PrincipalDep, uow: UowDep, container: ContainerDep
-) -> RecordedOut:
+def link(body: LinkIn, principal: AdminDep, uow: UowDep, container: ContainerDep) -> RecordedOut:
     """Link an anonymous visitor to a subject: the visitor's choices count for the subject from now on."""
     done = link_visitor(
         uow,
@@ -218,7 +218,7 @@ def link(
         principal.actor,
         body.visitor,
         body.subject,
-        evidence_from(body, request),
+        evidence_from(body),
         container.clock.now(),
     )
     return RecordedOut(events=[event_out(e) for e in done.events], state=state_out(done.state))
@@ -240,7 +240,7 @@ def state(
 
 @router.get("/events", response_model=HistoryOut)
 def events(
-    principal: PrincipalDep,
+    principal: AdminDep,
     uow: UowDep,
     subject: str | None = Query(None),
     visitor: str | None = Query(None),
@@ -253,11 +253,9 @@ def events(
 
 
 @router.post("/restrictions", response_model=RestrictOut, status_code=status.HTTP_201_CREATED)
-def restrict(
-    body: RestrictIn, request: Request, principal: PrincipalDep, container: ContainerDep
-) -> RestrictOut:
+def restrict(body: RestrictIn, principal: AdminDep, container: ContainerDep) -> RestrictOut:
     """Restrict processing (GDPR Art. 18) of one or many subjects, for all purposes or one."""
-    evidence = evidence_from(body, request)
+    evidence = evidence_from(body)
     count = restrict_processing(
         container.uow,
         container.decider,
