@@ -258,3 +258,51 @@ def test_concurrent_first_choices_for_one_subject_lose_nothing(
     assert sorted(state) == sorted(f"{k.value}:{s}" for k, s in topics)
     with c.uow() as uow:
         assert rebuild(uow, "bluewave", "t", c.clock.now(), apply_fix=False).differing == []
+
+
+def test_a_processes_cached_facts_follow_changes_made_by_another(
+    ready: tuple[Container, Principal],
+) -> None:
+    """Two processes (two containers): consent, creation, erasure and a minor's birth date made in
+    one are seen by the other's next batch, through the audit chain."""
+    from privault.services.vault import erase_subject, update_subject
+
+    c, officer = ready
+    other = Container(c.settings, clock=c.clock)
+    other.manifest  # noqa: B018 - its own manifest object, so its own decider and cache
+    assert other.decider is not c.decider
+
+    def ask(ref: str, purpose: str = "marketing-sms") -> bool:
+        with c.uow() as uow:
+            [answer] = decide_many(
+                uow,
+                c.decider,
+                "bluewave",
+                officer.tenant_id,
+                [Question(purpose, subject=ref)],
+                c.clock.now(),
+            )
+        return answer.allowed
+
+    assert ask("s-1") is False
+    assert ask("s-9", "customer-service") is False  # unknown, remembered as such
+    with other.uow() as uow:
+        record_choices(
+            uow, other.decider, "bluewave", "t", Holder(subject="s-1"),
+            [Choice(Kind.PURPOSE, "marketing-sms", True)], WEB, c.clock.now(),
+        )  # fmt: skip
+    assert ask("s-1") is True
+    create_subject(
+        other.uow, other.vault, officer,
+        {"subject": "s-9", "data": {"user.name": "Nine"}, "source": "direct", "purpose": "customer-service"},
+    )  # fmt: skip
+    assert ask("s-9", "customer-service") is True
+    with other.uow() as uow:
+        born = {"user.demographic.date_of_birth": "2015-01-01"}
+        body = {"data": born, "source": "direct", "purpose": "fraud-prevention"}
+        update_subject(uow, other.vault, officer, "s-1", body)
+    assert ask("s-1") is False  # now a minor: no marketing
+    with other.uow() as uow:
+        erase_subject(uow, other.vault, officer, "s-2", "privacy-requests")
+    assert ask("s-2", "customer-service") is False
+    other.close()

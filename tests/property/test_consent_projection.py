@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from privault.core.consent import (
@@ -191,3 +191,58 @@ def test_loading_nothing_is_the_empty_state() -> None:
     assert load_state(None) == {}
     assert load_state("") == {}
     assert dump_state({}) == "{}"
+
+
+_FAST_TOPICS = [
+    ("purpose", "marketing-sms"),
+    ("purpose", "marketing-email"),
+    ("marketing", "bluewave-mobile:sms"),
+    ("marketing", "tidal-prepaid:email"),
+    ("marketing", "*:*"),
+    ("objection", "marketing"),
+    ("restriction", "*"),
+    ("restriction", "billing"),
+    ("cpni", "*"),
+    ("limit_spi", "*"),
+    ("parental", "marketing-sms"),
+    ("special", "vulnerability-support:user.health_and_medical"),
+    ("cookie", "preference"),
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    picks=st.lists(
+        st.tuples(
+            st.sampled_from(_FAST_TOPICS),
+            st.booleans(),
+            st.sampled_from(["agent", "notice", "gpc"]),
+        ),
+        max_size=4,
+    ),
+    purpose=st.sampled_from(
+        [
+            "marketing-sms",
+            "marketing-email",
+            "customer-service",
+            "billing",
+            "cpni-marketing",
+            "vulnerability-support",
+        ]
+    ),
+    brand=st.sampled_from([None, "bluewave-mobile", "tidal-prepaid"]),
+    minor=st.booleans(),
+)
+def test_the_fast_path_gives_the_full_evaluation(manifest, picks, purpose, brand, minor) -> None:
+    """A plan's precomputed default answer equals the full rules whenever it is used."""
+    from dataclasses import replace
+
+    from privault.core.decisions import Facts, compile_plan, evaluate
+    from privault.core.manifest.resolve import tenant_view
+
+    plan = compile_plan(tenant_view(manifest, "bluewave"), purpose, (), brand)
+    state = {}
+    for index, ((kind, scope), granted, method) in enumerate(picks, start=1):
+        state[f"{kind}:{scope}"] = Entry(granted, index * 1000, index, method)
+    facts = Facts(True, minor, state)
+    assert evaluate(plan, facts, 10**15) == evaluate(replace(plan, default=None), facts, 10**15)

@@ -8,7 +8,7 @@ the rule (ids from RULES.md) and the record behind it: a consent event or a mani
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from privault.core.consent import CPNI_OPT_OUT_WAIT_DAYS, Entry, Kind, State, topic
 from privault.core.manifest.model import LawfulBasis, Purpose, PurposeKind, SpecialCondition
@@ -65,6 +65,9 @@ class Facts:
 
 
 UNKNOWN = Facts(known=False)
+_UNKNOWN_SUBJECT = Decision(
+    False, (Reason("SUBJECT", False, "no such subject (unknown or erased)"),)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,9 @@ class Plan:
     sensitive: tuple[str, ...]
     restriction_topics: tuple[str, ...]
     objection_topics: tuple[str, ...]
+    topics: frozenset[str] = frozenset()  # every topic the rules read
+    any_brand: bool = False  # marketing without a brand: every "marketing:" topic is read
+    default: Decision | None = None  # the answer for a holder with none of the topics
 
     @property
     def needs_consent(self) -> bool:
@@ -117,7 +123,7 @@ def compile_plan(
             raise InvalidInput(f"unknown data category '{category}'", code="category.unknown")
     static = [_basis_reason(purpose), *_declared(view, purpose, asked)]
     sensitivity = {c: category_sensitivity(view.manifest, c) for c in asked}
-    return Plan(
+    plan = Plan(
         purpose=purpose,
         categories=asked,
         brand=brand,
@@ -136,6 +142,31 @@ def compile_plan(
         objection_topics=(topic(Kind.OBJECTION, purpose.key),)
         + ((topic(Kind.OBJECTION, "marketing"),) if purpose.kind is PurposeKind.MARKETING else ()),
     )
+    return _with_default(plan)
+
+
+def _with_default(plan: Plan) -> Plan:
+    """Add what the rules read and the answer for a holder who never chose anything (the fast path)."""
+    fixed = (
+        topic(Kind.CPNI, "*"),
+        topic(Kind.SALE_SHARING, "*"),
+        topic(Kind.LIMIT_SPI, "*"),
+        plan.parental_topic,
+    )
+    topics = frozenset(
+        (
+            *plan.consent_topics,
+            *plan.marketing_optouts,
+            *plan.restriction_topics,
+            *plan.objection_topics,
+            *(key for _, key in plan.special),
+            *fixed,
+        )
+    )
+    plan = replace(
+        plan, topics=topics, any_brand=plan.brand is None and plan.purpose.channel is not None
+    )
+    return replace(plan, default=evaluate(plan, Facts(), 0))
 
 
 def _basis_reason(purpose: Purpose) -> Reason:
@@ -205,10 +236,11 @@ def _event(entry: Entry) -> str:
 def evaluate(plan: Plan, facts: Facts, at_us: int) -> Decision:
     """Check one holder against a plan."""
     if not facts.known:
-        reason = Reason("SUBJECT", False, "no such subject (unknown or erased)")
-        return Decision(False, (reason,))
-    reasons = list(plan.static)
+        return _UNKNOWN_SUBJECT
     state = facts.state
+    if _untouched(plan, facts):
+        return plan.default  # type: ignore[return-value]  # _untouched checks it is set
+    reasons = list(plan.static)
     _restriction(plan, state, reasons)
     _objection(plan, state, reasons)
     if plan.marketing or plan.purpose.sale_or_sharing:
@@ -224,6 +256,18 @@ def evaluate(plan: Plan, facts: Facts, at_us: int) -> Decision:
     if facts.exclusive:
         _exclusive(plan, facts, reasons)
     return Decision(all(r.allowed for r in reasons), tuple(reasons))
+
+
+def _untouched(plan: Plan, facts: Facts) -> bool:
+    """Nothing the rules read is in the holder's state: the plan's default answer holds."""
+    state = facts.state
+    return (
+        plan.default is not None
+        and not facts.is_minor
+        and not facts.exclusive
+        and state.keys().isdisjoint(plan.topics)
+        and not (plan.any_brand and any(k.startswith("marketing:") for k in state))
+    )
 
 
 def _restriction(plan: Plan, state: State, reasons: list[Reason]) -> None:

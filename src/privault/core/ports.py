@@ -245,6 +245,10 @@ class AuditRepository(Protocol):
         """Store a checkpoint."""
         ...
 
+    def subjects_since(self, seq: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:
+        """(action, subject uid) of the events after ``seq`` with one of these actions."""
+        ...
+
     def recent(self, limit: int) -> list[AuditEvent]:
         """The newest events, newest first."""
         ...

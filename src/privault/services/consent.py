@@ -138,6 +138,8 @@ def record_choices(
     visitor = check_visitor(holder.visitor) if holder.visitor else None
     states, linked = _lock(uow, subject.id if subject else None, visitor)
     subject_id = subject.id if subject else linked
+    if subject is None and linked is not None:  # the audit names whose state changed
+        subject = next(iter(uow.subjects.get_many([linked])), None)
     rows = [
         _event_row(choice, subject_id, visitor, evidence, notice, actor, at) for choice in choices
     ]

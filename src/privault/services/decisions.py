@@ -8,6 +8,7 @@ are compiled once per process by :class:`Decider`.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,13 +28,95 @@ from privault.services.audit import Entry, record
 MAX_BATCH = 10_000
 
 
+# Audited actions that change what a decision reads about a subject (its facts or consent state).
+CHANGES = (
+    "vault:subject:create",
+    "vault:subject:update",
+    "vault:subject:erase",
+    "consent:grant",
+    "consent:withdraw",
+    "consent:link",
+    "consent:rebuild",
+)
+MAX_CACHED = 2_000_000
+
+
+class FactsCache:
+    """One tenant's subject facts, kept in this process between batches.
+
+    Every change to a subject's facts or consent is audited in the same transaction, and the tenant's
+    audit chain is a gapless sequence committed in order. So a batch reads the chain's head, replays
+    the change events since the head it saw last (dropping the subjects they name), and loads only
+    what is missing. A cached entry is never older than the head it was checked against.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seq = -1
+        self.day: date | None = None
+        self.by_ref: dict[str, Facts] = {}
+        self.ref_by_uid: dict[str, str] = {}
+        self.unknown: set[str] = set()
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self.by_ref.clear()
+        self.ref_by_uid.clear()
+        self.unknown.clear()
+
+    def refresh(self, uow: UnitOfWork, today: date) -> None:
+        """Bring the cache up to the tenant's current audit head."""
+        head, _ = uow.audit.head()
+        if self.seq < 0 or self.day != today or head < self.seq or len(self.by_ref) > MAX_CACHED:
+            self.clear()  # a new day (minors grow up), a restored database, or too big
+            self.day = today
+        elif head != self.seq:
+            for action, uid in uow.audit.subjects_since(self.seq, CHANGES):
+                self._drop(action, uid)
+        self.seq = head
+
+    def _drop(self, action: str, uid: str | None) -> None:
+        if action == "consent:rebuild":
+            self.clear()
+        elif action == "vault:subject:create":
+            self.unknown.clear()
+        elif uid is not None:
+            ref = self.ref_by_uid.pop(uid, None)
+            if ref is not None:
+                self.by_ref.pop(ref, None)
+
+    def get(self, uow: UnitOfWork, refs: Sequence[str], today: date) -> dict[str, Facts]:
+        """Facts of these refs (UNKNOWN for none), loading what is not cached."""
+        missing = [r for r in set(refs) if r not in self.by_ref and r not in self.unknown]
+        if missing:
+            found = uow.consent.facts(missing)
+            for ref in missing:
+                if ref not in found:
+                    self.unknown.add(ref)
+                    continue
+                row, state = found[ref]
+                self.by_ref[ref] = subject_facts(row, state, today)
+                self.ref_by_uid[row.uid] = ref
+        cached = self.by_ref  # a copy: other threads may drop entries once the lock is released
+        return {r: cached[r] for r in refs if r in cached}
+
+
 class Decider:
-    """Compiled plans and tenant views of one manifest (rebuilt when the manifest is reloaded)."""
+    """Compiled plans and tenant views of one manifest (rebuilt when the manifest is reloaded), and
+    each tenant's facts cache."""
 
     def __init__(self, manifest: Manifest) -> None:
         self.manifest = manifest
         self._views: dict[str, TenantView] = {}
         self._plans: dict[tuple[str, str, tuple[str, ...], str | None], Plan] = {}
+        self._facts: dict[str, FactsCache] = {}
+
+    def facts(self, tenant_key: str) -> FactsCache:
+        """The tenant's facts cache."""
+        cache = self._facts.get(tenant_key)
+        if cache is None:
+            cache = self._facts.setdefault(tenant_key, FactsCache())
+        return cache
 
     def view(self, tenant_key: str) -> TenantView:
         """The tenant's resolved view (cached)."""
@@ -118,10 +201,16 @@ def decide_many(
         if (q.subject is None) == (q.visitor is None):
             raise InvalidInput("each question names either a subject or a visitor")
     uow.bind_tenant(tenant_id)
-    facts = _load_facts(uow, questions, at.date())
-    at_us = to_micros(at)
+    at_us, today = to_micros(at), at.date()
+    subjects, visitors = _load_facts(uow, decider.facts(tenant_key), questions, today)
     answers = [
-        evaluate(plan, facts.get(_key(q), UNKNOWN), at_us)
+        evaluate(
+            plan,
+            subjects.get(q.subject, UNKNOWN)
+            if q.subject is not None
+            else visitors[q.visitor or ""],
+            at_us,
+        )
         for plan, q in zip(plans, questions, strict=True)
     ]
     if actor is not None:
@@ -132,22 +221,19 @@ def decide_many(
     return answers
 
 
-def _key(q: Question) -> tuple[str, str]:
-    return ("s", q.subject) if q.subject is not None else ("v", f"v:{q.visitor}")
-
-
 def _load_facts(
-    uow: UnitOfWork, questions: Sequence[Question], today: date
-) -> dict[tuple[str, str], Facts]:
+    uow: UnitOfWork, cache: FactsCache, questions: Sequence[Question], today: date
+) -> tuple[dict[str, Facts], dict[str, Facts]]:
     refs = [q.subject for q in questions if q.subject is not None]
-    visitors = [f"v:{q.visitor}" for q in questions if q.visitor is not None]
-    facts: dict[tuple[str, str], Facts] = {}
+    visitors = sorted({q.visitor for q in questions if q.visitor is not None})
+    subjects: dict[str, Facts] = {}
     if refs:
-        for ref, (row, state) in uow.consent.facts(refs).items():
-            facts["s", ref] = subject_facts(row, state, today)
-    if visitors:
-        states = uow.consent.states(visitors)
-        for holder in visitors:
-            found = states.get(holder)
-            facts["v", holder] = Facts(state=load_state(found[0] if found else None))
-    return facts
+        with cache.lock:
+            cache.refresh(uow, today)
+            subjects = cache.get(uow, refs, today)
+    found = uow.consent.states([f"v:{v}" for v in visitors]) if visitors else {}
+    by_visitor = {
+        v: Facts(state=load_state(found[f"v:{v}"][0] if f"v:{v}" in found else None))
+        for v in visitors
+    }
+    return subjects, by_visitor

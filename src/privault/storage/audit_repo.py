@@ -142,6 +142,15 @@ class SqlAudit(BoundRepository):
             ],
         )
 
+    def subjects_since(self, seq: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:
+        """(action, subject uid) of the events after ``seq`` with one of these actions."""
+        stmt = (
+            select(t.AuditEvent.action, t.AuditEvent.subject)
+            .where(t.AuditEvent.seq > seq, t.AuditEvent.action.in_(list(actions)))
+            .order_by(t.AuditEvent.seq)
+        )
+        return [(str(row[0]), row[1]) for row in self.session.execute(stmt)]
+
     def recent(self, limit: int) -> list[AuditEvent]:
         """The newest events, newest first."""
         stmt = select(*_EVENT_COLUMNS).order_by(t.AuditEvent.seq.desc()).limit(limit)
