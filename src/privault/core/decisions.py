@@ -8,6 +8,7 @@ the rule (ids from RULES.md) and the record behind it: a consent event or a mani
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 from privault.core.consent import CPNI_OPT_OUT_WAIT_DAYS, Entry, Kind, State, topic
@@ -62,9 +63,26 @@ class Facts:
     is_minor: bool = False
     state: State = field(default_factory=dict)
     exclusive: dict[str, frozenset[str]] = field(default_factory=dict)  # purpose -> categories
+    plain: bool = field(init=False)  # known, an adult, no exclusive data: plan defaults may apply
+    marketing: bool = field(init=False)  # has a "marketing:" topic
+    memo: dict[int, Decision] = field(
+        init=False, compare=False, repr=False
+    )  # plan serial -> answer
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", self.known and not self.is_minor and not self.exclusive)
+        object.__setattr__(self, "marketing", any(k.startswith("marketing:") for k in self.state))
+        object.__setattr__(self, "memo", {})
+
+    def timeless(self) -> bool:
+        """Answers about this holder do not change with time alone (no CPNI opt-out approval, whose
+        30-day wait runs on): they may be remembered while the facts stand."""
+        entry = self.state.get("cpni:*")
+        return entry is None or entry.method != "notice"
 
 
 UNKNOWN = Facts(known=False)
+_SERIALS = itertools.count(1)
 _UNKNOWN_SUBJECT = Decision(
     False, (Reason("SUBJECT", False, "no such subject (unknown or erased)"),)
 )
@@ -86,6 +104,7 @@ class Plan:
     sensitive: tuple[str, ...]
     restriction_topics: tuple[str, ...]
     objection_topics: tuple[str, ...]
+    serial: int = 0  # unique per compiled plan in this process (a memo key)
     topics: frozenset[str] = frozenset()  # every topic the rules read
     any_brand: bool = False  # marketing without a brand: every "marketing:" topic is read
     default: Decision | None = None  # the answer for a holder with none of the topics
@@ -164,7 +183,10 @@ def _with_default(plan: Plan) -> Plan:
         )
     )
     plan = replace(
-        plan, topics=topics, any_brand=plan.brand is None and plan.purpose.channel is not None
+        plan,
+        serial=next(_SERIALS),
+        topics=topics,
+        any_brand=plan.brand is None and plan.purpose.channel is not None,
     )
     return replace(plan, default=evaluate(plan, Facts(), 0))
 
@@ -238,8 +260,8 @@ def evaluate(plan: Plan, facts: Facts, at_us: int) -> Decision:
     if not facts.known:
         return _UNKNOWN_SUBJECT
     state = facts.state
-    if _untouched(plan, facts):
-        return plan.default  # type: ignore[return-value]  # _untouched checks it is set
+    if untouched(plan, facts):
+        return plan.default  # type: ignore[return-value]  # untouched() checks it is set
     reasons = list(plan.static)
     _restriction(plan, state, reasons)
     _objection(plan, state, reasons)
@@ -258,15 +280,13 @@ def evaluate(plan: Plan, facts: Facts, at_us: int) -> Decision:
     return Decision(all(r.allowed for r in reasons), tuple(reasons))
 
 
-def _untouched(plan: Plan, facts: Facts) -> bool:
+def untouched(plan: Plan, facts: Facts) -> bool:
     """Nothing the rules read is in the holder's state: the plan's default answer holds."""
-    state = facts.state
     return (
         plan.default is not None
-        and not facts.is_minor
-        and not facts.exclusive
-        and state.keys().isdisjoint(plan.topics)
-        and not (plan.any_brand and any(k.startswith("marketing:") for k in state))
+        and facts.plain
+        and facts.state.keys().isdisjoint(plan.topics)
+        and not (plan.any_brand and facts.marketing)
     )
 
 

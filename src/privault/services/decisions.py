@@ -16,7 +16,14 @@ from typing import Any
 
 from privault.core.audit import to_micros
 from privault.core.consent import load_state
-from privault.core.decisions import UNKNOWN, Decision, Facts, Plan, compile_plan, evaluate
+from privault.core.decisions import (
+    UNKNOWN,
+    Decision,
+    Facts,
+    Plan,
+    compile_plan,
+    evaluate,
+)
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
@@ -85,20 +92,21 @@ class FactsCache:
             if ref is not None:
                 self.by_ref.pop(ref, None)
 
-    def get(self, uow: UnitOfWork, refs: Sequence[str], today: date) -> dict[str, Facts]:
-        """Facts of these refs (UNKNOWN for none), loading what is not cached."""
-        missing = [r for r in set(refs) if r not in self.by_ref and r not in self.unknown]
+    def load(self, uow: UnitOfWork, refs: Sequence[str], today: date) -> dict[str, Facts]:
+        """Make sure these refs are cached (or known to be unknown); return the cache itself, to be
+        read while the lock is held."""
+        by_ref, unknown = self.by_ref, self.unknown
+        missing = {r for r in refs if r not in by_ref and r not in unknown}
         if missing:
-            found = uow.consent.facts(missing)
+            found = uow.consent.facts(sorted(missing))
             for ref in missing:
                 if ref not in found:
-                    self.unknown.add(ref)
+                    unknown.add(ref)
                     continue
                 row, state = found[ref]
-                self.by_ref[ref] = subject_facts(row, state, today)
+                by_ref[ref] = subject_facts(row, state, today)
                 self.ref_by_uid[row.uid] = ref
-        cached = self.by_ref  # a copy: other threads may drop entries once the lock is released
-        return {r: cached[r] for r in refs if r in cached}
+        return by_ref
 
 
 class Decider:
@@ -196,23 +204,15 @@ def decide_many(
     """Answer a batch of questions at instant ``at``. With ``actor``, the batch is audited (counts only)."""
     if len(questions) > MAX_BATCH:
         raise InvalidInput(f"at most {MAX_BATCH} questions per batch")
-    plans = [decider.plan(tenant_key, q.purpose, q.categories, q.brand) for q in questions]
-    for q in questions:
-        if (q.subject is None) == (q.visitor is None):
-            raise InvalidInput("each question names either a subject or a visitor")
+    plans = _plans(decider, tenant_key, questions)
     uow.bind_tenant(tenant_id)
     at_us, today = to_micros(at), at.date()
-    subjects, visitors = _load_facts(uow, decider.facts(tenant_key), questions, today)
-    answers = [
-        evaluate(
-            plan,
-            subjects.get(q.subject, UNKNOWN)
-            if q.subject is not None
-            else visitors[q.visitor or ""],
-            at_us,
-        )
-        for plan, q in zip(plans, questions, strict=True)
-    ]
+    visitors = _visitors(uow, questions)
+    cache = decider.facts(tenant_key)
+    with cache.lock:  # other threads change the cache only between batches
+        cache.refresh(uow, today)
+        subjects = cache.load(uow, [q.subject for q in questions if q.subject is not None], today)
+        answers = _answer(plans, questions, subjects, visitors, at_us)
     if actor is not None:
         allowed = sum(1 for a in answers if a.allowed)
         details = {"questions": len(answers), "allowed": allowed, "denied": len(answers) - allowed}
@@ -221,19 +221,57 @@ def decide_many(
     return answers
 
 
-def _load_facts(
-    uow: UnitOfWork, cache: FactsCache, questions: Sequence[Question], today: date
-) -> tuple[dict[str, Facts], dict[str, Facts]]:
-    refs = [q.subject for q in questions if q.subject is not None]
-    visitors = sorted({q.visitor for q in questions if q.visitor is not None})
-    subjects: dict[str, Facts] = {}
-    if refs:
-        with cache.lock:
-            cache.refresh(uow, today)
-            subjects = cache.get(uow, refs, today)
-    found = uow.consent.states([f"v:{v}" for v in visitors]) if visitors else {}
-    by_visitor = {
-        v: Facts(state=load_state(found[f"v:{v}"][0] if f"v:{v}" in found else None))
-        for v in visitors
+def _plans(decider: Decider, tenant_key: str, questions: Sequence[Question]) -> list[Plan]:
+    """Each question's plan (looked up once per distinct question shape in the batch)."""
+    seen: dict[tuple[str, tuple[str, ...], str | None], Plan] = {}
+    plans = []
+    for q in questions:
+        if (q.subject is None) == (q.visitor is None):
+            raise InvalidInput("each question names either a subject or a visitor")
+        key = (q.purpose, q.categories, q.brand)
+        plan = seen.get(key)
+        if plan is None:
+            plan = seen[key] = decider.plan(tenant_key, q.purpose, q.categories, q.brand)
+        plans.append(plan)
+    return plans
+
+
+def _visitors(uow: UnitOfWork, questions: Sequence[Question]) -> dict[str, Facts]:
+    names = sorted({q.visitor for q in questions if q.visitor is not None})
+    if not names:
+        return {}
+    found = uow.consent.states([f"v:{v}" for v in names])
+    return {
+        v: Facts(state=load_state(found[f"v:{v}"][0] if f"v:{v}" in found else None)) for v in names
     }
-    return subjects, by_visitor
+
+
+def _answer(
+    plans: Sequence[Plan],
+    questions: Sequence[Question],
+    subjects: dict[str, Facts],
+    visitors: dict[str, Facts],
+    at_us: int,
+) -> list[Decision]:
+    answers: list[Decision] = []
+    answer = answers.append
+    for plan, q in zip(plans, questions, strict=True):
+        facts = (
+            subjects.get(q.subject, UNKNOWN) if q.subject is not None else visitors[q.visitor or ""]
+        )
+        default = plan.default  # the fast path of evaluate(), inlined: most holders chose nothing
+        if (
+            default is not None
+            and facts.plain
+            and facts.state.keys().isdisjoint(plan.topics)
+            and not (plan.any_brand and facts.marketing)
+        ):
+            answer(default)
+            continue
+        found = facts.memo.get(plan.serial)
+        if found is None:
+            found = evaluate(plan, facts, at_us)
+            if facts.timeless():
+                facts.memo[plan.serial] = found
+        answer(found)
+    return answers

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from privault.api.deps import ContainerDep, PrincipalDep, UowDep
-from privault.core.decisions import Decision
+from privault.core.decisions import Decision, Reason
 from privault.services.decisions import MAX_BATCH, Question, decide_many
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
@@ -56,29 +56,35 @@ class DecisionsOut(BaseModel):
     answers: list[AnswerOut]
 
 
+_FRAGMENTS: dict[Reason, str] = {}
+
+
+def _fragment(reason: Reason) -> str:
+    """The JSON of a reason, remembered (reasons repeat: they are built from a few thousand rules)."""
+    text = _FRAGMENTS.get(reason)
+    if text is None:
+        if len(_FRAGMENTS) > 100_000:
+            _FRAGMENTS.clear()
+        text = _FRAGMENTS[reason] = json.dumps(
+            {
+                "rule": reason.rule,
+                "allowed": reason.allowed,
+                "message": reason.message,
+                "record": reason.record,
+                "category": reason.category,
+            },
+            separators=(",", ":"),
+        )
+    return text
+
+
 def _encode(answers: Sequence[Decision]) -> bytes:
-    """JSON without per-object model validation (answers are plain data built by privault)."""
-    return json.dumps(
-        {
-            "answers": [
-                {
-                    "allowed": a.allowed,
-                    "reasons": [
-                        {
-                            "rule": r.rule,
-                            "allowed": r.allowed,
-                            "message": r.message,
-                            "record": r.record,
-                            "category": r.category,
-                        }
-                        for r in a.reasons
-                    ],
-                }
-                for a in answers
-            ]
-        },
-        separators=(",", ":"),
-    ).encode()
+    """The response body, written directly (the answers are plain data privault built)."""
+    parts = [
+        f'{{"allowed":{"true" if a.allowed else "false"},"reasons":[{",".join(map(_fragment, a.reasons))}]}}'
+        for a in answers
+    ]
+    return f'{{"answers":[{",".join(parts)}]}}'.encode()
 
 
 @router.post("", response_model=DecisionsOut, responses={200: {"model": DecisionsOut}})
