@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from privault.core.audit import to_micros
 from privault.core.consent import load_state
@@ -171,6 +171,8 @@ def decider_for(manifest: Manifest) -> Decider:
 class Question:
     """May the data of ``categories`` (default: all the purpose uses) of a subject or visitor be
     processed for ``purpose``, under ``brand`` (marketing)?"""
+
+    __pydantic_config__: ClassVar[dict[str, str]] = {"extra": "forbid"}  # parsed straight from JSON
 
     purpose: str
     subject: str | None = None
