@@ -83,7 +83,7 @@ class Facts:
 
 UNKNOWN = Facts(known=False)
 _SERIALS = itertools.count(1)
-_UNKNOWN_SUBJECT = Decision(
+UNKNOWN_SUBJECT = Decision(
     False, (Reason("SUBJECT", False, "no such subject (unknown or erased)"),)
 )
 
@@ -258,7 +258,7 @@ def _event(entry: Entry) -> str:
 def evaluate(plan: Plan, facts: Facts, at_us: int) -> Decision:
     """Check one holder against a plan."""
     if not facts.known:
-        return _UNKNOWN_SUBJECT
+        return UNKNOWN_SUBJECT
     state = facts.state
     if untouched(plan, facts):
         return plan.default  # type: ignore[return-value]  # untouched() checks it is set

@@ -18,6 +18,7 @@ from privault.core.audit import to_micros
 from privault.core.consent import load_state
 from privault.core.decisions import (
     UNKNOWN,
+    UNKNOWN_SUBJECT,
     Decision,
     Facts,
     Plan,
@@ -213,8 +214,12 @@ def decide_many(
     cache = decider.facts(tenant_key)
     with cache.lock:  # other threads change the cache only between batches
         cache.refresh(uow, today)
-        subjects = cache.load(uow, [q.subject for q in questions if q.subject is not None], today)
-        answers = _answer(plans, questions, subjects, visitors, at_us)
+        answers, missing = _answer(plans, questions, cache.by_ref, visitors, at_us)
+        if missing:  # first touch: load these subjects' facts, then answer their questions
+            subjects = cache.load(uow, [questions[i].subject or "" for i in missing], today)
+            for i in missing:
+                facts = subjects.get(questions[i].subject or "", UNKNOWN)
+                answers[i] = facts.memo.get(plans[i].serial) or _fresh(plans[i], facts, at_us)
     if actor is not None:
         allowed = sum(1 for a in answers if a.allowed)
         details = {"questions": len(answers), "allowed": allowed, "denied": len(answers) - allowed}
@@ -254,26 +259,39 @@ def _answer(
     subjects: dict[str, Facts],
     visitors: dict[str, Facts],
     at_us: int,
-) -> list[Decision]:
+) -> tuple[list[Decision], list[int]]:
+    """Answers from cached facts, and the positions of questions about subjects not cached yet
+    (their answer is a placeholder until those facts are loaded)."""
     answers: list[Decision] = []
     answer = answers.append
-    for plan, q in zip(plans, questions, strict=True):
-        facts = (
-            subjects.get(q.subject, UNKNOWN) if q.subject is not None else visitors[q.visitor or ""]
-        )
-        default = plan.default  # the fast path of evaluate(), inlined: most holders chose nothing
-        if (
-            default is not None
-            and facts.plain
-            and facts.state.keys().isdisjoint(plan.topics)
-            and not (plan.any_brand and facts.marketing)
-        ):
-            answer(default)
-            continue
+    missing: list[int] = []
+    for i, (plan, q) in enumerate(zip(plans, questions, strict=True)):
+        if q.subject is not None:
+            facts = subjects.get(q.subject)
+            if facts is None:
+                missing.append(i)
+                answer(UNKNOWN_SUBJECT)
+                continue
+        else:
+            facts = visitors[q.visitor or ""]
         found = facts.memo.get(plan.serial)
-        if found is None:
-            found = evaluate(plan, facts, at_us)
-            if facts.timeless():
-                facts.memo[plan.serial] = found
-        answer(found)
-    return answers
+        answer(found if found is not None else _fresh(plan, facts, at_us))
+    return answers, missing
+
+
+def _fresh(plan: Plan, facts: Facts, at_us: int) -> Decision:
+    """Evaluate (or take the plan's default for a holder who chose nothing relevant); remember the
+    answer with the facts unless time alone can change it."""
+    default = plan.default  # the fast path of evaluate(), inlined: most holders chose nothing
+    if (
+        default is not None
+        and facts.plain
+        and facts.state.keys().isdisjoint(plan.topics)
+        and not (plan.any_brand and facts.marketing)
+    ):
+        found = default
+    else:
+        found = evaluate(plan, facts, at_us)
+    if facts.timeless():
+        facts.memo[plan.serial] = found
+    return found
