@@ -4,9 +4,9 @@
   billing) imported as in the vault benchmark; then a consent ledger of about 67,000 events spread
   over the past year: 40% consent to marketing-sms, 10% unsubscribed from one brand's e-mails, 5%
   objected to direct marketing, 2% restricted processing, 5% gave CPNI opt-in approval with consent
-  to cpni-marketing (agent call). The events are validated, appended and folded into the projected
-  states exactly as `record_choices` does, but in bulk (a few units of work, no audit):
-  `consents_setup_s`. A rebuild from the ledger then checks every stored state.
+  to cpni-marketing (agent call). They go in through `privault consent import` (original times,
+  validated, appended, projected and audited in batches of 25,000): `consents_setup_s`. A rebuild
+  from the ledger then checks every stored state.
 - In-process: `decide_many` on batches of 1,000 random questions (random subject; marketing-sms or
   marketing-email for one of the two brands, customer-service, cpni-marketing, billing), one unit of
   work per batch. First one pass over 100 batches in which every subject is touched for the first
@@ -47,26 +47,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx2 as httpx
-from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import deployment, officer
 from privault.bootstrap import Container
-from privault.core.consent import Choice, Kind, Method, Via, apply, check_choice, load_state
+from privault.core.consent import Choice, Kind, Method, Via
 from privault.services.api_keys import create_api_key
 from privault.services.consent import (
     Evidence,
-    _check_evidence,
-    _event_row,
-    _fold,
-    _save,
-    _with_id,
     rebuild,
 )
+from privault.services.consent_import import import_choices
 from privault.services.decisions import Question, decide_many
-from privault.services.tenants import bind_tenant
 from privault.services.vault_import import import_subjects
-from privault.storage import tables as t
 
 SCALE = float(os.environ.get("PRIVAULT_BENCH_SCALE", "1"))
 SUBJECTS = int(100_000 * SCALE)
@@ -205,7 +198,6 @@ def interactions(
                 brand=BRANDS[0],
                 agent=f"agent-{rng.randrange(200)}",
                 call_id=f"call-{i}",
-                extra={"mode": "opt_in"},
             )
             choices = (
                 Choice(Kind.CPNI, "*", True),
@@ -216,52 +208,40 @@ def interactions(
     return found
 
 
-def subject_ids(container: Container, tenant_id: int) -> dict[str, int]:
-    """{ref: subject id} of the tenant."""
-    table = t.Subject.__table__
-    with container.uow() as uow:
-        stmt = select(table.c.ref, table.c.id).where(table.c.tenant_id == tenant_id)
-        return {str(r): int(i) for r, i in uow.session.execute(stmt)}
-
-
-def record_in_bulk(container: Container, found: Sequence[Interaction], ids: Sequence[int]) -> int:
-    """Append the interactions' events and fold them into the states as record_choices does (without
-    its audit events), SETUP_CHUNK interactions per unit of work; return the events appended.
-
-    Each event keeps its interaction's time; the states' ``updated_at`` is the unit of work's."""
-    decider = container.decider
-    view = decider.view(TENANT)
-    checked: set[tuple[Choice, Method]] = set()
-    for x in found:  # the same validation as record_choices
-        for choice in x.choices:
-            if (choice, x.evidence.method) not in checked:
-                check_choice(view, choice, x.evidence.method)
-                checked.add((choice, x.evidence.method))
-        _check_evidence(view, x.evidence)
-    appended = 0
-    for start in range(0, len(found), SETUP_CHUNK):
-        chunk = found[start : start + SETUP_CHUNK]
-        at = container.clock.now()
-        with container.uow() as uow:
-            bind_tenant(uow, TENANT)
-            latest = uow.notices.latest()
-            notice = latest.version_id if latest else None
-            holders = sorted({f"s:{ids[x.subject]}" for x in chunk})
-            states = {
-                h: load_state(v[0]) for h, v in uow.consent.states(holders, lock=True).items()
-            }
-            rows = [
-                _event_row(choice, ids[x.subject], None, x.evidence, notice, "bench", x.at)
-                for x in chunk
-                for choice in x.choices
-            ]
-            stored = [_with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
-            for row in stored:
-                apply(states, _fold(row))
-            _save(uow, states, None, None, at)
-            uow.commit()
-        appended += len(stored)
-    return appended
+def record_in_bulk(container: Container, found: Sequence[Interaction]) -> int:
+    """Import the interactions with their original times (``privault consent import``): validated,
+    appended, folded and audited like any choice, SETUP_CHUNK records per transaction."""
+    lines = (
+        (
+            n,
+            {
+                "subject": ref(x.subject),
+                "at": x.at.isoformat(),
+                "choices": [
+                    {"kind": c.kind.value, "scope": c.scope, "granted": c.granted}
+                    for c in x.choices
+                ],
+                "method": x.evidence.method.value,
+                "channel": x.evidence.via.value,
+                "brand": x.evidence.brand,
+                "shown": x.evidence.shown,
+                "agent": x.evidence.agent,
+                "call_id": x.evidence.call_id,
+            },
+        )
+        for n, x in enumerate(found, start=1)
+    )
+    report = import_choices(
+        container.uow,
+        container.decider,
+        TENANT,
+        "bench",
+        lines,
+        container.clock.now(),
+        batch_size=SETUP_CHUNK,
+    )
+    assert not report.errors, report.errors[:3]
+    return report.events
 
 
 def question_batches(rng: random.Random, count: int) -> list[list[tuple[int, str, str | None]]]:
@@ -447,10 +427,8 @@ def main() -> None:
 
         profiles = draw_profiles(rng)
         started = time.perf_counter()
-        by_ref = subject_ids(container, who.tenant_id)
-        ids = [by_ref[ref(i)] for i in range(SUBJECTS)]
         found = interactions(profiles, container.clock.now(), rng)
-        events = record_in_bulk(container, found, ids)
+        events = record_in_bulk(container, found)
         figures["consent_events"] = events
         figures["consents_setup_s"] = round(time.perf_counter() - started, 1)
         with container.uow() as uow:  # the stored states are exactly the ledger's projection

@@ -75,7 +75,8 @@ class Recorded:
     state: State
 
 
-def _check_evidence(view: TenantView, evidence: Evidence) -> None:
+def check_evidence(view: TenantView, evidence: Evidence) -> None:
+    """Refuse evidence that is incomplete for its channel or names an unknown brand."""
     if evidence.via in VOICE_CHANNELS and evidence.method not in (Method.IMPORT,):
         if not evidence.call_id:
             raise InvalidInput(
@@ -96,7 +97,8 @@ def _check_evidence(view: TenantView, evidence: Evidence) -> None:
         check_text(f"evidence '{key}'", value)
 
 
-def _notice_version(uow: UnitOfWork, wanted: str | None) -> str | None:
+def notice_version(uow: UnitOfWork, wanted: str | None) -> str | None:
+    """The full id of the notice version named (None: the latest published)."""
     if wanted is None:
         latest = uow.notices.latest()
         return latest.version_id if latest else None
@@ -131,9 +133,9 @@ def record_choices(
         raise InvalidInput("name either a subject or a visitor", code="consent.invalid")
     for choice in choices:
         check_choice(view, choice, evidence.method)
-    _check_evidence(view, evidence)
+    check_evidence(view, evidence)
     bind_tenant(uow, tenant_key)
-    notice = _notice_version(uow, evidence.notice_version)
+    notice = notice_version(uow, evidence.notice_version)
     subject = _subject(uow, holder.subject) if holder.subject else None
     visitor = check_visitor(holder.visitor) if holder.visitor else None
     states, linked = _lock(uow, subject.id if subject else None, visitor)
@@ -141,14 +143,14 @@ def record_choices(
     if subject is None and linked is not None:  # the audit names whose state changed
         subject = next(iter(uow.subjects.get_many([linked])), None)
     rows = [
-        _event_row(choice, subject_id, visitor, evidence, notice, actor, at) for choice in choices
+        event_row(choice, subject_id, visitor, evidence, notice, actor, at) for choice in choices
     ]
     ids = uow.consent.append(rows)
-    stored = [_with_id(row, new_id) for row, new_id in zip(rows, ids, strict=True)]
+    stored = [with_id(row, new_id) for row, new_id in zip(rows, ids, strict=True)]
     for row in stored:
-        apply(states, _fold(row))
-    _save(uow, states, visitor, subject_id, at)
-    record(uow, [_audit(row, actor, subject) for row in stored], at)
+        apply(states, fold_row(row))
+    save_states(uow, states, visitor, subject_id, at)
+    record(uow, [audit_entry(row, actor, subject) for row in stored], at)
     uow.commit()
     return Recorded(stored, states.get(f"s:{subject_id}" if subject_id else f"v:{visitor}", {}))
 
@@ -171,13 +173,14 @@ def _lock(
     return {h: load_state(v[0]) for h, v in found.items()}, linked
 
 
-def _save(
+def save_states(
     uow: UnitOfWork,
     states: dict[str, State],
     visitor: str | None,
     subject_id: int | None,
     at: datetime,
 ) -> None:
+    """Write the states of the holders this call changed."""
     rows: list[tuple[str, int | None, str]] = []
     for holder, state in states.items():
         if holder.startswith("s:"):
@@ -187,7 +190,7 @@ def _save(
     uow.consent.put_states(rows, at)
 
 
-def _event_row(
+def event_row(
     choice: Choice,
     subject_id: int | None,
     visitor: str | None,
@@ -196,6 +199,7 @@ def _event_row(
     actor: str,
     at: datetime,
 ) -> ConsentEventRecord:
+    """A ledger row for one choice (id 0 until stored), the IP truncated."""
     return ConsentEventRecord(
         id=0,
         subject_id=subject_id,
@@ -219,17 +223,20 @@ def _event_row(
     )
 
 
-def _with_id(row: ConsentEventRecord, new_id: int) -> ConsentEventRecord:
+def with_id(row: ConsentEventRecord, new_id: int) -> ConsentEventRecord:
+    """The row with the id storage gave it."""
     return dataclasses.replace(row, id=new_id)
 
 
-def _fold(row: ConsentEventRecord) -> ConsentEvent:
+def fold_row(row: ConsentEventRecord) -> ConsentEvent:
+    """What the projection needs of a ledger row."""
     return ConsentEvent(
         row.id, row.at_us, row.subject_id, row.visitor, row.kind, row.scope, row.granted, row.method
     )
 
 
-def _audit(row: ConsentEventRecord, actor: str, subject: SubjectRecord | None) -> Entry:
+def audit_entry(row: ConsentEventRecord, actor: str, subject: SubjectRecord | None) -> Entry:
+    """The audit entry of one ledger row (references only, never evidence values)."""
     action = {Kind.LINK.value: "consent:link"}.get(
         row.kind, "consent:grant" if row.granted else "consent:withdraw"
     )
@@ -256,7 +263,7 @@ def link_visitor(
 ) -> Recorded:
     """Attach an anonymous visitor to a subject: its choices (cookies, GPC) now count for the subject."""
     decider.view(tenant_key)
-    _check_evidence(decider.view(tenant_key), evidence)
+    check_evidence(decider.view(tenant_key), evidence)
     check_visitor(visitor)
     bind_tenant(uow, tenant_key)
     subject = _subject(uow, subject_ref)
@@ -266,12 +273,12 @@ def link_visitor(
             "this visitor is already linked to another subject", code="consent.invalid"
         )
     link = Choice(Kind.LINK, "*", True)
-    row = _event_row(link, subject.id, visitor, evidence, None, actor, at)
+    row = event_row(link, subject.id, visitor, evidence, None, actor, at)
     [new_id] = uow.consent.append([row])
-    stored = _with_id(row, new_id)
-    apply(states, _fold(stored))
-    _save(uow, states, visitor, subject.id, at)
-    record(uow, [_audit(stored, actor, subject)], at)
+    stored = with_id(row, new_id)
+    apply(states, fold_row(stored))
+    save_states(uow, states, visitor, subject.id, at)
+    record(uow, [audit_entry(stored, actor, subject)], at)
     uow.commit()
     return Recorded([stored], states.get(f"s:{subject.id}", {}))
 
@@ -363,7 +370,7 @@ def rebuild(
     subjects: dict[str, int | None] = {}
     after = 0
     while batch := uow.consent.events(after_id=after, limit=20_000):
-        events += [_fold(r) for r in batch]
+        events += [fold_row(r) for r in batch]
         for r in batch:
             if r.visitor and r.subject_id and r.kind == Kind.LINK:
                 subjects[f"v:{r.visitor}"] = r.subject_id
@@ -413,23 +420,23 @@ def restrict_processing(
     choice = Choice(Kind.RESTRICTION, purpose or "*", not restricted)
     check_choice(view, choice, evidence.method)
     check_reference("reference", reference)
-    _check_evidence(view, evidence)
+    check_evidence(view, evidence)
     if reference:
         evidence = dataclasses.replace(evidence, extra={**evidence.extra, "reference": reference})
     refs = list(dict.fromkeys(subject_refs))
     with make_uow() as uow:
         bind_tenant(uow, tenant_key)
-        notice = _notice_version(uow, evidence.notice_version)
+        notice = notice_version(uow, evidence.notice_version)
         subjects = [_subject(uow, ref) for ref in refs]
         states = {
             h: load_state(v[0])
             for h, v in uow.consent.states([f"s:{s.id}" for s in subjects], lock=True).items()
         }
-        rows = [_event_row(choice, s.id, None, evidence, notice, actor, at) for s in subjects]
-        stored = [_with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
+        rows = [event_row(choice, s.id, None, evidence, notice, actor, at) for s in subjects]
+        stored = [with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
         for row in stored:
-            apply(states, _fold(row))
-        _save(uow, states, None, None, at)
-        record(uow, [_audit(r, actor, s) for r, s in zip(stored, subjects, strict=True)], at)
+            apply(states, fold_row(row))
+        save_states(uow, states, None, None, at)
+        record(uow, [audit_entry(r, actor, s) for r, s in zip(stored, subjects, strict=True)], at)
         uow.commit()
     return len(stored)
