@@ -549,3 +549,61 @@ def test_a_subjects_history_includes_its_linked_visitors_choices(
         ("cookie", "preference", False),
         ("link", "*", True),
     ]
+
+
+def test_every_reference_in_the_openapi_document_resolves(client: TestClient) -> None:
+    """The API docs page can render every request body, the decisions batch included."""
+    document = client.get("/openapi.json").json()
+
+    def refs(node: object) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+            return found + [r for v in node.values() for r in refs(v)]
+        if isinstance(node, list):
+            return [r for v in node for r in refs(v)]
+        return []
+
+    def resolves(ref: str) -> bool:
+        node: object = document
+        for part in ref.removeprefix("#/").split("/"):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return True
+
+    found = refs(document)
+    assert found
+    assert [r for r in found if not resolves(r)] == []
+    body = document["paths"]["/v1/decisions"]["post"]["requestBody"]["content"]["application/json"]
+    assert "questions" in body["schema"]["properties"]
+
+
+def test_gpc_sent_through_an_agent_desktop_call_is_recorded_as_web(
+    client: TestClient, container: Container
+) -> None:
+    """A voice-channel choice with Sec-GPC: 1 succeeds; the GPC signal is recorded once, from the web."""
+    headers = {**_auth(container), "Sec-GPC": "1"}
+    response = client.post(
+        "/v1/consent",
+        json={
+            "subject": "cust-1",
+            "choices": [{"kind": "purpose", "scope": "marketing-sms", "granted": True}],
+            **PHONE,
+        },
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["gpc_honoured"] is True
+    assert response.json()["state"]["sale_sharing:*"]["method"] == "gpc"
+
+
+def test_an_objection_can_always_be_lifted(client: TestClient, container: Container) -> None:
+    """Lifting is checked for the purpose only; recording a new objection to contract data is not allowed."""
+    headers = _auth(container)
+    lift = {"kind": "objection", "scope": "billing", "granted": True}
+    response = client.post(
+        "/v1/consent",
+        json={"subject": "cust-1", "choices": [lift], "method": "request", "channel": "api"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text

@@ -142,3 +142,37 @@ def test_object_and_restrict_a_billing_run(customers, tmp_path: Path) -> None:
         "decide", "--tenant", "bluewave", "--subject", "c-3", "--purpose", "billing"
     )
     assert code == 0
+
+
+def test_import_keeps_original_times_and_reports_bad_lines(customers, tmp_path: Path) -> None:
+    """Good records import with their own time; each bad line is named; the rest still import."""
+    lines = [
+        {"subject": "c-1", "at": "2025-05-01T10:00:00+00:00", "method": "form", "channel": "web",
+         "choices": [{"kind": "purpose", "scope": "marketing-sms", "granted": True}]},
+        "{not json",
+        {"subject": "nobody", "at": "2025-05-01T10:00:00+00:00",
+         "choices": [{"kind": "purpose", "scope": "marketing-sms", "granted": True}]},
+        {"subject": "c-1", "at": "2099-01-01T00:00:00+00:00",
+         "choices": [{"kind": "purpose", "scope": "marketing-sms", "granted": False}]},
+        {"subject": "c-2", "at": "2025-06-01T08:00:00", "choices": [{"kind": "cpni", "scope": "*", "granted": True}]},
+        {"subject": "c-2", "at": "2025-06-02T08:00:00+00:00", "method": "unsubscribe", "channel": "email",
+         "choices": [{"kind": "marketing", "scope": "*:email", "granted": False}]},
+    ]  # fmt: skip
+    path = tmp_path / "history.jsonl"
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    code, out, err = customers("consent", "import", str(path), "--tenant", "bluewave")
+    assert code == 1
+    assert "imported 2 records (2 events)" in out
+    assert "line 2: not valid JSON" in err
+    assert "line 3: no subject 'nobody'" in err
+    assert "line 4: 'at' is in the future" in err
+    assert "line 5: at:" in err  # a time without its zone
+    code, out, _ = customers("consent", "history", "--tenant", "bluewave", "--subject", "c-1")
+    assert out.startswith("2025-05-01T10:00:00+00:00 event")
+    code, out, _ = customers(
+        "decide", "--tenant", "bluewave", "--subject", "c-2", "--purpose", "marketing-email"
+    )
+    assert code == 10
+    assert "CANSPAM-1" in out
+    code, out, _ = customers("consent", "rebuild", "--tenant", "bluewave", "--check")
+    assert code == 0

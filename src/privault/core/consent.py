@@ -248,7 +248,7 @@ def _check_scope(view: TenantView, choice: Choice) -> None:
     if kind in (Kind.PURPOSE, Kind.PARENTAL) and scope not in _purposes(view):
         raise _unknown("purpose", scope, _purposes(view))
     if kind is Kind.OBJECTION and scope != "marketing":
-        _check_objection(view, scope)
+        _check_objection(view, scope, lifting=choice.granted)
     if kind is Kind.RESTRICTION and scope != "*" and scope not in _purposes(view):
         raise _unknown("purpose (or '*')", scope, _purposes(view))
     if kind in (Kind.CPNI, Kind.SALE_SHARING, Kind.LIMIT_SPI) and scope != "*":
@@ -270,12 +270,17 @@ _OBJECTABLE = frozenset(
 )
 
 
-def _check_objection(view: TenantView, scope: str) -> None:
-    """Art. 21: a right to object to direct marketing, and to processing on (e) or (f) grounds."""
+def _check_objection(view: TenantView, scope: str, *, lifting: bool) -> None:
+    """Art. 21: a right to object to direct marketing, and to processing on (e) or (f) grounds.
+    Lifting an objection is always possible."""
     purpose = view.purpose(scope)
     if purpose is None:
         raise _unknown("purpose (or 'marketing')", scope, _purposes(view))
-    if purpose.kind is not PurposeKind.MARKETING and purpose.lawful_basis not in _OBJECTABLE:
+    if (
+        not lifting
+        and purpose.kind is not PurposeKind.MARKETING
+        and purpose.lawful_basis not in _OBJECTABLE
+    ):
         basis = purpose.lawful_basis.value if purpose.lawful_basis else "no basis"
         raise InvalidInput(
             f"purpose '{scope}' rests on {basis}: Art. 21(1) objections apply to public-task and "

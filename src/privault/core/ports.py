@@ -245,6 +245,10 @@ class AuditRepository(Protocol):
         """Store a checkpoint."""
         ...
 
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of event ``seq`` (the genesis hash for 0)."""
+        ...
+
     def subjects_since(self, seq: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:
         """(action, subject uid) of the events after ``seq`` with one of these actions."""
         ...

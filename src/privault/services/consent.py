@@ -170,6 +170,10 @@ def _lock(
         if linked is not None and linked != subject_id:
             holders.append(f"s:{linked}")
     found = uow.consent.states(holders, lock=True)
+    if visitor and found[f"v:{visitor}"][1] != linked:  # linked meanwhile: take the locked truth
+        linked = found[f"v:{visitor}"][1]
+        if linked is not None and linked != subject_id:
+            found.update(uow.consent.states([f"s:{linked}"], lock=True))
     return {h: load_state(v[0]) for h, v in found.items()}, linked
 
 

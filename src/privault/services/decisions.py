@@ -61,6 +61,7 @@ class FactsCache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.seq = -1
+        self.hash = ""
         self.day: date | None = None
         self.by_ref: dict[str, Facts] = {}
         self.ref_by_uid: dict[str, str] = {}
@@ -74,14 +75,21 @@ class FactsCache:
 
     def refresh(self, uow: UnitOfWork, today: date) -> None:
         """Bring the cache up to the tenant's current audit head."""
-        head, _ = uow.audit.head()
-        if self.seq < 0 or self.day != today or head < self.seq or len(self.by_ref) > MAX_CACHED:
-            self.clear()  # a new day (minors grow up), a restored database, or too big
+        head, digest = uow.audit.head()
+        if self._stale(uow, head, digest, today):
+            self.clear()  # a new day (minors grow up), another history (a restore), or too big
             self.day = today
         elif head != self.seq:
             for action, uid in uow.audit.subjects_since(self.seq, CHANGES):
                 self._drop(action, uid)
-        self.seq = head
+        self.seq, self.hash = head, digest
+
+    def _stale(self, uow: UnitOfWork, head: int, digest: str, today: date) -> bool:
+        if self.seq < 0 or self.day != today or head < self.seq or len(self.by_ref) > MAX_CACHED:
+            return True
+        if head == self.seq:
+            return digest != self.hash
+        return uow.audit.hash_at(self.seq) != self.hash  # is the chain still the one we followed?
 
     def _drop(self, action: str, uid: str | None) -> None:
         if action == "consent:rebuild":
@@ -292,6 +300,6 @@ def _fresh(plan: Plan, facts: Facts, at_us: int) -> Decision:
         found = default
     else:
         found = evaluate(plan, facts, at_us)
-    if facts.timeless():
+    if facts.known and facts.timeless():
         facts.memo[plan.serial] = found
     return found

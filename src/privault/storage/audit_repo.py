@@ -142,6 +142,12 @@ class SqlAudit(BoundRepository):
             ],
         )
 
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of event ``seq`` (the genesis hash for 0)."""
+        if seq == 0:
+            return GENESIS
+        return self.session.scalar(select(t.AuditEvent.hash).where(t.AuditEvent.seq == seq))
+
     def subjects_since(self, seq: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:
         """(action, subject uid) of the events after ``seq`` with one of these actions."""
         stmt = (

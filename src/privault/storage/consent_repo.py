@@ -84,8 +84,8 @@ class SqlConsent(BoundRepository):
             stmt = select(_STATES.c.holder, _STATES.c.state, _STATES.c.subject_id).where(
                 _STATES.c.tenant_id == self.tenant_id, _STATES.c.holder.in_(chunk)
             )
-            if lock:
-                stmt = stmt.with_for_update()
+            if lock:  # in holder order, so that writers always lock rows in the same order
+                stmt = stmt.order_by(_STATES.c.holder).with_for_update()
             found.update({row[0]: (row[1], row[2]) for row in self.session.execute(stmt)})
         return found
 

@@ -196,7 +196,7 @@ def record(
     )
     honoured, state_now = False, done.state
     if sec_gpc == "1":  # the person's browser sent GPC through the caller: honour it as well
-        gpc = Evidence(Method.GPC, body.channel, ip=evidence.ip, user_agent=evidence.user_agent)
+        gpc = Evidence(Method.GPC, Via.WEB, ip=evidence.ip, user_agent=evidence.user_agent)
         with container.uow() as second:
             honoured = honour_gpc(second, container.decider, principal.tenant_key, holder, gpc, at)
         with container.uow() as third:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -108,13 +108,29 @@ def _parse(body: bytes) -> list[Question]:
         raise RequestValidationError(exc.errors(include_input=False)) from exc
 
 
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its local ``#/$defs/...`` references replaced by what they name."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+_BODY_SCHEMA = DecisionsIn.model_json_schema()
+_BODY_SCHEMA = _inline(_BODY_SCHEMA, _BODY_SCHEMA.get("$defs", {}))
+
+
 @router.post(
     "",
     response_model=DecisionsOut,
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": DecisionsIn.model_json_schema()}},
+            "content": {"application/json": {"schema": _BODY_SCHEMA}},
         }
     },
 )

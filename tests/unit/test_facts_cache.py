@@ -1,0 +1,93 @@
+"""The per-process facts cache follows the audit chain, and forgets everything on another history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from privault.core.decisions import Facts
+from privault.services.decisions import FactsCache
+
+TODAY = date(2026, 3, 2)
+
+
+class FakeAudit:
+    """The two audit reads the cache makes, and the change events since a seq."""
+
+    def __init__(
+        self, head: tuple[int, str], hashes: dict[int, str], changes: list[tuple[str, str | None]]
+    ) -> None:
+        self._head, self.hashes, self.changes = head, hashes, changes
+
+    def head(self) -> tuple[int, str]:
+        return self._head
+
+    def hash_at(self, seq: int) -> str | None:
+        return self.hashes.get(seq)
+
+    def subjects_since(self, seq: int, actions: Any) -> list[tuple[str, str | None]]:
+        return list(self.changes)
+
+
+class FakeUow:
+    """Just the audit repository."""
+
+    def __init__(self, audit: FakeAudit) -> None:
+        self.audit = audit
+
+
+def cached(seq: int, digest: str) -> FactsCache:
+    """A cache that followed the chain to (seq, digest) and holds two subjects."""
+    cache = FactsCache()
+    cache.seq, cache.hash, cache.day = seq, digest, TODAY
+    for ref, uid in (("a", "uid-a"), ("b", "uid-b")):
+        cache.by_ref[ref] = Facts()
+        cache.ref_by_uid[uid] = ref
+    cache.unknown.add("ghost")
+    return cache
+
+
+def test_a_change_event_drops_only_the_subject_it_names() -> None:
+    """consent:grant for uid-a: a goes, b stays, unknown refs stay."""
+    cache = cached(5, "h5")
+    cache.refresh(FakeUow(FakeAudit((6, "h6"), {5: "h5"}, [("consent:grant", "uid-a")])), TODAY)  # type: ignore[arg-type]
+    assert sorted(cache.by_ref) == ["b"]
+    assert cache.unknown == {"ghost"}
+    assert (cache.seq, cache.hash) == (6, "h6")
+
+
+def test_a_new_subject_clears_the_remembered_unknown_refs() -> None:
+    """vault:subject:create: a ref asked before may exist now."""
+    cache = cached(5, "h5")
+    cache.refresh(
+        FakeUow(FakeAudit((6, "h6"), {5: "h5"}, [("vault:subject:create", "uid-new")])), TODAY
+    )  # type: ignore[arg-type]
+    assert cache.unknown == set()
+    assert sorted(cache.by_ref) == ["a", "b"]
+
+
+def test_another_history_at_or_past_the_same_seq_clears_everything() -> None:
+    """A restored database whose chain differs where the cache last looked: nothing cached survives."""
+    same_seq = cached(5, "h5")
+    same_seq.refresh(FakeUow(FakeAudit((5, "other"), {}, [])), TODAY)  # type: ignore[arg-type]
+    assert same_seq.by_ref == {}
+    later = cached(5, "h5")
+    later.refresh(FakeUow(FakeAudit((9, "h9"), {5: "not-h5"}, [])), TODAY)  # type: ignore[arg-type]
+    assert later.by_ref == {}
+    behind = cached(5, "h5")
+    behind.refresh(FakeUow(FakeAudit((3, "h3"), {}, [])), TODAY)  # type: ignore[arg-type]
+    assert behind.by_ref == {}
+
+
+def test_a_new_day_clears_everything() -> None:
+    """Minors grow up at midnight: facts are read again."""
+    cache = cached(5, "h5")
+    cache.refresh(FakeUow(FakeAudit((5, "h5"), {}, [])), date(2026, 3, 3))  # type: ignore[arg-type]
+    assert cache.by_ref == {}
+
+
+def test_an_unchanged_chain_keeps_the_cache() -> None:
+    """Same head, same hash: nothing is dropped."""
+    cache = cached(5, "h5")
+    cache.refresh(FakeUow(FakeAudit((5, "h5"), {}, [("consent:grant", "uid-a")])), TODAY)  # type: ignore[arg-type]
+    assert sorted(cache.by_ref) == ["a", "b"]
