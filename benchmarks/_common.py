@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx2 as httpx
 from sqlalchemy import create_engine, text
 
 from privault.bootstrap import Container
 from privault.config import Settings
 from privault.core.access import Principal
+from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest, template_text
 from privault.services.tenants import bind_tenant
 from privault.storage import migrate
@@ -79,3 +85,51 @@ def subject_record(i: int) -> dict[str, object]:
         "source": "direct",
         "purpose": "billing",
     }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+@contextmanager
+def served(container: Container, tenant: str = "bluewave") -> Iterator[tuple[str, dict[str, str]]]:
+    """`privault serve` on a free port of 127.0.0.1 over the deployment's database, and a privacy
+    officer's API key: (base URL, authorization headers). The server stops on exit."""
+    with container.uow() as uow:
+        token = create_api_key(
+            uow, container.manifest, tenant, "privacy-officer", name="bench", clock=container.clock
+        ).token.reveal()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PRIVAULT_DATA_DIR": str(container.settings.data_dir),
+        "PRIVAULT_DATABASE_URL": container.settings.sqlalchemy_url,
+        "PRIVAULT_LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen(  # noqa: S603 - our own server
+        [sys.executable, "-m", "privault", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base)
+        yield base, {"Authorization": f"Bearer {token}"}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

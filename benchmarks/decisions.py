@@ -35,13 +35,10 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,10 +46,9 @@ from pathlib import Path
 import httpx2 as httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import deployment, officer
+from _common import deployment, officer, served
 from privault.bootstrap import Container
 from privault.core.consent import Choice, Kind, Method, Via
-from privault.services.api_keys import create_api_key
 from privault.services.consent import (
     Evidence,
     rebuild,
@@ -324,53 +320,6 @@ def bench_in_process(
     return decided / spent[None], decided / spent["bench"], cold, large, first
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not start")
-
-
-@contextmanager
-def server(container: Container) -> Iterator[tuple[str, dict[str, str]]]:
-    """`privault serve` on a free port of 127.0.0.1 over the same database; (base URL, headers)."""
-    with container.uow() as uow:
-        token = create_api_key(
-            uow, container.manifest, TENANT, "privacy-officer", name="bench", clock=container.clock
-        ).token.reveal()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PRIVAULT_DATA_DIR": str(container.settings.data_dir),
-        "PRIVAULT_DATABASE_URL": container.settings.sqlalchemy_url,
-        "PRIVAULT_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "privault", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base)
-        yield base, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def bench_http(
     base: str,
     headers: dict[str, str],
@@ -459,7 +408,8 @@ def main() -> None:
         )
 
         bodies = [as_body(b) for b in raw]
-        with server(container) as (base, headers):
+        with served(container, TENANT) as (base, auth):
+            headers = {**auth, "Content-Type": "application/json"}
             rate, cold_http = bench_http(base, headers, bodies, raw, profiles)
         figures["http_threads"] = HTTP_THREADS
         figures["decisions_per_s_http"] = round(rate)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,9 +27,8 @@ from pathlib import Path
 import httpx2 as httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import deployment, officer, subject_record
+from _common import deployment, officer, served, subject_record
 from privault.core.audit import ACTIONS
-from privault.services.api_keys import create_api_key
 from privault.services.audit import Entry, record, verify
 from privault.services.tenants import bind_tenant
 from privault.services.vault import find_subjects
@@ -90,61 +87,15 @@ def bench_lookups(container, who) -> tuple[float, float]:
     return batched, single
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def bench_http(container) -> tuple[float, float]:
     """Lookups per second through POST /v1/subjects/lookup against `privault serve`."""
-    with container.uow() as uow:
-        token = create_api_key(
-            uow,
-            container.manifest,
-            "bluewave",
-            "privacy-officer",
-            name="bench",
-            clock=container.clock,
-        ).token.reveal()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PRIVAULT_DATA_DIR": str(container.settings.data_dir),
-        "PRIVAULT_DATABASE_URL": container.settings.sqlalchemy_url,
-        "PRIVAULT_LOG_LEVEL": "warning",
-    }
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "privault", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base)
-        headers = {"Authorization": f"Bearer {token}"}
+    with served(container) as (base, headers):
         batched = _http_rate(base, headers, LOOKUP_BATCH, requests=200)
         single = _http_rate(base, headers, 1, requests=2000)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     log(
         f"lookup over HTTP: {batched:,.0f}/s in batches of {LOOKUP_BATCH}, {single:,.0f}/s one per request"
     )
     return batched, single
-
-
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not start")
 
 
 def _http_rate(base: str, headers: dict[str, str], per_request: int, requests: int) -> float:
