@@ -150,7 +150,8 @@ def record_choices(
     for row in stored:
         apply(states, fold_row(row))
     save_states(uow, states, visitor, subject_id, at)
-    record(uow, [audit_entry(row, actor, subject) for row in stored], at)
+    uid = subject.uid if subject else None
+    record(uow, [audit_entry(row, actor, uid) for row in stored], at)
     uow.commit()
     return Recorded(stored, states.get(f"s:{subject_id}" if subject_id else f"v:{visitor}", {}))
 
@@ -239,7 +240,7 @@ def fold_row(row: ConsentEventRecord) -> ConsentEvent:
     )
 
 
-def audit_entry(row: ConsentEventRecord, actor: str, subject: SubjectRecord | None) -> Entry:
+def audit_entry(row: ConsentEventRecord, actor: str, subject_uid: str | None) -> Entry:
     """The audit entry of one ledger row (references only, never evidence values)."""
     action = {Kind.LINK.value: "consent:link"}.get(
         row.kind, "consent:grant" if row.granted else "consent:withdraw"
@@ -252,7 +253,7 @@ def audit_entry(row: ConsentEventRecord, actor: str, subject: SubjectRecord | No
         "via": row.channel,
         "holder": "visitor" if row.visitor else "subject",
     }
-    return Entry(actor, action, subject.uid if subject else None, None, "ok", details)
+    return Entry(actor, action, subject_uid, None, "ok", details)
 
 
 def link_visitor(
@@ -282,7 +283,7 @@ def link_visitor(
     stored = with_id(row, new_id)
     apply(states, fold_row(stored))
     save_states(uow, states, visitor, subject.id, at)
-    record(uow, [audit_entry(stored, actor, subject)], at)
+    record(uow, [audit_entry(stored, actor, subject.uid)], at)
     uow.commit()
     return Recorded([stored], states.get(f"s:{subject.id}", {}))
 
@@ -441,6 +442,7 @@ def restrict_processing(
         for row in stored:
             apply(states, fold_row(row))
         save_states(uow, states, None, None, at)
-        record(uow, [audit_entry(r, actor, s) for r, s in zip(stored, subjects, strict=True)], at)
+        entries = [audit_entry(r, actor, s.uid) for r, s in zip(stored, subjects, strict=True)]
+        record(uow, entries, at)
         uow.commit()
     return len(stored)

@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from privault.core.consent import Choice, Kind, Method, Via, apply, check_choice, load_state
 from privault.core.ports import UnitOfWork
-from privault.core.records import ConsentEventRecord, SubjectRecord
+from privault.core.records import ConsentEventRecord, SubjectFacts
 from privault.errors import PrivaultError
 from privault.services.audit import record
 from privault.services.consent import (
@@ -165,17 +165,17 @@ def _store(
 ) -> None:
     with make_uow() as uow:
         bind_tenant(uow, tenant_key)
-        subjects = _subjects(uow, {c.record.subject for c in batch})
-        known = [c for c in batch if c.record.subject in subjects]
-        report.errors += [
-            (c.line, f"no subject '{c.record.subject}'") for c in batch if c not in known
-        ]
-        notices = _notices(uow, {c.record.notice_version for c in known})
-        unknown = [c for c in known if c.record.notice_version not in notices]
-        report.errors += [
-            (c.line, f"no notice version '{c.record.notice_version}'") for c in unknown
-        ]
-        known = [c for c in known if c.record.notice_version in notices]
+        found = uow.consent.facts(sorted({c.record.subject for c in batch}))
+        subjects = {ref: facts for ref, (facts, _) in found.items() if not facts.erased}
+        notices = _notices(uow, {c.record.notice_version for c in batch})
+        known: list[_Checked] = []
+        for c in batch:
+            if c.record.subject not in subjects:
+                report.errors.append((c.line, f"no subject '{c.record.subject}'"))
+            elif c.record.notice_version not in notices:
+                report.errors.append((c.line, f"no notice version '{c.record.notice_version}'"))
+            else:
+                known.append(c)
         holders = sorted({f"s:{subjects[c.record.subject].id}" for c in known})
         states = {h: load_state(v[0]) for h, v in uow.consent.states(holders, lock=True).items()}
         rows, owners = _rows(known, subjects, notices, actor)
@@ -183,19 +183,10 @@ def _store(
         for row in stored:
             apply(states, fold_row(row))
         save_states(uow, states, None, None, now)
-        record(uow, [audit_entry(r, actor, s) for r, s in zip(stored, owners, strict=True)], now)
+        record(uow, [audit_entry(r, actor, u) for r, u in zip(stored, owners, strict=True)], now)
         uow.commit()
     report.records += len(known)
     report.events += len(stored)
-
-
-def _subjects(uow: UnitOfWork, refs: set[str]) -> dict[str, SubjectRecord]:
-    found = {}
-    for ref in sorted(refs):
-        subject = uow.subjects.get_by_ref(ref)
-        if subject is not None and subject.wrapped_key is not None:
-            found[ref] = subject
-    return found
 
 
 def _notices(uow: UnitOfWork, wanted: set[str | None]) -> dict[str | None, str | None]:
@@ -211,19 +202,20 @@ def _notices(uow: UnitOfWork, wanted: set[str | None]) -> dict[str | None, str |
 
 def _rows(
     items: list[_Checked],
-    subjects: dict[str, SubjectRecord],
+    subjects: dict[str, SubjectFacts],
     notices: dict[str | None, str | None],
     actor: str,
-) -> tuple[list[ConsentEventRecord], list[SubjectRecord]]:
+) -> tuple[list[ConsentEventRecord], list[str]]:
+    """Ledger rows in time order, and the uid of each row's subject (for its audit entry)."""
     rows: list[ConsentEventRecord] = []
-    owners: list[SubjectRecord] = []
-    for item in sorted(items, key=lambda c: (c.record.at, c.line)):  # the ledger in time order
+    owners: list[str] = []
+    for item in sorted(items, key=lambda c: (c.record.at, c.line)):
         line, subject = item.record, subjects[item.record.subject]
+        notice = notices[line.notice_version]
         for c in line.choices:
             choice = Choice(c.kind, c.scope, c.granted)
-            notice = notices[line.notice_version]
             rows.append(event_row(choice, subject.id, None, line.proof(), notice, actor, line.at))
-            owners.append(subject)
+            owners.append(subject.uid)
     return rows, owners
 
 
