@@ -237,8 +237,9 @@ def test_the_fast_path_gives_the_full_evaluation(manifest, picks, purpose, brand
     """A plan's precomputed default answer equals the full rules whenever it is used."""
     from dataclasses import replace
 
-    from privault.core.decisions import Facts, compile_plan, evaluate
+    from privault.core.decisions import Facts, evaluate
     from privault.core.manifest.resolve import tenant_view
+    from privault.core.plans import compile_plan
 
     plan = compile_plan(tenant_view(manifest, "bluewave"), purpose, (), brand)
     state = {}

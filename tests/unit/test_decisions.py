@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from privault.core.consent import ConsentEvent, State, apply
-from privault.core.decisions import UNKNOWN, Facts, compile_plan, evaluate
+from privault.core.decisions import UNKNOWN, Facts, evaluate
 from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.plans import compile_plan
 from privault.errors import InvalidInput, NotFound
 
 T = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z in microseconds

@@ -285,7 +285,7 @@ def restrict(
     channel: str = typer.Option("api", help="Where it reached us (see 'consent record')."),
 ) -> None:
     """Restrict processing (GDPR Art. 18) of one subject or a whole run, all or nothing."""
-    from privault.services.consent import restrict_processing
+    from privault.services.restrictions import restrict_processing
 
     refs = list(subject)
     if subjects_file is not None:

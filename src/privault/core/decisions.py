@@ -8,24 +8,13 @@ the rule (ids from RULES.md) and the record behind it: a consent event or a mani
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from privault.core.consent import CPNI_OPT_OUT_WAIT_DAYS, Entry, Kind, State, topic
 from privault.core.manifest.model import LawfulBasis, Purpose, PurposeKind, SpecialCondition
-from privault.core.manifest.resolve import (
-    TenantView,
-    category_sensitivity,
-    fides_lineage,
-    known_categories,
-)
-from privault.core.taxonomy import EXPLICIT_CONSENT_ONLY, Sensitivity, is_within
-from privault.errors import InvalidInput, NotFound
+from privault.core.taxonomy import EXPLICIT_CONSENT_ONLY, is_within
 
 _DAY_US = 86_400_000_000
-_SENSITIVE = frozenset(
-    {Sensitivity.SPECIAL, Sensitivity.PAYMENT, Sensitivity.CPNI, Sensitivity.CHILDREN}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +71,6 @@ class Facts:
 
 
 UNKNOWN = Facts(known=False)
-_SERIALS = itertools.count(1)
 UNKNOWN_SUBJECT = Decision(
     False, (Reason("SUBJECT", False, "no such subject (unknown or erased)"),)
 )
@@ -120,126 +108,9 @@ class Plan:
         return self.purpose.kind is PurposeKind.MARKETING
 
 
-def _manifest_record(purpose: Purpose, name: str | None = None) -> str:
+def manifest_record(purpose: Purpose, name: str | None = None) -> str:
+    """How a reason names a manifest entry: ``manifest:purposes.<key>[.<field>]``."""
     return f"manifest:purposes.{purpose.key}" + (f".{name}" if name else "")
-
-
-def compile_plan(
-    view: TenantView, purpose_key: str, categories: tuple[str, ...] = (), brand: str | None = None
-) -> Plan:
-    """Resolve a question's manifest side. Unknown purposes, categories or brands are errors."""
-    purpose = view.purpose(purpose_key)
-    if purpose is None:
-        raise NotFound(
-            f"tenant '{view.tenant.key}' has no purpose '{purpose_key}'", code="purpose.unknown"
-        )
-    if brand is not None and brand not in {b.key for b in view.tenant.brands}:
-        raise NotFound(f"tenant '{view.tenant.key}' has no brand '{brand}'", code="brand.unknown")
-    known = known_categories(view.manifest)
-    asked = categories or tuple(purpose.categories)
-    for category in asked:
-        if category not in known:
-            raise InvalidInput(f"unknown data category '{category}'", code="category.unknown")
-    static = [_basis_reason(purpose), *_declared(view, purpose, asked)]
-    sensitivity = {c: category_sensitivity(view.manifest, c) for c in asked}
-    plan = Plan(
-        purpose=purpose,
-        categories=asked,
-        brand=brand,
-        static=tuple(static),
-        consent_topics=_consent_topics(purpose, brand),
-        parental_topic=topic(Kind.PARENTAL, purpose.key),
-        marketing_optouts=_marketing_topics(purpose, brand) if purpose.channel else (),
-        special=tuple(
-            (c, topic(Kind.SPECIAL, f"{purpose.key}:{c}"))
-            for c in asked
-            if sensitivity[c] is Sensitivity.SPECIAL
-        ),
-        cpni=tuple(c for c in asked if sensitivity[c] is Sensitivity.CPNI),
-        sensitive=tuple(c for c in asked if sensitivity[c] in _SENSITIVE),
-        restriction_topics=(topic(Kind.RESTRICTION, "*"), topic(Kind.RESTRICTION, purpose.key)),
-        objection_topics=(topic(Kind.OBJECTION, purpose.key),)
-        + ((topic(Kind.OBJECTION, "marketing"),) if purpose.kind is PurposeKind.MARKETING else ()),
-    )
-    return _with_default(plan)
-
-
-def _with_default(plan: Plan) -> Plan:
-    """Add what the rules read and the answer for a holder who never chose anything (the fast path)."""
-    fixed = (
-        topic(Kind.CPNI, "*"),
-        topic(Kind.SALE_SHARING, "*"),
-        topic(Kind.LIMIT_SPI, "*"),
-        plan.parental_topic,
-    )
-    topics = frozenset(
-        (
-            *plan.consent_topics,
-            *plan.marketing_optouts,
-            *plan.restriction_topics,
-            *plan.objection_topics,
-            *(key for _, key in plan.special),
-            *fixed,
-        )
-    )
-    plan = replace(
-        plan,
-        serial=next(_SERIALS),
-        topics=topics,
-        any_brand=plan.brand is None and plan.purpose.channel is not None,
-    )
-    return replace(plan, default=evaluate(plan, Facts(), 0))
-
-
-def _basis_reason(purpose: Purpose) -> Reason:
-    basis = purpose.lawful_basis
-    if basis is None:
-        return Reason(
-            "GDPR-LB-1",
-            False,
-            f"purpose '{purpose.key}' has no lawful basis",
-            _manifest_record(purpose),
-        )
-    return Reason(
-        "GDPR-LB-1",
-        True,
-        f"lawful basis: {basis.value}",
-        _manifest_record(purpose, "lawful_basis"),
-    )
-
-
-def _declared(view: TenantView, purpose: Purpose, asked: tuple[str, ...]) -> list[Reason]:
-    """Categories the purpose does not declare are outside it (purpose limitation at the source)."""
-    reasons = []
-    for category in asked:
-        lineage = fides_lineage(view.manifest, category)
-        if not any(is_within(k, c) for k in lineage for c in purpose.categories):
-            reasons.append(
-                Reason(
-                    "PURPOSE-LIMIT",
-                    False,
-                    f"purpose '{purpose.key}' does not use '{category}'",
-                    _manifest_record(purpose, "categories"),
-                    category,
-                )
-            )
-    return reasons
-
-
-def _consent_topics(purpose: Purpose, brand: str | None) -> tuple[str, ...]:
-    topics = [topic(Kind.PURPOSE, purpose.key)]
-    if purpose.cookie_category is not None:
-        topics.append(topic(Kind.COOKIE, purpose.cookie_category.value))
-    if purpose.channel is not None and brand is not None:
-        channel = purpose.channel.value
-        topics += [topic(Kind.MARKETING, f"{b}:{c}") for b in (brand, "*") for c in (channel, "*")]
-    return tuple(topics)
-
-
-def _marketing_topics(purpose: Purpose, brand: str | None) -> tuple[str, ...]:
-    channel = purpose.channel.value if purpose.channel else "*"
-    brands = (brand, "*") if brand else ("*",)
-    return tuple(topic(Kind.MARKETING, f"{b}:{c}") for b in brands for c in (channel, "*"))
 
 
 def _latest(state: State, topics: tuple[str, ...]) -> tuple[str, Entry] | None:
@@ -415,7 +286,7 @@ def _special(plan: Plan, state: State, reasons: list[Reason]) -> None:
                     "GDPR-SPEC-1",
                     False,
                     f"'{category}' is special-category data and the purpose has no Art. 9(2) condition",
-                    _manifest_record(plan.purpose),
+                    manifest_record(plan.purpose),
                     category,
                 )
             )
@@ -426,7 +297,7 @@ def _special(plan: Plan, state: State, reasons: list[Reason]) -> None:
                     "GDPR-SPEC-1",
                     True,
                     f"Art. 9(2) condition: {condition.value}",
-                    _manifest_record(plan.purpose, "special_category_condition"),
+                    manifest_record(plan.purpose, "special_category_condition"),
                     category,
                 )
             )
@@ -462,7 +333,7 @@ def _cpni(plan: Plan, state: State, at_us: int, reasons: list[Reason]) -> None:
                     "FCC-APP-1",
                     True,
                     "CPNI used to provide the service the customer takes (47 U.S.C. 222(c)(1))",
-                    _manifest_record(plan.purpose, "kind"),
+                    manifest_record(plan.purpose, "kind"),
                     category,
                 )
             )

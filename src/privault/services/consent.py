@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -108,7 +108,8 @@ def notice_version(uow: UnitOfWork, wanted: str | None) -> str | None:
     return found.version_id
 
 
-def _subject(uow: UnitOfWork, ref: str) -> SubjectRecord:
+def subject_by_ref(uow: UnitOfWork, ref: str) -> SubjectRecord:
+    """The live subject with this ref, or NotFound."""
     subject = uow.subjects.get_by_ref(ref)
     if subject is None or subject.wrapped_key is None:
         raise NotFound(f"no subject '{ref}'", code="subject.unknown")
@@ -136,7 +137,7 @@ def record_choices(
     check_evidence(view, evidence)
     bind_tenant(uow, tenant_key)
     notice = notice_version(uow, evidence.notice_version)
-    subject = _subject(uow, holder.subject) if holder.subject else None
+    subject = subject_by_ref(uow, holder.subject) if holder.subject else None
     visitor = check_visitor(holder.visitor) if holder.visitor else None
     states, linked = _lock(uow, subject.id if subject else None, visitor)
     subject_id = subject.id if subject else linked
@@ -271,7 +272,7 @@ def link_visitor(
     check_evidence(decider.view(tenant_key), evidence)
     check_visitor(visitor)
     bind_tenant(uow, tenant_key)
-    subject = _subject(uow, subject_ref)
+    subject = subject_by_ref(uow, subject_ref)
     states, linked = _lock(uow, subject.id, visitor)
     if linked is not None and linked != subject.id:
         raise InvalidInput(
@@ -324,7 +325,7 @@ def current_state(uow: UnitOfWork, tenant_key: str, holder: Holder) -> State:
     """The holder's projected state (empty if it never chose anything)."""
     bind_tenant(uow, tenant_key)
     if holder.subject is not None:
-        key = f"s:{_subject(uow, holder.subject).id}"
+        key = f"s:{subject_by_ref(uow, holder.subject).id}"
     else:
         key = f"v:{check_visitor(holder.visitor or '')}"
     found = uow.consent.states([key])
@@ -336,7 +337,7 @@ def history(uow: UnitOfWork, tenant_key: str, holder: Holder) -> list[ConsentEve
     events from before the link (they count for the subject too)."""
     bind_tenant(uow, tenant_key)
     if holder.subject is not None:
-        subject_id = _subject(uow, holder.subject).id
+        subject_id = subject_by_ref(uow, holder.subject).id
         found = {e.id: e for e in _all_events(uow, subject_id=subject_id)}
         for visitor in uow.consent.linked_visitors(subject_id):
             found.update((e.id, e) for e in _all_events(uow, visitor=visitor))
@@ -402,47 +403,3 @@ def rebuild(
     record(uow, [Entry(actor, "consent:rebuild", details=details)], at)
     uow.commit()
     return RebuildReport(len(events), len(rebuilt), differing)
-
-
-def restrict_processing(
-    make_uow: Callable[[], UnitOfWork],
-    decider: Decider,
-    tenant_key: str,
-    actor: str,
-    subject_refs: Sequence[str],
-    purpose: str | None,
-    *,
-    restricted: bool,
-    reference: str | None,
-    evidence: Evidence,
-    at: datetime,
-) -> int:
-    """Restrict (or lift) processing of many subjects at once, all or nothing; e.g. a billing run.
-
-    ``reference`` names the batch (``billing-run:2026-11``) in every event's evidence.
-    """
-    view = decider.view(tenant_key)
-    choice = Choice(Kind.RESTRICTION, purpose or "*", not restricted)
-    check_choice(view, choice, evidence.method)
-    check_reference("reference", reference)
-    check_evidence(view, evidence)
-    if reference:
-        evidence = dataclasses.replace(evidence, extra={**evidence.extra, "reference": reference})
-    refs = list(dict.fromkeys(subject_refs))
-    with make_uow() as uow:
-        bind_tenant(uow, tenant_key)
-        notice = notice_version(uow, evidence.notice_version)
-        subjects = [_subject(uow, ref) for ref in refs]
-        states = {
-            h: load_state(v[0])
-            for h, v in uow.consent.states([f"s:{s.id}" for s in subjects], lock=True).items()
-        }
-        rows = [event_row(choice, s.id, None, evidence, notice, actor, at) for s in subjects]
-        stored = [with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
-        for row in stored:
-            apply(states, fold_row(row))
-        save_states(uow, states, None, None, at)
-        entries = [audit_entry(r, actor, s.uid) for r, s in zip(stored, subjects, strict=True)]
-        record(uow, entries, at)
-        uow.commit()
-    return len(stored)

@@ -22,11 +22,11 @@ from privault.core.decisions import (
     Decision,
     Facts,
     Plan,
-    compile_plan,
     evaluate,
 )
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.plans import compile_plan
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectFacts
 from privault.core.vault import is_minor

@@ -22,8 +22,8 @@ from privault.services.consent import (
     honour_gpc,
     link_visitor,
     record_choices,
-    restrict_processing,
 )
+from privault.services.restrictions import restrict_processing
 
 router = APIRouter(prefix="/v1/consent", tags=["consent"])
 
