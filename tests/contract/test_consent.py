@@ -306,3 +306,25 @@ def test_a_processes_cached_facts_follow_changes_made_by_another(
         erase_subject(uow, other.vault, officer, "s-2", "privacy-requests")
     assert ask("s-2", "customer-service") is False
     other.close()
+
+
+def test_decide_answers_one_question_for_the_library(ready: tuple[Container, Principal]) -> None:
+    """decide(tenant, subject, purpose, categories, at) is the one-question form of decide_many."""
+    from privault.services.decisions import decide
+
+    c, _ = ready
+    _record(c, Holder(subject="s-3"), [Choice(Kind.OBJECTION, "marketing", False)])
+    with c.uow() as uow:
+        answer = decide(
+            uow,
+            c.decider,
+            "bluewave",
+            "s-3",
+            "marketing-email",
+            ["user.contact.email"],
+            at=c.clock.now(),
+        )
+    assert answer.allowed is False
+    assert [r.rule for r in answer.reasons if not r.allowed] == ["GDPR-OBJ-1"]
+    with c.uow() as uow, pytest.raises(NotFound):
+        decide(uow, c.decider, "nowhere", "s-3", "marketing-email", at=c.clock.now())

@@ -30,7 +30,7 @@ from privault.core.plans import compile_plan
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectFacts
 from privault.core.vault import is_minor
-from privault.errors import InvalidInput
+from privault.errors import InvalidInput, NotFound
 from privault.services.audit import Entry, record
 
 MAX_BATCH = 10_000
@@ -234,6 +234,28 @@ def decide_many(
         record(uow, [Entry(actor, "decision:batch", details=details)], at)
         uow.commit()
     return answers
+
+
+def decide(
+    uow: UnitOfWork,
+    decider: Decider,
+    tenant_key: str,
+    subject: str,
+    purpose: str,
+    categories: Sequence[str] = (),
+    *,
+    brand: str | None = None,
+    at: datetime,
+    actor: str | None = None,
+) -> Decision:
+    """May ``subject``'s data of ``categories`` (default: all the purpose uses) be processed for
+    ``purpose`` at ``at``? One question; see :func:`decide_many` for batches."""
+    tenant = uow.tenants.get_by_key(tenant_key)
+    if tenant is None:
+        raise NotFound(f"no tenant '{tenant_key}' in the database", code="tenant.unknown")
+    question = Question(purpose, subject, categories=tuple(categories), brand=brand)
+    [answer] = decide_many(uow, decider, tenant_key, tenant.id, [question], at, actor=actor)
+    return answer
 
 
 def _plans(decider: Decider, tenant_key: str, questions: Sequence[Question]) -> list[Plan]:
