@@ -215,19 +215,21 @@ def decide_many(
     """Answer a batch of questions at instant ``at``. With ``actor``, the batch is audited (counts only)."""
     if len(questions) > MAX_BATCH:
         raise InvalidInput(f"at most {MAX_BATCH} questions per batch")
-    plans = _plans(decider, tenant_key, questions)
     uow.bind_tenant(tenant_id)
     at_us, today = to_micros(at), at.date()
-    visitors = _visitors(uow, questions)
     cache = decider.facts(tenant_key)
     with cache.lock:  # other threads change the cache only between batches
         cache.refresh(uow, today)
-        answers, missing = _answer(plans, questions, cache.by_ref, visitors, at_us)
-        if missing:  # first touch: load these subjects' facts, then answer their questions
-            subjects = cache.load(uow, [questions[i].subject or "" for i in missing], today)
-            for i in missing:
-                facts = subjects.get(questions[i].subject or "", UNKNOWN)
-                answers[i] = facts.memo.get(plans[i].serial) or _fresh(plans[i], facts, at_us)
+        batch = _Batch(decider, tenant_key, at_us)
+        batch.answer_cached(questions, cache.by_ref)
+        if batch.visitors:  # anonymous visitors: their state is read for this batch
+            batch.answer_visitors(
+                questions, _visitors(uow, {questions[i].visitor or "" for i in batch.visitors})
+            )
+        if batch.missing:  # first touch: load these subjects' facts, then answer their questions
+            refs = [questions[i].subject or "" for i in batch.missing]
+            batch.answer_loaded(questions, cache.load(uow, refs, today))
+        answers = batch.answers
     if actor is not None:
         allowed = sum(1 for a in answers if a.allowed)
         details = {"questions": len(answers), "allowed": allowed, "denied": len(answers) - allowed}
@@ -258,55 +260,69 @@ def decide(
     return answer
 
 
-def _plans(decider: Decider, tenant_key: str, questions: Sequence[Question]) -> list[Plan]:
-    """Each question's plan (looked up once per distinct question shape in the batch)."""
-    seen: dict[tuple[str, tuple[str, ...], str | None], Plan] = {}
-    plans = []
-    for q in questions:
-        if (q.subject is None) == (q.visitor is None):
-            raise InvalidInput("each question names either a subject or a visitor")
+class _Batch:
+    """Answers of one batch, in one pass over the questions for subjects already cached; questions
+    about visitors and about subjects not cached yet are answered once their facts are read."""
+
+    def __init__(self, decider: Decider, tenant_key: str, at_us: int) -> None:
+        self.decider, self.tenant_key, self.at_us = decider, tenant_key, at_us
+        self.plans: list[Plan] = []
+        self.answers: list[Decision] = []
+        self.visitors: list[int] = []
+        self.missing: list[int] = []
+        self._seen: dict[tuple[str, tuple[str, ...], str | None], Plan] = {}
+
+    def _plan(self, q: Question) -> Plan:
         key = (q.purpose, q.categories, q.brand)
-        plan = seen.get(key)
+        plan = self._seen.get(key)
         if plan is None:
-            plan = seen[key] = decider.plan(tenant_key, q.purpose, q.categories, q.brand)
-        plans.append(plan)
-    return plans
+            plan = self._seen[key] = self.decider.plan(
+                self.tenant_key, q.purpose, q.categories, q.brand
+            )
+        return plan
+
+    def answer_cached(self, questions: Sequence[Question], by_ref: dict[str, Facts]) -> None:
+        """The hot loop: look the plan and the remembered answer up, else compute it."""
+        plans, answer, at_us = self.plans, self.answers.append, self.at_us
+        seen, plan_for = self._seen, self._plan
+        for i, q in enumerate(questions):
+            plan = seen.get((q.purpose, q.categories, q.brand)) or plan_for(q)
+            plans.append(plan)
+            subject = q.subject
+            if subject is None or q.visitor is not None:
+                if (subject is None) == (q.visitor is None):
+                    raise InvalidInput("each question names either a subject or a visitor")
+                self.visitors.append(i)
+                answer(UNKNOWN_SUBJECT)  # placeholder
+                continue
+            facts = by_ref.get(subject)
+            if facts is None:
+                self.missing.append(i)
+                answer(UNKNOWN_SUBJECT)  # placeholder
+                continue
+            found = facts.memo.get(plan.serial)
+            answer(found if found is not None else _fresh(plan, facts, at_us))
+
+    def answer_visitors(self, questions: Sequence[Question], facts: dict[str, Facts]) -> None:
+        """Questions about visitors, from their state read for this batch."""
+        for i in self.visitors:
+            self.answers[i] = _fresh(self.plans[i], facts[questions[i].visitor or ""], self.at_us)
+
+    def answer_loaded(self, questions: Sequence[Question], by_ref: dict[str, Facts]) -> None:
+        """Questions about subjects whose facts were just loaded (or found unknown)."""
+        for i in self.missing:
+            facts = by_ref.get(questions[i].subject or "", UNKNOWN)
+            plan = self.plans[i]
+            self.answers[i] = facts.memo.get(plan.serial) or _fresh(plan, facts, self.at_us)
 
 
-def _visitors(uow: UnitOfWork, questions: Sequence[Question]) -> dict[str, Facts]:
-    names = sorted({q.visitor for q in questions if q.visitor is not None})
+def _visitors(uow: UnitOfWork, names: set[str]) -> dict[str, Facts]:
     if not names:
         return {}
-    found = uow.consent.states([f"v:{v}" for v in names])
+    found = uow.consent.states([f"v:{v}" for v in sorted(names)])
     return {
         v: Facts(state=load_state(found[f"v:{v}"][0] if f"v:{v}" in found else None)) for v in names
     }
-
-
-def _answer(
-    plans: Sequence[Plan],
-    questions: Sequence[Question],
-    subjects: dict[str, Facts],
-    visitors: dict[str, Facts],
-    at_us: int,
-) -> tuple[list[Decision], list[int]]:
-    """Answers from cached facts, and the positions of questions about subjects not cached yet
-    (their answer is a placeholder until those facts are loaded)."""
-    answers: list[Decision] = []
-    answer = answers.append
-    missing: list[int] = []
-    for i, (plan, q) in enumerate(zip(plans, questions, strict=True)):
-        if q.subject is not None:
-            facts = subjects.get(q.subject)
-            if facts is None:
-                missing.append(i)
-                answer(UNKNOWN_SUBJECT)
-                continue
-        else:
-            facts = visitors[q.visitor or ""]
-        found = facts.memo.get(plan.serial)
-        answer(found if found is not None else _fresh(plan, facts, at_us))
-    return answers, missing
 
 
 def _fresh(plan: Plan, facts: Facts, at_us: int) -> Decision:
