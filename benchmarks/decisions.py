@@ -23,10 +23,11 @@
 
 Targets on a 2-core machine (issue #4): >= 200,000 decisions/s in-process (batches) and >= 20,000
 decisions/s through the HTTP batch endpoint. On this machine (2026-11-29): both met in the steady
-state, 196,000 to 230,000 decisions/s in-process in batches of 1,000 (540,000 in batches of
-10,000; 110,000 to 127,000 audited) and 27,000 to 31,500/s over HTTP. The first question about a
-subject costs a database lookup: 25,000 to 30,000/s in-process and about 15,000/s over HTTP cold.
-Set-up takes about 35 s (subjects 20 to 28 s, consents 11 to 13 s).
+state, 272,000 decisions/s in-process in batches of 1,000 (640,000 in batches of 10,000; 149,000
+with one audit event per batch) and 26,000 to 32,000/s over HTTP. The first question about a
+subject costs a database lookup: 23,000 to 35,000/s in-process and 13,000 to 15,000/s over HTTP
+cold. Runs on this shared VM vary by 15% or more. Set-up takes about 40 s (subjects 20 to 28 s,
+consents about 20 s).
 Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
 """
 
