@@ -293,12 +293,12 @@ class _Batch:
                 if (subject is None) == (q.visitor is None):
                     raise InvalidInput("each question names either a subject or a visitor")
                 self.visitors.append(i)
-                answer(UNKNOWN_SUBJECT)  # placeholder
+                answer(UNKNOWN_SUBJECT)  # replaced once the visitors' states are read
                 continue
             facts = by_ref.get(subject)
             if facts is None:
                 self.missing.append(i)
-                answer(UNKNOWN_SUBJECT)  # placeholder
+                answer(UNKNOWN_SUBJECT)  # replaced once the subject's facts are loaded
                 continue
             found = facts.memo.get(plan.serial)
             answer(found if found is not None else _fresh(plan, facts, at_us))
