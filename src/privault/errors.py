@@ -181,6 +181,9 @@ EXTRA_CODES: tuple[str, ...] = (
     "consent.evidence_missing",
     "brand.unknown",
     "unsubscribe.invalid",
+    "jurisdiction.unknown",
+    "request.right_unavailable",
+    "request.extension_refused",
 )
 
 
