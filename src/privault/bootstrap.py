@@ -11,8 +11,10 @@ from privault.config import Settings
 from privault.core.clock import Clock, SystemClock
 from privault.core.manifest import Manifest
 from privault.crypto.keyring import Keyring, make_keyring
+from privault.outbound.messenger import Messenger, make_messenger
 from privault.services.decisions import Decider, decider_for
 from privault.services.manifest import read_manifest
+from privault.services.requests import RequestDeps, RequestSettings
 from privault.services.vault import Vault
 from privault.storage.engine import make_engine
 from privault.storage.uow import UnitOfWorkFactory
@@ -44,6 +46,43 @@ class Container:
     def vault(self) -> Vault:
         """What the vault's use cases need."""
         return Vault(self.manifest, self.keyring, self.clock)
+
+    @cached_property
+    def messenger(self) -> Messenger:
+        """Sends one-time codes and notices (the outbox file by default)."""
+        s = self.settings
+        return make_messenger(
+            s.messenger,
+            folder=s.outbox_path,
+            echo=False,
+            smtp_host=s.smtp_host,
+            smtp_port=s.smtp_port,
+            smtp_username=s.smtp_username,
+            smtp_password=s.smtp_password,
+            smtp_sender=s.smtp_sender,
+            smtp_starttls=s.smtp_starttls,
+        )
+
+    @property
+    def requests(self) -> RequestDeps:
+        """What subject-request use cases need."""
+        s = self.settings
+        return RequestDeps(
+            make_uow=self.uow,
+            manifest=self.manifest,
+            keyring=self.keyring,
+            clock=self.clock,
+            messenger=self.messenger,
+            settings=RequestSettings(
+                code_minutes=s.verification_code_minutes,
+                max_attempts=s.verification_max_attempts,
+                max_sends=s.verification_max_sends,
+                unverified_close_days=s.unverified_close_days,
+                package_link_days=s.package_link_days,
+                record_months=s.request_record_months,
+                public_url=s.public_url,
+            ),
+        )
 
     @property
     def decider(self) -> Decider:

@@ -51,6 +51,52 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^\s]+$",
         description="The address people reach privault at; one-click unsubscribe links start with it.",
     )
+    messenger: Literal["outbox", "smtp"] = Field(
+        default="outbox",
+        description="How one-time codes and notices are sent: outbox (a file, for the embedded "
+        "setup and tests) or smtp (email; text messages still go to the outbox).",
+    )
+    outbox_dir: Path | None = Field(
+        default=None, description="Folder of the outbox messenger; default <data_dir>/outbox."
+    )
+    smtp_host: str = Field(default="localhost", description="SMTP server for the smtp messenger.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if any.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password, if any.")
+    smtp_sender: str = Field(
+        default="privacy@localhost", description="The From address of messages privault sends."
+    )
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS."
+    )
+    verification_code_minutes: int = Field(
+        default=30, ge=5, le=1440, description="How long a one-time verification code is valid."
+    )
+    verification_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Wrong codes allowed before a new code must be sent."
+    )
+    verification_max_sends: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Codes sent per identity of a request, resends included.",
+    )
+    unverified_close_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="A request whose identities are still unverified after this many days is "
+        "closed (denied: identity_not_verified) by `privault requests sweep`.",
+    )
+    package_link_days: int = Field(
+        default=14, ge=1, le=90, description="How long an access package's download link works."
+    )
+    request_record_months: int = Field(
+        default=24,
+        ge=24,
+        le=120,
+        description="How long a closed request's record is kept (CCPA §7101: at least 24 months).",
+    )
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL only)."
     )
@@ -64,6 +110,11 @@ class Settings(BaseSettings):
     def keyring_path(self) -> Path:
         """Where local key files live."""
         return self.keyring_dir or self.data_dir / "keys"
+
+    @property
+    def outbox_path(self) -> Path:
+        """Where the outbox messenger writes."""
+        return self.outbox_dir or self.data_dir / "outbox"
 
     @property
     def sqlalchemy_url(self) -> str:

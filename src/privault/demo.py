@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from privault.bootstrap import Container
@@ -12,6 +14,7 @@ from privault.core.consent import Choice, Kind, Method, Via
 from privault.errors import ConfigurationError, PrivaultError
 from privault.services.api_keys import authenticate, create_api_key
 from privault.services.consent import Evidence, Holder, record_choices
+from privault.services.datastores import add_datastore
 from privault.services.setup import apply_manifest, write_template
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import import_subjects
@@ -43,6 +46,7 @@ def prepare_demo(container: Container) -> Demo:
     if role is None:
         raise ConfigurationError("the demo needs a role with 'admin: true' in the manifest")
     _sample_subjects(container, tenant, role)
+    _demo_datastore(container, tenant)
     path = settings.data_dir / CREDENTIALS
     token = _existing_token(container, path)
     if token is None:
@@ -60,6 +64,87 @@ _FIRST = ("Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Grace", "Hugo", "Ines",
 _LAST = ("Okafor", "Lindqvist", "Moreau", "Patel", "Rossi", "Nakamura", "Kowalski", "Silva")
 
 
+def _email(n: int) -> str:
+    return f"{_FIRST[n % 10].lower()}.{_LAST[n % 8].lower()}{n}@example.com"
+
+
+def _name(n: int) -> str:
+    return f"{_FIRST[n % 10]} {_LAST[n % 8]}"
+
+
+_CRM_SCHEMA = """
+CREATE TABLE addresses (id INTEGER PRIMARY KEY, street TEXT NOT NULL, city TEXT NOT NULL);
+CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, phone TEXT, name TEXT,
+    address_id INTEGER REFERENCES addresses(id));
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),
+    placed_on TEXT, item TEXT, total_cents INTEGER);
+CREATE TABLE call_records (id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id), started_at TEXT, seconds INTEGER,
+    agent_notes TEXT);
+CREATE TABLE tickets (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),
+    subject TEXT, status TEXT);
+"""
+
+
+def _demo_datastore(container: Container, tenant: str) -> None:
+    """The company's own customer database, as a SQLite file connected as datastore 'crm' (once).
+
+    demo-1 and demo-2 share a household address, so erasing one keeps the address for the other.
+    """
+    with container.uow() as uow:
+        bind_tenant(uow, tenant)
+        if uow.datastores.get("crm") is not None:
+            return
+    path = container.settings.data_dir / "demo-crm.db"
+    path.unlink(missing_ok=True)
+    with sqlite3.connect(path) as db:
+        db.executescript(_CRM_SCHEMA)
+        db.executemany(
+            "INSERT INTO addresses VALUES (?, ?, ?)",
+            [(n, f"{100 + n} Harbour Street", "Springfield") for n in range(1, 21) if n != 2],
+        )
+        db.executemany(
+            "INSERT INTO customers VALUES (?, ?, ?, ?, ?)",
+            [
+                (n, _email(n), f"+1415555{n:04d}", _name(n), 1 if n == 2 else n)
+                for n in range(1, 21)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, ?)",
+            [
+                (n * 10 + k, n, f"2026-0{k}-1{n % 10}", f"Plan upgrade {k}", 1500 * k)
+                for n in range(1, 21)
+                for k in (1, 2, 3)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO call_records VALUES (?, ?, ?, ?, ?)",
+            [
+                (n * 10 + k, n, f"2026-10-0{k}T10:1{n % 10}:00", 60 * (k + n), "Billing question")
+                for n in range(1, 21)
+                for k in (1, 2)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO tickets VALUES (?, ?, ?, ?)",
+            [(n, n, "No signal at home", "closed") for n in range(1, 21)],
+        )
+    dataset = (files("privault") / "templates" / "demo" / "crm-dataset.yml").read_text("utf-8")
+    with container.uow() as uow:
+        add_datastore(
+            uow,
+            container.keyring,
+            container.clock,
+            tenant,
+            "system:demo",
+            "crm",
+            url=f"sqlite:///{path.resolve()}",
+            dataset=dataset,
+            description="Customer database (demo)",
+        )
+
+
 def _sample_subjects(container: Container, tenant: str, role: str) -> None:
     """Twenty fictitious customers (example.com addresses, 555 numbers), once."""
     with container.uow() as uow:
@@ -73,11 +158,11 @@ def _sample_subjects(container: Container, tenant: str, role: str) -> None:
             {
                 "subject": f"demo-{n}",
                 "identities": {
-                    "email": f"{_FIRST[n % 10].lower()}.{_LAST[n % 8].lower()}{n}@example.com",
+                    "email": _email(n),
                     "phone": f"+1415555{n:04d}",
                 },
                 "data": {
-                    "user.name": f"{_FIRST[n % 10]} {_LAST[n % 8]}",
+                    "user.name": _name(n),
                     "user.contact.address": f"{100 + n} Harbour Street, Springfield",
                     "cc.account.number": f"BW-{100000 + n}",
                     "cc.payment.card": f"4111 1111 1111 {1000 + n}",

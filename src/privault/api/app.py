@@ -15,6 +15,7 @@ from privault.api.routes import (
     health,
     me,
     notices,
+    requests,
     subjects,
     suppression,
     unsubscribe,
@@ -44,6 +45,7 @@ def create_app(container: Container) -> FastAPI:
         decisions.router,
         unsubscribe.router,
         suppression.router,
+        requests.router,
     )
     for router in routers:
         app.include_router(router)

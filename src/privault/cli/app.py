@@ -12,12 +12,14 @@ from privault.cli import (
     api_keys,
     audit,
     consent,
+    datastores,
     db,
     decide,
     demo,
     keys,
     manifest,
     notice,
+    requests,
     serve,
     subjects,
     suppression,
@@ -64,6 +66,10 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(consent.app, name="consent")
 app.add_typer(suppression.app, name="suppression")
+app.add_typer(requests.app, name="requests")
+app.add_typer(datastores.app, name="datastores")
+app.add_typer(datastores.webhooks_app, name="webhooks")
+app.command("outbox")(datastores.outbox)
 app.command("decide")(decide.decide)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)

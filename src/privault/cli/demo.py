@@ -41,3 +41,19 @@ def demo(ctx: typer.Context) -> None:
         f"  curl {auth} -H 'Content-Type: application/json' -d '{body}' {base}/v1/subjects/lookup",
         markup=False,
     )
+    out.print(
+        "a subject request (the demo's own customer database is connected as datastore 'crm'):",
+        markup=False,
+    )
+    ask = (
+        '{"tenant": "bluewave", "type": "access", "jurisdiction": "us-ca", '
+        '"identities": {"email": ["chloe.moreau2@example.com"]}}'
+    )
+    out.print(
+        f"  curl -H 'Content-Type: application/json' -d '{ask}' {base}/v1/requests", markup=False
+    )
+    out.print(
+        "  then: privault outbox (the code), privault requests verify R-... --tenant bluewave "
+        "--code ..., privault requests complete R-... --tenant bluewave",
+        markup=False,
+    )

@@ -35,6 +35,17 @@ ACTIONS: dict[str, str] = {
     "consent:rebuild": "The consent projection was recomputed from the ledger (and compared).",
     "decision:batch": "A batch of processing decisions was answered (counts only).",
     "suppression:export": "A suppression list was exported for a channel.",
+    "request:open": "A subject request was received (type, channel, jurisdictions; no identities).",
+    "request:verify": "A request's identities were verified (or a wrong code was tried).",
+    "request:transition": "A request changed state (verified, paused, resumed, extended, "
+    "in progress, incomplete, completed, denied), with the reason code.",
+    "request:fulfil": "A request was fulfilled: data gathered, erased, corrected or flagged "
+    "across the vault and the datastores (counts, codes, no values).",
+    "request:task": "A manual task of a request was opened, done or cancelled.",
+    "request:download": "An access or portability package was downloaded.",
+    "request:purge": "Request records past their keeping period were deleted.",
+    "datastore:change": "A datastore was added, changed or removed (credentials never logged).",
+    "webhook:change": "A webhook endpoint was added or removed.",
 }
 
 OUTCOMES = ("ok", "denied", "failed", "partial")

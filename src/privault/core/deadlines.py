@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -232,6 +233,14 @@ def extend(current: Deadline, decided_on: date, reasons: str) -> Deadline:
     return replace(current, due=due, extended=True, extension_reasons=reasons.strip())
 
 
+def _no_right(jurisdictions: Sequence[str], right: Right) -> PolicyViolation:
+    names = [JURISDICTIONS[k].name if k in JURISDICTIONS else k for k in jurisdictions]
+    return PolicyViolation(
+        f"the right '{right.value}' is not granted under {' or '.join(names) or 'any jurisdiction'}",
+        code="request.right_unavailable",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Strictest:
     """The deadline that applies (the earliest), and every candidate it was chosen from."""
@@ -266,9 +275,35 @@ def strictest(
         if key in JURISDICTIONS and right in JURISDICTIONS[key].rights
     )
     if not candidates:
-        raise PolicyViolation(
-            f"none of {', '.join(jurisdictions) or 'no jurisdiction'} grants '{right.value}'",
-            code="request.right_unavailable",
-        )
+        raise _no_right(jurisdictions, right)
     winner = min(candidates, key=lambda c: c.due)
     return Strictest(winner, candidates)
+
+
+def local_day(jurisdiction_key: str, instant: datetime) -> date:
+    """The date an instant falls on where the jurisdiction counts (a request sent at 23:30 in
+    California on 1 March arrives on 1 March there, though it is 2 March in UTC)."""
+    if instant.tzinfo is None:
+        raise InvalidInput("an instant needs its time zone")
+    jurisdiction = JURISDICTIONS.get(jurisdiction_key)
+    zone = ZoneInfo(jurisdiction.timezone if jurisdiction else "UTC")
+    return instant.astimezone(zone).date()
+
+
+def strictest_at(
+    jurisdictions: Sequence[str],
+    right: Right,
+    received_at: datetime,
+    pauses: Iterable[Pause] = (),
+    today: date | None = None,
+) -> Strictest:
+    """Like :func:`strictest`, with the day of receipt counted in each jurisdiction's own time zone."""
+    stopped = tuple(pauses)
+    candidates = tuple(
+        deadline(key, right, local_day(key, received_at), stopped, today)
+        for key in jurisdictions
+        if key in JURISDICTIONS and right in JURISDICTIONS[key].rights
+    )
+    if not candidates:
+        raise _no_right(jurisdictions, right)
+    return Strictest(min(candidates, key=lambda c: c.due), candidates)

@@ -74,6 +74,7 @@ class Jurisdiction:
     child_consent_age: int | None = None
     authority: str = ""
     phone_region: str | None = None  # region for phone numbers written without a country code
+    timezone: str = "UTC"  # where the day of receipt is counted
 
 
 _GDPR_RIGHTS = (
@@ -103,6 +104,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(1, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
             LegalPeriod(2, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
             holiday_country="NL",
+            timezone="Europe/Amsterdam",
             child_consent_age=16,
             authority="your national data protection supervisory authority",
         ),
@@ -113,6 +115,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(1, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
             LegalPeriod(2, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
             holiday_country="GB",
+            timezone="Europe/London",
             holiday_subdivision="ENG",
             child_consent_age=13,
             authority="the Information Commissioner's Office (ico.org.uk)",
@@ -125,6 +128,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(45, PeriodUnit.CALENDAR_DAYS, "CCPA-RESP-1"),
             LegalPeriod(45, PeriodUnit.CALENDAR_DAYS, "CCPA-RESP-1"),
             holiday_country="US",
+            timezone="America/Los_Angeles",
             holiday_subdivision="CA",
             child_consent_age=16,
             authority="the California Privacy Protection Agency",
@@ -137,6 +141,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(30, PeriodUnit.CALENDAR_DAYS, "PIPEDA-ACC-1"),
             LegalPeriod(30, PeriodUnit.CALENDAR_DAYS, "PIPEDA-ACC-1"),
             holiday_country="CA",
+            timezone="America/Toronto",
             authority="the Office of the Privacy Commissioner of Canada",
             phone_region="CA",
         ),
@@ -147,6 +152,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(30, PeriodUnit.CALENDAR_DAYS, "QC-ACC-1"),
             None,
             holiday_country="CA",
+            timezone="America/Toronto",
             holiday_subdivision="QC",
             child_consent_age=14,
             authority="the Commission d'accès à l'information du Québec",
@@ -159,6 +165,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(90, PeriodUnit.CALENDAR_DAYS, "DPDP-GRV-1"),
             None,
             holiday_country="IN",
+            timezone="Asia/Kolkata",
             child_consent_age=18,
             authority="the Data Protection Board of India",
             phone_region="IN",
@@ -170,6 +177,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(10, PeriodUnit.BUSINESS_DAYS, "CANSPAM-1"),
             None,
             holiday_country="US",
+            timezone="America/New_York",
             child_consent_age=13,
             authority="the Federal Trade Commission or the FCC",
             phone_region="US",

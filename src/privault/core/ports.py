@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -12,14 +12,19 @@ from privault.core.records import (
     ApiKeyRecord,
     CheckpointRecord,
     ConsentEventRecord,
+    DatastoreRecord,
+    DeliveryRecord,
     FieldRecord,
     IdentityRecord,
     NewSubjectData,
     NoticeVersionRecord,
+    PackageRecord,
     SubjectFacts,
     SubjectRecord,
     TenantRecord,
+    WebhookRecord,
 )
+from privault.core.requests import EventRecord, RequestRecord, TaskRecord, VerificationRecord
 
 
 class TenantRepository(Protocol):
@@ -135,6 +140,12 @@ class SubjectRepository(Protocol):
 
     def refresh_exclusive(self, subject_id: int, exclusive: Sequence[str], at: datetime) -> None:
         """Recompute the categories the subject holds for these exclusive purposes."""
+        ...
+
+    def erase_some(
+        self, subject_id: int, fields: Sequence[str], identity_kinds: Sequence[str], at: datetime
+    ) -> tuple[int, int]:
+        """Delete some values and identities of a subject that is kept."""
         ...
 
     def erase(self, subject_id: int, at: datetime) -> tuple[int, int]:
@@ -258,6 +269,192 @@ class AuditRepository(Protocol):
         ...
 
 
+class RequestRepository(Protocol):
+    """Subject requests of the bound tenant, their timeline, codes, tasks and packages."""
+
+    def add(self, **values: Any) -> RequestRecord:
+        """Store a new request."""
+        ...
+
+    def get(self, ref: str, *, lock: bool = False) -> RequestRecord | None:
+        """The request with this reference (``lock``: held until commit)."""
+        ...
+
+    def tenant_of_token(self, token_hash: str) -> int | None:
+        """The tenant of a requester token, in any tenant."""
+        ...
+
+    def by_token(self, token_hash: str) -> RequestRecord | None:
+        """The bound tenant's request with this requester token."""
+        ...
+
+    def update(self, request_id: int, **values: Any) -> None:
+        """Change columns of one request."""
+        ...
+
+    def search(
+        self,
+        *,
+        states: Sequence[str] = (),
+        types: Sequence[str] = (),
+        due_by: date | None = None,
+        limit: int = 500,
+    ) -> list[RequestRecord]:
+        """Requests by due date, filtered."""
+        ...
+
+    def received_before(self, state: str, before: datetime) -> list[RequestRecord]:
+        """Requests still in ``state`` received before ``before``."""
+        ...
+
+    def expired_records(self, today: date) -> list[int]:
+        """Closed requests past their keeping period."""
+        ...
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Remove request records with everything attached."""
+        ...
+
+    def add_event(
+        self,
+        request_id: int,
+        at: datetime,
+        actor: str,
+        action: str,
+        *,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        note: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Append a timeline step."""
+        ...
+
+    def events(self, request_id: int) -> list[EventRecord]:
+        """The timeline, oldest first."""
+        ...
+
+    def add_verification(
+        self, request_id: int, kind: str, slot: int, code_hash: str, expires_at: datetime
+    ) -> None:
+        """Store a code's hash."""
+        ...
+
+    def verifications(self, request_id: int) -> list[VerificationRecord]:
+        """The request's codes."""
+        ...
+
+    def update_verification(self, verification_id: int, **values: Any) -> None:
+        """Change a code."""
+        ...
+
+    def add_task(
+        self, request_id: int, system: str, description: str, assignee: str | None, at: datetime
+    ) -> int:
+        """Open a manual task."""
+        ...
+
+    def tasks(self, request_id: int) -> list[TaskRecord]:
+        """The request's tasks."""
+        ...
+
+    def update_task(self, task_id: int, **values: Any) -> None:
+        """Change a task."""
+        ...
+
+    def add_package(self, **values: Any) -> None:
+        """Store a sealed package."""
+        ...
+
+    def tenant_of_package(self, token_hash: str) -> int | None:
+        """The tenant of a download token, in any tenant."""
+        ...
+
+    def package(self, token_hash: str) -> PackageRecord | None:
+        """The package with this download token."""
+        ...
+
+    def latest_package(self, request_id: int) -> PackageRecord | None:
+        """The newest package of a request."""
+        ...
+
+    def count_download(self, package_id: int) -> None:
+        """Record a download."""
+        ...
+
+    def drop_expired_packages(self, now: datetime) -> int:
+        """Delete packages whose link expired."""
+        ...
+
+    def counts_by_state(self) -> dict[str, int]:
+        """Requests per state."""
+        ...
+
+
+class DatastoreRepository(Protocol):
+    """Datastores of the bound tenant."""
+
+    def add(self, **values: Any) -> None:
+        """Store a datastore."""
+        ...
+
+    def get(self, key: str) -> DatastoreRecord | None:
+        """The datastore with this key."""
+        ...
+
+    def stores(self) -> list[DatastoreRecord]:
+        """Every datastore."""
+        ...
+
+    def update(self, key: str, **values: Any) -> None:
+        """Change a datastore."""
+        ...
+
+    def delete(self, key: str) -> bool:
+        """Remove a datastore."""
+        ...
+
+
+class WebhookRepository(Protocol):
+    """Webhook endpoints of the bound tenant and their delivery queue."""
+
+    def add(self, **values: Any) -> int:
+        """Store an endpoint."""
+        ...
+
+    def endpoints(self) -> list[WebhookRecord]:
+        """Every endpoint."""
+        ...
+
+    def remove(self, webhook_id: int) -> bool:
+        """Deactivate an endpoint."""
+        ...
+
+    def enqueue(self, **values: Any) -> int:
+        """Queue a delivery."""
+        ...
+
+    def due(self, now: datetime, limit: int = 100) -> list[DeliveryRecord]:
+        """Deliveries due."""
+        ...
+
+    def get_delivery(self, delivery_id: int) -> DeliveryRecord | None:
+        """One delivery."""
+        ...
+
+    def update_delivery(self, delivery_id: int, **values: Any) -> None:
+        """Record an attempt."""
+        ...
+
+    def deliveries(self, limit: int = 50) -> list[DeliveryRecord]:
+        """The newest deliveries."""
+        ...
+
+    def endpoint(self, webhook_id: int) -> WebhookRecord | None:
+        """One endpoint."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One use case, one transaction. ``bind_tenant`` scopes every tenant-owned query."""
 
@@ -289,6 +486,21 @@ class UnitOfWork(Protocol):
     @property
     def audit(self) -> AuditRepository:
         """The bound tenant's audit chain."""
+        ...
+
+    @property
+    def requests(self) -> RequestRepository:
+        """The bound tenant's subject requests."""
+        ...
+
+    @property
+    def datastores(self) -> DatastoreRepository:
+        """The bound tenant's datastores."""
+        ...
+
+    @property
+    def webhooks(self) -> WebhookRepository:
+        """The bound tenant's webhooks."""
         ...
 
     @property

@@ -154,3 +154,64 @@ class SubjectFacts:
     adult_on: date | None
     erased: bool
     exclusive_data: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DatastoreRecord:
+    """A datastore as stored: its URL only sealed (and masked for display)."""
+
+    key: str
+    kind: str
+    description: str
+    owner: str | None
+    dataset: str | None
+    kek_version: int | None
+    wrapped_key: bytes | None
+    sealed_url: bytes | None
+    masked_url: str | None
+    last_tested_at: datetime | None
+    last_test_ok: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRecord:
+    """An access package as stored (sealed)."""
+
+    id: int
+    request_id: int
+    filename: str
+    size: int
+    kek_version: int
+    wrapped_key: bytes
+    sealed: bytes
+    expires_at: datetime
+    downloads: int
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRecord:
+    """A webhook endpoint as stored (its secret sealed)."""
+
+    id: int
+    url: str
+    events: str
+    kek_version: int
+    wrapped_key: bytes
+    sealed_secret: bytes
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One queued webhook delivery."""
+
+    id: int
+    webhook_id: int
+    msg_id: str
+    event: str
+    body: str
+    status: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+    delivered_at: datetime | None

@@ -267,6 +267,180 @@ class AuditCheckpoint(TenantOwned, Base):
     created_at: Mapped[datetime]
 
 
+class Request(TenantOwned, Base):
+    """A subject request and its legal clock; the requester's details are sealed (CCPA §7101 record)."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        UniqueConstraint("ref", "tenant_id"),
+        Index("ix_requests_token_hash", "token_hash"),
+        Index("ix_requests_state_due", "state", "due_on", "tenant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(20))
+    type: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(20))
+    resume_state: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    brand: Mapped[str | None] = mapped_column(String(120))
+    jurisdictions: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(40))
+    deadline_explanation: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    ack_due_on: Mapped[date | None] = mapped_column(Date)
+    acknowledged_at: Mapped[datetime | None]
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_reasons: Mapped[str] = mapped_column(Text, default="")
+    pauses: Mapped[str] = mapped_column(Text, default="[]")
+    subject_id: Mapped[int | None] = mapped_column(Id)
+    verified_at: Mapped[datetime | None]
+    verification: Mapped[str] = mapped_column(String(40), default="pending")
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    denial_code: Mapped[str | None] = mapped_column(String(40))
+    denial_text: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(Text, default="{}")
+    closed_at: Mapped[datetime | None]
+    retain_until: Mapped[date | None] = mapped_column(Date)
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RequestEvent(TenantOwned, Base):
+    """One step of a request's timeline (every transition, message and action)."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (Index("ix_request_events_request", "request_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(Id, ForeignKey("requests.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class RequestVerification(TenantOwned, Base):
+    """A one-time code sent to one identity of a request (only its hash is kept)."""
+
+    __tablename__ = "request_verifications"
+    __table_args__ = (Index("ix_request_verifications_request", "request_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(Id, ForeignKey("requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    slot: Mapped[int] = mapped_column(Integer)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+    verified_at: Mapped[datetime | None]
+
+
+class RequestTask(TenantOwned, Base):
+    """A manual task of a request: a system without a connector, a recipient to notify."""
+
+    __tablename__ = "request_tasks"
+    __table_args__ = (Index("ix_request_tasks_request", "request_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(Id, ForeignKey("requests.id", ondelete="CASCADE"))
+    system: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class RequestPackage(TenantOwned, Base):
+    """An access or portability package (sealed), reachable by an expiring download token."""
+
+    __tablename__ = "request_packages"
+    __table_args__ = (Index("ix_request_packages_token_hash", "token_hash"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(Id, ForeignKey("requests.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime]
+    downloads: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class Datastore(TenantOwned, Base):
+    """A company database privault fulfils requests in (credentials sealed), or a manual system."""
+
+    __tablename__ = "datastores"
+    __table_args__ = (UniqueConstraint("key", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str | None] = mapped_column(String(200))
+    dataset: Mapped[str | None] = mapped_column(Text)
+    kek_version: Mapped[int | None] = mapped_column(Integer)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_url: Mapped[bytes | None] = mapped_column(LargeBinary)
+    masked_url: Mapped[str | None] = mapped_column(String(500))
+    last_tested_at: Mapped[datetime | None]
+    last_test_ok: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Webhook(TenantOwned, Base):
+    """An endpoint told of request state changes, signed Standard Webhooks style."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(500))
+    events: Mapped[str] = mapped_column(String(500), default="*")
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class WebhookDelivery(TenantOwned, Base):
+    """One message to one endpoint, retried until delivered (the body holds no personal data)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(Id, ForeignKey("webhooks.id", ondelete="CASCADE"))
+    msg_id: Mapped[str] = mapped_column(String(40))
+    event: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
 TENANT_OWNED_TABLES: tuple[str, ...] = tuple(
     mapper.persist_selectable.name  # type: ignore[attr-defined]
     for mapper in Base.registry.mappers

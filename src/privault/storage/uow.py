@@ -14,6 +14,7 @@ from privault.storage import scoping
 from privault.storage.audit_repo import SqlAudit
 from privault.storage.consent_repo import SqlConsent
 from privault.storage.repositories import SqlApiKeys, SqlNotices, SqlTenants
+from privault.storage.requests_repo import SqlDatastores, SqlRequests, SqlWebhooks
 from privault.storage.vault_repo import SqlSubjects
 
 
@@ -34,6 +35,9 @@ class SqlUnitOfWork:
         self.subjects = SqlSubjects(self.session, self._bound)
         self.audit = SqlAudit(self.session, self._bound)
         self.consent = SqlConsent(self.session, self._bound)
+        self.requests = SqlRequests(self.session, self._bound)
+        self.datastores = SqlDatastores(self.session, self._bound)
+        self.webhooks = SqlWebhooks(self.session, self._bound)
         return self
 
     def __exit__(

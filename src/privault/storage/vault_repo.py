@@ -265,6 +265,25 @@ class SqlSubjects(BoundRepository):
         )
         return int(fields.rowcount), int(identities.rowcount)  # type: ignore[attr-defined]
 
+    def erase_some(
+        self, subject_id: int, fields: Sequence[str], identity_kinds: Sequence[str], at: datetime
+    ) -> tuple[int, int]:
+        """Delete some values and identities of a subject that is kept (an exception applies)."""
+        removed = self.session.execute(
+            delete(t.PersonalData).where(
+                t.PersonalData.subject_id == subject_id, t.PersonalData.field.in_(list(fields))
+            )
+        )
+        gone = self.session.execute(
+            delete(t.Identity).where(
+                t.Identity.subject_id == subject_id, t.Identity.kind.in_(list(identity_kinds))
+            )
+        )
+        self.session.execute(
+            update(t.Subject).where(t.Subject.id == subject_id).values(updated_at=at)
+        )
+        return int(removed.rowcount), int(gone.rowcount)  # type: ignore[attr-defined]
+
     def to_rewrap(self, kek_version: int, after_id: int, limit: int) -> list[SubjectRecord]:
         """Live subjects wrapped under another key version, by id."""
         stmt = (

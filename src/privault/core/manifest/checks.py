@@ -56,6 +56,7 @@ def check_manifest(manifest: Manifest) -> list[Finding]:
         _category_overrides,
         _purposes,
         _retention,
+        _erasure_exceptions,
         _recipients,
         _cookies,
         _roles,
@@ -118,6 +119,7 @@ def _unique_keys(manifest: Manifest) -> Iterator[Finding]:
         "sources": manifest.sources,
         "purposes": manifest.purposes,
         "retention": manifest.retention,
+        "erasure_exceptions": manifest.erasure_exceptions,
         "recipients": manifest.recipients,
         "cookie_categories": manifest.cookie_categories,
         "roles": manifest.roles,
@@ -286,6 +288,13 @@ def _retention(manifest: Manifest) -> Iterator[Finding]:
         yield from _refs((*path, "purposes"), rule.purposes, purposes, "purposes")
         if rule.period.amount == 0 and rule.period.unit != "day":
             yield Finding((*path, "period"), "a zero period must be written '0 days'", "")
+
+
+def _erasure_exceptions(manifest: Manifest) -> Iterator[Finding]:
+    categories = known_categories(manifest)
+    for index, rule in enumerate(manifest.erasure_exceptions):
+        path: Path = ("erasure_exceptions", index, "categories")
+        yield from _refs(path, rule.categories, categories, "data_categories")
 
 
 def _recipients(manifest: Manifest) -> Iterator[Finding]:

@@ -277,6 +277,28 @@ class RetentionRule(_Strict):
         return Period.parse(value) if isinstance(value, str) else value
 
 
+class ErasureExceptionRule(_Strict):
+    """Data kept despite an erasure request, with the legal reason (GDPR 17(3), CCPA 1798.105(d))."""
+
+    key: Key
+    code: Literal[
+        "freedom_of_expression",
+        "legal_obligation",
+        "public_health",
+        "archiving_research",
+        "legal_claims",
+        "complete_transaction",
+        "security_integrity",
+        "debug",
+        "calecpa",
+        "internal_uses",
+        "legal_hold",
+    ]
+    categories: list[Key] = Field(min_length=1)
+    rule: str = Field(default="", description="The provision relied on, e.g. 'GDPR 17(3)(b)'.")
+    description: str = ""
+
+
 class ContractTerms(_Strict):
     """The contract that binds a recipient (GDPR Art. 28, CCPA §7051)."""
 
@@ -377,6 +399,7 @@ class Manifest(_Strict):
     sources: list[Source] = []
     purposes: list[Purpose] = []
     retention: list[RetentionRule] = []
+    erasure_exceptions: list[ErasureExceptionRule] = []
     recipients: list[Recipient] = []
     cookie_categories: list[CookieCategory] = []
     roles: list[Role] = []

@@ -1,0 +1,473 @@
+"""Subject requests over HTTP: intake and the requester's status (by private token), staff actions
+(by API key with an admin role), package downloads, datastores and webhooks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import structlog
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from privault.api.deps import AdminDep, ContainerDep, UowDep
+from privault.core.access import Principal
+from privault.core.jurisdictions import Right
+from privault.core.requests import Agent, Channel, DenialCode, PauseReason, parse_request
+from privault.errors import InvalidInput, PrivaultError
+from privault.services import requests as svc
+from privault.services.api_keys import authenticate
+from privault.services.datastores import add_datastore, check_datastore, list_datastores
+from privault.services.fulfilment import apply_at_once, download, fulfil
+from privault.services.webhooks import add_webhook, deliver_due, list_webhooks
+
+router = APIRouter(tags=["requests"])
+log = structlog.get_logger(__name__)
+_optional_bearer = HTTPBearer(auto_error=False)
+
+
+class RequestBody(BaseModel):
+    """A request as a person (or an agent, or staff taking it by phone) submits it."""
+
+    tenant: str | None = Field(default=None, description="Required without an API key.")
+    type: Right
+    identities: dict[Literal["email", "phone"], list[str]]
+    jurisdiction: str | None = None
+    brand: str | None = None
+    agent: Agent | None = None
+    channel: Channel | None = None
+    corrections: dict[str, Any] = {}
+    purposes: list[str] = []
+    details: str = ""
+    lookback_from: date | None = None
+
+
+class OpenedOut(BaseModel):
+    """The receipt: keep the token, it is the only way to see the request's status."""
+
+    ref: str
+    token: str
+    state: str
+    due_on: date
+    rule: str
+    explanation: str
+    ack_due_on: date | None
+    status_url: str
+
+
+class CodesIn(BaseModel):
+    """The one-time codes the requester received (one per identity)."""
+
+    codes: list[str] = Field(min_length=1, max_length=10)
+
+
+class StatusOut(BaseModel):
+    """What the requester sees."""
+
+    ref: str
+    type: str
+    state: str
+    received_on: date
+    due_on: date
+    extended: bool
+    extension_reasons: str
+    response: str
+    denial_text: str | None
+    identities: list[str]
+    verified: list[bool]
+    timeline: list[tuple[datetime, str]]
+    download_url: str | None
+    download_expires_at: datetime | None
+
+
+def _staff_principal(
+    container: ContainerDep,
+    uow: UowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
+) -> Principal | None:
+    if credentials is None:
+        return None
+    return authenticate(uow, credentials.credentials, container.clock)
+
+
+@router.post("/v1/requests", status_code=status.HTTP_201_CREATED, response_model=OpenedOut)
+def open_request(
+    body: RequestBody,
+    container: ContainerDep,
+    staff: Annotated[Principal | None, Depends(_staff_principal)],
+) -> OpenedOut:
+    """Receive a request. Without an API key it comes from the privacy center (channel web)."""
+    tenant = staff.tenant_key if staff else body.tenant
+    if tenant is None:
+        raise InvalidInput("name the tenant", code="input.invalid")
+    channel = body.channel or (Channel.API if staff else Channel.WEB)
+    item = parse_request(body.model_dump(exclude={"tenant", "channel"}) | {"channel": channel})
+    deps = container.requests
+    opened = svc.open_request(deps, tenant, item, staff.actor if staff else "requester")
+    if item.type in (Right.OPT_OUT_SALE, Right.LIMIT_SENSITIVE):
+        apply_at_once(deps, tenant, opened.ref)
+    _deliver(container, tenant)
+    return OpenedOut(
+        **{k: getattr(opened, k) for k in OpenedOut.model_fields}
+        | {"state": _state(container, tenant, opened.ref)}
+    )
+
+
+def _state(container: ContainerDep, tenant: str, ref: str) -> str:
+    return svc.show_request(container.requests, tenant, ref).request.state.value
+
+
+def _deliver(container: ContainerDep, tenant: str) -> None:
+    """Send queued webhooks now; failures stay queued for `privault webhooks deliver` (the action
+    itself has happened, so a failing endpoint never turns its answer into an error)."""
+    try:
+        deliver_due(container.uow, container.keyring, container.clock, tenant, timeout=2.0)
+    except PrivaultError as exc:
+        log.warning("webhook delivery deferred", code=exc.code)
+
+
+@router.get("/v1/requests/status/{token}", response_model=StatusOut)
+def request_status(token: str, container: ContainerDep) -> StatusOut:
+    """The requester's status page, by the private token from the receipt."""
+    found = svc.requester_status(container.requests, token)
+    return StatusOut(
+        **{k: getattr(found, k) for k in StatusOut.model_fields if k not in ("type", "state")},
+        type=found.type.value,
+        state=found.state.value,
+    )
+
+
+@router.post("/v1/requests/status/{token}/verify", response_model=StatusOut)
+def verify(token: str, body: CodesIn, container: ContainerDep) -> StatusOut:
+    """Enter the codes sent to each identity; when all are verified the request is verified."""
+    tenant, ref = svc.ref_for_token(container.requests, token)
+    svc.verify_codes(container.requests, tenant, ref, body.codes)
+    _deliver(container, tenant)
+    return request_status(token, container)
+
+
+@router.post("/v1/requests/status/{token}/resend", status_code=status.HTTP_202_ACCEPTED)
+def resend(token: str, container: ContainerDep) -> dict[str, int]:
+    """Send new codes to the identities not verified yet."""
+    tenant, ref = svc.ref_for_token(container.requests, token)
+    return {"sent": svc.resend_codes(container.requests, tenant, ref)}
+
+
+@router.get("/v1/packages/{token}")
+def download_package(token: str, container: ContainerDep) -> Response:
+    """Download an access or portability package (the link expires)."""
+    found = download(container.requests, token)
+    return Response(
+        found.content,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+class RequestOut(BaseModel):
+    """A request in the staff queue."""
+
+    ref: str
+    type: str
+    state: str
+    channel: str
+    jurisdictions: list[str]
+    rule: str
+    received_on: date
+    due_on: date
+    deadline: str
+    days_left: int
+    extended: bool
+    assignee: str | None
+
+
+def _out(request: Any, deadline: str, days_left: int) -> RequestOut:
+    return RequestOut(
+        ref=request.ref,
+        type=request.type.value,
+        state=request.state.value,
+        channel=request.channel.value,
+        jurisdictions=list(request.jurisdictions),
+        rule=request.rule,
+        received_on=request.received_on,
+        due_on=request.due_on,
+        deadline=deadline,
+        days_left=days_left,
+        extended=request.extended,
+        assignee=request.assignee,
+    )
+
+
+@router.get("/v1/requests", response_model=list[RequestOut])
+def queue(
+    admin: AdminDep,
+    container: ContainerDep,
+    state: list[str] = Query(default_factory=list),
+    type: list[str] = Query(default_factory=list),
+    overdue: bool = False,
+    open_only: bool = Query(False, alias="open"),
+) -> list[RequestOut]:
+    """The queue, soonest due first; filter by state, type, overdue or open."""
+    rows = svc.list_requests(
+        container.requests,
+        admin.tenant_key,
+        states=state,
+        types=type,
+        overdue=overdue,
+        open_only=open_only,
+    )
+    return [_out(r, d, n) for r, d, n in rows]
+
+
+class DetailOut(RequestOut):
+    """A request with its timeline and tasks."""
+
+    deadline_explanation: str
+    extension_reasons: str
+    verification: str
+    verified_identities: int
+    identities: int
+    response: str
+    denial_code: str | None
+    result: dict[str, Any]
+    events: list[dict[str, Any]]
+    tasks: list[dict[str, Any]]
+    package: dict[str, Any] | None
+
+
+def _detail(view: svc.RequestView) -> DetailOut:
+    r = view.request
+    return DetailOut(
+        **_out(r, view.deadline_state, view.days_left).model_dump(),
+        deadline_explanation=r.deadline_explanation,
+        extension_reasons=r.extension_reasons,
+        verification=r.verification,
+        verified_identities=view.verified_identities,
+        identities=view.identities,
+        response=r.response,
+        denial_code=r.denial_code,
+        result=r.result,
+        events=[
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "from": e.from_state,
+                "to": e.to_state,
+                "note": e.note,
+            }
+            for e in view.events
+        ],
+        tasks=[
+            {
+                "id": t.id,
+                "system": t.system,
+                "description": t.description,
+                "assignee": t.assignee,
+                "state": t.state,
+                "note": t.note,
+            }
+            for t in view.tasks
+        ],
+        package=view.package,
+    )
+
+
+@router.get("/v1/requests/{ref}", response_model=DetailOut)
+def show(ref: str, admin: AdminDep, container: ContainerDep) -> DetailOut:
+    """One request with its timeline, tasks and result."""
+    return _detail(svc.show_request(container.requests, admin.tenant_key, ref))
+
+
+class Action(BaseModel):
+    """A staff action on a request."""
+
+    action: Literal["verify", "start", "extend", "pause", "resume", "complete", "deny"]
+    reasons: str = ""
+    note: str = ""
+    reason: PauseReason | None = None
+    code: DenialCode | None = None
+    text: str = ""
+
+
+@router.post("/v1/requests/{ref}/actions", response_model=DetailOut)
+def act(ref: str, body: Action, admin: AdminDep, container: ContainerDep) -> DetailOut:
+    """verify (with a note saying how), start, extend (reasons), pause (reason + note = what we
+    need), resume, complete (runs fulfilment), deny (code + text sent)."""
+    deps, tenant, actor = container.requests, admin.tenant_key, admin.actor
+    if body.action == "verify":
+        svc.verify_manually(deps, tenant, ref, actor, body.note)
+    elif body.action == "start":
+        svc.start(deps, tenant, ref, actor)
+    elif body.action == "extend":
+        svc.extend_request(deps, tenant, ref, actor, body.reasons)
+    elif body.action == "pause":
+        if body.reason is None:
+            raise InvalidInput("a pause needs its reason", code="request.pause_invalid")
+        svc.pause_request(deps, tenant, ref, actor, body.reason, body.note)
+    elif body.action == "resume":
+        svc.resume_request(deps, tenant, ref, actor)
+    elif body.action == "complete":
+        fulfil(deps, tenant, ref, actor)
+    else:
+        if body.code is None:
+            raise InvalidInput("a denial needs its reason code", code="request.denial_invalid")
+        svc.deny_request(deps, tenant, ref, actor, body.code, body.text)
+    _deliver(container, tenant)
+    return show(ref, admin, container)
+
+
+class TaskIn(BaseModel):
+    """A manual task."""
+
+    system: str
+    description: str
+    assignee: str | None = None
+
+
+class TaskDone(BaseModel):
+    """Closing a manual task."""
+
+    note: str = ""
+    cancelled: bool = False
+
+
+@router.post("/v1/requests/{ref}/tasks", status_code=status.HTTP_201_CREATED)
+def add_task(ref: str, body: TaskIn, admin: AdminDep, container: ContainerDep) -> dict[str, int]:
+    """Open a manual task on a request."""
+    task = svc.add_task(
+        container.requests,
+        admin.tenant_key,
+        ref,
+        admin.actor,
+        body.system,
+        body.description,
+        body.assignee,
+    )
+    return {"task": task}
+
+
+@router.post("/v1/requests/{ref}/tasks/{task_id}", response_model=DetailOut)
+def finish_task(
+    ref: str, task_id: int, body: TaskDone, admin: AdminDep, container: ContainerDep
+) -> DetailOut:
+    """Mark a manual task done (or cancelled)."""
+    svc.finish_task(
+        container.requests,
+        admin.tenant_key,
+        ref,
+        task_id,
+        admin.actor,
+        body.note,
+        cancelled=body.cancelled,
+    )
+    return show(ref, admin, container)
+
+
+# --- datastores and webhooks ---------------------------------------------------------------------
+
+
+class DatastoreIn(BaseModel):
+    """A connected datastore (url + dataset YAML) or a manual system (owner)."""
+
+    key: str
+    url: str | None = None
+    dataset: str | None = None
+    description: str = ""
+    owner: str | None = None
+
+
+@router.post("/v1/datastores", status_code=status.HTTP_201_CREATED)
+def create_datastore(
+    body: DatastoreIn, admin: AdminDep, uow: UowDep, container: ContainerDep
+) -> dict[str, Any]:
+    """Add a datastore; its URL is sealed and only shown masked."""
+    info = add_datastore(
+        uow,
+        container.keyring,
+        container.clock,
+        admin.tenant_key,
+        admin.actor,
+        body.key,
+        url=body.url,
+        dataset=body.dataset,
+        description=body.description,
+        owner=body.owner,
+    )
+    return {"key": info.key, "kind": info.kind, "url": info.url, "collections": info.collections}
+
+
+@router.get("/v1/datastores")
+def datastores(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
+    """The tenant's datastores (URLs masked)."""
+    return [
+        {
+            "key": d.key,
+            "kind": d.kind,
+            "url": d.url,
+            "owner": d.owner,
+            "collections": d.collections,
+            "last_test_ok": d.last_test_ok,
+        }
+        for d in list_datastores(uow, admin.tenant_key)
+    ]
+
+
+@router.post("/v1/datastores/{key}/test")
+def datastore_check(
+    key: str, admin: AdminDep, uow: UowDep, container: ContainerDep
+) -> dict[str, Any]:
+    """Connect and compare the dataset with the database."""
+    check = check_datastore(uow, container.keyring, container.clock, admin.tenant_key, key)
+    return {
+        "ok": check.ok,
+        "connected": check.connected,
+        "problems": check.problems,
+        "warnings": check.warnings,
+    }
+
+
+class WebhookIn(BaseModel):
+    """An endpoint for request events."""
+
+    url: str
+    events: list[str] = ["*"]
+
+
+@router.post("/v1/webhooks", status_code=status.HTTP_201_CREATED)
+def create_webhook(
+    body: WebhookIn, admin: AdminDep, uow: UowDep, container: ContainerDep
+) -> dict[str, Any]:
+    """Register an endpoint; the signing secret is returned only now."""
+    endpoint, secret = add_webhook(
+        uow,
+        container.keyring,
+        container.clock,
+        admin.tenant_key,
+        admin.actor,
+        body.url,
+        tuple(body.events),
+    )
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "secret": secret,
+    }
+
+
+@router.get("/v1/webhooks")
+def webhooks(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
+    """The tenant's endpoints (never their secrets)."""
+    return [
+        {"id": w.id, "url": w.url, "events": list(w.events), "active": w.active}
+        for w in list_webhooks(uow, admin.tenant_key)
+    ]

@@ -1,0 +1,177 @@
+"""``privault datastores``, ``privault webhooks`` and ``privault outbox``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from privault.cli.context import cli_actor, container, err, out
+
+app = typer.Typer(help="The company databases requests are fulfilled in.", no_args_is_help=True)
+webhooks_app = typer.Typer(
+    help="Endpoints told of request state changes (signed).", no_args_is_help=True
+)
+
+TENANT = typer.Option(..., "--tenant", help="Tenant key.")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="A short key, e.g. crm."),
+    tenant: str = TENANT,
+    url: str | None = typer.Option(
+        None, help="postgresql://, mysql:// or sqlite:/// URL (stored encrypted)."
+    ),
+    dataset: Path | None = typer.Option(None, help="Fides dataset YAML describing the database."),
+    manual: bool = typer.Option(
+        False, "--manual", help="A system without a connector: its owner gets a task per request."
+    ),
+    owner: str | None = typer.Option(None, help="Who handles a manual system."),
+    description: str = typer.Option("", help="What the system is."),
+) -> None:
+    """Add a connected datastore (--url and --dataset) or a manual system (--manual --owner)."""
+    from privault.services.datastores import add_datastore
+
+    if manual == (url is not None):
+        raise typer.BadParameter("give --url with --dataset, or --manual with --owner")
+    text = dataset.read_text(encoding="utf-8") if dataset else None
+    c = container(ctx)
+    with c.uow() as uow:
+        info = add_datastore(
+            uow,
+            c.keyring,
+            c.clock,
+            tenant,
+            cli_actor(),
+            key,
+            url=url,
+            dataset=text,
+            description=description,
+            owner=owner,
+        )
+    out.print(
+        f"datastore {info.key} added ({info.kind}"
+        + (f", {info.collections} collections)" if info.collections else ")")
+    )
+
+
+@app.command("test")
+def check(ctx: typer.Context, key: str = typer.Argument(...), tenant: str = TENANT) -> None:
+    """Connect and compare the dataset with the database."""
+    from privault.services.datastores import check_datastore
+
+    c = container(ctx)
+    with c.uow() as uow:
+        check = check_datastore(uow, c.keyring, c.clock, tenant, key)
+    for problem in check.problems:
+        out.print(f"problem: {problem}", markup=False)
+    for warning in check.warnings:
+        out.print(f"warning: {warning}", markup=False)
+    out.print(f"{key}: {'ok' if check.ok else 'NOT OK'} ({check.tables} tables)")
+    if not check.ok:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_(ctx: typer.Context, tenant: str = TENANT) -> None:
+    """The tenant's datastores (URLs masked)."""
+    from privault.services.datastores import list_datastores
+
+    c = container(ctx)
+    with c.uow() as uow:
+        rows = list_datastores(uow, tenant)
+    table = Table("key", "kind", "url / owner", "collections", "last test")
+    for d in rows:
+        tested = "never" if d.last_tested_at is None else ("ok" if d.last_test_ok else "failed")
+        table.add_row(d.key, d.kind, d.url or d.owner or "", str(d.collections), tested)
+    out.print(table)
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, key: str = typer.Argument(...), tenant: str = TENANT) -> None:
+    """Forget a datastore and its credentials."""
+    from privault.services.datastores import remove_datastore
+
+    c = container(ctx)
+    with c.uow() as uow:
+        remove_datastore(uow, c.clock, tenant, cli_actor(), key)
+    out.print(f"datastore {key} removed")
+
+
+@webhooks_app.command("add")
+def webhook_add(
+    ctx: typer.Context,
+    url: str = typer.Argument(..., help="The endpoint (https://...)."),
+    tenant: str = TENANT,
+    event: list[str] = typer.Option(
+        ["*"], "--event", help="An event to send (repeatable; default all)."
+    ),
+) -> None:
+    """Register an endpoint; prints its signing secret once."""
+    from privault.services.webhooks import add_webhook
+
+    c = container(ctx)
+    with c.uow() as uow:
+        endpoint, secret = add_webhook(
+            uow, c.keyring, c.clock, tenant, cli_actor(), url, tuple(event)
+        )
+    out.print(f"webhook {endpoint.id} added; signing secret (shown once): {secret}", markup=False)
+
+
+@webhooks_app.command("list")
+def webhook_list(ctx: typer.Context, tenant: str = TENANT) -> None:
+    """The tenant's endpoints."""
+    from privault.services.webhooks import list_webhooks
+
+    c = container(ctx)
+    with c.uow() as uow:
+        for w in list_webhooks(uow, tenant):
+            out.print(
+                f"{w.id} {w.url} events={','.join(w.events)} {'active' if w.active else 'removed'}",
+                markup=False,
+            )
+
+
+@webhooks_app.command("remove")
+def webhook_remove(
+    ctx: typer.Context, webhook_id: int = typer.Argument(...), tenant: str = TENANT
+) -> None:
+    """Stop sending to an endpoint."""
+    from privault.services.webhooks import remove_webhook
+
+    c = container(ctx)
+    with c.uow() as uow:
+        remove_webhook(uow, c.clock, tenant, cli_actor(), webhook_id)
+    out.print(f"webhook {webhook_id} removed")
+
+
+@webhooks_app.command("deliver")
+def webhook_deliver(ctx: typer.Context, tenant: str = TENANT) -> None:
+    """Send queued deliveries that are due (failures are retried with backoff)."""
+    from privault.services.webhooks import deliver_due
+
+    c = container(ctx)
+    done = deliver_due(c.uow, c.keyring, c.clock, tenant)
+    out.print(f"delivered {done.delivered}; retrying {done.retrying}; failed {done.failed}")
+
+
+def outbox(
+    ctx: typer.Context,
+    to: str | None = typer.Option(None, help="Only messages to this address or number."),
+    last: int = typer.Option(10, help="How many of the newest messages."),
+) -> None:
+    """Show what the outbox messenger sent (codes and notices), newest last."""
+    from privault.outbound.messenger import read_outbox
+
+    c = container(ctx)
+    messages = [m for m in read_outbox(c.settings.outbox_path) if to is None or m.get("to") == to]
+    for m in messages[-last:]:
+        out.print(
+            f"--- {m.get('at')} to {m.get('to')} ({m.get('channel')}): {m.get('subject')}",
+            markup=False,
+        )
+        out.print(str(m.get("body")), markup=False)
+    err.print(f"{len(messages[-last:])} message(s) from {c.settings.outbox_path}")

@@ -1,0 +1,374 @@
+"""``privault requests``: open, list, show and act on subject requests, with their legal clocks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from privault.cli.context import cli_actor, container, err, out
+
+app = typer.Typer(
+    help="Subject requests: intake, verification, deadlines, fulfilment.", no_args_is_help=True
+)
+
+TENANT = typer.Option(..., "--tenant", help="Tenant key.")
+
+
+@app.command("open")
+def open_(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    type_: str = typer.Option(
+        ...,
+        "--type",
+        help="access, erasure, rectification, restriction, objection, portability, opt_out_sale or limit_sensitive.",
+    ),
+    email: list[str] = typer.Option(
+        [], "--email", help="An email address of the person (repeatable)."
+    ),
+    phone: list[str] = typer.Option(
+        [], "--phone", help="A phone number of the person (repeatable)."
+    ),
+    jurisdiction: str | None = typer.Option(
+        None, help="Declared residence, e.g. eu, uk, us-ca (default: the tenant's)."
+    ),
+    channel: str = typer.Option(
+        "phone", help="How the request was made: web, email, phone, post, agent_desktop, api."
+    ),
+    brand: str | None = typer.Option(None, help="The brand the request concerns."),
+    agent_name: str | None = typer.Option(None, help="An authorised agent's name."),
+    agent_email: str | None = typer.Option(None, help="The agent's email."),
+    agent_authorisation: str | None = typer.Option(
+        None, help="How the person authorised the agent."
+    ),
+    correct: list[str] = typer.Option(
+        [], "--correct", help="Rectification: field=value (repeatable)."
+    ),
+    purpose: list[str] = typer.Option(
+        [], "--purpose", help="Restriction/objection: a purpose (repeatable)."
+    ),
+    details: str = typer.Option("", help="What the person added."),
+) -> None:
+    """Record a request taken by phone, post or email; codes go to every identity given."""
+    from privault.core.jurisdictions import Right
+    from privault.services.fulfilment import apply_at_once
+    from privault.services.requests import open_request
+
+    identities = {k: v for k, v in (("email", email), ("phone", phone)) if v}
+    agent = None
+    if agent_name or agent_email or agent_authorisation:
+        agent = {
+            "name": agent_name or "",
+            "email": agent_email or "",
+            "authorisation": agent_authorisation or "",
+        }
+    corrections = dict(_pair(c) for c in correct)
+    raw = {
+        "type": type_,
+        "identities": identities,
+        "jurisdiction": jurisdiction,
+        "channel": channel,
+        "brand": brand,
+        "agent": agent,
+        "corrections": corrections,
+        "purposes": purpose,
+        "details": details,
+    }
+    c = container(ctx)
+    opened = open_request(c.requests, tenant, raw, cli_actor())
+    if type_ in (Right.OPT_OUT_SALE.value, Right.LIMIT_SENSITIVE.value):
+        apply_at_once(c.requests, tenant, opened.ref)
+    out.print(f"request {opened.ref} received; due {opened.due_on.isoformat()} ({opened.rule})")
+    out.print(f"  {opened.explanation}")
+    if opened.ack_due_on:
+        out.print(f"  receipt acknowledged (due by {opened.ack_due_on.isoformat()})")
+    out.print(f"  requester's status link: {opened.status_url}")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise typer.BadParameter("--correct takes field=value")
+    return name.strip(), value
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    state: list[str] = typer.Option([], "--state", help="Only these states (repeatable)."),
+    type_: list[str] = typer.Option([], "--type", help="Only these types (repeatable)."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only overdue requests."),
+    open_only: bool = typer.Option(False, "--open", help="Only open requests."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The queue, soonest due first, with days left."""
+    from privault.services.requests import list_requests
+
+    rows = list_requests(
+        container(ctx).requests,
+        tenant,
+        states=state,
+        types=type_,
+        overdue=overdue,
+        open_only=open_only,
+    )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "ref": r.ref,
+                        "type": r.type.value,
+                        "state": r.state.value,
+                        "due_on": r.due_on.isoformat(),
+                        "deadline": d,
+                        "days_left": n,
+                    }
+                    for r, d, n in rows
+                ],
+                indent=2,
+            )
+        )
+        return
+    table = Table("ref", "type", "state", "received", "due", "days left", "deadline", "rule")
+    for r, d, n in rows:
+        style = (
+            "bold red" if d == "overdue" else ("yellow" if d in ("due_soon", "due_today") else "")
+        )
+        table.add_row(
+            r.ref,
+            r.type.value,
+            r.state.value,
+            r.received_on.isoformat(),
+            r.due_on.isoformat(),
+            str(n),
+            d,
+            r.rule,
+            style=style,
+        )
+    out.print(table)
+    err.print(f"{len(rows)} request(s)")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="Request reference."),
+    tenant: str = TENANT,
+) -> None:
+    """A request with its deadline, timeline, tasks and result."""
+    from privault.services.requests import show_request
+
+    view = show_request(container(ctx).requests, tenant, ref)
+    r = view.request
+    out.print(f"[bold]{r.ref}[/bold] {r.type.value} - {r.state.value} (via {r.channel.value})")
+    out.print(
+        f"received {r.received_on.isoformat()}; due {r.due_on.isoformat()} "
+        f"({view.deadline_state}, {view.days_left} days left)"
+    )
+    out.print(f"deadline: {r.deadline_explanation}")
+    if r.extended:
+        out.print(f"extended: {r.extension_reasons}")
+    out.print(
+        f"verification: {r.verification} ({view.verified_identities}/{view.identities} identities)"
+    )
+    if r.response:
+        out.print(f"response: {r.response}")
+    if r.denial_code:
+        out.print(f"denied: {r.denial_code}")
+    for e in view.events:
+        move = f" {e.from_state or ''}->{e.to_state}" if e.to_state else ""
+        out.print(
+            f"  {e.at.isoformat(timespec='seconds')} {e.actor} {e.action}{move} {e.note}".rstrip(),
+            markup=False,
+        )
+    for t in view.tasks:
+        out.print(
+            f"  task {t.id} [{t.state}] {t.system}: {t.description} ({t.assignee or 'unassigned'})",
+            markup=False,
+        )
+    if r.result:
+        out.print(json.dumps(r.result, indent=2, sort_keys=True), markup=False)
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="Request reference."),
+    tenant: str = TENANT,
+    code: list[str] = typer.Option(
+        [], "--code", help="A code the requester received (repeatable)."
+    ),
+    manual: str | None = typer.Option(None, "--manual", help="Verified another way: say how."),
+) -> None:
+    """Verify with the requester's codes, or by hand with a note of how."""
+    from privault.services.requests import verify_codes, verify_manually
+
+    c = container(ctx)
+    if manual is not None:
+        request = verify_manually(c.requests, tenant, ref, cli_actor(), manual)
+        out.print(f"{ref}: {request.state.value}")
+        return
+    result = verify_codes(c.requests, tenant, ref, code, cli_actor())
+    out.print(
+        f"{ref}: {result.state.value} ({result.verified}/{result.identities} identities verified)"
+    )
+
+
+@app.command("resend")
+def resend(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TENANT) -> None:
+    """Send new codes to the identities not verified yet."""
+    from privault.services.requests import resend_codes
+
+    out.print(f"{resend_codes(container(ctx).requests, tenant, ref, cli_actor())} code(s) sent")
+
+
+@app.command("start")
+def start(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TENANT) -> None:
+    """Take a verified request (it is assigned to you)."""
+    from privault.services.requests import start as start_request
+
+    out.print(
+        f"{ref}: {start_request(container(ctx).requests, tenant, ref, cli_actor()).state.value}"
+    )
+
+
+@app.command("extend")
+def extend(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    tenant: str = TENANT,
+    reasons: str = typer.Option(..., help="Why more time is needed (sent to the requester)."),
+) -> None:
+    """Use the one extension the law allows, before the due date."""
+    from privault.services.requests import extend_request
+
+    request = extend_request(container(ctx).requests, tenant, ref, cli_actor(), reasons)
+    out.print(f"{ref}: extended; now due {request.due_on.isoformat()}")
+
+
+@app.command("pause")
+def pause(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    tenant: str = TENANT,
+    reason: str = typer.Option(
+        ..., help="awaiting_identity, awaiting_clarification or awaiting_fee."
+    ),
+    message: str = typer.Option(..., help="What the requester must send (sent to them)."),
+) -> None:
+    """Stop the clock while waiting for the requester."""
+    from privault.core.requests import PauseReason, choice_of
+    from privault.services.requests import pause_request
+
+    why = choice_of(PauseReason, reason, "pause reason")
+    pause_request(container(ctx).requests, tenant, ref, cli_actor(), why, message)
+    out.print(f"{ref}: paused")
+
+
+@app.command("resume")
+def resume(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TENANT) -> None:
+    """Start the clock again (the due date moves by the paused days)."""
+    from privault.services.requests import resume_request
+
+    request = resume_request(container(ctx).requests, tenant, ref, cli_actor())
+    out.print(f"{ref}: {request.state.value}; due {request.due_on.isoformat()}")
+
+
+@app.command("complete")
+def complete(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TENANT) -> None:
+    """Fulfil the request across the vault and every datastore, then close it."""
+    from privault.services.fulfilment import fulfil
+
+    request = fulfil(container(ctx).requests, tenant, ref, cli_actor())
+    out.print(f"{ref}: {request.state.value}")
+    if request.state.value != "completed":
+        raise typer.Exit(10)
+
+
+@app.command("deny")
+def deny(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    tenant: str = TENANT,
+    code: str = typer.Option(
+        ...,
+        help="identity_not_verified, manifestly_unfounded, excessive, no_right, "
+        "agent_not_authorised, exempt or withdrawn.",
+    ),
+    text: str = typer.Option(..., help="The text sent to the requester."),
+) -> None:
+    """Refuse the request with a reason code and the text sent."""
+    from privault.core.requests import DenialCode, choice_of
+    from privault.services.requests import deny_request
+
+    reason = choice_of(DenialCode, code, "denial code")
+    deny_request(container(ctx).requests, tenant, ref, cli_actor(), reason, text)
+    out.print(f"{ref}: denied ({code})")
+
+
+@app.command("task")
+def task(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    tenant: str = TENANT,
+    system: str | None = typer.Option(None, help="Open a task for this system."),
+    description: str = typer.Option("", help="What to do."),
+    assignee: str | None = typer.Option(None, help="Who does it."),
+    done: int | None = typer.Option(None, "--done", help="Mark this task id done."),
+    cancel: int | None = typer.Option(None, "--cancel", help="Cancel this task id."),
+    note: str = typer.Option("", help="What was done."),
+) -> None:
+    """Open a manual task, or close one (--done ID / --cancel ID)."""
+    from privault.services.requests import add_task, finish_task
+
+    c = container(ctx)
+    if done is not None or cancel is not None:
+        finish_task(
+            c.requests,
+            tenant,
+            ref,
+            done or cancel or 0,
+            cli_actor(),
+            note,
+            cancelled=cancel is not None,
+        )
+        out.print(f"{ref}: task {'cancelled' if cancel is not None else 'done'}")
+        return
+    if system is None:
+        raise typer.BadParameter("give --system and --description, or --done/--cancel ID")
+    out.print(
+        f"{ref}: task {add_task(c.requests, tenant, ref, cli_actor(), system, description, assignee)} opened"
+    )
+
+
+@app.command("sweep")
+def sweep(ctx: typer.Context, tenant: str = TENANT) -> None:
+    """Close unverified requests, flag overdue ones, purge records past their keeping period."""
+    from privault.services.requests import sweep as run_sweep
+
+    done = run_sweep(container(ctx).requests, tenant)
+    out.print(
+        f"closed unverified: {done.closed_unverified}; overdue: {done.overdue}; "
+        f"due soon: {done.due_soon}; records purged: {done.purged}; "
+        f"expired packages deleted: {done.packages_dropped}"
+    )
+
+
+@app.command("download")
+def download(
+    ctx: typer.Context,
+    token: str = typer.Argument(..., help="The download token (the last part of the link)."),
+    output: Path = typer.Option(Path("."), "--output", "-o", help="Folder to save the package in."),
+) -> None:
+    """Save an access package from its download link's token."""
+    from privault.services.fulfilment import download as fetch
+
+    found = fetch(container(ctx).requests, token.rsplit("/", 1)[-1])
+    target = output / found.filename if output.is_dir() else output
+    target.write_bytes(found.content)
+    out.print(f"saved {target} ({len(found.content)} bytes)")

@@ -1,0 +1,107 @@
+"""privault's checks on a dataset that fideslang accepted: what a SQL traversal and erasure need.
+
+Every check returns messages that start with a path (``collections[2].fields[1]...``) and the
+collection or field name, so all problems can be reported together.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from privault.connectors.graph import reachable
+from privault.connectors.model import DatasetSpec, reference_parts
+
+_WORD = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def check_dataset(model: Any, spec: DatasetSpec, mask: tuple[str, ...]) -> list[str]:
+    """Every problem found in a validated fideslang Dataset and its converted spec."""
+    problems: list[str] = []
+    for index, collection in enumerate(model.collections):
+        where = f"collections[{index}] ({collection.name})"
+        problems += _collection_meta(where, collection, spec)
+        for position, field in enumerate(collection.fields):
+            problems += _field(f"{where}.fields[{position}] ({field.name})", field, model, spec)
+    problems += _identities(spec)
+    problems += _collections(spec)
+    problems += _mask(spec, mask)
+    return problems
+
+
+def _field(where: str, field: Any, model: Any, spec: DatasetSpec) -> list[str]:
+    problems: list[str] = []
+    if field.fields:
+        problems.append(f"{where}: nested fields are not supported for SQL datasets")
+    meta = field.fides_meta
+    if meta is None:
+        return problems
+    if meta.identity is not None and not _WORD.fullmatch(meta.identity):
+        problems.append(f"{where}.fides_meta.identity: must be a lower-case word such as email")
+    for index, ref in enumerate(meta.references or ()):
+        problem = _reference(ref, model.fides_key, spec)
+        if problem:
+            problems.append(f"{where}.fides_meta.references[{index}].field: {problem}")
+    return problems
+
+
+def _reference(ref: Any, dataset_key: str, spec: DatasetSpec) -> str | None:
+    if ref.dataset != dataset_key:
+        return f"cross-dataset references are not supported (dataset {ref.dataset!r})"
+    parts = reference_parts(ref.field)
+    if parts is None:
+        return f"{ref.field!r} must be of the form collection.field"
+    target = spec.collection(parts[0])
+    if target is None:
+        return f"collection {parts[0]!r} does not exist"
+    if target.field(parts[1]) is None:
+        return f"field {parts[1]!r} does not exist in collection {parts[0]!r}"
+    return None
+
+
+def _collection_meta(where: str, collection: Any, spec: DatasetSpec) -> list[str]:
+    meta = collection.fides_meta
+    if meta is None:
+        return []
+    problems = []
+    for index, key in enumerate(meta.erase_after or ()):
+        name = key.rpartition(".")[2]
+        if spec.collection(name) is None:
+            problems.append(
+                f"{where}.fides_meta.erase_after[{index}]: collection {name!r} does not exist"
+            )
+    return problems
+
+
+def _identities(spec: DatasetSpec) -> list[str]:
+    if any(f.identity for c in spec.collections for f in c.fields):
+        return []
+    return ["collections: no field is marked fides_meta.identity, so no person's rows can be found"]
+
+
+def _collections(spec: DatasetSpec) -> list[str]:
+    found = reachable(spec)
+    problems = []
+    for index, collection in enumerate(spec.collections):
+        if not collection.personal or collection.skip:
+            continue
+        where = f"collections[{index}] ({collection.name})"
+        if not collection.primary_key:
+            problems.append(
+                f"{where}: holds personal data but has no primary key "
+                "(mark a field fides_meta.primary_key or name it id)"
+            )
+        if collection.name not in found:
+            problems.append(
+                f"{where}: holds personal data but no reference path leads to it from an identity field"
+            )
+    return problems
+
+
+def _mask(spec: DatasetSpec, mask: tuple[str, ...]) -> list[str]:
+    problems = []
+    for index, name in enumerate(mask):
+        collection = spec.collection(name)
+        if collection is None:
+            problems.append(f"privault.mask[{index}]: collection {name!r} does not exist")
+    return problems

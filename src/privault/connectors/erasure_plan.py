@@ -1,0 +1,260 @@
+"""Decide, row by row, what an erasure deletes, masks and keeps - before changing anything.
+
+Rows still referenced by rows that stay (another person's, or this person's kept rows) are never
+deleted: a shared row is left untouched; a row only this person's kept rows point at is masked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from privault.connectors.masking import Masking, masking_for
+from privault.connectors.model import DatasetSpec
+from privault.connectors.results import ErasureException, Retained
+from privault.connectors.schema import DbSchema, Link
+from privault.connectors.sqlbits import chunks, failing_as, key_in, row_batch, sql_table
+from privault.connectors.traversal import Found
+
+Rows = dict[Any, Sequence[Any]]  # primary key -> row
+
+
+@dataclass(slots=True)
+class ErasurePlan:
+    """Rows to delete and to mask per collection, the rows retained and the deletion order."""
+
+    found: dict[str, Found]
+    schema: DbSchema
+    masking: dict[str, Masking]
+    delete: dict[str, Rows] = field(default_factory=dict)
+    keep: dict[str, Rows] = field(default_factory=dict)
+    shared: set[tuple[str, Any]] = field(default_factory=set)
+    retained: list[Retained] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+    referrers: dict[Link, list[tuple[Any, Any]]] = field(default_factory=dict)
+
+
+def plan_erasure(
+    conn: Connection,
+    dataset: DatasetSpec,
+    found: dict[str, Found],
+    schema: DbSchema,
+    exceptions: Sequence[ErasureException],
+) -> ErasurePlan:
+    """Classify the found rows, protect referenced ones and order the deletions."""
+    masking = {c.name: masking_for(c, schema, exceptions) for c in dataset.collections}
+    plan = ErasurePlan(found, schema, masking)
+    _classify(plan)
+    links = all_links(dataset, schema)
+    while True:
+        _protect(conn, plan, links)
+        cycle = _order(plan, dataset, links)
+        if not cycle:
+            return plan
+        for name in cycle:
+            _move_to_keep(plan, name, list(plan.delete[name]), "cycle", _cycle_reason(cycle))
+
+
+def _classify(plan: ErasurePlan) -> None:
+    for name, found in plan.found.items():
+        spec = found.spec
+        if not spec.personal:
+            continue
+        exception = plan.masking[name].exception
+        if exception is None and spec.delete_rows is not False:
+            plan.delete[name] = dict(found.rows)
+            continue
+        plan.keep[name] = dict(found.rows)
+        if exception is not None:
+            reason = exception.rule + (f": {exception.note}" if exception.note else "")
+            kept = ", ".join(plan.masking[name].kept)
+            plan.retained += [
+                Retained(name, key_text(k), exception.code, f"{reason} (kept: {kept})")
+                for k in found.rows
+            ]
+
+
+def key_text(key: Any) -> str:
+    """A primary key as text (composite keys joined by commas)."""
+    return ",".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def all_links(dataset: DatasetSpec, schema: DbSchema) -> tuple[Link, ...]:
+    """Every database foreign key, plus dataset references no foreign key already covers."""
+    links = dict.fromkeys(schema.foreign_keys)
+    known = {(k.child, k.child_columns, k.parent, k.parent_columns) for k in links}
+    for collection in dataset.collections:
+        for spec in collection.fields:
+            for ref in spec.references:
+                link = _declared_link(
+                    dataset, collection.name, spec.name, ref.collection, ref.field
+                )
+                if (link.child, link.child_columns, link.parent, link.parent_columns) not in known:
+                    links[link] = None
+    return tuple(links)
+
+
+def _declared_link(
+    dataset: DatasetSpec, name: str, column: str, other: str, other_column: str
+) -> Link:
+    """The side whose field is its collection's primary key is the parent."""
+    mine = dataset.collection(name)
+    theirs = dataset.collection(other)
+    mine_is_key = mine is not None and mine.primary_key == (column,)
+    theirs_is_key = theirs is not None and theirs.primary_key == (other_column,)
+    if mine_is_key and not theirs_is_key:
+        return Link(other, (other_column,), name, (column,), declared=True)
+    return Link(name, (column,), other, (other_column,), declared=True)
+
+
+def _protect(conn: Connection, plan: ErasurePlan, links: tuple[Link, ...]) -> None:
+    """Until nothing moves: keep every row about to be deleted that a staying row still references."""
+    moved = True
+    while moved:
+        moved = False
+        for link in links:
+            if plan.delete.get(link.parent) and link.parent in plan.found:
+                moved |= _protect_link(conn, plan, link)
+
+
+def _protect_link(conn: Connection, plan: ErasurePlan, link: Link) -> bool:
+    by_value = _parent_values(conn, plan, link)
+    others: Counter[Any] = Counter()
+    own: Counter[Any] = Counter()
+    for child_key, value in _referrers(conn, plan, link, list(by_value)):
+        if value in by_value:
+            state = _child_state(plan, link, child_key)
+            if state == "other":
+                others[value] += 1
+            elif state == "own":
+                own[value] += 1
+    for value, count in others.items():
+        for key in by_value[value]:
+            _retain_shared(
+                plan, link.parent, key, f"still referenced by {count} rows of {link.child}"
+            )
+    reason = "still referenced by {} kept rows of {}; personal fields masked"
+    for value, count in own.items():
+        if value not in others:
+            keys = by_value[value]
+            _move_to_keep(plan, link.parent, keys, "referenced", reason.format(count, link.child))
+    return bool(others) or any(v not in others for v in own)
+
+
+def _child_state(plan: ErasurePlan, link: Link, key: Any) -> str:
+    """gone (deleted or its link masked), own (this person's row that stays) or other."""
+    child = link.child
+    if key is None or (child, key) in plan.shared:
+        return "other"
+    if key in plan.delete.get(child, {}):
+        return "gone"
+    if key in plan.keep.get(child, {}):
+        masked = plan.masking[child].values
+        return (
+            "gone" if all(c in masked and masked[c] is None for c in link.child_columns) else "own"
+        )
+    return "own" if child in plan.found and key in plan.found[child].rows else "other"
+
+
+def _parent_values(conn: Connection, plan: ErasurePlan, link: Link) -> dict[Any, list[Any]]:
+    """Referenced value -> keys of the parent rows to delete that hold it."""
+    rows = plan.delete[link.parent]
+    spec = plan.found[link.parent].spec
+    names = spec.field_names
+    if not all(c in names for c in link.parent_columns):
+        return _fetch_parent_values(conn, plan, link)
+    indexes = [names.index(c) for c in link.parent_columns]
+    by_value: dict[Any, list[Any]] = {}
+    for key, row in rows.items():
+        value = row[indexes[0]] if len(indexes) == 1 else tuple(row[i] for i in indexes)
+        if value is not None:
+            by_value.setdefault(value, []).append(key)
+    return by_value
+
+
+def _fetch_parent_values(conn: Connection, plan: ErasurePlan, link: Link) -> dict[Any, list[Any]]:
+    spec = plan.found[link.parent].spec
+    pk, cols = list(spec.primary_key), list(link.parent_columns)
+    tab = sql_table(link.parent, list(dict.fromkeys(pk + cols)))
+    by_value: dict[Any, list[Any]] = {}
+    with failing_as(link.parent):
+        for piece in chunks(list(plan.delete[link.parent]), row_batch(conn, len(pk))):
+            query = select(*(tab.c[c] for c in pk + cols)).where(
+                key_in(tab, pk, piece, conn.dialect)
+            )
+            for row in conn.execute(query).all():
+                key = row[0] if len(pk) == 1 else tuple(row[: len(pk)])
+                value = row[len(pk)] if len(cols) == 1 else tuple(row[len(pk) :])
+                by_value.setdefault(value, []).append(key)
+    return by_value
+
+
+def _referrers(
+    conn: Connection, plan: ErasurePlan, link: Link, values: list[Any]
+) -> list[tuple[Any, Any]]:
+    """(child key or None, referenced value) for every child row holding one of ``values``."""
+    cached = plan.referrers.get(link)
+    if cached is not None:
+        return cached
+    key_columns = _child_key(plan, link.child)
+    cols = list(link.child_columns)
+    tab = sql_table(link.child, list(dict.fromkeys(key_columns + cols)))
+    width, out = len(key_columns), []
+    with failing_as(link.child):
+        for piece in chunks(values, row_batch(conn, len(cols))):
+            query = select(*(tab.c[c] for c in key_columns + cols)).where(
+                key_in(tab, cols, piece, conn.dialect)
+            )
+            for row in conn.execute(query).all():
+                key = None if not width else row[0] if width == 1 else tuple(row[:width])
+                out.append((key, row[width] if len(cols) == 1 else tuple(row[width:])))
+    plan.referrers[link] = out
+    return out
+
+
+def _child_key(plan: ErasurePlan, child: str) -> list[str]:
+    if child in plan.found and plan.found[child].spec.primary_key:
+        return list(plan.found[child].spec.primary_key)
+    return list(plan.schema.primary_keys.get(child, ()))
+
+
+def _retain_shared(plan: ErasurePlan, name: str, key: Any, reason: str) -> None:
+    if plan.delete[name].pop(key, None) is None:
+        return
+    plan.shared.add((name, key))
+    plan.retained.append(Retained(name, key_text(key), "shared", reason))
+
+
+def _move_to_keep(plan: ErasurePlan, name: str, keys: list[Any], code: str, reason: str) -> None:
+    for key in keys:
+        row = plan.delete[name].pop(key, None)
+        if row is not None:
+            plan.keep.setdefault(name, {})[key] = row
+            plan.retained.append(Retained(name, key_text(key), code, reason))
+
+
+def _order(plan: ErasurePlan, dataset: DatasetSpec, links: tuple[Link, ...]) -> list[str]:
+    """Fill ``plan.order`` children first; on a cycle return its collections instead."""
+    names = [n for n, rows in plan.delete.items() if rows]
+    graph: dict[str, set[str]] = {n: set() for n in names}
+    for link in links:
+        if link.child in graph and link.parent in graph and link.child != link.parent:
+            graph[link.parent].add(link.child)
+    for name in names:
+        spec = dataset.collection(name)
+        graph[name] |= {a for a in (spec.erase_after if spec else ()) if a in graph and a != name}
+    try:
+        plan.order = list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        return list(dict.fromkeys(exc.args[1]))
+    return []
+
+
+def _cycle_reason(cycle: list[str]) -> str:
+    path = " -> ".join([*cycle, cycle[0]])
+    return f"foreign keys form a cycle ({path}); the row is masked instead of deleted"

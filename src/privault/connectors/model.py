@@ -1,0 +1,104 @@
+"""privault's own frozen model of a dataset (a company database described in Fides terms)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Direction = Literal["from", "to"]
+
+
+def is_personal(category: str) -> bool:
+    """Whether a data category describes a person (``user`` or anything under it)."""
+    return category == "user" or category.startswith("user.")
+
+
+def covers(parent: str, category: str) -> bool:
+    """Whether ``category`` equals ``parent`` or sits under it in the dotted taxonomy."""
+    return category == parent or category.startswith(parent + ".")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A link to ``collection.field`` of the same dataset; ``direction`` as in Fides."""
+
+    collection: str
+    field: str
+    direction: Direction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One column: its data categories, identity kind, references and flags."""
+
+    name: str
+    categories: tuple[str, ...] = ()
+    identity: str | None = None
+    references: tuple[Reference, ...] = ()
+    primary_key: bool = False
+    read_only: bool = False
+
+    @property
+    def personal(self) -> bool:
+        """Whether the field holds personal data."""
+        return any(is_personal(c) for c in self.categories)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSpec:
+    """One table. ``delete_rows``: None = default (delete), True = delete, False = mask fields."""
+
+    name: str
+    fields: tuple[FieldSpec, ...]
+    primary_key: tuple[str, ...] = ()
+    skip: bool = False
+    delete_rows: bool | None = None
+    erase_after: tuple[str, ...] = ()
+
+    @property
+    def personal(self) -> bool:
+        """Whether any field holds personal data."""
+        return any(f.personal for f in self.fields)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The declared field names, in order."""
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> FieldSpec | None:
+        """The field called ``name``, if declared."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSpec:
+    """A validated dataset: its Fides key, name and collections."""
+
+    key: str
+    name: str
+    collections: tuple[CollectionSpec, ...]
+
+    def collection(self, name: str) -> CollectionSpec | None:
+        """The collection called ``name``, if declared."""
+        return next((c for c in self.collections if c.name == name), None)
+
+
+def identity_kind(name: str) -> str:
+    """privault's identity kind for a Fides identity name (``phone_number`` is ``phone``)."""
+    return "phone" if name == "phone_number" else name
+
+
+def reference_parts(value: str) -> tuple[str, str] | None:
+    """``collection.field`` split in two, or None when it is not of that form."""
+    collection, dot, field = value.partition(".")
+    if not dot or not collection or not field or "." in field:
+        return None
+    return collection, field
+
+
+def primary_key(fields: tuple[FieldSpec, ...]) -> tuple[str, ...]:
+    """Fields marked primary_key, else a field named ``id``, else none."""
+    marked = tuple(f.name for f in fields if f.primary_key)
+    if marked:
+        return marked
+    return ("id",) if any(f.name == "id" for f in fields) else ()

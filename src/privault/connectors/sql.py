@@ -1,0 +1,165 @@
+"""A company's own SQL database (PostgreSQL, MySQL/MariaDB, SQLite) as a subject-request datastore.
+
+Access and erasure are set-based: one query per collection per hop, batched IN lists, one
+transaction per datastore. Erasure is foreign-key safe and never deletes a row someone else's row
+still references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from privault.connectors.erasure import run_erasure, skipped_fields
+from privault.connectors.masking import masking_for
+from privault.connectors.model import DatasetSpec
+from privault.connectors.results import (
+    AccessResult,
+    CollectionRows,
+    DatastoreCheck,
+    ErasureException,
+    ErasureResult,
+    json_rows,
+)
+from privault.connectors.schema import DbSchema, reflect
+from privault.connectors.sqlbits import paused_gc, sqlite_foreign_keys
+from privault.connectors.traversal import Found, traverse
+from privault.errors import ConnectorError, InvalidInput
+
+Identities = Mapping[str, Sequence[str]]
+
+
+class SqlDatastore:
+    """A SQL database described by a dataset: ``test()``, ``access()`` and ``erase()``."""
+
+    def __init__(self, url: str, dataset: DatasetSpec) -> None:
+        try:
+            self._url: URL = make_url(url)
+            self._engine = create_engine(self._url, pool_pre_ping=True)
+        except (ArgumentError, ValueError, ImportError):
+            raise InvalidInput(
+                "the datastore URL is not a valid database URL", code="datastore.invalid"
+            ) from None
+        self.dataset = dataset
+        if self._engine.dialect.name == "sqlite":
+            event.listen(self._engine, "connect", sqlite_foreign_keys)
+
+    @property
+    def masked_url(self) -> str:
+        """The URL with its password hidden, safe to show."""
+        return self._url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._engine.dispose()
+
+    def test(self) -> DatastoreCheck:
+        """Connect once and report declared collections and fields the database lacks."""
+        with self._transaction(commit=False) as conn:
+            schema = reflect(conn)
+        return DatastoreCheck(
+            True, self._missing(schema), len(schema.columns), self._warnings(schema)
+        )
+
+    def access(self, identities: Identities) -> AccessResult:
+        """Every row reachable from the identities (keyed by kind: email, phone, ...)."""
+        with paused_gc():
+            with self._transaction(commit=False) as conn:
+                found = traverse(conn, self.dataset, identities)
+            collections = {n: _rows(f) for n, f in found.items()}
+        skipped = tuple(c.name for c in self.dataset.collections if c.skip and c.personal)
+        return AccessResult(collections, skipped)
+
+    def erase(
+        self,
+        identities: Identities,
+        *,
+        exceptions: Sequence[ErasureException] = (),
+        dry_run: bool = False,
+    ) -> ErasureResult:
+        """Delete or mask the person's rows in one transaction (rolled back when ``dry_run``)."""
+        with paused_gc(), self._transaction(commit=not dry_run) as conn:
+            found = traverse(conn, self.dataset, identities)
+            result = run_erasure(conn, self.dataset, found, exceptions)
+        result.dry_run = dry_run
+        return result
+
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Connection]:
+        """One connection and one transaction; rolled back on any error (or when not committing)."""
+        conn = self._connect()
+        try:
+            with conn:
+                transaction = conn.begin()
+                try:
+                    yield conn
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                if commit:
+                    transaction.commit()
+                else:
+                    transaction.rollback()
+        except ConnectorError:
+            raise
+        except SQLAlchemyError as exc:
+            message = f"the datastore failed ({type(exc).__name__}); nothing was changed"
+            raise ConnectorError(message, code="datastore.query_failed") from None
+
+    def _connect(self) -> Connection:
+        database = self._url.database or ""
+        is_file = database not in ("", ":memory:") and not database.startswith("file:")
+        if self._engine.dialect.name == "sqlite" and is_file and not Path(database).exists():
+            raise self._unreachable("no such file")
+        try:
+            return self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise self._unreachable(type(exc).__name__) from None
+
+    def _unreachable(self, why: str) -> ConnectorError:
+        message = f"the datastore {self.masked_url} cannot be reached ({why})"
+        return ConnectorError(message, code="datastore.unreachable")
+
+    def _missing(self, schema: DbSchema) -> list[str]:
+        problems = []
+        for collection in self.dataset.collections:
+            columns = schema.columns.get(collection.name)
+            if columns is None:
+                problems.append(f"collection {collection.name!r}: no such table")
+                continue
+            problems += [
+                f"collection {collection.name!r}: no column {f!r}"
+                for f in collection.field_names
+                if f not in columns
+            ]
+        return problems
+
+    def _warnings(self, schema: DbSchema) -> list[str]:
+        warnings = [
+            f"{n.collection}.{n.field}: not erased (skip_processing)"
+            for n in skipped_fields(self.dataset)
+        ]
+        for collection in self.dataset.collections:
+            if collection.delete_rows is False and not collection.skip:
+                failures = masking_for(collection, schema, ()).failures
+                warnings += [
+                    f"{collection.name}.{f}: cannot be masked ({r})" for f, r in failures.items()
+                ]
+        return warnings
+
+
+def _rows(found: Found) -> CollectionRows:
+    spec = found.spec
+    keys = [k if isinstance(k, tuple) else (k,) for k in found.rows]
+    return CollectionRows(
+        name=spec.name,
+        columns=spec.field_names,
+        categories=tuple(f.categories for f in spec.fields),
+        rows=json_rows(list(found.rows.values())),
+        primary_keys=json_rows(keys),
+    )

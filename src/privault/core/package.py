@@ -1,0 +1,491 @@
+"""The access / portability package: a subject's data and the right-to-know report, as one zip.
+
+Pure: everything is built in memory and returned as bytes; nothing here reads the database, the
+network or writes files. The zip holds ``data.json`` (everything), one CSV per section at
+``csv/<source>/<collection>.csv``, ``report.html`` (a readable page) and ``README.txt``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from json.encoder import encode_basestring
+from typing import Any, Literal, TypeVar
+
+import jinja2
+from markupsafe import Markup, escape
+
+from privault.errors import InvalidInput
+
+HTML_ROW_LIMIT = 500
+"""At most this many rows of each section are shown in ``report.html``; the files hold every row."""
+
+_T = TypeVar("_T")
+_ZipTime = tuple[int, int, int, int, int, int]
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One table of the subject's data, from the vault or one datastore."""
+
+    source: str  # "vault" or a datastore key, e.g. "crm"
+    collection: str  # "customers", or "personal_data" / "identities" for the vault
+    columns: tuple[str, ...]
+    categories: Mapping[str, tuple[str, ...]]  # column -> data categories (fideslang keys)
+    rows: Sequence[Sequence[object]]  # JSON-friendly values (str/int/float/bool/None)
+
+    def __post_init__(self) -> None:
+        for name in (self.source, self.collection):
+            if not _SAFE_NAME.fullmatch(name):
+                raise InvalidInput(
+                    "a package section needs a source and collection made of letters, digits, "
+                    "'_', '.' and '-'",
+                    code="package.invalid",
+                )
+        if not self.columns or len(set(self.columns)) != len(self.columns):
+            raise InvalidInput(
+                "a package section needs at least one column and no column twice",
+                code="package.invalid",
+            )
+        width = len(self.columns)
+        if any(len(row) != width for row in self.rows):
+            raise InvalidInput(
+                "every row of a package section needs one value per column", code="package.invalid"
+            )
+
+    @property
+    def csv_path(self) -> str:
+        """Where this section's CSV file sits inside the zip."""
+        return f"csv/{self.source}/{self.collection}.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportItem:
+    """One line of the right-to-know report: a label and an optional explanation."""
+
+    label: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KnowReport:
+    """The right-to-know report (GDPR Art. 15(1)(a)-(h), CCPA 1798.110)."""
+
+    categories: tuple[ReportItem, ...]
+    sources: tuple[ReportItem, ...]
+    purposes: tuple[ReportItem, ...]
+    recipients: tuple[ReportItem, ...]
+    retention: tuple[ReportItem, ...]
+    rights: tuple[ReportItem, ...]
+    lookback_from: date | None
+    lookback_to: date
+    complaint_authority: str
+    automated_decisions: str
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """Everything one access or portability answer hands to the subject."""
+
+    kind: Literal["access", "portability"]
+    tenant_name: str
+    request_ref: str
+    generated_at: datetime
+    report: KnowReport | None
+    sections: tuple[Section, ...]
+    notes: tuple[str, ...] = field(default=())  # e.g. why some data was retained or withheld
+
+    def __post_init__(self) -> None:
+        paths = [section.csv_path for section in self.sections]
+        if len(set(paths)) != len(paths):
+            raise InvalidInput(
+                "a package holds each source and collection once", code="package.invalid"
+            )
+
+    @property
+    def row_count(self) -> int:
+        """How many rows all sections hold together."""
+        return sum(len(section.rows) for section in self.sections)
+
+
+# --- the zip -------------------------------------------------------------------------------------
+
+
+def build_zip(package: Package) -> bytes:
+    """The whole package as zip bytes: data.json, one CSV per section, report.html, README.txt.
+
+    One helper thread compresses each file while the next one is built: zlib releases the GIL, so
+    on two cores compression costs almost nothing. Files are written in the order they are built.
+    """
+    stamp = _zip_time(package.generated_at)
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-zip") as writer,
+    ):
+        written = [
+            writer.submit(_add, archive, name, data, stamp) for name, data in _members(package)
+        ]
+        for done in written:
+            done.result()
+    return buffer.getvalue()
+
+
+def _members(package: Package) -> Iterator[tuple[str, bytes]]:
+    """Each file of the zip, built only when asked for (so building overlaps compressing)."""
+    yield "README.txt", _utf8(readme_text(package))
+    yield "data.json", _utf8(data_json(package))
+    for section in package.sections:
+        yield section.csv_path, _utf8(section_csv(section))
+    yield "report.html", _utf8(render_html(package))
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 bytes; a lone surrogate (never valid text) becomes '?' instead of failing."""
+    return text.encode("utf-8", "replace")
+
+
+def package_filename(package: Package) -> str:
+    """A safe file name such as ``bluewave-access-req-42-20250301.zip`` (no personal data)."""
+    parts = (package.tenant_name, package.kind, package.request_ref)
+    slug = "-".join(filter(None, (_slug(part) for part in parts)))
+    return f"{slug}-{package.generated_at:%Y%m%d}.zip"
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, stamp: _ZipTime) -> None:
+    """Write one member as a plain file (mode 0644), deflated at the fastest level."""
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.external_attr = 0o100644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data, compresslevel=1)
+
+
+def _zip_time(moment: datetime) -> _ZipTime:
+    """The zip timestamp for every member (zip cannot store years before 1980)."""
+    year = max(moment.year, 1980)
+    return (year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+
+def _slug(text: str) -> str:
+    """Lower-case letters and digits joined by '-'."""
+    return _SLUG_DROP.sub("-", text.lower()).strip("-")[:60]
+
+
+# --- data.json and CSV ---------------------------------------------------------------------------
+
+
+def data_json(package: Package) -> str:
+    """Everything in the package as one JSON document (compact, UTF-8, not ASCII-escaped)."""
+    head = {
+        "kind": package.kind,
+        "tenant": package.tenant_name,
+        "request_ref": package.request_ref,
+        "generated_at": package.generated_at.isoformat(),
+        "report": _report_dict(package.report),
+        "notes": list(package.notes),
+        "categories": _nest(package.sections, _categories),
+    }
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"), default=str)
+    return f'{text[:-1]},"data":{_data_object(package.sections)}}}'
+
+
+def _nest(sections: Iterable[Section], value: Callable[[Section], _T]) -> dict[str, dict[str, _T]]:
+    """``{source: {collection: value(section)}}`` in section order."""
+    nested: dict[str, dict[str, _T]] = {}
+    for section in sections:
+        nested.setdefault(section.source, {})[section.collection] = value(section)
+    return nested
+
+
+def _categories(section: Section) -> dict[str, list[str]]:
+    """Column -> its data categories, for every column."""
+    return {column: list(section.categories.get(column, ())) for column in section.columns}
+
+
+def _data_object(sections: Iterable[Section]) -> str:
+    """``{source: {collection: [{column: value}, ...]}}`` as JSON text."""
+    nested = _nest(sections, _rows_json)
+    return _object(
+        (source, _object((name, rows) for name, rows in collections.items()))
+        for source, collections in nested.items()
+    )
+
+
+def _object(members: Iterable[tuple[str, str]]) -> str:
+    """A JSON object from (key, JSON text) pairs."""
+    return "{" + ",".join(f"{encode_basestring(key)}:{text}" for key, text in members) + "}"
+
+
+def _report_dict(report: KnowReport | None) -> dict[str, object] | None:
+    """The report as plain JSON values."""
+    if report is None:
+        return None
+
+    def items(values: tuple[ReportItem, ...]) -> list[dict[str, str]]:
+        return [{"label": item.label, "detail": item.detail} for item in values]
+
+    return {
+        "categories": items(report.categories),
+        "sources": items(report.sources),
+        "purposes": items(report.purposes),
+        "recipients": items(report.recipients),
+        "retention": items(report.retention),
+        "rights": items(report.rights),
+        "lookback_from": report.lookback_from.isoformat() if report.lookback_from else None,
+        "lookback_to": report.lookback_to.isoformat(),
+        "complaint_authority": report.complaint_authority,
+        "automated_decisions": report.automated_decisions,
+    }
+
+
+def section_csv(section: Section) -> str:
+    """One section as RFC 4180 CSV (CRLF line ends): a header row of column names, then every row.
+
+    The text is exactly what ``csv.writer`` writes; the common case (no value needs quoting) is
+    filled in faster, and anything else goes through ``csv.writer`` itself.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(section.columns)
+    lines = _rows_csv(section)
+    if lines is None:
+        writer.writerows(section.rows)
+    elif section.rows:
+        out.write("\r\n".join(lines) + "\r\n")
+    return out.getvalue()
+
+
+# --- fast row text -------------------------------------------------------------------------------
+# The rows are nearly all of a package. Encoding them value by value (one dict per row for
+# json.dumps, one field at a time in csv.writer) was most of the build time, so each section is
+# looked at a column at a time: a column of plain strings that need no escaping, or of ints, goes
+# into a per-section %-template untouched; other columns are converted value by value first.
+# Property tests hold the results to what json.dumps and csv.writer write.
+
+_Fill = tuple[str, Sequence[object] | None]  # (%-slot, converted column or None for "as is")
+_JSON_ESCAPES = re.compile(r'[\x00-\x1f"\\]')
+_CSV_QUOTES = re.compile(r'[,"\r\n]')
+_JSON_VALUE: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring,
+    int: int.__repr__,
+    bool: {True: "true", False: "false"}.__getitem__,
+    type(None): lambda _: "null",
+}
+_CSV_VALUE: dict[type, Callable[[Any], str]] = {
+    str: str,
+    int: int.__repr__,
+    float: float.__repr__,
+    bool: {True: "True", False: "False"}.__getitem__,
+    type(None): lambda _: "",
+}
+_json_any = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def _rows_json(section: Section) -> str:
+    """The section's rows as a JSON array of ``{column: value}`` objects."""
+    if not section.rows:
+        return "[]"
+    columns = list(zip(*section.rows, strict=True))
+    fills = [_json_fill(values) for values in columns]
+    keys = [encode_basestring(column).replace("%", "%%") for column in section.columns]
+    template = "{" + ",".join(f"{key}:{slot}" for key, (slot, _) in zip(keys, fills, strict=True))
+    return "[" + ",".join(_fill(template + "}", section.rows, columns, fills)) + "]"
+
+
+def _json_fill(values: tuple[object, ...]) -> _Fill:
+    """How one column goes into the JSON template."""
+    text = _joined(values)
+    if text is not None and not _JSON_ESCAPES.search(text):
+        return '"%s"', None
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return "%d", None
+    if kinds.issubset(_JSON_VALUE):
+        return "%s", [_JSON_VALUE[type(value)](value) for value in values]
+    return "%s", list(map(_json_any, values))
+
+
+def _joined(values: Sequence[object]) -> str | None:
+    """All values run together if every one is a string (checked in C, fast), else None."""
+    try:
+        return "".join(values)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _rows_csv(section: Section) -> list[str] | None:
+    """The section's rows as CSV lines, or None when some value needs csv.writer's quoting."""
+    if len(section.columns) < 2 or not section.rows:  # csv.writer quotes a lone empty field
+        return None
+    columns = list(zip(*section.rows, strict=True))
+    fills = [_csv_fill(values) for values in columns]
+    if any(fill is None for fill in fills):
+        return None
+    known = [fill for fill in fills if fill is not None]
+    template = ",".join(slot for slot, _ in known)
+    return list(_fill(template, section.rows, columns, known))
+
+
+def _csv_fill(values: tuple[object, ...]) -> _Fill | None:
+    """How one column goes into the CSV template (None: it needs quoting somewhere)."""
+    text = _joined(values)
+    if text is not None:
+        return None if _CSV_QUOTES.search(text) else ("%s", None)
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return "%d", None
+    if not kinds.issubset(_CSV_VALUE):
+        return None
+    texts = [_CSV_VALUE[type(value)](value) for value in values]
+    return None if _CSV_QUOTES.search("".join(texts)) else ("%s", texts)
+
+
+def _fill(
+    template: str,
+    rows: Sequence[Sequence[object]],
+    columns: list[tuple[object, ...]],
+    fills: Sequence[_Fill],
+) -> Iterator[str]:
+    """``template % row`` for every row, with converted columns swapped in."""
+    if all(converted is None for _, converted in fills):
+        return map(template.__mod__, map(tuple, rows))
+    swapped = [
+        raw if converted is None else converted
+        for raw, (_, converted) in zip(columns, fills, strict=True)
+    ]
+    return map(template.__mod__, zip(*swapped, strict=True))
+
+
+# --- README.txt ----------------------------------------------------------------------------------
+
+
+def readme_text(package: Package) -> str:
+    """What each file in the zip is, in plain words."""
+    what = "a copy of your personal data" if package.kind == "access" else "your data, portable"
+    lines = [
+        f"{package.tenant_name}: {what}",
+        f"Request {package.request_ref}, generated {_when(package.generated_at)}.",
+        "",
+        "Files in this package:",
+        "  report.html  A readable page: "
+        + ("what we hold, why, and your rights, then " if package.report else "")
+        + f"your data as tables (at most {HTML_ROW_LIMIT} rows each).",
+        "  data.json    Everything in one JSON file, for reuse by another service or program.",
+        "  csv/         One CSV file per table (UTF-8, comma-separated, first row = column names):",
+        *(f"               {s.csv_path} ({_rows(len(s.rows))})" for s in package.sections),
+        "  README.txt   This file.",
+    ]
+    if package.notes:
+        lines += ["", "Notes:", *(f"  - {note}" for note in package.notes)]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _rows(count: int) -> str:
+    """'1 row', '2 rows'."""
+    return f"{count:,} row" + ("" if count == 1 else "s")
+
+
+def _when(moment: datetime) -> str:
+    """A readable instant, e.g. '2025-03-01 14:05 UTC'."""
+    zone = moment.tzname() or ""
+    return f"{moment:%Y-%m-%d %H:%M} {zone}".strip()
+
+
+# --- report.html ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """The Jinja2 environment for package.html (autoescaped), built on first use."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("privault", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _TableView:
+    """What the template needs to draw one section."""
+
+    section: Section
+    headers: list[tuple[str, str]]  # (column, its categories joined)
+    rows: list[Markup]  # each row's cells, escaped and joined by "</td><td>"
+    hidden: int
+
+
+def render_html(package: Package) -> str:
+    """The package as one self-contained, accessible HTML page (no external resources)."""
+    template = _environment().get_template("package.html")
+    return template.render(
+        package=package,
+        report=package.report,
+        when=_when(package.generated_at),
+        report_groups=_report_groups(package.report),
+        tables=[_table_view(section) for section in package.sections],
+        row_limit=HTML_ROW_LIMIT,
+    )
+
+
+def _report_groups(report: KnowReport | None) -> list[tuple[str, tuple[ReportItem, ...]]]:
+    """The report's lists, each with its heading, in the order the law lists them."""
+    if report is None:
+        return []
+    return [
+        ("What personal data we hold", report.categories),
+        ("Where it came from", report.sources),
+        ("Why we use it", report.purposes),
+        ("Who we share it with", report.recipients),
+        ("How long we keep it", report.retention),
+        ("Your rights", report.rights),
+    ]
+
+
+def _table_view(section: Section) -> _TableView:
+    """The first rows of a section, escaped for HTML, and how many rows are left out."""
+    shown = section.rows[:HTML_ROW_LIMIT]
+    headers = [(c, ", ".join(section.categories.get(c, ()))) for c in section.columns]
+    return _TableView(section, headers, _html_rows(shown), len(section.rows) - len(shown))
+
+
+_CELL, _ROW = "\x00", "\x01"  # never valid in HTML text, so never in a value worth showing
+_CELL_BREAK = Markup("</td><td>")
+
+
+def _html_rows(rows: Sequence[Sequence[object]]) -> list[Markup]:
+    """Each row's cells, escaped and joined by ``</td><td>``.
+
+    Escaping 60,000 cells one by one is slow, so the whole table is joined with two control
+    characters, escaped in one call and split again. If a value holds one of those characters
+    the counts do not match and every cell is escaped on its own instead.
+    """
+    lines = [_CELL.join(map(_display, row)) for row in rows]
+    text = _ROW.join(lines)
+    cells = sum(len(row) - 1 for row in rows)
+    if text.count(_CELL) != cells or text.count(_ROW) != max(len(rows) - 1, 0):
+        return [_CELL_BREAK.join(map(_display, row)) for row in rows]
+    escaped = str(escape(text)).replace(_CELL, _CELL_BREAK)
+    return [Markup(line) for line in escaped.split(_ROW)] if rows else []  # noqa: S704 (escaped above)
+
+
+def _display(value: object) -> str:
+    """How one value reads in the page: empty for none, yes/no for booleans."""
+    if value is None:
+        return ""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)

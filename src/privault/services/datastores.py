@@ -1,0 +1,244 @@
+"""Datastores: the company's own databases privault fulfils requests in, and systems handled by hand.
+
+A connected datastore is a SQLAlchemy URL (sealed with the tenant's keys; only a masked form is ever
+shown) plus a Fides-compatible dataset describing its collections. A manual system has an owner who
+gets a task for every verified request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from privault.connectors.dataset import load_dataset
+from privault.connectors.model import DatasetSpec
+from privault.connectors.results import DatastoreCheck
+from privault.connectors.sql import SqlDatastore
+from privault.core.clock import Clock
+from privault.core.ports import UnitOfWork
+from privault.crypto.keyring import Keyring
+from privault.crypto.sealed import Sealed, open_record, seal_record
+from privault.errors import Conflict, InvalidInput, NotFound
+from privault.services.audit import Entry, record
+from privault.services.tenants import bind_tenant
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,119}$")
+_DRIVERS = {
+    "postgresql": ("postgresql", "postgresql+psycopg"),
+    "postgresql+psycopg": ("postgresql", "postgresql+psycopg"),
+    "mysql": ("mysql", "mysql+pymysql"),
+    "mysql+pymysql": ("mysql", "mysql+pymysql"),
+    "mariadb": ("mysql", "mysql+pymysql"),
+    "mariadb+pymysql": ("mysql", "mysql+pymysql"),
+    "sqlite": ("sqlite", "sqlite"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DatastoreInfo:
+    """A datastore as shown to staff (never its credentials)."""
+
+    key: str
+    kind: str
+    description: str
+    owner: str | None
+    url: str | None
+    collections: int
+    last_tested_at: datetime | None
+    last_test_ok: bool | None
+
+
+_OPEN_LIMIT = 8  # connected datastores kept open per process (each holds a small pool)
+_open: OrderedDict[tuple[str, str, str], SqlDatastore] = OrderedDict()
+_open_lock = threading.Lock()
+
+
+@lru_cache(maxsize=64)
+def parsed_dataset(text: str) -> DatasetSpec:
+    """A dataset parsed once per process (the spec is immutable)."""
+    return load_dataset(text)
+
+
+def _forget(tenant_key: str, key: str) -> None:
+    with _open_lock:
+        for cached in [k for k in _open if k[:2] == (tenant_key, key)]:
+            _open.pop(cached).close()
+
+
+def _connector(tenant_key: str, key: str, url: str, dataset: str) -> SqlDatastore:
+    """One connector (engine and pool) per datastore and process, reused across requests."""
+    digest = hashlib.sha256(f"{url}\x00{dataset}".encode()).hexdigest()
+    wanted = (tenant_key, key, digest)
+    with _open_lock:
+        store = _open.get(wanted)
+        if store is not None:
+            _open.move_to_end(wanted)
+            return store
+    _forget(tenant_key, key)  # the URL or dataset changed
+    store = SqlDatastore(url, parsed_dataset(dataset))
+    with _open_lock:
+        _open[wanted] = store
+        while len(_open) > _OPEN_LIMIT:
+            _open.popitem(last=False)[1].close()
+    return store
+
+
+def _url(raw: str) -> tuple[str, str]:
+    """(kind, URL with privault's driver) of a database URL, or InvalidInput."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise InvalidInput("not a database URL", code="datastore.invalid") from exc
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        raise InvalidInput(
+            "a datastore is PostgreSQL, MySQL/MariaDB or SQLite "
+            "(postgresql://, mysql://, sqlite:///)",
+            code="datastore.invalid",
+        )
+    kind, name = driver
+    return kind, url.set(drivername=name).render_as_string(hide_password=False)
+
+
+def add_datastore(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    clock: Clock,
+    tenant_key: str,
+    actor: str,
+    key: str,
+    *,
+    url: str | None = None,
+    dataset: str | None = None,
+    description: str = "",
+    owner: str | None = None,
+) -> DatastoreInfo:
+    """Add a connected datastore (``url`` and ``dataset`` YAML) or a manual system (neither)."""
+    if not _KEY.match(key):
+        raise InvalidInput(
+            "a datastore key is lower-case letters, digits, '_', '.' or '-'",
+            code="datastore.invalid",
+        )
+    if (url is None) != (dataset is None):
+        raise InvalidInput(
+            "a connected datastore needs both its URL and its dataset; a manual system neither",
+            code="datastore.invalid",
+        )
+    if url is None and not owner:
+        raise InvalidInput(
+            "a manual system needs an owner who gets its tasks", code="datastore.invalid"
+        )
+    spec = parsed_dataset(dataset) if dataset is not None else None
+    tenant = bind_tenant(uow, tenant_key)
+    if uow.datastores.get(key) is not None:
+        raise Conflict(f"datastore '{key}' exists", code="datastore.exists")
+    at = clock.now()
+    values: dict[str, object] = {
+        "key": key,
+        "kind": "manual",
+        "description": description,
+        "owner": owner,
+        "dataset": dataset,
+        "created_at": at,
+        "updated_at": at,
+    }
+    if url is not None:
+        kind, full = _url(url)
+        sealed = seal_record(keyring, tenant_key, tenant.id, "datastore", key, full.encode())
+        values |= {
+            "kind": kind,
+            "kek_version": sealed.kek_version,
+            "wrapped_key": sealed.wrapped_key,
+            "sealed_url": sealed.ciphertext,
+            "masked_url": make_url(full).render_as_string(hide_password=True),
+        }
+    uow.datastores.add(**values)
+    details = {"key": key, "kind": values["kind"], "added": True}
+    record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], at)
+    uow.commit()
+    return DatastoreInfo(
+        key,
+        str(values["kind"]),
+        description,
+        owner,
+        str(values.get("masked_url")) if url else None,
+        len(spec.collections) if spec else 0,
+        None,
+        None,
+    )
+
+
+def list_datastores(uow: UnitOfWork, tenant_key: str) -> list[DatastoreInfo]:
+    """Every datastore of the tenant."""
+    bind_tenant(uow, tenant_key)
+    return [
+        DatastoreInfo(
+            s.key,
+            s.kind,
+            s.description,
+            s.owner,
+            s.masked_url,
+            len(parsed_dataset(s.dataset).collections) if s.dataset else 0,
+            s.last_tested_at,
+            s.last_test_ok,
+        )
+        for s in uow.datastores.stores()
+    ]
+
+
+def remove_datastore(uow: UnitOfWork, clock: Clock, tenant_key: str, actor: str, key: str) -> None:
+    """Forget a datastore (its sealed credentials go with it)."""
+    bind_tenant(uow, tenant_key)
+    if not uow.datastores.delete(key):
+        raise NotFound(f"no datastore '{key}'", code="datastore.unknown")
+    _forget(tenant_key, key)
+    details = {"key": key, "removed": True}
+    record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], clock.now())
+    uow.commit()
+
+
+def connect(uow: UnitOfWork, keyring: Keyring, tenant_key: str, key: str) -> SqlDatastore:
+    """The connector of one connected datastore of the bound tenant (kept open for reuse: do not
+    close it)."""
+    store = uow.datastores.get(key)
+    if store is None:
+        raise NotFound(f"no datastore '{key}'", code="datastore.unknown")
+    if store.kind == "manual" or store.dataset is None or store.sealed_url is None:
+        raise InvalidInput(
+            f"'{key}' is a manual system: it has no connection", code="datastore.invalid"
+        )
+    tenant_id = uow.tenant_id
+    if store.kek_version is None or store.wrapped_key is None or tenant_id is None:
+        raise InvalidInput(f"datastore '{key}' has no sealed connection", code="datastore.invalid")
+    sealed = Sealed(store.kek_version, store.wrapped_key, store.sealed_url)
+    url = open_record(keyring, tenant_key, tenant_id, "datastore", key, sealed).decode()
+    return _connector(tenant_key, key, url, store.dataset)
+
+
+def connected(uow: UnitOfWork, keyring: Keyring, tenant_key: str) -> list[tuple[str, SqlDatastore]]:
+    """Connectors for every connected datastore of the tenant, by key."""
+    bind_tenant(uow, tenant_key)
+    return [
+        (s.key, connect(uow, keyring, tenant_key, s.key))
+        for s in uow.datastores.stores()
+        if s.kind != "manual"
+    ]
+
+
+def check_datastore(
+    uow: UnitOfWork, keyring: Keyring, clock: Clock, tenant_key: str, key: str
+) -> DatastoreCheck:
+    """Connect, compare the dataset with the database, remember the outcome."""
+    bind_tenant(uow, tenant_key)
+    check = connect(uow, keyring, tenant_key, key).test()
+    uow.datastores.update(key, last_tested_at=clock.now(), last_test_ok=check.ok)
+    uow.commit()
+    return check

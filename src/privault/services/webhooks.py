@@ -1,0 +1,224 @@
+"""Webhooks: endpoints told of request state changes, signed Standard Webhooks style, retried.
+
+A state change queues one delivery per matching endpoint in the same transaction as the change, so a
+change is never announced unless it happened and never lost if it did. ``deliver_due`` sends what is
+due (after each use case, from ``privault webhooks deliver``, and from the worker), backing off between
+attempts. Bodies carry the request reference, type and states, never personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from privault.core.clock import Clock
+from privault.core.ports import UnitOfWork
+from privault.crypto.keyring import Keyring
+from privault.crypto.sealed import Sealed, open_record, seal_record
+from privault.errors import InvalidInput, NotFound
+from privault.outbound.webhooks import deliver, new_secret
+from privault.services.audit import Entry, record
+from privault.services.tenants import bind_tenant
+
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+)
+EVENTS = (
+    "request.received",
+    "request.verified",
+    "request.in_progress",
+    "request.paused",
+    "request.extended",
+    "request.incomplete",
+    "request.completed",
+    "request.denied",
+    "request.overdue",
+    "request.due_soon",
+    "request.due_today",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A webhook endpoint (its secret is shown once, when it is added)."""
+
+    id: int
+    url: str
+    events: tuple[str, ...]
+    active: bool
+
+
+def _check_events(events: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [e for e in events if e != "*" and e not in EVENTS]
+    if unknown:
+        raise InvalidInput(
+            f"unknown webhook events: {', '.join(unknown)}; known: * or {', '.join(EVENTS)}",
+            code="webhook.invalid_event",
+        )
+    return events or ("*",)
+
+
+def add_webhook(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    clock: Clock,
+    tenant_key: str,
+    actor: str,
+    url: str,
+    events: tuple[str, ...] = ("*",),
+) -> tuple[Endpoint, str]:
+    """Register an endpoint; returns it with its signing secret (``whsec_...``), shown only now."""
+    if not url.startswith(("https://", "http://")) or len(url) > 500:
+        raise InvalidInput(
+            "a webhook URL starts with https:// or http://", code="webhook.invalid_url"
+        )
+    wanted = _check_events(events)
+    tenant = bind_tenant(uow, tenant_key)
+    secret, at = new_secret(), clock.now()
+    name = secrets.token_hex(8)
+    sealed = seal_record(keyring, tenant_key, tenant.id, "webhook", name, secret.encode())
+    webhook_id = uow.webhooks.add(
+        url=url,
+        events=",".join(wanted),
+        kek_version=sealed.kek_version,
+        wrapped_key=sealed.wrapped_key,
+        sealed_secret=name.encode() + b"|" + sealed.ciphertext,
+        active=True,
+        created_at=at,
+    )
+    record(uow, [Entry(actor, "webhook:change", None, None, "ok", {"added": webhook_id})], at)
+    uow.commit()
+    return Endpoint(webhook_id, url, wanted, True), secret
+
+
+def list_webhooks(uow: UnitOfWork, tenant_key: str) -> list[Endpoint]:
+    """The tenant's endpoints."""
+    bind_tenant(uow, tenant_key)
+    return [
+        Endpoint(w.id, w.url, tuple(w.events.split(",")), w.active)
+        for w in uow.webhooks.endpoints()
+    ]
+
+
+def remove_webhook(
+    uow: UnitOfWork, clock: Clock, tenant_key: str, actor: str, webhook_id: int
+) -> None:
+    """Stop sending to an endpoint."""
+    bind_tenant(uow, tenant_key)
+    if not uow.webhooks.remove(webhook_id):
+        raise NotFound(f"no webhook {webhook_id}", code="webhook.unknown")
+    record(
+        uow,
+        [Entry(actor, "webhook:change", None, None, "ok", {"removed": webhook_id})],
+        clock.now(),
+    )
+    uow.commit()
+
+
+def enqueue_event(uow: UnitOfWork, event: str, body: dict[str, Any], at: datetime) -> int:
+    """Queue ``event`` for every active endpoint that wants it (in the caller's transaction)."""
+    queued = 0
+    for hook in uow.webhooks.endpoints():
+        wanted = hook.events.split(",")
+        if not hook.active or ("*" not in wanted and event not in wanted):
+            continue
+        uow.webhooks.enqueue(
+            webhook_id=hook.id,
+            msg_id="msg_" + secrets.token_hex(12),
+            event=event,
+            body=json.dumps(
+                {"type": event, "timestamp": at.isoformat(), "data": body}, sort_keys=True
+            ),
+            status="pending",
+            attempts=0,
+            next_attempt_at=at,
+            created_at=at,
+        )
+        queued += 1
+    return queued
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What one delivery run did."""
+
+    delivered: int
+    retrying: int
+    failed: int
+
+
+def deliver_due(
+    make_uow: Callable[[], UnitOfWork],
+    keyring: Keyring,
+    clock: Clock,
+    tenant_key: str,
+    timeout: float = 5.0,
+) -> Delivered:
+    """Send every due delivery once; failures are retried later with backoff, then given up."""
+    delivered = retrying = failed = 0
+    with make_uow() as uow:
+        tenant = bind_tenant(uow, tenant_key)
+        due = [(d.id, d.webhook_id) for d in uow.webhooks.due(clock.now())]
+    for delivery_id, webhook_id in due:
+        with make_uow() as uow:
+            bind_tenant(uow, tenant_key)
+            delivery, hook = (
+                uow.webhooks.get_delivery(delivery_id),
+                uow.webhooks.endpoint(webhook_id),
+            )
+            if delivery is None or hook is None or delivery.status != "pending":
+                continue
+            if not hook.active:
+                uow.webhooks.update_delivery(
+                    delivery_id, status="failed", last_error="endpoint removed"
+                )
+                uow.commit()
+                failed += 1
+                continue
+            name, _, blob = hook.sealed_secret.partition(b"|")
+            secret = open_record(
+                keyring,
+                tenant_key,
+                tenant.id,
+                "webhook",
+                name.decode(),
+                Sealed(hook.kek_version, hook.wrapped_key, blob),
+            ).decode()
+            now = clock.now()
+            result = deliver(
+                hook.url,
+                secret,
+                delivery.msg_id,
+                int(now.timestamp()),
+                delivery.body.encode(),
+                timeout,
+            )
+            attempts = delivery.attempts + 1
+            if result.ok:
+                changes: dict[str, Any] = {
+                    "status": "delivered",
+                    "delivered_at": now,
+                    "last_error": None,
+                }
+                delivered += 1
+            elif attempts > len(BACKOFF):
+                changes = {"status": "failed", "last_error": (result.error or "")[:200]}
+                failed += 1
+            else:
+                changes = {
+                    "next_attempt_at": now + BACKOFF[attempts - 1],
+                    "last_error": (result.error or "")[:200],
+                }
+                retrying += 1
+            uow.webhooks.update_delivery(delivery_id, attempts=attempts, **changes)
+            uow.commit()
+    return Delivered(delivered, retrying, failed)

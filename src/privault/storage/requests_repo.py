@@ -1,0 +1,491 @@
+"""SQL implementation of the requests repository: requests, their timeline, codes, tasks, packages,
+datastores and webhooks of the bound tenant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from privault.core.jurisdictions import Right
+from privault.core.records import DatastoreRecord, DeliveryRecord, PackageRecord, WebhookRecord
+from privault.core.requests import (
+    Channel,
+    EventRecord,
+    PauseSpan,
+    RequestRecord,
+    State,
+    TaskRecord,
+    VerificationRecord,
+)
+from privault.storage import tables as t
+from privault.storage.base import BoundRepository
+from privault.storage.scoping import CROSS_TENANT
+
+_SCALAR_FIELDS = (
+    "id",
+    "tenant_id",
+    "ref",
+    "jurisdiction",
+    "rule",
+    "deadline_explanation",
+    "received_at",
+    "received_on",
+    "due_on",
+    "ack_due_on",
+    "acknowledged_at",
+    "extended",
+    "extension_reasons",
+    "subject_id",
+    "verified_at",
+    "verification",
+    "assignee",
+    "denial_code",
+    "denial_text",
+    "response",
+    "closed_at",
+    "retain_until",
+    "created_at",
+    "updated_at",
+    "kek_version",
+    "wrapped_key",
+    "sealed",
+    "token_hash",
+)
+
+
+def _pauses(text: str) -> tuple[PauseSpan, ...]:
+    return tuple(
+        PauseSpan(
+            date.fromisoformat(p["start"]),
+            date.fromisoformat(p["end"]) if p["end"] else None,
+            p["reason"],
+        )
+        for p in json.loads(text)
+    )
+
+
+def _request(row: t.Request) -> RequestRecord:
+    values: dict[str, Any] = {name: getattr(row, name) for name in _SCALAR_FIELDS}
+    return RequestRecord(
+        **values,
+        type=Right(row.type),
+        state=State(row.state),
+        resume_state=State(row.resume_state) if row.resume_state else None,
+        channel=Channel(row.channel),
+        brand=row.brand,
+        jurisdictions=tuple(row.jurisdictions.split(",")),
+        pauses=_pauses(row.pauses),
+        result=json.loads(row.result),
+    )
+
+
+def _event(row: t.RequestEvent) -> EventRecord:
+    return EventRecord(
+        row.id,
+        row.request_id,
+        row.at,
+        row.actor,
+        row.action,
+        row.from_state,
+        row.to_state,
+        row.note,
+        json.loads(row.details),
+    )
+
+
+def _verification(row: t.RequestVerification) -> VerificationRecord:
+    return VerificationRecord(
+        row.id,
+        row.request_id,
+        row.kind,
+        row.slot,
+        row.code_hash,
+        row.expires_at,
+        row.attempts,
+        row.sends,
+        row.verified_at,
+    )
+
+
+def _task(row: t.RequestTask) -> TaskRecord:
+    return TaskRecord(
+        row.id,
+        row.request_id,
+        row.system,
+        row.description,
+        row.assignee,
+        row.state,  # type: ignore[arg-type]
+        row.note,
+        row.created_at,
+        row.done_at,
+        row.done_by,
+    )
+
+
+def _package(row: t.RequestPackage) -> PackageRecord:
+    return PackageRecord(
+        row.id,
+        row.request_id,
+        row.filename,
+        row.size,
+        row.kek_version,
+        row.wrapped_key,
+        row.sealed,
+        row.expires_at,
+        row.downloads,
+    )
+
+
+def _datastore(row: t.Datastore) -> DatastoreRecord:
+    return DatastoreRecord(
+        row.key,
+        row.kind,
+        row.description,
+        row.owner,
+        row.dataset,
+        row.kek_version,
+        row.wrapped_key,
+        row.sealed_url,
+        row.masked_url,
+        row.last_tested_at,
+        row.last_test_ok,
+    )
+
+
+def _webhook(row: t.Webhook) -> WebhookRecord:
+    return WebhookRecord(
+        row.id, row.url, row.events, row.kek_version, row.wrapped_key, row.sealed_secret, row.active
+    )
+
+
+def _delivery(row: t.WebhookDelivery) -> DeliveryRecord:
+    return DeliveryRecord(
+        row.id,
+        row.webhook_id,
+        row.msg_id,
+        row.event,
+        row.body,
+        row.status,
+        row.attempts,
+        row.last_error,
+        row.next_attempt_at,
+        row.delivered_at,
+    )
+
+
+class SqlRequests(BoundRepository):
+    """The bound tenant's subject requests."""
+
+    def add(self, **values: Any) -> RequestRecord:
+        """Store a new request; ``values`` are column values (pauses and result as JSON text)."""
+        row = t.Request(tenant_id=self.tenant_id, **values)
+        self.session.add(row)
+        self.session.flush()
+        return _request(row)
+
+    def _row(self, ref: str, *, lock: bool = False) -> t.Request | None:
+        stmt = select(t.Request).where(t.Request.ref == ref)
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def get(self, ref: str, *, lock: bool = False) -> RequestRecord | None:
+        """The request with this reference; ``lock`` holds it until commit (one writer at a time)."""
+        row = self._row(ref, lock=lock)
+        return _request(row) if row else None
+
+    def tenant_of_token(self, token_hash: str) -> int | None:
+        """The tenant whose request has this requester token (looked up before scoping)."""
+        stmt = select(t.Request.tenant_id).where(t.Request.token_hash == token_hash)
+        found = self.session.execute(stmt, execution_options={CROSS_TENANT: True}).first()
+        return int(found[0]) if found else None
+
+    def by_token(self, token_hash: str) -> RequestRecord | None:
+        """The bound tenant's request with this requester token."""
+        row = self.session.scalar(select(t.Request).where(t.Request.token_hash == token_hash))
+        return _request(row) if row else None
+
+    def update(self, request_id: int, **values: Any) -> None:
+        """Change columns of one request."""
+        self.session.execute(update(t.Request).where(t.Request.id == request_id).values(**values))
+
+    def search(
+        self,
+        *,
+        states: Sequence[str] = (),
+        types: Sequence[str] = (),
+        due_by: date | None = None,
+        limit: int = 500,
+    ) -> list[RequestRecord]:
+        """Requests sorted by due date (soonest first), filtered."""
+        stmt = select(t.Request).order_by(t.Request.due_on, t.Request.id).limit(limit)
+        if states:
+            stmt = stmt.where(t.Request.state.in_(list(states)))
+        if types:
+            stmt = stmt.where(t.Request.type.in_(list(types)))
+        if due_by is not None:
+            stmt = stmt.where(t.Request.due_on <= due_by)
+        return [_request(r) for r in self.session.scalars(stmt)]
+
+    def received_before(self, state: str, before: datetime) -> list[RequestRecord]:
+        """Requests still in ``state`` that arrived before ``before``."""
+        stmt = select(t.Request).where(t.Request.state == state, t.Request.received_at < before)
+        return [_request(r) for r in self.session.scalars(stmt)]
+
+    def expired_records(self, today: date) -> list[int]:
+        """Closed requests whose record-keeping period has ended."""
+        stmt = select(t.Request.id).where(t.Request.retain_until < today)
+        return list(self.session.scalars(stmt))
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Remove request records (their events, codes, tasks and packages go with them)."""
+        for table in (t.RequestEvent, t.RequestVerification, t.RequestTask, t.RequestPackage):
+            self.session.query(table).filter(table.request_id.in_(list(ids))).delete()
+        self.session.query(t.Request).filter(t.Request.id.in_(list(ids))).delete()
+
+    # timeline -------------------------------------------------------------------------------
+    def add_event(
+        self,
+        request_id: int,
+        at: datetime,
+        actor: str,
+        action: str,
+        *,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        note: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Append a timeline step."""
+        self.session.add(
+            t.RequestEvent(
+                tenant_id=self.tenant_id,
+                request_id=request_id,
+                at=at,
+                actor=actor,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                note=note,
+                details=json.dumps(details or {}, sort_keys=True),
+            )
+        )
+
+    def events(self, request_id: int) -> list[EventRecord]:
+        """The timeline, oldest first."""
+        stmt = (
+            select(t.RequestEvent)
+            .where(t.RequestEvent.request_id == request_id)
+            .order_by(t.RequestEvent.id)
+        )
+        return [_event(r) for r in self.session.scalars(stmt)]
+
+    # verification codes ---------------------------------------------------------------------
+    def add_verification(
+        self, request_id: int, kind: str, slot: int, code_hash: str, expires_at: datetime
+    ) -> None:
+        """Store the hash of a code sent to identity ``slot``."""
+        self.session.add(
+            t.RequestVerification(
+                tenant_id=self.tenant_id,
+                request_id=request_id,
+                kind=kind,
+                slot=slot,
+                code_hash=code_hash,
+                expires_at=expires_at,
+                attempts=0,
+                sends=1,
+            )
+        )
+        self.session.flush()
+
+    def verifications(self, request_id: int) -> list[VerificationRecord]:
+        """The request's codes, one per identity."""
+        stmt = (
+            select(t.RequestVerification)
+            .where(t.RequestVerification.request_id == request_id)
+            .order_by(t.RequestVerification.slot)
+        )
+        return [_verification(r) for r in self.session.scalars(stmt)]
+
+    def update_verification(self, verification_id: int, **values: Any) -> None:
+        """Change a code's hash, expiry, counters or verified time."""
+        self.session.execute(
+            update(t.RequestVerification)
+            .where(t.RequestVerification.id == verification_id)
+            .values(**values)
+        )
+
+    # manual tasks ---------------------------------------------------------------------------
+    def add_task(
+        self, request_id: int, system: str, description: str, assignee: str | None, at: datetime
+    ) -> int:
+        """Open a manual task."""
+        row = t.RequestTask(
+            tenant_id=self.tenant_id,
+            request_id=request_id,
+            system=system,
+            description=description,
+            assignee=assignee,
+            state="open",
+            note="",
+            created_at=at,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def tasks(self, request_id: int) -> list[TaskRecord]:
+        """The request's manual tasks."""
+        stmt = (
+            select(t.RequestTask)
+            .where(t.RequestTask.request_id == request_id)
+            .order_by(t.RequestTask.id)
+        )
+        return [_task(r) for r in self.session.scalars(stmt)]
+
+    def update_task(self, task_id: int, **values: Any) -> None:
+        """Change a task."""
+        self.session.execute(
+            update(t.RequestTask).where(t.RequestTask.id == task_id).values(**values)
+        )
+
+    # packages -------------------------------------------------------------------------------
+    def add_package(self, **values: Any) -> None:
+        """Store a sealed package."""
+        self.session.add(t.RequestPackage(tenant_id=self.tenant_id, **values))
+        self.session.flush()
+
+    def tenant_of_package(self, token_hash: str) -> int | None:
+        """The tenant a download token belongs to (looked up before scoping)."""
+        stmt = select(t.RequestPackage.tenant_id).where(t.RequestPackage.token_hash == token_hash)
+        found = self.session.execute(stmt, execution_options={CROSS_TENANT: True}).first()
+        return int(found[0]) if found else None
+
+    def package(self, token_hash: str) -> PackageRecord | None:
+        """The bound tenant's package with this download token."""
+        row = self.session.scalar(
+            select(t.RequestPackage).where(t.RequestPackage.token_hash == token_hash)
+        )
+        return _package(row) if row else None
+
+    def latest_package(self, request_id: int) -> PackageRecord | None:
+        """The newest package of a request."""
+        row = self.session.scalar(
+            select(t.RequestPackage)
+            .where(t.RequestPackage.request_id == request_id)
+            .order_by(t.RequestPackage.id.desc())
+            .limit(1)
+        )
+        return _package(row) if row else None
+
+    def drop_expired_packages(self, now: datetime) -> int:
+        """Delete packages whose download link has expired (the request record stays)."""
+        return int(
+            self.session.query(t.RequestPackage)
+            .filter(t.RequestPackage.expires_at < now)
+            .delete(synchronize_session=False)
+        )
+
+    def count_download(self, package_id: int) -> None:
+        """Record a download."""
+        self.session.execute(
+            update(t.RequestPackage)
+            .where(t.RequestPackage.id == package_id)
+            .values(downloads=t.RequestPackage.downloads + 1)
+        )
+
+    def counts_by_state(self) -> dict[str, int]:
+        """How many requests are in each state."""
+        stmt = select(t.Request.state, func.count()).group_by(t.Request.state)
+        return {str(s): int(n) for s, n in self.session.execute(stmt)}
+
+
+class SqlDatastores(BoundRepository):
+    """The bound tenant's connected datastores and manual systems."""
+
+    def add(self, **values: Any) -> None:
+        """Store a datastore."""
+        self.session.add(t.Datastore(tenant_id=self.tenant_id, **values))
+        self.session.flush()
+
+    def get(self, key: str) -> DatastoreRecord | None:
+        """The datastore with this key."""
+        row = self.session.scalar(select(t.Datastore).where(t.Datastore.key == key))
+        return _datastore(row) if row else None
+
+    def stores(self) -> list[DatastoreRecord]:
+        """Every datastore, by key."""
+        stmt = select(t.Datastore).order_by(t.Datastore.key)
+        return [_datastore(r) for r in self.session.scalars(stmt)]
+
+    def update(self, key: str, **values: Any) -> None:
+        """Change a datastore."""
+        self.session.execute(update(t.Datastore).where(t.Datastore.key == key).values(**values))
+
+    def delete(self, key: str) -> bool:
+        """Remove a datastore."""
+        return bool(self.session.query(t.Datastore).filter(t.Datastore.key == key).delete())
+
+
+class SqlWebhooks(BoundRepository):
+    """The bound tenant's webhook endpoints and their delivery queue."""
+
+    def add(self, **values: Any) -> int:
+        """Store an endpoint."""
+        row = t.Webhook(tenant_id=self.tenant_id, **values)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def endpoints(self) -> list[WebhookRecord]:
+        """Every endpoint."""
+        return [_webhook(r) for r in self.session.scalars(select(t.Webhook).order_by(t.Webhook.id))]
+
+    def remove(self, webhook_id: int) -> bool:
+        """Deactivate an endpoint."""
+        stmt = update(t.Webhook).where(t.Webhook.id == webhook_id).values(active=False)
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def enqueue(self, **values: Any) -> int:
+        """Queue one delivery."""
+        row = t.WebhookDelivery(tenant_id=self.tenant_id, **values)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def due(self, now: datetime, limit: int = 100) -> list[DeliveryRecord]:
+        """Deliveries waiting and due, oldest first."""
+        stmt = (
+            select(t.WebhookDelivery)
+            .where(t.WebhookDelivery.status == "pending", t.WebhookDelivery.next_attempt_at <= now)
+            .order_by(t.WebhookDelivery.id)
+            .limit(limit)
+        )
+        return [_delivery(r) for r in self.session.scalars(stmt)]
+
+    def get_delivery(self, delivery_id: int) -> DeliveryRecord | None:
+        """One delivery."""
+        stmt = select(t.WebhookDelivery).where(t.WebhookDelivery.id == delivery_id)
+        row = self.session.scalar(stmt)
+        return _delivery(row) if row else None
+
+    def update_delivery(self, delivery_id: int, **values: Any) -> None:
+        """Record an attempt's outcome."""
+        self.session.execute(
+            update(t.WebhookDelivery).where(t.WebhookDelivery.id == delivery_id).values(**values)
+        )
+
+    def deliveries(self, limit: int = 50) -> list[DeliveryRecord]:
+        """The newest deliveries."""
+        stmt = select(t.WebhookDelivery).order_by(t.WebhookDelivery.id.desc()).limit(limit)
+        return [_delivery(r) for r in self.session.scalars(stmt)]
+
+    def endpoint(self, webhook_id: int) -> WebhookRecord | None:
+        """One endpoint."""
+        row = self.session.scalar(select(t.Webhook).where(t.Webhook.id == webhook_id))
+        return _webhook(row) if row else None

@@ -1,0 +1,422 @@
+"""The SQL datastore contract, on real SQLite, PostgreSQL and MariaDB databases holding the shop.
+
+PostgreSQL and MariaDB are required: when a server cannot be reached the tests fail, never skip.
+PRIVAULT_TEST_POSTGRES_URL and PRIVAULT_TEST_MYSQL_URL point elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from privault.connectors import (
+    DatasetSpec,
+    ErasureException,
+    SqlDatastore,
+    load_dataset,
+)
+from privault.errors import ConnectorError
+from tests.fixtures.shop import clear, create_shop, email, phone, seed, shop_dataset_text
+
+POSTGRES_URL = os.environ.get(
+    "PRIVAULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+MYSQL_URL = os.environ.get("PRIVAULT_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+ENGINES = ["sqlite", "postgresql", "mariadb"]
+TABLES = (
+    "customers",
+    "addresses",
+    "orders",
+    "order_items",
+    "products",
+    "payments",
+    "logins",
+    "tickets",
+)
+ORDERS_OF = "SELECT id FROM orders WHERE customer_id = :c"
+SUBJECT_SQL = {
+    "customers": "SELECT COUNT(*) FROM customers WHERE id = :c",
+    "addresses": "SELECT COUNT(*) FROM addresses WHERE id IN (SELECT address_id FROM customers WHERE id = :c)",
+    "orders": "SELECT COUNT(*) FROM orders WHERE customer_id = :c",
+    "order_items": f"SELECT COUNT(*) FROM order_items WHERE order_id IN ({ORDERS_OF})",
+    "products": f"SELECT COUNT(DISTINCT product_id) FROM order_items WHERE order_id IN ({ORDERS_OF})",
+    "payments": f"SELECT COUNT(*) FROM payments WHERE order_id IN ({ORDERS_OF})",
+    "logins": "SELECT COUNT(*) FROM logins WHERE customer_id = :c",
+    "tickets": "SELECT COUNT(*) FROM tickets WHERE customer_id = :c",
+}
+FINANCIAL = ErasureException(("user.financial",), "legal.tax", "tax-records", "kept 10 years")
+
+
+@dataclass
+class Shop:
+    """A seeded shop database: its URL (for the datastore) and an engine for direct checks."""
+
+    url: str
+    engine: Engine
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+        with self.engine.connect() as conn:
+            return {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in TABLES}
+
+    def subject_counts(self, customer: int) -> dict[str, int]:
+        """Rows per table reachable from one customer, counted with plain SQL."""
+        with self.engine.connect() as conn:
+            return {
+                t: conn.execute(text(q), {"c": customer}).scalar_one()
+                for t, q in SUBJECT_SQL.items()
+            }
+
+    def scalar(self, query: str, **params: object) -> object:
+        """One value from a query."""
+        with self.engine.connect() as conn:
+            return conn.execute(text(query), params).scalar()
+
+
+def _engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))
+    return engine
+
+
+def _require(url: str, name: str) -> Engine:
+    engine = create_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server fails the run
+        pytest.fail(
+            f"{name} is required and unreachable at {make_url(url)!r}: {type(exc).__name__}"
+        )
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sqlite_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    """The shop in a SQLite file."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}"
+    engine = _engine(url)
+    create_shop(engine)
+    yield Shop(url, engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_shop() -> Iterator[Shop]:
+    """The shop in a private PostgreSQL schema, dropped at the end."""
+    admin = _require(POSTGRES_URL, "PostgreSQL")
+    schema = f"pv_conn_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    shop_url = url.render_as_string(hide_password=False)
+    engine = _engine(shop_url)
+    create_shop(engine)
+    yield Shop(shop_url, engine)
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def mariadb_shop() -> Iterator[Shop]:
+    """The shop in a private MariaDB database, dropped at the end."""
+    admin = _require(MYSQL_URL, "MariaDB")
+    database = f"pv_conn_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE DATABASE `{database}`"))
+    shop_url = make_url(MYSQL_URL).set(database=database).render_as_string(hide_password=False)
+    engine = _engine(shop_url)
+    create_shop(engine)
+    yield Shop(shop_url, engine)
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP DATABASE `{database}`"))
+    admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def shop(request: pytest.FixtureRequest) -> Shop:
+    """Four customers (1 and 2 share an address; 3 and 4 live alone) on each engine."""
+    built: Shop = request.getfixturevalue(f"{request.param}_shop")
+    clear(built.engine)
+    seed(built.engine, customers=4)
+    return built
+
+
+@pytest.fixture(scope="session")
+def dataset() -> DatasetSpec:
+    """The shop dataset."""
+    return load_dataset(shop_dataset_text())
+
+
+def _variant(change: dict[str, dict[str, object]], **top: object) -> DatasetSpec:
+    """The shop dataset with collection-level fides_meta changed and top-level keys added."""
+    document = yaml.safe_load(shop_dataset_text())
+    for collection in document["dataset"][0]["collections"]:
+        collection.setdefault("fides_meta", {}).update(change.get(collection["name"], {}))
+    document.update(top)
+    return load_dataset(yaml.safe_dump(document))
+
+
+@pytest.fixture
+def store(shop: Shop, dataset: DatasetSpec) -> Iterator[SqlDatastore]:
+    """A datastore on the seeded shop."""
+    datastore = SqlDatastore(shop.url, dataset)
+    yield datastore
+    datastore.close()
+
+
+def _without(before: dict[str, int], gone: dict[str, int]) -> dict[str, int]:
+    return {t: before[t] - gone.get(t, 0) for t in before}
+
+
+def test_access_by_email_finds_every_row_reachable_through_references(
+    shop: Shop, store: SqlDatastore
+) -> None:
+    """Every collection's rows match what plain SQL joins find for the customer."""
+    result = store.access({"email": [email(1)]})
+    assert {n: len(c.rows) for n, c in result.collections.items()} == shop.subject_counts(1)
+    customers = result.collections["customers"]
+    assert customers.columns == ("id", "email", "phone", "name", "birth_date", "address_id")
+    assert customers.categories[1] == ("user.contact.email",)
+    assert customers.rows == [(1, email(1), phone(1), "Customer 1", "1980-01-02", 1)]
+    assert customers.primary_keys == [(1,)]
+    assert isinstance(result.collections["logins"].rows[0][3], str)
+
+
+def test_access_by_phone_finds_the_same_rows(store: SqlDatastore) -> None:
+    """The phone_number identity is privault's phone kind."""
+    by_email = store.access({"email": [email(3)]})
+    by_phone = store.access({"phone": [phone(3)]})
+    assert by_phone.collections == by_email.collections
+
+
+def test_access_for_an_unknown_person_finds_nothing(store: SqlDatastore) -> None:
+    """No row matches: no collection is returned."""
+    assert store.access({"email": ["nobody@example.com"], "fax": ["1"]}).collections == {}
+
+
+def test_access_never_reaches_a_person_sharing_an_address(store: SqlDatastore) -> None:
+    """Customer 1's access holds customer 1 only, although customer 2 lives at the same address."""
+    result = store.access({"email": [email(1)]})
+    assert [row[0] for row in result.collections["customers"].rows] == [1]
+
+
+def test_erasure_deletes_exactly_the_persons_rows(shop: Shop, store: SqlDatastore) -> None:
+    """Customer 3 (private address) disappears; every other customer's row is still there."""
+    before, mine = shop.counts(), shop.subject_counts(3)
+    result = store.erase({"email": [email(3)]})
+    assert result.complete
+    assert result.deleted == {t: n for t, n in mine.items() if t != "products"}
+    assert shop.counts() == _without(before, result.deleted)
+    assert shop.subject_counts(3)["customers"] == 0
+    assert shop.scalar("SELECT COUNT(*) FROM addresses WHERE id = 3") == 0
+    assert result.retained == []
+
+
+def test_erasure_keeps_a_shared_address_untouched(shop: Shop, store: SqlDatastore) -> None:
+    """Customer 1's address is customer 2's too: retained as shared, deleted once nobody uses it."""
+    result = store.erase({"email": [email(1)]})
+    assert result.complete
+    assert [(r.collection, r.key, r.code) for r in result.retained] == [
+        ("addresses", "1", "shared")
+    ]
+    assert "customers" in result.retained[0].reason
+    assert shop.scalar("SELECT street FROM addresses WHERE id = 1") == "1 High Street"
+    assert shop.scalar("SELECT address_id FROM customers WHERE id = 2") == 1
+    second = store.erase({"phone": [phone(2)]})
+    assert second.deleted["addresses"] == 1
+    assert second.retained == []
+
+
+def test_an_exception_on_financial_data_keeps_payments_with_its_code(
+    shop: Shop, store: SqlDatastore
+) -> None:
+    """Payments stay (their orders too, unlinked from the person); everything else goes."""
+    payments = shop.subject_counts(3)["payments"]
+    before = shop.counts()
+    result = store.erase({"email": [email(3)]}, exceptions=[FINANCIAL])
+    assert result.complete
+    codes = [r.code for r in result.retained if r.collection == "payments"]
+    assert codes == ["legal.tax"] * payments
+    assert shop.counts()["payments"] == before["payments"]
+    assert shop.scalar("SELECT COUNT(*) FROM customers WHERE id = 3") == 0
+    kept_orders = shop.scalar("SELECT COUNT(*) FROM orders WHERE customer_id IS NULL")
+    assert kept_orders == payments
+    assert result.masked["orders"] == {"customer_id": payments}
+    assert "order_items" in result.deleted
+
+
+def test_a_skipped_collection_with_personal_data_leaves_the_erasure_incomplete(shop: Shop) -> None:
+    """skip_processing on tickets: not erased, reported, and the customer row its tickets use stays."""
+    datastore = SqlDatastore(shop.url, _variant({"tickets": {"skip_processing": True}}))
+    result = datastore.erase({"email": [email(4)]})
+    datastore.close()
+    assert not result.complete
+    assert [(n.collection, n.field, n.reason) for n in result.not_erased] == [
+        ("tickets", "customer_id", "skip_processing"),
+        ("tickets", "body", "skip_processing"),
+    ]
+    assert shop.scalar("SELECT COUNT(*) FROM tickets WHERE customer_id = 4") == 1
+    assert shop.scalar("SELECT COUNT(*) FROM logins WHERE customer_id = 4") == 0
+
+
+def test_a_masked_collection_with_a_not_null_date_leaves_the_erasure_incomplete(shop: Shop) -> None:
+    """customers masked: e-mail becomes [erased], nullable fields NULL, the birth date cannot go."""
+    datastore = SqlDatastore(shop.url, _variant({}, privault={"mask": ["customers"]}))
+    result = datastore.erase({"email": [email(3)]})
+    datastore.close()
+    assert not result.complete
+    assert [(n.collection, n.field, n.rows, n.reason) for n in result.not_erased] == [
+        ("customers", "birth_date", 1, "not_nullable")
+    ]
+    assert result.masked["customers"] == {"email": 1, "phone": 1, "name": 1, "address_id": 1}
+    assert shop.scalar("SELECT email FROM customers WHERE id = 3") == "[erased]"
+    assert shop.scalar("SELECT name FROM customers WHERE id = 3") is None
+    assert shop.scalar("SELECT COUNT(*) FROM addresses WHERE id = 3") == 0
+
+
+def test_dry_run_changes_nothing(shop: Shop, store: SqlDatastore) -> None:
+    """The plan is computed and reported, then rolled back."""
+    before = shop.counts()
+    result = store.erase({"email": [email(3)]}, dry_run=True)
+    assert result.dry_run
+    assert result.deleted["customers"] == 1
+    assert shop.counts() == before
+
+
+def test_a_failure_mid_erasure_rolls_everything_back(shop: Shop) -> None:
+    """Masking two customers breaks the unique e-mail: nothing changes, the error names no value."""
+    datastore = SqlDatastore(shop.url, _variant({}, privault={"mask": ["customers"]}))
+    before = shop.counts()
+    with pytest.raises(ConnectorError) as caught:
+        datastore.erase({"email": [email(3), email(4)]})
+    datastore.close()
+    assert caught.value.code == "datastore.query_failed"
+    assert "customers" in caught.value.message
+    assert "example.com" not in caught.value.message
+    assert shop.counts() == before
+    assert shop.scalar("SELECT name FROM customers WHERE id = 3") == "Customer 3"
+
+
+def test_the_check_reports_nothing_for_a_matching_dataset(store: SqlDatastore) -> None:
+    """Every declared collection and field exists."""
+    check = store.test()
+    assert check.ok
+    assert check.tables == len(TABLES)
+    assert check.warnings == []
+
+
+def test_the_check_reports_an_unknown_column_and_table(shop: Shop) -> None:
+    """Columns and tables the database lacks are problems; unmaskable fields are warnings."""
+    document = yaml.safe_load(shop_dataset_text())
+    collections = document["dataset"][0]["collections"]
+    collections[0]["fields"].append({"name": "nickname", "data_categories": ["user.name"]})
+    collections.append({"name": "wishlists", "fields": [{"name": "id"}]})
+    document["privault"] = {"mask": ["customers"]}
+    datastore = SqlDatastore(shop.url, load_dataset(yaml.safe_dump(document)))
+    check = datastore.test()
+    datastore.close()
+    assert check.problems == [
+        "collection 'customers': no column 'nickname'",
+        "collection 'wishlists': no such table",
+    ]
+    assert check.warnings == [
+        "customers.birth_date: cannot be masked (not_nullable)",
+        "customers.nickname: cannot be masked (missing)",
+    ]
+
+
+def _unreachable_url(engine: str, tmp_path: Path) -> str:
+    return {
+        "sqlite": f"sqlite:///{tmp_path / 'missing' / 'shop.db'}",
+        "postgresql": "postgresql+psycopg://shop:s3cret@127.0.0.1:9/shop",
+        "mariadb": "mysql+pymysql://shop:s3cret@127.0.0.1:9/shop",
+    }[engine]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_unreachable_datastore_raises_without_its_password(
+    engine: str, tmp_path: Path, dataset: DatasetSpec
+) -> None:
+    """ConnectorError datastore.unreachable, the URL shown with its password masked."""
+    datastore = SqlDatastore(_unreachable_url(engine, tmp_path), dataset)
+    for call in (datastore.test, lambda: datastore.access({"email": [email(1)]})):
+        with pytest.raises(ConnectorError) as caught:
+            call()
+        assert caught.value.code == "datastore.unreachable"
+        assert "s3cret" not in caught.value.message
+    assert not (tmp_path / "missing").exists()
+
+
+def test_foreign_keys_are_enforced_in_the_test_database(shop: Shop) -> None:
+    """The checks above mean something: deleting a referenced address fails on every engine."""
+    with pytest.raises(IntegrityError), shop.engine.begin() as conn:
+        conn.execute(text("DELETE FROM addresses WHERE id = 3"))
+
+
+CYCLE_DATASET = """
+fides_key: d
+collections:
+  - name: people
+    fields:
+      - {name: id}
+      - {name: email, data_categories: [user.contact.email], fides_meta: {identity: email}}
+      - {name: name, data_categories: [user.name]}
+      - {name: best_note_id, data_categories: [system.operations]}
+  - name: notes
+    fields:
+      - {name: id}
+      - name: person_id
+        data_categories: [user.unique_id]
+        fides_meta: {references: [{dataset: d, field: people.id, direction: from}]}
+      - {name: body, data_categories: [user.content.private]}
+"""
+
+
+def test_a_foreign_key_cycle_falls_back_to_masking(tmp_path: Path) -> None:
+    """people <-> notes reference each other: the rows are masked and reported, not left or broken."""
+    url = f"sqlite:///{tmp_path / 'cycle.db'}"
+    engine = _engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, "
+                          "best_note_id INTEGER REFERENCES notes(id))"))  # fmt: skip
+        conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, "
+                          "person_id INTEGER REFERENCES people(id), body TEXT)"))  # fmt: skip
+        conn.execute(text("INSERT INTO people VALUES (1, 'a@example.com', 'A', NULL)"))
+        conn.execute(text("INSERT INTO notes VALUES (10, 1, 'hello')"))
+        conn.execute(text("UPDATE people SET best_note_id = 10"))
+    datastore = SqlDatastore(url, load_dataset(CYCLE_DATASET))
+    result = datastore.erase({"email": ["a@example.com"]})
+    datastore.close()
+    assert result.complete
+    assert result.deleted == {}
+    assert {(r.collection, r.code) for r in result.retained} == {
+        ("people", "cycle"),
+        ("notes", "cycle"),
+    }
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT email, name FROM people")).all() == [("[erased]", None)]
+        assert conn.execute(text("SELECT person_id, body FROM notes")).all() == [(None, None)]
+    engine.dispose()
+
+
+def test_erasing_someone_unknown_changes_nothing(shop: Shop, store: SqlDatastore) -> None:
+    """No row found: nothing deleted, complete."""
+    before = shop.counts()
+    result = store.erase({"email": ["nobody@example.com"]})
+    assert result.complete
+    assert (result.deleted, result.retained) == ({}, [])
+    assert shop.counts() == before
