@@ -56,13 +56,34 @@ def _docstring(script: Path) -> list[str]:
     return text.splitlines()
 
 
+def _sections(text: str) -> dict[str, list[str]]:
+    """The report's sections by benchmark name (to keep those not re-run)."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = found.setdefault(line[3:].strip(), [])
+        if current is not None:
+            current.append(line)
+    return found
+
+
+def _section(script: Path, figures: dict[str, object], when: str) -> list[str]:
+    lines = [f"## {script.stem}", "", f"Measured {when} UTC.", "", *_docstring(script), ""]
+    lines += ["| figure | value |", "|---|---|"]
+    lines += [f"| `{k}` | {v} |" for k, v in figures.items()]
+    return [*lines, "", "```json", json.dumps(figures), "```", ""]
+
+
 def main() -> None:
-    """Run all benchmarks (or those named on the command line) and rewrite the report."""
+    """Run all benchmarks (or those named on the command line) and rewrite the report; sections of
+    benchmarks not run this time are kept as they were, with their own date."""
     wanted = set(sys.argv[1:])
-    scripts = sorted(
+    every = sorted(
         p for p in HERE.glob("*.py") if p.name != "run_all.py" and not p.name.startswith("_")
     )
-    scripts = [s for s in scripts if not wanted or s.stem in wanted]
+    kept = _sections(DOCS.read_text(encoding="utf-8")) if DOCS.exists() and wanted else {}
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
     lines = [
         "# Benchmarks",
         "",
@@ -70,22 +91,15 @@ def main() -> None:
         "object on its last line.",
         "",
         f"- Machine: {machine()}",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Written: {when} UTC (each section says when it was measured)",
         "",
     ]
-    for script in scripts:
-        figures = run(script)
-        lines += [
-            f"## {script.stem}",
-            "",
-            *_docstring(script),
-            "",
-            "| figure | value |",
-            "|---|---|",
-        ]
-        lines += [f"| `{k}` | {v} |" for k, v in figures.items()]
-        lines += ["", "```json", json.dumps(figures), "```", ""]
-    if not scripts:
+    for script in every:
+        if wanted and script.stem not in wanted:
+            lines += kept.get(script.stem, [])
+            continue
+        lines += _section(script, run(script), when)
+    if not every:
         lines.append("No benchmarks yet.")
     DOCS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

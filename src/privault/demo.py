@@ -142,6 +142,7 @@ def _demo_datastore(container: Container, tenant: str) -> None:
             url=f"sqlite:///{path.resolve()}",
             dataset=dataset,
             description="Customer database (demo)",
+            privault_url=container.settings.sqlalchemy_url,
         )
 
 

@@ -187,6 +187,8 @@ EXTRA_CODES: tuple[str, ...] = (
     "request.unknown",
     "request.invalid_transition",
     "request.not_verified",
+    "request.invalid",
+    "request.busy",
     "request.pause_invalid",
     "request.denial_invalid",
     "request.task_invalid",

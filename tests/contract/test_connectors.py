@@ -25,7 +25,16 @@ from privault.connectors import (
     load_dataset,
 )
 from privault.errors import ConnectorError
-from tests.fixtures.shop import clear, create_shop, email, phone, seed, shop_dataset_text
+from tests.fixtures.shop import (
+    clear,
+    create_shop,
+    email,
+    household_dataset_text,
+    phone,
+    seed,
+    seed_household,
+    shop_dataset_text,
+)
 
 POSTGRES_URL = os.environ.get(
     "PRIVAULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -41,6 +50,7 @@ TABLES = (
     "payments",
     "logins",
     "tickets",
+    "household_notes",
 )
 ORDERS_OF = "SELECT id FROM orders WHERE customer_id = :c"
 SUBJECT_SQL = {
@@ -52,6 +62,16 @@ SUBJECT_SQL = {
     "payments": f"SELECT COUNT(*) FROM payments WHERE order_id IN ({ORDERS_OF})",
     "logins": "SELECT COUNT(*) FROM logins WHERE customer_id = :c",
     "tickets": "SELECT COUNT(*) FROM tickets WHERE customer_id = :c",
+}
+SUBJECT_IDS = {
+    "customers": "SELECT id FROM customers WHERE id = :c",
+    "addresses": "SELECT address_id FROM customers WHERE id = :c",
+    "orders": ORDERS_OF,
+    "order_items": f"SELECT id FROM order_items WHERE order_id IN ({ORDERS_OF})",
+    "products": f"SELECT DISTINCT product_id FROM order_items WHERE order_id IN ({ORDERS_OF})",
+    "payments": f"SELECT id FROM payments WHERE order_id IN ({ORDERS_OF})",
+    "logins": "SELECT id FROM logins WHERE customer_id = :c",
+    "tickets": "SELECT id FROM tickets WHERE customer_id = :c",
 }
 FINANCIAL = ErasureException(("user.financial",), "legal.tax", "tax-records", "kept 10 years")
 
@@ -74,6 +94,14 @@ class Shop:
             return {
                 t: conn.execute(text(q), {"c": customer}).scalar_one()
                 for t, q in SUBJECT_SQL.items()
+            }
+
+    def subject_ids(self, customer: int) -> dict[str, set[object]]:
+        """Primary keys per table reachable from one customer, found with plain SQL."""
+        with self.engine.connect() as conn:
+            return {
+                t: set(conn.execute(text(q), {"c": customer}).scalars())
+                for t, q in SUBJECT_IDS.items()
             }
 
     def scalar(self, query: str, **params: object) -> object:
@@ -106,7 +134,7 @@ def sqlite_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """The shop in a SQLite file."""
     url = f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}"
     engine = _engine(url)
-    create_shop(engine)
+    create_shop(engine, household=True)
     yield Shop(url, engine)
     engine.dispose()
 
@@ -121,7 +149,7 @@ def postgresql_shop() -> Iterator[Shop]:
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     shop_url = url.render_as_string(hide_password=False)
     engine = _engine(shop_url)
-    create_shop(engine)
+    create_shop(engine, household=True)
     yield Shop(shop_url, engine)
     engine.dispose()
     with admin.begin() as conn:
@@ -138,7 +166,7 @@ def mariadb_shop() -> Iterator[Shop]:
         conn.execute(text(f"CREATE DATABASE `{database}`"))
     shop_url = make_url(MYSQL_URL).set(database=database).render_as_string(hide_password=False)
     engine = _engine(shop_url)
-    create_shop(engine)
+    create_shop(engine, household=True)
     yield Shop(shop_url, engine)
     engine.dispose()
     with admin.begin() as conn:
@@ -150,7 +178,7 @@ def mariadb_shop() -> Iterator[Shop]:
 def shop(request: pytest.FixtureRequest) -> Shop:
     """Four customers (1 and 2 share an address; 3 and 4 live alone) on each engine."""
     built: Shop = request.getfixturevalue(f"{request.param}_shop")
-    clear(built.engine)
+    clear(built.engine, household=True)
     seed(built.engine, customers=4)
     return built
 
@@ -420,3 +448,133 @@ def test_erasing_someone_unknown_changes_nothing(shop: Shop, store: SqlDatastore
     assert result.complete
     assert (result.deleted, result.retained) == ({}, [])
     assert shop.counts() == before
+
+
+# Shared parents: customers 1 and 2 share address 1 (customer 2 has orders, payments, logins and
+# tickets too); customer 3 lives alone at address 3. Two datasets give address 1 children a `from`
+# edge reaches: customers.address_id without a direction (Fides default: followed both ways), and
+# the household dataset (household_notes reference addresses with `from`).
+
+
+def _undirected_address() -> DatasetSpec:
+    """The shop dataset with customers.address_id -> addresses.id left without a direction."""
+    document = yaml.safe_load(shop_dataset_text())
+    customers = document["dataset"][0]["collections"][0]
+    address = next(f for f in customers["fields"] if f["name"] == "address_id")
+    del address["fides_meta"]["references"][0]["direction"]
+    return load_dataset(yaml.safe_dump(document))
+
+
+def _household() -> DatasetSpec:
+    """The shop dataset plus household_notes, reached from addresses by a `from` reference."""
+    return load_dataset(household_dataset_text())
+
+
+VARIANTS = {"undirected": _undirected_address, "household": _household}
+HOUSEHOLD = {"undirected": {1: 2}, "household": {1: 2, 3: 1}}  # notes per address
+
+
+def _variant_store(shop: Shop, variant: str) -> SqlDatastore:
+    seed_household(shop.engine, HOUSEHOLD[variant])
+    return SqlDatastore(shop.url, VARIANTS[variant]())
+
+
+def test_the_other_customer_at_the_shared_address_has_rows_of_every_kind(shop: Shop) -> None:
+    """What the tests below must not reach: customer 2's orders, payments, logins and tickets."""
+    theirs = shop.subject_counts(2)
+    assert all(theirs[t] > 0 for t in ("orders", "order_items", "payments", "logins", "tickets"))
+    assert shop.subject_ids(2)["addresses"] == shop.subject_ids(1)["addresses"] == {1}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_access_through_a_shared_parent_returns_none_of_the_other_persons_rows(
+    shop: Shop, variant: str
+) -> None:
+    """Exactly customer 1's rows (as plain SQL finds them); the shared address returned, reported."""
+    datastore = _variant_store(shop, variant)
+    result = datastore.access({"email": [email(1)]})
+    datastore.close()
+    keys = {n: {k[0] for k in c.primary_keys} for n, c in result.collections.items()}
+    assert keys == shop.subject_ids(1)
+    assert result.shared == {"addresses": 1}
+    theirs = shop.subject_ids(2)
+    assert all(not keys[t] & theirs[t] for t in keys if t not in ("addresses", "products"))
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_erasure_through_a_shared_parent_leaves_the_other_person_intact(
+    shop: Shop, variant: str
+) -> None:
+    """Customer 1's rows go; customer 2's rows, the address and its notes stay, row for row."""
+    datastore = _variant_store(shop, variant)
+    before, mine, theirs = shop.counts(), shop.subject_counts(1), shop.subject_counts(2)
+    result = datastore.erase({"email": [email(1)]})
+    datastore.close()
+    assert result.complete
+    assert result.deleted == {t: n for t, n in mine.items() if t not in ("products", "addresses")}
+    assert shop.counts() == _without(before, result.deleted)
+    assert shop.subject_counts(2) == theirs
+    assert [(r.collection, r.key, r.code) for r in result.retained] == [
+        ("addresses", "1", "shared")
+    ]
+    assert shop.scalar("SELECT street FROM addresses WHERE id = 1") == "1 High Street"
+    assert shop.scalar("SELECT COUNT(*) FROM household_notes WHERE address_id = 1") == 2
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_a_private_parent_still_has_its_children_followed_and_erased(
+    shop: Shop, variant: str
+) -> None:
+    """Customer 3's own address is not shared: its notes are returned, then erased with it."""
+    datastore = _variant_store(shop, variant)
+    notes = HOUSEHOLD[variant].get(3, 0)
+    expected = {t: n for t, n in shop.subject_counts(3).items() if n}
+    expected |= {"household_notes": notes} if notes else {}
+    access = datastore.access({"email": [email(3)]})
+    assert {n: len(c.rows) for n, c in access.collections.items()} == expected
+    assert access.shared == {}
+    before = shop.counts()
+    result = datastore.erase({"email": [email(3)]})
+    datastore.close()
+    assert (result.complete, result.retained) == (True, [])
+    assert result.deleted == {t: n for t, n in expected.items() if t != "products"}
+    assert shop.counts() == _without(before, result.deleted)
+    assert shop.scalar("SELECT COUNT(*) FROM addresses WHERE id = 3") == 0
+
+
+def test_a_foreign_key_from_outside_the_dataset_makes_a_parent_shared(shop: Shop) -> None:
+    """A household note the dataset does not describe points at address 3: shared, kept."""
+    seed_household(shop.engine, {3: 1})
+    datastore = SqlDatastore(shop.url, _undirected_address())
+    expected = {t: n for t, n in shop.subject_counts(3).items() if n}
+    access = datastore.access({"email": [email(3)]})
+    result = datastore.erase({"email": [email(3)]})
+    datastore.close()
+    assert {n: len(c.rows) for n, c in access.collections.items()} == expected
+    assert access.shared == {"addresses": 1}
+    assert [(r.collection, r.key, r.code) for r in result.retained] == [
+        ("addresses", "3", "shared")
+    ]
+    assert shop.scalar("SELECT COUNT(*) FROM household_notes WHERE address_id = 3") == 1
+
+
+def test_the_check_warns_about_a_reference_without_a_direction(shop: Shop) -> None:
+    """Accepted (Fides datasets use them), and the check says how privault follows it."""
+    datastore = SqlDatastore(shop.url, _undirected_address())
+    check = datastore.test()
+    datastore.close()
+    assert check.ok
+    assert check.warnings == [
+        "customers.address_id -> addresses.id: reference without a direction, followed both ways "
+        "(from a row other people's rows also reference, never towards those rows)"
+    ]
+
+
+def test_a_parent_shared_only_between_the_persons_own_rows_is_followed(shop: Shop) -> None:
+    """Both customers at address 1 are the person asking (two accounts): its notes are theirs."""
+    datastore = _variant_store(shop, "household")
+    result = datastore.access({"email": [email(1)], "phone": [phone(2)]})
+    datastore.close()
+    assert result.shared == {}
+    assert len(result.collections["household_notes"].rows) == 2
+    assert len(result.collections["customers"].rows) == 2

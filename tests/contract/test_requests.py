@@ -14,7 +14,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,13 +28,14 @@ from privault.core.deadlines import (
     Pause,
     acknowledgement,
     add_months,
+    applicable,
     extend,
-    strictest_at,
 )
 from privault.core.jurisdictions import JURISDICTIONS, Right
 from privault.core.requests import DenialCode, PauseReason, State
 from privault.errors import (
     Conflict,
+    ConnectorError,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -47,7 +48,7 @@ from privault.services.audit import verify as verify_chain
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.datastores import add_datastore
 from privault.services.decisions import decide
-from privault.services.fulfilment import apply_at_once, download, fulfil
+from privault.services.fulfilment import apply_at_once, download, fulfil, staff_download
 from privault.services.requests import (
     add_task,
     deny_request,
@@ -70,6 +71,7 @@ from privault.services.tenants import bind_tenant
 from privault.services.vault import show_subject
 from privault.services.vault_import import create_subject
 from privault.services.webhooks import BACKOFF, add_webhook, deliver_due
+from tests.fixtures.shop import shop_dataset_text
 
 EMAIL = "ana.lima@example.com"
 PHONE = "+14155550134"
@@ -192,7 +194,7 @@ def test_intake_fixes_the_strictest_deadline_and_sends_a_receipt_and_one_code_pe
     """An access request with an email and a phone: received, due per the strictest rule, receipt
     acknowledged for California, a code by email and one by text; no identity or code is audited."""
     opened = _open(c)
-    expected = strictest_at(("us-ca", "us"), Right.ACCESS, c.clock.now())
+    expected = applicable(("us-ca", "us"), Right.ACCESS, c.clock.now())
     assert opened.state is State.RECEIVED
     assert opened.due_on == expected.winner.due == date(2026, 4, 15)  # 45 days, day 1 = 2 March
     assert opened.rule == expected.winner.rule == "CCPA-RESP-1"
@@ -343,6 +345,7 @@ def test_too_many_wrong_codes_lock_the_code_until_a_new_one_is_sent(c: Container
     with pytest.raises(InvalidInput) as caught:
         verify_codes(c.requests, "bluewave", opened.ref, [old])
     assert "0 attempts left" in caught.value.message
+    _clock(c).at += timedelta(seconds=61)
     assert resend_codes(c.requests, "bluewave", opened.ref) == 1
     new = _codes(c, opened.ref)[EMAIL]
     [code] = _verifications(c, "bluewave", opened.ref)
@@ -359,8 +362,10 @@ def test_resending_stops_at_max_sends(c: Container) -> None:
     and nothing more is sent."""
     opened = _open(c)
     for _ in range(c.settings.verification_max_sends - 1):
+        _clock(c).at += timedelta(seconds=61)
         assert resend_codes(c.requests, "bluewave", opened.ref) == 2
     sent = len(_outbox(c, opened.ref))
+    _clock(c).at += timedelta(seconds=61)
     with pytest.raises(PolicyViolation) as caught:
         resend_codes(c.requests, "bluewave", opened.ref)
     assert caught.value.code == "verification.limit"
@@ -376,6 +381,10 @@ def test_resend_only_sends_to_identities_still_unverified(c: Container) -> None:
     opened = _open(c)
     verify_codes(c.requests, "bluewave", opened.ref, [_codes(c, opened.ref)[EMAIL]])
     before = len(_outbox(c, opened.ref))
+    with pytest.raises(PolicyViolation) as early:  # at most one send a minute
+        resend_codes(c.requests, "bluewave", opened.ref)
+    assert early.value.code == "verification.limit"
+    _clock(c).at += timedelta(seconds=61)
     assert resend_codes(c.requests, "bluewave", opened.ref) == 1
     [new] = _outbox(c, opened.ref)[before:]
     assert (new["to"], new["channel"]) == (PHONE, "sms")
@@ -404,7 +413,7 @@ def test_a_pause_moves_the_due_date_by_the_days_it_lasted(c: Container) -> None:
     """EU/UK (GDPR months): paused 7 days awaiting identity, the due date moves 7 days."""
     opened = _open(c, "northwind", jurisdiction="eu", identities={"email": [EMAIL]})
     received = c.clock.now()
-    plain = strictest_at(("eu", "uk"), Right.ACCESS, received)
+    plain = applicable(("eu", "uk"), Right.ACCESS, received)
     assert opened.due_on == plain.winner.due == date(2026, 4, 2)
     paused = pause_request(
         c.requests,
@@ -421,7 +430,7 @@ def test_a_pause_moves_the_due_date_by_the_days_it_lasted(c: Container) -> None:
     _clock(c).at += timedelta(days=7)
     resumed = resume_request(c.requests, "northwind", opened.ref, STAFF)
     stop = Pause(date(2026, 3, 2), date(2026, 3, 9), "awaiting_identity")
-    expected = strictest_at(("eu", "uk"), Right.ACCESS, received, [stop]).winner.due
+    expected = applicable(("eu", "uk"), Right.ACCESS, received, [stop]).winner.due
     assert resumed.state is State.RECEIVED
     assert resumed.due_on == expected == opened.due_on + timedelta(days=7)
     stored = show_request(c.requests, "northwind", opened.ref).request
@@ -463,7 +472,7 @@ def test_a_manual_verification_while_paused_resumes_the_clock(c: Container) -> N
     assert moved.state is State.VERIFIED
     stored = show_request(c.requests, "northwind", opened.ref).request
     stop = Pause(date(2026, 3, 2), date(2026, 3, 5), "awaiting_identity")
-    expected = strictest_at(("eu", "uk"), Right.ACCESS, received, [stop]).winner.due
+    expected = applicable(("eu", "uk"), Right.ACCESS, received, [stop]).winner.due
     # 2 April + 3 days is Easter Sunday; Easter Monday is a holiday too: Tuesday 7 April
     assert stored.due_on == expected == date(2026, 4, 7)
     assert [p.end for p in stored.pauses] == [date(2026, 3, 5)]
@@ -479,7 +488,7 @@ def test_one_extension_before_the_due_date_with_reasons_told_to_the_requester(
     _clock(c).at += timedelta(days=10)
     reasons = "The request covers ten years of call recordings."
     moved = extend_request(c.requests, "northwind", ref, STAFF, reasons)
-    winner = strictest_at(("eu", "uk"), Right.ACCESS, received).winner
+    winner = applicable(("eu", "uk"), Right.ACCESS, received).winner
     expected = extend(winner, date(2026, 3, 12), reasons).due
     assert moved.state is State.EXTENDED
     assert moved.due_on == expected == date(2026, 6, 2)
@@ -541,7 +550,7 @@ def test_received_on_31_january_under_gdpr_is_due_as_the_engine_says(c: Containe
     """31 January + 1 month = 28 February 2026 (a Saturday): the next working day, 2 March."""
     _clock(c).at = datetime.fromisoformat("2026-01-31T09:30:00+00:00")
     opened = _open(c, "northwind", jurisdiction="eu", identities={"email": [EMAIL]})
-    expected = strictest_at(("eu", "uk"), Right.ERASURE, c.clock.now()).winner.due
+    expected = applicable(("eu", "uk"), Right.ERASURE, c.clock.now()).winner.due
     assert opened.due_on == expected == date(2026, 3, 2)
 
 
@@ -553,7 +562,7 @@ def test_moves_the_workflow_does_not_allow_are_refused(c: Container) -> None:
     opened = _open(c)
     with pytest.raises(Conflict) as caught:
         start(c.requests, "bluewave", opened.ref, STAFF)
-    assert caught.value.code == "request.invalid_transition"
+    assert caught.value.code == "request.not_verified"
     with pytest.raises(Conflict) as caught:
         fulfil(c.requests, "bluewave", opened.ref, STAFF)
     assert caught.value.code in ("request.not_verified", "request.invalid_transition")
@@ -665,7 +674,8 @@ def test_a_manual_system_holds_the_request_open_until_its_task_is_done(c: Contai
     first = fulfil(c.requests, "bluewave", ref, STAFF)
     assert first.state is State.INCOMPLETE
     view = show_request(c.requests, "bluewave", ref)
-    assert "1 manual task(s) still open" in view.request.response
+    assert "1 manual task(s) still open" in view.request.result["problems"]
+    assert "not finished yet" in view.request.response
     assert view.request.result["problems"] == ["1 manual task(s) still open"]
     assert not [m for m in _outbox(c, ref) if m["kind"] == "completed"]
     finish_task(c.requests, "bluewave", ref, task.id, "it-team", "exported the CRM record")
@@ -735,21 +745,20 @@ def test_an_objection_completes_once_its_recipient_tasks_are_done(c: Container) 
 # --- 7. fulfilment on the vault ------------------------------------------------------------------
 
 
-def _token(result: dict[str, Any]) -> str:
-    return str(result["download_url"]).rsplit("/", 1)[1]
-
-
 def test_access_builds_a_downloadable_package_that_expires(c: Container) -> None:
     """Access: completed; the zip's data.json holds the vault values; the link expires."""
     _subject(c, identities={"email": EMAIL, "phone": PHONE})
-    ref = _verified(c)
+    opened = _open(c)
+    verify_codes(c.requests, "bluewave", opened.ref, list(_codes(c, opened.ref).values()))
+    ref, token = opened.ref, opened.token
     closed = fulfil(c.requests, "bluewave", ref, STAFF)
     assert closed.state is State.COMPLETED
     view = show_request(c.requests, "bluewave", ref)
     result = view.request.result
     assert result["vault"] is True
     assert view.request.subject_id is not None
-    got = download(c.requests, _token(result))
+    assert "download_url" not in json.dumps(result)  # no link (no token) is stored anywhere
+    got = download(c.requests, token)
     assert got.filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
         data = archive.read("data.json").decode("utf-8")
@@ -758,14 +767,16 @@ def test_access_builds_a_downloadable_package_that_expires(c: Container) -> None
     assert ref in data
     assert show_request(c.requests, "bluewave", ref).package["downloads"] == 1  # type: ignore[index]
     [done] = [m for m in _outbox(c, ref) if m["kind"] == "completed"]
-    assert result["download_url"] in done["body"]
+    assert "status page" in done["body"]
+    [receipt] = [m for m in _outbox(c, ref) if m["kind"] == "receipt"]
+    assert token in receipt["body"]  # the private link goes to the requester, once
     assert "request:download" in [a for a, _, _ in _audit(c, "bluewave")]
     _clock(c).at += timedelta(days=c.settings.package_link_days, seconds=1)
     with pytest.raises(Forbidden) as caught:
-        download(c.requests, _token(result))
+        download(c.requests, token)
     assert caught.value.code == "package.expired"
     with pytest.raises(NotFound) as unknown:
-        download(c.requests, "dl_nothing-here")
+        download(c.requests, "rq_nothing-here")
     assert unknown.value.code == "package.unknown"
 
 
@@ -776,7 +787,7 @@ def test_access_with_no_vault_match_still_completes_and_says_so(c: Container) ->
     assert closed.state is State.COMPLETED
     result = show_request(c.requests, "bluewave", ref).request.result
     assert result["vault"] is False
-    got = download(c.requests, _token(result))
+    got = staff_download(c.requests, "bluewave", ref, STAFF)
     with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
         data = archive.read("data.json").decode("utf-8")
     assert "No record in our vault matched" in data
@@ -1078,3 +1089,119 @@ def test_a_failing_endpoint_is_retried_later_and_never_marked_delivered(
     assert (again.status, again.attempts, again.delivered_at) == ("pending", 2, None)
     assert again.next_attempt_at == c.clock.now() + BACKOFF[1]
     assert len(receiver.received) == 2
+
+
+# --- 10. what review found -----------------------------------------------------------------------
+
+
+class _Down:
+    """A messenger whose server is down (a real failure mode; every send fails)."""
+
+    def send(self, message: object) -> None:
+        raise ConnectorError("the mail server refused the message", code="messenger.failed")
+
+
+def test_a_messenger_failure_never_loses_the_request_or_its_token(c: Container) -> None:
+    """The mail server is down: the request is still received, the requester still gets the token,
+    and the timeline says which messages failed (codes can be sent again later)."""
+    c.__dict__["messenger"] = _Down()
+    opened = _open(c)
+    assert opened.token.startswith("rq_")
+    assert opened.messages_failed == 3  # the receipt and two codes
+    view = show_request(c.requests, "bluewave", opened.ref)
+    failed = [e for e in view.events if e.action == "messages_failed"]
+    assert len(failed) == 1
+    assert failed[0].details["failed"] == 3
+
+
+def test_identities_leading_to_two_people_leave_the_vault_untouched(c: Container) -> None:
+    """Email and phone belong to two different vault subjects: erasure touches neither and the
+    request stays incomplete, saying staff must establish who asked."""
+    _subject(c, ref="cust-1", identities={"email": EMAIL})
+    _subject(c, ref="cust-2", identities={"phone": PHONE}, data={"user.name": "Someone Else"})
+    ref = _verified(c, type="erasure")
+    closed = fulfil(c.requests, "bluewave", ref, STAFF)
+    assert closed.state is State.INCOMPLETE
+    assert any("2 different people" in p for p in closed.result["problems"])
+    for who in ("cust-1", "cust-2"):
+        with c.uow() as uow:
+            shown = show_subject(uow, c.vault, _officer(c, "bluewave"), who, "customer-service")
+        assert shown.data  # still there
+
+
+def test_an_extension_that_another_law_does_not_allow_is_refused(c: Container) -> None:
+    """EU and Québec both apply; Québec allows no extension and is already the earlier date, so an
+    extension would not move the deadline: refused, saying why."""
+    _clock(c).at = datetime(2027, 1, 31, 12, 0, tzinfo=UTC)
+    opened = _open(c, "northwind", jurisdiction="ca-qc", identities={"email": [EMAIL]})
+    assert opened.rule == "QC-ACC-1"
+    with pytest.raises(PolicyViolation) as caught:
+        extend_request(c.requests, "northwind", opened.ref, STAFF, "archives")
+    assert caught.value.code == "request.extension_refused"
+
+
+def test_a_pause_does_not_stop_a_californian_clock(c: Container) -> None:
+    """CCPA has no stop-the-clock: a 10-day pause leaves the CCPA due date where it was."""
+    opened = _open(c, jurisdiction="us-ca")
+    due = opened.due_on
+    pause_request(
+        c.requests, "bluewave", opened.ref, STAFF, PauseReason.AWAITING_IDENTITY, "a bill"
+    )
+    _clock(c).at += timedelta(days=10)
+    resumed = resume_request(c.requests, "bluewave", opened.ref, STAFF)
+    assert resumed.due_on == due
+
+
+def test_one_fulfilment_at_a_time(c: Container) -> None:
+    """A second fulfilment while one runs is refused (request.busy); after a failure it may run."""
+    ref = _verified(c)
+    with c.uow() as uow:
+        bind_tenant(uow, "bluewave")
+        request = uow.requests.get(ref)
+        assert request is not None
+        uow.requests.add_event(request.id, _clock(c).now(), "staff:bob", "fulfilment_started")
+        uow.commit()
+    with pytest.raises(Conflict) as caught:
+        fulfil(c.requests, "bluewave", ref, STAFF)
+    assert caught.value.code == "request.busy"
+    _clock(c).at += timedelta(minutes=16)  # bob's run was abandoned
+    assert fulfil(c.requests, "bluewave", ref, STAFF).state is State.COMPLETED
+
+
+def test_more_codes_than_identities_are_refused_without_trying_them(c: Container) -> None:
+    """One identity, ten guesses in one call: refused before any is tried (no brute force)."""
+    opened = _open(c, identities={"email": [EMAIL]})
+    with pytest.raises(InvalidInput) as caught:
+        verify_codes(c.requests, "bluewave", opened.ref, [f"{n:06d}" for n in range(10)])
+    assert caught.value.code == "verification.failed"
+    [code] = _verifications(c, "bluewave", opened.ref)
+    assert code.attempts == 0
+
+
+def test_the_sweep_never_closes_an_opt_out_as_unverified(c: Container) -> None:
+    """Opt-outs need no verification: even if applying it failed and it sits received, the sweep
+    does not deny it for want of verification."""
+    opened = _open(c, type="opt_out_sale", identities={"email": [EMAIL]})
+    _clock(c).at += timedelta(days=c.settings.unverified_close_days + 1)
+    swept = sweep(c.requests, "bluewave")
+    assert swept.closed_unverified == 0
+    assert show_request(c.requests, "bluewave", opened.ref).request.state is not State.DENIED
+
+
+def test_a_datastore_cannot_be_privaults_own_database(c: Container) -> None:
+    """Pointing a datastore at privault's own database is refused."""
+    with c.uow() as uow, pytest.raises(InvalidInput) as caught:
+        add_datastore(
+            uow, c.keyring, c.clock, "bluewave", STAFF, "self",
+            url=c.settings.sqlalchemy_url, dataset=shop_dataset_text(),
+            privault_url=c.settings.sqlalchemy_url,
+        )  # fmt: skip
+    assert caught.value.code == "datastore.invalid"
+    assert "own database" in caught.value.message
+
+
+def test_a_webhook_url_without_a_host_is_refused(c: Container) -> None:
+    """'http://' alone can never be delivered to: refused when added."""
+    with c.uow() as uow, pytest.raises(InvalidInput) as caught:
+        add_webhook(uow, c.keyring, c.clock, "bluewave", STAFF, "http://")
+    assert caught.value.code == "webhook.invalid_url"

@@ -81,10 +81,9 @@ def test_open_verify_complete_download(desk, tmp_path: Path) -> None:
     code, out, _ = desk("requests", "complete", ref, "--tenant", "bluewave")
     assert code == 0
     assert "completed" in out
-    code, out, _ = desk("requests", "show", ref, "--tenant", "bluewave")
-    token = re.search(r"/v1/packages/(dl_[A-Za-z0-9_-]+)", out)
-    assert token, out
-    code, out, err = desk("requests", "download", token.group(1), "--output", str(tmp_path))
+    code, out, err = desk(
+        "requests", "download", ref, "--tenant", "bluewave", "--output", str(tmp_path)
+    )
     assert code == 0, err
     saved = next(tmp_path.glob("*.zip"))
     names = zipfile.ZipFile(saved).namelist()

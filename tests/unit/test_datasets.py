@@ -10,10 +10,12 @@ from uuid import UUID
 import pytest
 
 from privault.connectors import load_dataset
+from privault.connectors.dataset_checks import dataset_warnings
+from privault.connectors.graph import owner_links, query_edges
 from privault.connectors.model import Reference
 from privault.connectors.results import json_rows
 from privault.errors import InvalidInput
-from tests.fixtures.shop import shop_dataset_text
+from tests.fixtures.shop import household_dataset_text, shop_dataset_text
 
 BARE = """
 fides_key: crm
@@ -265,3 +267,52 @@ def test_values_are_made_json_friendly() -> None:
     rows = json_rows([(date(2020, 1, 2), Decimal("1.50"), b"\x00\x01", uid, 3, None)])
     assert rows == [("2020-01-02", "1.50", "AAE=", str(uid), 3, None)]
     assert json_rows([(datetime(2020, 1, 2, 3, 4, 5), None)]) == [("2020-01-02T03:04:05", None)]  # noqa: DTZ001
+
+
+UNDIRECTED = (
+    BARE.replace(", direction: from}", "}")
+    + """
+  - name: households
+    fields:
+      - {name: id}
+      - {name: label, data_categories: [user.contact.address]}
+  - name: members
+    fields:
+      - {name: id}
+      - name: household_id
+        data_categories: [user.unique_id]
+        fides_meta: {references: [{dataset: crm, field: households.id}]}
+      - name: person
+        data_categories: [user.unique_id]
+        fides_meta: {references: [{dataset: crm, field: people.pid, direction: from}]}
+"""
+)
+
+
+def test_a_reference_without_direction_loads_and_becomes_an_edge_both_ways() -> None:
+    """Fides default: both ways; the edge towards the referencing rows is a down edge."""
+    spec = load_dataset(UNDIRECTED)
+    edges = {(e.source, e.target): e.down for e in query_edges(spec)}
+    assert edges[("people", "notes")] is True
+    assert edges[("notes", "people")] is False
+    assert edges[("members", "households")] is False
+    assert edges[("households", "members")] is True
+
+
+def test_undirected_references_are_warnings_not_problems() -> None:
+    """The dataset loads; the warnings name each reference without a direction."""
+    warnings = dataset_warnings(load_dataset(UNDIRECTED))
+    assert [w.split(":")[0] for w in warnings] == [
+        "notes.person -> people.pid",
+        "members.household_id -> households.id",
+    ]
+    assert dataset_warnings(load_dataset(shop_dataset_text())) == []
+
+
+def test_a_parents_owners_leave_out_collections_only_reachable_through_it() -> None:
+    """household_notes hang off addresses only: their rows cannot say an address is shared."""
+    spec = load_dataset(household_dataset_text())
+    assert [(k.child, k.child_columns) for k in owner_links(spec, "addresses")] == [
+        ("customers", ("address_id",))
+    ]
+    assert [k.child for k in owner_links(load_dataset(UNDIRECTED), "households")] == ["members"]

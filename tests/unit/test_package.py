@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from privault.core.package import (
     HTML_ROW_LIMIT,
@@ -252,4 +253,41 @@ def test_section_csv_is_exactly_what_csv_writer_writes(section: Section) -> None
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(section.columns)
     writer.writerows(section.rows)
+    assert section_csv(section) == out.getvalue()
+
+
+def _cell(value: object) -> str:
+    """One cell as the page shows it, escaped on its own."""
+    if value is None:
+        text = ""
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    else:
+        text = str(value)
+    return str(escape(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_sections())
+def test_the_page_body_is_every_cell_escaped_on_its_own(section: Section) -> None:
+    """The table body, escaped in one call, matches escaping each cell by itself."""
+    page = render_html(Package("access", "t", "r", AT, None, (section,)))
+    body = "".join(
+        "<tr><td>" + "</td><td>".join(map(_cell, row)) + "</td></tr>\n" for row in section.rows
+    )
+    assert f"<tbody>\n{body}</tbody>" in page
+
+
+def test_rows_keep_their_values_when_a_column_mixes_types() -> None:
+    """Columns mixing None, booleans, floats, big ints and JSON values match json and csv."""
+    rows: list[tuple[object, ...]] = [
+        (None, 1.5, 10**20, {"k": [1, "a,b"]}, "x"),
+        (True, 1e16, -3, ["é", None], 'say "hi"\n'),
+        (False, 0.1, 0, None, ""),
+    ]
+    section = Section("crm", "mixed", ("a", "b", "c", "d", "e"), {}, rows)
+    document = json.loads(data_json(Package("access", "t", "r", AT, None, (section,))))
+    assert document["data"]["crm"]["mixed"][1] == dict(zip(section.columns, rows[1], strict=True))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([section.columns, *rows])
     assert section_csv(section) == out.getvalue()

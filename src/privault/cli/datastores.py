@@ -51,6 +51,7 @@ def add(
             dataset=text,
             description=description,
             owner=owner,
+            privault_url=c.settings.sqlalchemy_url,
         )
     out.print(
         f"datastore {info.key} added ({info.kind}"

@@ -104,6 +104,7 @@ def list_(
     overdue: bool = typer.Option(False, "--overdue", help="Only overdue requests."),
     open_only: bool = typer.Option(False, "--open", help="Only open requests."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N (soonest due)."),
 ) -> None:
     """The queue, soonest due first, with days left."""
     from privault.services.requests import list_requests
@@ -115,6 +116,7 @@ def list_(
         types=type_,
         overdue=overdue,
         open_only=open_only,
+        limit=limit,
     )
     if as_json:
         typer.echo(
@@ -362,13 +364,14 @@ def sweep(ctx: typer.Context, tenant: str = TENANT) -> None:
 @app.command("download")
 def download(
     ctx: typer.Context,
-    token: str = typer.Argument(..., help="The download token (the last part of the link)."),
-    output: Path = typer.Option(Path("."), "--output", "-o", help="Folder to save the package in."),
+    ref: str = typer.Argument(..., help="Request reference."),
+    tenant: str = TENANT,
+    output: Path = typer.Option(Path("."), "--output", "-o", help="Folder (or file) to save to."),
 ) -> None:
-    """Save an access package from its download link's token."""
-    from privault.services.fulfilment import download as fetch
+    """Save a request's access package (to hand over another way); audited under your name."""
+    from privault.services.fulfilment import staff_download
 
-    found = fetch(container(ctx).requests, token.rsplit("/", 1)[-1])
+    found = staff_download(container(ctx).requests, tenant, ref, cli_actor())
     target = output / found.filename if output.is_dir() else output
     target.write_bytes(found.content)
     out.print(f"saved {target} ({len(found.content)} bytes)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from privault.connectors.graph import reachable
+from privault.connectors.graph import reachable, undirected_references
 from privault.connectors.model import DatasetSpec, reference_parts
 
 _WORD = re.compile(r"[a-z][a-z0-9_]*")
@@ -105,3 +105,16 @@ def _mask(spec: DatasetSpec, mask: tuple[str, ...]) -> list[str]:
         if collection is None:
             problems.append(f"privault.mask[{index}]: collection {name!r} does not exist")
     return problems
+
+
+def dataset_warnings(spec: DatasetSpec) -> list[str]:
+    """What is accepted but worth knowing: references without a direction (followed both ways).
+
+    The rows a person's rows point at through such a reference (an address) are returned, but the
+    other rows pointing at them are followed only when no one else's row references them too.
+    """
+    return [
+        f"{ref}: reference without a direction, followed both ways "
+        "(from a row other people's rows also reference, never towards those rows)"
+        for ref in undirected_references(spec)
+    ]

@@ -14,11 +14,19 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from privault.connectors.graph import declared_links
 from privault.connectors.masking import Masking, masking_for
 from privault.connectors.model import DatasetSpec
 from privault.connectors.results import ErasureException, Retained
 from privault.connectors.schema import DbSchema, Link
-from privault.connectors.sqlbits import chunks, failing_as, key_in, row_batch, sql_table
+from privault.connectors.sqlbits import (
+    chunks,
+    failing_as,
+    key_in,
+    keys_by_value,
+    row_batch,
+    sql_table,
+)
 from privault.connectors.traversal import Found
 
 Rows = dict[Any, Sequence[Any]]  # primary key -> row
@@ -88,28 +96,10 @@ def all_links(dataset: DatasetSpec, schema: DbSchema) -> tuple[Link, ...]:
     """Every database foreign key, plus dataset references no foreign key already covers."""
     links = dict.fromkeys(schema.foreign_keys)
     known = {(k.child, k.child_columns, k.parent, k.parent_columns) for k in links}
-    for collection in dataset.collections:
-        for spec in collection.fields:
-            for ref in spec.references:
-                link = _declared_link(
-                    dataset, collection.name, spec.name, ref.collection, ref.field
-                )
-                if (link.child, link.child_columns, link.parent, link.parent_columns) not in known:
-                    links[link] = None
+    for link in declared_links(dataset):
+        if (link.child, link.child_columns, link.parent, link.parent_columns) not in known:
+            links[link] = None
     return tuple(links)
-
-
-def _declared_link(
-    dataset: DatasetSpec, name: str, column: str, other: str, other_column: str
-) -> Link:
-    """The side whose field is its collection's primary key is the parent."""
-    mine = dataset.collection(name)
-    theirs = dataset.collection(other)
-    mine_is_key = mine is not None and mine.primary_key == (column,)
-    theirs_is_key = theirs is not None and theirs.primary_key == (other_column,)
-    if mine_is_key and not theirs_is_key:
-        return Link(other, (other_column,), name, (column,), declared=True)
-    return Link(name, (column,), other, (other_column,), declared=True)
 
 
 def _protect(conn: Connection, plan: ErasurePlan, links: tuple[Link, ...]) -> None:
@@ -168,13 +158,7 @@ def _parent_values(conn: Connection, plan: ErasurePlan, link: Link) -> dict[Any,
     names = spec.field_names
     if not all(c in names for c in link.parent_columns):
         return _fetch_parent_values(conn, plan, link)
-    indexes = [names.index(c) for c in link.parent_columns]
-    by_value: dict[Any, list[Any]] = {}
-    for key, row in rows.items():
-        value = row[indexes[0]] if len(indexes) == 1 else tuple(row[i] for i in indexes)
-        if value is not None:
-            by_value.setdefault(value, []).append(key)
-    return by_value
+    return keys_by_value(rows, [names.index(c) for c in link.parent_columns])
 
 
 def _fetch_parent_values(conn: Connection, plan: ErasurePlan, link: Link) -> dict[Any, list[Any]]:

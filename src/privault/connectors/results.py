@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 from uuid import UUID
 
@@ -45,6 +46,9 @@ class AccessResult:
 
     collections: dict[str, CollectionRows]
     skipped: tuple[str, ...] = ()
+    # collection -> how many of its returned rows (the person points at them) are also another
+    # person's: they are returned, but the rows pointing at them are not followed
+    shared: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -98,24 +102,20 @@ class ErasureResult:
         return not self.not_erased
 
 
-def _iso(value: date | datetime | time) -> str:
-    return value.isoformat()
-
-
 def _b64(value: bytes | bytearray | memoryview) -> str:
     return base64.b64encode(bytes(value)).decode("ascii")
 
 
 _CONVERT: dict[type, Callable[[Any], JsonValue]] = {
-    datetime: _iso,
-    date: _iso,
-    time: _iso,
+    datetime: datetime.isoformat,  # the C methods themselves: no Python call per value
+    date: date.isoformat,
+    time: time.isoformat,
     Decimal: str,
     UUID: str,
     bytes: _b64,
     bytearray: _b64,
     memoryview: _b64,
-    timedelta: lambda v: v.total_seconds(),
+    timedelta: timedelta.total_seconds,
 }
 _PLAIN = (str, int, float, bool, dict, list)
 
@@ -124,6 +124,22 @@ def _convert(value: Any) -> JsonValue:
     if value is None or isinstance(value, _PLAIN):
         return value
     return _CONVERT.get(type(value), str)(value)
+
+
+def _converted(values: list[Any]) -> list[JsonValue]:
+    """One column's values made JSON-friendly.
+
+    A column of one type (dates, say, perhaps with nulls) is converted by that type's own method,
+    mapped in C; only a column mixing types goes through ``_convert`` value by value.
+    """
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    method = _CONVERT.get(kinds.pop()) if len(kinds) == 1 else None
+    if method is None:
+        return list(map(_convert, values))
+    if None in values:
+        return [None if value is None else method(value) for value in values]
+    return list(map(method, values))
 
 
 def _needs_conversion(rows: Sequence[Sequence[Any]]) -> list[int]:
@@ -143,13 +159,21 @@ def _needs_conversion(rows: Sequence[Sequence[Any]]) -> list[int]:
 
 
 def json_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[JsonValue, ...]]:
-    """Rows as tuples with dates, decimals, bytes and UUIDs turned into strings (column-wise)."""
+    """Rows as tuples with dates, decimals, bytes and UUIDs turned into strings (column-wise).
+
+    The values are laid end to end in one list, each column that needs it is converted as a slice
+    of that list, and the list is cut into rows again: unlike transposing with ``zip(*rows)``, this
+    makes no object per row but the result, so the garbage collector is not set off over and over.
+    """
     if not rows:
         return []
     needed = _needs_conversion(rows)
     if not needed:
-        return [row if isinstance(row, tuple) else tuple(row) for row in rows]
-    columns = list(zip(*rows, strict=True))
+        return list(map(tuple, rows))  # tuple(row) is the row itself if it is a tuple
+    width = len(rows[0])
+    if not set(map(len, rows)) <= {width}:
+        raise ValueError("every row needs the same number of values")
+    values = list(chain.from_iterable(rows))
     for index in needed:
-        columns[index] = tuple(map(_convert, columns[index]))
-    return list(zip(*columns, strict=True))
+        values[index::width] = _converted(values[index::width])
+    return list(zip(*[iter(values)] * width, strict=True))

@@ -7,7 +7,7 @@ still references.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from privault.connectors.dataset_checks import dataset_warnings
 from privault.connectors.erasure import run_erasure, skipped_fields
 from privault.connectors.masking import masking_for
 from privault.connectors.model import DatasetSpec
@@ -26,7 +27,7 @@ from privault.connectors.results import (
     ErasureResult,
     json_rows,
 )
-from privault.connectors.schema import DbSchema, reflect
+from privault.connectors.schema import DbSchema, Link, reflect
 from privault.connectors.sqlbits import paused_gc, sqlite_foreign_keys
 from privault.connectors.traversal import Found, traverse
 from privault.errors import ConnectorError, InvalidInput
@@ -70,10 +71,11 @@ class SqlDatastore:
         """Every row reachable from the identities (keyed by kind: email, phone, ...)."""
         with paused_gc():
             with self._transaction(commit=False) as conn:
-                found = traverse(conn, self.dataset, identities)
-            collections = {n: _rows(f) for n, f in found.items()}
+                walked = traverse(conn, self.dataset, identities, _foreign_keys(conn))
+            collections = {n: _rows(f) for n, f in walked.found.items()}
         skipped = tuple(c.name for c in self.dataset.collections if c.skip and c.personal)
-        return AccessResult(collections, skipped)
+        shared = {name: len(keys) for name, keys in walked.shared.items()}
+        return AccessResult(collections, skipped, shared)
 
     def erase(
         self,
@@ -84,8 +86,8 @@ class SqlDatastore:
     ) -> ErasureResult:
         """Delete or mask the person's rows in one transaction (rolled back when ``dry_run``)."""
         with paused_gc(), self._transaction(commit=not dry_run) as conn:
-            found = traverse(conn, self.dataset, identities)
-            result = run_erasure(conn, self.dataset, found, exceptions)
+            walked = traverse(conn, self.dataset, identities, _foreign_keys(conn))
+            result = run_erasure(conn, self.dataset, walked.found, exceptions)
         result.dry_run = dry_run
         return result
 
@@ -140,7 +142,8 @@ class SqlDatastore:
         return problems
 
     def _warnings(self, schema: DbSchema) -> list[str]:
-        warnings = [
+        warnings = dataset_warnings(self.dataset)
+        warnings += [
             f"{n.collection}.{n.field}: not erased (skip_processing)"
             for n in skipped_fields(self.dataset)
         ]
@@ -151,6 +154,11 @@ class SqlDatastore:
                     f"{collection.name}.{f}: cannot be masked ({r})" for f, r in failures.items()
                 ]
         return warnings
+
+
+def _foreign_keys(conn: Connection) -> Callable[[], tuple[Link, ...]]:
+    """The database's foreign keys, reflected only when the traversal asks."""
+    return lambda: reflect(conn).foreign_keys
 
 
 def _rows(found: Found) -> CollectionRows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -126,3 +126,15 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def keys_by_value(
+    rows: Mapping[Any, Sequence[Any]], indexes: Sequence[int]
+) -> dict[Any, list[Any]]:
+    """Row keys grouped by the value of some columns (a tuple for several; None values skipped)."""
+    grouped: dict[Any, list[Any]] = {}
+    for key, row in rows.items():
+        value = row[indexes[0]] if len(indexes) == 1 else tuple(row[i] for i in indexes)
+        if value is not None:
+            grouped.setdefault(value, []).append(key)
+    return grouped

@@ -10,9 +10,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
-from privault.connectors.graph import Edge, active_edges
+from privault.connectors.graph import Edge, active_edges, owner_links
 from privault.connectors.model import CollectionSpec, DatasetSpec
-from privault.connectors.sqlbits import any_in, batch_size, failing_as, split_wanted, sql_table
+from privault.connectors.schema import Link
+from privault.connectors.sqlbits import (
+    any_in,
+    batch_size,
+    chunks,
+    failing_as,
+    key_in,
+    keys_by_value,
+    row_batch,
+    split_wanted,
+    sql_table,
+)
 
 Wanted = dict[str, list[Any]]  # field -> values to look up
 
@@ -38,14 +49,36 @@ class Found:
 
 
 @dataclass(slots=True)
+class Traversal:
+    """The person's rows per collection, and the keys of shared parent rows whose children were not followed."""
+
+    found: dict[str, Found]
+    shared: dict[str, set[Any]]
+
+
+@dataclass(slots=True)
 class _Walk:
     conn: Connection
     dataset: DatasetSpec
     edges: dict[str, list[Edge]]
+    foreign_keys: Callable[[], tuple[Link, ...]]
+    holdable: frozenset[str]
     found: dict[str, Found] = field(default_factory=dict)
     asked: defaultdict[tuple[str, str], set[Any]] = field(default_factory=lambda: defaultdict(set))
+    free: dict[str, dict[str, set[Any]]] = field(default_factory=dict)
+    held: dict[str, dict[Any, Sequence[Any]]] = field(default_factory=dict)
+    owners: dict[str, tuple[Link, ...]] = field(default_factory=dict)
 
-    def want(self, pending: dict[str, Wanted], target: str, name: str, values: set[Any]) -> None:
+    def want(
+        self, pending: dict[str, Wanted], target: str, name: str, values: set[Any], *, free: bool
+    ) -> None:
+        """Ask ``target`` for rows whose ``name`` holds one of ``values`` (each value once).
+
+        ``free``: asked from a seed or along a down edge, so the rows are the person's own (only
+        tracked for collections whose rows may be held back).
+        """
+        if free and target in self.holdable:
+            self.free.setdefault(target, {}).setdefault(name, set()).update(values)
         fresh = values - self.asked[target, name]
         if fresh:
             self.asked[target, name] |= fresh
@@ -53,21 +86,59 @@ class _Walk:
 
 
 def traverse(
-    conn: Connection, dataset: DatasetSpec, identities: Mapping[str, Sequence[str]]
-) -> dict[str, Found]:
-    """Every row reachable from the identities, hop by hop, until no new values appear."""
+    conn: Connection,
+    dataset: DatasetSpec,
+    identities: Mapping[str, Sequence[str]],
+    foreign_keys: Callable[[], tuple[Link, ...]] = tuple,
+) -> Traversal:
+    """Every row reachable from the identities, hop by hop, until no new values appear.
+
+    Rows of a collection reached only along up edges (the person's rows point at them: an address)
+    are held back from down edges (towards the other rows pointing at them) until the walk is
+    otherwise done; then the ones no one else's row references are followed, the others are
+    shared: returned, but their children are not. ``foreign_keys`` (called at most once, only
+    when rows are held) adds the database's own foreign keys to the dataset's references.
+    """
     edges: dict[str, list[Edge]] = defaultdict(list)
     for edge in active_edges(dataset):
         edges[edge.source].append(edge)
-    walk = _Walk(conn, dataset, edges)
+    walk = _Walk(conn, dataset, edges, _cached(foreign_keys), _holdable(edges))
     pending = _seeds(walk, identities)
     while pending:
-        following: dict[str, Wanted] = {}
-        for name, wanted in pending.items():
-            new_rows = _fetch(walk, name, wanted)
+        pending = _hop(walk, pending)
+        if not pending:
+            pending = _release(walk)
+    found = {name: found for name, found in walk.found.items() if found.rows}
+    return Traversal(found, {name: set(rows) for name, rows in walk.held.items() if rows})
+
+
+def _cached(load: Callable[[], tuple[Link, ...]]) -> Callable[[], tuple[Link, ...]]:
+    cache: list[tuple[Link, ...]] = []
+
+    def once() -> tuple[Link, ...]:
+        if not cache:
+            cache.append(load())
+        return cache[0]
+
+    return once
+
+
+def _holdable(edges: dict[str, list[Edge]]) -> frozenset[str]:
+    """Collections an up edge leads to and a down edge leaves: their rows may be held back."""
+    up_targets = {e.target for out in edges.values() for e in out if not e.down}
+    return frozenset(n for n in up_targets if any(e.down for e in edges.get(n, ())))
+
+
+def _hop(walk: _Walk, pending: dict[str, Wanted]) -> dict[str, Wanted]:
+    following: dict[str, Wanted] = {}
+    for name, wanted in pending.items():
+        new_rows = _fetch(walk, name, wanted)
+        if name in walk.holdable:
+            _follow(walk, name, new_rows, following, down=False)
+            _follow(walk, name, _hold(walk, name, new_rows), following, up=False)
+        else:
             _follow(walk, name, new_rows, following)
-        pending = following
-    return {name: found for name, found in walk.found.items() if found.rows}
+    return following
 
 
 def _seeds(walk: _Walk, identities: Mapping[str, Sequence[str]]) -> dict[str, Wanted]:
@@ -78,7 +149,7 @@ def _seeds(walk: _Walk, identities: Mapping[str, Sequence[str]]) -> dict[str, Wa
         for spec in collection.fields:
             values = {v for v in identities.get(spec.identity or "", ()) if v}
             if spec.identity and values:
-                walk.want(pending, collection.name, spec.name, values)
+                walk.want(pending, collection.name, spec.name, values, free=True)
     return pending
 
 
@@ -110,11 +181,100 @@ def _tuples(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _follow(walk: _Walk, name: str, rows: list[Sequence[Any]], pending: dict[str, Wanted]) -> None:
+def _follow(
+    walk: _Walk,
+    name: str,
+    rows: Sequence[Sequence[Any]],
+    pending: dict[str, Wanted],
+    *,
+    down: bool = True,
+    up: bool = True,
+) -> None:
+    """Ask every collection an edge leads to (down edges, up edges or both) for the rows' values."""
     if not rows:
         return
     names = walk.found[name].spec.field_names
     for edge in walk.edges.get(name, ()):
+        if not (down if edge.down else up):
+            continue
         index = names.index(edge.source_field)
         values = {row[index] for row in rows} - {None}
-        walk.want(pending, edge.target, edge.target_field, values)
+        walk.want(pending, edge.target, edge.target_field, values, free=edge.down)
+
+
+def _hold(walk: _Walk, name: str, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
+    """The rows that are the person's own; the others (reached only along up edges) are held."""
+    key_of, held = walk.found[name].key_of(), walk.held.setdefault(name, {})
+    own = []
+    for row in rows:
+        if _is_own(walk, name, row):
+            own.append(row)
+        else:
+            held[key_of(row)] = row
+    return own
+
+
+def _is_own(walk: _Walk, name: str, row: Sequence[Any]) -> bool:
+    """Whether a seed or a down edge asked for the row (not only an up edge)."""
+    names = walk.found[name].spec.field_names
+    free = walk.free.get(name, {})
+    return any(row[names.index(f)] in values for f, values in free.items())
+
+
+def _release(walk: _Walk) -> dict[str, Wanted]:
+    """Follow the down edges of held rows that are own or that no one else's row references."""
+    following: dict[str, Wanted] = {}
+    for name, held in walk.held.items():
+        if not held:
+            continue
+        candidates = {k: row for k, row in held.items() if not _is_own(walk, name, row)}
+        shared = _shared_keys(walk, name, candidates)
+        rows = [held.pop(k) for k in [k for k in held if k not in shared]]
+        _follow(walk, name, rows, following, up=False)
+    return following
+
+
+def _shared_keys(walk: _Walk, name: str, rows: dict[Any, Sequence[Any]]) -> set[Any]:
+    """Keys of the rows a row outside the person's found rows references: one query per link."""
+    if not rows:
+        return set()
+    names = walk.found[name].spec.field_names
+    shared: set[Any] = set()
+    for link in _owner_links(walk, name):
+        by_value = keys_by_value(rows, [names.index(c) for c in link.parent_columns])
+        for value in _foreign_values(walk, link, list(by_value)):
+            shared.update(by_value.get(value, ()))
+    return shared
+
+
+def _owner_links(walk: _Walk, name: str) -> tuple[Link, ...]:
+    """Dataset links into ``name`` plus database foreign keys into it that none covers."""
+    cached = walk.owners.get(name)
+    if cached is not None:
+        return cached
+    declared = set(walk.found[name].spec.field_names)
+    links = owner_links(walk.dataset, name, walk.foreign_keys())
+    walk.owners[name] = tuple(k for k in links if declared.issuperset(k.parent_columns))
+    return walk.owners[name]
+
+
+def _foreign_values(walk: _Walk, link: Link, values: list[Any]) -> set[Any]:
+    """The ``values`` some ``link.child`` row that is not one of the person's found rows holds."""
+    spec = walk.dataset.collection(link.child)
+    found = walk.found.get(link.child)
+    key_columns = list(spec.primary_key or spec.field_names) if spec is not None else []
+    whole = spec is not None and (not spec.primary_key or len(spec.primary_key) > 1)
+    cols = list(link.child_columns)
+    tab = sql_table(link.child, list(dict.fromkeys(key_columns + cols)))
+    width, out = len(key_columns), set()
+    with failing_as(link.child):
+        for piece in chunks(values, row_batch(walk.conn, len(cols))):
+            query = select(*(tab.c[c] for c in key_columns + cols)).where(
+                key_in(tab, cols, piece, walk.conn.dialect)
+            )
+            for row in _tuples(walk.conn, query):
+                key = tuple(row[:width]) if whole else row[0] if width else None
+                value = row[width] if len(cols) == 1 else tuple(row[width:])
+                if found is None or key not in found.rows:
+                    out.add(value)
+    return out

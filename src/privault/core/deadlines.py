@@ -290,20 +290,29 @@ def local_day(jurisdiction_key: str, instant: datetime) -> date:
     return instant.astimezone(zone).date()
 
 
-def strictest_at(
+def applicable(
     jurisdictions: Sequence[str],
     right: Right,
     received_at: datetime,
     pauses: Iterable[Pause] = (),
     today: date | None = None,
+    extension_reasons: str | None = None,
 ) -> Strictest:
-    """Like :func:`strictest`, with the day of receipt counted in each jurisdiction's own time zone."""
+    """The deadline that applies now: every jurisdiction counts from its own day of receipt, pauses
+    stop only the clocks of laws that allow it (UK Art. 12A; the EU follows the EDPB's reading),
+    an extension (``extension_reasons`` given) lengthens only the periods whose law allows one, and
+    the earliest resulting date wins."""
     stopped = tuple(pauses)
-    candidates = tuple(
-        deadline(key, right, local_day(key, received_at), stopped, today)
-        for key in jurisdictions
-        if key in JURISDICTIONS and right in JURISDICTIONS[key].rights
-    )
+    candidates = []
+    for key in jurisdictions:
+        jurisdiction = JURISDICTIONS.get(key)
+        if jurisdiction is None or right not in jurisdiction.rights:
+            continue
+        own = stopped if jurisdiction.stop_the_clock else ()
+        found = deadline(key, right, local_day(key, received_at), own, today)
+        if extension_reasons is not None and found.extension is not None:
+            found = extend(found, found.received, extension_reasons)
+        candidates.append(found)
     if not candidates:
         raise _no_right(jurisdictions, right)
-    return Strictest(min(candidates, key=lambda c: c.due), candidates)
+    return Strictest(min(candidates, key=lambda c: c.due), tuple(candidates))

@@ -75,6 +75,7 @@ class Jurisdiction:
     authority: str = ""
     phone_region: str | None = None  # region for phone numbers written without a country code
     timezone: str = "UTC"  # where the day of receipt is counted
+    stop_the_clock: bool = False  # the clock may stop while waiting for the requester (UK Art. 12A)
 
 
 _GDPR_RIGHTS = (
@@ -105,6 +106,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(2, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
             holiday_country="NL",
             timezone="Europe/Amsterdam",
+            stop_the_clock=True,
             child_consent_age=16,
             authority="your national data protection supervisory authority",
         ),
@@ -116,6 +118,7 @@ JURISDICTIONS: dict[str, Jurisdiction] = {
             LegalPeriod(2, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
             holiday_country="GB",
             timezone="Europe/London",
+            stop_the_clock=True,
             holiday_subdivision="ENG",
             child_consent_age=13,
             authority="the Information Commissioner's Office (ico.org.uk)",

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from json.encoder import encode_basestring
 from typing import Any, Literal, TypeVar
 
@@ -58,7 +59,7 @@ class Section:
                 code="package.invalid",
             )
         width = len(self.columns)
-        if any(len(row) != width for row in self.rows):
+        if not set(map(len, self.rows)) <= {width}:
             raise InvalidInput(
                 "every row of a package section needs one value per column", code="package.invalid"
             )
@@ -124,8 +125,10 @@ class Package:
 def build_zip(package: Package) -> bytes:
     """The whole package as zip bytes: data.json, one CSV per section, report.html, README.txt.
 
-    One helper thread compresses each file while the next one is built: zlib releases the GIL, so
-    on two cores compression costs almost nothing. Files are written in the order they are built.
+    One helper thread compresses each file while the next one is built: zlib releases the GIL while
+    it deflates, so on two cores most of the compression overlaps the building (the helper still
+    waits for the GIL between output blocks, so the last files are compressed after the building
+    ends). Files are written in the order they are built.
     """
     stamp = _zip_time(package.generated_at)
     buffer = io.BytesIO()
@@ -144,9 +147,10 @@ def build_zip(package: Package) -> bytes:
 def _members(package: Package) -> Iterator[tuple[str, bytes]]:
     """Each file of the zip, built only when asked for (so building overlaps compressing)."""
     yield "README.txt", _utf8(readme_text(package))
-    yield "data.json", _utf8(data_json(package))
-    for section in package.sections:
-        yield section.csv_path, _utf8(section_csv(section))
+    tables = [_table(section) for section in package.sections]  # for data.json and the CSVs
+    yield "data.json", _utf8(_data_json(package, tables))
+    for section, table in zip(package.sections, tables, strict=True):
+        yield section.csv_path, _utf8(_section_csv(section, table))
     yield "report.html", _utf8(render_html(package))
 
 
@@ -186,6 +190,11 @@ def _slug(text: str) -> str:
 
 def data_json(package: Package) -> str:
     """Everything in the package as one JSON document (compact, UTF-8, not ASCII-escaped)."""
+    return _data_json(package, [_table(section) for section in package.sections])
+
+
+def _data_json(package: Package, tables: Sequence[_Table]) -> str:
+    """data.json, given each section's values laid out."""
     head = {
         "kind": package.kind,
         "tenant": package.tenant_name,
@@ -196,7 +205,8 @@ def data_json(package: Package) -> str:
         "categories": _nest(package.sections, _categories),
     }
     text = json.dumps(head, ensure_ascii=False, separators=(",", ":"), default=str)
-    return f'{text[:-1]},"data":{_data_object(package.sections)}}}'
+    data = _data_object(package.sections, tables)
+    return "".join([text[:-1], ',"data":', *data, "}"])  # one copy of the megabytes of rows
 
 
 def _nest(sections: Iterable[Section], value: Callable[[Section], _T]) -> dict[str, dict[str, _T]]:
@@ -212,18 +222,26 @@ def _categories(section: Section) -> dict[str, list[str]]:
     return {column: list(section.categories.get(column, ())) for column in section.columns}
 
 
-def _data_object(sections: Iterable[Section]) -> str:
-    """``{source: {collection: [{column: value}, ...]}}`` as JSON text."""
-    nested = _nest(sections, _rows_json)
-    return _object(
-        (source, _object((name, rows) for name, rows in collections.items()))
-        for source, collections in nested.items()
-    )
+def _data_object(sections: Sequence[Section], tables: Sequence[_Table]) -> Iterator[str]:
+    """``{source: {collection: [{column: value}, ...]}}`` as pieces of JSON text."""
+    nested: dict[str, list[tuple[str, list[str]]]] = {}
+    for section, table in zip(sections, tables, strict=True):
+        rows = [_rows_json(section, table)]
+        nested.setdefault(section.source, []).append((section.collection, rows))
+    return _object((source, _object(collections)) for source, collections in nested.items())
 
 
-def _object(members: Iterable[tuple[str, str]]) -> str:
-    """A JSON object from (key, JSON text) pairs."""
-    return "{" + ",".join(f"{encode_basestring(key)}:{text}" for key, text in members) + "}"
+def _object(members: Iterable[tuple[str, Iterable[str]]]) -> Iterator[str]:
+    """A JSON object from (key, value as pieces of JSON text) pairs, as pieces of JSON text.
+
+    The pieces are joined once, by the caller: joining each level would copy the rows each time.
+    """
+    separator = "{"
+    for key, value in members:
+        yield separator + encode_basestring(key) + ":"
+        yield from value
+        separator = ","
+    yield "{}" if separator == "{" else "}"
 
 
 def _report_dict(report: KnowReport | None) -> dict[str, object] | None:
@@ -251,119 +269,124 @@ def _report_dict(report: KnowReport | None) -> dict[str, object] | None:
 def section_csv(section: Section) -> str:
     """One section as RFC 4180 CSV (CRLF line ends): a header row of column names, then every row.
 
-    The text is exactly what ``csv.writer`` writes; the common case (no value needs quoting) is
-    filled in faster, and anything else goes through ``csv.writer`` itself.
+    The text is exactly what ``csv.writer`` writes; the rows are filled in faster (see below), except
+    in a one-column section, which goes through ``csv.writer`` itself.
     """
+    return _section_csv(section, _table(section))
+
+
+def _section_csv(section: Section, table: _Table) -> str:
+    """A section's CSV, given its values laid out."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(section.columns)
-    lines = _rows_csv(section)
+    lines = _rows_csv(section, table)
     if lines is None:
         writer.writerows(section.rows)
-    elif section.rows:
-        out.write("\r\n".join(lines) + "\r\n")
+    else:
+        out.write(lines)
     return out.getvalue()
 
 
 # --- fast row text -------------------------------------------------------------------------------
-# The rows are nearly all of a package. Encoding them value by value (one dict per row for
-# json.dumps, one field at a time in csv.writer) was most of the build time, so each section is
-# looked at a column at a time: a column of plain strings that need no escaping, or of ints, goes
-# into a per-section %-template untouched; other columns are converted value by value first.
-# Property tests hold the results to what json.dumps and csv.writer write.
+# The rows are nearly all of a package, so each section's rows are written by one %-format call: a
+# row template with one slot per column, repeated once per row, filled from all the values laid end
+# to end. A column of plain strings that need no escaping, or of ints, fills its slots untouched;
+# other columns are converted value by value first, as a slice of the laid-out values. Nothing is
+# made per row (transposing with zip(*rows) made an iterator per row, which kept the garbage
+# collector busy). Property tests hold the results to what json.dumps and csv.writer write.
 
-_Fill = tuple[str, Sequence[object] | None]  # (%-slot, converted column or None for "as is")
-_JSON_ESCAPES = re.compile(r'[\x00-\x1f"\\]')
-_CSV_QUOTES = re.compile(r'[,"\r\n]')
+_Fill = tuple[str, list[str] | None]  # (%-slot, the column's values as text, or None for "as is")
+_JSON_ESCAPES = "".join(map(chr, range(0x20))) + '"\\'  # what json.dumps escapes in a string
+_CSV_QUOTES = ',"\r\n'  # what makes csv.writer quote a field
 _JSON_VALUE: dict[type, Callable[[Any], str]] = {
     str: encode_basestring,
     int: int.__repr__,
     bool: {True: "true", False: "false"}.__getitem__,
     type(None): lambda _: "null",
 }
-_CSV_VALUE: dict[type, Callable[[Any], str]] = {
-    str: str,
-    int: int.__repr__,
-    float: float.__repr__,
-    bool: {True: "True", False: "False"}.__getitem__,
-    type(None): lambda _: "",
-}
 _json_any = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
-def _rows_json(section: Section) -> str:
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A section's values laid end to end (row after row), as columns, and each column's types."""
+
+    values: list[object]
+    columns: list[list[object]]
+    kinds: list[set[type]]
+
+
+def _table(section: Section) -> _Table:
+    """Lay a section's values out once, for both its JSON and its CSV."""
+    values = list(chain.from_iterable(section.rows))
+    width = len(section.columns)
+    columns = [values[index::width] for index in range(width)]
+    return _Table(values, columns, [set(map(type, column)) for column in columns])
+
+
+def _rows_json(section: Section, table: _Table) -> str:
     """The section's rows as a JSON array of ``{column: value}`` objects."""
     if not section.rows:
         return "[]"
-    columns = list(zip(*section.rows, strict=True))
-    fills = [_json_fill(values) for values in columns]
+    fills = list(map(_json_fill, table.columns, table.kinds))
     keys = [encode_basestring(column).replace("%", "%%") for column in section.columns]
-    template = "{" + ",".join(f"{key}:{slot}" for key, (slot, _) in zip(keys, fills, strict=True))
-    return "[" + ",".join(_fill(template + "}", section.rows, columns, fills)) + "]"
+    members = ",".join(f"{key}:{slot}" for key, (slot, _) in zip(keys, fills, strict=True))
+    template = ",".join(["{" + members + "}"] * len(section.rows))
+    return "[" + _filled(template, table.values, fills) + "]"
 
 
-def _json_fill(values: tuple[object, ...]) -> _Fill:
+def _json_fill(values: list[Any], kinds: set[type]) -> _Fill:
     """How one column goes into the JSON template."""
-    text = _joined(values)
-    if text is not None and not _JSON_ESCAPES.search(text):
+    if kinds == {str} and not _holds_any("".join(values), _JSON_ESCAPES):
         return '"%s"', None
-    kinds = set(map(type, values))
     if kinds == {int}:
         return "%d", None
-    if kinds.issubset(_JSON_VALUE):
-        return "%s", [_JSON_VALUE[type(value)](value) for value in values]
-    return "%s", list(map(_json_any, values))
+    if len(kinds) == 1 and (kind := next(iter(kinds))) in _JSON_VALUE:
+        return "%s", list(map(_JSON_VALUE[kind], values))
+    return "%s", [_JSON_VALUE.get(type(value), _json_any)(value) for value in values]
 
 
-def _joined(values: Sequence[object]) -> str | None:
-    """All values run together if every one is a string (checked in C, fast), else None."""
-    try:
-        return "".join(values)  # type: ignore[arg-type]
-    except TypeError:
-        return None
-
-
-def _rows_csv(section: Section) -> list[str] | None:
-    """The section's rows as CSV lines, or None when some value needs csv.writer's quoting."""
+def _rows_csv(section: Section, table: _Table) -> str | None:
+    """The section's rows as CSV lines, or None to leave them to csv.writer (one column, no rows)."""
     if len(section.columns) < 2 or not section.rows:  # csv.writer quotes a lone empty field
         return None
-    columns = list(zip(*section.rows, strict=True))
-    fills = [_csv_fill(values) for values in columns]
-    if any(fill is None for fill in fills):
-        return None
-    known = [fill for fill in fills if fill is not None]
-    template = ",".join(slot for slot, _ in known)
-    return list(_fill(template, section.rows, columns, known))
+    fills = list(map(_csv_fill, table.columns, table.kinds))
+    template = (",".join(slot for slot, _ in fills) + "\r\n") * len(section.rows)
+    return _filled(template, table.values, fills)
 
 
-def _csv_fill(values: tuple[object, ...]) -> _Fill | None:
-    """How one column goes into the CSV template (None: it needs quoting somewhere)."""
-    text = _joined(values)
-    if text is not None:
-        return None if _CSV_QUOTES.search(text) else ("%s", None)
-    kinds = set(map(type, values))
+def _csv_fill(values: list[Any], kinds: set[type]) -> _Fill:
+    """How one column goes into the CSV template."""
+    if kinds == {str} and not _holds_any("".join(values), _CSV_QUOTES):
+        return "%s", None
     if kinds == {int}:
         return "%d", None
-    if not kinds.issubset(_CSV_VALUE):
-        return None
-    texts = [_CSV_VALUE[type(value)](value) for value in values]
-    return None if _CSV_QUOTES.search("".join(texts)) else ("%s", texts)
+    return "%s", list(map(_csv_field, values))
 
 
-def _fill(
-    template: str,
-    rows: Sequence[Sequence[object]],
-    columns: list[tuple[object, ...]],
-    fills: Sequence[_Fill],
-) -> Iterator[str]:
-    """``template % row`` for every row, with converted columns swapped in."""
-    if all(converted is None for _, converted in fills):
-        return map(template.__mod__, map(tuple, rows))
-    swapped = [
-        raw if converted is None else converted
-        for raw, (_, converted) in zip(columns, fills, strict=True)
-    ]
-    return map(template.__mod__, zip(*swapped, strict=True))
+def _csv_field(value: object) -> str:
+    """One value as csv.writer writes it: floats by repr, None empty, quoted when needed."""
+    text = "" if value is None else repr(value) if isinstance(value, float) else str(value)
+    if _holds_any(text, _CSV_QUOTES):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _holds_any(text: str, characters: str) -> bool:
+    """Whether any of the characters is in the text (one fast C search each, unlike a regex)."""
+    return any(character in text for character in characters)
+
+
+def _filled(template: str, values: list[object], fills: Sequence[_Fill]) -> str:
+    """``template % values``, with each converted column swapped in first."""
+    width = len(fills)
+    if any(converted is not None for _, converted in fills):
+        values = values.copy()
+        for index, (_, converted) in enumerate(fills):
+            if converted is not None:
+                values[index::width] = converted
+    return template % tuple(values)
 
 
 # --- README.txt ----------------------------------------------------------------------------------
@@ -422,7 +445,7 @@ class _TableView:
 
     section: Section
     headers: list[tuple[str, str]]  # (column, its categories joined)
-    rows: list[Markup]  # each row's cells, escaped and joined by "</td><td>"
+    body: Markup  # one "<tr><td>...</td></tr>" line per row shown, escaped
     hidden: int
 
 
@@ -457,27 +480,38 @@ def _table_view(section: Section) -> _TableView:
     """The first rows of a section, escaped for HTML, and how many rows are left out."""
     shown = section.rows[:HTML_ROW_LIMIT]
     headers = [(c, ", ".join(section.categories.get(c, ()))) for c in section.columns]
-    return _TableView(section, headers, _html_rows(shown), len(section.rows) - len(shown))
+    return _TableView(section, headers, _html_body(shown), len(section.rows) - len(shown))
 
 
 _CELL, _ROW = "\x00", "\x01"  # never valid in HTML text, so never in a value worth showing
+_ROW_HTML = Markup("<tr><td>%s</td></tr>\n")
 _CELL_BREAK = Markup("</td><td>")
 
 
-def _html_rows(rows: Sequence[Sequence[object]]) -> list[Markup]:
-    """Each row's cells, escaped and joined by ``</td><td>``.
+def _html_body(rows: Sequence[Sequence[object]]) -> Markup:
+    """The rows as table lines, one ``<tr><td>...</td></tr>`` per row, every value escaped.
 
-    Escaping 60,000 cells one by one is slow, so the whole table is joined with two control
-    characters, escaped in one call and split again. If a value holds one of those characters
-    the counts do not match and every cell is escaped on its own instead.
+    Escaping thousands of cells one by one is slow, so the whole table is written as text with
+    two control characters between cells and rows (one %-format call, as for the CSV files),
+    escaped in one call, and the characters replaced by the tags. If a value holds one of those
+    characters the counts do not match and every cell is escaped on its own instead.
     """
-    lines = [_CELL.join(map(_display, row)) for row in rows]
-    text = _ROW.join(lines)
-    cells = sum(len(row) - 1 for row in rows)
-    if text.count(_CELL) != cells or text.count(_ROW) != max(len(rows) - 1, 0):
-        return [_CELL_BREAK.join(map(_display, row)) for row in rows]
-    escaped = str(escape(text)).replace(_CELL, _CELL_BREAK)
-    return [Markup(line) for line in escaped.split(_ROW)] if rows else []  # noqa: S704 (escaped above)
+    if not rows:
+        return Markup()
+    width = len(rows[0])
+    values = list(chain.from_iterable(rows))
+    for index in range(width):
+        column = values[index::width]
+        if not _HTML_PLAIN.issuperset(map(type, column)):
+            values[index::width] = list(map(_display, column))
+    text = _ROW.join([_CELL.join(["%s"] * width)] * len(rows)) % tuple(values)
+    if text.count(_CELL) != (width - 1) * len(rows) or text.count(_ROW) != len(rows) - 1:
+        return Markup().join(_ROW_HTML % _CELL_BREAK.join(map(_display, row)) for row in rows)
+    escaped = str(escape(text)).replace(_CELL, _CELL_BREAK).replace(_ROW, "</td></tr>\n<tr><td>")
+    return _ROW_HTML % Markup(escaped)  # noqa: S704 (escaped above)
+
+
+_HTML_PLAIN = frozenset({str, int, float})  # shown as %s shows them; None and booleans are not
 
 
 def _display(value: object) -> str:

@@ -298,13 +298,13 @@ class RequestRepository(Protocol):
         states: Sequence[str] = (),
         types: Sequence[str] = (),
         due_by: date | None = None,
-        limit: int = 500,
+        limit: int | None = None,
     ) -> list[RequestRecord]:
         """Requests by due date, filtered."""
         ...
 
-    def received_before(self, state: str, before: datetime) -> list[RequestRecord]:
-        """Requests still in ``state`` received before ``before``."""
+    def unverified_before(self, before: datetime) -> list[RequestRecord]:
+        """Open requests awaiting verification received before ``before``."""
         ...
 
     def expired_records(self, today: date) -> list[int]:

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -95,8 +96,8 @@ def _url(raw: str) -> tuple[str, str]:
     """(kind, URL with privault's driver) of a database URL, or InvalidInput."""
     try:
         url = make_url(raw)
-    except ArgumentError as exc:
-        raise InvalidInput("not a database URL", code="datastore.invalid") from exc
+    except ArgumentError:
+        raise InvalidInput("not a database URL", code="datastore.invalid") from None
     driver = _DRIVERS.get(url.drivername)
     if driver is None:
         raise InvalidInput(
@@ -106,6 +107,17 @@ def _url(raw: str) -> tuple[str, str]:
         )
     kind, name = driver
     return kind, url.set(drivername=name).render_as_string(hide_password=False)
+
+
+def _same_database(a: str, b: str) -> bool:
+    """Whether two URLs reach the same database (for PostgreSQL: and the same search_path)."""
+    first, second = make_url(a), make_url(b)
+    if first.get_backend_name() != second.get_backend_name():
+        return False
+    if first.get_backend_name() == "sqlite":
+        return Path(first.database or "").resolve() == Path(second.database or "").resolve()
+    place = (first.host, first.port, first.database, dict(first.query))
+    return place == (second.host, second.port, second.database, dict(second.query))
 
 
 def add_datastore(
@@ -120,8 +132,13 @@ def add_datastore(
     dataset: str | None = None,
     description: str = "",
     owner: str | None = None,
+    privault_url: str | None = None,
 ) -> DatastoreInfo:
-    """Add a connected datastore (``url`` and ``dataset`` YAML) or a manual system (neither)."""
+    """Add a connected datastore (``url`` and ``dataset`` YAML) or a manual system (neither).
+
+    ``privault_url`` is privault's own database: a datastore may never point at it (a dataset over
+    privault's tables would let an erasure delete them).
+    """
     if not _KEY.match(key):
         raise InvalidInput(
             "a datastore key is lower-case letters, digits, '_', '.' or '-'",
@@ -152,6 +169,10 @@ def add_datastore(
     }
     if url is not None:
         kind, full = _url(url)
+        if privault_url is not None and _same_database(full, privault_url):
+            raise InvalidInput(
+                "a datastore cannot be privault's own database", code="datastore.invalid"
+            )
         sealed = seal_record(keyring, tenant_key, tenant.id, "datastore", key, full.encode())
         values |= {
             "kind": kind,

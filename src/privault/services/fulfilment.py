@@ -16,7 +16,7 @@ A request is completed only when everything ran and no manual task is open.
 
 from __future__ import annotations
 
-import secrets
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -37,7 +37,7 @@ from privault.core.package import (
     package_filename,
 )
 from privault.core.ports import UnitOfWork
-from privault.core.records import FieldRecord, SubjectRecord
+from privault.core.records import FieldRecord, PackageRecord, SubjectRecord
 from privault.core.requests import RequestDetails, RequestRecord, State
 from privault.core.taxonomy import fides_categories
 from privault.core.vault import identity_category
@@ -54,6 +54,7 @@ from privault.services.requests import (
     hash_token,
     load_request,
     mark_verified,
+    match_subject,
     normalised_identities,
     open_details,
     send_messages,
@@ -84,7 +85,7 @@ class Outcome:
     tasks: list[tuple[str, str]] = field(default_factory=list)  # (system, what to do)
 
     def fail(self, problem: str) -> None:
-        """Something could not be done: the request stays incomplete."""
+        """Something could not be done (or is still to do): the request stays incomplete."""
         self.complete = False
         self.problems.append(problem)
 
@@ -113,12 +114,37 @@ def _subject(uow: UnitOfWork, request: RequestRecord) -> SubjectRecord | None:
 
 
 def fulfil(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
-    """Carry out a verified request and close it as completed, or incomplete saying what is left."""
+    """Carry out a verified request and close it as completed, or incomplete saying what is left.
+
+    The request is claimed first (one fulfilment at a time); datastores are worked on outside any
+    transaction of ours; the vault part, the tasks, the audit entry and the closing happen in one.
+    """
+    request = _claim(deps, tenant_key, ref, actor)
+    view = tenant_view(deps.manifest, tenant_key)
+    details = open_details(deps, tenant_key, request)
+    identities = normalised_identities(view, details)
+    outcome = Outcome()
+    try:
+        request = _rematch(deps, tenant_key, request, details, outcome)
+        staged = _HANDLERS[request.type](deps, view, request, details, identities, outcome)
+        closed = _close(deps, tenant_key, ref, actor, request, staged, outcome)
+    except Exception:
+        _release(deps, tenant_key, ref, actor)
+        raise
+    if closed.state is State.COMPLETED:
+        _tell(deps, tenant_key, closed, details, closed.response, outcome.result)
+    return closed
+
+
+CLAIM_MINUTES = 15
+
+
+def _claim(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+    """Check the request can be fulfilled and mark it as being fulfilled (refusing a second
+    fulfilment while one runs, unless the first was abandoned CLAIM_MINUTES ago)."""
+    now = deps.clock.now()
     with deps.make_uow() as uow:
-        bind_tenant(uow, tenant_key)
-        request = uow.requests.get(ref)
-        if request is None:
-            raise NotFound(f"no request '{ref}'", code="request.unknown")
+        request = load_request(uow, tenant_key, ref)
         if request.verified_at is None:
             raise Conflict(
                 "the requester's identity is not verified yet", code="request.not_verified"
@@ -129,26 +155,66 @@ def fulfil(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestR
                 "(verify it first; closed requests stay closed)",
                 code="request.invalid_transition",
             )
-    view = tenant_view(deps.manifest, tenant_key)
-    details = open_details(deps, tenant_key, request)
-    identities = normalised_identities(view, details)
-    outcome = Outcome()
-    handler = _HANDLERS[request.type]
-    staged = handler(deps, view, request, details, identities, outcome)
+        runs = [e for e in uow.requests.events(request.id) if e.action.startswith("fulfilment_")]
+        last = runs[-1] if runs else None
+        busy = last is not None and last.action == "fulfilment_started"
+        if busy and last is not None and now - last.at < timedelta(minutes=CLAIM_MINUTES):
+            raise Conflict(
+                f"the request is being fulfilled by {last.actor} since "
+                f"{last.at.isoformat(timespec='seconds')}",
+                code="request.busy",
+            )
+        uow.requests.add_event(request.id, now, actor, "fulfilment_started")
+        uow.commit()
+    return request
+
+
+def _release(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> None:
+    """A fulfilment failed: say so on the timeline so it can be run again at once."""
+    with deps.make_uow() as uow:
+        request = load_request(uow, tenant_key, ref, lock=False)
+        uow.requests.add_event(request.id, deps.clock.now(), actor, "fulfilment_failed")
+        uow.commit()
+
+
+def _rematch(
+    deps: RequestDeps,
+    tenant_key: str,
+    request: RequestRecord,
+    details: RequestDetails,
+    outcome: Outcome,
+) -> RequestRecord:
+    """Find the vault subject again (one may have been created since verification). Identities that
+    lead to several subjects leave the vault untouched and the request incomplete."""
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        subject_id, matches = match_subject(deps, uow, tenant_key, details)
+    if matches > 1:
+        outcome.fail(
+            f"the identities lead to {matches} different people in the vault: "
+            "staff must establish which one asked"
+        )
+    return replace(request, subject_id=subject_id)
+
+
+def _close(
+    deps: RequestDeps,
+    tenant_key: str,
+    ref: str,
+    actor: str,
+    request: RequestRecord,
+    staged: Staged,
+    outcome: Outcome,
+) -> RequestRecord:
     with deps.make_uow() as uow:
         tenant = bind_tenant(uow, tenant_key)
         current = uow.requests.get(ref, lock=True)
         if current is None or current.state not in WORKING:
             raise Conflict("the request changed while it was being fulfilled; try again")
+        current = replace(current, subject_id=request.subject_id)
+        uow.requests.update(current.id, subject_id=request.subject_id)
         staged.commit(deps, uow, tenant_key, tenant.id, current, outcome)
-        existing = {(t.system, t.description) for t in uow.requests.tasks(current.id)}
-        for system, what in outcome.tasks:
-            if (system, what) not in existing:  # a task done in an earlier run stays done
-                uow.requests.add_task(current.id, system, what, None, deps.clock.now())
-        open_tasks = [t for t in uow.requests.tasks(current.id) if t.state == "open"]
-        if open_tasks:
-            outcome.complete = False
-            outcome.problems.append(f"{len(open_tasks)} manual task(s) still open")
+        _open_tasks(deps, uow, current, outcome)
         outcome.result["problems"] = outcome.problems
         record(
             uow,
@@ -164,9 +230,7 @@ def fulfil(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestR
             ],
             deps.clock.now(),
         )
-        response = " ".join(outcome.response) or RIGHT_TITLES[request.type]
-        if outcome.problems:
-            response += " Still to do: " + "; ".join(outcome.problems) + "."
+        uow.requests.add_event(current.id, deps.clock.now(), actor, "fulfilment_done")
         closed = close_request(
             deps,
             uow,
@@ -174,27 +238,46 @@ def fulfil(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestR
             current,
             actor,
             complete=outcome.complete,
-            response=response,
+            response=_public_response(request, outcome),
             result=outcome.result,
         )
         uow.commit()
-    if closed.state is State.COMPLETED:
-        _tell(deps, tenant_key, closed, details, response, outcome.result)
     return closed
 
 
+def _open_tasks(
+    deps: RequestDeps, uow: UnitOfWork, request: RequestRecord, outcome: Outcome
+) -> None:
+    """Open the tasks fulfilment found (not again if an earlier run opened them)."""
+    existing = {(t.system, t.description) for t in uow.requests.tasks(request.id)}
+    for system, what in outcome.tasks:
+        if (system, what) not in existing:
+            uow.requests.add_task(request.id, system, what, None, deps.clock.now())
+    still_open = [t for t in uow.requests.tasks(request.id) if t.state == "open"]
+    if still_open:
+        outcome.fail(f"{len(still_open)} manual task(s) still open")
+
+
+def _public_response(request: RequestRecord, outcome: Outcome) -> str:
+    """What the requester is told (staff see the problems in the result, by name)."""
+    response = " ".join(outcome.response) or RIGHT_TITLES[request.type]
+    if not outcome.complete:
+        response += (
+            " We have not finished yet: some of your data still needs work by our staff. "
+            "We will write to you when everything is done."
+        )
+    return response
+
+
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
-    keep = (
-        "rows",
-        "deleted",
-        "masked",
-        "retained",
-        "not_erased",
-        "vault",
-        "recorded",
-        "datastores",
-    )
-    return {k: result[k] for k in keep if k in result}
+    """What the audit trail keeps of a result: counts and names, never row keys."""
+    counts = ("rows", "deleted", "masked", "recorded")
+    summary: dict[str, Any] = {k: result[k] for k in counts if k in result}
+    summary["datastores"] = result.get("datastores", [])
+    summary["retained"] = sum(r.get("rows", 1) for r in result.get("retained", []))
+    summary["not_erased"] = len(result.get("not_erased", []))
+    summary["problems"] = len(result.get("problems", []))
+    return summary
 
 
 def _tell(
@@ -206,13 +289,13 @@ def _tell(
     result: dict[str, Any],
 ) -> None:
     body = f"Your request {request.ref} is complete.\n{response}"
-    if "download_url" in result:
+    if "package" in result:
         body += (
-            f"\nDownload your data (the link works until {result['download_expires_at']}): "
-            f"{result['download_url']}"
+            "\nDownload your data from your status page (the link in our first message) until "
+            f"{result['package']['expires_at'][:10]}."
         )
     subject = f"Your request {request.ref} is complete"
-    send_messages(deps, tenant_key, to_requester(details, subject, body, "completed"))
+    send_messages(deps, tenant_key, request.ref, to_requester(details, subject, body, "completed"))
 
 
 # --- staged work: datastores outside our transaction, the vault inside it ------------------------
@@ -279,7 +362,14 @@ class _AccessStaged(Staged):
                 held.add_stored(self.view, {c for cats in found.categories for c in cats})
         now = deps.clock.now()
         report = _report(self.view, request, held, lookback) if self.kind == "access" else None
+        shared = sum(n for access in self.found.values() for n in access.shared.values())
         notes = _access_notes(request, self.kind)
+        if shared:
+            notes += (
+                f"{shared} record(s), such as a household address, are shared with other people: "
+                "they are included, the other people linked to them are not.",
+            )
+            outcome.result["shared"] = shared
         package = Package(
             self.kind,  # type: ignore[arg-type]
             self.view.tenant.name,
@@ -290,15 +380,12 @@ class _AccessStaged(Staged):
             notes,
         )
         blob = build_zip(package)
-        token = "dl_" + secrets.token_urlsafe(32)
         name = package_filename(package)
-        sealed = seal_record(
-            deps.keyring, tenant_key, tenant_id, "package", hash_token(token), blob
-        )
+        sealed = seal_record(deps.keyring, tenant_key, tenant_id, "package", name, blob)
         expires = now + timedelta(days=deps.settings.package_link_days)
         uow.requests.add_package(
             request_id=request.id,
-            token_hash=hash_token(token),
+            token_hash=request.token_hash,  # reached with the requester's token, nothing else
             filename=name,
             size=len(blob),
             kek_version=sealed.kek_version,
@@ -313,9 +400,7 @@ class _AccessStaged(Staged):
             "rows": rows,
             "sections": len(sections),
             "vault": request.subject_id is not None,
-            "download_url": f"{deps.settings.public_url.rstrip('/')}/v1/packages/{token}",
-            "download_expires_at": expires.isoformat(),
-            "package_bytes": len(blob),
+            "package": {"bytes": len(blob), "expires_at": expires.isoformat()},
         }
         outcome.response.append(
             f"Your data ({rows} records from {len(sections)} tables) is ready to download."
@@ -627,6 +712,22 @@ def _erase_vault(
 SYSTEM_ACTOR = "privault:request"
 
 
+def _retained(results: dict[str, ErasureResult]) -> list[dict[str, Any]]:
+    """Rows kept, counted per datastore, collection and code (row keys are not kept: they may be
+    personal data themselves, and the result outlives the erasure by 24 months)."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    reasons: dict[tuple[str, str, str], str] = {}
+    for key, result in sorted(results.items()):
+        for kept in result.retained:
+            group = (key, kept.collection, kept.code)
+            counts[group] += 1
+            reasons.setdefault(group, kept.reason)
+    return [
+        {"datastore": d, "collection": c, "code": code, "rows": n, "reason": reasons[(d, c, code)]}
+        for (d, c, code), n in counts.items()
+    ]
+
+
 def _erasure(
     deps: RequestDeps,
     view: TenantView,
@@ -659,17 +760,7 @@ def _erasure(
         "datastores": sorted(results),
         "deleted": deleted,
         "masked": masked,
-        "retained": [
-            {
-                "datastore": k,
-                "collection": x.collection,
-                "key": x.key,
-                "code": x.code,
-                "reason": x.reason,
-            }
-            for k, r in sorted(results.items())
-            for x in r.retained
-        ],
+        "retained": _retained(results),
         "not_erased": [
             {
                 "datastore": k,
@@ -687,10 +778,10 @@ def _erasure(
             f"{item['datastore']}.{item['collection']}.{item['field']} could not be erased "
             f"({item['reason']})"
         )
-    shared = [r for r in outcome.result["retained"] if r["code"] == "shared"]
+    shared = sum(r["rows"] for r in outcome.result["retained"] if r["code"] == "shared")
     if shared:
         outcome.response.append(
-            f"{len(shared)} record(s) also belong to someone else (for example a shared address) "
+            f"{shared} record(s) also belong to someone else (for example a shared address) "
             "and were kept unchanged."
         )
     outcome.response.append(
@@ -932,34 +1023,51 @@ class Download:
 
 
 def download(deps: RequestDeps, token: str) -> Download:
-    """The package behind a download link, if the link has not expired (each download is audited)."""
+    """The requester's newest package, by their private token, while its link has not expired."""
     digest = hash_token(token)
     with deps.make_uow() as uow:
         tenant_id = uow.requests.tenant_of_package(digest)
         tenant = uow.tenants.get(tenant_id) if tenant_id is not None else None
         if tenant is None:
-            raise NotFound("no package for this link", code="package.unknown")
+            raise NotFound("no package for this request (yet)", code="package.unknown")
         uow.bind_tenant(tenant.id)
         package = uow.requests.package(digest)
-        if package is None:
-            raise NotFound("no package for this link", code="package.unknown")
-        now = deps.clock.now()
-        if package.expires_at <= now:
-            raise Forbidden(
-                "this download link has expired: ask us for a new one", code="package.expired"
-            )
-        blob = open_record(
-            deps.keyring,
-            tenant.key,
-            tenant.id,
-            "package",
-            digest,
-            Sealed(package.kek_version, package.wrapped_key, package.sealed),
-        )
-        uow.requests.count_download(package.id)
-        details = {"package": package.id, "request": package.request_id}
-        record(uow, [Entry("requester", "request:download", None, None, "ok", details)], now)
+        found = _hand_over(deps, uow, tenant.key, tenant.id, package, "requester")
         uow.commit()
+    return found
+
+
+def staff_download(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> Download:
+    """A request's newest package for staff (to send by post, say); audited under their name."""
+    with deps.make_uow() as uow:
+        request = load_request(uow, tenant_key, ref, lock=False)
+        package = uow.requests.latest_package(request.id)
+        found = _hand_over(deps, uow, tenant_key, request.tenant_id, package, actor)
+        uow.commit()
+    return found
+
+
+def _hand_over(
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    tenant_key: str,
+    tenant_id: int,
+    package: PackageRecord | None,
+    actor: str,
+) -> Download:
+    if package is None:
+        raise NotFound("no package for this request (yet)", code="package.unknown")
+    now = deps.clock.now()
+    if package.expires_at <= now:
+        raise Forbidden(
+            "this package's download link has expired: ask us for a new one",
+            code="package.expired",
+        )
+    sealed = Sealed(package.kek_version, package.wrapped_key, package.sealed)
+    blob = open_record(deps.keyring, tenant_key, tenant_id, "package", package.filename, sealed)
+    uow.requests.count_download(package.id)
+    details = {"package": package.id, "request": package.request_id}
+    record(uow, [Entry(actor, "request:download", None, None, "ok", details)], now)
     return Download(package.filename, blob)
 
 

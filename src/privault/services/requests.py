@@ -18,15 +18,17 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+import structlog
+
 from privault.core.clock import Clock
 from privault.core.deadlines import (
     Deadline,
     Pause,
     Strictest,
     acknowledgement,
+    applicable,
     extend,
     local_day,
-    strictest_at,
 )
 from privault.core.deadlines import add_months as _add_months
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
@@ -43,6 +45,7 @@ from privault.core.requests import (
     RequestRecord,
     State,
     TaskRecord,
+    VerificationRecord,
     check_transition,
     choice_of,
     needs_verification,
@@ -54,7 +57,6 @@ from privault.crypto.keyring import Keyring
 from privault.crypto.sealed import Sealed, open_record, seal_record
 from privault.errors import (
     Conflict,
-    ConnectorError,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -66,8 +68,10 @@ from privault.services.audit import Entry, record
 from privault.services.tenants import bind_tenant
 from privault.services.webhooks import enqueue_event
 
+log = structlog.get_logger(__name__)
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 DATA_RIGHTS = (Right.ACCESS, Right.PORTABILITY, Right.ERASURE, Right.RECTIFICATION)
+RESEND_COOLDOWN = timedelta(seconds=60)  # between two sends of codes for one request
 TOKEN_PREFIX = "rq_"  # noqa: S105 - a prefix, not a secret
 SYSTEM = "privault"
 
@@ -109,6 +113,7 @@ class Opened:
     explanation: str
     ack_due_on: date | None
     status_url: str
+    messages_failed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,15 +204,30 @@ def _pauses(spans: Sequence[PauseSpan]) -> list[Pause]:
     return [Pause(p.start, p.end, p.reason) for p in spans]
 
 
-def compute_deadline(request: RequestRecord, today: date) -> tuple[Strictest, Deadline]:
-    """The applicable deadline now: the strictest rule, with pauses and any extension applied."""
-    chosen = strictest_at(
-        request.jurisdictions, request.type, request.received_at, _pauses(request.pauses), today
+def compute_deadline(
+    request: RequestRecord, today: date, *, extension_reasons: str | None = None
+) -> Strictest:
+    """The deadline that applies now, across every applicable law: pauses where the law stops the
+    clock, the extension where the law allows one (``extension_reasons``: as if extended now)."""
+    reasons = extension_reasons or (request.extension_reasons if request.extended else None)
+    return applicable(
+        request.jurisdictions,
+        request.type,
+        request.received_at,
+        _pauses(request.pauses),
+        today,
+        reasons,
     )
-    winner = chosen.winner
-    if request.extended:
-        winner = extend(winner, winner.received, request.extension_reasons)
-    return chosen, winner
+
+
+def _deadline_columns(chosen: Strictest) -> dict[str, Any]:
+    """What the request row stores about its deadline."""
+    return {
+        "due_on": chosen.winner.due,
+        "rule": chosen.winner.rule,
+        "jurisdiction": chosen.winner.jurisdiction,
+        "deadline_explanation": chosen.explanation,
+    }
 
 
 def _today(deps: RequestDeps, request: RequestRecord) -> date:
@@ -244,24 +264,36 @@ def to_requester(details: RequestDetails, subject: str, body: str, kind: str) ->
     return out
 
 
-def send_messages(deps: RequestDeps, tenant_key: str, messages: Sequence[_Outgoing]) -> None:
-    """Hand messages to the messenger (after the transaction that decided them committed).
+def send_messages(
+    deps: RequestDeps, tenant_key: str, ref: str, messages: Sequence[_Outgoing]
+) -> int:
+    """Hand messages to the messenger after the transaction that decided them committed.
 
-    Every message is tried; if any failed, ConnectorError says how many (the request itself is
-    stored: codes can be sent again with ``resend``).
+    Never raises: the action has happened. Each message that could not be sent is counted and
+    written to the request's timeline (``messages_failed``) for staff to follow up (``resend``
+    sends codes again). Returns how many failed.
     """
     failed = 0
     for m in messages:
         try:
             deps.messenger.send(Message(m.channel, m.to, m.subject, m.body, tenant_key, m.kind))
-        except PrivaultError:
+        except PrivaultError as exc:
             failed += 1
+            log.warning("message not sent", kind=m.kind, code=exc.code, request=ref)
     if failed:
-        raise ConnectorError(
-            f"the request is recorded, but {failed} of {len(messages)} messages could not be "
-            "sent; send codes again with resend",
-            code="messenger.failed",
-        )
+        with deps.make_uow() as uow:
+            request = load_request(uow, tenant_key, ref, lock=False)
+            kinds = sorted({m.kind for m in messages})
+            uow.requests.add_event(
+                request.id,
+                deps.clock.now(),
+                SYSTEM,
+                "messages_failed",
+                note=f"{failed} of {len(messages)} messages could not be sent",
+                details={"failed": failed, "kinds": kinds},
+            )
+            uow.commit()
+    return failed
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -351,11 +383,10 @@ def open_request(
             normalise(kind, value, region)  # refuse a malformed identity before anything is kept
     jurisdictions = _applicable(view, item.jurisdiction)
     at = deps.clock.now()
-    chosen = strictest_at(jurisdictions, item.type, at)
+    chosen = applicable(jurisdictions, item.type, at)
     winner = chosen.winner
-    ack = next(
-        (a for a in (acknowledgement(k, local_day(k, at)) for k in jurisdictions) if a), None
-    )
+    acks = [a for a in (acknowledgement(k, local_day(k, at)) for k in jurisdictions) if a]
+    ack = min(acks, key=lambda a: a.due) if acks else None
     details = RequestDetails(
         identities={k: list(v) for k, v in item.identities.items()},
         agent=item.agent.model_dump() if item.agent else None,
@@ -436,8 +467,11 @@ def open_request(
         )
         enqueue_event(uow, "request.received", _hook_body(request, State.RECEIVED, at, None), at)
         uow.commit()
-    send_messages(
-        deps, tenant_key, [*_acknowledgement(view, request, details, ack, verify), *codes]
+    failed = send_messages(
+        deps,
+        tenant_key,
+        ref,
+        [*_acknowledgement(view, request, details, ack, verify, _status_url(deps, token)), *codes],
     )
     return Opened(
         ref,
@@ -448,6 +482,7 @@ def open_request(
         chosen.explanation,
         ack.due if ack else None,
         _status_url(deps, token),
+        failed,
     )
 
 
@@ -457,6 +492,7 @@ def _acknowledgement(
     details: RequestDetails,
     ack: Deadline | None,
     verify: bool,
+    status_url: str,
 ) -> list[_Outgoing]:
     """The receipt (CCPA §7021(a)): how we will verify, and when to expect the answer."""
     how = (
@@ -472,6 +508,10 @@ def _acknowledgement(
     )
     if ack is not None:
         body += f"\nThis confirms receipt as {ack.rule} requires."
+    body += (
+        f"\nFollow your request (and download your data when it is ready) at {status_url} - "
+        "keep this link private: it is the key to your request."
+    )
     return to_requester(details, f"We received your request {request.ref}", body, "receipt")
 
 
@@ -566,30 +606,17 @@ def verify_codes(
         request = load_request(uow, tenant_key, ref)
         _require_unverified(request)
         pending = [v for v in uow.requests.verifications(request.id) if v.verified_at is None]
-        matched, wrong = set(), 0
-        for code in cleaned:
-            hit = next(
-                (
-                    v
-                    for v in pending
-                    if v.id not in matched
-                    and v.attempts < deps.settings.max_attempts
-                    and v.expires_at > at
-                    and hmac.compare_digest(
-                        v.code_hash,
-                        _code_hash(deps.keyring, tenant_key, request.id, v.slot, code),
-                    )
-                ),
-                None,
+        if not pending or len(cleaned) > len(pending):
+            raise InvalidInput(
+                f"enter at most {len(pending)} code(s): one per identity still to verify",
+                code="verification.failed",
             )
-            if hit is None:
-                wrong += 1
-            else:
-                matched.add(hit.id)
-                uow.requests.update_verification(hit.id, verified_at=at)
+        matched, wrong, tries = _check_codes(deps, tenant_key, request.id, pending, cleaned, at)
         for v in pending:
-            if v.id not in matched and wrong:
-                uow.requests.update_verification(v.id, attempts=v.attempts + wrong)
+            if v.id in matched:
+                uow.requests.update_verification(v.id, verified_at=at)
+            elif tries[v.id] != v.attempts:
+                uow.requests.update_verification(v.id, attempts=tries[v.id])
         remaining = [v for v in pending if v.id not in matched]
         total = len(uow.requests.verifications(request.id))
         outcome = "ok" if not wrong else ("partial" if matched else "failed")
@@ -610,7 +637,7 @@ def verify_codes(
         if not remaining:
             request = mark_verified(deps, uow, tenant_key, request, actor, at, "codes")
         left = min(
-            (deps.settings.max_attempts - v.attempts - wrong for v in remaining),
+            (deps.settings.max_attempts - tries[v.id] for v in remaining),
             default=deps.settings.max_attempts,
         )
         uow.commit()
@@ -631,6 +658,44 @@ def _require_unverified(request: RequestRecord) -> None:
         )
 
 
+def _check_codes(
+    deps: RequestDeps,
+    tenant_key: str,
+    request_id: int,
+    pending: Sequence[VerificationRecord],
+    codes: Sequence[str],
+    at: datetime,
+) -> tuple[set[int], int, dict[int, int]]:
+    """Try each code against the identities still pending, one guess at a time: a wrong guess
+    counts against every pending identity, and an identity past the attempt limit accepts nothing.
+    Returns (verified ids, wrong guesses, attempts per id)."""
+    tries = {v.id: v.attempts for v in pending}
+    matched: set[int] = set()
+    wrong = 0
+    for code in codes:
+        hit = next(
+            (
+                v
+                for v in pending
+                if v.id not in matched
+                and tries[v.id] < deps.settings.max_attempts
+                and v.expires_at > at
+                and hmac.compare_digest(
+                    v.code_hash, _code_hash(deps.keyring, tenant_key, request_id, v.slot, code)
+                )
+            ),
+            None,
+        )
+        if hit is not None:
+            matched.add(hit.id)
+            continue
+        wrong += 1
+        for v in pending:
+            if v.id not in matched:
+                tries[v.id] += 1
+    return matched, wrong, tries
+
+
 def mark_verified(
     deps: RequestDeps,
     uow: UnitOfWork,
@@ -648,7 +713,7 @@ def mark_verified(
     if request.state is State.PAUSED:
         request = _resume_in(uow, request, actor, at, deps)
     details = open_details(deps, tenant_key, request)
-    subject_id, matches = _match_subject(deps, uow, tenant_key, details)
+    subject_id, matches = match_subject(deps, uow, tenant_key, details)
     changes = {"verified_at": at, "verification": method, "subject_id": subject_id}
     event = {"method": method, "vault_matches": matches}
     if request.state is State.RECEIVED:
@@ -694,10 +759,11 @@ def mark_verified(
     return replace(moved, subject_id=subject_id)
 
 
-def _match_subject(
+def match_subject(
     deps: RequestDeps, uow: UnitOfWork, tenant_key: str, details: RequestDetails
 ) -> tuple[int | None, int]:
-    """The one vault subject every identity of the request leads to (None if none, or several)."""
+    """The one vault subject the request's identities lead to (None if none, or several) and how
+    many subjects they lead to."""
     view = tenant_view(deps.manifest, tenant_key)
     found: set[int] = set()
     for kind, values in normalised_identities(view, details).items():
@@ -717,6 +783,15 @@ def resend_codes(deps: RequestDeps, tenant_key: str, ref: str, actor: str = "req
         identities = _identity_list(details)
         expires = at + timedelta(minutes=deps.settings.code_minutes)
         out = []
+        last_sent = max(
+            (v.expires_at - timedelta(minutes=deps.settings.code_minutes))
+            for v in uow.requests.verifications(request.id)
+        )
+        if at - last_sent < RESEND_COOLDOWN:
+            raise PolicyViolation(
+                "new codes were sent less than a minute ago: wait a moment",
+                code="verification.limit",
+            )
         for v in uow.requests.verifications(request.id):
             if v.verified_at is not None:
                 continue
@@ -737,7 +812,7 @@ def resend_codes(deps: RequestDeps, tenant_key: str, ref: str, actor: str = "req
             out.append(_code_message(request, kind, value, code, deps.settings.code_minutes))
         uow.requests.add_event(request.id, at, actor, "codes_resent", details={"sent": len(out)})
         uow.commit()
-    send_messages(deps, tenant_key, out)
+    send_messages(deps, tenant_key, ref, out)
     return len(out)
 
 
@@ -765,6 +840,10 @@ def start(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRe
     at = deps.clock.now()
     with deps.make_uow() as uow:
         request = load_request(uow, tenant_key, ref)
+        if request.verified_at is None:
+            raise Conflict(
+                "the requester's identity is not verified yet", code="request.not_verified"
+            )
         moved = _move(uow, request, State.IN_PROGRESS, actor, at, action="started", assignee=actor)
         uow.commit()
     return moved
@@ -787,8 +866,15 @@ def extend_request(
             )
         check_transition(request.state, State.EXTENDED)
         today = _today(deps, request)
-        _chosen, current = compute_deadline(request, today)
-        longer = extend(current, today, reasons)
+        current = compute_deadline(request, today).winner
+        extend(current, today, reasons)  # the winning law allows it, with reasons, in time
+        chosen = compute_deadline(request, today, extension_reasons=reasons.strip())
+        longer = chosen.winner
+        if longer.due <= current.due:
+            raise PolicyViolation(
+                f"an extension would not move the deadline: {chosen.explanation}",
+                code="request.extension_refused",
+            )
         moved = _move(
             uow,
             request,
@@ -800,8 +886,8 @@ def extend_request(
             details={"due_on": longer.due.isoformat(), "was": current.due.isoformat()},
             extended=True,
             extension_reasons=reasons.strip(),
-            due_on=longer.due,
             resume_state=None,
+            **_deadline_columns(chosen),
         )
         details = open_details(deps, tenant_key, request)
         uow.commit()
@@ -810,7 +896,10 @@ def extend_request(
         f"{longer.due.isoformat()} instead of {current.due.isoformat()}.\nWhy: {reasons.strip()}"
     )
     send_messages(
-        deps, tenant_key, to_requester(details, f"Your request {ref}: more time", body, "extension")
+        deps,
+        tenant_key,
+        ref,
+        to_requester(details, f"Your request {ref}: more time", body, "extension"),
     )
     return replace(moved, due_on=longer.due, extended=True)
 
@@ -847,6 +936,7 @@ def pause_request(
     send_messages(
         deps,
         tenant_key,
+        ref,
         to_requester(details, f"Your request {ref}: we need something", body, "pause"),
     )
     return moved
@@ -860,7 +950,8 @@ def _resume_in(
     today = _today(deps, request)
     spans = tuple(replace(p, end=today) if p.end is None else p for p in request.pauses)
     resumed = replace(request, pauses=spans)
-    _, current = compute_deadline(resumed, today)
+    chosen = compute_deadline(resumed, today)
+    current = chosen.winner
     moved = _move(
         uow,
         request,
@@ -870,8 +961,8 @@ def _resume_in(
         action="resumed",
         details={"due_on": current.due.isoformat()},
         pauses=pauses_json(spans),
-        due_on=current.due,
         resume_state=None,
+        **_deadline_columns(chosen),
     )
     return replace(moved, pauses=spans, due_on=current.due, resume_state=None)
 
@@ -886,9 +977,20 @@ def resume_request(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> 
 
 
 def deny_request(
-    deps: RequestDeps, tenant_key: str, ref: str, actor: str, code: DenialCode, text: str
-) -> RequestRecord:
-    """Refuse the request with a reason code; ``text`` is exactly what the requester is sent."""
+    deps: RequestDeps,
+    tenant_key: str,
+    ref: str,
+    actor: str,
+    code: DenialCode,
+    text: str,
+    *,
+    only_if_unverified: bool = False,
+) -> RequestRecord | None:
+    """Refuse the request with a reason code; ``text`` is exactly what the requester is sent.
+
+    ``only_if_unverified``: do nothing (None) if, under the lock, the request turns out to be
+    verified or closed by now (the sweep's guard against a verification that just happened).
+    """
     if not text.strip():
         raise InvalidInput(
             "write the text the requester will receive", code="request.denial_invalid"
@@ -897,6 +999,12 @@ def deny_request(
     view = tenant_view(deps.manifest, tenant_key)
     with deps.make_uow() as uow:
         request = load_request(uow, tenant_key, ref)
+        if only_if_unverified and (
+            request.verified_at is not None
+            or request.state in FINAL
+            or request.verification != "pending"
+        ):
+            return None
         authority = JURISDICTIONS[request.jurisdiction].authority
         sent = f"{text.strip()}\nYou may complain to {authority}." if authority else text.strip()
         moved = _move(
@@ -916,7 +1024,7 @@ def deny_request(
         details = open_details(deps, tenant_key, request)
         uow.commit()
     subject = f"{view.tenant.name}: your request {ref}"
-    send_messages(deps, tenant_key, to_requester(details, subject, sent, "denial"))
+    send_messages(deps, tenant_key, ref, to_requester(details, subject, sent, "denial"))
     return moved
 
 
@@ -934,8 +1042,6 @@ def close_request(
     """Record the outcome of fulfilment: completed, or incomplete with what is missing."""
     at = deps.clock.now()
     state = State.COMPLETED if complete else State.INCOMPLETE
-    if request.state is State.VERIFIED and not complete:
-        request = _move(uow, request, State.IN_PROGRESS, actor, at, action="started")
     if request.result:
         earlier = request.result.get("earlier", [])
         previous = {k: v for k, v in request.result.items() if k != "earlier"}
@@ -1091,8 +1197,9 @@ def list_requests(
     types: Sequence[str] = (),
     overdue: bool = False,
     open_only: bool = False,
+    limit: int | None = None,
 ) -> list[tuple[RequestRecord, str, int]]:
-    """Requests by due date with their deadline state and days left."""
+    """Requests by due date with their deadline state and days left (``limit``: the first ones)."""
     for s in states:
         choice_of(State, s, "state")
     for t in types:
@@ -1100,7 +1207,7 @@ def list_requests(
     wanted = list(states) or ([s.value for s in State if s not in FINAL] if open_only else [])
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
-        found = uow.requests.search(states=wanted, types=types)
+        found = uow.requests.search(states=wanted, types=types, limit=None if overdue else limit)
     rows = []
     for request in found:
         today = _today(deps, request)
@@ -1108,7 +1215,7 @@ def list_requests(
         if overdue and state != "overdue":
             continue
         rows.append((request, state, (request.due_on - today).days))
-    return rows
+    return rows[:limit] if limit is not None else rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -1154,6 +1261,10 @@ def requester_status(deps: RequestDeps, token: str) -> RequesterStatus:
         details = open_details(deps, tenant_key, request)
         codes = uow.requests.verifications(request.id)
         events = uow.requests.events(request.id)
+        package = uow.requests.latest_package(request.id)
+    now = deps.clock.now()
+    live = package is not None and package.expires_at > now and request.state is State.COMPLETED
+    expires = package.expires_at if live and package is not None else None
     identities = _identity_list(details)
     verified = {c.slot: c.verified_at is not None for c in codes}
     return RequesterStatus(
@@ -1169,10 +1280,8 @@ def requester_status(deps: RequestDeps, token: str) -> RequesterStatus:
         [_mask(k, v) for k, v in identities],
         [verified.get(i, not codes) for i in range(len(identities))],
         [(e.at, _PUBLIC_ACTIONS[e.action]) for e in events if e.action in _PUBLIC_ACTIONS],
-        request.result.get("download_url") if request.state is State.COMPLETED else None,
-        datetime.fromisoformat(request.result["download_expires_at"])
-        if request.state is State.COMPLETED and "download_expires_at" in request.result
-        else None,
+        f"{_status_url(deps, token)}/package" if expires else None,
+        expires,
     )
 
 
@@ -1197,14 +1306,28 @@ def sweep(deps: RequestDeps, tenant_key: str, actor: str = SYSTEM) -> Swept:
     cutoff = now - timedelta(days=deps.settings.unverified_close_days)
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
-        stale = [r.ref for r in uow.requests.received_before(State.RECEIVED.value, cutoff)]
+        stale = [
+            r.ref
+            for r in uow.requests.unverified_before(cutoff)
+            if r.verification == "pending" and r.verified_at is None
+        ]
     text = (
         "We could not confirm your identity: the codes we sent were not entered in "
         f"{deps.settings.unverified_close_days} days, so we have closed this request. You may "
         "make a new request at any time."
     )
+    closed = 0
     for ref in stale:
-        deny_request(deps, tenant_key, ref, actor, DenialCode.IDENTITY_NOT_VERIFIED, text)
+        denied = deny_request(
+            deps,
+            tenant_key,
+            ref,
+            actor,
+            DenialCode.IDENTITY_NOT_VERIFIED,
+            text,
+            only_if_unverified=True,
+        )
+        closed += denied is not None
     overdue = due_soon = 0
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
@@ -1239,7 +1362,7 @@ def sweep(deps: RequestDeps, tenant_key: str, actor: str = SYSTEM) -> Swept:
                 now,
             )
         uow.commit()
-    return Swept(len(stale), overdue, due_soon, len(expired), packages)
+    return Swept(closed, overdue, due_soon, len(expired), packages)
 
 
 def allowed_rights(manifest: Manifest, tenant_key: str, jurisdiction: str | None) -> list[Right]:

@@ -17,10 +17,11 @@ from typing import Any
 
 from privault.core.clock import Clock
 from privault.core.ports import UnitOfWork
+from privault.core.records import DeliveryRecord, WebhookRecord
 from privault.crypto.keyring import Keyring
 from privault.crypto.sealed import Sealed, open_record, seal_record
-from privault.errors import InvalidInput, NotFound
-from privault.outbound.webhooks import deliver, new_secret
+from privault.errors import InvalidInput, NotFound, PrivaultError
+from privault.outbound.webhooks import check_url, deliver, new_secret
 from privault.services.audit import Entry, record
 from privault.services.tenants import bind_tenant
 
@@ -77,10 +78,9 @@ def add_webhook(
     events: tuple[str, ...] = ("*",),
 ) -> tuple[Endpoint, str]:
     """Register an endpoint; returns it with its signing secret (``whsec_...``), shown only now."""
-    if not url.startswith(("https://", "http://")) or len(url) > 500:
-        raise InvalidInput(
-            "a webhook URL starts with https:// or http://", code="webhook.invalid_url"
-        )
+    check_url(url)
+    if len(url) > 500:
+        raise InvalidInput("a webhook URL is at most 500 characters", code="webhook.invalid_url")
     wanted = _check_events(events)
     tenant = bind_tenant(uow, tenant_key)
     secret, at = new_secret(), clock.now()
@@ -163,62 +163,89 @@ def deliver_due(
     tenant_key: str,
     timeout: float = 5.0,
 ) -> Delivered:
-    """Send every due delivery once; failures are retried later with backoff, then given up."""
+    """Send every due delivery once (in batches until none is due); failures are retried later
+    with backoff, then given up."""
     delivered = retrying = failed = 0
-    with make_uow() as uow:
-        tenant = bind_tenant(uow, tenant_key)
-        due = [(d.id, d.webhook_id) for d in uow.webhooks.due(clock.now())]
+    seen: set[int] = set()
+    while True:
+        with make_uow() as uow:
+            tenant = bind_tenant(uow, tenant_key)
+            due = [(d.id, d.webhook_id) for d in uow.webhooks.due(clock.now()) if d.id not in seen]
+        if not due:
+            return Delivered(delivered, retrying, failed)
+        seen.update(d for d, _ in due)
+        done = _deliver_batch(make_uow, keyring, clock, tenant_key, tenant.id, due, timeout)
+        delivered, retrying, failed = (
+            delivered + done.delivered,
+            retrying + done.retrying,
+            failed + done.failed,
+        )
+
+
+def _deliver_batch(
+    make_uow: Callable[[], UnitOfWork],
+    keyring: Keyring,
+    clock: Clock,
+    tenant_key: str,
+    tenant_id: int,
+    due: list[tuple[int, int]],
+    timeout: float,
+) -> Delivered:
+    """Each delivery: read it (and its endpoint's secret), POST outside any transaction (the
+    database is never locked during a network call), record the outcome in a new transaction."""
+    delivered = retrying = failed = 0
     for delivery_id, webhook_id in due:
         with make_uow() as uow:
             bind_tenant(uow, tenant_key)
-            delivery, hook = (
-                uow.webhooks.get_delivery(delivery_id),
-                uow.webhooks.endpoint(webhook_id),
-            )
-            if delivery is None or hook is None or delivery.status != "pending":
-                continue
-            if not hook.active:
-                uow.webhooks.update_delivery(
-                    delivery_id, status="failed", last_error="endpoint removed"
-                )
-                uow.commit()
-                failed += 1
-                continue
-            name, _, blob = hook.sealed_secret.partition(b"|")
-            secret = open_record(
-                keyring,
-                tenant_key,
-                tenant.id,
-                "webhook",
-                name.decode(),
-                Sealed(hook.kek_version, hook.wrapped_key, blob),
-            ).decode()
-            now = clock.now()
-            result = deliver(
-                hook.url,
-                secret,
-                delivery.msg_id,
-                int(now.timestamp()),
-                delivery.body.encode(),
-                timeout,
-            )
-            attempts = delivery.attempts + 1
-            if result.ok:
-                changes: dict[str, Any] = {
-                    "status": "delivered",
-                    "delivered_at": now,
-                    "last_error": None,
-                }
-                delivered += 1
-            elif attempts > len(BACKOFF):
-                changes = {"status": "failed", "last_error": (result.error or "")[:200]}
-                failed += 1
-            else:
-                changes = {
-                    "next_attempt_at": now + BACKOFF[attempts - 1],
-                    "last_error": (result.error or "")[:200],
-                }
-                retrying += 1
-            uow.webhooks.update_delivery(delivery_id, attempts=attempts, **changes)
+            delivery = uow.webhooks.get_delivery(delivery_id)
+            hook = uow.webhooks.endpoint(webhook_id)
+        if delivery is None or hook is None or delivery.status != "pending":
+            continue
+        now = clock.now()
+        if not hook.active:
+            changes: dict[str, Any] = {"status": "failed", "last_error": "endpoint removed"}
+        else:
+            secret = _secret(keyring, tenant_key, tenant_id, hook)
+            changes = _attempt(hook, secret, delivery, now, timeout)
+        delivered += changes.get("status") == "delivered"
+        failed += changes.get("status") == "failed"
+        retrying += "status" not in changes
+        with make_uow() as uow:
+            bind_tenant(uow, tenant_key)
+            uow.webhooks.update_delivery(delivery_id, **changes)
             uow.commit()
     return Delivered(delivered, retrying, failed)
+
+
+def _secret(keyring: Keyring, tenant_key: str, tenant_id: int, hook: WebhookRecord) -> str:
+    name, _, blob = hook.sealed_secret.partition(b"|")
+    sealed = Sealed(hook.kek_version, hook.wrapped_key, blob)
+    return open_record(keyring, tenant_key, tenant_id, "webhook", name.decode(), sealed).decode()
+
+
+def _attempt(
+    hook: WebhookRecord, secret: str, delivery: DeliveryRecord, now: datetime, timeout: float
+) -> dict[str, Any]:
+    """POST once; what to record: delivered, failed for good, or the next attempt's time."""
+    attempts = delivery.attempts + 1
+    try:
+        result = deliver(
+            hook.url, secret, delivery.msg_id, int(now.timestamp()), delivery.body.encode(), timeout
+        )
+    except PrivaultError as exc:  # an endpoint that can never be reached (a bad URL)
+        return {"attempts": attempts, "status": "failed", "last_error": exc.code}
+    if result.ok:
+        return {
+            "attempts": attempts,
+            "status": "delivered",
+            "delivered_at": now,
+            "last_error": None,
+        }
+    error = (result.error or "")[:200]
+    if attempts > len(BACKOFF):
+        return {"attempts": attempts, "status": "failed", "last_error": error}
+    return {
+        "attempts": attempts,
+        "next_attempt_at": now + BACKOFF[attempts - 1],
+        "last_error": error,
+    }

@@ -219,9 +219,9 @@ class SqlRequests(BoundRepository):
         states: Sequence[str] = (),
         types: Sequence[str] = (),
         due_by: date | None = None,
-        limit: int = 500,
+        limit: int | None = None,
     ) -> list[RequestRecord]:
-        """Requests sorted by due date (soonest first), filtered."""
+        """Requests sorted by due date (soonest first), filtered; ``limit`` None: all of them."""
         stmt = select(t.Request).order_by(t.Request.due_on, t.Request.id).limit(limit)
         if states:
             stmt = stmt.where(t.Request.state.in_(list(states)))
@@ -231,9 +231,14 @@ class SqlRequests(BoundRepository):
             stmt = stmt.where(t.Request.due_on <= due_by)
         return [_request(r) for r in self.session.scalars(stmt)]
 
-    def received_before(self, state: str, before: datetime) -> list[RequestRecord]:
-        """Requests still in ``state`` that arrived before ``before``."""
-        stmt = select(t.Request).where(t.Request.state == state, t.Request.received_at < before)
+    def unverified_before(self, before: datetime) -> list[RequestRecord]:
+        """Open requests still awaiting verification that arrived before ``before``."""
+        stmt = select(t.Request).where(
+            t.Request.verification == "pending",
+            t.Request.verified_at.is_(None),
+            t.Request.state.not_in(["completed", "denied"]),
+            t.Request.received_at < before,
+        )
         return [_request(r) for r in self.session.scalars(stmt)]
 
     def expired_records(self, today: date) -> list[int]:
@@ -361,15 +366,22 @@ class SqlRequests(BoundRepository):
         self.session.flush()
 
     def tenant_of_package(self, token_hash: str) -> int | None:
-        """The tenant a download token belongs to (looked up before scoping)."""
-        stmt = select(t.RequestPackage.tenant_id).where(t.RequestPackage.token_hash == token_hash)
+        """The tenant a package's token belongs to (looked up before scoping)."""
+        stmt = (
+            select(t.RequestPackage.tenant_id)
+            .where(t.RequestPackage.token_hash == token_hash)
+            .limit(1)
+        )
         found = self.session.execute(stmt, execution_options={CROSS_TENANT: True}).first()
         return int(found[0]) if found else None
 
     def package(self, token_hash: str) -> PackageRecord | None:
-        """The bound tenant's package with this download token."""
+        """The bound tenant's newest package reached with this (requester) token."""
         row = self.session.scalar(
-            select(t.RequestPackage).where(t.RequestPackage.token_hash == token_hash)
+            select(t.RequestPackage)
+            .where(t.RequestPackage.token_hash == token_hash)
+            .order_by(t.RequestPackage.id.desc())
+            .limit(1)
         )
         return _package(row) if row else None
 

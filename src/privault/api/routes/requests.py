@@ -20,7 +20,13 @@ from privault.errors import InvalidInput, PrivaultError
 from privault.services import requests as svc
 from privault.services.api_keys import authenticate
 from privault.services.datastores import add_datastore, check_datastore, list_datastores
-from privault.services.fulfilment import apply_at_once, download, fulfil
+from privault.services.fulfilment import (
+    Download,
+    apply_at_once,
+    download,
+    fulfil,
+    staff_download,
+)
 from privault.services.webhooks import add_webhook, deliver_due, list_webhooks
 
 router = APIRouter(tags=["requests"])
@@ -55,6 +61,9 @@ class OpenedOut(BaseModel):
     explanation: str
     ack_due_on: date | None
     status_url: str
+    messages_failed: int = Field(
+        0, description="Messages (codes, receipt) that could not be sent; ask for new codes."
+    )
 
 
 class CodesIn(BaseModel):
@@ -102,7 +111,9 @@ def open_request(
     tenant = staff.tenant_key if staff else body.tenant
     if tenant is None:
         raise InvalidInput("name the tenant", code="input.invalid")
-    channel = body.channel or (Channel.API if staff else Channel.WEB)
+    # Without an API key the request came through the privacy center: the record says so, whatever
+    # the body claims (CCPA §7101 records how the request was made).
+    channel = (body.channel or Channel.API) if staff else Channel.WEB
     item = parse_request(body.model_dump(exclude={"tenant", "channel"}) | {"channel": channel})
     deps = container.requests
     opened = svc.open_request(deps, tenant, item, staff.actor if staff else "requester")
@@ -129,8 +140,10 @@ def _deliver(container: ContainerDep, tenant: str) -> None:
 
 
 @router.get("/v1/requests/status/{token}", response_model=StatusOut)
-def request_status(token: str, container: ContainerDep) -> StatusOut:
+def request_status(token: str, container: ContainerDep, response: Response) -> StatusOut:
     """The requester's status page, by the private token from the receipt."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
     found = svc.requester_status(container.requests, token)
     return StatusOut(
         **{k: getattr(found, k) for k in StatusOut.model_fields if k not in ("type", "state")},
@@ -140,12 +153,12 @@ def request_status(token: str, container: ContainerDep) -> StatusOut:
 
 
 @router.post("/v1/requests/status/{token}/verify", response_model=StatusOut)
-def verify(token: str, body: CodesIn, container: ContainerDep) -> StatusOut:
+def verify(token: str, body: CodesIn, container: ContainerDep, response: Response) -> StatusOut:
     """Enter the codes sent to each identity; when all are verified the request is verified."""
     tenant, ref = svc.ref_for_token(container.requests, token)
     svc.verify_codes(container.requests, tenant, ref, body.codes)
     _deliver(container, tenant)
-    return request_status(token, container)
+    return request_status(token, container, response)
 
 
 @router.post("/v1/requests/status/{token}/resend", status_code=status.HTTP_202_ACCEPTED)
@@ -155,16 +168,20 @@ def resend(token: str, container: ContainerDep) -> dict[str, int]:
     return {"sent": svc.resend_codes(container.requests, tenant, ref)}
 
 
-@router.get("/v1/packages/{token}")
+@router.get("/v1/requests/status/{token}/package")
 def download_package(token: str, container: ContainerDep) -> Response:
-    """Download an access or portability package (the link expires)."""
-    found = download(container.requests, token)
+    """The requester downloads their access or portability package (until the link expires)."""
+    return _zip(download(container.requests, token))
+
+
+def _zip(found: Download) -> Response:
     return Response(
         found.content,
         media_type="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="{found.filename}"',
             "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
         },
     )
 
@@ -214,8 +231,9 @@ def queue(
     type: list[str] = Query(default_factory=list),
     overdue: bool = False,
     open_only: bool = Query(False, alias="open"),
+    limit: int = Query(500, ge=1, le=10_000),
 ) -> list[RequestOut]:
-    """The queue, soonest due first; filter by state, type, overdue or open."""
+    """The queue, soonest due first; filter by state, type, overdue or open; at most ``limit``."""
     rows = svc.list_requests(
         container.requests,
         admin.tenant_key,
@@ -223,6 +241,7 @@ def queue(
         types=type,
         overdue=overdue,
         open_only=open_only,
+        limit=limit,
     )
     return [_out(r, d, n) for r, d, n in rows]
 
@@ -279,6 +298,12 @@ def _detail(view: svc.RequestView) -> DetailOut:
         ],
         package=view.package,
     )
+
+
+@router.get("/v1/requests/{ref}/package")
+def staff_package(ref: str, admin: AdminDep, container: ContainerDep) -> Response:
+    """Staff download a request's package (e.g. to send it by post); audited under their name."""
+    return _zip(staff_download(container.requests, admin.tenant_key, ref, admin.actor))
 
 
 @router.get("/v1/requests/{ref}", response_model=DetailOut)
@@ -401,6 +426,7 @@ def create_datastore(
         dataset=body.dataset,
         description=body.description,
         owner=body.owner,
+        privault_url=container.settings.sqlalchemy_url,
     )
     return {"key": info.key, "kind": info.kind, "url": info.url, "collections": info.collections}
 
