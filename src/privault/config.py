@@ -97,6 +97,32 @@ class Settings(BaseSettings):
         le=120,
         description="How long a closed request's record is kept (CCPA §7101: at least 24 months).",
     )
+    worker_embedded: bool = Field(
+        default=True,
+        description="`privault serve` runs a worker in the same process (the embedded setup); set "
+        "false when `privault worker` runs separately.",
+    )
+    worker_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How long an idle worker waits before looking again."
+    )
+    job_lease_seconds: int = Field(
+        default=60,
+        ge=5,
+        le=3600,
+        description="How long a claimed job is a worker's before another may take it over "
+        "(extended at each checkpoint).",
+    )
+    retention_batch_size: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="Values deleted per transaction (and checkpoint) by a retention sweep.",
+    )
+    visit_ip_mode: Literal["truncate", "pseudonym"] = Field(
+        default="truncate",
+        description="What the visit log keeps of an IP address: the /24 or /48 prefix, or a keyed "
+        "pseudonym that changes every day.",
+    )
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL only)."
     )

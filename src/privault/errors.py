@@ -213,6 +213,20 @@ EXTRA_CODES: tuple[str, ...] = (
     "webhook.invalid_event",
     "webhook.unknown",
     "webhook.signature_invalid",
+    "job.unknown",
+    "job.lease_lost",
+    "hold.unknown",
+    "retention.invalid",
+    "collection.child_without_consent",
+    "recipient.unknown",
+    "disclosure.refused",
+    "disclosure.invalid",
+    "offer.invalid",
+    "dpia.unknown",
+    "dpia.invalid",
+    "incident.unknown",
+    "incident.invalid",
+    "visit.invalid",
 )
 
 

@@ -298,7 +298,7 @@ def test_a_processes_cached_facts_follow_changes_made_by_another(
     )  # fmt: skip
     assert ask("s-9", "customer-service") is True
     with other.uow() as uow:
-        born = {"user.demographic.date_of_birth": "2015-01-01"}
+        born = {"user.demographic.date_of_birth": "2010-01-01"}  # 16: a minor, not a child
         body = {"data": born, "source": "direct", "purpose": "fraud-prevention"}
         update_subject(uow, other.vault, officer, "s-1", body)
     assert ask("s-1") is False  # now a minor: no marketing

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from privault.bootstrap import Container
 from privault.core.clock import FixedClock
@@ -17,7 +17,7 @@ from privault.services.notices import get_notice_version, notice_history, publis
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant, sync_tenants
 from privault.storage import migrate, tables
-from privault.storage.scoping import TenantScopeError
+from privault.storage.scoping import CROSS_TENANT, TenantScopeError
 
 
 def _two_tenants(container: Container) -> tuple[str, str]:
@@ -114,6 +114,40 @@ def test_notice_versions_are_scoped_to_their_tenant(container: Container) -> Non
         assert {r.tenant_id for r in uow.session.scalars(select(tables.NoticeVersion))} == {
             other.id
         }
+
+
+def test_counts_and_core_selects_are_scoped_too(container: Container) -> None:
+    """select(func.count()).select_from(Entity), a Core select over the table and a join count
+    only the bound tenant's rows (these forms escape loader criteria, so they are scoped by table)."""
+    first, second = _two_tenants(container)
+    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    with container.uow() as uow:
+        everyone = uow.session.scalar(
+            select(func.count()).select_from(tables.NoticeVersion),
+            execution_options={CROSS_TENANT: True},
+        )
+    for key in (first, second):
+        with container.uow() as uow:
+            bound = bind_tenant(uow, key)
+            mine = uow.session.scalar(
+                select(func.count())
+                .select_from(tables.NoticeVersion)
+                .where(tables.NoticeVersion.tenant_id == bound.id)
+            )
+            orm = uow.session.scalar(select(func.count()).select_from(tables.NoticeVersion))
+            core = uow.session.scalar(
+                select(func.count()).select_from(tables.NoticeVersion.__table__)
+            )
+            joined = uow.session.scalar(
+                select(func.count()).select_from(
+                    tables.NoticeVersion.__table__.join(
+                        tables.Tenant.__table__,
+                        tables.NoticeVersion.__table__.c.tenant_id == tables.Tenant.__table__.c.id,
+                    )
+                )
+            )
+        assert orm == core == joined == mine
+        assert 0 < mine < everyone
 
 
 def test_a_query_without_a_bound_tenant_is_refused(container: Container) -> None:

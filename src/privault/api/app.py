@@ -12,13 +12,17 @@ from privault.api.routes import (
     consent,
     cookies,
     decisions,
+    disclosures,
     health,
     me,
     notices,
+    records,
     requests,
+    retention,
     subjects,
     suppression,
     unsubscribe,
+    visits,
 )
 from privault.bootstrap import Container
 
@@ -46,6 +50,10 @@ def create_app(container: Container) -> FastAPI:
         unsubscribe.router,
         suppression.router,
         requests.router,
+        visits.router,
+        disclosures.router,
+        records.router,
+        retention.router,
     )
     for router in routers:
         app.include_router(router)

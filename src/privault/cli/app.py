@@ -16,13 +16,18 @@ from privault.cli import (
     db,
     decide,
     demo,
+    disclosures,
     keys,
     manifest,
     notice,
+    records,
     requests,
+    retention,
     serve,
     subjects,
     suppression,
+    visits,
+    worker,
 )
 from privault.cli.context import err
 from privault.config import load_settings
@@ -70,6 +75,16 @@ app.add_typer(requests.app, name="requests")
 app.add_typer(datastores.app, name="datastores")
 app.add_typer(datastores.webhooks_app, name="webhooks")
 app.command("outbox")(datastores.outbox)
+app.command("worker")(worker.worker)
+app.add_typer(worker.jobs_app, name="jobs")
+app.add_typer(visits.app, name="visits")
+app.add_typer(disclosures.app, name="disclosures")
+app.add_typer(disclosures.offers_app, name="offers")
+app.add_typer(records.ropa_app, name="ropa")
+app.add_typer(records.dpia_app, name="dpia")
+app.add_typer(records.incidents_app, name="incidents")
+app.add_typer(retention.app, name="retention")
+subjects.app.command("contract-end")(retention.contract_end)
 app.command("decide")(decide.decide)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)

@@ -25,5 +25,17 @@ def serve(
     ensure_current(c.engine)
     apply_manifest(c.uow, c.manifest, c.keyring, c.clock, actor="system")
     bind_host, bind_port = host or c.settings.host, port or c.settings.port
+    stop = None
+    if c.settings.worker_embedded:
+        from privault.jobs.worker import start_in_thread
+
+        _, stop = start_in_thread(c)
+        err.print("an embedded worker runs scheduled jobs (PRIVAULT_WORKER_EMBEDDED=false to stop)")
     err.print(f"privault serving on http://{bind_host}:{bind_port} (API docs: /docs)")
-    uvicorn.run(create_app(c), host=bind_host, port=bind_port, log_config=None, access_log=False)
+    try:
+        uvicorn.run(
+            create_app(c), host=bind_host, port=bind_port, log_config=None, access_log=False
+        )
+    finally:
+        if stop is not None:
+            stop.set()

@@ -46,6 +46,16 @@ ACTIONS: dict[str, str] = {
     "request:purge": "Request records past their keeping period were deleted.",
     "datastore:change": "A datastore was added, changed or removed (credentials never logged).",
     "webhook:change": "A webhook endpoint was added or removed.",
+    "retention:sweep": "A retention sweep ran: what was deleted or anonymised, per rule (counts).",
+    "retention:hold": "A legal hold was placed or released (scope, reference, expiry).",
+    "subject:contract_end": "A subject's contract end was recorded and its deletion scheduled.",
+    "subject:minor": "A subject was found to be a minor: processing suppressed, deletion scheduled.",
+    "disclosure:make": "Personal data was disclosed to a recipient (or a disclosure was refused), "
+    "with the purpose, categories and legal basis.",
+    "offer:send": "A partner's offer was sent by the tenant to the subjects allowed (counts only).",
+    "records:export": "The records of processing were exported.",
+    "records:dpia": "An impact assessment was recorded or decided.",
+    "incident:change": "An incident was opened, updated, notified or closed.",
 }
 
 OUTCOMES = ("ok", "denied", "failed", "partial")

@@ -8,6 +8,8 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from privault.core.audit import AuditEvent
+from privault.core.disclosure_ports import DisclosureRepository
+from privault.core.job_ports import JobRepository
 from privault.core.records import (
     ApiKeyRecord,
     CheckpointRecord,
@@ -24,7 +26,10 @@ from privault.core.records import (
     TenantRecord,
     WebhookRecord,
 )
+from privault.core.records_ports import DpiaRepository, IncidentRepository
 from privault.core.requests import EventRecord, RequestRecord, TaskRecord, VerificationRecord
+from privault.core.retention_ports import HoldRepository, RetentionRunRepository
+from privault.core.visit_ports import VisitRepository
 
 
 class TenantRepository(Protocol):
@@ -501,6 +506,41 @@ class UnitOfWork(Protocol):
     @property
     def webhooks(self) -> WebhookRepository:
         """The bound tenant's webhooks."""
+        ...
+
+    @property
+    def holds(self) -> HoldRepository:
+        """The bound tenant's legal holds."""
+        ...
+
+    @property
+    def retention(self) -> RetentionRunRepository:
+        """The bound tenant's retention sweeps."""
+        ...
+
+    @property
+    def disclosures(self) -> DisclosureRepository:
+        """The bound tenant's disclosure register."""
+        ...
+
+    @property
+    def dpias(self) -> DpiaRepository:
+        """The bound tenant's impact assessments."""
+        ...
+
+    @property
+    def incidents(self) -> IncidentRepository:
+        """The bound tenant's incident register."""
+        ...
+
+    @property
+    def visits(self) -> VisitRepository:
+        """The bound tenant's visit log."""
+        ...
+
+    @property
+    def jobs(self) -> JobRepository:
+        """The job queue (across tenants)."""
         ...
 
     @property

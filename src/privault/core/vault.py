@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -18,10 +18,29 @@ DEFAULT_IDENTITY_CATEGORY = "user.unique_id"
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
 
 
-class SubjectIn(BaseModel):
-    """One subject as imported or created: ``{"subject", "identities", "data", "source", "purpose"}``."""
+class ParentalConsent(BaseModel):
+    """Verified parental consent for a child (COPPA §312.5(b)): how it was verified, and the record."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal[
+        "signed_form",
+        "payment_card",
+        "toll_free_call",
+        "video_conference",
+        "government_id",
+        "knowledge_based",
+    ]
+    reference: str = Field(min_length=1, max_length=200)
+
+
+class SubjectIn(BaseModel):
+    """One subject as imported or created: ``{"subject", "identities", "data", "source", "purpose"}``
+    and, for a child under 13, ``parental_consent``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    parental_consent: ParentalConsent | None = None
 
     subject: str | None = Field(
         default=None, description="The business's own reference, e.g. cust-1."

@@ -25,6 +25,7 @@ from typing import Any
 from privault.connectors.results import AccessResult, ErasureException, ErasureResult
 from privault.core.consent import Choice, Kind, Method, Via, check_choice
 from privault.core.deadlines import add_months
+from privault.core.disclosure_ports import DisclosureRecord
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
 from privault.core.manifest.model import LawfulBasis, RecipientType
 from privault.core.manifest.resolve import TenantView, tenant_view
@@ -48,6 +49,7 @@ from privault.services.audit import Entry, record
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.datastores import connected
 from privault.services.decisions import decider_for
+from privault.services.disclosures import reportable
 from privault.services.requests import (
     RequestDeps,
     close_request,
@@ -61,6 +63,7 @@ from privault.services.requests import (
     to_requester,
 )
 from privault.services.tenants import bind_tenant
+from privault.services.visits import forget_subject_visits
 
 WORKING = (State.VERIFIED, State.IN_PROGRESS, State.EXTENDED, State.INCOMPLETE)
 ART19_TYPES = (
@@ -361,7 +364,12 @@ class _AccessStaged(Staged):
                 sections.append(Section(key, name, found.columns, categories, found.rows))
                 held.add_stored(self.view, {c for cats in found.categories for c in cats})
         now = deps.clock.now()
-        report = _report(self.view, request, held, lookback) if self.kind == "access" else None
+        report = None
+        if self.kind == "access":
+            disclosed = _disclosed(uow, request, now.date(), lookback)
+            if disclosed:
+                sections.append(_disclosure_section(self.view, disclosed))
+            report = _report(self.view, request, held, lookback, disclosed)
         shared = sum(n for access in self.found.values() for n in access.shared.values())
         notes = _access_notes(request, self.kind)
         if shared:
@@ -520,10 +528,61 @@ def _name(view: TenantView, category: str) -> str:
     return declared.name if declared else fides_categories().get(category, category)
 
 
+def _disclosed(
+    uow: UnitOfWork, request: RequestRecord, today: date, lookback: date | None
+) -> list[DisclosureRecord]:
+    """The disclosures made of the subject's data that they may be told about (LAW-DISC-1)."""
+    if _subject(uow, request) is None or request.subject_id is None:
+        return []
+    return reportable(uow, request.subject_id, today, lookback)
+
+
+def _recipient_name(view: TenantView, key: str) -> str:
+    found = next((r for r in view.recipients if r.key == key), None)
+    return found.name if found else key
+
+
+def _purpose_name(view: TenantView, key: str) -> str:
+    found = view.purpose(key)
+    return found.name if found else key
+
+
+def _disclosure_section(view: TenantView, disclosed: Sequence[DisclosureRecord]) -> Section:
+    """The disclosures actually made, one row each: recipient, date, purpose, categories."""
+    rows = [
+        (
+            _recipient_name(view, d.recipient),
+            d.at.date().isoformat(),
+            _purpose_name(view, d.purpose),
+            ", ".join(d.categories),
+        )
+        for d in disclosed
+    ]
+    return Section("vault", "disclosures", ("recipient", "date", "purpose", "categories"), {}, rows)
+
+
+def _disclosure_items(
+    view: TenantView, disclosed: Sequence[DisclosureRecord]
+) -> tuple[ReportItem, ...]:
+    return tuple(
+        ReportItem(
+            _recipient_name(view, d.recipient),
+            f"disclosed on {d.at.date().isoformat()} for {_purpose_name(view, d.purpose)}: "
+            + ", ".join(_name(view, c) for c in d.categories),
+        )
+        for d in disclosed
+    )
+
+
 def _report(
-    view: TenantView, request: RequestRecord, held: Held, lookback: date | None
+    view: TenantView,
+    request: RequestRecord,
+    held: Held,
+    lookback: date | None,
+    disclosed: Sequence[DisclosureRecord] = (),
 ) -> KnowReport:
-    """GDPR Art. 15(1)(a)-(h) and CCPA 1798.110: what, why, from where, to whom, how long."""
+    """GDPR Art. 15(1)(a)-(h) and CCPA 1798.110: what, why, from where, to whom, how long; and the
+    disclosures actually made (not those whose notice an order still withholds)."""
     purposes = [p for p in view.purposes if p.key in held.purposes]
     recipients = [
         r
@@ -556,7 +615,8 @@ def _report(
                 f"{r.type.value.replace('_', ' ')}; countries: {', '.join(r.countries) or 'n/a'}",
             )
             for r in recipients
-        ),
+        )
+        + _disclosure_items(view, disclosed),
         retention=tuple(
             ReportItem(
                 r.description or r.key, f"{r.period} after {r.after.value.replace('_', ' ')}"
@@ -687,6 +747,7 @@ def _erase_vault(
         }
     else:
         removed, gone = uow.subjects.erase(subject.id, at)
+        forget_subject_visits(uow, [subject.id])
         details = {
             "fields": removed,
             "identities": gone,

@@ -23,6 +23,7 @@ from privault.core.manifest.model import Action
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.records import FieldRecord, IdentityRecord, SubjectRecord
+from privault.core.retention import check_child_collection
 from privault.core.secrets import Secret
 from privault.core.vault import (
     DATE_OF_BIRTH,
@@ -39,6 +40,8 @@ from privault.crypto.keyring import Keyring
 from privault.errors import Forbidden, InvalidInput, NotFound
 from privault.services.audit import Entry, record
 from privault.services.decisions import decider_for
+from privault.services.retention_subjects import mark_minor_by_ref
+from privault.services.visits import forget_subject_visits
 
 DATA_KEY_VERSION = 1
 _REASON = re.compile(r"^[A-Za-z0-9_.:\-]{0,64}$")
@@ -322,6 +325,9 @@ def update_subject(
     item = parse_subject(raw)
     pairs = identity_pairs(item.identities)
     check_collection(ctx.view, item.source, item.purpose, list(item.data))
+    check_child_collection(
+        ctx.view, item.data, item.parental_consent is not None, vault.clock.now().date()
+    )
     ctx.require(
         principal,
         Action.WRITE,
@@ -371,6 +377,8 @@ def update_subject(
         at,
     )
     uow.commit()
+    if DATE_OF_BIRTH in item.data:  # POL-MIN-1: a minor found now is suppressed at once
+        mark_minor_by_ref(uow, ctx.decider, ctx.tenant_key, ref, at, principal.actor)
     return sorted(item.data)
 
 
@@ -414,6 +422,7 @@ def erase_subject(
             uow.commit()
             raise Forbidden(verdict.rule, code="access.denied")
     fields, identities = uow.subjects.erase(subject.id, at)
+    forget_subject_visits(uow, [subject.id])
     details = {"fields": fields, "identities": identities, "reason": reason, "key": "destroyed"}
     record(
         uow,

@@ -23,6 +23,7 @@ from privault.core.audit import canonical_details
 from privault.core.manifest.model import Action
 from privault.core.ports import UnitOfWork
 from privault.core.records import NewSubject, NewSubjectData
+from privault.core.retention import check_child_collection
 from privault.core.vault import (
     DATE_OF_BIRTH,
     adult_on,
@@ -33,6 +34,8 @@ from privault.core.vault import (
 from privault.crypto.envelope import SubjectCipher, data_key_aad, new_data_key
 from privault.errors import Conflict, PrivaultError
 from privault.services.audit import Entry, record
+from privault.services.decisions import decider_for
+from privault.services.retention_subjects import mark_minor_by_ref
 from privault.services.vault import DATA_KEY_VERSION, Vault, VaultContext
 
 
@@ -49,6 +52,7 @@ class _Prepared:
     line: int
     data: NewSubjectData
     entry: Entry
+    minor: bool = False  # under the tenant's minor age: suppressed once stored (POL-MIN-1)
 
     @property
     def subject(self) -> NewSubject:
@@ -61,6 +65,7 @@ def _prepare(
     item = parse_subject(raw)
     pairs = identity_pairs(item.identities)
     ctx.check_collection(item.source, item.purpose, list(item.data))
+    check_child_collection(ctx.view, item.data, item.parental_consent is not None, at.date())
     categories = [*item.data, *(identity_category(kind) for kind, _ in pairs)]
     ctx.require(principal, Action.WRITE, item.purpose, categories)
     uid = secrets.token_hex(16)
@@ -95,15 +100,18 @@ def _prepare(
         at,
         exclusive,
     )
-    details = canonical_details(
-        {
-            "fields": sorted(item.data),
-            "identities": sorted({k for k, _ in pairs}),
-            "source": item.source,
-        }
+    facts: dict[str, object] = {
+        "fields": sorted(item.data),
+        "identities": sorted({k for k, _ in pairs}),
+        "source": item.source,
+    }
+    if item.parental_consent is not None:
+        facts["parental_consent"] = item.parental_consent.method
+    entry = Entry(
+        principal.actor, "vault:subject:create", uid, item.purpose, "ok", canonical_details(facts)
     )
-    entry = Entry(principal.actor, "vault:subject:create", uid, item.purpose, "ok", details)
-    return _Prepared(line, NewSubjectData(subject, fields, identities), entry)
+    minor = adult is not None and at.date() < adult
+    return _Prepared(line, NewSubjectData(subject, fields, identities), entry, minor)
 
 
 def import_subjects(
@@ -127,6 +135,7 @@ def import_subjects(
         for prepared, errors, count in prepare(_batches(lines, batch_size)):
             report.errors += errors
             _store(make_uow, principal, prepared, report)
+            _suppress_minors(make_uow, vault, principal, [p for p in prepared if p.minor])
             if progress is not None:
                 progress(count)
     report.errors.sort()
@@ -270,6 +279,20 @@ def _write_new(uow: UnitOfWork, items: Sequence[_Prepared], at: datetime) -> Non
     record(uow, [p.entry for p in items], at)
 
 
+def _suppress_minors(
+    make_uow: Callable[[], UnitOfWork], vault: Vault, principal: Principal, minors: list[_Prepared]
+) -> None:
+    """POL-MIN-1: a minor's data is suppressed from processing at once and its erasure queued."""
+    if not minors:
+        return
+    decider, at = decider_for(vault.manifest), vault.clock.now()
+    for item in minors:
+        with make_uow() as uow:
+            mark_minor_by_ref(
+                uow, decider, principal.tenant_key, item.subject.ref, at, principal.actor
+            )
+
+
 def create_subject(
     make_uow: Callable[[], UnitOfWork], vault: Vault, principal: Principal, raw: object
 ) -> str:
@@ -283,4 +306,5 @@ def create_subject(
             raise Conflict(f"subject '{item.subject.ref}' already exists", code="subject.exists")
         _write_new(uow, [item], at)
         uow.commit()
+    _suppress_minors(make_uow, vault, principal, [item] if item.minor else [])
     return item.subject.ref

@@ -1,20 +1,26 @@
 """Tenant isolation enforced by the session: no ORM query can cross tenants by accident.
 
 Every ORM SELECT, UPDATE or DELETE touching a tenant-owned table gets ``tenant_id = <bound tenant>``
-added (``with_loader_criteria``). A query on tenant-owned data in an unbound session raises, unless it
-opts out explicitly with the ``CROSS_TENANT`` execution option (authentication by key prefix does).
-Inserted rows must carry the bound tenant.
+added (``with_loader_criteria``). A SELECT whose FROM names a tenant-owned *table* that no ORM entity
+covers (``select(func.count()).select_from(t.Subject)``, Core selects over ``Table`` objects) gets
+``<table>.tenant_id = <bound tenant>`` added for each such table, so no query form escapes. A query
+on tenant-owned data in an unbound session raises, unless it opts out explicitly with the
+``CROSS_TENANT`` execution option (authentication by key prefix does). Inserted rows must carry the
+bound tenant.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Result, bindparam, event
+from sqlalchemy import Join, Result, Select, Table, and_, bindparam, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.expression import FromClause
 
 from privault.errors import PrivaultError
-from privault.storage.tables import TenantOwned
+from privault.storage.tables import TENANT_OWNED_TABLES, TenantOwned
+
+_OWNED = frozenset(TENANT_OWNED_TABLES)
 
 TENANT_KEY = "privault_tenant_id"
 CROSS_TENANT = "privault_cross_tenant"
@@ -38,6 +44,32 @@ def _touches_tenant_owned(state: ORMExecuteState) -> bool:
     )
 
 
+def _tables(item: FromClause) -> list[Table]:
+    """The tables a WHERE clause may filter: the right side of an outer join is left alone (a
+    condition on it in WHERE would drop the rows it has no match for; its ON clause ties it to the
+    scoped left side)."""
+    if isinstance(item, Table):
+        return [item]
+    if isinstance(item, Join):
+        right = [] if item.isouter or item.full else _tables(item.right)
+        return [*_tables(item.left), *right]
+    return []
+
+
+def _uncovered_tables(state: ORMExecuteState) -> list[Table]:
+    """Tenant-owned tables in the FROM of a SELECT that has no ORM entity to carry the criteria
+    (``select(func.count()).select_from(Entity)``, Core selects over tables)."""
+    statement = state.statement
+    if not isinstance(statement, Select) or state.all_mappers:
+        return []  # an ORM statement: the loader criteria cover its entities, joined ones too
+    return [
+        table
+        for item in statement.get_final_froms()
+        for table in _tables(item)
+        if table.name in _OWNED
+    ]
+
+
 _TENANT_PARAM = "privault_scoped_tenant_id"
 # One criteria object for every statement: its bound parameter gets the tenant at execution, so the
 # compiled statement is cached once instead of being re-analysed for each tenant and each call.
@@ -52,7 +84,12 @@ _CRITERIA = with_loader_criteria(
 def _scope_statement(state: ORMExecuteState) -> Result[Any] | None:
     if not (state.is_select or state.is_update or state.is_delete):
         return None
-    if state.execution_options.get(CROSS_TENANT) or not _touches_tenant_owned(state):
+    if state.execution_options.get(CROSS_TENANT):
+        return None
+    uncovered = _uncovered_tables(state) if state.is_select else []
+    if uncovered:
+        return _scope_tables(state, uncovered)
+    if not _touches_tenant_owned(state):
         return None
     tenant_id = state.session.info.get(TENANT_KEY)
     if tenant_id is None:
@@ -71,6 +108,17 @@ def _scope_statement(state: ORMExecuteState) -> Result[Any] | None:
     return state.invoke_statement(
         statement=state.statement.options(_CRITERIA), params={_TENANT_PARAM: tenant_id}
     )
+
+
+def _scope_tables(state: ORMExecuteState, tables: list[Table]) -> Result[Any] | None:
+    """Add ``<table>.tenant_id = <bound tenant>`` for each table."""
+    tenant_id = state.session.info.get(TENANT_KEY)
+    if tenant_id is None:
+        raise TenantScopeError("query on tenant-owned data without a bound tenant")
+    statement = state.statement
+    if isinstance(statement, Select):
+        state.statement = statement.where(and_(*(t.c.tenant_id == tenant_id for t in tables)))
+    return None
 
 
 def _check_new_rows(session: Session, _context: Any, _instances: Any) -> None:

@@ -141,6 +141,9 @@ class Subject(TenantOwned, Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     erased_at: Mapped[datetime | None]
+    # retention events: when the contract ended, when the person was last active
+    contract_end_on: Mapped[date | None] = mapped_column(Date)
+    last_activity_at: Mapped[datetime | None]
 
 
 class Identity(TenantOwned, Base):
@@ -439,6 +442,149 @@ class WebhookDelivery(TenantOwned, Base):
     next_attempt_at: Mapped[datetime]
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+
+
+class Job(Base):
+    """A unit of background work (not tenant-owned: the worker claims jobs across tenants).
+
+    Claimed with a lease (``locked_until``): a worker that dies loses its claim when the lease ends
+    and another worker takes the job over, continuing from ``progress``.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_run_at", "status", "run_at"),
+        UniqueConstraint("dedupe_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    tenant_key: Mapped[str | None] = mapped_column(String(120))
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    progress: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    run_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    locked_by: Mapped[str | None] = mapped_column(String(120))
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class LegalHold(TenantOwned, Base):
+    """Data that must not be deleted: a subject, a whole tenant, or a category, until released."""
+
+    __tablename__ = "legal_holds"
+    __table_args__ = (Index("ix_legal_holds_subject", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int | None] = mapped_column(Id)
+    category: Mapped[str | None] = mapped_column(String(120))
+    reference: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    released_at: Mapped[datetime | None]
+
+
+class RetentionRun(TenantOwned, Base):
+    """One retention sweep and its report (what was deleted or anonymised, why, by which rule)."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    report: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Disclosure(TenantOwned, Base):
+    """Personal data given to a recipient: who, whose, what, why, on what legal basis."""
+
+    __tablename__ = "disclosures"
+    __table_args__ = (Index("ix_disclosures_subject", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    batch: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(120))
+    subject_id: Mapped[int] = mapped_column(Id)
+    purpose: Mapped[str] = mapped_column(String(120))
+    categories: Mapped[str] = mapped_column(Text)
+    transform: Mapped[str] = mapped_column(String(20), default="identity")
+    legal_basis: Mapped[str | None] = mapped_column(String(200))
+    document_ref: Mapped[str | None] = mapped_column(String(200))
+    notice_withheld_until: Mapped[date | None] = mapped_column(Date)
+    withhold_reference: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+
+
+class Dpia(TenantOwned, Base):
+    """A data protection impact assessment, linked to a purpose (GDPR Art. 35)."""
+
+    __tablename__ = "dpias"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    purpose: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))
+    risks: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    residual_risk: Mapped[str] = mapped_column(String(20), default="")
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    review_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Incident(TenantOwned, Base):
+    """A security or confidentiality incident and its notification clocks (GDPR 33, FCC, Québec)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("ref", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    aware_at: Mapped[datetime]
+    occurred_at: Mapped[datetime | None]
+    categories: Mapped[str] = mapped_column(Text, default="")
+    subjects_affected: Mapped[int] = mapped_column(Integer, default=0)
+    risk: Mapped[str] = mapped_column(String(20))
+    regimes: Mapped[str] = mapped_column(String(200))
+    clocks: Mapped[str] = mapped_column(Text, default="[]")
+    notifications: Mapped[str] = mapped_column(Text, default="[]")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    retain_until: Mapped[date] = mapped_column(Date)
+
+
+class Visit(TenantOwned, Base):
+    """One page view: never an address, only a truncated IP or a keyed pseudonym."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_at", "at", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    page: Mapped[str] = mapped_column(String(500))
+    referrer: Mapped[str | None] = mapped_column(String(300))
+    browser: Mapped[str] = mapped_column(String(40))
+    client: Mapped[str | None] = mapped_column(String(64))
+    visitor: Mapped[str | None] = mapped_column(String(64))
+    subject_id: Mapped[int | None] = mapped_column(Id)
 
 
 TENANT_OWNED_TABLES: tuple[str, ...] = tuple(

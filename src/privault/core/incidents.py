@@ -1,0 +1,393 @@
+"""Incident and breach clocks: who must be told, by when, under which rule. Pure; no I/O.
+
+The regimes an incident falls under are chosen from the tenant's jurisdictions and role:
+
+- ``gdpr`` (``eu``/``uk``): the supervisory authority within 72 hours of awareness unless the breach is
+  unlikely to result in a risk (risk ``none``) (GDPR-BR-1); the subjects without undue delay when the
+  risk is high (GDPR-BR-3);
+- ``fcc`` (a US tenant whose purposes use ``cc.telecom.cpni``): the 2023 rule (FCC 23-111,
+  FCC-BR-2): the FCC and law enforcement (USSS, FBI) within 7 business days of the determination (US
+  federal holidays skipped; the day of awareness does not count); customers not before 7 full business
+  days after law enforcement was told, unless law enforcement agrees. A breach of fewer than 500
+  customers with no harm reasonably likely (risk ``none``) goes in the annual summary instead (due
+  1 February of the next year);
+- ``pipeda`` (``ca``): with a real risk of significant harm (risk ``high``), the Commissioner and the
+  individuals as soon as feasible; every breach recorded and kept 24 months (PIPEDA-BR-1);
+- ``quebec`` (``ca-qc``): every incident in the register, kept 5 years; with a risk of serious injury
+  (risk ``high``), the Commission d'accès à l'information and the individuals promptly (QC-INC-1);
+- ``dpdp`` (``in``): every breach: the Board (intimation without delay and the detailed report within
+  72 hours) and each affected person without delay (DPDP-BR-1).
+
+A processor tenant (a BPO for a client company) must tell its client, the controller, without undue
+delay (GDPR-BR-2); privault uses **24 hours** from awareness as the contractual default. Its other
+clocks are the controller's duties, tracked on its behalf (``on_behalf``): the BPO often files them.
+
+Hours are counted in UTC (72 hours are 72 elapsed hours, across a change of clocks); business days
+in the regime's calendar. The register is kept for the longest period of the regimes (Québec 5 years,
+PIPEDA and the FCC 24 months; GDPR 33(5) sets none, privault keeps 5 years by policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from privault.core.deadlines import WorkingCalendar, add_months, count, count_hours, local_day
+from privault.core.jurisdictions import JURISDICTIONS, PeriodUnit
+from privault.core.manifest.resolve import TenantView, category_sensitivity, known_categories
+from privault.core.taxonomy import is_within
+from privault.errors import InvalidInput, PolicyViolation
+
+REGIMES = ("gdpr", "fcc", "pipeda", "quebec", "dpdp")
+TARGETS = ("authority", "subjects", "law_enforcement", "controller", "fcc")
+RISKS = ("none", "low", "high")
+CONTROLLER_NOTICE_HOURS = 24  # GDPR-BR-2: "without undue delay"; contracts usually say 24-48 h
+KEEP_MONTHS = {"gdpr": 60, "fcc": 24, "pipeda": 24, "quebec": 60, "dpdp": 60}
+DEFAULT_KEEP_MONTHS = 60
+FCC_SMALL_BREACH = 500
+CPNI = "cc.telecom.cpni"
+_US = "us"
+
+
+@dataclass(frozen=True, slots=True)
+class BreachClock:
+    """One notification an incident calls for, and whether it was made."""
+
+    regime: str
+    rule: str
+    notify: str
+    whom: str
+    due_text: str
+    due_at: datetime | None = None  # an instant (hours)
+    due_on: date | None = None  # a date (business days, annual summary)
+    not_before: date | None = None
+    on_behalf: bool = False
+    done_at: datetime | None = None
+    late_reason: str | None = None
+    waived: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form (ISO strings)."""
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BreachClock:
+        """Back from the stored form."""
+        values = dict(data)
+        for key in ("due_at", "done_at"):
+            values[key] = datetime.fromisoformat(values[key]) if values.get(key) else None
+        for key in ("due_on", "not_before"):
+            values[key] = date.fromisoformat(values[key]) if values.get(key) else None
+        return cls(**values)
+
+
+# --- which regimes ------------------------------------------------------------------------------
+
+
+def processes_cpni(view: TenantView) -> bool:
+    """The tenant declares a purpose using CPNI itself (``cc.telecom.cpni`` or a key under it): the
+    mark of a telecom carrier's customer data. Call detail kept only as billing records does not
+    make a tenant a carrier."""
+    return any(is_within(c, CPNI) for p in view.purposes for c in p.categories)
+
+
+def applicable_regimes(view: TenantView) -> list[str]:
+    """The breach regimes the tenant's jurisdictions (and data) bring."""
+    keys = set(view.tenant.jurisdictions)
+    found = []
+    if keys & {"eu", "uk"}:
+        found.append("gdpr")
+    if keys & {"us", "us-ca"} and processes_cpni(view):
+        found.append("fcc")
+    if "ca" in keys:
+        found.append("pipeda")
+    if "ca-qc" in keys:
+        found.append("quebec")
+    if "in" in keys:
+        found.append("dpdp")
+    return found
+
+
+def choose_regimes(view: TenantView, wanted: Sequence[str]) -> list[str]:
+    """The regimes asked for (all applicable ones when none are), each checked against the tenant."""
+    applicable = applicable_regimes(view)
+    if not wanted:
+        return applicable
+    wrong = [r for r in wanted if r not in applicable]
+    if wrong:
+        raise InvalidInput(
+            f"regime {', '.join(wrong)} does not apply to tenant '{view.tenant.key}' "
+            f"(applicable: {', '.join(applicable) or 'none'})",
+            code="incident.invalid",
+        )
+    return list(dict.fromkeys(wanted))
+
+
+# --- the clocks ---------------------------------------------------------------------------------
+
+
+def _authority(*keys: str) -> str:
+    return " / ".join(JURISDICTIONS[k].authority for k in keys if k in JURISDICTIONS)
+
+
+def _gdpr(view: TenantView, aware_at: datetime, risk: str) -> list[BreachClock]:
+    keys = [k for k in ("uk", "eu") if k in view.tenant.jurisdictions]
+    clocks = []
+    if risk != "none":
+        due = count_hours(aware_at, 72)
+        text = "72 hours from awareness"
+        clocks.append(BreachClock("gdpr", "GDPR-BR-1", "authority", _authority(*keys), text, due))
+    if risk == "high":
+        whom = "the affected data subjects"
+        clocks.append(BreachClock("gdpr", "GDPR-BR-3", "subjects", whom, "without undue delay"))
+    return clocks
+
+
+def fcc_due(aware_at: datetime) -> date:
+    """Seven business days after the day of the determination (US federal calendar)."""
+    calendar = WorkingCalendar.of(JURISDICTIONS[_US])
+    start = local_day(_US, aware_at) + timedelta(days=1)
+    return count(start, 7, PeriodUnit.BUSINESS_DAYS, calendar)
+
+
+def customers_not_before(law_enforcement_at: datetime) -> date:
+    """The first day customers may be told: after 7 full business days from law enforcement's notice."""
+    calendar = WorkingCalendar.of(JURISDICTIONS[_US])
+    start = local_day(_US, law_enforcement_at) + timedelta(days=1)
+    return count(start, 7, PeriodUnit.BUSINESS_DAYS, calendar) + timedelta(days=1)
+
+
+def _fcc(aware_at: datetime, risk: str, subjects: int) -> list[BreachClock]:
+    if risk == "none" and subjects < FCC_SMALL_BREACH:
+        summary = date(local_day(_US, aware_at).year + 1, 2, 1)
+        text = "annual summary (fewer than 500 customers, no harm reasonably likely)"
+        return [BreachClock("fcc", "FCC-BR-2", "fcc", "the FCC", text, due_on=summary)]
+    due, text = fcc_due(aware_at), "7 business days from the determination"
+    clocks = [
+        BreachClock("fcc", "FCC-BR-2", "fcc", "the FCC", text, due_on=due),
+        BreachClock("fcc", "FCC-BR-2", "law_enforcement", "the USSS and the FBI", text, due_on=due),
+    ]
+    if risk != "none":
+        wait = (
+            "without unreasonable delay, after 7 full business days from law enforcement's notice"
+        )
+        clocks.append(BreachClock("fcc", "FCC-BR-2", "subjects", "the affected customers", wait))
+    return clocks
+
+
+def _canada(regime: str, risk: str) -> list[BreachClock]:
+    if risk != "high":
+        return []
+    rule, key, text = (
+        ("PIPEDA-BR-1", "ca", "as soon as feasible")
+        if regime == "pipeda"
+        else ("QC-INC-1", "ca-qc", "promptly")
+    )
+    return [
+        BreachClock(regime, rule, "authority", _authority(key), text),
+        BreachClock(regime, rule, "subjects", "the affected individuals", text),
+    ]
+
+
+def _dpdp(aware_at: datetime) -> list[BreachClock]:
+    text = "intimation without delay; detailed report within 72 hours"
+    return [
+        BreachClock(
+            "dpdp", "DPDP-BR-1", "authority", _authority("in"), text, count_hours(aware_at, 72)
+        ),
+        BreachClock(
+            "dpdp", "DPDP-BR-1", "subjects", "each affected data principal", "without delay"
+        ),
+    ]
+
+
+def _controller(view: TenantView, aware_at: datetime, regimes: Sequence[str]) -> BreachClock:
+    client = view.tenant.client
+    whom = client.name if client else "the client controller"
+    text = f"{CONTROLLER_NOTICE_HOURS} hours from awareness (contract default; GDPR 33(2))"
+    due = count_hours(aware_at, CONTROLLER_NOTICE_HOURS)
+    regime = "gdpr" if "gdpr" in regimes else "contract"
+    rule = "GDPR-BR-2" if regime == "gdpr" else "PROC-CONTRACT"
+    return BreachClock(regime, rule, "controller", whom, text, due)
+
+
+def compute_clocks(
+    view: TenantView, regimes: Sequence[str], aware_at: datetime, risk: str, subjects: int
+) -> list[BreachClock]:
+    """Every notification the incident calls for under the chosen regimes."""
+    if aware_at.tzinfo is None:
+        raise InvalidInput("an instant needs its time zone", code="incident.invalid")
+    aware = aware_at.astimezone(UTC)  # hours are elapsed hours, whatever the wall clocks do
+    clocks: list[BreachClock] = []
+    for regime in regimes:
+        if regime == "gdpr":
+            clocks += _gdpr(view, aware, risk)
+        elif regime == "fcc":
+            clocks += _fcc(aware, risk, subjects)
+        elif regime in ("pipeda", "quebec"):
+            clocks += _canada(regime, risk)
+        elif regime == "dpdp":
+            clocks += _dpdp(aware)
+    if view.tenant.role == "processor":
+        clocks = [replace(c, on_behalf=True) for c in clocks]
+        clocks.insert(0, _controller(view, aware, regimes))
+    return clocks
+
+
+def retain_until(regimes: Sequence[str], aware_at: datetime) -> date:
+    """The end of the longest keeping period of the regimes (5 years by policy without one)."""
+    months = max((KEEP_MONTHS[r] for r in regimes), default=DEFAULT_KEEP_MONTHS)
+    return add_months(aware_at.astimezone(UTC).date(), months)
+
+
+# --- state and notification ---------------------------------------------------------------------
+
+
+def _zone_day(clock: BreachClock, at: datetime) -> date:
+    return local_day(_US, at) if clock.regime == "fcc" else at.astimezone(UTC).date()
+
+
+def is_late(clock: BreachClock, at: datetime) -> bool:
+    """Whether a notification made at ``at`` misses the clock's due time."""
+    if clock.due_at is not None:
+        return at > clock.due_at
+    return clock.due_on is not None and _zone_day(clock, at) > clock.due_on
+
+
+def _span(delta: timedelta) -> str:
+    hours = int(abs(delta).total_seconds() // 3600)
+    return f"{hours // 24}d {hours % 24}h" if hours >= 48 else f"{hours}h"
+
+
+def _open_state(clock: BreachClock, now: datetime) -> str:
+    """The state of a clock not yet done."""
+    if clock.due_at is not None:
+        left = clock.due_at - now
+        return f"due in {_span(left)}" if left.total_seconds() >= 0 else f"overdue by {_span(left)}"
+    if clock.due_on is not None:
+        days = (clock.due_on - _zone_day(clock, now)).days
+        if days < 0:
+            return f"overdue by {-days}d"
+        return "due today" if days == 0 else f"due in {days}d"
+    if clock.not_before is not None and _zone_day(clock, now) < clock.not_before:
+        return f"wait until {clock.not_before.isoformat()}"
+    return f"due now ({clock.due_text})"
+
+
+def clock_state(clock: BreachClock, now: datetime) -> str:
+    """``done``, ``waived``, ``due in ...``, ``overdue by ...``, ``due now`` or ``wait until ...``."""
+    if clock.waived is not None:
+        return "waived"
+    if clock.done_at is not None:
+        return "done (late)" if clock.late_reason else "done"
+    return _open_state(clock, now)
+
+
+def _check_wait(clock: BreachClock, at: datetime, law_enforcement_agrees: bool) -> None:
+    """FCC: customers are told only after law enforcement's 7 full business days, or with its consent."""
+    if clock.regime != "fcc" or clock.notify != "subjects" or law_enforcement_agrees:
+        return
+    if clock.not_before is None:
+        raise PolicyViolation(
+            "notify law enforcement first: customers wait 7 full business days after that, "
+            "unless law enforcement agrees (FCC-BR-2)",
+            code="incident.invalid",
+        )
+    if _zone_day(clock, at) < clock.not_before:
+        raise PolicyViolation(
+            f"customers may be told from {clock.not_before.isoformat()} (7 full business days "
+            "after law enforcement's notice) unless law enforcement agrees (FCC-BR-2)",
+            code="incident.invalid",
+        )
+
+
+def _after_law_enforcement(clock: BreachClock, at: datetime) -> BreachClock:
+    if clock.regime == "fcc" and clock.notify == "subjects" and clock.not_before is None:
+        return replace(clock, not_before=customers_not_before(at))
+    return clock
+
+
+def notify(
+    clocks: Sequence[BreachClock],
+    target: str,
+    at: datetime,
+    late_reason: str | None,
+    *,
+    law_enforcement_agrees: bool = False,
+) -> tuple[list[BreachClock], list[BreachClock]]:
+    """Record a notification of ``target`` at ``at``: (all clocks after it, the clocks it satisfied).
+
+    A notification after a clock's due time needs its reason (GDPR 33(1)); FCC customers wait.
+    """
+    if target not in TARGETS:
+        raise InvalidInput(f"notify one of: {', '.join(TARGETS)}", code="incident.invalid")
+    reason = (late_reason or "").strip() or None
+    open_ = [c for c in clocks if c.notify == target and c.done_at is None and c.waived is None]
+    for clock in open_:
+        _check_wait(clock, at, law_enforcement_agrees)
+    late = [c for c in open_ if is_late(c, at)]
+    if late and reason is None:
+        rules = ", ".join(sorted({c.rule for c in late}))
+        raise PolicyViolation(
+            f"this notification is late under {rules}: give the reasons for the delay (GDPR 33(1))",
+            code="incident.invalid",
+        )
+    updated, satisfied = [], []
+    for clock in clocks:
+        if clock in open_:
+            late_reason_here = reason if is_late(clock, at) else None
+            done = replace(clock, done_at=at, late_reason=late_reason_here)
+            satisfied.append(done)
+            updated.append(done)
+        elif target == "law_enforcement":
+            updated.append(_after_law_enforcement(clock, at))
+        else:
+            updated.append(clock)
+    return updated, satisfied
+
+
+def waive_open(clocks: Sequence[BreachClock], reason: str) -> list[BreachClock]:
+    """Close the clocks still open with the reason they were not needed (e.g. GDPR 34(3))."""
+    return [
+        replace(c, waived=reason) if c.done_at is None and c.waived is None else c for c in clocks
+    ]
+
+
+# --- notices ------------------------------------------------------------------------------------
+
+_CONSEQUENCES: tuple[tuple[str, str], ...] = (
+    ("payment", "financial loss or fraud using payment or bank details"),
+    ("special", "distress, discrimination or other harm from disclosure of sensitive information"),
+    (
+        "cpni",
+        "disclosure of call records and service details, and the risk of pretexting or SIM swaps",
+    ),
+    ("children", "harm to children whose data was exposed"),
+)
+_PREFIX_CONSEQUENCES: tuple[tuple[str, str], ...] = (
+    ("user.contact", "phishing, spam or impersonation using contact details"),
+    ("user.government_id", "identity theft"),
+    ("user.authorization", "takeover of accounts"),
+    ("cc.account.security_pin", "takeover of accounts"),
+)
+
+
+def likely_consequences(view: TenantView, categories: Sequence[str]) -> list[str]:
+    """What the affected categories may lead to (GDPR 33(3)(c)), strictest first."""
+    found: list[str] = []
+    sensitivities = {category_sensitivity(view.manifest, c).value for c in categories}
+    found += [text for key, text in _CONSEQUENCES if key in sensitivities]
+    found += [
+        text
+        for prefix, text in _PREFIX_CONSEQUENCES
+        if any(is_within(c, prefix) for c in categories)
+    ]
+    return list(dict.fromkeys(found)) or ["loss of confidentiality of the personal data concerned"]
+
+
+def category_names(view: TenantView, categories: Sequence[str]) -> list[str]:
+    """Human names of the categories."""
+    names = known_categories(view.manifest)
+    return [names.get(c, c) for c in categories]

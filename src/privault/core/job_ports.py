@@ -1,0 +1,81 @@
+"""Ports of the job queue (jobs are not tenant-owned: the worker claims them across tenants)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A job as stored."""
+
+    id: int
+    kind: str
+    tenant_key: str | None
+    payload: dict[str, Any]
+    progress: dict[str, Any]
+    status: str
+    run_at: datetime
+    attempts: int
+    max_attempts: int
+    locked_by: str | None
+    locked_until: datetime | None
+    last_error: str | None
+    dedupe_key: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class JobRepository(Protocol):
+    """The job queue."""
+
+    def enqueue(
+        self,
+        kind: str,
+        tenant_key: str | None,
+        payload: dict[str, Any],
+        run_at: datetime,
+        now: datetime,
+        *,
+        dedupe_key: str | None = None,
+        max_attempts: int = 5,
+    ) -> int | None:
+        """Queue a job; None if a job with this dedupe key exists already."""
+        ...
+
+    def claim(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[JobRecord]:
+        """Take due jobs (queued, or running with an expired lease) for ``worker``."""
+        ...
+
+    def checkpoint(
+        self, job_id: int, worker: str, progress: dict[str, Any], lease_until: datetime
+    ) -> bool:
+        """Save progress and extend the lease; False if the worker no longer holds the job."""
+        ...
+
+    def finish(self, job_id: int, worker: str, now: datetime) -> bool:
+        """Mark done; False if the worker no longer holds the job."""
+        ...
+
+    def fail(
+        self, job_id: int, worker: str, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failure: retried at ``retry_at``, or failed for good (None)."""
+        ...
+
+    def get(self, job_id: int) -> JobRecord | None:
+        """One job."""
+        ...
+
+    def recent(self, statuses: Sequence[str] = (), limit: int = 50) -> list[JobRecord]:
+        """The newest jobs."""
+        ...
+
+    def purge_finished(self, before: datetime) -> int:
+        """Delete done jobs that finished before ``before``."""
+        ...

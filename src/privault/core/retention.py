@@ -1,0 +1,259 @@
+"""Retention rules: when a value falls due, what a legal hold keeps, when a whole subject goes. No I/O.
+
+Dates are UTC calendar days and a period counts from the day of its event: a value collected on
+2 March under ``90 days`` is due on 31 May and is swept on that day, not the day before. Months and
+years are calendar months (``add_months``: 31 January + 1 month = 28 or 29 February); business days
+are Mondays to Fridays; hours count from the instant and fall due on the day the last hour ends.
+
+A value several rules cover is kept until the last of them is due (the one whose due date is latest
+names it in the report); a value a rule covers whose event has not happened (no contract end yet) or
+is not vault data (``request_closed``) is not due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from privault.core.deadlines import add_months
+from privault.core.manifest.model import Period, RetentionEvent, RetentionRule
+from privault.core.manifest.resolve import EffectivePolicy, TenantView
+from privault.core.taxonomy import is_within
+from privault.core.vault import DATE_OF_BIRTH, adult_on
+from privault.errors import PolicyViolation
+
+CHILD_AGE = 13  # COPPA §312.2: a child is under 13
+HANDLED_BY_REQUESTS = "handled by request records"
+VAULT_EVENTS = (
+    RetentionEvent.COLLECTED,
+    RetentionEvent.LAST_ACTIVITY,
+    RetentionEvent.CONTRACT_END,
+)
+_SEARCH_DAYS = 400 * 366  # far enough back for any period a manifest can hold
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+
+def _add_business_days(day: date, amount: int) -> date:
+    """``amount`` Mondays-to-Fridays after ``day`` (weekends do not count)."""
+    while amount > 0:
+        day += timedelta(days=1)
+        amount -= day.weekday() < 5
+    return day
+
+
+def _adders() -> dict[str, Callable[[date, int], date]]:
+    return {
+        "day": lambda d, n: d + timedelta(days=n),
+        "week": lambda d, n: d + timedelta(weeks=n),
+        "month": add_months,
+        "year": lambda d, n: add_months(d, 12 * n),
+        "business day": _add_business_days,
+    }
+
+
+_ADD = _adders()
+
+
+def midnight(day: date) -> datetime:
+    """The first instant of a UTC day."""
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def due_on(period: Period, event: date | datetime) -> date:
+    """The day a value whose event happened at ``event`` falls due under ``period``."""
+    if period.unit == "hour":
+        instant = event if isinstance(event, datetime) else midnight(event)
+        try:
+            return (instant + timedelta(hours=period.amount)).astimezone(UTC).date()
+        except OverflowError:
+            return date.max
+    day = event.astimezone(UTC).date() if isinstance(event, datetime) else event
+    try:
+        return _ADD[period.unit](day, period.amount)
+    except (OverflowError, ValueError):  # past the calendar's end: never
+        return date.max
+
+
+def _bounded(due: Callable[[date], date]) -> Callable[[date], date]:
+    """``due``, with dates past the calendar's end read as never."""
+
+    def safe(day: date) -> date:
+        try:
+            return due(day)
+        except (OverflowError, ValueError):
+            return date.max
+
+    return safe
+
+
+def last_event_day(due: Callable[[date], date], today: date) -> date:
+    """The latest event day whose due date (``due``, monotone) is ``today`` or earlier (a day
+    before the search window if there is none)."""
+    due = _bounded(due)
+    low, high = today - timedelta(days=_SEARCH_DAYS), today
+    if due(high) <= today:
+        return high
+    if due(low) > today:
+        return low - timedelta(days=1)
+    while (high - low).days > 1:
+        middle = low + timedelta(days=(high - low).days // 2)
+        low, high = (middle, high) if due(middle) <= today else (low, middle)
+    return low
+
+
+def due_before(period: Period, today: date) -> datetime:
+    """The instant before which an event makes a value due on ``today``: due iff event < it."""
+    tomorrow = midnight(today + timedelta(days=1))
+    if period.unit == "hour":
+        return tomorrow - timedelta(hours=period.amount)
+    return midnight(last_event_day(lambda d: due_on(period, d), today) + timedelta(days=1))
+
+
+def why(rule: RetentionRule) -> str:
+    """``<period> after <event>``, as the report says it."""
+    return f"{rule.period} after {rule.after.value.replace('_', ' ')}"
+
+
+# --- which rules cover a value -------------------------------------------------------------------
+
+
+def covers(rule: RetentionRule, category: str, purpose: str) -> bool:
+    """Whether ``rule`` applies to a value of ``category`` collected for ``purpose`` (an empty list
+    of categories or purposes covers every one; categories match their descendants)."""
+    by_category = not rule.categories or any(is_within(category, c) for c in rule.categories)
+    return by_category and (not rule.purposes or purpose in rule.purposes)
+
+
+def vault_rules(rules: Iterable[RetentionRule]) -> tuple[RetentionRule, ...]:
+    """The rules the vault sweep applies (request records are purged by the requests sweep)."""
+    return tuple(r for r in rules if r.after in VAULT_EVENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class Events:
+    """What a value's retention counts from."""
+
+    collected: datetime
+    last_activity: datetime
+    contract_end: date | None
+
+    def of(self, event: RetentionEvent) -> date | datetime | None:
+        """The event's date or instant (None: not happened, or not vault data)."""
+        return {
+            RetentionEvent.COLLECTED: self.collected,
+            RetentionEvent.LAST_ACTIVITY: self.last_activity,
+            RetentionEvent.CONTRACT_END: self.contract_end,
+        }.get(event)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A value that is due: the rule that names it and the day it fell due."""
+
+    rule: RetentionRule
+    on: date
+
+
+def governing(rules: Sequence[RetentionRule], events: Events) -> Due | None:
+    """The rule that decides when a value goes (the latest due date of all rules covering it), or
+    None if one of them never falls due for it."""
+    found: Due | None = None
+    for rule in rules:
+        event = events.of(rule.after)
+        if event is None:
+            return None
+        day = due_on(rule.period, event)
+        if found is None or day > found.on:
+            found = Due(rule, day)
+    return found
+
+
+def due_value(
+    rules: Sequence[RetentionRule], category: str, purpose: str, events: Events, today: date
+) -> Due | None:
+    """The Due of a value on ``today``, or None if it is kept."""
+    found = governing([r for r in rules if covers(r, category, purpose)], events)
+    return found if found is not None and found.on <= today else None
+
+
+# --- legal holds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A legal hold as the rules need it."""
+
+    id: int
+    scope: str  # subject | tenant | category
+    subject_id: int | None
+    category: str | None
+    reference: str
+    expires_on: date | None
+    released_at: datetime | None
+
+
+HOLD_SCOPES = ("subject", "tenant", "category")
+
+
+def hold_active(hold: Hold, today: date) -> bool:
+    """A hold keeps data until it is released or its expiry day comes."""
+    return hold.released_at is None and (hold.expires_on is None or today < hold.expires_on)
+
+
+def holding(holds: Sequence[Hold], subject_id: int, category: str | None) -> Hold | None:
+    """The first active hold that keeps this subject's value of ``category`` (None: whole
+    subject, i.e. subject and tenant holds only)."""
+    for hold in holds:
+        if hold.scope == "tenant" or (hold.scope == "subject" and hold.subject_id == subject_id):
+            return hold
+        if _category_held(hold, category):
+            return hold
+    return None
+
+
+def _category_held(hold: Hold, category: str | None) -> bool:
+    if hold.scope != "category" or category is None or hold.category is None:
+        return False
+    return is_within(category, hold.category)
+
+
+def held_categories(holds: Sequence[Hold]) -> tuple[str, ...]:
+    """The categories category holds keep."""
+    return tuple(sorted({h.category for h in holds if h.scope == "category" and h.category}))
+
+
+# --- whole subjects: contract end and minors ------------------------------------------------------
+
+
+def contract_end_deletion(contract_end: date, policy: EffectivePolicy) -> date:
+    """When a former customer is deleted: ``contract_end_delete_days`` after the contract ends, but
+    never later than one calendar month after (the seeds promise both; 31 January -> 28/29 Feb)."""
+    month = add_months(contract_end, 1)
+    days = policy.contract_end_delete_days
+    return min(contract_end + timedelta(days=days), month) if days else month
+
+
+def contract_ends_due_by(policy: EffectivePolicy, today: date) -> date:
+    """The latest contract end whose deletion day is ``today`` or earlier."""
+    return last_event_day(lambda d: contract_end_deletion(d, policy), today)
+
+
+def check_child_collection(
+    view: TenantView, data: dict[str, Any], parental: bool, today: date
+) -> None:
+    """Refuse data about a child under 13 without verified parental consent (COPPA §312.5).
+
+    The age is the law's, not the manifest's minor age; ``view`` names the tenant in the message."""
+    born = data.get(DATE_OF_BIRTH)
+    if born is None or parental:
+        return
+    if today < adult_on(born, CHILD_AGE):
+        raise PolicyViolation(
+            f"tenant '{view.tenant.key}' may not collect data about a child under 13 without "
+            "verified parental consent: parental consent is needed first (COPPA §312.5)",
+            code="collection.child_without_consent",
+        )

@@ -1,0 +1,66 @@
+"""Which function runs each kind of job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from privault.jobs.context import JobContext
+from privault.services.requests import sweep as sweep_requests
+from privault.services.retention import sweep as sweep_retention
+from privault.services.retention_subjects import discover_minors, erase_whole_subject
+from privault.services.visits import anonymise_due_visits
+from privault.services.webhooks import deliver_due
+
+Handler = Callable[[JobContext], None]
+
+
+def _requests_sweep(ctx: JobContext) -> None:
+    """Close unverified requests, flag deadlines, purge old records and packages."""
+    sweep_requests(ctx.container.requests, ctx.tenant_key)
+
+
+def _webhooks_deliver(ctx: JobContext) -> None:
+    """Send the webhook deliveries that are due."""
+    c = ctx.container
+    deliver_due(c.uow, c.keyring, c.clock, ctx.tenant_key)
+
+
+def _retention_sweep(ctx: JobContext) -> None:
+    """Suppress newly found minors, sweep what is due (continuing from the job's cursor), then
+    anonymise the visit log past its retention (idempotent: safe to repeat after a take-over)."""
+    c = ctx.container
+    discover_minors(c.requests, ctx.tenant_key)
+    sweep_retention(
+        c.requests,
+        ctx.tenant_key,
+        batch_size=c.settings.retention_batch_size,
+        progress=ctx.progress,
+        checkpoint=ctx.checkpoint,
+    )
+    anonymise_due_visits(c.uow, c.decider.view(ctx.tenant_key), c.clock.now())
+
+
+def _subject_erase(ctx: JobContext) -> None:
+    """Erase a subject whose contract end or minority made it due (a held subject is kept: the job
+    records ``kept`` as its outcome, and the daily sweep checks again)."""
+    payload = ctx.job.payload
+    erase_whole_subject(
+        ctx.container.requests,
+        ctx.tenant_key,
+        str(payload["subject"]),
+        str(payload.get("reason", "contract_end")),
+        after=lambda uow, outcome: ctx.checkpoint(uow, {"outcome": outcome}),
+    )
+
+
+HANDLERS: dict[str, Handler] = {
+    "requests.sweep": _requests_sweep,
+    "webhooks.deliver": _webhooks_deliver,
+    "retention.sweep": _retention_sweep,
+    "subject.erase": _subject_erase,
+}
+
+
+def register(kind: str, handler: Handler) -> None:
+    """Add a kind of job (modules of other features call this at import)."""
+    HANDLERS[kind] = handler

@@ -1,0 +1,331 @@
+"""The incident/breach register: open an incident with its clocks, record notifications (late ones
+with their reasons), close it, and render the notices. Every change is audited as ``incident:change``
+in its own transaction; the audit trail carries the reference, regimes and counts, never descriptions.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jinja2
+
+from privault.core import incidents as rules
+from privault.core.clock import Clock
+from privault.core.manifest import Manifest
+from privault.core.manifest.resolve import TenantView, known_categories, tenant_view
+from privault.core.ports import UnitOfWork
+from privault.core.records_ports import IncidentRecord
+from privault.core.taxonomy import is_within
+from privault.errors import Conflict, InvalidInput, NotFound
+from privault.services.audit import Entry, record
+from privault.services.tenants import bind_tenant
+
+_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+NOTICES = ("authority", "subjects", "controller")
+
+
+@dataclass(frozen=True, slots=True)
+class NewIncident:
+    """What staff know when they open an incident."""
+
+    title: str
+    aware_at: datetime
+    risk: str
+    occurred_at: datetime | None = None
+    description: str = ""
+    categories: Sequence[str] = ()
+    subjects_affected: int = 0
+    regimes: Sequence[str] = ()
+    measures: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """An incident with its clocks and each clock's state now."""
+
+    incident: IncidentRecord
+    clocks: list[rules.BreachClock]
+    states: list[str]
+
+    @property
+    def overdue(self) -> bool:
+        """Any clock overdue."""
+        return any(s.startswith("overdue") for s in self.states)
+
+
+def _view(incident: IncidentRecord, now: datetime) -> IncidentView:
+    clocks = [rules.BreachClock.from_json(c) for c in incident.clocks]
+    return IncidentView(incident, clocks, [rules.clock_state(c, now) for c in clocks])
+
+
+def _audit(uow: UnitOfWork, actor: str, at: datetime, details: dict[str, Any]) -> None:
+    record(uow, [Entry(actor, "incident:change", None, None, "ok", details)], at)
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def _check_categories(view: TenantView, categories: Sequence[str]) -> None:
+    known = known_categories(view.manifest)
+    unknown = [c for c in categories if c not in known and not any(is_within(k, c) for k in known)]
+    if unknown:
+        raise InvalidInput(
+            f"unknown data categor{'ies' if len(unknown) > 1 else 'y'}: {', '.join(unknown)}",
+            code="category.unknown",
+        )
+
+
+def _check_new(view: TenantView, item: NewIncident, now: datetime) -> None:
+    problems = []
+    if not item.title.strip() or len(item.title) > 300:
+        problems.append("a title of 1 to 300 characters")
+    if item.risk not in rules.RISKS:
+        problems.append(f"a risk of {', '.join(rules.RISKS)}")
+    if item.subjects_affected < 0:
+        problems.append("a number of subjects affected of 0 or more")
+    if item.aware_at.tzinfo is None or (item.occurred_at and item.occurred_at.tzinfo is None):
+        problems.append("instants with their time zone")
+    elif item.aware_at > now:
+        problems.append("an awareness time that is not in the future")
+    elif item.occurred_at and item.occurred_at > item.aware_at:
+        problems.append("an occurrence no later than awareness")
+    if problems:
+        raise InvalidInput("an incident needs " + "; ".join(problems), code="incident.invalid")
+    _check_categories(view, item.categories)
+
+
+# --- use cases ----------------------------------------------------------------------------------
+
+
+def open_incident(
+    uow: UnitOfWork,
+    manifest: Manifest,
+    clock: Clock,
+    tenant_key: str,
+    actor: str,
+    item: NewIncident,
+) -> IncidentView:
+    """Record an incident and start its clocks (regimes: the tenant's applicable ones by default)."""
+    view = tenant_view(manifest, tenant_key)
+    now = clock.now()
+    _check_new(view, item, now)
+    regimes = rules.choose_regimes(view, item.regimes)
+    clocks = rules.compute_clocks(view, regimes, item.aware_at, item.risk, item.subjects_affected)
+    bind_tenant(uow, tenant_key)
+    ref = "I-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+    created = uow.incidents.add(
+        ref=ref,
+        title=item.title.strip(),
+        description=item.description,
+        aware_at=item.aware_at,
+        occurred_at=item.occurred_at,
+        categories=list(dict.fromkeys(item.categories)),
+        subjects_affected=item.subjects_affected,
+        risk=item.risk,
+        regimes=regimes,
+        clocks=[c.to_json() for c in clocks],
+        measures=item.measures,
+        created_by=actor,
+        at=now,
+        retain_until=rules.retain_until(regimes, item.aware_at),
+    )
+    details = {"ref": ref, "change": "opened", "risk": item.risk, "regimes": regimes}
+    _audit(uow, actor, now, details | {"subjects_affected": item.subjects_affected})
+    uow.commit()
+    return _view(created, now)
+
+
+def _get(uow: UnitOfWork, ref: str, *, lock: bool = False) -> IncidentRecord:
+    found = uow.incidents.get(ref, lock=lock)
+    if found is None:
+        raise NotFound(f"no incident '{ref}'", code="incident.unknown")
+    return found
+
+
+def list_incidents(
+    uow: UnitOfWork, clock: Clock, tenant_key: str, *, open_only: bool = False
+) -> list[IncidentView]:
+    """The register, newest first, with each clock's state."""
+    bind_tenant(uow, tenant_key)
+    now = clock.now()
+    return [_view(i, now) for i in uow.incidents.all(open_only=open_only)]
+
+
+def show_incident(uow: UnitOfWork, clock: Clock, tenant_key: str, ref: str) -> IncidentView:
+    """One incident with its clocks and notifications."""
+    bind_tenant(uow, tenant_key)
+    return _view(_get(uow, ref), clock.now())
+
+
+def notify_incident(
+    uow: UnitOfWork,
+    clock: Clock,
+    tenant_key: str,
+    actor: str,
+    ref: str,
+    target: str,
+    at: datetime | None = None,
+    *,
+    late_reason: str | None = None,
+    reference: str | None = None,
+    law_enforcement_agrees: bool = False,
+) -> IncidentView:
+    """Record that ``target`` was told (at ``at``, default now); late notices need their reasons."""
+    bind_tenant(uow, tenant_key)
+    now = clock.now()
+    when = at or now
+    if when.tzinfo is None or when > now:
+        raise InvalidInput(
+            "a notification time has its time zone and is not in the future",
+            code="incident.invalid",
+        )
+    incident = _get(uow, ref, lock=True)
+    if when < incident.aware_at:
+        raise InvalidInput("a notification cannot precede awareness", code="incident.invalid")
+    clocks = [rules.BreachClock.from_json(c) for c in incident.clocks]
+    updated, satisfied = rules.notify(
+        clocks, target, when, late_reason, law_enforcement_agrees=law_enforcement_agrees
+    )
+    note = {
+        "to": target,
+        "at": when.isoformat(),
+        "by": actor,
+        "reference": reference,
+        "late_reason": (late_reason or "").strip() or None,
+        "rules": sorted({c.rule for c in satisfied}),
+        "law_enforcement_agrees": law_enforcement_agrees,
+    }
+    saved = uow.incidents.save(
+        ref,
+        clocks=[c.to_json() for c in updated],
+        notifications=[*incident.notifications, note],
+        status=incident.status,
+        measures=incident.measures,
+        closed_at=incident.closed_at,
+    )
+    late = any(c.late_reason for c in satisfied)
+    _audit(uow, actor, now, {"ref": ref, "change": "notified", "to": target, "late": late})
+    uow.commit()
+    return _view(saved, now)
+
+
+def close_incident(
+    uow: UnitOfWork,
+    clock: Clock,
+    tenant_key: str,
+    actor: str,
+    ref: str,
+    *,
+    measures: str | None = None,
+    waive_reason: str | None = None,
+) -> IncidentView:
+    """Close an incident; clocks still open need the reason they were not needed (e.g. 34(3))."""
+    bind_tenant(uow, tenant_key)
+    now = clock.now()
+    incident = _get(uow, ref, lock=True)
+    if incident.status == "closed":
+        raise Conflict(f"incident '{ref}' is closed already", code="incident.invalid")
+    clocks = [rules.BreachClock.from_json(c) for c in incident.clocks]
+    pending = [f"{c.notify} ({c.rule})" for c in clocks if c.done_at is None and c.waived is None]
+    reason = (waive_reason or "").strip()
+    if pending and not reason:
+        raise Conflict(
+            f"notifications still open: {', '.join(pending)}; make them or give the reason they "
+            "are not needed",
+            code="incident.invalid",
+        )
+    saved = uow.incidents.save(
+        ref,
+        clocks=[c.to_json() for c in rules.waive_open(clocks, reason)],
+        notifications=incident.notifications,
+        status="closed",
+        measures=incident.measures if measures is None else measures,
+        closed_at=now,
+    )
+    _audit(uow, actor, now, {"ref": ref, "change": "closed", "waived": len(pending)})
+    uow.commit()
+    return _view(saved, now)
+
+
+# --- notices ------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """Notices are Markdown: nothing to escape, every variable required."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("privault", "templates/incidents"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _notice_context(view: TenantView, shown: IncidentView, to: str) -> dict[str, Any]:
+    tenant, incident = view.tenant, shown.incident
+    client = tenant.client if tenant.role == "processor" else None
+    contact = tenant.dpo or tenant.contact
+    return {
+        "to": to,
+        "incident": incident,
+        "controller": client.name if client else tenant.name,
+        "processor": view.manifest.organization.name if client else None,
+        "contact_title": "Data protection officer" if tenant.dpo else "Privacy contact",
+        "contact": contact,
+        "categories": rules.category_names(view, incident.categories),
+        "consequences": rules.likely_consequences(view, incident.categories),
+        "authorities": sorted({c.whom for c in shown.clocks if c.notify == "authority"}),
+        "rules": sorted({c.rule for c in shown.clocks if c.notify == to}),
+        "late_reasons": sorted({c.late_reason for c in shown.clocks if c.late_reason}),
+        "phased": not incident.description or not incident.measures,
+    }
+
+
+def render_notice(
+    uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str, ref: str, to: str
+) -> str:
+    """The notice to the authority (GDPR 33(3)(a)-(d)), the controller or the subjects (34(2))."""
+    if to not in NOTICES:
+        raise InvalidInput(
+            f"a notice goes to one of: {', '.join(NOTICES)}", code="incident.invalid"
+        )
+    view = tenant_view(manifest, tenant_key)
+    shown = show_incident(uow, clock, tenant_key, ref)
+    name = "subjects.md" if to == "subjects" else "authority.md"
+    return _environment().get_template(name).render(**_notice_context(view, shown, to))
+
+
+def with_clock_states(shown: IncidentView) -> list[dict[str, Any]]:
+    """Each clock as JSON-ready data with its state now."""
+    return [c.to_json() | {"state": s} for c, s in zip(shown.clocks, shown.states, strict=True)]
+
+
+def incident_dict(shown: IncidentView) -> dict[str, Any]:
+    """An incident as JSON-ready data (for the API and ``--json``)."""
+    i = shown.incident
+    return {
+        "ref": i.ref,
+        "title": i.title,
+        "description": i.description,
+        "status": i.status,
+        "aware_at": i.aware_at.isoformat(),
+        "occurred_at": i.occurred_at.isoformat() if i.occurred_at else None,
+        "categories": list(i.categories),
+        "subjects_affected": i.subjects_affected,
+        "risk": i.risk,
+        "regimes": list(i.regimes),
+        "measures": i.measures,
+        "clocks": with_clock_states(shown),
+        "notifications": i.notifications,
+        "created_by": i.created_by,
+        "closed_at": i.closed_at.isoformat() if i.closed_at else None,
+        "retain_until": i.retain_until.isoformat(),
+        "overdue": shown.overdue,
+    }

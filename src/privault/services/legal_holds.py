@@ -1,0 +1,126 @@
+"""Legal holds: data that retention and whole-subject erasure must not delete, until released or
+expired. A hold covers one subject, a whole tenant, or a category (and every category beneath it);
+each names its reference (a case number, a regulator's letter) and may expire."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from privault.core.manifest.resolve import known_categories, tenant_view
+from privault.core.retention import HOLD_SCOPES
+from privault.core.retention_ports import HoldRecord
+from privault.core.taxonomy import is_within
+from privault.errors import Conflict, InvalidInput, NotFound
+from privault.services.audit import Entry, record
+from privault.services.requests import RequestDeps
+from privault.services.tenants import bind_tenant
+
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:/#\-]{0,199}$")
+_REASON_LIMIT = 500
+
+
+def _check(scope: str, reference: str, reason: str) -> None:
+    if scope not in HOLD_SCOPES:
+        raise InvalidInput(
+            f"a hold's scope is one of {', '.join(HOLD_SCOPES)}", code="retention.invalid"
+        )
+    if not _REFERENCE.match(reference):
+        raise InvalidInput(
+            "a hold needs its reference: 1-200 letters, digits, spaces and _.:/#-",
+            code="retention.invalid",
+        )
+    if len(reason) > _REASON_LIMIT or "\n" in reason:
+        raise InvalidInput(
+            f"a hold's reason is one line of at most {_REASON_LIMIT} characters",
+            code="retention.invalid",
+        )
+
+
+def add_hold(
+    deps: RequestDeps,
+    tenant_key: str,
+    actor: str,
+    *,
+    scope: str,
+    reference: str,
+    subject: str | None = None,
+    category: str | None = None,
+    expires_on: date | None = None,
+    reason: str = "",
+) -> HoldRecord:
+    """Place a hold on a subject (by ref), the tenant, or a category; audited."""
+    _check(scope, reference, reason)
+    view = tenant_view(deps.manifest, tenant_key)
+    today = deps.clock.now().date()
+    if expires_on is not None and expires_on <= today:
+        raise InvalidInput("a hold's expiry is a future day", code="retention.invalid")
+    if (scope == "subject") != (subject is not None) or (scope == "category") != (
+        category is not None
+    ):
+        raise InvalidInput(
+            "a subject hold names the subject, a category hold the category, a tenant hold neither",
+            code="retention.invalid",
+        )
+    known = known_categories(view.manifest)
+    if category is not None and not any(is_within(k, category) for k in known):
+        raise InvalidInput(f"unknown data category '{category}'", code="category.unknown")
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        found = uow.retention.subject(ref=subject) if subject is not None else None
+        if subject is not None and (found is None or not found.live):
+            raise NotFound(f"no subject '{subject}'", code="subject.unknown")
+        hold = uow.holds.add(
+            scope,
+            found.id if found else None,
+            category,
+            reference,
+            reason,
+            actor,
+            at,
+            expires_on,
+        )
+        details = {
+            "hold": hold.id,
+            "scope": scope,
+            "category": category,
+            "reference": reference,
+            "expires_on": expires_on.isoformat() if expires_on else None,
+        }
+        uid = found.uid if found else None
+        record(uow, [Entry(actor, "retention:hold", uid, None, "ok", details)], at)
+        uow.commit()
+    return hold
+
+
+def list_holds(
+    deps: RequestDeps, tenant_key: str, *, include_ended: bool = False
+) -> list[HoldRecord]:
+    """Active holds (with ``include_ended``: released and expired ones too), oldest first."""
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return uow.holds.list(include_ended=include_ended, today=deps.clock.now().date())
+
+
+def release_hold(deps: RequestDeps, tenant_key: str, hold_id: int, actor: str) -> HoldRecord:
+    """Release a hold (the next sweep deletes what it kept, if due); audited."""
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        hold = uow.holds.get(hold_id)
+        if hold is None:
+            raise NotFound(f"no legal hold {hold_id}", code="hold.unknown")
+        if not uow.holds.release(hold_id, at):
+            raise Conflict(f"legal hold {hold_id} was released already", code="retention.invalid")
+        details = {
+            "hold": hold_id,
+            "scope": hold.scope,
+            "reference": hold.reference,
+            "released": True,
+        }
+        record(uow, [Entry(actor, "retention:hold", None, None, "ok", details)], at)
+        released = uow.holds.get(hold_id)
+        uow.commit()
+    assert released is not None  # noqa: S101 - read back in the same transaction
+    return released

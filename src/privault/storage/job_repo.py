@@ -1,0 +1,167 @@
+"""SQL implementation of the job queue: claims with a lease; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL
+(several workers on several machines share the queue); on SQLite the transaction's write lock
+(``BEGIN IMMEDIATE``) makes the claim atomic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from privault.core.job_ports import JobRecord
+from privault.storage import tables as t
+
+
+def _job(row: t.Job) -> JobRecord:
+    return JobRecord(
+        row.id,
+        row.kind,
+        row.tenant_key,
+        json.loads(row.payload),
+        json.loads(row.progress),
+        row.status,
+        row.run_at,
+        row.attempts,
+        row.max_attempts,
+        row.locked_by,
+        row.locked_until,
+        row.last_error,
+        row.dedupe_key,
+        row.created_at,
+        row.finished_at,
+    )
+
+
+class SqlJobs:
+    """The job queue in SQL (jobs are not tenant-owned)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(
+        self,
+        kind: str,
+        tenant_key: str | None,
+        payload: dict[str, Any],
+        run_at: datetime,
+        now: datetime,
+        *,
+        dedupe_key: str | None = None,
+        max_attempts: int = 5,
+    ) -> int | None:
+        """Queue a job; None if a job with this dedupe key exists already."""
+        row = t.Job(
+            kind=kind,
+            tenant_key=tenant_key,
+            payload=json.dumps(payload, sort_keys=True),
+            progress="{}",
+            status="queued",
+            run_at=run_at,
+            attempts=0,
+            max_attempts=max_attempts,
+            dedupe_key=dedupe_key,
+            created_at=now,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            return None
+        return row.id
+
+    def claim(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[JobRecord]:
+        """Take due jobs (queued, or running with an expired lease) for ``worker``."""
+        due = (
+            select(t.Job.id)
+            .where(
+                t.Job.run_at <= now,
+                or_(
+                    t.Job.status == "queued",
+                    (t.Job.status == "running") & (t.Job.locked_until < now),
+                ),
+            )
+            .order_by(t.Job.run_at, t.Job.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list(self.session.scalars(due))
+        if not ids:
+            return []
+        self.session.execute(
+            update(t.Job)
+            .where(t.Job.id.in_(ids))
+            .values(
+                status="running",
+                locked_by=worker,
+                locked_until=lease_until,
+                attempts=t.Job.attempts + 1,
+            )
+        )
+        rows = self.session.scalars(select(t.Job).where(t.Job.id.in_(ids)).order_by(t.Job.id))
+        return [_job(r) for r in rows]
+
+    def _held(self, job_id: int, worker: str) -> Any:
+        return (t.Job.id == job_id) & (t.Job.locked_by == worker) & (t.Job.status == "running")
+
+    def checkpoint(
+        self, job_id: int, worker: str, progress: dict[str, Any], lease_until: datetime
+    ) -> bool:
+        """Save progress and extend the lease; False if the worker no longer holds the job."""
+        result = self.session.execute(
+            update(t.Job)
+            .where(self._held(job_id, worker))
+            .values(progress=json.dumps(progress, sort_keys=True), locked_until=lease_until)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def finish(self, job_id: int, worker: str, now: datetime) -> bool:
+        """Mark done; False if the worker no longer holds the job."""
+        result = self.session.execute(
+            update(t.Job)
+            .where(self._held(job_id, worker))
+            .values(status="done", finished_at=now, locked_by=None, locked_until=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def fail(
+        self, job_id: int, worker: str, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failure: retried at ``retry_at``, or failed for good (None)."""
+        values: dict[str, Any] = {
+            "last_error": error[:500],
+            "locked_by": None,
+            "locked_until": None,
+        }
+        if retry_at is None:
+            values |= {"status": "failed", "finished_at": now}
+        else:
+            values |= {"status": "queued", "run_at": retry_at}
+        self.session.execute(update(t.Job).where(self._held(job_id, worker)).values(**values))
+
+    def get(self, job_id: int) -> JobRecord | None:
+        """One job."""
+        row = self.session.get(t.Job, job_id)
+        return _job(row) if row else None
+
+    def recent(self, statuses: Sequence[str] = (), limit: int = 50) -> list[JobRecord]:
+        """The newest jobs."""
+        stmt = select(t.Job).order_by(t.Job.id.desc()).limit(limit)
+        if statuses:
+            stmt = stmt.where(t.Job.status.in_(list(statuses)))
+        return [_job(r) for r in self.session.scalars(stmt)]
+
+    def purge_finished(self, before: datetime) -> int:
+        """Delete done jobs that finished before ``before``."""
+        result = self.session.execute(
+            delete(t.Job).where(t.Job.status == "done", t.Job.finished_at < before)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,203 @@
+"""The job queue and the worker on SQLite and PostgreSQL: dedupe, leases, take-over, checkpoints,
+retries, the schedule, and concurrent claimers never sharing a job."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from privault.bootstrap import Container
+from privault.core.clock import FixedClock
+from privault.jobs.context import JobContext, LeaseLost
+from privault.jobs.handlers import HANDLERS
+from privault.jobs.schedule import PERIODIC, period_start, schedule
+from privault.jobs.worker import Worker
+from privault.services.setup import apply_manifest
+
+
+@pytest.fixture
+def c(container: Container) -> Container:
+    """The container with the template manifest applied."""
+    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    return container
+
+
+def _clock(c: Container) -> FixedClock:
+    assert isinstance(c.clock, FixedClock)
+    return c.clock
+
+
+def _enqueue(c: Container, kind: str, payload: dict[str, Any] | None = None, **kw: Any) -> int:
+    now = c.clock.now()
+    with c.uow() as uow:
+        job = uow.jobs.enqueue(kind, "bluewave", payload or {}, now, now, **kw)
+        uow.commit()
+    assert job is not None
+    return job
+
+
+@pytest.fixture
+def recorded() -> Any:
+    """A test job kind that records what it saw (removed afterwards)."""
+    seen: list[dict[str, Any]] = []
+
+    def handler(ctx: JobContext) -> None:
+        seen.append({"job": ctx.job.id, "attempt": ctx.job.attempts, "worker": ctx.worker})
+        if ctx.job.payload.get("fail_times", 0) >= ctx.job.attempts:
+            raise ValueError("boom")
+
+    HANDLERS["test.record"] = handler
+    yield seen
+    HANDLERS.pop("test.record", None)
+
+
+def test_a_dedupe_key_queues_one_job_only(c: Container) -> None:
+    """Two enqueues with one dedupe key: the second is refused (None), the first stays."""
+    now = c.clock.now()
+    with c.uow() as uow:
+        first = uow.jobs.enqueue("test.record", "bluewave", {}, now, now, dedupe_key="k")
+        second = uow.jobs.enqueue("test.record", "bluewave", {}, now, now, dedupe_key="k")
+        uow.commit()
+    assert first is not None
+    assert second is None
+
+
+def test_the_worker_runs_a_job_once_and_marks_it_done(c: Container, recorded: Any) -> None:
+    """A due job runs once; running the worker again does not run it twice."""
+    job = _enqueue(c, "test.record")
+    worker = Worker(c, name="w1")
+    worker.drain()
+    worker.drain()
+    assert [s["job"] for s in recorded] == [job]
+    with c.uow() as uow:
+        stored = uow.jobs.get(job)
+    assert stored is not None
+    assert stored.status == "done"
+
+
+def test_a_job_not_yet_due_waits(c: Container, recorded: Any) -> None:
+    """run_at in the future: not claimed until then."""
+    now = c.clock.now()
+    with c.uow() as uow:
+        uow.jobs.enqueue("test.record", "bluewave", {}, now + timedelta(hours=1), now)
+        uow.commit()
+    Worker(c, name="w1").drain()
+    assert recorded == []
+    _clock(c).at += timedelta(hours=1)
+    Worker(c, name="w1").drain()
+    assert len(recorded) == 1
+
+
+def test_a_failing_job_is_retried_with_backoff_then_given_up(c: Container, recorded: Any) -> None:
+    """Fails twice, succeeds the third time (after the backoff); a job that always fails ends
+    failed after max_attempts, with the error's type kept (never its message)."""
+    job = _enqueue(c, "test.record", {"fail_times": 2})
+    worker = Worker(c, name="w1")
+    worker.drain()
+    with c.uow() as uow:
+        stored = uow.jobs.get(job)
+    assert stored is not None
+    assert (stored.status, stored.attempts, stored.last_error) == ("queued", 1, "ValueError")
+    for _ in range(2):
+        _clock(c).at += timedelta(minutes=10)
+        worker.drain()
+    with c.uow() as uow:
+        stored = uow.jobs.get(job)
+    assert stored is not None
+    assert stored.status == "done"
+    assert [s["attempt"] for s in recorded] == [1, 2, 3]
+    doomed = _enqueue(c, "test.record", {"fail_times": 99}, max_attempts=2)
+    for _ in range(3):
+        worker.drain()
+        _clock(c).at += timedelta(hours=1)
+    with c.uow() as uow:
+        stored = uow.jobs.get(doomed)
+    assert stored is not None
+    assert (stored.status, stored.attempts) == ("failed", 2)
+
+
+def test_a_dead_workers_job_is_taken_over_and_its_checkpoint_refused(c: Container) -> None:
+    """Worker A claims a job and dies; after the lease another worker takes it over, continuing
+    from A's last checkpoint; A's late checkpoint is refused (LeaseLost), so A cannot go on."""
+    job = _enqueue(c, "test.resume")
+    now = c.clock.now()
+    lease = timedelta(seconds=c.settings.job_lease_seconds)
+    with c.uow() as uow:
+        [claimed] = uow.jobs.claim("A", now, now + lease, 1)
+        assert uow.jobs.checkpoint(job, "A", {"cursor": 40}, now + lease)
+        uow.commit()
+    with c.uow() as uow:  # within the lease nobody else may take it
+        assert uow.jobs.claim("B", now, now + lease, 1) == []
+    _clock(c).at += lease + timedelta(seconds=1)
+    later = c.clock.now()
+    with c.uow() as uow:
+        [taken] = uow.jobs.claim("B", later, later + lease, 1)
+        uow.commit()
+    assert (taken.id, taken.progress, taken.attempts, claimed.attempts) == (
+        job,
+        {"cursor": 40},
+        2,
+        1,
+    )
+    a = JobContext(c, claimed, "A", lease)
+    with c.uow() as uow, pytest.raises(LeaseLost):
+        a.checkpoint(uow, {"cursor": 80})
+    with c.uow() as uow:
+        assert not uow.jobs.finish(job, "A", later)
+        assert uow.jobs.finish(job, "B", later)
+        uow.commit()
+
+
+def test_the_schedule_queues_each_period_once_across_workers(c: Container) -> None:
+    """Two workers scheduling in the same minute queue one job per kind and tenant; the next
+    period queues the next ones."""
+    now = c.clock.now()
+    first = schedule(c, now)
+    again = schedule(c, now)
+    tenants = len(c.manifest.tenants)
+    assert first == tenants * len(PERIODIC)
+    assert again == 0
+    later = now + timedelta(minutes=1)
+    assert schedule(c, later) == tenants  # only the per-minute kind has a new period
+    assert period_start(later, timedelta(minutes=1)) > period_start(now, timedelta(minutes=1))
+
+
+def test_concurrent_claimers_never_share_a_job(c: Container) -> None:
+    """Four threads claim from 40 jobs at once: each job is claimed exactly once
+    (SKIP LOCKED on PostgreSQL, the write lock on SQLite)."""
+    jobs = [_enqueue(c, "test.record") for _ in range(40)]
+    claimed: list[int] = []
+    lock = threading.Lock()
+    lease = timedelta(minutes=5)
+
+    def claim(name: str) -> None:
+        while True:
+            now = c.clock.now()
+            with c.uow() as uow:
+                got = uow.jobs.claim(name, now, now + lease, 3)
+                uow.commit()
+            if not got:
+                return
+            with lock:
+                claimed.extend(j.id for j in got)
+
+    threads = [threading.Thread(target=claim, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == sorted(jobs)
+
+
+def test_the_requests_sweep_and_webhooks_run_as_jobs(c: Container) -> None:
+    """The schedule's requests.sweep and webhooks.deliver jobs run through the worker."""
+    worker = Worker(c, name="w1")
+    ran = worker.drain()
+    assert ran >= len(c.manifest.tenants) * 2
+    with c.uow() as uow:
+        done = {(j.kind, j.status) for j in uow.jobs.recent(limit=100)}
+    assert ("requests.sweep", "done") in done
+    assert ("webhooks.deliver", "done") in done
