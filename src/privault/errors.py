@@ -216,6 +216,7 @@ EXTRA_CODES: tuple[str, ...] = (
     "job.unknown",
     "job.lease_lost",
     "hold.unknown",
+    "hold.active",
     "retention.invalid",
     "collection.child_without_consent",
     "recipient.unknown",

@@ -201,3 +201,44 @@ def test_the_requests_sweep_and_webhooks_run_as_jobs(c: Container) -> None:
         done = {(j.kind, j.status) for j in uow.jobs.recent(limit=100)}
     assert ("requests.sweep", "done") in done
     assert ("webhooks.deliver", "done") in done
+
+
+def test_a_job_that_keeps_killing_its_workers_is_failed_not_retaken(c: Container) -> None:
+    """A running job whose lease expired after its last allowed attempt is failed, not claimed."""
+    job = _enqueue(c, "test.record", max_attempts=1)
+    now = c.clock.now()
+    lease = timedelta(seconds=c.settings.job_lease_seconds)
+    with c.uow() as uow:
+        assert [j.id for j in uow.jobs.claim("A", now, now + lease, 1)] == [job]
+        uow.commit()
+    _clock(c).at += lease + timedelta(seconds=1)
+    later = c.clock.now()
+    with c.uow() as uow:
+        assert uow.jobs.claim("B", later, later + lease, 1) == []
+        uow.commit()
+    with c.uow() as uow:
+        stored = uow.jobs.get(job)
+    assert stored is not None
+    assert stored.status == "failed"
+
+
+def test_one_sweep_of_a_tenant_runs_at_a_time(c: Container) -> None:
+    """While a sweep of a tenant runs under a live lease, the next one for that tenant waits (an
+    exclusive kind); other kinds still run side by side."""
+    first = _enqueue(c, "retention.sweep")
+    second = _enqueue(c, "retention.sweep")
+    other = _enqueue(c, "test.record")
+    now = c.clock.now()
+    lease = timedelta(minutes=5)
+    sweeps = ("retention.sweep",)
+    with c.uow() as uow:
+        assert [j.id for j in uow.jobs.claim("A", now, now + lease, 1, sweeps)] == [first]
+        uow.commit()
+    with c.uow() as uow:
+        assert [j.id for j in uow.jobs.claim("B", now, now + lease, 5, sweeps)] == [other]
+        uow.commit()
+    with c.uow() as uow:
+        assert uow.jobs.finish(first, "A", now)
+        uow.commit()
+    with c.uow() as uow:
+        assert [j.id for j in uow.jobs.claim("B", now, now + lease, 5, sweeps)] == [second]

@@ -1205,3 +1205,44 @@ def test_a_webhook_url_without_a_host_is_refused(c: Container) -> None:
     with c.uow() as uow, pytest.raises(InvalidInput) as caught:
         add_webhook(uow, c.keyring, c.clock, "bluewave", STAFF, "http://")
     assert caught.value.code == "webhook.invalid_url"
+
+
+def test_a_legal_hold_keeps_data_from_an_erasure_request_and_an_admin_erase(c: Container) -> None:
+    """A hold on the subject: the erasure request erases nothing and says so (completed with the
+    exception, after the recipients' tasks); an admin erase is refused with hold.active. A category
+    hold keeps only that category's values."""
+    from privault.services.legal_holds import add_hold
+    from privault.services.vault import erase_subject
+
+    _subject(c, data={"user.name": "Ana Lima"})
+    hold = add_hold(
+        c.requests, "bluewave", STAFF, scope="subject", reference="case-7", subject="cust-1"
+    )
+    ref = _verified(c, type="erasure", identities={"email": [EMAIL]})
+    closed = fulfil(c.requests, "bluewave", ref, STAFF)
+    assert closed.result["held"] == "case-7"
+    assert "legal hold" in closed.response
+    with c.uow() as uow:
+        shown = show_subject(uow, c.vault, _officer(c, "bluewave"), "cust-1", "customer-service")
+    assert shown.data  # nothing erased
+    with c.uow() as uow, pytest.raises(PolicyViolation) as refused:
+        erase_subject(uow, c.vault, _officer(c, "bluewave"), "cust-1", "customer-service")
+    assert refused.value.code == "hold.active"
+    assert "case-7" in refused.value.message
+    assert hold.reference == "case-7"
+
+
+def test_a_delivery_is_claimed_by_one_sender_only(c: Container) -> None:
+    """Two senders reaching for the same due delivery: one gets it, the other skips it; a sender
+    that dies loses its claim when the sending lease ends."""
+    with c.uow() as uow:
+        add_webhook(uow, c.keyring, c.clock, "bluewave", STAFF, "http://127.0.0.1:9/hook")
+    _open(c)
+    now = c.clock.now()
+    with c.uow() as uow:
+        bind_tenant(uow, "bluewave")
+        [delivery] = uow.webhooks.due(now)
+        assert uow.webhooks.claim_delivery(delivery.id, now, now + timedelta(minutes=2))
+        assert not uow.webhooks.claim_delivery(delivery.id, now, now + timedelta(minutes=2))
+        later = now + timedelta(minutes=3)
+        assert uow.webhooks.claim_delivery(delivery.id, later, later + timedelta(minutes=2))

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import delete, func, inspect, select
 
 from privault.bootstrap import Container
 from privault.core.clock import FixedClock
@@ -148,6 +148,24 @@ def test_counts_and_core_selects_are_scoped_too(container: Container) -> None:
             )
         assert orm == core == joined == mine
         assert 0 < mine < everyone
+
+
+def test_a_core_delete_only_touches_the_bound_tenant(container: Container) -> None:
+    """A Core DELETE over a tenant-owned table with no tenant filter deletes only the bound
+    tenant's rows."""
+    first, second = _two_tenants(container)
+    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    table = tables.NoticeVersion.__table__
+    with container.uow() as uow:
+        bind_tenant(uow, first)
+        uow.session.execute(delete(table))
+        uow.commit()
+    with container.uow() as uow:
+        bind_tenant(uow, first)
+        assert uow.session.scalar(select(func.count()).select_from(table)) == 0
+    with container.uow() as uow:
+        bind_tenant(uow, second)
+        assert uow.session.scalar(select(func.count()).select_from(table)) > 0
 
 
 def test_a_query_without_a_bound_tenant_is_refused(container: Container) -> None:

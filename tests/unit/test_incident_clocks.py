@@ -103,36 +103,26 @@ def test_fcc_seven_business_days_skip_memorial_day(manifest: Manifest) -> None:
     assert fcc_due(datetime(2026, 5, 11, 15, 0, tzinfo=UTC)) == date(2026, 5, 20)
 
 
-def test_fcc_customers_wait_seven_full_business_days_after_law_enforcement(
-    manifest: Manifest,
-) -> None:
-    """Customers are told from the day after the 7th full business day, or earlier if law
-    enforcement agrees; never before law enforcement is told."""
+def test_fcc_customers_are_told_once_law_enforcement_has_been(manifest: Manifest) -> None:
+    """The 2023 rule (FCC 23-111): customers are told without unreasonable delay once the FCC and
+    law enforcement have been told - no 7-business-day wait any more; never before law
+    enforcement is told, unless it agrees to an earlier notice."""
     view = _view(manifest, "bluewave")
     aware = datetime(2026, 5, 18, 15, 0, tzinfo=UTC)
     clocks = compute_clocks(view, ["fcc"], aware, "high", 1200)
     with pytest.raises(PolicyViolation):
         notify(clocks, "subjects", aware + timedelta(hours=1), None)
+    early, _ = notify(
+        clocks, "subjects", aware + timedelta(hours=1), None, law_enforcement_agrees=True
+    )
+    assert _only(early, "subjects", "fcc").done_at is not None
     told = datetime(2026, 5, 20, 15, 0, tzinfo=UTC)
     clocks, done = notify(clocks, "law_enforcement", told, None)
     assert [c.notify for c in done] == ["law_enforcement"]
     subjects = _only(clocks, "subjects", "fcc")
-    assert subjects.not_before == date(
-        2026, 6, 2
-    )  # 21,22,26,27,28,29 May, 1 June; 25 May a holiday
-    assert clock_state(subjects, told) == "wait until 2026-06-02"
-    with pytest.raises(PolicyViolation):
-        notify(clocks, "subjects", datetime(2026, 6, 1, 15, 0, tzinfo=UTC), None)
-    early, _ = notify(
-        clocks,
-        "subjects",
-        datetime(2026, 6, 1, 15, 0, tzinfo=UTC),
-        None,
-        law_enforcement_agrees=True,
-    )
-    assert _only(early, "subjects", "fcc").done_at is not None
-    later, _ = notify(clocks, "subjects", datetime(2026, 6, 2, 15, 0, tzinfo=UTC), None)
-    assert _only(later, "subjects", "fcc").done_at is not None
+    assert subjects.not_before == date(2026, 5, 20)  # the day law enforcement was told
+    same_day, _ = notify(clocks, "subjects", told + timedelta(hours=2), None)
+    assert _only(same_day, "subjects", "fcc").done_at is not None
 
 
 def test_small_fcc_breach_without_harm_goes_in_the_annual_summary(manifest: Manifest) -> None:

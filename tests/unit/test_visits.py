@@ -277,3 +277,14 @@ def test_every_day_fills_the_gaps_with_zero() -> None:
     found = [DayCount(date(2026, 3, 2), 4)]
     days = every_day(date(2026, 3, 1), date(2026, 3, 3), found)
     assert [(d.day.day, d.visits) for d in days] == [(1, 0), (2, 4), (3, 0)]
+
+
+def test_path_segments_that_look_personal_are_redacted() -> None:
+    """An e-mail address (even percent-encoded), a long token or a long number in a path is never
+    kept; ordinary segments are."""
+    from privault.core.visits import normalise_page
+
+    assert normalise_page("/u/ann%40example.com/settings") == "/u/:redacted/settings"
+    assert normalise_page("/reset/" + "a1B2c3" * 5) == "/reset/:redacted"
+    assert normalise_page("/orders/12345678") == "/orders/:redacted"
+    assert normalise_page("/orders/42?ref=x") == "/orders/42"

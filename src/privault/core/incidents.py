@@ -7,8 +7,9 @@ The regimes an incident falls under are chosen from the tenant's jurisdictions a
   risk is high (GDPR-BR-3);
 - ``fcc`` (a US tenant whose purposes use ``cc.telecom.cpni``): the 2023 rule (FCC 23-111,
   FCC-BR-2): the FCC and law enforcement (USSS, FBI) within 7 business days of the determination (US
-  federal holidays skipped; the day of awareness does not count); customers not before 7 full business
-  days after law enforcement was told, unless law enforcement agrees. A breach of fewer than 500
+  federal holidays skipped; the day of awareness does not count); customers without unreasonable delay
+  once law enforcement has been told (the old rule's 7-business-day wait is gone), earlier only if
+  law enforcement agrees. A breach of fewer than 500
   customers with no harm reasonably likely (risk ``none``) goes in the annual summary instead (due
   1 February of the next year);
 - ``pipeda`` (``ca``): with a real risk of significant harm (risk ``high``), the Commissioner and the
@@ -153,10 +154,10 @@ def fcc_due(aware_at: datetime) -> date:
 
 
 def customers_not_before(law_enforcement_at: datetime) -> date:
-    """The first day customers may be told: after 7 full business days from law enforcement's notice."""
-    calendar = WorkingCalendar.of(JURISDICTIONS[_US])
-    start = local_day(_US, law_enforcement_at) + timedelta(days=1)
-    return count(start, 7, PeriodUnit.BUSINESS_DAYS, calendar) + timedelta(days=1)
+    """The first day customers may be told under the 2023 rule (FCC 23-111): once law enforcement
+    (and the FCC) have been told - the old rule's 7-business-day wait is gone; a law-enforcement
+    request to delay is recorded as a notification of its own."""
+    return local_day(_US, law_enforcement_at)
 
 
 def _fcc(aware_at: datetime, risk: str, subjects: int) -> list[BreachClock]:
@@ -171,7 +172,8 @@ def _fcc(aware_at: datetime, risk: str, subjects: int) -> list[BreachClock]:
     ]
     if risk != "none":
         wait = (
-            "without unreasonable delay, after 7 full business days from law enforcement's notice"
+            "without unreasonable delay once the FCC and law enforcement have been told "
+            "(unless law enforcement asks for a delay)"
         )
         clocks.append(BreachClock("fcc", "FCC-BR-2", "subjects", "the affected customers", wait))
     return clocks
@@ -286,19 +288,14 @@ def clock_state(clock: BreachClock, now: datetime) -> str:
 
 
 def _check_wait(clock: BreachClock, at: datetime, law_enforcement_agrees: bool) -> None:
-    """FCC: customers are told only after law enforcement's 7 full business days, or with its consent."""
+    """FCC 2023 rule: customers are told once law enforcement has been (unless it agreed to an
+    earlier notice); there is no longer a 7-business-day wait."""
     if clock.regime != "fcc" or clock.notify != "subjects" or law_enforcement_agrees:
         return
-    if clock.not_before is None:
+    if clock.not_before is None or _zone_day(clock, at) < clock.not_before:
         raise PolicyViolation(
-            "notify law enforcement first: customers wait 7 full business days after that, "
-            "unless law enforcement agrees (FCC-BR-2)",
-            code="incident.invalid",
-        )
-    if _zone_day(clock, at) < clock.not_before:
-        raise PolicyViolation(
-            f"customers may be told from {clock.not_before.isoformat()} (7 full business days "
-            "after law enforcement's notice) unless law enforcement agrees (FCC-BR-2)",
+            "notify the FCC and law enforcement first, then the customers without unreasonable "
+            "delay (FCC-BR-2), unless law enforcement agrees to an earlier notice",
             code="incident.invalid",
         )
 

@@ -7,6 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from privault.errors import PrivaultError
+
+
+class LeaseLost(PrivaultError):
+    """Another worker took the job over (this one was too slow or presumed dead): stop at once,
+    letting the work in flight roll back. Handlers must never swallow it."""
+
+    code = "job.lease_lost"
+    status = 409
+    title = "Job taken over"
+
 
 @dataclass(frozen=True, slots=True)
 class JobRecord:
@@ -47,9 +58,15 @@ class JobRepository(Protocol):
         ...
 
     def claim(
-        self, worker: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        exclusive: Sequence[str] = (),
     ) -> list[JobRecord]:
-        """Take due jobs (queued, or running with an expired lease) for ``worker``."""
+        """Take due jobs (queued, or running with an expired lease) for ``worker``; a job of an
+        ``exclusive`` kind waits while another of its kind runs for its tenant."""
         ...
 
     def checkpoint(

@@ -447,6 +447,10 @@ class WebhookRepository(Protocol):
         """One delivery."""
         ...
 
+    def claim_delivery(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        """Take one due delivery for sending; False if another sender has it."""
+        ...
+
     def update_delivery(self, delivery_id: int, **values: Any) -> None:
         """Record an attempt."""
         ...

@@ -17,7 +17,7 @@ from enum import StrEnum
 from hashlib import sha256
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from privault.core.consent import Kind, State, topic, truncate_ip
 from privault.errors import InvalidInput
@@ -88,14 +88,26 @@ def browser_family(user_agent: str | None) -> Browser:
     return next((b for b, pattern in _FAMILIES if pattern.search(user_agent)), Browser.OTHER)
 
 
+# A path segment that looks like personal data or a secret: an e-mail address, or a long token.
+_PERSONAL_SEGMENT = re.compile(
+    r"^(?:[^/@]+@[^/@]+|(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_\-]{24,}|\d{7,})$"
+)
+REDACTED = ":redacted"
+
+
 def normalise_page(page: str) -> str:
-    """The page's path only: the query string, fragment and ``;`` parameters are dropped."""
+    """The page's path only: the query string, fragment and ``;`` parameters are dropped, and a
+    segment that looks like an e-mail address, a long token or a long number (``/u/ann@x.com``,
+    ``/reset/<token>``) becomes ``:redacted``."""
     if len(page) > PAGE_MAX or not page.startswith("/") or _CONTROL.search(page):
         raise InvalidInput(
             f"a page is a path starting with '/', without spaces, of at most {PAGE_MAX} characters",
             code="visit.invalid",
         )
-    return _CUT.split(page, maxsplit=1)[0]
+    path = _CUT.split(page, maxsplit=1)[0]
+    return "/".join(
+        REDACTED if _PERSONAL_SEGMENT.match(unquote(part)) else part for part in path.split("/")
+    )
 
 
 def referrer_host(referrer: str | None) -> str | None:

@@ -1,5 +1,6 @@
 """What a job handler receives: the job, the container, and a checkpoint that saves progress in the
-same transaction as the work it describes (so a crash loses neither and repeats nothing)."""
+same transaction as the work it describes (so a crash loses neither and repeats nothing).
+``LeaseLost`` (defined in ``core.job_ports``) is re-exported here for the worker."""
 
 from __future__ import annotations
 
@@ -8,17 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from privault.bootstrap import Container
-from privault.core.job_ports import JobRecord
+from privault.core.job_ports import JobRecord, LeaseLost
 from privault.core.ports import UnitOfWork
 from privault.errors import PrivaultError
 
-
-class LeaseLost(PrivaultError):
-    """Another worker took the job over (this one was too slow or presumed dead): stop at once."""
-
-    code = "job.lease_lost"
-    status = 409
-    title = "Job taken over"
+__all__ = ["JobContext", "LeaseLost"]
 
 
 @dataclass

@@ -44,6 +44,8 @@ def _subject_erase(ctx: JobContext) -> None:
     """Erase a subject whose contract end or minority made it due (a held subject is kept: the job
     records ``kept`` as its outcome, and the daily sweep checks again)."""
     payload = ctx.job.payload
+    if "outcome" in ctx.progress:  # taken over after it finished its work: nothing left to do
+        return
     erase_whole_subject(
         ctx.container.requests,
         ctx.tenant_key,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -19,10 +19,12 @@ from privault.core.job_ports import JobRecord
 from privault.errors import PrivaultError
 from privault.jobs.context import JobContext, LeaseLost
 from privault.jobs.handlers import HANDLERS
-from privault.jobs.schedule import schedule
+from privault.jobs.schedule import PERIODIC, period_start, schedule
 
 log = structlog.get_logger(__name__)
 RETRY_BASE = timedelta(minutes=1)
+SCHEDULE_EVERY = timedelta(minutes=1)
+EXCLUSIVE = tuple(p.kind for p in PERIODIC)  # one sweep (or delivery run) per tenant at a time
 
 
 def default_name() -> str:
@@ -38,13 +40,19 @@ class Worker:
         self.name = name or default_name()
         self.batch = batch
         self.lease = timedelta(seconds=container.settings.job_lease_seconds)
+        self._scheduled: datetime | None = None
 
     def tick(self) -> int:
-        """Schedule, claim and run the due jobs once; how many ran."""
+        """Schedule (once per minute), claim and run the due jobs once; how many ran."""
         now = self.container.clock.now()
-        schedule(self.container, now)
+        minute = period_start(now, SCHEDULE_EVERY)
+        if (
+            minute != self._scheduled
+        ):  # periods are minutes at the finest: no need to ask more often
+            schedule(self.container, now)
+            self._scheduled = minute
         with self.container.uow() as uow:
-            jobs = uow.jobs.claim(self.name, now, now + self.lease, self.batch)
+            jobs = uow.jobs.claim(self.name, now, now + self.lease, self.batch, EXCLUSIVE)
             uow.commit()
         for job in jobs:
             self._run(job)

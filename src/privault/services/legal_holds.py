@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from privault.connectors.results import ErasureException
 from privault.core.manifest.resolve import known_categories, tenant_view
-from privault.core.retention import HOLD_SCOPES
+from privault.core.ports import UnitOfWork
+from privault.core.retention import HOLD_SCOPES, Hold, held_categories, holding
 from privault.core.retention_ports import HoldRecord
 from privault.core.taxonomy import is_within
-from privault.errors import Conflict, InvalidInput, NotFound
+from privault.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from privault.services.audit import Entry, record
 from privault.services.requests import RequestDeps
 from privault.services.tenants import bind_tenant
@@ -124,3 +126,29 @@ def release_hold(deps: RequestDeps, tenant_key: str, hold_id: int, actor: str) -
         uow.commit()
     assert released is not None  # noqa: S101 - read back in the same transaction
     return released
+
+
+def active_holds(uow: UnitOfWork, today: date) -> list[Hold]:
+    """The bound tenant's holds in force today."""
+    return [h.rule_view() for h in uow.holds.list(today=today)]
+
+
+def hold_exception(holds: list[Hold]) -> ErasureException | None:
+    """What category holds keep, as an erasure exception (code ``legal_hold``)."""
+    held = held_categories(holds)
+    if not held:
+        return None
+    return ErasureException(held, "legal_hold", "legal hold", "a legal hold applies")
+
+
+def refuse_if_held(uow: UnitOfWork, subject_id: int, categories: list[str], today: date) -> None:
+    """Refuse deleting a subject's data while a hold covers the subject, the tenant or one of the
+    subject's categories (``hold.active``, naming the hold's reference)."""
+    holds = active_holds(uow, today)
+    hold = holding(holds, subject_id, None) or next(
+        (h for c in categories if (h := holding(holds, subject_id, c)) is not None), None
+    )
+    if hold is not None:
+        raise PolicyViolation(
+            f"a legal hold ({hold.reference}) keeps this subject's data", code="hold.active"
+        )

@@ -14,6 +14,7 @@ from typing import Any
 
 from privault.connectors.results import ErasureException
 from privault.core.consent import Choice, Kind, Method, Via, load_state, topic
+from privault.core.job_ports import LeaseLost
 from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
@@ -388,6 +389,8 @@ def erase_due_subjects(
                 reason,
                 after=_counter(counted, subject.id, reason),
             )
+        except LeaseLost:
+            raise  # another worker took the sweep over: stop, the batch rolls back
         except PrivaultError:
             _count_alone(deps, view, subject.id, reason, "failed", counted)
 

@@ -40,6 +40,7 @@ from privault.crypto.keyring import Keyring
 from privault.errors import Forbidden, InvalidInput, NotFound
 from privault.services.audit import Entry, record
 from privault.services.decisions import decider_for
+from privault.services.legal_holds import refuse_if_held
 from privault.services.retention_subjects import mark_minor_by_ref
 from privault.services.visits import forget_subject_visits
 
@@ -421,6 +422,7 @@ def erase_subject(
             record(uow, [denied], at)
             uow.commit()
             raise Forbidden(verdict.rule, code="access.denied")
+    refuse_if_held(uow, subject.id, sorted(categories), at.date())
     fields, identities = uow.subjects.erase(subject.id, at)
     forget_subject_visits(uow, [subject.id])
     details = {"fields": fields, "identities": identities, "reason": reason, "key": "destroyed"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from privault.core.consent import check_visitor, load_state
-from privault.core.manifest.model import CookieCategoryKey, RetentionEvent
+from privault.core.manifest.model import CookieCategoryKey, Period, RetentionEvent
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
 from privault.core.retention import due_before
@@ -155,21 +155,24 @@ def anonymise_visits(uow: UnitOfWork, before: datetime) -> int:
     return uow.visits.anonymise_before(before)
 
 
+DEFAULT_VISIT_RETENTION = Period(amount=13, unit="month")
+
+
 def anonymise_due_visits(
     make_uow: Callable[[], UnitOfWork], view: TenantView, now: datetime
 ) -> int:
     """Apply the visit log's retention: the shortest rule kept for a statistics-cookie purpose
     (``web-statistics`` in the template: 13 months, anonymise) clears older visits' client, visitor
-    and subject. Returns how many visits were anonymised (0 when no rule covers the visit log)."""
+    and subject; without such a rule, 13 months (the cookie re-consent horizon) applies. Returns how
+    many visits were anonymised."""
     statistics = {p.key for p in view.purposes if p.cookie_category == "statistics"}
     rules = [
         r
         for r in view.retention
         if r.after is RetentionEvent.COLLECTED and statistics & set(r.purposes)
     ]
-    if not rules:
-        return 0
-    cutoff = max(due_before(r.period, now.date()) for r in rules)
+    periods = [r.period for r in rules] or [DEFAULT_VISIT_RETENTION]
+    cutoff = max(due_before(p, now.date()) for p in periods)
     with make_uow() as uow:
         bind_tenant(uow, view.tenant.key)
         done = anonymise_visits(uow, cutoff)

@@ -33,6 +33,7 @@ BACKOFF = (
     timedelta(hours=5),
     timedelta(hours=10),
 )
+SENDING_LEASE = timedelta(minutes=2)  # a sender that dies loses its claim on a delivery after this
 EVENTS = (
     "request.received",
     "request.verified",
@@ -197,9 +198,13 @@ def _deliver_batch(
     for delivery_id, webhook_id in due:
         with make_uow() as uow:
             bind_tenant(uow, tenant_key)
+            now = clock.now()
+            # claimed one by one (until a lease runs out): two senders never post the same message
+            claimed = uow.webhooks.claim_delivery(delivery_id, now, now + SENDING_LEASE)
             delivery = uow.webhooks.get_delivery(delivery_id)
             hook = uow.webhooks.endpoint(webhook_id)
-        if delivery is None or hook is None or delivery.status != "pending":
+            uow.commit()
+        if not claimed or delivery is None or hook is None:
             continue
         now = clock.now()
         if not hook.active:
@@ -209,7 +214,7 @@ def _deliver_batch(
             changes = _attempt(hook, secret, delivery, now, timeout)
         delivered += changes.get("status") == "delivered"
         failed += changes.get("status") == "failed"
-        retrying += "status" not in changes
+        retrying += changes.get("status") == "pending"
         with make_uow() as uow:
             bind_tenant(uow, tenant_key)
             uow.webhooks.update_delivery(delivery_id, **changes)
@@ -246,6 +251,7 @@ def _attempt(
         return {"attempts": attempts, "status": "failed", "last_error": error}
     return {
         "attempts": attempts,
+        "status": "pending",
         "next_attempt_at": now + BACKOFF[attempts - 1],
         "last_error": error,
     }

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from privault.core.job_ports import JobRecord
 from privault.storage import tables as t
@@ -76,9 +76,44 @@ class SqlJobs:
         return row.id
 
     def claim(
-        self, worker: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        exclusive: Sequence[str] = (),
     ) -> list[JobRecord]:
-        """Take due jobs (queued, or running with an expired lease) for ``worker``."""
+        """Take due jobs (queued, or running with an expired lease) for ``worker``.
+
+        A job whose lease expired after its last allowed attempt is failed instead (it keeps killing
+        its workers); a job of an ``exclusive`` kind already running for a tenant under a live
+        lease is not started a second time for that tenant (one sweep of a tenant at a time)."""
+        self.session.execute(
+            update(t.Job)
+            .where(
+                t.Job.status == "running",
+                t.Job.locked_until < now,
+                t.Job.attempts >= t.Job.max_attempts,
+            )
+            .values(
+                status="failed",
+                finished_at=now,
+                locked_by=None,
+                last_error="lease expired on the last attempt",
+            )
+        )
+        other = aliased(t.Job)
+        busy = (
+            select(other.id)
+            .where(
+                other.kind == t.Job.kind,
+                other.tenant_key == t.Job.tenant_key,
+                other.id != t.Job.id,
+                other.status == "running",
+                other.locked_until >= now,
+            )
+            .exists()
+        )
         due = (
             select(t.Job.id)
             .where(
@@ -87,6 +122,7 @@ class SqlJobs:
                     t.Job.status == "queued",
                     (t.Job.status == "running") & (t.Job.locked_until < now),
                 ),
+                ~(t.Job.kind.in_(list(exclusive)) & busy),
             )
             .order_by(t.Job.run_at, t.Job.id)
             .limit(limit)

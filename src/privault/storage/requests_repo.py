@@ -474,7 +474,10 @@ class SqlWebhooks(BoundRepository):
         """Deliveries waiting and due, oldest first."""
         stmt = (
             select(t.WebhookDelivery)
-            .where(t.WebhookDelivery.status == "pending", t.WebhookDelivery.next_attempt_at <= now)
+            .where(
+                t.WebhookDelivery.status.in_(["pending", "sending"]),
+                t.WebhookDelivery.next_attempt_at <= now,
+            )
             .order_by(t.WebhookDelivery.id)
             .limit(limit)
         )
@@ -485,6 +488,20 @@ class SqlWebhooks(BoundRepository):
         stmt = select(t.WebhookDelivery).where(t.WebhookDelivery.id == delivery_id)
         row = self.session.scalar(stmt)
         return _delivery(row) if row else None
+
+    def claim_delivery(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        """Take one due delivery for sending until ``until`` (a sender that dies loses it then);
+        False if another sender has it or it is no longer due."""
+        result = self.session.execute(
+            update(t.WebhookDelivery)
+            .where(
+                t.WebhookDelivery.id == delivery_id,
+                t.WebhookDelivery.status.in_(["pending", "sending"]),
+                t.WebhookDelivery.next_attempt_at <= now,
+            )
+            .values(status="sending", next_attempt_at=until)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def update_delivery(self, delivery_id: int, **values: Any) -> None:
         """Record an attempt's outcome."""

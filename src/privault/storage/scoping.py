@@ -2,8 +2,10 @@
 
 Every ORM SELECT, UPDATE or DELETE touching a tenant-owned table gets ``tenant_id = <bound tenant>``
 added (``with_loader_criteria``). A SELECT whose FROM names a tenant-owned *table* that no ORM entity
-covers (``select(func.count()).select_from(t.Subject)``, Core selects over ``Table`` objects) gets
-``<table>.tenant_id = <bound tenant>`` added for each such table, so no query form escapes. A query
+covers (``select(func.count()).select_from(t.Subject)``, Core selects over ``Table`` objects and
+their inner joins), and a Core UPDATE or DELETE of a tenant-owned table, get ``<table>.tenant_id =
+<bound tenant>`` added. (Tables reached only through subqueries, aliases or the right side of an
+outer join are not rewritten: repositories filter those themselves.) A query
 on tenant-owned data in an unbound session raises, unless it opts out explicitly with the
 ``CROSS_TENANT`` execution option (authentication by key prefix does). Inserted rows must carry the
 bound tenant.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Join, Result, Select, Table, and_, bindparam, event
+from sqlalchemy import Delete, Join, Result, Select, Table, Update, and_, bindparam, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.expression import FromClause
 
@@ -56,6 +58,15 @@ def _tables(item: FromClause) -> list[Table]:
     return []
 
 
+def _core_dml_tables(state: ORMExecuteState) -> list[Table]:
+    """The tenant-owned table of a Core UPDATE/DELETE (an ORM one gets the loader criteria)."""
+    statement = state.statement
+    if state.all_mappers or not isinstance(statement, (Update, Delete)):
+        return []
+    table = statement.table
+    return [table] if isinstance(table, Table) and table.name in _OWNED else []
+
+
 def _uncovered_tables(state: ORMExecuteState) -> list[Table]:
     """Tenant-owned tables in the FROM of a SELECT that has no ORM entity to carry the criteria
     (``select(func.count()).select_from(Entity)``, Core selects over tables)."""
@@ -86,7 +97,7 @@ def _scope_statement(state: ORMExecuteState) -> Result[Any] | None:
         return None
     if state.execution_options.get(CROSS_TENANT):
         return None
-    uncovered = _uncovered_tables(state) if state.is_select else []
+    uncovered = _uncovered_tables(state) if state.is_select else _core_dml_tables(state)
     if uncovered:
         return _scope_tables(state, uncovered)
     if not _touches_tenant_owned(state):
@@ -116,7 +127,7 @@ def _scope_tables(state: ORMExecuteState, tables: list[Table]) -> Result[Any] | 
     if tenant_id is None:
         raise TenantScopeError("query on tenant-owned data without a bound tenant")
     statement = state.statement
-    if isinstance(statement, Select):
+    if isinstance(statement, (Select, Update, Delete)):
         state.statement = statement.where(and_(*(t.c.tenant_id == tenant_id for t in tables)))
     return None
 

@@ -1,0 +1,212 @@
+"""Access and portability: every value in the vault and every row reachable in each datastore, with
+the right-to-know report, packed in a zip behind an expiring download link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from privault.connectors.results import AccessResult
+from privault.core.deadlines import add_months
+from privault.core.jurisdictions import Right
+from privault.core.manifest.model import LawfulBasis
+from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.package import Package, Section, build_zip, package_filename
+from privault.core.ports import UnitOfWork
+from privault.core.records import FieldRecord
+from privault.core.requests import RequestDetails, RequestRecord
+from privault.core.vault import identity_category
+from privault.crypto.sealed import seal_record
+from privault.services.fulfilment.report import Held, _disclosed, _disclosure_section, _report
+from privault.services.fulfilment.staged import (
+    Outcome,
+    Staged,
+    _cipher,
+    _datastore_access,
+    _subject,
+)
+from privault.services.requests import RequestDeps
+
+CCPA_EARLIEST_LOOKBACK = date(2022, 1, 1)
+
+
+_PORTABLE_BASES = (LawfulBasis.CONSENT, LawfulBasis.CONTRACT)
+
+
+@dataclass
+class _AccessStaged(Staged):
+    kind: str
+    view: TenantView
+    found: dict[str, AccessResult]
+    details: RequestDetails
+
+    def commit(
+        self,
+        deps: RequestDeps,
+        uow: UnitOfWork,
+        tenant_key: str,
+        tenant_id: int,
+        request: RequestRecord,
+        outcome: Outcome,
+    ) -> None:
+        """Read the vault, build the package, seal it and issue the download link."""
+        lookback = _lookback(self.view, request, self.details)
+        sections, held = _vault_sections(
+            deps, uow, tenant_key, tenant_id, request, lookback, self.kind
+        )
+        for key, access in sorted(self.found.items()):
+            for name, found in access.collections.items():
+                categories = dict(zip(found.columns, found.categories, strict=True))
+                sections.append(Section(key, name, found.columns, categories, found.rows))
+                held.add_stored(self.view, {c for cats in found.categories for c in cats})
+        now = deps.clock.now()
+        report = None
+        if self.kind == "access":
+            disclosed = _disclosed(uow, request, now.date(), lookback)
+            if disclosed:
+                sections.append(_disclosure_section(self.view, disclosed))
+            report = _report(self.view, request, held, lookback, disclosed)
+        shared = sum(n for access in self.found.values() for n in access.shared.values())
+        notes = _access_notes(request, self.kind)
+        if shared:
+            notes += (
+                f"{shared} record(s), such as a household address, are shared with other people: "
+                "they are included, the other people linked to them are not.",
+            )
+            outcome.result["shared"] = shared
+        package = Package(
+            self.kind,  # type: ignore[arg-type]
+            self.view.tenant.name,
+            request.ref,
+            now,
+            report,
+            tuple(sections),
+            notes,
+        )
+        blob = build_zip(package)
+        name = package_filename(package)
+        sealed = seal_record(deps.keyring, tenant_key, tenant_id, "package", name, blob)
+        expires = now + timedelta(days=deps.settings.package_link_days)
+        uow.requests.add_package(
+            request_id=request.id,
+            token_hash=request.token_hash,  # reached with the requester's token, nothing else
+            filename=name,
+            size=len(blob),
+            kek_version=sealed.kek_version,
+            wrapped_key=sealed.wrapped_key,
+            sealed=sealed.ciphertext,
+            expires_at=expires,
+            downloads=0,
+            created_at=now,
+        )
+        rows = sum(len(s.rows) for s in sections)
+        outcome.result |= {
+            "rows": rows,
+            "sections": len(sections),
+            "vault": request.subject_id is not None,
+            "package": {"bytes": len(blob), "expires_at": expires.isoformat()},
+        }
+        outcome.response.append(
+            f"Your data ({rows} records from {len(sections)} tables) is ready to download."
+        )
+
+
+def _access_notes(request: RequestRecord, kind: str) -> tuple[str, ...]:
+    notes = []
+    if request.subject_id is None:
+        notes.append("No record in our vault matched every identity you gave.")
+    if kind == "portability":
+        notes.append(
+            "Portability covers data you provided for purposes based on your consent or a "
+            "contract (GDPR Art. 20); the datastore tables are your account records."
+        )
+    return tuple(notes)
+
+
+def _lookback(view: TenantView, request: RequestRecord, details: RequestDetails) -> date | None:
+    """CCPA's 12 months (or back to 2022-01-01 if asked) when California law alone applies."""
+    if set(request.jurisdictions) != {"us-ca"}:
+        return None
+    months = view.policy.access_lookback_months or 12
+    default = add_months(request.received_on, -months)
+    if details.lookback_from:
+        return max(date.fromisoformat(details.lookback_from), CCPA_EARLIEST_LOOKBACK)
+    return default
+
+
+def _vault_sections(
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    tenant_key: str,
+    tenant_id: int,
+    request: RequestRecord,
+    lookback: date | None,
+    kind: str,
+) -> tuple[list[Section], Held]:
+    subject = _subject(uow, request)
+    if subject is None:
+        return [], Held()
+    view = tenant_view(deps.manifest, tenant_key)
+    cipher = _cipher(deps, tenant_key, tenant_id, subject)
+    identities = [
+        (i.kind, cipher.open_value(f"identity:{i.kind}", i.ciphertext).reveal())
+        for i in uow.subjects.identities([subject.id])
+    ]
+    fields = [
+        f
+        for f in uow.subjects.fields([subject.id])
+        if (lookback is None or f.collected_at.date() >= lookback)
+        and (kind == "access" or _portable(view, f))
+    ]
+    data_rows = [
+        (
+            f.field,
+            cipher.open_value(f.field, f.ciphertext).reveal(),
+            f.category,
+            f.source,
+            f.purpose,
+            f.collected_at.isoformat(),
+        )
+        for f in sorted(fields, key=lambda f: f.field)
+    ]
+    sections = [
+        Section(
+            "vault",
+            "identities",
+            ("kind", "value"),
+            {"value": ("user.contact",)},
+            identities,
+        ),
+        Section(
+            "vault",
+            "personal_data",
+            ("field", "value", "category", "source", "purpose", "collected_at"),
+            {"value": tuple(sorted({f.category for f in fields}))},
+            data_rows,
+        ),
+    ]
+    held = Held(
+        {f.category for f in fields} | {identity_category(k) for k, _ in identities},
+        {f.purpose for f in fields},
+        {f.source for f in fields},
+    )
+    return sections, held
+
+
+def _portable(view: TenantView, item: FieldRecord) -> bool:
+    purpose = view.purpose(item.purpose)
+    return purpose is not None and purpose.lawful_basis in _PORTABLE_BASES
+
+
+def _access(
+    deps: RequestDeps,
+    view: TenantView,
+    request: RequestRecord,
+    details: RequestDetails,
+    identities: dict[str, list[str]],
+    outcome: Outcome,
+) -> Staged:
+    found = _datastore_access(deps, view.tenant.key, identities, outcome)
+    kind = "portability" if request.type is Right.PORTABILITY else "access"
+    return _AccessStaged(kind, view, found, details)

@@ -1,0 +1,86 @@
+"""What a fulfilment handler works with: the outcome it fills in, the vault part it stages for the
+closing transaction, and the datastores it searches outside any transaction of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from privault.connectors.results import AccessResult
+from privault.core.ports import UnitOfWork
+from privault.core.records import SubjectRecord
+from privault.core.requests import RequestRecord
+from privault.crypto.envelope import SubjectCipher, data_key_aad
+from privault.errors import PrivaultError
+from privault.services.datastores import connected
+from privault.services.requests import RequestDeps
+
+
+@dataclass
+class Outcome:
+    """What fulfilment did, for the request's result (counts, codes and names; never values)."""
+
+    complete: bool = True
+    response: list[str] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    tasks: list[tuple[str, str]] = field(default_factory=list)  # (system, what to do)
+
+    def fail(self, problem: str) -> None:
+        """Something could not be done (or is still to do): the request stays incomplete."""
+        self.complete = False
+        self.problems.append(problem)
+
+
+def _covers(parent: str, category: str) -> bool:
+    return category == parent or category.startswith(parent + ".")
+
+
+def _cipher(
+    deps: RequestDeps, tenant_key: str, tenant_id: int, subject: SubjectRecord
+) -> SubjectCipher:
+    assert subject.wrapped_key is not None  # noqa: S101 - live subjects only
+    aad = data_key_aad(tenant_id, subject.uid, subject.key_version)
+    key = deps.keyring.unwrap(tenant_key, subject.kek_version, subject.wrapped_key, aad)
+    return SubjectCipher(key, tenant_id, subject.uid, subject.key_version)
+
+
+def _subject(uow: UnitOfWork, request: RequestRecord) -> SubjectRecord | None:
+    if request.subject_id is None:
+        return None
+    found = uow.subjects.get_many([request.subject_id])
+    return found[0] if found and found[0].wrapped_key is not None else None
+
+
+class Staged:
+    """What a handler did outside the database transaction; ``commit`` does the vault part in it."""
+
+    def commit(
+        self,
+        deps: RequestDeps,
+        uow: UnitOfWork,
+        tenant_key: str,
+        tenant_id: int,
+        request: RequestRecord,
+        outcome: Outcome,
+    ) -> None:
+        """Apply the vault part (default: nothing)."""
+
+
+def _datastore_access(
+    deps: RequestDeps, tenant_key: str, identities: dict[str, list[str]], outcome: Outcome
+) -> dict[str, AccessResult]:
+    found: dict[str, AccessResult] = {}
+    with deps.make_uow() as uow:
+        stores = connected(uow, deps.keyring, tenant_key)
+    for key, store in stores:
+        try:
+            found[key] = store.access(identities)
+        except PrivaultError as exc:
+            outcome.fail(f"datastore {key} could not be searched ({exc.code})")
+    outcome.result["datastores"] = sorted(found)
+    return found
+
+
+SYSTEM_ACTOR = "privault:request"

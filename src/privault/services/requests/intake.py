@@ -1,0 +1,248 @@
+"""Receiving a request: its deadline, the receipt, and a one-time code to every identity it names."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from privault.core.deadlines import Deadline, acknowledgement, applicable, local_day
+from privault.core.jurisdictions import RIGHT_TITLES
+from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.ports import UnitOfWork
+from privault.core.requests import (
+    RequestDetails,
+    RequestRecord,
+    State,
+    needs_verification,
+    parse_request,
+)
+from privault.crypto.blind_index import normalise
+from privault.crypto.sealed import Sealed, seal_record
+from privault.errors import NotFound
+from privault.services.audit import Entry, record
+from privault.services.requests.deadline import _applicable
+from privault.services.requests.deps import (
+    _REF_ALPHABET,
+    SYSTEM,
+    RequestDeps,
+    _code_hash,
+    _identity_list,
+    _region,
+    _status_url,
+    hash_token,
+)
+from privault.services.requests.messages import (
+    _code_message,
+    _Outgoing,
+    send_messages,
+    to_requester,
+)
+from privault.services.requests.workflow import _hook_body
+from privault.services.tenants import bind_tenant
+from privault.services.webhooks import enqueue_event
+
+TOKEN_PREFIX = "rq_"  # noqa: S105 - a prefix, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What the requester is told when a request is received."""
+
+    ref: str
+    token: str
+    state: State
+    due_on: date
+    rule: str
+    explanation: str
+    ack_due_on: date | None
+    status_url: str
+    messages_failed: int = 0
+
+
+def _new_ref() -> str:
+    return "R-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+
+
+def _seal_details(
+    deps: RequestDeps, tenant_key: str, tenant_id: int, ref: str, details: RequestDetails
+) -> Sealed:
+    plaintext = json.dumps(asdict(details), sort_keys=True, default=str).encode()
+    return seal_record(deps.keyring, tenant_key, tenant_id, "request", ref, plaintext)
+
+
+def open_request(
+    deps: RequestDeps, tenant_key: str, raw: object, actor: str = "requester"
+) -> Opened:
+    """Receive a request: fix its deadline, acknowledge it, send a code to every identity it names.
+
+    Opt-out of sale/sharing and limiting sensitive data need no verification: they are applied at
+    once (``services.fulfilment``) by the caller after this returns.
+    """
+    item = parse_request(raw)
+    view = tenant_view(deps.manifest, tenant_key)
+    if item.brand is not None and item.brand not in {b.key for b in view.tenant.brands}:
+        raise NotFound(f"tenant has no brand '{item.brand}'", code="brand.unknown")
+    region = _region(view)
+    for kind, values in item.identities.items():
+        for value in values:
+            normalise(kind, value, region)  # refuse a malformed identity before anything is kept
+    jurisdictions = _applicable(view, item.jurisdiction)
+    at = deps.clock.now()
+    chosen = applicable(jurisdictions, item.type, at)
+    winner = chosen.winner
+    acks = [a for a in (acknowledgement(k, local_day(k, at)) for k in jurisdictions) if a]
+    ack = min(acks, key=lambda a: a.due) if acks else None
+    details = RequestDetails(
+        identities={k: list(v) for k, v in item.identities.items()},
+        agent=item.agent.model_dump() if item.agent else None,
+        corrections=dict(item.corrections),
+        purposes=list(item.purposes),
+        details=item.details,
+        lookback_from=item.lookback_from.isoformat() if item.lookback_from else None,
+    )
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    verify = needs_verification(item.type)
+    with deps.make_uow() as uow:
+        tenant = bind_tenant(uow, tenant_key)
+        ref = _new_ref()
+        while uow.requests.get(ref) is not None:
+            ref = _new_ref()
+        sealed = _seal_details(deps, tenant_key, tenant.id, ref, details)
+        request = uow.requests.add(
+            ref=ref,
+            type=item.type.value,
+            state=State.RECEIVED.value,
+            resume_state=None,
+            channel=item.channel.value,
+            brand=item.brand,
+            jurisdictions=",".join(jurisdictions),
+            jurisdiction=winner.jurisdiction,
+            rule=winner.rule,
+            deadline_explanation=chosen.explanation,
+            received_at=at,
+            received_on=winner.received,
+            due_on=winner.due,
+            ack_due_on=ack.due if ack else None,
+            acknowledged_at=at,
+            extended=False,
+            extension_reasons="",
+            pauses="[]",
+            subject_id=None,
+            verification="pending" if verify else "not_required",
+            response="",
+            result="{}",
+            kek_version=sealed.kek_version,
+            wrapped_key=sealed.wrapped_key,
+            sealed=sealed.ciphertext,
+            token_hash=hash_token(token),
+            created_at=at,
+            updated_at=at,
+        )
+        uow.requests.add_event(
+            request.id,
+            at,
+            actor,
+            "received",
+            to_state=State.RECEIVED.value,
+            note=chosen.explanation,
+            details={"channel": item.channel.value, "agent": bool(item.agent)},
+        )
+        codes = _issue_codes(deps, uow, tenant_key, request, details, at) if verify else []
+        record(
+            uow,
+            [
+                Entry(
+                    actor,
+                    "request:open",
+                    None,
+                    None,
+                    "ok",
+                    {
+                        "ref": ref,
+                        "type": item.type.value,
+                        "channel": item.channel.value,
+                        "jurisdictions": list(jurisdictions),
+                        "rule": winner.rule,
+                        "due_on": winner.due.isoformat(),
+                        "agent": bool(item.agent),
+                    },
+                )
+            ],
+            at,
+        )
+        enqueue_event(uow, "request.received", _hook_body(request, State.RECEIVED, at, None), at)
+        uow.commit()
+    failed = send_messages(
+        deps,
+        tenant_key,
+        ref,
+        [*_acknowledgement(view, request, details, ack, verify, _status_url(deps, token)), *codes],
+    )
+    return Opened(
+        ref,
+        token,
+        State.RECEIVED,
+        winner.due,
+        winner.rule,
+        chosen.explanation,
+        ack.due if ack else None,
+        _status_url(deps, token),
+        failed,
+    )
+
+
+def _acknowledgement(
+    view: TenantView,
+    request: RequestRecord,
+    details: RequestDetails,
+    ack: Deadline | None,
+    verify: bool,
+    status_url: str,
+) -> list[_Outgoing]:
+    """The receipt (CCPA §7021(a)): how we will verify, and when to expect the answer."""
+    how = (
+        "We have sent a one-time code to each email address and phone number you gave; enter "
+        "every code on your status page to confirm it is you."
+        if verify
+        else "This request needs no proof of identity; we are applying it now."
+    )
+    body = (
+        f"{view.tenant.name} received your request ({RIGHT_TITLES[request.type]}), reference "
+        f"{request.ref}, on {request.received_on.isoformat()}.\n{how}\nWe will answer by "
+        f"{request.due_on.isoformat()} ({request.rule})."
+    )
+    if ack is not None:
+        body += f"\nThis confirms receipt as {ack.rule} requires."
+    body += (
+        f"\nFollow your request (and download your data when it is ready) at {status_url} - "
+        "keep this link private: it is the key to your request."
+    )
+    return to_requester(details, f"We received your request {request.ref}", body, "receipt")
+
+
+def _issue_codes(
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    tenant_key: str,
+    request: RequestRecord,
+    details: RequestDetails,
+    at: datetime,
+) -> list[_Outgoing]:
+    """One code per identity; only its keyed hash is stored."""
+    expires = at + timedelta(minutes=deps.settings.code_minutes)
+    out = []
+    for slot, (kind, value) in enumerate(_identity_list(details)):
+        code = f"{secrets.randbelow(10**6):06d}"
+        digest = _code_hash(deps.keyring, tenant_key, request.id, slot, code)
+        uow.requests.add_verification(request.id, kind, slot, digest, expires)
+        out.append(_code_message(request, kind, value, code, deps.settings.code_minutes))
+    uow.requests.add_event(
+        request.id,
+        at,
+        SYSTEM,
+        "codes_sent",
+        details={"identities": [k for k, _ in _identity_list(details)]},
+    )
+    return out

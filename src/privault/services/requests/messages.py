@@ -1,0 +1,87 @@
+"""Messages to the requester (and their agent), sent only after the transaction that decided them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import structlog
+
+from privault.core.requests import RequestDetails, RequestRecord
+from privault.errors import PrivaultError
+from privault.outbound.messenger import Message
+from privault.services.requests.deps import SYSTEM, RequestDeps, load_request
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    channel: Literal["email", "sms"]
+    to: str
+    subject: str
+    body: str
+    kind: str
+
+
+def to_requester(details: RequestDetails, subject: str, body: str, kind: str) -> list[_Outgoing]:
+    """A message to the requester's first email (or phone), and to the agent if there is one."""
+    emails = details.identities.get("email", [])
+    phones = details.identities.get("phone", [])
+    out = []
+    if emails:
+        out.append(_Outgoing("email", emails[0], subject, body, kind))
+    elif phones:
+        out.append(_Outgoing("sms", phones[0], subject, body, kind))
+    if details.agent:
+        out.append(_Outgoing("email", details.agent["email"], subject, body, kind))
+    return out
+
+
+def send_messages(
+    deps: RequestDeps, tenant_key: str, ref: str, messages: Sequence[_Outgoing]
+) -> int:
+    """Hand messages to the messenger after the transaction that decided them committed.
+
+    Never raises: the action has happened. Each message that could not be sent is counted and
+    written to the request's timeline (``messages_failed``) for staff to follow up (``resend``
+    sends codes again). Returns how many failed.
+    """
+    failed = 0
+    for m in messages:
+        try:
+            deps.messenger.send(Message(m.channel, m.to, m.subject, m.body, tenant_key, m.kind))
+        except PrivaultError as exc:
+            failed += 1
+            log.warning("message not sent", kind=m.kind, code=exc.code, request=ref)
+    if failed:
+        with deps.make_uow() as uow:
+            request = load_request(uow, tenant_key, ref, lock=False)
+            kinds = sorted({m.kind for m in messages})
+            uow.requests.add_event(
+                request.id,
+                deps.clock.now(),
+                SYSTEM,
+                "messages_failed",
+                note=f"{failed} of {len(messages)} messages could not be sent",
+                details={"failed": failed, "kinds": kinds},
+            )
+            uow.commit()
+    return failed
+
+
+def _code_message(
+    request: RequestRecord, kind: str, value: str, code: str, minutes: int
+) -> _Outgoing:
+    body = (
+        f"Your code for privacy request {request.ref} is {code}. It is valid for {minutes} "
+        "minutes. If you did not make this request, ignore this message."
+    )
+    return _Outgoing(
+        "email" if kind == "email" else "sms",
+        value,
+        f"Your verification code for request {request.ref}",
+        body,
+        "verification_code",
+    )

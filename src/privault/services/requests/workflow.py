@@ -1,0 +1,317 @@
+"""Moving a request through its states, and the staff actions that do: start, extend, pause, resume,
+deny and close.
+
+Each move is checked against ``core.requests.TRANSITIONS`` and written with the timeline, the audit
+trail and the webhook queue in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from privault.core.deadlines import extend
+from privault.core.jurisdictions import JURISDICTIONS
+from privault.core.manifest.resolve import tenant_view
+from privault.core.ports import UnitOfWork
+from privault.core.requests import (
+    FINAL,
+    DenialCode,
+    PauseReason,
+    PauseSpan,
+    RequestRecord,
+    State,
+    check_transition,
+    pauses_json,
+)
+from privault.errors import Conflict, InvalidInput, PolicyViolation
+from privault.services.audit import Entry, record
+from privault.services.requests.deadline import (
+    _deadline_columns,
+    _retain_until,
+    _today,
+    compute_deadline,
+)
+from privault.services.requests.deps import RequestDeps, load_request, open_details
+from privault.services.requests.messages import send_messages, to_requester
+from privault.services.webhooks import enqueue_event
+
+
+def _move(
+    uow: UnitOfWork,
+    request: RequestRecord,
+    to: State,
+    actor: str,
+    at: datetime,
+    *,
+    action: str,
+    note: str = "",
+    details: dict[str, Any] | None = None,
+    **changes: Any,
+) -> RequestRecord:
+    """Change state (checked), with the timeline, the audit trail and the webhook queue."""
+    check_transition(request.state, to)
+    values: dict[str, Any] = {"state": to.value, "updated_at": at, **changes}
+    if to in FINAL:
+        values["closed_at"] = at
+    uow.requests.update(request.id, **values)
+    uow.requests.add_event(
+        request.id,
+        at,
+        actor,
+        action,
+        from_state=request.state.value,
+        to_state=to.value,
+        note=note,
+        details=details,
+    )
+    audit = {"ref": request.ref, "from": request.state.value, "to": to.value, "action": action}
+    audit |= {k: v for k, v in (details or {}).items() if k in ("code", "reason", "due_on")}
+    record(uow, [Entry(actor, "request:transition", None, None, "ok", audit)], at)
+    enqueue_event(uow, f"request.{to.value}", _hook_body(request, to, at, details), at)
+    return replace(request, state=to)
+
+
+def _hook_body(
+    request: RequestRecord, state: State, at: datetime, details: dict[str, Any] | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "ref": request.ref,
+        "type": request.type.value,
+        "state": state.value,
+        "previous": request.state.value,
+        "due_on": (details or {}).get("due_on", request.due_on.isoformat()),
+        "at": at.isoformat(),
+    }
+    if details and "code" in details:
+        body["code"] = details["code"]
+    return body
+
+
+def start(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+    """Mark a verified request as being worked on (optionally assigned to the actor)."""
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        request = load_request(uow, tenant_key, ref)
+        if request.verified_at is None:
+            raise Conflict(
+                "the requester's identity is not verified yet", code="request.not_verified"
+            )
+        moved = _move(uow, request, State.IN_PROGRESS, actor, at, action="started", assignee=actor)
+        uow.commit()
+    return moved
+
+
+def extend_request(
+    deps: RequestDeps, tenant_key: str, ref: str, actor: str, reasons: str
+) -> RequestRecord:
+    """The one extension the law allows, with its reasons, told to the requester before the due date."""
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        request = load_request(uow, tenant_key, ref)
+        if request.state is State.PAUSED:
+            raise Conflict(
+                "resume the request before extending it", code="request.invalid_transition"
+            )
+        if request.extended:
+            raise PolicyViolation(
+                "the deadline was already extended once", code="request.extension_refused"
+            )
+        check_transition(request.state, State.EXTENDED)
+        today = _today(deps, request)
+        current = compute_deadline(request, today).winner
+        extend(current, today, reasons)  # the winning law allows it, with reasons, in time
+        chosen = compute_deadline(request, today, extension_reasons=reasons.strip())
+        longer = chosen.winner
+        if longer.due <= current.due:
+            raise PolicyViolation(
+                f"an extension would not move the deadline: {chosen.explanation}",
+                code="request.extension_refused",
+            )
+        moved = _move(
+            uow,
+            request,
+            State.EXTENDED,
+            actor,
+            at,
+            action="extended",
+            note=reasons.strip(),
+            details={"due_on": longer.due.isoformat(), "was": current.due.isoformat()},
+            extended=True,
+            extension_reasons=reasons.strip(),
+            resume_state=None,
+            **_deadline_columns(chosen),
+        )
+        details = open_details(deps, tenant_key, request)
+        uow.commit()
+    body = (
+        f"We need more time to answer your request {ref}. We will answer by "
+        f"{longer.due.isoformat()} instead of {current.due.isoformat()}.\nWhy: {reasons.strip()}"
+    )
+    send_messages(
+        deps,
+        tenant_key,
+        ref,
+        to_requester(details, f"Your request {ref}: more time", body, "extension"),
+    )
+    return replace(moved, due_on=longer.due, extended=True)
+
+
+def pause_request(
+    deps: RequestDeps, tenant_key: str, ref: str, actor: str, reason: PauseReason, message: str
+) -> RequestRecord:
+    """Stop the clock while waiting for the requester (UK Art. 12A); ``message`` says what we need."""
+    if not message.strip():
+        raise InvalidInput("say what the requester must send", code="request.pause_invalid")
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        request = load_request(uow, tenant_key, ref)
+        check_transition(request.state, State.PAUSED)
+        spans = (*request.pauses, PauseSpan(_today(deps, request), None, reason.value))
+        moved = _move(
+            uow,
+            request,
+            State.PAUSED,
+            actor,
+            at,
+            action="paused",
+            note=message.strip(),
+            details={"reason": reason.value},
+            resume_state=request.state.value,
+            pauses=pauses_json(spans),
+        )
+        details = open_details(deps, tenant_key, request)
+        uow.commit()
+    body = (
+        f"To go on with your request {ref} we need: {message.strip()}\nThe time we have to answer "
+        "is stopped until we hear from you."
+    )
+    send_messages(
+        deps,
+        tenant_key,
+        ref,
+        to_requester(details, f"Your request {ref}: we need something", body, "pause"),
+    )
+    return moved
+
+
+def _resume_in(
+    uow: UnitOfWork, request: RequestRecord, actor: str, at: datetime, deps: RequestDeps
+) -> RequestRecord:
+    if request.state is not State.PAUSED or request.resume_state is None:
+        raise Conflict("the request is not paused", code="request.invalid_transition")
+    today = _today(deps, request)
+    spans = tuple(replace(p, end=today) if p.end is None else p for p in request.pauses)
+    resumed = replace(request, pauses=spans)
+    chosen = compute_deadline(resumed, today)
+    current = chosen.winner
+    moved = _move(
+        uow,
+        request,
+        request.resume_state,
+        actor,
+        at,
+        action="resumed",
+        details={"due_on": current.due.isoformat()},
+        pauses=pauses_json(spans),
+        resume_state=None,
+        **_deadline_columns(chosen),
+    )
+    return replace(moved, pauses=spans, due_on=current.due, resume_state=None)
+
+
+def resume_request(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+    """Start the clock again; the due date moves by the days it stood still."""
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        request = _resume_in(uow, load_request(uow, tenant_key, ref), actor, at, deps)
+        uow.commit()
+    return request
+
+
+def deny_request(
+    deps: RequestDeps,
+    tenant_key: str,
+    ref: str,
+    actor: str,
+    code: DenialCode,
+    text: str,
+    *,
+    only_if_unverified: bool = False,
+) -> RequestRecord | None:
+    """Refuse the request with a reason code; ``text`` is exactly what the requester is sent.
+
+    ``only_if_unverified``: do nothing (None) if, under the lock, the request turns out to be
+    verified or closed by now (the sweep's guard against a verification that just happened).
+    """
+    if not text.strip():
+        raise InvalidInput(
+            "write the text the requester will receive", code="request.denial_invalid"
+        )
+    at = deps.clock.now()
+    view = tenant_view(deps.manifest, tenant_key)
+    with deps.make_uow() as uow:
+        request = load_request(uow, tenant_key, ref)
+        if only_if_unverified and (
+            request.verified_at is not None
+            or request.state in FINAL
+            or request.verification != "pending"
+        ):
+            return None
+        authority = JURISDICTIONS[request.jurisdiction].authority
+        sent = f"{text.strip()}\nYou may complain to {authority}." if authority else text.strip()
+        moved = _move(
+            uow,
+            request,
+            State.DENIED,
+            actor,
+            at,
+            action="denied",
+            note=sent,
+            details={"code": code.value},
+            denial_code=code.value,
+            denial_text=sent,
+            response=f"denied: {code.value}",
+            retain_until=_retain_until(deps, at),
+        )
+        details = open_details(deps, tenant_key, request)
+        uow.commit()
+    subject = f"{view.tenant.name}: your request {ref}"
+    send_messages(deps, tenant_key, ref, to_requester(details, subject, sent, "denial"))
+    return moved
+
+
+def close_request(
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    tenant_key: str,
+    request: RequestRecord,
+    actor: str,
+    *,
+    complete: bool,
+    response: str,
+    result: dict[str, Any],
+) -> RequestRecord:
+    """Record the outcome of fulfilment: completed, or incomplete with what is missing."""
+    at = deps.clock.now()
+    state = State.COMPLETED if complete else State.INCOMPLETE
+    if request.result:
+        earlier = request.result.get("earlier", [])
+        previous = {k: v for k, v in request.result.items() if k != "earlier"}
+        result = {**result, "earlier": [previous, *earlier]}
+    changes: dict[str, Any] = {"response": response, "result": json.dumps(result, sort_keys=True)}
+    if complete:
+        changes["retain_until"] = _retain_until(deps, at)
+    moved = _move(
+        uow,
+        request,
+        state,
+        actor,
+        at,
+        action="completed" if complete else "incomplete",
+        note=response,
+        **changes,
+    )
+    return replace(moved, response=response, result=result)
