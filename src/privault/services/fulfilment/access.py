@@ -20,6 +20,7 @@ from privault.core.vault import identity_category
 from privault.crypto.sealed import seal_record
 from privault.services.fulfilment.report import Held, _disclosed, _disclosure_section, _report
 from privault.services.fulfilment.staged import (
+    Closing,
     Outcome,
     Staged,
     _cipher,
@@ -41,16 +42,9 @@ class _AccessStaged(Staged):
     found: dict[str, AccessResult]
     details: RequestDetails
 
-    def commit(
-        self,
-        deps: RequestDeps,
-        uow: UnitOfWork,
-        tenant_key: str,
-        tenant_id: int,
-        request: RequestRecord,
-        outcome: Outcome,
-    ) -> None:
+    def commit(self, closing: Closing) -> None:
         """Read the vault, build the package, seal it and issue the download link."""
+        deps, uow, tenant_key, tenant_id, request, outcome = closing
         lookback = _lookback(self.view, request, self.details)
         sections, held = _vault_sections(
             deps, uow, tenant_key, tenant_id, request, lookback, self.kind

@@ -18,7 +18,7 @@ from privault.services.fulfilment.access import _access
 from privault.services.fulfilment.erasure import _erasure
 from privault.services.fulfilment.flags import _flags
 from privault.services.fulfilment.rectification import _rectification
-from privault.services.fulfilment.staged import SYSTEM_ACTOR, Outcome, Staged
+from privault.services.fulfilment.staged import SYSTEM_ACTOR, Closing, Outcome, Staged
 from privault.services.requests import (
     RequestDeps,
     close_request,
@@ -135,7 +135,7 @@ def _close(
             raise Conflict("the request changed while it was being fulfilled; try again")
         current = replace(current, subject_id=request.subject_id)
         uow.requests.update(current.id, subject_id=request.subject_id)
-        staged.commit(deps, uow, tenant_key, tenant.id, current, outcome)
+        staged.commit(Closing(deps, uow, tenant_key, tenant.id, current, outcome))
         _open_tasks(deps, uow, current, outcome)
         outcome.result["problems"] = outcome.problems
         record(

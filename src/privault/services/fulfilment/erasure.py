@@ -18,7 +18,14 @@ from privault.errors import PrivaultError
 from privault.services.audit import Entry, record
 from privault.services.datastores import connected
 from privault.services.fulfilment.notify import _art19
-from privault.services.fulfilment.staged import SYSTEM_ACTOR, Outcome, Staged, _covers, _subject
+from privault.services.fulfilment.staged import (
+    SYSTEM_ACTOR,
+    Closing,
+    Outcome,
+    Staged,
+    _covers,
+    _subject,
+)
 from privault.services.legal_holds import active_holds, hold_exception
 from privault.services.requests import RequestDeps
 from privault.services.visits import forget_subject_visits
@@ -73,16 +80,9 @@ class _ErasureStaged(Staged):
     categories: set[str]  # what the datastores erased (for Art. 19)
     held: bool = False  # a subject or tenant hold: nothing is erased anywhere
 
-    def commit(
-        self,
-        deps: RequestDeps,
-        uow: UnitOfWork,
-        tenant_key: str,
-        tenant_id: int,
-        request: RequestRecord,
-        outcome: Outcome,
-    ) -> None:
+    def commit(self, closing: Closing) -> None:
         """Erase in the vault: everything, or what no exception keeps; list recipients to tell."""
+        deps, uow, _tenant_key, _tenant_id, request, outcome = closing
         if self.held:
             outcome.result["vault"] = {"matched": request.subject_id is not None, "held": True}
             return

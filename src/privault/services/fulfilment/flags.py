@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from privault.core.consent import Choice, Kind, Method, Via, check_choice
 from privault.core.jurisdictions import Right
 from privault.core.manifest.resolve import TenantView
-from privault.core.ports import UnitOfWork
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.errors import PrivaultError
 from privault.services.consent import Evidence, Holder, record_choices
@@ -24,16 +23,7 @@ class _FlagStaged(Staged):
     choices: list[Choice]
     refused: list[str]
 
-    def commit(
-        self,
-        deps: RequestDeps,
-        uow: UnitOfWork,
-        tenant_key: str,
-        tenant_id: int,
-        request: RequestRecord,
-        outcome: Outcome,
-    ) -> None:
-        """Nothing here: the consent ledger was written by ``_flags`` in its own transaction."""
+    # no vault part: the consent ledger was written by ``_flags`` in its own transaction
 
 
 def _choices(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from privault.core.manifest.resolve import TenantView
-from privault.core.ports import UnitOfWork
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.services.audit import Entry, record
 from privault.services.fulfilment.notify import _art19
 from privault.services.fulfilment.staged import (
     SYSTEM_ACTOR,
+    Closing,
     Outcome,
     Staged,
     _cipher,
@@ -26,16 +26,9 @@ class _RectifyStaged(Staged):
     details: RequestDetails
     in_datastores: dict[str, list[str]]
 
-    def commit(
-        self,
-        deps: RequestDeps,
-        uow: UnitOfWork,
-        tenant_key: str,
-        tenant_id: int,
-        request: RequestRecord,
-        outcome: Outcome,
-    ) -> None:
+    def commit(self, closing: Closing) -> None:
         """Correct vault values; what lives in datastores becomes a task per datastore."""
+        deps, uow, tenant_key, tenant_id, request, outcome = closing
         corrections = self.details.corrections
         subject = _subject(uow, request)
         done: list[str] = []

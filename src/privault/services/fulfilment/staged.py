@@ -4,6 +4,7 @@ closing transaction, and the datastores it searches outside any transaction of o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,18 +54,28 @@ def _subject(uow: UnitOfWork, request: RequestRecord) -> SubjectRecord | None:
     return found[0] if found and found[0].wrapped_key is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """What the vault part of fulfilment works with, inside the transaction that closes the request."""
+
+    deps: RequestDeps
+    uow: UnitOfWork
+    tenant_key: str
+    tenant_id: int
+    request: RequestRecord
+    outcome: Outcome
+
+    def __iter__(self) -> Iterator[Any]:
+        """Unpack in field order: ``deps, uow, tenant_key, tenant_id, request, outcome = closing``."""
+        return iter(
+            (self.deps, self.uow, self.tenant_key, self.tenant_id, self.request, self.outcome)
+        )
+
+
 class Staged:
     """What a handler did outside the database transaction; ``commit`` does the vault part in it."""
 
-    def commit(
-        self,
-        deps: RequestDeps,
-        uow: UnitOfWork,
-        tenant_key: str,
-        tenant_id: int,
-        request: RequestRecord,
-        outcome: Outcome,
-    ) -> None:
+    def commit(self, closing: Closing) -> None:
         """Apply the vault part (default: nothing)."""
 
 
