@@ -552,3 +552,43 @@ def test_an_offer_needs_a_partner_and_a_marketing_purpose_on_its_channel(c: Cont
             c.requests, "bluewave", "carrier-partner", "marketing-sms", "sms", "Hi", "x", "acme"
         )
     assert _audit(c, "offer:send") == []
+
+
+@pytest.fixture
+def assessed(container: Container) -> Container:
+    """The template with customer service marked as needing an impact assessment."""
+    path = container.settings.manifest_path
+    text = path.read_text(encoding="utf-8")
+    marker = "  - key: customer-service\n    name: Customer service\n"
+    assert marker in text
+    path.write_text(text.replace(marker, marker + "    requires_dpia: true\n"), encoding="utf-8")
+    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    return container
+
+
+def test_a_purpose_needing_an_assessment_discloses_nothing_until_one_is_approved(
+    assessed: Container,
+) -> None:
+    """GDPR Art. 35: refused (and audited) while the DPIA is missing or a draft; allowed once it
+    is approved."""
+    from privault.services.dpias import NewDpia, add_dpia, decide_dpia
+
+    c = assessed
+    _customer(c)
+    with pytest.raises(PolicyViolation) as refused:
+        _disclose(c, "carrier-partner", ["cust-1"], "customer-service")
+    assert refused.value.code == "disclosure.refused"
+    assert "impact assessment" in refused.value.message
+    with c.uow() as uow:
+        draft = add_dpia(
+            uow, c.manifest, c.clock, "bluewave", "t", NewDpia("customer-service", "Service DPIA")
+        )
+    with pytest.raises(PolicyViolation):
+        _disclose(c, "carrier-partner", ["cust-1"], "customer-service")
+    with c.uow() as uow:
+        decide_dpia(
+            uow, c.clock, "bluewave", "t", draft.dpia.id, "approved", reviewer="dpo",
+            residual_risk="low", review_on=c.clock.now().date() + timedelta(days=365),
+        )  # fmt: skip
+    done = _disclose(c, "carrier-partner", ["cust-1"], "customer-service")
+    assert done.subjects

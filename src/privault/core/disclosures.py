@@ -19,6 +19,7 @@ from datetime import date
 
 from privault.core.manifest.model import Purpose, PurposeKind, Recipient, RecipientType
 from privault.core.manifest.resolve import TenantView
+from privault.core.ropa import home_region, safeguard
 from privault.errors import InvalidInput, NotFound, PolicyViolation
 
 TRANSFORMS = ("identity", "pseudonymise", "aggregate", "anonymise")
@@ -220,7 +221,23 @@ def plan_disclosure(
             f"recipient '{recipient.key}' and purpose '{purpose.key}' share no data category"
         )
     fields = check_legal(recipient, legal or LegalFields(), today)
+    check_transfer(view, recipient, chosen)
     return DisclosurePlan(recipient, purpose, chosen, allowed, fields)
+
+
+def check_transfer(view: TenantView, recipient: Recipient, transform: str) -> None:
+    """Identifiable data leaves the tenant's home region (for EU/UK tenants: the EEA, the UK and
+    the adequate countries) only with a safeguard recorded in the recipient's contract (SCCs, a DPA
+    reference, GDPR Art. 46); authorities are governed by their legal basis instead."""
+    if transform not in IDENTIFIABLE or recipient.type in LAW_TYPES:
+        return
+    region, home = home_region(view)
+    outside = sorted(c for c in recipient.countries if c not in home)
+    if outside and safeguard(recipient) is None:
+        raise refused(
+            f"recipient '{recipient.key}' is in {', '.join(outside)}, outside {region}, and its "
+            "contract records no transfer safeguard (a DPA or standard clauses)"
+        )
 
 
 def notice_withheld(until: date | None, today: date) -> bool:

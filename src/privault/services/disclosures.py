@@ -36,9 +36,10 @@ from privault.core.disclosures import (
 from privault.core.manifest.model import Action
 from privault.core.ports import UnitOfWork
 from privault.core.records import FieldRecord, IdentityRecord, SubjectRecord
+from privault.core.ropa import missing_dpias
 from privault.core.secrets import Secret
 from privault.core.vault import identity_category
-from privault.errors import Forbidden, PrivaultError
+from privault.errors import Forbidden, PolicyViolation, PrivaultError
 from privault.services.audit import Entry, record
 from privault.services.decisions import Question, decide_many
 from privault.services.vault import Vault, VaultContext
@@ -112,6 +113,7 @@ def disclose(
             legal=legal,
             today=ctx.today(),
         )
+        _require_dpia(uow, ctx, purpose)
     except PrivaultError as exc:
         _deny(uow, vault, principal, recipient_key, purpose, exc)
         raise
@@ -120,6 +122,18 @@ def disclose(
     subjects, denied = _decide(uow, ctx, principal, plan, subjects)
     refusals += denied
     return _finish(uow, vault, ctx, principal, plan, subjects, refusals)
+
+
+def _require_dpia(uow: UnitOfWork, ctx: VaultContext, purpose: str) -> None:
+    """GDPR Art. 35: a purpose that requires an impact assessment may not disclose data until one
+    is approved (and not past its review date)."""
+    today = ctx.today()
+    if purpose in missing_dpias(ctx.view, uow.dpias.all(), today):
+        raise PolicyViolation(
+            f"purpose '{purpose}' requires an approved impact assessment (GDPR Art. 35) before "
+            "its data is disclosed",
+            code="disclosure.refused",
+        )
 
 
 def _refs(subject_refs: Sequence[str]) -> list[str]:

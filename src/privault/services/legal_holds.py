@@ -152,3 +152,19 @@ def refuse_if_held(uow: UnitOfWork, subject_id: int, categories: list[str], toda
         raise PolicyViolation(
             f"a legal hold ({hold.reference}) keeps this subject's data", code="hold.active"
         )
+
+
+def still_free(
+    deps: RequestDeps, tenant_key: str, subject_id: int | None
+) -> list[ErasureException]:
+    """Right before a datastore is erased: refuse (``hold.active``) if a subject or tenant hold was
+    placed meanwhile; otherwise the category holds in force now, as an exception to add."""
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        holds = active_holds(uow, deps.clock.now().date())
+    hold = holding(holds, subject_id, None) if subject_id is not None else None
+    if hold is not None:
+        raise PolicyViolation(
+            f"a legal hold ({hold.reference}) was placed on this subject", code="hold.active"
+        )
+    return [e for e in [hold_exception(holds)] if e is not None]

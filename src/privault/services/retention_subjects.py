@@ -36,6 +36,7 @@ from privault.services.audit import Entry, record
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.datastores import connected
 from privault.services.decisions import Decider, decider_for
+from privault.services.legal_holds import still_free
 from privault.services.requests import RequestDeps
 from privault.services.tenants import bind_tenant
 from privault.services.visits import forget_subject_visits
@@ -270,7 +271,8 @@ def _erase_datastores(deps: RequestDeps, tenant_key: str, plan: _Plan) -> dict[s
     with deps.make_uow() as uow:
         stores = connected(uow, deps.keyring, tenant_key)
     for _key, store in stores:
-        result = store.erase(plan.identities, exceptions=plan.exceptions)
+        fresh = still_free(deps, tenant_key, plan.subject.id)  # a hold placed meanwhile wins
+        result = store.erase(plan.identities, exceptions=[*plan.exceptions, *fresh])
         counts["deleted"] += sum(result.deleted.values())
         counts["masked"] += sum(sum(c.values()) for c in result.masked.values())
         counts["retained"] += len(result.retained)

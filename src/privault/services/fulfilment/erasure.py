@@ -26,7 +26,7 @@ from privault.services.fulfilment.staged import (
     _covers,
     _subject,
 )
-from privault.services.legal_holds import active_holds, hold_exception
+from privault.services.legal_holds import active_holds, hold_exception, still_free
 from privault.services.requests import RequestDeps
 from privault.services.visits import forget_subject_visits
 
@@ -193,7 +193,8 @@ def _erasure(
     erased: set[str] = set()
     for key, store in stores:
         try:
-            results[key] = result = store.erase(identities, exceptions=exceptions)
+            fresh = still_free(deps, view.tenant.key, request.subject_id)  # a hold placed meanwhile
+            results[key] = result = store.erase(identities, exceptions=[*exceptions, *fresh])
             touched = set(result.deleted) | set(result.masked)
             erased |= {
                 category
