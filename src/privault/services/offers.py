@@ -9,7 +9,6 @@ asked about; the allowed ones get the message with a one-click unsubscribe link.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -103,11 +102,18 @@ def send_offer(
     _check_text(subject_line, body)
     suppressed: Counter[str] = Counter()
     outgoing: list[_Outgoing] = []
+    kind, after = CHANNEL_IDENTITY[channel], 0
+    while True:  # one short transaction per page: SQLite's write lock is never held for long
+        with deps.make_uow() as uow:
+            tenant_id = bind_tenant(uow, tenant).id
+            ids = uow.disclosures.holders(kind, after, PAGE)
+            if not ids:
+                break
+            asked = _Asked(tenant, tenant_id, purpose, brand, kind)
+            outgoing += _allowed(deps, uow, asked, uow.subjects.get_many(ids), suppressed)
+        after = ids[-1]
     with deps.make_uow() as uow:
-        tenant_id = bind_tenant(uow, tenant).id
-        for page in _pages(uow, CHANNEL_IDENTITY[channel]):
-            asked = _Asked(tenant, tenant_id, purpose, brand, CHANNEL_IDENTITY[channel])
-            outgoing += _allowed(deps, uow, asked, page, suppressed)
+        bind_tenant(uow, tenant)
         eligible = len(outgoing) + sum(suppressed.values())
         details = {
             "partner": partner_key,
@@ -121,17 +127,6 @@ def send_offer(
         uow.commit()
     sent, failed = _send(deps, tenant, channel, brand, subject_line, body, outgoing)
     return OfferSent(partner_key, purpose, channel, eligible, sent, failed, dict(suppressed))
-
-
-def _pages(uow: UnitOfWork, kind: str) -> Iterator[list[SubjectRecord]]:
-    """Live subjects with an identity of ``kind``, a page at a time."""
-    after = 0
-    while True:
-        ids = uow.disclosures.holders(kind, after, PAGE)
-        if not ids:
-            return
-        yield uow.subjects.get_many(ids)
-        after = ids[-1]
 
 
 @dataclass(frozen=True, slots=True)
