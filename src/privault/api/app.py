@@ -25,6 +25,7 @@ from privault.api.routes import (
     visits,
 )
 from privault.bootstrap import Container
+from privault.web.routes import router as web_router
 
 
 def create_app(container: Container) -> FastAPI:
@@ -57,4 +58,5 @@ def create_app(container: Container) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    app.include_router(web_router)  # the privacy center and the landing page (server-rendered)
     return app

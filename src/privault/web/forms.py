@@ -1,0 +1,75 @@
+"""Form handling for the privacy center: the request form's checks and the per-form CSRF token.
+
+Error messages name the field and the problem, never the value typed (it stays in the field only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from privault.core.jurisdictions import JURISDICTIONS, Right
+from privault.core.requests import Channel
+from privault.crypto.blind_index import normalise
+from privault.crypto.keyring import Keyring
+from privault.errors import InvalidInput
+
+DETAILS_MAX = 2000
+
+
+@dataclass(slots=True)
+class RequestForm:
+    """What the request form sent, as typed."""
+
+    jurisdiction: str
+    right: str = ""
+    email: str = ""
+    phone: str = ""
+    details: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def check(self, allowed: list[Right]) -> bool:
+        """Fill ``errors`` field by field; True when the form can be sent to the service."""
+        if self.right not in {r.value for r in allowed}:
+            self.errors["right"] = "Choose one of the rights listed."
+        if not self.email.strip() and not self.phone.strip():
+            self.errors["email"] = "Give an email address or a phone number (or both)."
+        self._identity("email", self.email, "Enter an email address such as name@example.com.")
+        self._identity("phone", self.phone, "Enter a phone number with its country code, e.g. +1.")
+        if len(self.details) > DETAILS_MAX:
+            self.errors["details"] = f"Keep the details under {DETAILS_MAX} characters."
+        return not self.errors
+
+    def _identity(self, kind: str, value: str, message: str) -> None:
+        if not value.strip():
+            return
+        region = JURISDICTIONS[self.jurisdiction].phone_region
+        try:
+            normalise(kind, value, region)
+        except InvalidInput:
+            self.errors[kind] = message
+
+    def as_request(self, brand: str | None) -> dict[str, Any]:
+        """The request as ``services.requests.open_request`` takes it (channel web)."""
+        identities = {k: [v.strip()] for k, v in (("email", self.email), ("phone", self.phone))}
+        return {
+            "type": self.right,
+            "identities": {k: v for k, v in identities.items() if v[0]},
+            "jurisdiction": self.jurisdiction,
+            "brand": brand,
+            "channel": Channel.WEB,
+            "details": self.details.strip(),
+        }
+
+
+def csrf_token(keyring: Keyring, tenant: str, visitor: str) -> str:
+    """The token a public form carries: an HMAC of the visitor id under the tenant's form key."""
+    key = keyring.index_key(tenant, "web-form")
+    return hmac.new(key, visitor.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_ok(keyring: Keyring, tenant: str, visitor: str, token: str | None) -> bool:
+    """True if ``token`` is this visitor's form token."""
+    return bool(token) and hmac.compare_digest(csrf_token(keyring, tenant, visitor), token or "")

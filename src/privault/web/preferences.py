@@ -1,0 +1,186 @@
+"""The preference center: marketing per brand and channel, and cookie categories, for a visitor id.
+
+The visitor id comes from ``?visitor=`` or the ``pv_visitor`` cookie (a new random one otherwise).
+Saving records every choice shown, with its evidence (method ``save``, channel web, notice version),
+through ``services.consent``. The form carries an HMAC of the visitor id; a POST without it is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from privault.api.deps import ContainerDep
+from privault.bootstrap import Container
+from privault.core.consent import Choice, Kind, Method, State, Via, check_visitor, topic
+from privault.core.manifest.model import CookieCategoryKey, LawfulBasis, PurposeKind
+from privault.core.manifest.resolve import TenantView
+from privault.errors import Forbidden, InvalidInput
+from privault.services.consent import (
+    Evidence,
+    Holder,
+    current_state,
+    notice_version,
+    record_choices,
+)
+from privault.web.forms import csrf_ok, csrf_token
+from privault.web.pages import PRIVATE_HEADERS, PageRoute, brand_look, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+COOKIE = "pv_visitor"
+SHOWN = "privacy center: preferences form"
+
+
+@dataclass(frozen=True, slots=True)
+class Toggle:
+    """One checkbox: its field name, label, whether it is on, and what the state says."""
+
+    name: str
+    label: str
+    on: bool
+    state: str
+
+
+def _visitor(request: Request) -> tuple[str, bool]:
+    """(visitor id, whether it is new)."""
+    for value in (request.query_params.get("visitor"), request.cookies.get(COOKIE)):
+        if value:
+            try:
+                return check_visitor(value), False
+            except InvalidInput:
+                continue
+    return secrets.token_urlsafe(24), True
+
+
+def _describe(granted: bool | None, default: bool) -> str:
+    if granted is None:
+        return f"not chosen yet ({'on' if default else 'off'} until you choose)"
+    return "on" if granted else "off"
+
+
+def _channels(view: TenantView) -> dict[str, bool]:
+    """Marketing channels the tenant uses, each with whether it is on before any choice
+    (opt-in where a purpose on it rests on consent)."""
+    found: dict[str, bool] = {}
+    for p in view.purposes:
+        if p.kind is PurposeKind.MARKETING and p.channel is not None:
+            on = found.get(p.channel.value, True) and p.lawful_basis is not LawfulBasis.CONSENT
+            found[p.channel.value] = on
+    return found
+
+
+def _toggles(view: TenantView, state: State) -> tuple[list[Toggle], list[Toggle]]:
+    brands = [(b.key, b.name) for b in view.tenant.brands] or [("*", view.tenant.name)]
+    marketing = []
+    for key, name in brands:
+        for channel, default in _channels(view).items():
+            entry = state.get(topic(Kind.MARKETING, f"{key}:{channel}"))
+            granted = entry.granted if entry else None
+            on = default if granted is None else granted
+            label = f"{name}: marketing by {channel}"
+            marketing.append(
+                Toggle(f"marketing:{key}:{channel}", label, on, _describe(granted, default))
+            )
+    cookies = []
+    for c in view.cookie_categories:
+        if c.key is not CookieCategoryKey.NECESSARY:
+            entry = state.get(topic(Kind.COOKIE, c.key.value))
+            granted = entry.granted if entry else None
+            cookies.append(
+                Toggle(f"cookie:{c.key.value}", c.name, bool(granted), _describe(granted, False))
+            )
+    return marketing, cookies
+
+
+def _page(
+    container: Container, tenant: str, visitor: str, brand: str | None, saved: bool
+) -> HTMLResponse:
+    view = container.decider.view(tenant)
+    with container.uow() as uow:
+        state = current_state(uow, tenant, Holder(visitor=visitor))
+        version = notice_version(uow, None)
+    marketing, cookies = _toggles(view, state)
+    return render(
+        "preferences.html.j2",
+        headers=PRIVATE_HEADERS,
+        tenant=tenant,
+        brand=brand_look(view, brand),
+        visitor=visitor,
+        csrf=csrf_token(container.keyring, tenant, visitor),
+        notice_version=version or "",
+        marketing=marketing,
+        cookies=cookies,
+        saved=saved,
+    )
+
+
+def _with_cookie(response: Response, visitor: str) -> Response:
+    response.set_cookie(COOKIE, visitor, max_age=60 * 60 * 24 * 395, httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/p/{tenant}/preferences", response_class=HTMLResponse)
+def preferences(
+    tenant: str,
+    request: Request,
+    container: ContainerDep,
+    brand: str | None = None,
+    saved: bool = False,
+) -> Response:
+    """The visitor's current choices, in a form."""
+    visitor, _ = _visitor(request)
+    return _with_cookie(_page(container, tenant, visitor, brand, saved), visitor)
+
+
+def _save(
+    container: Container, tenant: str, visitor: str, fields: dict[str, str], request: Request
+) -> None:
+    view = container.decider.view(tenant)
+    with container.uow() as uow:
+        marketing, cookies = _toggles(view, current_state(uow, tenant, Holder(visitor=visitor)))
+    choices = [
+        Choice(Kind(t.name.split(":", 1)[0]), t.name.split(":", 1)[1], t.name in fields)
+        for t in marketing + cookies
+    ]
+    evidence = Evidence(
+        Method.SAVE,
+        Via.WEB,
+        notice_version=fields.get("notice_version") or None,
+        shown=SHOWN,
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    with container.uow() as uow:
+        record_choices(
+            uow,
+            container.decider,
+            tenant,
+            f"visitor:{visitor[:8]}",
+            Holder(visitor=visitor),
+            choices,
+            evidence,
+            container.clock.now(),
+        )
+
+
+@router.post("/p/{tenant}/preferences", response_class=HTMLResponse)
+async def save(
+    tenant: str, request: Request, container: ContainerDep, brand: str | None = None
+) -> Response:
+    """Record every choice on the form (unticked = off), then show the page again."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    visitor = check_visitor(fields.get("visitor", ""))
+    if not csrf_ok(container.keyring, tenant, visitor, fields.get("csrf")):
+        raise Forbidden(
+            "this form has expired: open the preferences page again", code="access.denied"
+        )
+    await run_in_threadpool(_save, container, tenant, visitor, fields, request)
+    look = brand_look(container.decider.view(tenant), brand)
+    joiner = "&" if look.query else "?"
+    url = f"/p/{tenant}/preferences{look.query}{joiner}visitor={visitor}&saved=1"
+    return _with_cookie(RedirectResponse(url, 303, PRIVATE_HEADERS), visitor)
