@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=python3 to use another)"; exit 1; }
@@ -28,7 +28,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+## make browser: install Debian's Chromium for the browser tests (does nothing if it is there)
+browser:
+	scripts/install-browser.sh
+
+unit: $(STAMP) browser
 	$(BIN)/pytest -q --cov --cov-report=term:skip-covered
 
 ## make bench: run every benchmark, write docs/benchmarks.md

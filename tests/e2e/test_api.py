@@ -118,3 +118,26 @@ def test_openapi_is_served(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/v1/me" in paths
     assert "/healthz" in paths
+
+
+def test_brand_sites_may_post_consent_cross_origin_but_not_send_api_keys(client) -> None:
+    """CORS: a brand's own site (manifest brands[].domains) may call the banner endpoints; other
+    origins get no CORS grant, and the Authorization header is never allowed cross-origin."""
+    preflight = {
+        "Origin": "https://northwind.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    ok = client.options("/v1/tenants/northwind/cookie-consent", headers=preflight)
+    assert ok.headers.get("access-control-allow-origin") == "https://northwind.example"
+    evil = client.options(
+        "/v1/tenants/northwind/cookie-consent",
+        headers={**preflight, "Origin": "https://evil.example"},
+    )
+    assert "access-control-allow-origin" not in evil.headers
+    keyed = client.options(
+        "/v1/requests",
+        headers={**preflight, "Access-Control-Request-Headers": "authorization"},
+    )
+    assert keyed.status_code == 400  # the browser refuses the preflight: no key leaves the site
+    assert "authorization" not in keyed.headers.get("access-control-allow-headers", "").lower()

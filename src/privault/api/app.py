@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from privault import __version__
 from privault.api.errors import install_error_handlers
@@ -28,6 +29,26 @@ from privault.bootstrap import Container
 from privault.web.routes import router as web_router
 
 
+def brand_origins(container: Container) -> list[str]:
+    """The tenants' own websites (``brands[].domains`` in the manifest), which embed the cookie
+    banner and post visitors' choices and page views to privault."""
+    domains = {d for t in container.manifest.tenants for b in t.brands for d in b.domains}
+    return sorted(f"https://{d}" for d in domains)
+
+
+def _allow_brand_sites(app: FastAPI, container: Container) -> None:
+    """CORS for the brands' sites: simple GET/POST with JSON, never credentials or API keys (the
+    ``Authorization`` header is not allowed cross-origin, so staff endpoints stay same-origin)."""
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=brand_origins(container),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Sec-GPC"],
+        allow_credentials=False,
+        max_age=600,
+    )
+
+
 def create_app(container: Container) -> FastAPI:
     """Build the app around a container (the composition root decides what is inside)."""
     app = FastAPI(
@@ -39,6 +60,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.metrics = HttpMetrics()
     install_error_handlers(app)
     install_observability(app, app.state.metrics)
+    _allow_brand_sites(app, container)
     routers = (
         health.router,
         me.router,
