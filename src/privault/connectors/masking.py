@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from privault.connectors.model import CollectionSpec, FieldSpec, covers
+from privault.connectors.model import CollectionSpec, FieldSpec
 from privault.connectors.results import ErasureException
 from privault.connectors.schema import DbSchema
+from privault.core.taxonomy import covers
 
 ERASED = "[erased]"
 

@@ -13,11 +13,6 @@ def is_personal(category: str) -> bool:
     return category == "user" or category.startswith("user.")
 
 
-def covers(parent: str, category: str) -> bool:
-    """Whether ``category`` equals ``parent`` or sits under it in the dotted taxonomy."""
-    return category == parent or category.startswith(parent + ".")
-
-
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A link to ``collection.field`` of the same dataset; ``direction`` as in Fides."""

@@ -20,6 +20,7 @@ from datetime import date
 from privault.core.manifest.model import Purpose, PurposeKind, Recipient, RecipientType
 from privault.core.manifest.resolve import TenantView
 from privault.core.ropa import home_region, safeguard
+from privault.core.taxonomy import covers
 from privault.errors import InvalidInput, NotFound, PolicyViolation
 
 TRANSFORMS = ("identity", "pseudonymise", "aggregate", "anonymise")
@@ -39,11 +40,6 @@ def refused(reason: str) -> PolicyViolation:
 def invalid(reason: str) -> InvalidInput:
     """The error for a disclosure missing what the law requires it to record."""
     return InvalidInput(reason, code="disclosure.invalid")
-
-
-def covers(parent: str, category: str) -> bool:
-    """``parent`` is ``category`` or one of its ancestors (``user.contact`` covers ``user.contact.email``)."""
-    return category == parent or category.startswith(parent + ".")
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,12 @@ def is_within(key: str, ancestor: str) -> bool:
     return key == ancestor or key.startswith(ancestor + ".")
 
 
+def covers(parent: str, category: str) -> bool:
+    """``parent`` is ``category`` or one of its ancestors (``user.contact`` covers
+    ``user.contact.email``): :func:`is_within` read from the other side."""
+    return is_within(category, parent)
+
+
 def stricter(a: Sensitivity, b: Sensitivity) -> Sensitivity:
     """The stricter of two sensitivities (special beats everything; ordinary loses to anything)."""
     order = (

@@ -18,7 +18,7 @@ from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.records import IdentityRecord, SubjectRecord
 from privault.core.secrets import Secret
-from privault.crypto.envelope import SubjectCipher, data_key_aad
+from privault.crypto.subjects import subject_cipher
 from privault.errors import InvalidInput, NotFound, PrivaultError
 from privault.outbound.messenger import Message
 from privault.services.audit import Entry, record
@@ -175,10 +175,7 @@ def _rule(answer: Decision) -> str:
 def _open(
     deps: RequestDeps, tenant: str, tenant_id: int, subject: SubjectRecord, identity: IdentityRecord
 ) -> Secret[str]:
-    assert subject.wrapped_key is not None  # noqa: S101 - holders are live subjects
-    aad = data_key_aad(tenant_id, subject.uid, subject.key_version)
-    key = deps.keyring.unwrap(tenant, subject.kek_version, subject.wrapped_key, aad)
-    cipher = SubjectCipher(key, tenant_id, subject.uid, subject.key_version)
+    cipher = subject_cipher(deps.keyring, tenant, tenant_id, subject)
     value: Secret[str] = cipher.open_value(f"identity:{identity.kind}", identity.ciphertext)
     return value
 

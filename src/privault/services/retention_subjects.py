@@ -15,7 +15,6 @@ from typing import Any
 from privault.connectors.results import ErasureException
 from privault.core.consent import Choice, Kind, Method, Via, load_state, topic
 from privault.core.job_ports import LeaseLost
-from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.retention import (
@@ -30,7 +29,7 @@ from privault.core.retention_ports import RetentionSubject
 from privault.core.taxonomy import is_within
 from privault.core.vault import identity_category, is_minor
 from privault.crypto.blind_index import normalise
-from privault.crypto.envelope import SubjectCipher, data_key_aad
+from privault.crypto.subjects import subject_cipher
 from privault.errors import NotFound, PrivaultError
 from privault.services.audit import Entry, record
 from privault.services.consent import Evidence, Holder, record_choices
@@ -229,13 +228,8 @@ def _identities(
     found = uow.subjects.get_many([subject_id])
     if not found or found[0].wrapped_key is None:
         return {}
-    s = found[0]
-    assert s.wrapped_key is not None  # noqa: S101 - checked above
-    aad = data_key_aad(tenant_id, s.uid, s.key_version)
-    key = deps.keyring.unwrap(view.tenant.key, s.kek_version, s.wrapped_key, aad)
-    cipher = SubjectCipher(key, tenant_id, s.uid, s.key_version)
-    default = view.tenant.default_jurisdiction
-    region = JURISDICTIONS[default].phone_region if default else None
+    cipher = subject_cipher(deps.keyring, view.tenant.key, tenant_id, found[0])
+    region = view.phone_region
     values: dict[str, set[str]] = {}
     for i in uow.subjects.identities([subject_id]):
         value = cipher.open_value(f"identity:{i.kind}", i.ciphertext).reveal()

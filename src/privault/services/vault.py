@@ -17,7 +17,6 @@ from privault.core.audit import to_micros
 from privault.core.clock import Clock
 from privault.core.consent import load_state
 from privault.core.decisions import Facts, evaluate
-from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest import Manifest
 from privault.core.manifest.model import Action
 from privault.core.manifest.resolve import TenantView, tenant_view
@@ -35,8 +34,9 @@ from privault.core.vault import (
     parse_subject,
 )
 from privault.crypto.blind_index import blind_index, normalise
-from privault.crypto.envelope import SubjectCipher, data_key_aad
+from privault.crypto.envelope import SubjectCipher
 from privault.crypto.keyring import Keyring
+from privault.crypto.subjects import subject_cipher
 from privault.errors import Forbidden, InvalidInput, NotFound
 from privault.services.audit import Entry, record
 from privault.services.decisions import decider_for
@@ -95,8 +95,7 @@ class VaultContext:
     def __init__(self, vault: Vault, tenant_key: str, tenant_id: int) -> None:
         self.vault, self.tenant_key, self.tenant_id = vault, tenant_key, tenant_id
         self.view: TenantView = tenant_view(vault.manifest, tenant_key)
-        default = self.view.tenant.default_jurisdiction
-        self.region = JURISDICTIONS[default].phone_region if default else None
+        self.region = self.view.phone_region
         self.decider = decider_for(vault.manifest)
         self._index_keys: dict[str, bytes] = {}
         self._collectable: set[tuple[str, str, frozenset[str]]] = set()
@@ -134,13 +133,7 @@ class VaultContext:
                 raise Forbidden(verdict.rule, code="access.denied")
 
     def cipher(self, subject: SubjectRecord) -> SubjectCipher:
-        if subject.wrapped_key is None:
-            raise NotFound("the subject was erased", code="subject.unknown")
-        aad = data_key_aad(self.tenant_id, subject.uid, subject.key_version)
-        key = self.vault.keyring.unwrap(
-            self.tenant_key, subject.kek_version, subject.wrapped_key, aad
-        )
-        return SubjectCipher(key, self.tenant_id, subject.uid, subject.key_version)
+        return subject_cipher(self.vault.keyring, self.tenant_key, self.tenant_id, subject)
 
     def today(self) -> date:
         return self.vault.clock.now().date()

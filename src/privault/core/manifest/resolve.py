@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest.model import (
     CookieCategory,
     Manifest,
@@ -113,6 +114,12 @@ class TenantView:
     def role(self, key: str) -> Role | None:
         """The tenant's role with this key."""
         return next((r for r in self.roles if r.key == key), None)
+
+    @property
+    def phone_region(self) -> str | None:
+        """Where phone numbers written without a country code are read (the default law's)."""
+        default = self.tenant.default_jurisdiction
+        return JURISDICTIONS[default].phone_region if default in JURISDICTIONS else None
 
 
 _Item = TypeVar("_Item", Purpose, Recipient, RetentionRule, Role)

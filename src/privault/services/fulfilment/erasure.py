@@ -13,6 +13,7 @@ from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.core.retention import holding
+from privault.core.taxonomy import covers
 from privault.core.vault import identity_category
 from privault.errors import PrivaultError
 from privault.services.audit import Entry, record
@@ -23,7 +24,6 @@ from privault.services.fulfilment.staged import (
     Closing,
     Outcome,
     Staged,
-    _covers,
     _subject,
 )
 from privault.services.legal_holds import active_holds, hold_exception, still_free
@@ -105,7 +105,7 @@ def _erase_vault(
         (f.field, e.code)
         for f in fields
         for e in exceptions
-        if any(_covers(c, f.category) for c in e.categories)
+        if any(covers(c, f.category) for c in e.categories)
     ]
     kept_fields = {name for name, _ in kept}
     at = deps.clock.now()
@@ -116,7 +116,7 @@ def _erase_vault(
                 i.kind
                 for i in identities
                 if not any(
-                    _covers(c, identity_category(i.kind)) for e in exceptions for c in e.categories
+                    covers(c, identity_category(i.kind)) for e in exceptions for c in e.categories
                 )
             }
         )

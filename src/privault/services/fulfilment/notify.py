@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from privault.core.manifest.model import RecipientType
 from privault.core.manifest.resolve import TenantView
-from privault.services.fulfilment.staged import Outcome, _covers
+from privault.core.taxonomy import covers
+from privault.services.fulfilment.staged import Outcome
 
 ART19_TYPES = (
     RecipientType.PROCESSOR,
@@ -22,7 +23,7 @@ def _art19(view: TenantView, categories: set[str], outcome: Outcome, what: str) 
     for recipient in view.recipients:
         if recipient.type not in ART19_TYPES:
             continue
-        if any(_covers(c, h) or _covers(h, c) for c in recipient.categories for h in categories):
+        if any(covers(c, h) or covers(h, c) for c in recipient.categories for h in categories):
             outcome.tasks.append(
                 (
                     f"recipient:{recipient.key}",

@@ -14,9 +14,9 @@ from privault.core.manifest.resolve import TenantView
 from privault.core.package import KnowReport, ReportItem, Section
 from privault.core.ports import UnitOfWork
 from privault.core.requests import RequestRecord
-from privault.core.taxonomy import fides_categories
+from privault.core.taxonomy import covers, fides_categories
 from privault.services.disclosures import reportable
-from privault.services.fulfilment.staged import _covers, _subject
+from privault.services.fulfilment.staged import _subject
 
 
 @dataclass
@@ -31,13 +31,13 @@ class Held:
         """Categories found in a datastore: the purposes that declare them explain why."""
         self.categories |= categories
         for purpose in view.purposes:
-            if any(_covers(d, c) for d in purpose.categories for c in categories):
+            if any(covers(d, c) for d in purpose.categories for c in categories):
                 self.purposes.add(purpose.key)
                 self.sources.update(purpose.sources)
 
     def touches(self, categories: Sequence[str]) -> bool:
         """Whether any of ``categories`` covers or lies under a held category."""
-        return any(_covers(c, h) or _covers(h, c) for c in categories for h in self.categories)
+        return any(covers(c, h) or covers(h, c) for c in categories for h in self.categories)
 
 
 def _name(view: TenantView, category: str) -> str:

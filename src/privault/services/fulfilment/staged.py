@@ -12,7 +12,8 @@ from privault.connectors.results import AccessResult
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectRecord
 from privault.core.requests import RequestRecord
-from privault.crypto.envelope import SubjectCipher, data_key_aad
+from privault.crypto.envelope import SubjectCipher
+from privault.crypto.subjects import subject_cipher
 from privault.errors import PrivaultError
 from privault.services.datastores import connected
 from privault.services.requests import RequestDeps
@@ -34,17 +35,10 @@ class Outcome:
         self.problems.append(problem)
 
 
-def _covers(parent: str, category: str) -> bool:
-    return category == parent or category.startswith(parent + ".")
-
-
 def _cipher(
     deps: RequestDeps, tenant_key: str, tenant_id: int, subject: SubjectRecord
 ) -> SubjectCipher:
-    assert subject.wrapped_key is not None  # noqa: S101 - live subjects only
-    aad = data_key_aad(tenant_id, subject.uid, subject.key_version)
-    key = deps.keyring.unwrap(tenant_key, subject.kek_version, subject.wrapped_key, aad)
-    return SubjectCipher(key, tenant_id, subject.uid, subject.key_version)
+    return subject_cipher(deps.keyring, tenant_key, tenant_id, subject)
 
 
 def _subject(uow: UnitOfWork, request: RequestRecord) -> SubjectRecord | None:

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from privault.core.clock import Clock
-from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
@@ -74,14 +73,9 @@ def _identity_list(details: RequestDetails) -> list[tuple[str, str]]:
     return [(kind, value) for kind, values in details.identities.items() for value in values]
 
 
-def _region(view: TenantView) -> str | None:
-    default = view.tenant.default_jurisdiction
-    return JURISDICTIONS[default].phone_region if default else None
-
-
 def normalised_identities(view: TenantView, details: RequestDetails) -> dict[str, list[str]]:
     """Each identity in its canonical form (lower-case email, E.164 phone)."""
-    region = _region(view)
+    region = view.phone_region
     return {
         kind: sorted({normalise(kind, v, region) for v in values})
         for kind, values in details.identities.items()

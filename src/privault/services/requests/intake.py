@@ -29,7 +29,6 @@ from privault.services.requests.deps import (
     RequestDeps,
     _code_hash,
     _identity_list,
-    _region,
     _status_url,
     hash_token,
 )
@@ -84,7 +83,7 @@ def open_request(
     view = tenant_view(deps.manifest, tenant_key)
     if item.brand is not None and item.brand not in {b.key for b in view.tenant.brands}:
         raise NotFound(f"tenant has no brand '{item.brand}'", code="brand.unknown")
-    region = _region(view)
+    region = view.phone_region
     for kind, values in item.identities.items():
         for value in values:
             normalise(kind, value, region)  # refuse a malformed identity before anything is kept
