@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -24,7 +26,8 @@ from privault.connectors import (
     SqlDatastore,
     load_dataset,
 )
-from privault.errors import ConnectorError
+from privault.connectors.dated import DatedBatch, collected_at
+from privault.errors import ConnectorError, InvalidInput
 from tests.fixtures.shop import (
     clear,
     create_shop,
@@ -578,3 +581,138 @@ def test_a_parent_shared_only_between_the_persons_own_rows_is_followed(shop: Sho
     assert result.shared == {}
     assert len(result.collections["household_notes"].rows) == 2
     assert len(result.collections["customers"].rows) == 2
+
+
+# --- retention by date in dated collections --------------------------------------------------------
+
+LOGIN_0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)  # login n was at LOGIN_0 + n minutes
+DATED = {"retention": {"logins": {"date": "at"}, "orders": {"date": "created_at"}}}
+
+
+def _dated_store(shop: Shop) -> SqlDatastore:
+    return SqlDatastore(shop.url, _variant({}, privault=DATED))
+
+
+def _before_minute(minute: int, fields: dict[str, str]) -> Callable[[datetime], dict[str, str]]:
+    """Due: ``fields`` of logins made before LOGIN_0 + ``minute`` minutes."""
+    return lambda when: fields if when < LOGIN_0 + timedelta(minutes=minute) else {}
+
+
+def _sweep_all(
+    store: SqlDatastore, collection: str, due: Callable[[datetime], dict[str, str]], **kw: Any
+) -> list[DatedBatch]:
+    batches, after = [], None
+    while True:
+        batch = store.sweep_dated(
+            collection, before=LOGIN_0 + timedelta(days=1), due=due, after=after, **kw
+        )
+        batches.append(batch)
+        if batch.cursor is None:
+            return batches
+        after = batch.cursor
+
+
+def test_due_fields_of_a_dated_row_are_masked_and_the_rest_kept(shop: Shop) -> None:
+    """Only the IP of logins 1-6 is due: masked to [erased] (NOT NULL text); the rows, their
+    customer and later logins are untouched."""
+    datastore = _dated_store(shop)
+    before = shop.counts()
+    [batch] = _sweep_all(datastore, "logins", _before_minute(7, {"ip": "fraud-signals"}), limit=50)
+    datastore.close()
+    assert (batch.rows_deleted, batch.rows_masked, batch.values) == (0, 6, {"fraud-signals": 6})
+    assert shop.counts() == before
+    assert shop.scalar("SELECT COUNT(*) FROM logins WHERE ip = '[erased]'") == 6
+    assert shop.scalar("SELECT MIN(id) FROM logins WHERE ip <> '[erased]'") == 7
+    assert shop.scalar("SELECT COUNT(*) FROM logins WHERE customer_id IS NULL") == 0
+
+
+def test_a_dated_row_wholly_due_is_deleted_in_batches_from_a_cursor(shop: Shop) -> None:
+    """Every personal field of logins 1-9 due: deleted over batches of 2, none twice, none missed;
+    a second sweep finds nothing more to do."""
+    datastore = _dated_store(shop)
+    due = _before_minute(10, {"ip": "r", "customer_id": "r"})
+    batches = _sweep_all(datastore, "logins", due, limit=2)
+    again = _sweep_all(datastore, "logins", due, limit=2)
+    datastore.close()
+    assert len(batches) == 7  # 12 rows read 2 at a time, and the empty read that ends it
+    assert sum(b.rows_deleted for b in batches) == 9
+    assert sum(b.rows_deleted + b.rows_masked for b in again) == 0
+    assert shop.scalar("SELECT MIN(id) FROM logins") == 10
+    assert shop.scalar("SELECT COUNT(*) FROM logins") == 3
+
+
+def test_a_dated_row_others_still_reference_is_masked_not_deleted(shop: Shop) -> None:
+    """Orders are referenced by their items and payments: the due customer link is set to NULL
+    and every order stays, so no foreign key breaks."""
+    datastore = _dated_store(shop)
+    orders = shop.counts()["orders"]
+    [batch] = _sweep_all(datastore, "orders", lambda _when: {"customer_id": "r"}, limit=100)
+    datastore.close()
+    assert (batch.rows_deleted, batch.rows_masked) == (0, orders)
+    assert shop.counts()["orders"] == orders
+    assert shop.scalar("SELECT COUNT(*) FROM orders WHERE customer_id IS NOT NULL") == 0
+
+
+def test_held_rows_are_counted_and_left_alone_and_a_dry_run_changes_nothing(shop: Shop) -> None:
+    """Customer 1's logins (found from the identity, as the sweep finds a held subject's) stay; a
+    dry run reports the same and rolls back."""
+    datastore = _dated_store(shop)
+    held = datastore.keys_of({"email": [email(1)]})["logins"]
+    due = _before_minute(100, {"ip": "r", "customer_id": "r"})
+    before = shop.counts()
+    [dry] = _sweep_all(datastore, "logins", due, limit=50, held=held, dry_run=True)
+    assert shop.counts() == before
+    [batch] = _sweep_all(datastore, "logins", due, limit=50, held=held)
+    datastore.close()
+    assert (dry.rows_deleted, dry.held) == (batch.rows_deleted, batch.held) == (9, 3)
+    assert shop.scalar("SELECT COUNT(*) FROM logins") == 3
+    assert shop.scalar("SELECT COUNT(*) FROM logins WHERE customer_id = 1") == 3
+
+
+def test_dated_collections_are_validated_with_every_problem_named() -> None:
+    """A missing collection, a missing field and a collection without personal data are refused."""
+    retention = {
+        "nowhere": {"date": "at"},
+        "logins": {"date": "when"},
+        "products": {"date": "name"},
+        "tickets": {"purpose": "x"},
+    }
+    with pytest.raises(InvalidInput) as caught:
+        _variant({}, privault={"retention": retention})
+    assert "privault.retention.tickets.date: must name the field" in caught.value.message
+    with pytest.raises(InvalidInput) as caught:
+        _variant({}, privault={"retention": {k: v for k, v in retention.items() if k != "tickets"}})
+    message = caught.value.message
+    assert "privault.retention.nowhere: collection 'nowhere' does not exist" in message
+    assert "privault.retention.logins.date: field 'when' does not exist" in message
+    assert "privault.retention.products: collection 'products' holds no personal data" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-01-01 12:00:00", datetime(2025, 1, 1, 12, tzinfo=UTC)),
+        ("2025-01-01T12:00:00+02:00", datetime(2025, 1, 1, 10, tzinfo=UTC)),
+        (date(2025, 1, 1), datetime(2025, 1, 1, tzinfo=UTC)),
+        (datetime(2025, 1, 1, 12), datetime(2025, 1, 1, 12, tzinfo=UTC)),  # noqa: DTZ001
+        ("not a date", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_a_rows_date_is_read_as_utc(raw: object, expected: datetime | None) -> None:
+    """Naive times are UTC, aware ones converted, dates start at midnight; the rest is undated."""
+    assert collected_at(raw) == expected
+
+
+def test_a_second_sweep_neither_masks_nor_counts_what_the_first_erased(shop: Shop) -> None:
+    """Masked fields count as erased: the next day's sweep (or a batch repeated after a crash)
+    changes nothing and reports nothing; referenced orders are not masked again either."""
+    datastore = _dated_store(shop)
+    due_ip = _before_minute(7, {"ip": "fraud-signals"})
+    _sweep_all(datastore, "logins", due_ip, limit=50)
+    _sweep_all(datastore, "orders", lambda _when: {"customer_id": "r"}, limit=100)
+    [logins] = _sweep_all(datastore, "logins", due_ip, limit=50)
+    [orders] = _sweep_all(datastore, "orders", lambda _when: {"customer_id": "r"}, limit=100)
+    datastore.close()
+    assert (logins.rows_masked, logins.values, orders.rows_masked, orders.values) == (0, {}, 0, {})

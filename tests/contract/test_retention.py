@@ -278,6 +278,7 @@ def test_a_tenant_hold_keeps_everything(c: Container) -> None:
         "held": 1,
         "subjects": 0,
         "batches": 1,
+        "datastore_rows": 0,
     }
     assert _sweep(c, "northwind")["totals"]["deleted"] == 1
 

@@ -12,7 +12,7 @@ import pytest
 from privault.connectors import load_dataset
 from privault.connectors.dataset_checks import dataset_warnings
 from privault.connectors.graph import owner_links, query_edges
-from privault.connectors.model import Reference
+from privault.connectors.model import Dated, Reference
 from privault.connectors.results import json_rows
 from privault.errors import InvalidInput
 from tests.fixtures.shop import household_dataset_text, shop_dataset_text
@@ -250,7 +250,16 @@ def test_the_privault_mask_extension_is_checked() -> None:
     assert "privault.mask[0]: collection 'ghosts' does not exist" in _problems(
         BARE + "privault: {mask: [ghosts]}\n"
     )
-    assert "only `mask" in _problems(BARE + "privault: {delete: [notes]}\n")
+    assert "with `mask: [collection names]` and/or `retention" in _problems(
+        BARE + "privault: {delete: [notes]}\n"
+    )
+
+
+def test_the_privault_retention_extension_dates_a_collection() -> None:
+    """``privault: {retention: {notes: {date: ..., purpose: ...}}}`` dates the notes' rows."""
+    spec = load_dataset(BARE + "privault: {retention: {notes: {date: id, purpose: billing}}}\n")
+    assert [c.dated for c in spec.collections] == [None, Dated("id", "billing")]
+    assert "privault.retention: must map" in _problems(BARE + "privault: {retention: [notes]}\n")
 
 
 def test_an_erase_after_naming_an_unknown_collection_is_refused() -> None:

@@ -32,11 +32,22 @@ def _print_report(report: dict[str, Any]) -> None:
         cats = ", ".join(f"{c} {n}" for c, n in sorted(r["categories"].items()))
         out.print(
             f"{key} ({r['action']}, {r['why']}): {r['values']} values of {r['subjects']} subjects, "
-            f"{r['held']} held{'; ' + cats if cats else ''}",
+            f"{r['held']} held, {r.get('datastore_values', 0)} in datastores"
+            f"{'; ' + cats if cats else ''}",
             markup=False,
         )
     for key, note in sorted(report["elsewhere"].items()):
         out.print(f"{key}: {note}")
+    for store, collections in sorted(report.get("datastores", {}).items()):
+        for name, c in sorted(collections.items()):
+            failed = ", ".join(f"{label} {n}" for label, n in sorted(c["not_erased"].items()))
+            out.print(
+                f"datastore {store}.{name}: {c['deleted']} rows deleted, {c['masked']} masked, "
+                f"{c['held']} held, {c['undated']} undated"
+                + (f"; not erased: {failed}" if failed else "")
+                + (f"; {c['problem']}" if c["problem"] else ""),
+                markup=False,
+            )
     for reason, counts in sorted(report["whole_subjects"].items()):
         said = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         out.print(f"whole subjects ({reason.replace('_', ' ')}): {said}")

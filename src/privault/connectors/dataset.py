@@ -9,6 +9,7 @@ validates it with ``fideslang`` and then with privault's own checks, and reports
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -18,6 +19,7 @@ from privault.connectors.dataset_checks import check_dataset
 from privault.connectors.model import (
     CollectionSpec,
     DatasetSpec,
+    Dated,
     FieldSpec,
     Reference,
     identity_kind,
@@ -33,10 +35,10 @@ CODE = "dataset.invalid"
 
 def load_dataset(text: str) -> DatasetSpec:
     """Parse and validate dataset YAML; raise InvalidInput(code="dataset.invalid") listing every problem."""
-    body, mask = _unwrap(_parse_yaml(text))
+    body, ext = _unwrap(_parse_yaml(text))
     model = _in_declared_order(_validate(body), body)
-    spec = _convert(model, mask)
-    problems = check_dataset(model, spec, mask)
+    spec = _convert(model, ext)
+    problems = check_dataset(model, spec, ext.mask, tuple(ext.dated))
     if problems:
         raise dataset_invalid(problems)
     return spec
@@ -60,8 +62,16 @@ def _parse_yaml(text: str) -> Any:
         raise dataset_invalid(["the YAML cannot be read"]) from None
 
 
-def _unwrap(raw: Any) -> tuple[dict[str, Any], Any]:
-    """The dataset mapping (file form or bare) and the privault extension's mask list."""
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """The ``privault:`` extension: collections masked instead of deleted, and dated collections."""
+
+    mask: tuple[str, ...] = ()
+    dated: dict[str, Dated] = field(default_factory=dict)
+
+
+def _unwrap(raw: Any) -> tuple[dict[str, Any], Extension]:
+    """The dataset mapping (file form or bare) and the privault extension."""
     if not isinstance(raw, Mapping):
         raise dataset_invalid(["the document must be a mapping (a dataset or `dataset: [...]`)"])
     outer = dict(raw)
@@ -79,16 +89,45 @@ def _unwrap(raw: Any) -> tuple[dict[str, Any], Any]:
             raise dataset_invalid([f"{', '.join(extra)}: unknown top-level key next to `dataset`"])
         outer = dict(entries[0])
         mask = outer.pop("privault", mask)
-    return outer, _mask_names(mask)
+    return outer, _extension(mask)
 
 
-def _mask_names(ext: Any) -> Any:
-    if not isinstance(ext, Mapping) or set(ext) - {"mask"}:
-        raise dataset_invalid(["privault: must be a mapping with only `mask: [collection names]`"])
+def _extension(ext: Any) -> Extension:
+    if not isinstance(ext, Mapping) or set(ext) - {"mask", "retention"}:
+        raise dataset_invalid(
+            [
+                "privault: must be a mapping with `mask: [collection names]` and/or `retention: {...}`"
+            ]
+        )
     names = ext.get("mask", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise dataset_invalid(["privault.mask: must be a list of collection names"])
-    return tuple(names)
+    return Extension(tuple(names), _dated(ext.get("retention", {})))
+
+
+def _dated(raw: Any) -> dict[str, Dated]:
+    """``retention: {collection: {date: field, purpose: key}}``, every problem named."""
+    if not isinstance(raw, Mapping):
+        raise dataset_invalid(["privault.retention: must map collection names to {date, purpose}"])
+    dated: dict[str, Dated] = {}
+    problems: list[str] = []
+    for name, entry in raw.items():
+        where = f"privault.retention.{name}"
+        if not isinstance(entry, Mapping) or set(entry) - {"date", "purpose"}:
+            problems.append(f"{where}: must be a mapping with `date` and optionally `purpose`")
+            continue
+        date_field, purpose = entry.get("date"), entry.get("purpose")
+        if not isinstance(date_field, str) or not date_field:
+            problems.append(
+                f"{where}.date: must name the field holding when the row's data was collected"
+            )
+        elif purpose is not None and (not isinstance(purpose, str) or not purpose):
+            problems.append(f"{where}.purpose: must be a purpose key of the manifest")
+        else:
+            dated[str(name)] = Dated(date_field, purpose)
+    if problems:
+        raise dataset_invalid(problems)
+    return dated
 
 
 def _validate(body: dict[str, Any]) -> Any:
@@ -124,19 +163,19 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{path or 'dataset'}: {error.get('msg', 'invalid')}"
 
 
-def _convert(model: Any, mask: tuple[str, ...]) -> DatasetSpec:
-    collections = tuple(_collection(c, mask) for c in model.collections)
+def _convert(model: Any, ext: Extension) -> DatasetSpec:
+    collections = tuple(_collection(c, ext) for c in model.collections)
     return DatasetSpec(
         key=model.fides_key, name=model.name or model.fides_key, collections=collections
     )
 
 
-def _collection(model: Any, mask: tuple[str, ...]) -> CollectionSpec:
+def _collection(model: Any, ext: Extension) -> CollectionSpec:
     fields = tuple(_field(f) for f in model.fields)
     meta = model.fides_meta
     override = meta.masking_strategy_override if meta else None
     delete_rows: bool | None = True if override is not None else None
-    if model.name in mask:
+    if model.name in ext.mask:
         delete_rows = False
     return CollectionSpec(
         name=model.name,
@@ -145,6 +184,7 @@ def _collection(model: Any, mask: tuple[str, ...]) -> CollectionSpec:
         skip=bool(meta and meta.skip_processing),
         delete_rows=delete_rows,
         erase_after=tuple(a.rpartition(".")[2] for a in (meta.erase_after or ())) if meta else (),
+        dated=ext.dated.get(model.name),
     )
 
 

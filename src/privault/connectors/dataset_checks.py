@@ -15,7 +15,9 @@ from privault.connectors.model import DatasetSpec, reference_parts
 _WORD = re.compile(r"[a-z][a-z0-9_]*")
 
 
-def check_dataset(model: Any, spec: DatasetSpec, mask: tuple[str, ...]) -> list[str]:
+def check_dataset(
+    model: Any, spec: DatasetSpec, mask: tuple[str, ...], dated: tuple[str, ...] = ()
+) -> list[str]:
     """Every problem found in a validated fideslang Dataset and its converted spec."""
     problems: list[str] = []
     for index, collection in enumerate(model.collections):
@@ -26,6 +28,7 @@ def check_dataset(model: Any, spec: DatasetSpec, mask: tuple[str, ...]) -> list[
     problems += _identities(spec)
     problems += _collections(spec)
     problems += _mask(spec, mask)
+    problems += _dated(spec, dated)
     return problems
 
 
@@ -104,6 +107,24 @@ def _mask(spec: DatasetSpec, mask: tuple[str, ...]) -> list[str]:
         collection = spec.collection(name)
         if collection is None:
             problems.append(f"privault.mask[{index}]: collection {name!r} does not exist")
+    return problems
+
+
+def _dated(spec: DatasetSpec, names: tuple[str, ...]) -> list[str]:
+    """Dated collections exist, hold personal data, are processed, and date a declared field."""
+    problems = []
+    for name in names:
+        where = f"privault.retention.{name}"
+        collection = spec.collection(name)
+        if collection is None:
+            problems.append(f"{where}: collection {name!r} does not exist")
+        elif collection.skip or not collection.personal:
+            problems.append(
+                f"{where}: collection {name!r} holds no personal data privault processes"
+            )
+        elif collection.dated is not None and collection.field(collection.dated.field) is None:
+            field = collection.dated.field
+            problems.append(f"{where}.date: field {field!r} does not exist in collection {name!r}")
     return problems
 
 

@@ -40,6 +40,16 @@ class FieldSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Dated:
+    """Where a collection's rows keep the day their data was collected, for the retention sweep:
+    ``field`` holds the date or time; ``purpose`` (a manifest purpose) narrows the rules that apply
+    (without it every rule covering a field's category applies, and the longest wins)."""
+
+    field: str
+    purpose: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CollectionSpec:
     """One table. ``delete_rows``: None = default (delete), True = delete, False = mask fields."""
 
@@ -49,6 +59,7 @@ class CollectionSpec:
     skip: bool = False
     delete_rows: bool | None = None
     erase_after: tuple[str, ...] = ()
+    dated: Dated | None = None
 
     @property
     def personal(self) -> bool:

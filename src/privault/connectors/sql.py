@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from privault.connectors.dataset_checks import dataset_warnings
+from privault.connectors.dated import DatedBatch, DueFields, sweep_dated
 from privault.connectors.erasure import run_erasure, skipped_fields
 from privault.connectors.masking import masking_for
 from privault.connectors.model import DatasetSpec
@@ -90,6 +93,43 @@ class SqlDatastore:
             result = run_erasure(conn, self.dataset, walked.found, exceptions)
         result.dry_run = dry_run
         return result
+
+    def keys_of(self, identities: Identities) -> dict[str, frozenset[Any]]:
+        """The primary keys of the person's rows per collection (to leave a held person alone)."""
+        with self._transaction(commit=False) as conn:
+            walked = traverse(conn, self.dataset, identities, _foreign_keys(conn))
+        return {name: frozenset(found.rows) for name, found in walked.found.items()}
+
+    def sweep_dated(
+        self,
+        collection: str,
+        *,
+        before: datetime,
+        due: DueFields,
+        after: Sequence[Any] | None,
+        limit: int,
+        held: frozenset[Any] = frozenset(),
+        dry_run: bool = False,
+    ) -> DatedBatch:
+        """One batch of the retention sweep of a dated collection, in one transaction (rolled back
+        when ``dry_run``): see ``connectors.dated``."""
+        spec = self.dataset.collection(collection)
+        if spec is None:
+            raise InvalidInput(
+                f"the dataset has no collection {collection!r}", code="datastore.invalid"
+            )
+        with self._transaction(commit=not dry_run) as conn:
+            return sweep_dated(
+                conn,
+                self.dataset,
+                spec,
+                reflect(conn),
+                before=before,
+                due=due,
+                after=after,
+                limit=limit,
+                held=held,
+            )
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Connection]:

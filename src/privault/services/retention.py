@@ -5,8 +5,9 @@ cursor. Each batch's deletions, its counts in the report and the job's checkpoin
 committed in one transaction, so a worker killed mid-sweep is taken over from the last cursor:
 nothing is deleted twice and nothing is missed. Values an active legal hold keeps are counted as held
 and left alone. ``anonymise`` deletes the value too (the vault keeps no copy from which anything
-could be re-identified) and is counted as anonymised. After the values, subjects whose contract
-ended long enough ago and minors are erased whole (``services.retention_subjects``).
+could be re-identified) and is counted as anonymised. After the values, the dated collections of
+connected datastores are swept by the same rules (``services.retention_datastores``), then subjects
+whose contract ended long enough ago and minors are erased whole (``services.retention_subjects``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from privault.core.retention import (
 from privault.core.retention_ports import DueRow, HoldRecord, RulePlan, RunRecord
 from privault.services.audit import Entry, record
 from privault.services.requests import RequestDeps
+from privault.services.retention_datastores import sweep_datastores
 from privault.services.retention_subjects import (
     SYSTEM_ACTOR,
     discover_minors,
@@ -82,6 +84,7 @@ def empty_report(view: TenantView, today: date, dry_run: bool) -> dict[str, Any]
             "values": 0,
             "held": 0,
             "subjects": 0,
+            "datastore_values": 0,
         }
         for r in view.retention
         if r.after in VAULT_EVENTS
@@ -93,7 +96,15 @@ def empty_report(view: TenantView, today: date, dry_run: bool) -> dict[str, Any]
         "elsewhere": {
             r.key: HANDLED_BY_REQUESTS for r in view.retention if r.after not in VAULT_EVENTS
         },
-        "totals": {"deleted": 0, "anonymised": 0, "held": 0, "subjects": 0, "batches": 0},
+        "totals": {
+            "deleted": 0,
+            "anonymised": 0,
+            "held": 0,
+            "subjects": 0,
+            "batches": 0,
+            "datastore_rows": 0,
+        },
+        "datastores": {},
         "whole_subjects": {},
     }
 
@@ -258,6 +269,7 @@ def _audit(run: RunRecord) -> dict[str, Any]:
         "rules": {
             k: {"values": v["values"], "held": v["held"]} for k, v in report["rules"].items()
         },
+        "datastores": report.get("datastores", {}),
         "whole_subjects": report.get("whole_subjects", {}),
     }
 
@@ -272,8 +284,9 @@ def sweep(
     progress: dict[str, Any] | None = None,
     checkpoint: Checkpoint | None = None,
 ) -> SweepResult:
-    """Delete (or, with ``dry_run``, only count) every value that is due and not held, then erase
-    whole subjects that are due; write the report and audit it. ``progress``/``checkpoint`` come
+    """Delete (or, with ``dry_run``, only count) every value that is due and not held, then what is
+    due in the dated collections of connected datastores, then erase whole subjects that are due;
+    write the report and audit it. ``progress``/``checkpoint`` come
     from a job: a sweep taken over continues from its cursor."""
     view = tenant_view(deps.manifest, tenant_key)
     state = dict(progress or {})
@@ -282,6 +295,10 @@ def sweep(
     if state.get("phase") == "values":
         while (after := _batch(deps, view, state, batch_size, checkpoint)) is not None:
             state = after
+        state = state | {"phase": "datastores"}
+    if state.get("phase") == "datastores":
+        save = checkpoint or (lambda _uow, _state: None)
+        state = sweep_datastores(deps, view, state, batch_size, save)
         state = state | {"phase": "subjects"}
     if state.get("phase") == "subjects":
         state = _whole_subjects(deps, view, state, checkpoint)

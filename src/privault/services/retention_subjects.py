@@ -221,7 +221,7 @@ def _blocked(
     return "held"
 
 
-def _identities(
+def subject_identities(
     deps: RequestDeps, uow: UnitOfWork, view: TenantView, tenant_id: int, subject_id: int
 ) -> dict[str, list[str]]:
     """The subject's identities, decrypted and normalised as requests normalise them."""
@@ -252,7 +252,7 @@ def _prepare(
             uow.commit()
             return blocked or "gone"
         holds = [h.rule_view() for h in uow.holds.list(today=at.date())]
-        identities = _identities(deps, uow, view, tenant.id, subject.id)
+        identities = subject_identities(deps, uow, view, tenant.id, subject.id)
     return _Plan(subject, identities, _exceptions(view, holds))
 
 
