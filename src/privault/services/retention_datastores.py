@@ -235,8 +235,9 @@ def _collection(
         problem = f"purpose {purpose!r} is not a purpose of this tenant; nothing swept"
         return _save(ctx, state, _noting(key, spec.name, problem))
     plan = dated_plan(ctx.view, spec, ctx.today, held_categories)
-    if plan is None:  # listed in the report with nothing done
-        return _save(ctx, state, _noting(key, spec.name, None))
+    if plan is None:
+        why = "nothing to sweep by date: no personal field has only rules counting from collection"
+        return _save(ctx, state, _noting(key, spec.name, why + " (or a hold keeps them)"))
     saved = state.get("dated_after")
     after = saved.get("after") if saved and saved.get("at") == f"{key}/{spec.name}" else None
     while True:
@@ -259,7 +260,7 @@ def _collection(
             return state
 
 
-def _noting(store: str, collection: str, problem: str | None) -> Change:
+def _noting(store: str, collection: str, problem: str) -> Change:
     """Write why a collection was not swept (a datastore failure, an unknown purpose)."""
 
     def note(_uow: UnitOfWork, report: dict[str, Any]) -> None:
