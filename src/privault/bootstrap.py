@@ -10,11 +10,13 @@ from sqlalchemy import Engine
 from privault.config import Settings
 from privault.core.clock import Clock, SystemClock
 from privault.core.manifest import Manifest
+from privault.core.staff import StaffPolicy
 from privault.crypto.keyring import Keyring, make_keyring
 from privault.outbound.messenger import Messenger, make_messenger
 from privault.services.decisions import Decider, decider_for
 from privault.services.manifest import read_manifest
 from privault.services.requests import RequestDeps, RequestSettings
+from privault.services.staff import StaffDeps
 from privault.services.vault import Vault
 from privault.storage.engine import make_engine
 from privault.storage.uow import UnitOfWorkFactory
@@ -83,6 +85,18 @@ class Container:
                 public_url=s.public_url,
             ),
         )
+
+    @property
+    def staff(self) -> StaffDeps:
+        """What admin-console logins and sessions need."""
+        s = self.settings
+        policy = StaffPolicy(
+            lockout_attempts=s.admin_lockout_attempts,
+            lockout_minutes=s.admin_lockout_minutes,
+            idle_minutes=s.admin_session_idle_minutes,
+            session_hours=s.admin_session_hours,
+        )
+        return StaffDeps(self.uow, self.manifest, self.clock, policy)
 
     @property
     def decider(self) -> Decider:

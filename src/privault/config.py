@@ -126,6 +126,32 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL only)."
     )
+    admin_session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=1440,
+        description="An admin-console session unused this long ends (sign in again).",
+    )
+    admin_session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=168,
+        description="An admin-console session ends this long after sign-in.",
+    )
+    admin_lockout_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Wrong passwords in a row that lock an admin-console login.",
+    )
+    admin_lockout_minutes: int = Field(
+        default=15, ge=1, le=1440, description="How long such a lock-out lasts."
+    )
+    admin_cookie_secure: bool = Field(
+        default=True,
+        description="Mark the admin console's cookies Secure (named __Host-...). Turn off only "
+        "for a demo served over plain http on a host that is not localhost.",
+    )
 
     @property
     def manifest_path(self) -> Path:

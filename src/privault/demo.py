@@ -16,21 +16,27 @@ from privault.services.api_keys import authenticate, create_api_key
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.datastores import add_datastore
 from privault.services.setup import apply_manifest, write_template
+from privault.services.staff import create_staff, list_staff
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import import_subjects
 from privault.storage import migrate
 
 CREDENTIALS = "demo-credentials.txt"
+# Demo only: a fixed, published password so that `make run` can say how to sign in to the console.
+DEMO_STAFF = "officer"
+DEMO_PASSWORD = "privault-demo-officer"  # noqa: S105 - documented in the README; never in production
 
 
 @dataclass(frozen=True, slots=True)
 class Demo:
-    """Where the demo's admin credentials are."""
+    """Where the demo's admin credentials are, and the console login."""
 
     tenant: str
     role: str
     token: str
     credentials_file: Path
+    staff_username: str = DEMO_STAFF
+    staff_password: str = DEMO_PASSWORD
 
 
 def prepare_demo(container: Container) -> Demo:
@@ -47,6 +53,7 @@ def prepare_demo(container: Container) -> Demo:
         raise ConfigurationError("the demo needs a role with 'admin: true' in the manifest")
     _sample_subjects(container, tenant, role)
     _demo_datastore(container, tenant)
+    _demo_staff(container, tenant, role)
     path = settings.data_dir / CREDENTIALS
     token = _existing_token(container, path)
     if token is None:
@@ -207,6 +214,14 @@ def _sample_consents(container: Container, tenant: str) -> None:
                 evidence,
                 container.clock.now(),
             )
+
+
+def _demo_staff(container: Container, tenant: str, role: str) -> None:
+    """The console login ``officer`` with the admin role and the demo password (once)."""
+    staff = container.staff
+    if any(s.username == DEMO_STAFF for s in list_staff(staff, tenant)):
+        return
+    create_staff(staff, tenant, DEMO_STAFF, role, DEMO_PASSWORD, "system:demo")
 
 
 def _existing_token(container: Container, path: Path) -> str | None:

@@ -228,6 +228,15 @@ EXTRA_CODES: tuple[str, ...] = (
     "incident.unknown",
     "incident.invalid",
     "visit.invalid",
+    "staff.invalid",
+    "staff.exists",
+    "staff.unknown",
+    "staff.password_weak",
+    "staff.login_failed",
+    "staff.locked",
+    "staff.session_invalid",
+    "csrf.invalid",
+    "lookup.invalid",
 )
 
 

@@ -20,10 +20,14 @@ from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.config import Settings
 from privault.services.setup import apply_manifest, template_text
+from privault.services.staff import create_staff, list_staff
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
+STAFF_TENANT = "bluewave"
+STAFF_USERNAME = "officer"
+STAFF_PASSWORD = "correct horse battery staple"
 SITE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Test site</title>
 <script src="/v1/tenants/{tenant}/banner.js" defer></script></head>
@@ -106,3 +110,21 @@ def artifacts() -> Path:
     """Where each case saves its screenshot."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def staff_login(browser_container: Container) -> tuple[str, str, str]:
+    """The officer's console login in bluewave (role privacy-officer, an admin role), created once:
+    (organisation, username, password)."""
+    if not any(
+        s.username == STAFF_USERNAME for s in list_staff(browser_container.staff, STAFF_TENANT)
+    ):
+        create_staff(
+            browser_container.staff,
+            STAFF_TENANT,
+            STAFF_USERNAME,
+            "privacy-officer",
+            STAFF_PASSWORD,
+            "test",
+        )
+    return STAFF_TENANT, STAFF_USERNAME, STAFF_PASSWORD

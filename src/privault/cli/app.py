@@ -24,6 +24,7 @@ from privault.cli import (
     requests,
     retention,
     serve,
+    staff,
     subjects,
     suppression,
     visits,
@@ -84,6 +85,7 @@ app.add_typer(records.ropa_app, name="ropa")
 app.add_typer(records.dpia_app, name="dpia")
 app.add_typer(records.incidents_app, name="incidents")
 app.add_typer(retention.app, name="retention")
+app.add_typer(staff.app, name="staff")
 subjects.app.command("contract-end")(retention.contract_end)
 app.command("decide")(decide.decide)
 app.command("serve")(serve.serve)

@@ -20,6 +20,11 @@ def demo(ctx: typer.Context) -> None:
     out.print(f"open {base}/docs for the API, {base}/healthz for health")
     out.print(f"privacy notice: {base}/v1/tenants/{result.tenant}/notice")
     out.print(
+        f"admin console: {base}/admin - organisation '{result.tenant}', username "
+        f"'{result.staff_username}', password '{result.staff_password}' (demo only)",
+        markup=False,
+    )
+    out.print(
         f"demo admin: tenant '{result.tenant}', role '{result.role}', API key in {result.credentials_file}"
     )
     auth = f"-H 'Authorization: Bearer {result.token}'"

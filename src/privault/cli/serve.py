@@ -31,7 +31,9 @@ def serve(
 
         _, stop = start_in_thread(c)
         err.print("an embedded worker runs scheduled jobs (PRIVAULT_WORKER_EMBEDDED=false to stop)")
-    err.print(f"privault serving on http://{bind_host}:{bind_port} (API docs: /docs)")
+    err.print(
+        f"privault serving on http://{bind_host}:{bind_port} (API docs: /docs, admin console: /admin)"
+    )
     try:
         uvicorn.run(
             create_app(c), host=bind_host, port=bind_port, log_config=None, access_log=False

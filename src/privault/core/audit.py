@@ -56,6 +56,12 @@ ACTIONS: dict[str, str] = {
     "records:export": "The records of processing were exported.",
     "records:dpia": "An impact assessment was recorded or decided.",
     "incident:change": "An incident was opened, updated, notified or closed.",
+    "staff:create": "An admin-console login was created (username, role).",
+    "staff:change": "An admin-console login was changed: password set, disabled, enabled or unlocked.",
+    "staff:login": "Someone signed in to the admin console, or a sign-in was refused.",
+    "staff:logout": "An admin-console session ended: signed out, expired or revoked.",
+    "vault:subject:lookup": "Subjects were looked up by email or phone in the admin console, for a "
+    "stated purpose (how many were found; never the identity).",
 }
 
 OUTCOMES = ("ok", "denied", "failed", "partial")

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from privault.core.audit import AuditEvent
+from privault.core.dashboard_ports import DashboardQueries
 from privault.core.disclosure_ports import DisclosureRepository
 from privault.core.job_ports import JobRepository
 from privault.core.records import (
@@ -29,6 +30,7 @@ from privault.core.records import (
 from privault.core.records_ports import DpiaRepository, IncidentRepository
 from privault.core.requests import EventRecord, RequestRecord, TaskRecord, VerificationRecord
 from privault.core.retention_ports import HoldRepository, RetentionRunRepository
+from privault.core.staff_ports import StaffRepository
 from privault.core.visit_ports import VisitRepository
 
 
@@ -208,6 +210,20 @@ class ConsentRepository(Protocol):
         """Ledger rows in id order, of a subject, a visitor, or the whole tenant."""
         ...
 
+    def recent(
+        self,
+        *,
+        subject_id: int | None = None,
+        visitors: Sequence[str] = (),
+        kind: str | None = None,
+        scope: str | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[ConsentEventRecord]:
+        """Ledger rows newest first: of the whole tenant, or of a subject and its linked
+        ``visitors``; of one ``kind`` (and ``scope``); with ids below ``before_id`` (paging)."""
+        ...
+
     def linked_visitors(self, subject_id: int) -> list[str]:
         """Visitor ids linked to this subject."""
         ...
@@ -269,8 +285,10 @@ class AuditRepository(Protocol):
         """(action, subject uid) of the events after ``seq`` with one of these actions."""
         ...
 
-    def recent(self, limit: int) -> list[AuditEvent]:
-        """The newest events, newest first."""
+    def recent(
+        self, limit: int, *, before: int | None = None, action: str | None = None
+    ) -> list[AuditEvent]:
+        """The newest events, newest first (only those before seq ``before``, of ``action``)."""
         ...
 
 
@@ -508,6 +526,11 @@ class UnitOfWork(Protocol):
         ...
 
     @property
+    def dashboard(self) -> DashboardQueries:
+        """The bound tenant's dashboard counts."""
+        ...
+
+    @property
     def webhooks(self) -> WebhookRepository:
         """The bound tenant's webhooks."""
         ...
@@ -545,6 +568,11 @@ class UnitOfWork(Protocol):
     @property
     def jobs(self) -> JobRepository:
         """The job queue (across tenants)."""
+        ...
+
+    @property
+    def staff(self) -> StaffRepository:
+        """The bound tenant's console logins and sessions."""
         ...
 
     @property

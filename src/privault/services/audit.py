@@ -25,9 +25,11 @@ from privault.core.audit import (
 from privault.core.ports import UnitOfWork
 from privault.core.records import CheckpointRecord
 from privault.crypto.keyring import Keyring
+from privault.errors import InvalidInput
 from privault.services.tenants import bind_tenant
 
 MAX_PROBLEMS = 100
+PAGE_MAX = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,24 @@ def checkpoint(
     uow.audit.add_checkpoint(created)
     uow.commit()
     return created
+
+
+def recent_events(
+    uow: UnitOfWork,
+    tenant_key: str,
+    *,
+    action: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[AuditEvent]:
+    """The tenant's newest events, newest first: one ``action`` of the vocabulary, or all; those
+    before seq ``before`` (the next page). Details hold references and counts, never values."""
+    if action is not None and action not in ACTIONS:
+        raise InvalidInput(f"'{action}' is not an audit action", code="input.invalid")
+    if not 1 <= limit <= PAGE_MAX:
+        raise InvalidInput(f"a page holds 1 to {PAGE_MAX} events", code="input.invalid")
+    bind_tenant(uow, tenant_key)
+    return uow.audit.recent(limit, before=before, action=action)
 
 
 def verify(uow: UnitOfWork, keyring: Keyring, tenant_key: str, batch: int = 20_000) -> VerifyReport:

@@ -157,7 +157,13 @@ class SqlAudit(BoundRepository):
         )
         return [(str(row[0]), row[1]) for row in self.session.execute(stmt)]
 
-    def recent(self, limit: int) -> list[AuditEvent]:
-        """The newest events, newest first."""
+    def recent(
+        self, limit: int, *, before: int | None = None, action: str | None = None
+    ) -> list[AuditEvent]:
+        """The newest events, newest first (only those before seq ``before``, of ``action``)."""
         stmt = select(*_EVENT_COLUMNS).order_by(t.AuditEvent.seq.desc()).limit(limit)
+        if before is not None:
+            stmt = stmt.where(t.AuditEvent.seq < before)
+        if action is not None:
+            stmt = stmt.where(t.AuditEvent.action == action)
         return [_event(row) for row in self.session.execute(stmt)]

@@ -6,7 +6,19 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, Table, and_, bindparam, cast, delete, func, literal, select, text
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from privault.core.records import ConsentEventRecord, SubjectFacts
@@ -164,6 +176,35 @@ class SqlConsent(BoundRepository):
         if visitor is not None:
             stmt = stmt.where(_EVENTS.c.visitor == visitor)
         stmt = stmt.order_by(_EVENTS.c.id).limit(limit)
+        return [_record(row) for row in self.session.execute(stmt)]
+
+    def recent(
+        self,
+        *,
+        subject_id: int | None = None,
+        visitors: Sequence[str] = (),
+        kind: str | None = None,
+        scope: str | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[ConsentEventRecord]:
+        """Ledger rows newest first: of the whole tenant, or of a subject and its linked visitors;
+        of one kind (and scope); with ids below ``before_id``."""
+        stmt = select(*(_EVENTS.c[f] for f in _EVENT_FIELDS)).where(
+            _EVENTS.c.tenant_id == self.tenant_id
+        )
+        if subject_id is not None:
+            mine = _EVENTS.c.subject_id == subject_id
+            stmt = stmt.where(
+                or_(mine, _EVENTS.c.visitor.in_(list(visitors))) if visitors else mine
+            )
+        if kind is not None:
+            stmt = stmt.where(_EVENTS.c.kind == kind)
+        if scope is not None:
+            stmt = stmt.where(_EVENTS.c.scope == scope)
+        if before_id is not None:
+            stmt = stmt.where(_EVENTS.c.id < before_id)
+        stmt = stmt.order_by(_EVENTS.c.id.desc()).limit(limit)
         return [_record(row) for row in self.session.execute(stmt)]
 
     def linked_visitors(self, subject_id: int) -> list[str]:

@@ -587,6 +587,42 @@ class Visit(TenantOwned, Base):
     subject_id: Mapped[int | None] = mapped_column(Id)
 
 
+class StaffUser(TenantOwned, Base):
+    """A login to the admin console: one tenant, one manifest role, an Argon2id password hash."""
+
+    __tablename__ = "staff_users"
+    __table_args__ = (UniqueConstraint("username", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class StaffSession(TenantOwned, Base):
+    """A signed-in console session; only a SHA-256 of its token is kept."""
+
+    __tablename__ = "staff_sessions"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        Index("ix_staff_sessions_staff", "staff_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    staff_id: Mapped[int] = mapped_column(Id, ForeignKey("staff_users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 TENANT_OWNED_TABLES: tuple[str, ...] = tuple(
     mapper.persist_selectable.name  # type: ignore[attr-defined]
     for mapper in Base.registry.mappers

@@ -13,12 +13,14 @@ from privault.errors import StorageError
 from privault.storage import scoping
 from privault.storage.audit_repo import SqlAudit
 from privault.storage.consent_repo import SqlConsent
+from privault.storage.dashboard_repo import SqlDashboard
 from privault.storage.disclosure_repo import SqlDisclosures
 from privault.storage.job_repo import SqlJobs
 from privault.storage.records_repo import SqlDpias, SqlIncidents
 from privault.storage.repositories import SqlApiKeys, SqlNotices, SqlTenants
 from privault.storage.requests_repo import SqlDatastores, SqlRequests, SqlWebhooks
 from privault.storage.retention_repo import SqlHolds, SqlRetentionRuns
+from privault.storage.staff_repo import SqlStaff
 from privault.storage.vault_repo import SqlSubjects
 from privault.storage.visit_repo import SqlVisits
 
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self.consent = SqlConsent(self.session, self._bound)
         self.requests = SqlRequests(self.session, self._bound)
         self.datastores = SqlDatastores(self.session, self._bound)
+        self.dashboard = SqlDashboard(self.session, self._bound)
         self.webhooks = SqlWebhooks(self.session, self._bound)
         self.holds = SqlHolds(self.session, self._bound)
         self.retention = SqlRetentionRuns(self.session, self._bound)
@@ -50,6 +53,7 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidents(self.session, self._bound)
         self.visits = SqlVisits(self.session, self._bound)
         self.jobs = SqlJobs(self.session)
+        self.staff = SqlStaff(self.session, self._bound)
         return self
 
     def __exit__(
