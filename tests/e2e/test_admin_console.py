@@ -4,8 +4,10 @@ its required, audited purpose and the role's grants."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -427,6 +429,27 @@ def test_manual_tasks_are_added_and_completed(console: Container, officer: TestC
     assert [a["state"] for a in audited] == ["opened", "done"]
 
 
+def test_staff_download_the_package_of_a_completed_request_audited(
+    console: Container, officer: TestClient
+) -> None:
+    """Verify and complete in the console, then the detail links the package; the download is a
+    zip under the staff member's name in the audit trail. Before completion there is none."""
+    opened = _open(console)
+    _act(officer, opened.ref, action="verify", note="called back on the number of record")
+    assert officer.get(f"/admin/requests/{opened.ref}/package").status_code == 404
+    assert _act(officer, opened.ref, action="complete").status_code == 303
+    detail = officer.get(f"/admin/requests/{opened.ref}").text
+    assert f'href="/admin/requests/{opened.ref}/package"' in detail
+    package = officer.get(f"/admin/requests/{opened.ref}/package")
+    assert package.status_code == 200
+    assert package.headers["content-type"] == "application/zip"
+    assert package.headers["content-disposition"].startswith("attachment; filename=")
+    assert package.headers["cache-control"] == "no-store"
+    assert zipfile.is_zipfile(io.BytesIO(package.content))
+    downloads = [e for e in _events(console) if e.action == "request:download"]
+    assert [e.actor for e in downloads] == ["user:officer"]
+
+
 def test_other_roles_may_not_handle_requests(console: Container, client: TestClient) -> None:
     """An auditor sees a 403 page for the queue and cannot act; the request stays as it was."""
     opened = _open(console)
@@ -440,6 +463,7 @@ def test_other_roles_may_not_handle_requests(console: Container, client: TestCli
         f"/admin/requests/{opened.ref}", data={"csrf": token, "action": "deny", "code": "excessive"}
     )
     assert acted.status_code == 403
+    assert client.get(f"/admin/requests/{opened.ref}/package").status_code == 403
     assert svc.show_request(console.requests, "bluewave", opened.ref).request.state == "received"
 
 

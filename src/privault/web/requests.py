@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from privault.api.deps import ContainerDep
+from privault.api.downloads import package_response
 from privault.bootstrap import Container
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
 from privault.core.requests import State, parse_request
@@ -179,10 +180,4 @@ def resend(tenant: str, token: str, container: ContainerDep, brand: str | None =
 def package(tenant: str, token: str, container: ContainerDep) -> Response:
     """The access or portability package, while its link is live."""
     _ref(container, tenant, token)
-    found = download(container.requests, token)
-    return Response(
-        found.content,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'}
-        | PRIVATE_HEADERS,
-    )
+    return package_response(download(container.requests, token))

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from privault.api.deps import AdminDep, ContainerDep, UowDep
+from privault.api.downloads import package_response
 from privault.core.access import Principal
 from privault.core.jurisdictions import Right
 from privault.core.requests import Agent, Channel, DenialCode, PauseReason, parse_request
@@ -21,7 +22,6 @@ from privault.services import requests as svc
 from privault.services.api_keys import authenticate
 from privault.services.datastores import add_datastore, check_datastore, list_datastores
 from privault.services.fulfilment import (
-    Download,
     apply_at_once,
     download,
     fulfil,
@@ -171,19 +171,7 @@ def resend(token: str, container: ContainerDep) -> dict[str, int]:
 @router.get("/v1/requests/status/{token}/package")
 def download_package(token: str, container: ContainerDep) -> Response:
     """The requester downloads their access or portability package (until the link expires)."""
-    return _zip(download(container.requests, token))
-
-
-def _zip(found: Download) -> Response:
-    return Response(
-        found.content,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{found.filename}"',
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
+    return package_response(download(container.requests, token))
 
 
 # --- staff ---------------------------------------------------------------------------------------
@@ -303,7 +291,7 @@ def _detail(view: svc.RequestView) -> DetailOut:
 @router.get("/v1/requests/{ref}/package")
 def staff_package(ref: str, admin: AdminDep, container: ContainerDep) -> Response:
     """Staff download a request's package (e.g. to send it by post); audited under their name."""
-    return _zip(staff_download(container.requests, admin.tenant_key, ref, admin.actor))
+    return package_response(staff_download(container.requests, admin.tenant_key, ref, admin.actor))
 
 
 @router.get("/v1/requests/{ref}", response_model=DetailOut)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from privault.api.downloads import package_response
 from privault.bootstrap import Container
 from privault.core.jurisdictions import RIGHT_TITLES
 from privault.core.requests import (
@@ -27,7 +28,7 @@ from privault.core.requests import (
 )
 from privault.errors import InvalidInput, PrivaultError
 from privault.services import requests as svc
-from privault.services.fulfilment import WORKING, fulfil
+from privault.services.fulfilment import WORKING, fulfil, staff_download
 from privault.services.webhooks import deliver_due
 from privault.web.admin.auth import AdminStaffDep, Staff
 from privault.web.admin.layout import AdminRoute, container_of, redirect, render
@@ -168,6 +169,13 @@ async def _run(request: Request, staff: Staff, ref: str, work: Callable[[], str]
         )
     await run_in_threadpool(_deliver, container, staff.tenant_key)
     return redirect(request, f"/admin/requests/{quote(ref)}", flash)
+
+
+@router.get("/admin/requests/{ref}/package")
+def package(ref: str, request: Request, staff: AdminStaffDep) -> Response:
+    """The request's package (to send by post, say), audited under the staff member's name."""
+    found = staff_download(container_of(request).requests, staff.tenant_key, ref, staff.actor)
+    return package_response(found)
 
 
 @router.post("/admin/requests/{ref}", response_class=HTMLResponse)
