@@ -26,7 +26,7 @@ from privault.connectors import (
     SqlDatastore,
     load_dataset,
 )
-from privault.connectors.dated import DatedBatch, collected_at
+from privault.connectors.dated import DatedBatch, DatedScan, collected_at
 from privault.errors import ConnectorError, InvalidInput
 from tests.fixtures.shop import (
     clear,
@@ -599,13 +599,18 @@ def _before_minute(minute: int, fields: dict[str, str]) -> Callable[[datetime], 
 
 
 def _sweep_all(
-    store: SqlDatastore, collection: str, due: Callable[[datetime], dict[str, str]], **kw: Any
+    store: SqlDatastore,
+    collection: str,
+    due: Callable[[datetime], dict[str, str]],
+    *,
+    limit: int,
+    held: frozenset[Any] = frozenset(),
+    dry_run: bool = False,
 ) -> list[DatedBatch]:
     batches, after = [], None
     while True:
-        batch = store.sweep_dated(
-            collection, before=LOGIN_0 + timedelta(days=1), due=due, after=after, **kw
-        )
+        scan = DatedScan(LOGIN_0 + timedelta(days=1), due, after, limit, held)
+        batch = store.sweep_dated(collection, scan, dry_run=dry_run)
         batches.append(batch)
         if batch.cursor is None:
             return batches
@@ -716,3 +721,27 @@ def test_a_second_sweep_neither_masks_nor_counts_what_the_first_erased(shop: Sho
     [orders] = _sweep_all(datastore, "orders", lambda _when: {"customer_id": "r"}, limit=100)
     datastore.close()
     assert (logins.rows_masked, logins.values, orders.rows_masked, orders.values) == (0, {}, 0, {})
+
+
+def test_counting_a_dated_collection_reads_what_a_sweep_would_erase_and_changes_nothing(
+    shop: Shop,
+) -> None:
+    """count_dated over batches of 5 finds the 6 rows the sweep then erases; nothing changes."""
+    datastore = _dated_store(shop)
+    due = _before_minute(7, {"ip": "fraud-signals"})
+    before = shop.counts()
+    counted, after = [], None
+    while True:
+        scan = DatedScan(LOGIN_0 + timedelta(days=1), due, after, 5)
+        batch = datastore.count_dated("logins", scan)
+        counted.append(batch)
+        if batch.cursor is None:
+            break
+        after = batch.cursor
+    assert shop.counts() == before
+    assert shop.scalar("SELECT COUNT(*) FROM logins WHERE ip = '[erased]'") == 0
+    assert sum(b.rows_due for b in counted) == 6
+    assert sum(b.rows_masked + b.rows_deleted for b in counted) == 0
+    [swept] = _sweep_all(datastore, "logins", due, limit=50)
+    datastore.close()
+    assert swept.rows_due == swept.rows_masked == 6

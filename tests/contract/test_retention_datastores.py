@@ -21,7 +21,7 @@ from privault.core.access import Principal
 from privault.core.clock import FixedClock
 from privault.services.datastores import add_datastore
 from privault.services.legal_holds import add_hold, release_hold
-from privault.services.retention import sweep
+from privault.services.retention import status, sweep
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import create_subject
@@ -192,3 +192,38 @@ def test_a_sweep_taken_over_mid_datastore_masks_and_counts_every_row_once(
     assert _ips(db) == ["[erased]"] * 12
     assert report["datastores"]["shop"]["logins"]["masked"] == 10
     assert report["rules"]["fraud-signals"]["datastore_values"] == 10
+
+
+def test_status_counts_rows_due_now_and_soon_in_dated_collections(
+    c: Container, tmp_path: Path
+) -> None:
+    """12 days before: all 12 logins fall due within 30 days; on the day: 12 due now; after the
+    sweep: none. A held subject's rows are counted apart. Status changes nothing."""
+    db = _shop(c, tmp_path)
+    _on(c, date(2025, 12, 20))
+    [early] = status(c.requests, "bluewave", batch_size=5).datastores
+    assert (early.datastore, early.collection, early.due_now, early.due_soon) == (
+        "shop",
+        "logins",
+        0,
+        12,
+    )
+    raw = {"subject": "c1", "identities": {"email": email(1)}, "data": {"user.name": "C One"},
+           "source": "direct", "purpose": "customer-service"}  # fmt: skip
+    create_subject(c.uow, c.vault, _officer(c), raw)
+    add_hold(c.requests, "bluewave", STAFF, scope="subject", reference="CASE-9", subject="c1")
+    _on(c, LOGINS_DUE)
+    [due] = status(c.requests, "bluewave", batch_size=5).datastores
+    assert (due.due_now, due.due_soon, due.held, due.problem) == (9, 0, 3, None)
+    assert "[erased]" not in _ips(db)
+    _sweep(c)
+    [after] = status(c.requests, "bluewave").datastores
+    assert (after.due_now, after.held) == (0, 3)
+
+
+def test_status_says_why_a_dated_collection_has_nothing_counted(
+    c: Container, tmp_path: Path
+) -> None:
+    _shop(c, tmp_path, purpose="no-such-purpose")
+    [entry] = status(c.requests, "bluewave").datastores
+    assert entry.problem == "purpose 'no-such-purpose' is not a purpose of this tenant"

@@ -93,10 +93,12 @@ def status_(
     tenant: str = TENANT,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Per rule: values due now, in the next 30 days, the next due date; the active holds."""
+    """Per rule: values due now, in the next 30 days, the next due date; per dated datastore
+    collection, rows due now and in the next 30 days; the active holds."""
     from privault.services.retention import status
 
-    found = status(container(ctx).requests, tenant)
+    c = container(ctx)
+    found = status(c.requests, tenant, batch_size=c.settings.retention_batch_size)
     if as_json:
         typer.echo(json.dumps(status_json(found), indent=2, sort_keys=True))
         return
@@ -107,6 +109,14 @@ def status_(
         out.print(
             f"{r.key} ({r.action}, {r.why}): {r.due_now} due now, {r.due_soon} in the next 30 "
             f"days; {nxt}",
+            markup=False,
+        )
+    for d in found.datastores:
+        out.print(
+            f"datastore {d.datastore}.{d.collection}: "
+            + (d.problem or f"{d.due_now} rows due now, {d.due_soon} in the next 30 days")
+            + (f"; {d.held} held" if d.held else "")
+            + (f"; {d.undated} undated" if d.undated else ""),
             markup=False,
         )
     for h in found.holds:
@@ -136,6 +146,18 @@ def status_json(found: Any) -> dict[str, Any]:
         ],
         "holds": [hold_json(h) for h in found.holds],
         "last_run": found.last_run.id if found.last_run else None,
+        "datastores": [
+            {
+                "datastore": d.datastore,
+                "collection": d.collection,
+                "due_now": d.due_now,
+                "due_next_30_days": d.due_soon,
+                "held": d.held,
+                "undated": d.undated,
+                "problem": d.problem,
+            }
+            for d in found.datastores
+        ],
     }
 
 

@@ -44,6 +44,7 @@ class DatedBatch:
     """What one batch of a dated collection did, and where the next batch starts."""
 
     cursor: list[Any] | None  # the last primary key read (None: the collection is done)
+    rows_due: int = 0  # rows with a field due (not held, not erased before)
     rows_deleted: int = 0
     rows_masked: int = 0
     held: int = 0
@@ -66,49 +67,70 @@ def collected_at(value: Any) -> datetime | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class DatedScan:
+    """One batch of a dated collection: at most ``limit`` rows after the primary key ``after``
+    whose date is before ``before`` (with a day's slack); ``due`` decides exactly; rows whose keys
+    are ``held`` are counted and left alone."""
+
+    before: datetime
+    due: DueFields
+    after: Sequence[Any] | None
+    limit: int
+    held: frozenset[Any] = frozenset()
+
+
 def sweep_dated(
-    conn: Connection,
-    dataset: DatasetSpec,
-    spec: CollectionSpec,
-    schema: DbSchema,
-    *,
-    before: datetime,
-    due: DueFields,
-    after: Sequence[Any] | None,
-    limit: int,
-    held: frozenset[Any] = frozenset(),
+    conn: Connection, dataset: DatasetSpec, spec: CollectionSpec, schema: DbSchema, scan: DatedScan
 ) -> DatedBatch:
-    """Erase what is due among the next ``limit`` rows after the cursor ``after`` whose date is
-    before ``before`` (with a day's slack; ``due`` decides exactly)."""
+    """Erase what is due in the scan's rows."""
+    batch, whole, partial = _decide(conn, spec, scan)
+    _erase_whole(conn, dataset, spec, schema, whole, batch)
+    for names, keys in partial.items():
+        _mask(conn, spec, schema, names, keys, batch)
+    return batch
+
+
+def count_dated(conn: Connection, spec: CollectionSpec, scan: DatedScan) -> DatedBatch:
+    """What ``sweep_dated`` would erase in the same rows, changing nothing (``rows_due``,
+    ``values``, ``held`` and ``undated`` are counted; nothing is deleted or masked)."""
+    return _decide(conn, spec, scan)[0]
+
+
+Partial = dict[tuple[str, ...], list[Any]]  # the due fields -> keys of the rows to mask them in
+
+
+def _decide(
+    conn: Connection, spec: CollectionSpec, scan: DatedScan
+) -> tuple[DatedBatch, dict[Any, Sequence[Any]], Partial]:
+    """Read the next rows and sort them: wholly due (to delete), partly due (to mask), or not."""
     if spec.dated is None:
         raise InvalidInput(
             f"collection {spec.name!r} is not dated in the dataset", code="datastore.invalid"
         )
     date_field = spec.dated.field
-    rows = _read(conn, spec, date_field, before, after, limit)
+    rows = _read(conn, spec, date_field, scan.before, scan.after, scan.limit)
     key_of = Found(spec).key_of()
-    batch = DatedBatch(list(_as_tuple(key_of(rows[-1]))) if len(rows) == limit else None)
+    batch = DatedBatch(list(_as_tuple(key_of(rows[-1]))) if len(rows) == scan.limit else None)
     whole: dict[Any, Sequence[Any]] = {}
-    partial: dict[tuple[str, ...], list[Any]] = {}
+    partial: Partial = {}
     personal = tuple(f.name for f in spec.fields if f.personal)
     date_index = spec.field_names.index(date_field)
     at = {name: spec.field_names.index(name) for name in personal}
     for row in rows:
         key = key_of(row)
-        fields = _due_fields(batch, row[date_index], due, key in held, personal)
+        fields = _due_fields(batch, row[date_index], scan.due, key in scan.held, personal)
         live = {f: r for f, r in fields.items() if row[at[f]] not in _ERASED}
         if not live:  # nothing due, or erased by an earlier sweep
             continue
+        batch.rows_due += 1
         for rule in live.values():
             batch.values[rule] = batch.values.get(rule, 0) + 1
         if len(fields) == len(personal):
             whole[key] = row
         else:
             partial.setdefault(tuple(sorted(live)), []).append(key)
-    _erase_whole(conn, dataset, spec, schema, whole, batch)
-    for names, keys in partial.items():
-        _mask(conn, spec, schema, names, keys, batch)
-    return batch
+    return batch, whole, partial
 
 
 def _due_fields(

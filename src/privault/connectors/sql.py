@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from privault.connectors.dataset_checks import dataset_warnings
-from privault.connectors.dated import DatedBatch, DueFields, sweep_dated
+from privault.connectors.dated import DatedBatch, DatedScan, count_dated, sweep_dated
 from privault.connectors.erasure import run_erasure, skipped_fields
 from privault.connectors.masking import masking_for
-from privault.connectors.model import DatasetSpec
+from privault.connectors.model import CollectionSpec, DatasetSpec
 from privault.connectors.results import (
     AccessResult,
     CollectionRows,
@@ -100,36 +99,24 @@ class SqlDatastore:
             walked = traverse(conn, self.dataset, identities, _foreign_keys(conn))
         return {name: frozenset(found.rows) for name, found in walked.found.items()}
 
-    def sweep_dated(
-        self,
-        collection: str,
-        *,
-        before: datetime,
-        due: DueFields,
-        after: Sequence[Any] | None,
-        limit: int,
-        held: frozenset[Any] = frozenset(),
-        dry_run: bool = False,
-    ) -> DatedBatch:
+    def sweep_dated(self, collection: str, scan: DatedScan, *, dry_run: bool = False) -> DatedBatch:
         """One batch of the retention sweep of a dated collection, in one transaction (rolled back
         when ``dry_run``): see ``connectors.dated``."""
-        spec = self.dataset.collection(collection)
-        if spec is None:
-            raise InvalidInput(
-                f"the dataset has no collection {collection!r}", code="datastore.invalid"
-            )
+        spec = self._collection(collection)
         with self._transaction(commit=not dry_run) as conn:
-            return sweep_dated(
-                conn,
-                self.dataset,
-                spec,
-                reflect(conn),
-                before=before,
-                due=due,
-                after=after,
-                limit=limit,
-                held=held,
-            )
+            return sweep_dated(conn, self.dataset, spec, reflect(conn), scan)
+
+    def count_dated(self, collection: str, scan: DatedScan) -> DatedBatch:
+        """What one batch of ``sweep_dated`` would erase, read-only."""
+        spec = self._collection(collection)
+        with self._transaction(commit=False) as conn:
+            return count_dated(conn, spec, scan)
+
+    def _collection(self, name: str) -> CollectionSpec:
+        spec = self.dataset.collection(name)
+        if spec is None:
+            raise InvalidInput(f"the dataset has no collection {name!r}", code="datastore.invalid")
+        return spec
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Connection]:

@@ -34,7 +34,7 @@ from privault.core.retention import (
 from privault.core.retention_ports import DueRow, HoldRecord, RulePlan, RunRecord
 from privault.services.audit import Entry, record
 from privault.services.requests import RequestDeps
-from privault.services.retention_datastores import sweep_datastores
+from privault.services.retention_datastores import DatedStatus, dated_status, sweep_datastores
 from privault.services.retention_subjects import (
     SYSTEM_ACTOR,
     discover_minors,
@@ -361,6 +361,7 @@ class Status:
     rules: list[RuleStatus]
     holds: list[HoldRecord]
     last_run: RunRecord | None
+    datastores: list[DatedStatus] = field(default_factory=list)
 
 
 def _rule_status(
@@ -379,9 +380,11 @@ def _rule_status(
     )
 
 
-def status(deps: RequestDeps, tenant_key: str) -> Status:
+def status(deps: RequestDeps, tenant_key: str, *, batch_size: int = 1000) -> Status:
     """Per rule: how many values are due now and within 30 days, and the next due date (values a
-    hold keeps are included: the holds are listed beside); the active holds; the last sweep."""
+    hold keeps are included: the holds are listed beside); the active holds; the last sweep; and
+    per dated collection of the connected datastores, the rows due now and within 30 days (read
+    in batches of ``batch_size``; rows a hold keeps are counted apart)."""
     view = tenant_view(deps.manifest, tenant_key)
     today = deps.clock.now().date()
     now, soon = plans(view, today), plans(view, today + timedelta(days=SOON_DAYS))
@@ -390,4 +393,6 @@ def status(deps: RequestDeps, tenant_key: str) -> Status:
         rules = [_rule_status(uow, r, now, soon) for r in view.retention]
         holds = uow.holds.list(today=today)
         runs = uow.retention.recent(1)
-    return Status(today, rules, holds, runs[0] if runs else None)
+    soon_day = today + timedelta(days=SOON_DAYS)
+    stores = dated_status(deps, view, today, soon_day, batch_size)
+    return Status(today, rules, holds, runs[0] if runs else None, stores)

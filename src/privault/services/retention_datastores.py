@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from privault.connectors.dated import DatedBatch
+from privault.connectors.dated import DatedBatch, DatedScan
 from privault.connectors.model import CollectionSpec, FieldSpec
 from privault.connectors.sql import SqlDatastore
 from privault.core.manifest.model import RetentionEvent, RetentionRule
@@ -34,6 +34,10 @@ from privault.services.tenants import bind_tenant
 
 Save = Callable[[UnitOfWork, dict[str, Any]], None]
 Change = Callable[[UnitOfWork, dict[str, Any]], None]
+NOTHING_BY_DATE = (
+    "nothing to sweep by date: no personal field has only rules counting from collection "
+    "(or a hold keeps them)"
+)
 
 
 # --- which fields are due ------------------------------------------------------------------------
@@ -129,47 +133,51 @@ def sweep_datastores(
         batch_size,
         save,
     )
-    with deps.make_uow() as uow:
-        tenant = bind_tenant(uow, view.tenant.key)
-        holds = [h.rule_view() for h in uow.holds.list(today=ctx.today)]
-        stores = connected(uow, deps.keyring, view.tenant.key)
-        people = _held_people(deps, uow, view, tenant.id, holds, ctx.today)
+    setting = _setting(deps, view, ctx.today)
     current = dict(state)
-    if any(h.scope == "tenant" and hold_active(h, ctx.today) for h in holds):
-        return _all_held(ctx, current, stores)
-    categories = tuple(
-        h.category
-        for h in holds
-        if h.scope == "category" and h.category and hold_active(h, ctx.today)
-    )
+    if setting.tenant_held:
+        return _all_held(ctx, current, setting.stores)
     done = set(current.get("dated_done", []))
-    for key, store in stores:
-        held_keys = _held_keys(store, people) if people else {}
+    for key, store in setting.stores:
+        held_keys = _held_keys(store, setting.people) if setting.people else {}
         for spec in store.dataset.collections:
             if spec.dated is None or f"{key}/{spec.name}" in done:
                 continue
-            current = _collection(ctx, current, key, store, spec, categories, held_keys)
+            current = _collection(ctx, current, key, store, spec, setting.categories, held_keys)
             done.add(f"{key}/{spec.name}")
             current = current | {"dated_done": sorted(done), "dated_after": None}
     return current
 
 
-def _held_people(
-    deps: RequestDeps,
-    uow: UnitOfWork,
-    view: TenantView,
-    tenant_id: int,
-    holds: Sequence[Hold],
-    today: date,
-) -> list[dict[str, list[str]]]:
-    """The identities of every subject a subject hold keeps."""
-    ids = sorted(
-        {
-            h.subject_id
-            for h in holds
-            if h.scope == "subject" and h.subject_id and hold_active(h, today)
-        }
+@dataclass(frozen=True, slots=True)
+class _Setting:
+    """The connected datastores and what the active holds keep on a day."""
+
+    stores: list[tuple[str, SqlDatastore]]
+    tenant_held: bool
+    categories: tuple[str, ...]  # held categories
+    people: list[dict[str, list[str]]]  # the identities of held subjects
+
+
+def _setting(deps: RequestDeps, view: TenantView, today: date) -> _Setting:
+    with deps.make_uow() as uow:
+        tenant = bind_tenant(uow, view.tenant.key)
+        active = [h for r in uow.holds.list(today=today) if hold_active(h := r.rule_view(), today)]
+        stores = connected(uow, deps.keyring, view.tenant.key)
+        people = _held_people(deps, uow, view, tenant.id, active)
+    return _Setting(
+        stores,
+        any(h.scope == "tenant" for h in active),
+        tuple(h.category for h in active if h.scope == "category" and h.category),
+        people,
     )
+
+
+def _held_people(
+    deps: RequestDeps, uow: UnitOfWork, view: TenantView, tenant_id: int, active: Sequence[Hold]
+) -> list[dict[str, list[str]]]:
+    """The identities of every subject an active subject hold keeps."""
+    ids = sorted({h.subject_id for h in active if h.scope == "subject" and h.subject_id})
     people = [subject_identities(deps, uow, view, tenant_id, i) for i in ids]
     return [p for p in people if p]
 
@@ -236,21 +244,14 @@ def _collection(
         return _save(ctx, state, _noting(key, spec.name, problem))
     plan = dated_plan(ctx.view, spec, ctx.today, held_categories)
     if plan is None:
-        why = "nothing to sweep by date: no personal field has only rules counting from collection"
-        return _save(ctx, state, _noting(key, spec.name, why + " (or a hold keeps them)"))
+        return _save(ctx, state, _noting(key, spec.name, NOTHING_BY_DATE))
     saved = state.get("dated_after")
     after = saved.get("after") if saved and saved.get("at") == f"{key}/{spec.name}" else None
     while True:
         try:
-            batch = store.sweep_dated(
-                spec.name,
-                before=plan.before,
-                due=plan.due,
-                after=after,
-                limit=ctx.batch_size,
-                held=held_keys.get(spec.name, frozenset()),
-                dry_run=ctx.dry_run,
-            )
+            held = held_keys.get(spec.name, frozenset())
+            scan = DatedScan(plan.before, plan.due, after, ctx.batch_size, held)
+            batch = store.sweep_dated(spec.name, scan, dry_run=ctx.dry_run)
         except PrivaultError as exc:
             return _save(ctx, state, _noting(key, spec.name, exc.message))
         after = batch.cursor
@@ -292,3 +293,84 @@ def _count(report: dict[str, Any], store: str, collection: str, batch: DatedBatc
     totals["datastore_rows"] = (
         totals.get("datastore_rows", 0) + batch.rows_deleted + batch.rows_masked
     )
+
+
+# --- status --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DatedStatus:
+    """What one dated collection has due: rows with a field due now, rows falling due within the
+    next ``soon`` days, rows a hold keeps, rows without a readable date, or why none is counted."""
+
+    datastore: str
+    collection: str
+    due_now: int = 0
+    due_soon: int = 0
+    held: int = 0
+    undated: int = 0
+    problem: str | None = None
+
+
+def dated_status(
+    deps: RequestDeps, view: TenantView, today: date, soon: date, batch_size: int
+) -> list[DatedStatus]:
+    """Per dated collection of every connected datastore, what a sweep on ``today`` would erase
+    and what falls due by ``soon`` (read-only: every row dated before the bound is read)."""
+    setting = _setting(deps, view, today)
+    out = []
+    for key, store in setting.stores:
+        held_keys = _held_keys(store, setting.people) if setting.people else {}
+        for spec in store.dataset.collections:
+            if spec.dated is not None:
+                held = held_keys.get(spec.name, frozenset())
+                out.append(
+                    _status_of(view, setting, key, store, spec, (today, soon), batch_size, held)
+                )
+    return out
+
+
+def _status_of(
+    view: TenantView,
+    setting: _Setting,
+    key: str,
+    store: SqlDatastore,
+    spec: CollectionSpec,
+    days: tuple[date, date],
+    batch_size: int,
+    held: frozenset[Any],
+) -> DatedStatus:
+    purpose = spec.dated.purpose if spec.dated else None
+    if setting.tenant_held:
+        return DatedStatus(key, spec.name, problem="a tenant legal hold keeps everything")
+    if purpose is not None and view.purpose(purpose) is None:
+        return DatedStatus(
+            key, spec.name, problem=f"purpose {purpose!r} is not a purpose of this tenant"
+        )
+    plans = [dated_plan(view, spec, day, setting.categories) for day in days]
+    if plans[1] is None:
+        return DatedStatus(key, spec.name, problem=NOTHING_BY_DATE)
+    try:
+        now, by_soon = (_scan(store, spec.name, plan, batch_size, held) for plan in plans)
+    except PrivaultError as exc:
+        return DatedStatus(key, spec.name, problem=exc.message)
+    return DatedStatus(
+        key, spec.name, now.rows_due, by_soon.rows_due - now.rows_due, by_soon.held, by_soon.undated
+    )
+
+
+def _scan(
+    store: SqlDatastore, name: str, plan: DatedPlan | None, batch_size: int, held: frozenset[Any]
+) -> DatedBatch:
+    """Every batch of a read-only scan, added up (nothing when no field can be due)."""
+    total = DatedBatch(None)
+    after: list[Any] | None = None
+    while plan is not None:
+        batch = store.count_dated(name, DatedScan(plan.before, plan.due, after, batch_size, held))
+        total.rows_due += batch.rows_due
+        total.held += batch.held
+        total.undated += batch.undated
+        if batch.cursor is None:
+            break
+        after = batch.cursor
+    return total

@@ -43,6 +43,18 @@ class HoldOut(BaseModel):
     released_at: datetime | None
 
 
+class DatedOut(BaseModel):
+    """What one dated collection of a connected datastore has due (rows, not values)."""
+
+    datastore: str
+    collection: str
+    due_now: int
+    due_next_30_days: int
+    held: int
+    undated: int
+    problem: str | None
+
+
 class StatusOut(BaseModel):
     """What is due when, and the active holds."""
 
@@ -50,6 +62,7 @@ class StatusOut(BaseModel):
     rules: list[RuleStatusOut]
     holds: list[HoldOut]
     last_run: int | None
+    datastores: list[DatedOut]
 
 
 class SweepOut(BaseModel):
@@ -100,7 +113,11 @@ def _hold(h: HoldRecord) -> HoldOut:
 @router.get("/v1/retention/status", response_model=StatusOut)
 def retention_status(container: ContainerDep, principal: AdminDep) -> StatusOut:
     """Per rule: values due now, in the next 30 days, and the next due date; the active holds."""
-    found = svc.status(container.requests, principal.tenant_key)
+    found = svc.status(
+        container.requests,
+        principal.tenant_key,
+        batch_size=container.settings.retention_batch_size,
+    )
     rules = [
         RuleStatusOut(
             rule=r.key,
@@ -114,8 +131,24 @@ def retention_status(container: ContainerDep, principal: AdminDep) -> StatusOut:
         for r in found.rules
     ]
     last = found.last_run.id if found.last_run else None
+    stores = [
+        DatedOut(
+            datastore=d.datastore,
+            collection=d.collection,
+            due_now=d.due_now,
+            due_next_30_days=d.due_soon,
+            held=d.held,
+            undated=d.undated,
+            problem=d.problem,
+        )
+        for d in found.datastores
+    ]
     return StatusOut(
-        today=found.today, rules=rules, holds=[_hold(h) for h in found.holds], last_run=last
+        today=found.today,
+        rules=rules,
+        holds=[_hold(h) for h in found.holds],
+        last_run=last,
+        datastores=stores,
     )
 
 

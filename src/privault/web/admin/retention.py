@@ -71,7 +71,9 @@ def _page(
     error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    found = status(container_of(request).requests, staff.tenant_key)
+    container = container_of(request)
+    batch = container.settings.retention_batch_size
+    found = status(container.requests, staff.tenant_key, batch_size=batch)
     last = found.last_run
     return render(
         request,
@@ -80,6 +82,7 @@ def _page(
         status=status_code,
         today=found.today,
         rules=found.rules,
+        datastores=found.datastores,
         holds=[hold_row(h) for h in found.holds],
         last=last,
         report=report_view(last.report) if last else None,
