@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from privault.connectors.dated import DatedBatch, DatedScan
-from privault.connectors.model import CollectionSpec, FieldSpec
+from privault.connectors.model import CollectionSpec, FieldSpec, is_personal
 from privault.connectors.sql import SqlDatastore
 from privault.core.manifest.model import RetentionEvent, RetentionRule
 from privault.core.manifest.resolve import TenantView
@@ -51,10 +51,10 @@ def _applies(rule: RetentionRule, category: str, purpose: str | None) -> bool:
 def field_rules(
     rules: Sequence[RetentionRule], field: FieldSpec, purpose: str | None, held: Sequence[str]
 ) -> tuple[tuple[RetentionRule, ...], ...] | None:
-    """Per category of a personal field, the rules that decide when it goes; None when the field
+    """Per personal category of a field, the rules that decide when it goes; None when the field
     is never due by date (a category no rule covers, a rule counting from another event, a hold)."""
     per_category = []
-    for category in field.categories:
+    for category in filter(is_personal, field.categories):
         if any(is_within(category, h) for h in held):
             return None
         covering = tuple(r for r in rules if _applies(r, category, purpose))
