@@ -16,6 +16,7 @@ from privault.core.audit import AuditEvent
 from privault.core.clock import FixedClock
 from privault.crypto.passwords import needs_rehash
 from privault.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from privault.services import staff_sessions
 from privault.services.setup import apply_manifest
 from privault.services.staff import (
     create_staff,
@@ -279,3 +280,34 @@ def test_a_role_removed_from_the_manifest_ends_the_session(staff: Container) -> 
         resolve_session(staff.staff, token)
     with pytest.raises(Unauthenticated, match=WRONG):
         sign_in(staff.staff, "bluewave", "ann", PASSWORD)
+
+
+def test_a_password_reset_while_the_old_one_is_being_checked_opens_no_session(
+    staff: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reset lands between the Argon2 check and the session: the sign-in is refused and
+    audited, so a reset in an incident leaves no session behind."""
+    checked = staff_sessions.verify_password
+
+    def racing(stored: str, password: str) -> bool:
+        ok = checked(stored, password)
+        set_password(staff.staff, "bluewave", "ann", "a brand new passphrase", "cli:test")
+        return ok
+
+    monkeypatch.setattr(staff_sessions, "verify_password", racing)
+    with pytest.raises(Unauthenticated):
+        sign_in(staff.staff, "bluewave", "ann", PASSWORD)
+    denied = [e for e in _events(staff) if e.action == "staff:login" and e.outcome == "denied"]
+    assert json.loads(denied[-1].details)["reason"] == "password_changed"
+    with staff.uow() as uow:
+        bind_tenant(uow, "bluewave")
+        sessions = uow.session.execute(text("SELECT COUNT(*) FROM staff_sessions")).scalar()
+    assert sessions == 0
+
+
+def test_a_username_no_login_could_have_is_an_unknown_user(staff: Container) -> None:
+    """A NUL byte or a space in the username is never sent to the database: the same answer."""
+    for name in ("an\x00n", "a n", ""):
+        with pytest.raises(Unauthenticated) as caught:
+            sign_in(staff.staff, "bluewave", name, PASSWORD)
+        assert caught.value.message == WRONG

@@ -21,7 +21,9 @@ from privault.bootstrap import Container
 from privault.core.access import Principal
 from privault.core.audit import AuditEvent
 from privault.core.clock import FixedClock
+from privault.core.consent import Choice, Kind, Method, Via
 from privault.services import requests as svc
+from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.setup import apply_manifest
 from privault.services.staff import create_staff
 from privault.services.tenants import bind_tenant
@@ -530,6 +532,69 @@ def test_a_role_sees_only_what_its_grants_allow(console: Container, client: Test
     assert "4111 1111 1111 1234" not in shown.text
     assert "cc.payment.card" in shown.text
     assert "Open requests" not in shown.text  # not an admin role
+
+
+def test_a_person_the_role_may_see_nothing_of_is_not_shown_beside_one_it_may(
+    console: Container, officer: TestClient
+) -> None:
+    """A second subject with Ada's email has restricted processing: the officer's billing lookup
+    shows Ada, and of the other only that someone is withheld and why (no ref, no choices)."""
+    with console.uow() as uow:
+        tenant_id = bind_tenant(uow, "bluewave").id
+    raw = {"subject": "twin", "identities": {"email": EMAIL}, "data": {"user.name": "Twin Person"},
+           "source": "direct", "purpose": "billing"}  # fmt: skip
+    officer_principal = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
+    create_subject(console.uow, console.vault, officer_principal, raw)
+    restriction = Choice(Kind.RESTRICTION, "*", False)
+    with console.uow() as uow:
+        record_choices(
+            uow, console.decider, "bluewave", "test", Holder(subject="twin"), [restriction],
+            Evidence(Method.REQUEST, Via.API), console.clock.now(),
+        )  # fmt: skip
+    page = _look_up(officer, "billing")
+    assert page.status_code == 200
+    assert "2 people found" in page.text
+    assert "Ada Person" in page.text
+    assert "your role may see nothing of them for this purpose" in page.text
+    assert "twin" not in page.text.lower()
+    assert page.text.count("<caption>Consent and preferences</caption>") == 1  # Ada's only
+
+
+def test_control_characters_and_odd_numbers_are_refused_not_crashed_on(
+    console: Container, officer: TestClient, client: TestClient
+) -> None:
+    """A NUL byte in a path, query or form and numbers that are not plain ASCII digits or too big
+    for a key get a 422 page, never a 500 (PostgreSQL refuses NUL in text)."""
+    for url in (
+        "/admin/requests/%00",
+        "/admin/consent?subject=%00",
+        "/admin/audit?before=%C2%B2",
+        "/admin/audit?before=9223372036854775808",
+        "/admin/dashboard?weeks=%C2%B2",
+    ):
+        assert officer.get(url).status_code == 422, url
+    opened = _open(console)
+    token = _csrf(officer, f"/admin/requests/{opened.ref}")
+    posted = officer.post(
+        f"/admin/requests/{opened.ref}",
+        data={"csrf": token, "action": "verify", "note": "a\x00b"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 422
+    task = officer.post(
+        f"/admin/requests/{opened.ref}/tasks/%C2%B2",
+        data={"csrf": token, "outcome": "done", "note": "x"},
+    )
+    assert task.status_code == 422
+    assert svc.show_request(console.requests, "bluewave", opened.ref).request.state == "received"
+    officer.cookies.clear()
+    login_token = _csrf(client, "/admin/login")
+    refused = client.post(
+        "/admin/login",
+        data={"csrf": login_token, "tenant": "bluewave", "username": "off\x00icer",
+              "password": PASSWORD},
+    )  # fmt: skip
+    assert refused.status_code in (401, 422)
 
 
 def test_every_console_page_is_labelled_and_landmarked(

@@ -33,12 +33,14 @@ class Found:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """What a lookup returned; ``denied`` is the rule when nothing at all may be shown."""
+    """What a lookup returned; ``denied`` is the rule when nothing at all may be shown, and
+    ``hidden`` the rules of each other person found of whom nothing may be shown (never named)."""
 
     kind: str
     purpose: str
     found: list[Found]
     denied: str | None = None
+    hidden: list[str] = field(default_factory=list)
 
 
 def _check(ctx: VaultContext, kind: str, value: str, purpose: str) -> None:
@@ -85,8 +87,15 @@ def look_up(
             views = read_subjects(uow, vault, principal, ids, purpose)  # commits the lookup too
         except Forbidden as exc:
             return Lookup(kind, purpose, [], denied=exc.message)
-    by_id = {uids[v.uid]: v for v in views}
-    return Lookup(kind, purpose, _around(requests, principal, by_id, with_requests=with_requests))
+    shown = {uids[v.uid]: v for v in views if v.data or v.identities}
+    hidden = [_why_hidden(v) for v in views if not (v.data or v.identities)]
+    found = _around(requests, principal, shown, with_requests=with_requests) if shown else []
+    return Lookup(kind, purpose, found, hidden=hidden)
+
+
+def _why_hidden(view: SubjectView) -> str:
+    """The rules that withhold everything of a person (nothing else of them is shown)."""
+    return "; ".join(dict.fromkeys(w.rule for w in view.withheld)) or "nothing is held"
 
 
 def _around(

@@ -22,7 +22,7 @@ from typing import NoReturn
 from privault.core.access import Principal
 from privault.core.ports import UnitOfWork
 from privault.core.secrets import Secret
-from privault.core.staff import after_failure, lock_end, session_expiry
+from privault.core.staff import USERNAME, after_failure, lock_end, session_expiry
 from privault.core.staff_ports import SessionRecord, StaffRecord
 from privault.crypto.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from privault.crypto.tokens import hash_secret
@@ -98,6 +98,8 @@ def _lookup(deps: StaffDeps, tenant_key: str, username: str) -> tuple[bool, Staf
             bind_tenant(uow, tenant_key)
         except NotFound:
             return False, None
+        if not USERNAME.match(username):  # no such login can exist: never sent to the database
+            return True, None
         found = uow.staff.get(username)
         uow.commit()
     return True, found
@@ -142,7 +144,7 @@ def sign_in(deps: StaffDeps, tenant_key: str, username: str, password: str) -> S
     if not verify_password(found.password_hash, password):
         _count_failure(deps, tenant_key, found.id)
     rehashed = hash_password(password) if needs_rehash(found.password_hash) else None
-    return _open_session(deps, tenant_key, found.id, rehashed)
+    return _open_session(deps, tenant_key, found, rehashed)
 
 
 def _count_failure(deps: StaffDeps, tenant_key: str, staff_id: int) -> NoReturn:
@@ -165,21 +167,38 @@ def _count_failure(deps: StaffDeps, tenant_key: str, staff_id: int) -> NoReturn:
     raise _locked(locked) if locked else _wrong()
 
 
+def _changed_meanwhile(current: StaffRecord | None, checked: StaffRecord, now: datetime) -> str:
+    """Why a login whose password was just checked may not sign in after all ("" if it may):
+    removed, disabled, locked by parallel attempts, or given a new password while the old one was
+    being checked (a reset ends every session, including this one)."""
+    if current is None:
+        return "removed"
+    if current.disabled:
+        return "disabled"
+    if lock_end(current, now) is not None:
+        return "locked"
+    return "password_changed" if current.password_hash != checked.password_hash else ""
+
+
 def _open_session(
-    deps: StaffDeps, tenant_key: str, staff_id: int, rehashed: str | None
+    deps: StaffDeps, tenant_key: str, checked: StaffRecord, rehashed: str | None
 ) -> SignedIn:
     now = deps.clock.now()
     policy = deps.policy
+    staff_id = checked.id
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + timedelta(hours=policy.session_hours)
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
         current = uow.staff.get_by_id(staff_id, lock=True)
-        if current is None or current.disabled:
-            raise _wrong()
-        until = lock_end(current, now)
-        if until is not None:
-            raise _locked(until)  # locked by parallel attempts meanwhile
+        refused = _changed_meanwhile(current, checked, now)
+        if refused or current is None:
+            why = {"username": checked.username, "reason": refused or "removed"}
+            actor = f"user:{checked.username}"
+            record(uow, [Entry(actor, "staff:login", outcome="denied", details=why)], now)
+            uow.commit()
+            until = lock_end(current, now) if current is not None else None
+            raise _locked(until) if until is not None else _wrong()
         changes: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
         if rehashed is not None:
             changes["password_hash"] = rehashed

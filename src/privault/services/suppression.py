@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -149,13 +150,30 @@ def _values(
     return rows
 
 
+_E164 = re.compile(r"\+[0-9]{1,15}")
+
+
+def _cell(value: str) -> str:
+    """A value a spreadsheet will not run: one starting with ``= + - @``, a tab or a carriage
+    return gets a leading apostrophe (OWASP CSV injection), except an E.164 phone number, which
+    dialers need as it is."""
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _E164.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def suppression_csv(rows: list[Suppressed]) -> str:
-    """The list as CSV with a header row."""
+    """The list as CSV with a header row; no cell can start a spreadsheet formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["value", "subject", "rule", "since"])
     for row in rows:
         writer.writerow(
-            [row.value, row.subject, row.rule, row.since.isoformat() if row.since else ""]
+            [
+                _cell(row.value),
+                _cell(row.subject),
+                row.rule,
+                row.since.isoformat() if row.since else "",
+            ]
         )
     return buffer.getvalue()

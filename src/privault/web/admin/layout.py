@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from privault.bootstrap import Container
 from privault.errors import PrivaultError, Unauthenticated
 from privault.services.staff_sessions import Staff
+from privault.web.admin.params import refuse_control_characters
 from privault.web.pages import PRIVATE_HEADERS, SECURITY_HEADERS
 
 _ENV = jinja2.Environment(
@@ -150,6 +151,14 @@ def to_login(request: Request) -> RedirectResponse:
     return response
 
 
+async def _refuse_control_characters(request: Request) -> None:
+    """422 for a control character in the path, the query or a posted form (see ``params``)."""
+    values = [request.url.path, *request.query_params.values()]
+    if request.method == "POST":
+        values += [v for v in (await request.form()).values() if isinstance(v, str)]
+    refuse_control_characters(values)
+
+
 class AdminRoute(APIRoute):
     """A console route: without a valid session, the sign-in page; privault errors, the error page."""
 
@@ -159,6 +168,7 @@ class AdminRoute(APIRoute):
 
         async def wrapped(request: Request) -> Response:
             try:
+                await _refuse_control_characters(request)
                 return await handler(request)
             except Unauthenticated:
                 return to_login(request)

@@ -66,6 +66,7 @@ def _page(
     form: dict[str, str],
     cards: list[Card] | None = None,
     denied: str | None = None,
+    hidden: list[str] | None = None,
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
@@ -80,6 +81,7 @@ def _page(
         form=form,
         cards=cards,
         denied=denied,
+        hidden=hidden or [],
         error=error,
     )
 
@@ -115,4 +117,4 @@ async def lookup(
     except PrivaultError as exc:
         return _page(request, staff, form=form, error=exc.message, status=exc.status)
     cards = [card(f) for f in found.found]
-    return _page(request, staff, form=form, cards=cards, denied=found.denied)
+    return _page(request, staff, form=form, cards=cards, denied=found.denied, hidden=found.hidden)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlencode
 
@@ -14,14 +15,36 @@ def optional(text: str) -> str | None:
     return text.strip() or None
 
 
+MAX_ID = 2**63 - 1  # the largest key a database column holds
+
+
+def number(text: str) -> int | None:
+    """``text`` as a whole number of 1 to MAX_ID written in ASCII digits, else None."""
+    text = text.strip()
+    if not text.isascii() or not text.isdecimal() or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def whole(text: str, what: str, *, default: int | None = None) -> int | None:
     """A whole number of 1 or more (``default`` when empty)."""
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return default
-    if not text.isdigit() or int(text) < 1:
+    value = number(text)
+    if value is None:
         raise InvalidInput(f"{what} is a whole number of 1 or more", code="input.invalid")
-    return int(text)
+    return value
+
+
+_CONTROL = frozenset(chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
+
+
+def refuse_control_characters(values: Iterable[str]) -> None:
+    """InvalidInput if any value holds a control character (a NUL byte, say) other than tab and
+    line breaks: nothing typed into a form has one, and databases refuse some."""
+    if any(not _CONTROL.isdisjoint(value) for value in values):
+        raise InvalidInput("a field holds a control character", code="input.invalid")
 
 
 def day(text: str, what: str) -> date | None:

@@ -32,6 +32,7 @@ from privault.services.fulfilment import WORKING, fulfil, staff_download
 from privault.services.webhooks import deliver_due
 from privault.web.admin.auth import AdminStaffDep, Staff
 from privault.web.admin.layout import AdminRoute, container_of, redirect, render
+from privault.web.admin.params import number
 from privault.web.admin.queue import row
 
 router = APIRouter(route_class=AdminRoute, include_in_schema=False)
@@ -215,9 +216,10 @@ async def add_task(request: Request, ref: str, staff: AdminStaffDep) -> Response
 
 
 def _task_id(text: str) -> int:
-    if not text.isdigit():
+    task = number(text)
+    if task is None:
         raise InvalidInput("choose a task from the list", code="request.task_unknown")
-    return int(text)
+    return task
 
 
 @router.post("/admin/requests/{ref}/tasks/{task}", response_class=HTMLResponse)
