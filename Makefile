@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit browser bench clean
+.PHONY: run test lint typecheck unit coverage browser bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=python3 to use another)"; exit 1; }
@@ -33,6 +33,10 @@ browser:
 	scripts/install-browser.sh
 
 unit: $(STAMP) browser
+	$(BIN)/pytest -q
+
+## make coverage: every test with line and branch coverage (slower: tracing almost doubles the run)
+coverage: $(STAMP) browser
 	$(BIN)/pytest -q --cov --cov-report=term:skip-covered
 
 ## make bench: run every benchmark, write docs/benchmarks.md
