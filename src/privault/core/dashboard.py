@@ -113,7 +113,13 @@ class ConsentRate:
     @property
     def rate(self) -> float | None:
         """The share that granted, 0 to 1 (None: nobody answered)."""
-        return self.granted / self.decided if self.decided else None
+        return granted_share(self.granted, self.refused)
+
+
+def granted_share(granted: int, refused: int) -> float | None:
+    """granted / (granted + refused), 0 to 1; None when nobody answered."""
+    decided = granted + refused
+    return granted / decided if decided else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from privault.core.dashboard import granted_share
+
 SVG_NS = "http://www.w3.org/2000/svg"
 PALETTE = ("#1f5fa6", "#b45309", "#2e7d32", "#7b3fa0", "#b3261e", "#00695c", "#5f6368", "#8a6d00")
 TEXT, AXIS, GRID = "#1f1f1f", "#767676", "#d9d9d9"  # text and axis >= 4.5:1; the grid is decoration
@@ -63,7 +65,7 @@ class Rate:
     @property
     def rate(self) -> float | None:
         """The share that granted (None: nobody answered)."""
-        return self.granted / self.decided if self.decided else None
+        return granted_share(self.granted, self.refused)
 
 
 @dataclass(frozen=True, slots=True)
