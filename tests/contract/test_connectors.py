@@ -291,16 +291,20 @@ def test_an_exception_on_financial_data_keeps_payments_with_its_code(
 
 
 def test_a_skipped_collection_with_personal_data_leaves_the_erasure_incomplete(shop: Shop) -> None:
-    """skip_processing on tickets: not erased, reported, and the customer row its tickets use stays."""
+    """skip_processing on tickets: not erased, reported; the customer row its tickets use stays,
+    masked as far as it can be (its NOT NULL birth date cannot, and says so)."""
     datastore = SqlDatastore(shop.url, _variant({"tickets": {"skip_processing": True}}))
     result = datastore.erase({"email": [email(4)]})
     datastore.close()
     assert not result.complete
     assert [(n.collection, n.field, n.reason) for n in result.not_erased] == [
+        ("customers", "birth_date", "not_nullable"),
         ("tickets", "customer_id", "skip_processing"),
         ("tickets", "body", "skip_processing"),
     ]
+    assert [r.code for r in result.retained if r.collection == "customers"] == ["depended_on"]
     assert shop.scalar("SELECT COUNT(*) FROM tickets WHERE customer_id = 4") == 1
+    assert shop.scalar("SELECT email FROM customers WHERE id = 4") == "[erased]"
     assert shop.scalar("SELECT COUNT(*) FROM logins WHERE customer_id = 4") == 0
 
 

@@ -250,7 +250,7 @@ def test_the_privault_mask_extension_is_checked() -> None:
     assert "privault.mask[0]: collection 'ghosts' does not exist" in _problems(
         BARE + "privault: {mask: [ghosts]}\n"
     )
-    assert "with `mask: [collection names]` and/or `retention" in _problems(
+    assert "with `mask: [collection names]`, `retention: {...}` and/or `identities" in _problems(
         BARE + "privault: {delete: [notes]}\n"
     )
 

@@ -22,6 +22,7 @@ from privault.connectors.model import (
     Dated,
     FieldSpec,
     Reference,
+    describes_others,
     identity_kind,
     primary_key,
     reference_parts,
@@ -38,7 +39,7 @@ def load_dataset(text: str) -> DatasetSpec:
     body, ext = _unwrap(_parse_yaml(text))
     model = _in_declared_order(_validate(body), body)
     spec = _convert(model, ext)
-    problems = check_dataset(model, spec, ext.mask, tuple(ext.dated))
+    problems = check_dataset(model, spec, ext.mask, tuple(ext.dated), ext.identities)
     if problems:
         raise dataset_invalid(problems)
     return spec
@@ -64,10 +65,12 @@ def _parse_yaml(text: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Extension:
-    """The ``privault:`` extension: collections masked instead of deleted, and dated collections."""
+    """The ``privault:`` extension: collections masked instead of deleted, dated collections, and
+    how identity fields store their values (``collection.field`` -> stored form)."""
 
     mask: tuple[str, ...] = ()
     dated: dict[str, Dated] = field(default_factory=dict)
+    identities: dict[str, str] = field(default_factory=dict)
 
 
 def _unwrap(raw: Any) -> tuple[dict[str, Any], Extension]:
@@ -93,16 +96,39 @@ def _unwrap(raw: Any) -> tuple[dict[str, Any], Extension]:
 
 
 def _extension(ext: Any) -> Extension:
-    if not isinstance(ext, Mapping) or set(ext) - {"mask", "retention"}:
+    if not isinstance(ext, Mapping) or set(ext) - {"mask", "retention", "identities"}:
         raise dataset_invalid(
             [
-                "privault: must be a mapping with `mask: [collection names]` and/or `retention: {...}`"
+                "privault: must be a mapping with `mask: [collection names]`, `retention: {...}` "
+                "and/or `identities: {collection.field: stored form}`"
             ]
         )
     names = ext.get("mask", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise dataset_invalid(["privault.mask: must be a list of collection names"])
-    return Extension(tuple(names), _dated(ext.get("retention", {})))
+    return Extension(
+        tuple(names), _dated(ext.get("retention", {})), _identities(ext.get("identities", {}))
+    )
+
+
+def _identities(raw: Any) -> dict[str, str]:
+    """``identities: {collection.field: form}`` (or ``{stored: form}``), shapes checked here."""
+    if not isinstance(raw, Mapping):
+        raise dataset_invalid(["privault.identities: must map collection.field to a stored form"])
+    forms: dict[str, str] = {}
+    problems: list[str] = []
+    for name, entry in raw.items():
+        form = entry.get("stored") if isinstance(entry, Mapping) else entry
+        if not isinstance(form, str) or (isinstance(entry, Mapping) and set(entry) - {"stored"}):
+            problems.append(
+                f"privault.identities.{name}: must be a stored form such as any_case, exact, "
+                "any_format, e164 or digits"
+            )
+        else:
+            forms[str(name)] = form
+    if problems:
+        raise dataset_invalid(problems)
+    return forms
 
 
 def _dated(raw: Any) -> dict[str, Dated]:
@@ -171,7 +197,7 @@ def _convert(model: Any, ext: Extension) -> DatasetSpec:
 
 
 def _collection(model: Any, ext: Extension) -> CollectionSpec:
-    fields = tuple(_field(f) for f in model.fields)
+    fields = tuple(_field(f, ext.identities.get(f"{model.name}.{f.name}")) for f in model.fields)
     meta = model.fides_meta
     override = meta.masking_strategy_override if meta else None
     delete_rows: bool | None = True if override is not None else None
@@ -185,10 +211,11 @@ def _collection(model: Any, ext: Extension) -> CollectionSpec:
         delete_rows=delete_rows,
         erase_after=tuple(a.rpartition(".")[2] for a in (meta.erase_after or ())) if meta else (),
         dated=ext.dated.get(model.name),
+        others=describes_others(tuple(model.data_subjects or ())),
     )
 
 
-def _field(model: Any) -> FieldSpec:
+def _field(model: Any, stored: str | None = None) -> FieldSpec:
     meta = model.fides_meta
     references: list[Reference] = []
     for ref in (meta.references or ()) if meta else ():
@@ -203,4 +230,6 @@ def _field(model: Any) -> FieldSpec:
         references=tuple(references),
         primary_key=bool(meta and meta.primary_key),
         read_only=bool(meta and meta.read_only),
+        stored=stored,
+        others=describes_others(tuple(model.data_subjects or ())),
     )

@@ -10,22 +10,31 @@ import re
 from typing import Any
 
 from privault.connectors.graph import reachable, undirected_references
+from privault.connectors.identity import allowed_forms
 from privault.connectors.model import DatasetSpec, reference_parts
+from privault.core.taxonomy import fides_data_subjects
 
 _WORD = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def check_dataset(
-    model: Any, spec: DatasetSpec, mask: tuple[str, ...], dated: tuple[str, ...] = ()
+    model: Any,
+    spec: DatasetSpec,
+    mask: tuple[str, ...],
+    dated: tuple[str, ...] = (),
+    stored: dict[str, str] | None = None,
 ) -> list[str]:
     """Every problem found in a validated fideslang Dataset and its converted spec."""
     problems: list[str] = []
     for index, collection in enumerate(model.collections):
         where = f"collections[{index}] ({collection.name})"
         problems += _collection_meta(where, collection, spec)
+        problems += _subjects(where, collection.data_subjects)
         for position, field in enumerate(collection.fields):
-            problems += _field(f"{where}.fields[{position}] ({field.name})", field, model, spec)
+            at = f"{where}.fields[{position}] ({field.name})"
+            problems += _field(at, field, model, spec) + _subjects(at, field.data_subjects)
     problems += _identities(spec)
+    problems += _stored_forms(spec, stored or {})
     problems += _collections(spec)
     problems += _mask(spec, mask)
     problems += _dated(spec, dated)
@@ -77,9 +86,45 @@ def _collection_meta(where: str, collection: Any, spec: DatasetSpec) -> list[str
 
 
 def _identities(spec: DatasetSpec) -> list[str]:
+    problems = [
+        f"{c.name}.{f.name}: an identity field in a collection or field describing other people "
+        "(its data_subjects): a requester is never looked up there"
+        for c in spec.collections
+        for f in c.fields
+        if f.identity and (c.others or f.others)
+    ]
     if any(f.identity for c in spec.collections for f in c.fields):
-        return []
+        return problems
     return ["collections: no field is marked fides_meta.identity, so no person's rows can be found"]
+
+
+def _subjects(where: str, subjects: Any) -> list[str]:
+    known = fides_data_subjects()
+    return [
+        f"{where}.data_subjects: {s!r} is not a data subject of the taxonomy"
+        for s in subjects or ()
+        if s not in known
+    ]
+
+
+def _stored_forms(spec: DatasetSpec, stored: dict[str, str]) -> list[str]:
+    """Each ``privault.identities`` entry names an identity field and a form its kind allows."""
+    problems = []
+    for name, form in stored.items():
+        where = f"privault.identities.{name}"
+        parts = reference_parts(name)
+        collection = spec.collection(parts[0]) if parts else None
+        field = collection.field(parts[1]) if collection and parts else None
+        if field is None:
+            problems.append(f"{where}: no such field (write collection.field)")
+        elif not field.identity:
+            problems.append(f"{where}: the field is not an identity (fides_meta.identity)")
+        elif form not in allowed_forms(field.identity):
+            forms = ", ".join(sorted(allowed_forms(field.identity)))
+            problems.append(
+                f"{where}: {form!r} is not a stored form of a {field.identity} identity ({forms})"
+            )
+    return problems
 
 
 def _collections(spec: DatasetSpec) -> list[str]:

@@ -12,17 +12,17 @@ from privault.connectors.model import DatasetSpec
 from privault.connectors.results import ErasureException, ErasureResult, NotErased
 from privault.connectors.schema import reflect
 from privault.connectors.sqlbits import chunks, failing_as, key_in, row_batch, sql_table
-from privault.connectors.traversal import Found
+from privault.connectors.traversal import Traversal
 
 
 def run_erasure(
     conn: Connection,
     dataset: DatasetSpec,
-    found: dict[str, Found],
+    walked: Traversal,
     exceptions: Sequence[ErasureException],
 ) -> ErasureResult:
     """Plan, then mask and delete on ``conn`` (the caller commits or rolls back)."""
-    plan = plan_erasure(conn, dataset, found, reflect(conn), exceptions)
+    plan = plan_erasure(conn, dataset, walked, reflect(conn), exceptions)
     result = ErasureResult(retained=list(plan.retained))
     for name, rows in plan.keep.items():
         _mask(conn, plan, name, list(rows), result)

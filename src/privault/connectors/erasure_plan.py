@@ -1,7 +1,11 @@
 """Decide, row by row, what an erasure deletes, masks and keeps - before changing anything.
 
 Rows still referenced by rows that stay (another person's, or this person's kept rows) are never
-deleted: a shared row is left untouched; a row only this person's kept rows point at is masked.
+deleted. A row the person only points at (reached along up edges: a household address) that
+someone else's row references is shared and left untouched. The person's own row (found from an
+identity or as a child of their rows) that someone else's row depends on is kept with its
+personal fields masked, and so is a row only this person's kept rows point at: nothing of the
+person stays behind a row kept for someone else.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from privault.connectors.sqlbits import (
     row_batch,
     sql_table,
 )
-from privault.connectors.traversal import Found
+from privault.connectors.traversal import Found, Traversal
 
 Rows = dict[Any, Sequence[Any]]  # primary key -> row
 
@@ -39,6 +43,7 @@ class ErasurePlan:
     found: dict[str, Found]
     schema: DbSchema
     masking: dict[str, Masking]
+    up_only: dict[str, set[Any]] = field(default_factory=dict)
     delete: dict[str, Rows] = field(default_factory=dict)
     keep: dict[str, Rows] = field(default_factory=dict)
     shared: set[tuple[str, Any]] = field(default_factory=set)
@@ -50,13 +55,20 @@ class ErasurePlan:
 def plan_erasure(
     conn: Connection,
     dataset: DatasetSpec,
-    found: dict[str, Found],
+    walked: Traversal | dict[str, Found],
     schema: DbSchema,
     exceptions: Sequence[ErasureException],
 ) -> ErasurePlan:
-    """Classify the found rows, protect referenced ones and order the deletions."""
+    """Classify the found rows, protect referenced ones and order the deletions.
+
+    ``walked`` is a traversal (which rows are the person's own is known) or bare rows, all taken
+    as the person's own.
+    """
     masking = {c.name: masking_for(c, schema, exceptions) for c in dataset.collections}
-    plan = ErasurePlan(found, schema, masking)
+    if isinstance(walked, Traversal):
+        plan = ErasurePlan(walked.found, schema, masking, walked.up_only)
+    else:
+        plan = ErasurePlan(walked, schema, masking)
     _classify(plan)
     links = all_links(dataset, schema)
     while True:
@@ -125,9 +137,7 @@ def _protect_link(conn: Connection, plan: ErasurePlan, link: Link) -> bool:
                 own[value] += 1
     for value, count in others.items():
         for key in by_value[value]:
-            _retain_shared(
-                plan, link.parent, key, f"still referenced by {count} rows of {link.child}"
-            )
+            _retain_for_others(plan, link.parent, key, count, link.child)
     reason = "still referenced by {} kept rows of {}; personal fields masked"
     for value, count in own.items():
         if value not in others:
@@ -207,11 +217,22 @@ def _child_key(plan: ErasurePlan, child: str) -> list[str]:
     return list(plan.schema.primary_keys.get(child, ()))
 
 
-def _retain_shared(plan: ErasurePlan, name: str, key: Any, reason: str) -> None:
-    if plan.delete[name].pop(key, None) is None:
+def _retain_for_others(plan: ErasurePlan, name: str, key: Any, count: int, child: str) -> None:
+    """Keep a row other people's rows reference: untouched when the person only points at it
+    (shared), masked when it is the person's own row (others depend on it)."""
+    if key not in plan.delete[name]:
         return
-    plan.shared.add((name, key))
-    plan.retained.append(Retained(name, key_text(key), "shared", reason))
+    if key in plan.up_only.get(name, ()):
+        plan.delete[name].pop(key)
+        plan.shared.add((name, key))
+        reason = f"still referenced by {count} rows of {child} of other people; kept unchanged"
+        plan.retained.append(Retained(name, key_text(key), "shared", reason))
+        return
+    reason = (
+        f"other people's rows depend on it ({count} rows of {child}); kept, "
+        "the person's fields masked"
+    )
+    _move_to_keep(plan, name, [key], "depended_on", reason)
 
 
 def _move_to_keep(plan: ErasurePlan, name: str, keys: list[Any], code: str, reason: str) -> None:

@@ -73,8 +73,9 @@ def query_edges(dataset: DatasetSpec) -> tuple[Edge, ...]:
 
 
 def active_edges(dataset: DatasetSpec) -> tuple[Edge, ...]:
-    """The edges the traversal follows: none into or out of a ``skip_processing`` collection."""
-    skipped = {c.name for c in dataset.collections if c.skip}
+    """The edges the traversal follows: none into or out of a ``skip_processing`` collection or
+    one describing other people (staff, managers: never the requester's rows)."""
+    skipped = {c.name for c in dataset.collections if c.skip or c.others}
     return tuple(
         e for e in query_edges(dataset) if e.source not in skipped and e.target not in skipped
     )
@@ -85,7 +86,7 @@ def reachable(dataset: DatasetSpec, *, without: str | None = None) -> set[str]:
     seen = {
         c.name
         for c in dataset.collections
-        if not c.skip and c.name != without and any(f.identity for f in c.fields)
+        if not c.skip and not c.others and c.name != without and any(f.identity for f in c.fields)
     }
     edges = [e for e in active_edges(dataset) if without not in (e.source, e.target)]
     frontier = set(seen)

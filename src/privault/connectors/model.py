@@ -13,6 +13,18 @@ def is_personal(category: str) -> bool:
     return category == "user" or category.startswith("user.")
 
 
+# Fides data subjects that are not the people who ask privault for their data: a collection or field
+# declaring only these (staff, their managers, suppliers) describes other people.
+OTHER_PEOPLE = frozenset(
+    {"employee", "trainee", "consultant", "supplier_vendor", "shareholder", "next_of_kin"}
+)
+
+
+def describes_others(data_subjects: tuple[str, ...]) -> bool:
+    """Whether declared data subjects are all other people than the requester (none declared: no)."""
+    return bool(data_subjects) and all(s in OTHER_PEOPLE for s in data_subjects)
+
+
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A link to ``collection.field`` of the same dataset; ``direction`` as in Fides."""
@@ -32,11 +44,15 @@ class FieldSpec:
     references: tuple[Reference, ...] = ()
     primary_key: bool = False
     read_only: bool = False
+    stored: str | None = None  # how an identity field stores its values (connectors.identity)
+    others: bool = (
+        False  # the field describes other people (its data_subjects): not the requester's
+    )
 
     @property
     def personal(self) -> bool:
-        """Whether the field holds personal data."""
-        return any(is_personal(c) for c in self.categories)
+        """Whether the field holds the requester's personal data."""
+        return not self.others and any(is_personal(c) for c in self.categories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +76,12 @@ class CollectionSpec:
     delete_rows: bool | None = None
     erase_after: tuple[str, ...] = ()
     dated: Dated | None = None
+    others: bool = False  # the rows describe other people (staff, managers): never traversed
 
     @property
     def personal(self) -> bool:
-        """Whether any field holds personal data."""
-        return any(f.personal for f in self.fields)
+        """Whether any field holds the requester's personal data."""
+        return not self.others and any(f.personal for f in self.fields)
 
     @property
     def field_names(self) -> tuple[str, ...]:

@@ -49,6 +49,19 @@ class AccessResult:
     # collection -> how many of its returned rows (the person points at them) are also another
     # person's: they are returned, but the rows pointing at them are not followed
     shared: dict[str, int] = field(default_factory=dict)
+    # identity kind -> rows its identity fields matched; only the kinds the datastore holds and
+    # the requester gave (empty when none of the requester's identities is held here)
+    matched: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def searched(self) -> bool:
+        """Whether the datastore holds any identity the requester gave (so it was searched)."""
+        return bool(self.matched)
+
+    @property
+    def no_match(self) -> bool:
+        """Searched, and no identity field matched any row: the person was not found here."""
+        return self.searched and not any(self.matched.values())
 
     @property
     def total_rows(self) -> int:
@@ -95,6 +108,18 @@ class ErasureResult:
     retained: list[Retained] = field(default_factory=list)
     not_erased: list[NotErased] = field(default_factory=list)
     dry_run: bool = False
+    # identity kind -> rows its identity fields matched (as ``AccessResult.matched``)
+    matched: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def searched(self) -> bool:
+        """Whether the datastore holds any identity the requester gave (so it was searched)."""
+        return bool(self.matched)
+
+    @property
+    def no_match(self) -> bool:
+        """Searched, and no identity field matched any row: the person was not found here."""
+        return self.searched and not any(self.matched.values())
 
     @property
     def complete(self) -> bool:

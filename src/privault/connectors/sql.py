@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from privault.connectors.dataset_checks import dataset_warnings
 from privault.connectors.dated import DatedBatch, DatedScan, count_dated, sweep_dated
 from privault.connectors.erasure import run_erasure, skipped_fields
+from privault.connectors.identity import IdentityColumn, identity_columns
 from privault.connectors.masking import masking_for
 from privault.connectors.model import CollectionSpec, DatasetSpec
 from privault.connectors.results import (
@@ -31,7 +32,7 @@ from privault.connectors.results import (
 )
 from privault.connectors.schema import DbSchema, Link, reflect
 from privault.connectors.sqlbits import paused_gc, sqlite_foreign_keys
-from privault.connectors.traversal import Found, traverse
+from privault.connectors.traversal import Found, Traversal, traverse
 from privault.errors import ConnectorError, InvalidInput
 
 Identities = Mapping[str, Sequence[str]]
@@ -49,6 +50,7 @@ class SqlDatastore:
                 "the datastore URL is not a valid database URL", code="datastore.invalid"
             ) from None
         self.dataset = dataset
+        self._columns: dict[tuple[str, str], IdentityColumn] | None = None
         if self._engine.dialect.name == "sqlite":
             event.listen(self._engine, "connect", sqlite_foreign_keys)
 
@@ -65,6 +67,7 @@ class SqlDatastore:
         """Connect once and report declared collections and fields the database lacks."""
         with self._transaction(commit=False) as conn:
             schema = reflect(conn)
+            self._columns = identity_columns(conn, self.dataset)
         return DatastoreCheck(
             True, self._missing(schema), len(schema.columns), self._warnings(schema)
         )
@@ -73,11 +76,11 @@ class SqlDatastore:
         """Every row reachable from the identities (keyed by kind: email, phone, ...)."""
         with paused_gc():
             with self._transaction(commit=False) as conn:
-                walked = traverse(conn, self.dataset, identities, _foreign_keys(conn))
+                walked = self._traverse(conn, identities)
             collections = {n: _rows(f) for n, f in walked.found.items()}
         skipped = tuple(c.name for c in self.dataset.collections if c.skip and c.personal)
         shared = {name: len(keys) for name, keys in walked.shared.items()}
-        return AccessResult(collections, skipped, shared)
+        return AccessResult(collections, skipped, shared, walked.matched)
 
     def erase(
         self,
@@ -88,16 +91,29 @@ class SqlDatastore:
     ) -> ErasureResult:
         """Delete or mask the person's rows in one transaction (rolled back when ``dry_run``)."""
         with paused_gc(), self._transaction(commit=not dry_run) as conn:
-            walked = traverse(conn, self.dataset, identities, _foreign_keys(conn))
-            result = run_erasure(conn, self.dataset, walked.found, exceptions)
+            walked = self._traverse(conn, identities)
+            result = run_erasure(conn, self.dataset, walked, exceptions)
         result.dry_run = dry_run
+        result.matched = walked.matched
         return result
 
     def keys_of(self, identities: Identities) -> dict[str, frozenset[Any]]:
         """The primary keys of the person's rows per collection (to leave a held person alone)."""
         with self._transaction(commit=False) as conn:
-            walked = traverse(conn, self.dataset, identities, _foreign_keys(conn))
+            walked = self._traverse(conn, identities)
         return {name: frozenset(found.rows) for name, found in walked.found.items()}
+
+    def identity_columns(self) -> dict[tuple[str, str], IdentityColumn]:
+        """How each identity field is matched (its form, text or not, collation), reflected once."""
+        if self._columns is None:
+            with self._transaction(commit=False) as conn:
+                self._columns = identity_columns(conn, self.dataset)
+        return self._columns
+
+    def _traverse(self, conn: Connection, identities: Identities) -> Traversal:
+        if self._columns is None:
+            self._columns = identity_columns(conn, self.dataset)
+        return traverse(conn, self.dataset, identities, _foreign_keys(conn), self._columns)
 
     def sweep_dated(self, collection: str, scan: DatedScan, *, dry_run: bool = False) -> DatedBatch:
         """One batch of the retention sweep of a dated collection, in one transaction (rolled back

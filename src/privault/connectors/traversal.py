@@ -6,11 +6,12 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Select, select
 
 from privault.connectors.graph import Edge, active_edges, owner_links
+from privault.connectors.identity import Form, IdentityColumn, default_form
 from privault.connectors.model import CollectionSpec, DatasetSpec
 from privault.connectors.schema import Link
 from privault.connectors.sqlbits import (
@@ -50,10 +51,17 @@ class Found:
 
 @dataclass(slots=True)
 class Traversal:
-    """The person's rows per collection, and the keys of shared parent rows whose children were not followed."""
+    """The person's rows per collection, the keys of shared parent rows whose children were not
+    followed, the keys of rows reached only along up edges (rows the person's rows point at, which
+    may be other people's too), and the rows each identity kind matched."""
 
     found: dict[str, Found]
     shared: dict[str, set[Any]]
+    up_only: dict[str, set[Any]] = field(default_factory=dict)
+    matched: dict[str, int] = field(default_factory=dict)
+
+
+IdentityColumns = Mapping[tuple[str, str], IdentityColumn]
 
 
 @dataclass(slots=True)
@@ -63,7 +71,10 @@ class _Walk:
     edges: dict[str, list[Edge]]
     foreign_keys: Callable[[], tuple[Link, ...]]
     holdable: frozenset[str]
+    tracked: frozenset[str]  # collections an up edge leads to: whose rows are own is tracked
     found: dict[str, Found] = field(default_factory=dict)
+    own: defaultdict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+    matched: dict[str, int] = field(default_factory=dict)
     asked: defaultdict[tuple[str, str], set[Any]] = field(default_factory=lambda: defaultdict(set))
     free: dict[str, dict[str, set[Any]]] = field(default_factory=dict)
     held: dict[str, dict[Any, Sequence[Any]]] = field(default_factory=dict)
@@ -77,7 +88,7 @@ class _Walk:
         ``free``: asked from a seed or along a down edge, so the rows are the person's own (only
         tracked for collections whose rows may be held back).
         """
-        if free and target in self.holdable:
+        if free and target in self.tracked:
             self.free.setdefault(target, {}).setdefault(name, set()).update(values)
         fresh = values - self.asked[target, name]
         if fresh:
@@ -90,6 +101,7 @@ def traverse(
     dataset: DatasetSpec,
     identities: Mapping[str, Sequence[str]],
     foreign_keys: Callable[[], tuple[Link, ...]] = tuple,
+    columns: IdentityColumns | None = None,
 ) -> Traversal:
     """Every row reachable from the identities, hop by hop, until no new values appear.
 
@@ -98,18 +110,47 @@ def traverse(
     otherwise done; then the ones no one else's row references are followed, the others are
     shared: returned, but their children are not. ``foreign_keys`` (called at most once, only
     when rows are held) adds the database's own foreign keys to the dataset's references.
+    ``columns`` says how each identity field stores its values (default: guessed from its kind).
     """
     edges: dict[str, list[Edge]] = defaultdict(list)
     for edge in active_edges(dataset):
         edges[edge.source].append(edge)
-    walk = _Walk(conn, dataset, edges, _cached(foreign_keys), _holdable(edges))
-    pending = _seeds(walk, identities)
+    up_targets = frozenset(e.target for out in edges.values() for e in out if not e.down)
+    walk = _Walk(conn, dataset, edges, _cached(foreign_keys), _holdable(edges), up_targets)
+    pending = _seeds(walk, identities, columns or default_columns(dataset))
     while pending:
         pending = _hop(walk, pending)
         if not pending:
             pending = _release(walk)
     found = {name: found for name, found in walk.found.items() if found.rows}
-    return Traversal(found, {name: set(rows) for name, rows in walk.held.items() if rows})
+    shared = {name: set(rows) for name, rows in walk.held.items() if rows}
+    return Traversal(found, shared, _up_only(walk, found), walk.matched)
+
+
+def default_columns(dataset: DatasetSpec) -> dict[tuple[str, str], IdentityColumn]:
+    """Each identity field with its declared stored form, or its kind's default (text columns)."""
+    return {
+        (c.name, f.name): IdentityColumn(
+            c.name,
+            f.name,
+            f.identity,
+            cast(Form, f.stored or default_form(f.identity)),
+        )
+        for c in dataset.collections
+        for f in c.fields
+        if f.identity
+    }
+
+
+def _up_only(walk: _Walk, found: dict[str, Found]) -> dict[str, set[Any]]:
+    """Keys of the found rows that no seed and no down edge asked for."""
+    out: dict[str, set[Any]] = {}
+    for name in walk.tracked & set(found):
+        key_of = found[name].key_of()
+        keys = {key_of(row) for row in found[name].rows.values() if not _is_own(walk, name, row)}
+        if keys:
+            out[name] = keys
+    return out
 
 
 def _cached(load: Callable[[], tuple[Link, ...]]) -> Callable[[], tuple[Link, ...]]:
@@ -141,16 +182,48 @@ def _hop(walk: _Walk, pending: dict[str, Wanted]) -> dict[str, Wanted]:
     return following
 
 
-def _seeds(walk: _Walk, identities: Mapping[str, Sequence[str]]) -> dict[str, Wanted]:
-    pending: dict[str, Wanted] = {}
+def _seeds(
+    walk: _Walk, identities: Mapping[str, Sequence[str]], columns: IdentityColumns
+) -> dict[str, Wanted]:
+    """Find the rows each identity field matches (the database compares, in the field's stored
+    form), count them per identity kind, and ask for what they lead to."""
+    following: dict[str, Wanted] = {}
     for collection in walk.dataset.collections:
-        if collection.skip:
+        if collection.skip or collection.others:
             continue
         for spec in collection.fields:
-            values = {v for v in identities.get(spec.identity or "", ()) if v}
-            if spec.identity and values:
-                walk.want(pending, collection.name, spec.name, values, free=True)
-    return pending
+            given = [v for v in identities.get(spec.identity or "", ()) if v]
+            if not spec.identity or spec.others or not given:
+                continue
+            column = columns[collection.name, spec.name]
+            matched, new_rows = _match(walk, collection.name, column, column.candidates(given))
+            walk.matched[spec.identity] = walk.matched.get(spec.identity, 0) + matched
+            _follow(walk, collection.name, new_rows, following)
+    return following
+
+
+def _match(
+    walk: _Walk, name: str, column: IdentityColumn, candidates: list[Any]
+) -> tuple[int, list[Sequence[Any]]]:
+    """(rows matched, rows not seen before) for one identity field; the rows are the person's own."""
+    spec = walk.dataset.collection(name)
+    assert spec is not None  # noqa: S101 - seeds only name declared collections
+    found = walk.found.setdefault(name, Found(spec))
+    key_of, store, own = found.key_of(), found.rows, walk.own[name]
+    tab = sql_table(name, spec.field_names)
+    matched = 0
+    new_rows: list[Sequence[Any]] = []
+    with failing_as(name):
+        for piece in chunks(candidates, batch_size(walk.conn.dialect)):
+            condition = column.condition(tab.c[column.field], walk.conn.dialect, piece)
+            for row in _tuples(walk.conn, select(*tab.c).where(condition)):
+                key = key_of(row)
+                matched += 1
+                own.add(key)
+                if key not in store:
+                    store[key] = row
+                    new_rows.append(row)
+    return matched, new_rows
 
 
 def _fetch(walk: _Walk, name: str, wanted: Wanted) -> list[Sequence[Any]]:
@@ -216,7 +289,10 @@ def _hold(walk: _Walk, name: str, rows: list[Sequence[Any]]) -> list[Sequence[An
 
 def _is_own(walk: _Walk, name: str, row: Sequence[Any]) -> bool:
     """Whether a seed or a down edge asked for the row (not only an up edge)."""
-    names = walk.found[name].spec.field_names
+    found = walk.found[name]
+    if walk.own.get(name) and found.key_of()(row) in walk.own[name]:
+        return True
+    names = found.spec.field_names
     free = walk.free.get(name, {})
     return any(row[names.index(f)] in values for f, values in free.items())
 

@@ -71,3 +71,25 @@ def authorise(
         False,
         f"deny by default: role '{role.key}' has no grant to {action.value} '{category}' for '{purpose}'",
     )
+
+
+def full_value(view: TenantView, role_key: str, purpose: str, category: str) -> Verdict:
+    """May ``role_key`` read the whole value of ``category`` for ``purpose``, not its last four?
+
+    Only a grant that lets the role read the category for the purpose and lists it (or a category
+    above it) under ``full_values`` allows it (see ``core/display.py``).
+    """
+    role: Role | None = view.role(role_key)
+    for index, grant in enumerate(role.grants if role is not None else ()):
+        if (
+            Action.READ in grant.actions
+            and purpose in grant.purposes
+            and any(_covers(view, granted, category) for granted in grant.categories)
+            and any(_covers(view, full, category) for full in grant.full_values)
+        ):
+            return Verdict(True, f"allow: roles.{role_key}.grants[{index}].full_values")
+    return Verdict(
+        False,
+        f"last four only: role '{role_key}' has no grant of the full value of '{category}' "
+        f"for '{purpose}'",
+    )

@@ -32,6 +32,14 @@ _SENSITIVE_PREFIXES: tuple[tuple[str, Sensitivity], ...] = (
     ("user.childrens", Sensitivity.CHILDREN),
 )
 
+# Shown by their last four characters only (core/display.py): financial account numbers and government
+# identifiers (11 CCR §7024(d): never disclosed in answer to a request to know; PCI DSS 3.4.1).
+LAST_FOUR_CATEGORIES: tuple[str, ...] = (
+    "user.financial.bank_account",
+    "user.financial.credit_card",
+    "user.government_id",
+)
+
 # Categories for which the seeds' policy allows only explicit consent, GDPR Art. 9(2)(a).
 EXPLICIT_CONSENT_ONLY: tuple[str, ...] = (
     "user.demographic.race_ethnicity",
@@ -64,6 +72,11 @@ def default_sensitivity(key: str) -> Sensitivity:
         if key == prefix or key.startswith(prefix + "."):
             return sensitivity
     return Sensitivity.ORDINARY
+
+
+def shown_by_last_four(key: str) -> bool:
+    """Whether a fideslang category is shown by its last four characters (it or an ancestor is listed)."""
+    return any(is_within(key, root) for root in LAST_FOUR_CATEGORIES)
 
 
 def is_within(key: str, ancestor: str) -> bool:

@@ -348,6 +348,11 @@ class Grant(_Strict):
     actions: list[Action]
     purposes: list[Key]
     categories: list[Key]
+    full_values: list[Key] = Field(
+        default=[],
+        description="Categories shown by their last four characters (cards, bank accounts, "
+        "government IDs) that this grant reads in full, for its purposes; each such read is audited.",
+    )
 
 
 class Role(_Strict):

@@ -21,6 +21,7 @@ from privault.core.taxonomy import (
     default_sensitivity,
     fides_categories,
     is_within,
+    shown_by_last_four,
     stricter,
 )
 from privault.errors import NotFound
@@ -59,6 +60,12 @@ def fides_lineage(manifest: Manifest, key: str) -> list[str]:
         chain.append(parent)
         seen.add(parent)
     return chain
+
+
+def shows_last_four(manifest: Manifest, key: str) -> bool:
+    """Whether values of a category are shown by their last four characters: it, or a category its
+    ``parent`` chain leads to, is within one of fideslang's listed in ``LAST_FOUR_CATEGORIES``."""
+    return any(shown_by_last_four(k) for k in fides_lineage(manifest, key))
 
 
 def covered_special(manifest: Manifest, key: str) -> list[str]:
