@@ -149,7 +149,7 @@ def _candidates(form: Form, kind: str, value: str) -> list[str]:
 
 def phone_digit_forms(value: str) -> list[str]:
     """The digit strings a phone may be stored as: E.164 digits, the national number with and
-    without the trunk prefix, and the ``00`` international form."""
+    without the trunk prefix, the ``00`` international form and ``+44 (0)20 ...`` written out."""
     try:
         number = phonenumbers.parse(value if value.startswith("+") else f"+{value}", None)
     except phonenumbers.NumberParseException:
@@ -160,7 +160,7 @@ def phone_digit_forms(value: str) -> list[str]:
     trunk = _NOT_DIGIT.sub(
         "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     )
-    forms = [code + national, national, trunk, "00" + code + national]
+    forms = [code + national, national, trunk, "00" + code + national, code + "0" + national]
     return list(dict.fromkeys(f for f in forms if f))
 
 
