@@ -35,7 +35,7 @@ from sqlalchemy import (
     bindparam,
     func,
     inspect,
-    literal,
+    literal_column,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -119,13 +119,19 @@ class IdentityColumn:
 def digits_expression(col: ColumnClause[Any], dialect: Dialect) -> ColumnElement[Any]:
     """The column with everything but its digits removed (SQLite: common punctuation only)."""
     if dialect.name == "postgresql":
-        return func.regexp_replace(col, literal("[^0-9]"), literal(""), literal("g"))
+        return func.regexp_replace(col, _sql("[^0-9]"), _sql(""), _sql("g"))
     if dialect.name in ("mysql", "mariadb"):
-        return func.regexp_replace(col, literal("[^0-9]"), literal(""))
+        return func.regexp_replace(col, _sql("[^0-9]"), _sql(""))
     expression: ColumnElement[Any] = col
     for mark in PHONE_PUNCTUATION:
-        expression = func.replace(expression, literal(mark), literal(""))
+        expression = func.replace(expression, _sql(mark), _sql(""))
     return expression
+
+
+def _sql(constant: str) -> ColumnElement[Any]:
+    """A string constant written into the SQL (not a bound parameter), so that the expression is
+    the same text as an index on it and the planner can use that index."""
+    return literal_column("'" + constant.replace("'", "''") + "'")
 
 
 def digits_of(value: str, dialect_name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -205,12 +206,20 @@ def _foreign_keys(conn: Connection) -> Callable[[], tuple[Link, ...]]:
 
 
 def _rows(found: Found) -> CollectionRows:
+    """The rows for the package, without fields that describe other people (staff notes)."""
     spec = found.spec
     keys = [k if isinstance(k, tuple) else (k,) for k in found.rows]
+    rows: list[Sequence[Any]] = list(found.rows.values())
+    shown = [i for i, f in enumerate(spec.fields) if not f.others]
+    if not shown:
+        rows = [() for _ in rows]
+    elif len(shown) < len(spec.fields):
+        pick = itemgetter(*shown)
+        rows = [pick(row) if len(shown) > 1 else (pick(row),) for row in rows]
     return CollectionRows(
         name=spec.name,
-        columns=spec.field_names,
-        categories=tuple(f.categories for f in spec.fields),
-        rows=json_rows(list(found.rows.values())),
+        columns=tuple(spec.fields[i].name for i in shown),
+        categories=tuple(spec.fields[i].categories for i in shown),
+        rows=json_rows(rows),
         primary_keys=json_rows(keys),
     )
