@@ -39,7 +39,7 @@ def examples() -> list[Example]:
             (m.start() for m in (MARKER.search(rest), re.search(r"^## ", rest, re.M)) if m),
             default=len(rest),
         )
-        blocks = {lang: body for lang, body in BLOCK.findall(rest[:end])}
+        blocks = dict(BLOCK.findall(rest[:end]))
         found.append(Example(marker.group(1), marker.group(2), blocks))
     return found
 
