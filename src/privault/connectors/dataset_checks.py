@@ -128,7 +128,7 @@ def _stored_forms(spec: DatasetSpec, stored: dict[str, str]) -> list[str]:
 
 
 def _collections(spec: DatasetSpec) -> list[str]:
-    found = reachable(spec)
+    found = reachable(spec, through_others=True)  # only through other people: theirs, not skipped
     problems = []
     for index, collection in enumerate(spec.collections):
         if not collection.personal or collection.skip:

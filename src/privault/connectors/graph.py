@@ -72,23 +72,42 @@ def query_edges(dataset: DatasetSpec) -> tuple[Edge, ...]:
     return tuple(edges.values())
 
 
-def active_edges(dataset: DatasetSpec) -> tuple[Edge, ...]:
+def active_edges(dataset: DatasetSpec, *, through_others: bool = False) -> tuple[Edge, ...]:
     """The edges the traversal follows: none into or out of a ``skip_processing`` collection or
-    one describing other people (staff, managers: never the requester's rows)."""
+    one describing other people (staff, managers: never the requester's rows), nor along a field
+    describing other people (a ticket's ``agent_id`` declared ``data_subjects: [employee]``)."""
     skipped = {c.name for c in dataset.collections if c.skip or c.others}
+    others = {
+        (c.name, f.name)
+        for c in dataset.collections
+        for f in c.fields
+        if f.others and not through_others
+    }
     return tuple(
-        e for e in query_edges(dataset) if e.source not in skipped and e.target not in skipped
+        e
+        for e in query_edges(dataset)
+        if e.source not in skipped
+        and e.target not in skipped
+        and (e.source, e.source_field) not in others
+        and (e.target, e.target_field) not in others
     )
 
 
-def reachable(dataset: DatasetSpec, *, without: str | None = None) -> set[str]:
-    """Collections a traversal from the identity fields can reach (never entering ``without``)."""
+def reachable(
+    dataset: DatasetSpec, *, without: str | None = None, through_others: bool = False
+) -> set[str]:
+    """Collections a traversal from the identity fields can reach (never entering ``without``;
+    ``through_others``: also along fields describing other people, which the traversal skips)."""
     seen = {
         c.name
         for c in dataset.collections
         if not c.skip and not c.others and c.name != without and any(f.identity for f in c.fields)
     }
-    edges = [e for e in active_edges(dataset) if without not in (e.source, e.target)]
+    edges = [
+        e
+        for e in active_edges(dataset, through_others=through_others)
+        if without not in (e.source, e.target)
+    ]
     frontier = set(seen)
     while frontier:
         frontier = {e.target for e in edges if e.source in frontier} - seen
