@@ -140,3 +140,17 @@ def test_an_exact_email_is_compared_as_stored(db: Shop) -> None:
     assert stored_lower.matched == {"email": 1}
     mariadb = db.engine.dialect.name in ("mysql", "mariadb")
     assert mixed.matched == {"email": 1 if mariadb else 0}  # a _ci collation ignores case
+
+
+def test_an_email_with_non_ascii_capitals_is_found(db: Shop) -> None:
+    """``STANISŁAW.WÓJCIK@WP.PL`` is found by ``stanisław.wójcik@wp.pl`` although SQLite's lower()
+    folds ASCII letters only (the candidates carry each spelling it leaves)."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE customers SET email = :e WHERE id = 3"), {"e": "STANISŁAW.WÓJCIK@WP.PL"}
+        )
+    datastore = _store(db)
+    found = datastore.access({"email": ["stanisław.wójcik@wp.pl"]})
+    datastore.close()
+    assert found.matched == {"email": 1}
+    assert {k[0] for k in found.collections["customers"].primary_keys} == {3}
