@@ -86,6 +86,7 @@ def test_open_verify_complete_download(desk, tmp_path: Path) -> None:
     )
     assert code == 0, err
     saved = next(tmp_path.glob("*.zip"))
+    assert saved.stat().st_mode & 0o777 == 0o600  # a person's data: the owner's eyes only
     names = zipfile.ZipFile(saved).namelist()
     assert "csv/shop/customers.csv" in names
     assert "csv/vault/personal_data.csv" in names

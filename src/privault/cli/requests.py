@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -373,5 +374,13 @@ def download(
 
     found = staff_download(container(ctx).requests, tenant, ref, cli_actor())
     target = output / found.filename if output.is_dir() else output
-    target.write_bytes(found.content)
-    out.print(f"saved {target} ({len(found.content)} bytes)")
+    private_write(target, found.content)
+    out.print(f"saved {target} ({len(found.content)} bytes, readable by you only)")
+
+
+def private_write(target: Path, content: bytes) -> None:
+    """Write a file only its owner may read (a package holds a person's data), whatever the umask."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
