@@ -20,6 +20,15 @@ def test_init_then_check_passes(cli, tmp_path: Path) -> None:
     assert ": ok (" in out
 
 
+def test_init_creates_the_keys_privault_then_uses(cli, tmp_path: Path, settings: Settings) -> None:
+    """Keys go to the keyring folder privault reads (not beside the manifest), as init says."""
+    code, out, _ = cli("init", str(tmp_path / "mycompany"))
+    assert code == 0, out
+    assert str(settings.keyring_path) in out.replace("\n", "")
+    assert not (tmp_path / "mycompany" / "keys").exists()
+    assert any(settings.keyring_path.iterdir())
+
+
 def test_init_refuses_to_overwrite(cli, tmp_path: Path) -> None:
     """An existing manifest is kept unless --force is given."""
     assert cli("init", str(tmp_path))[0] == 0

@@ -29,7 +29,7 @@ def init(
     settings = container(ctx).settings
     target = directory or settings.data_dir
     path = write_template(target, template, force=force)
-    keys = settings.keyring_path if directory is None else target / "keys"
+    keys = settings.keyring_path  # the keys privault will use, wherever the manifest is written
     created = write_keys(read_manifest(path), make_keyring(settings.keyring, keys))
     out.print(f"wrote {path}")
     if created:
