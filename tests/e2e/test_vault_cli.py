@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.fixtures.grants import with_full_values
+
 ROW = {
     "subject": "cust-1",
     "identities": {"email": "ana@example.com", "phone": "+1 415 555 0101"},
@@ -125,6 +127,29 @@ def test_a_denied_read_exits_5_with_the_rule(cli, tmp_path: Path) -> None:
     assert "no grant" in err
 
 
+def test_show_prints_a_card_by_its_last_four_unless_the_role_is_granted_it_whole(
+    cli, settings, tmp_path: Path
+) -> None:
+    """The officer sees ****1111; once the billing agent's grant lists the card under full_values,
+    the billing agent sees it whole."""
+    cli("manifest", "apply")
+    path = tmp_path / "card.jsonl"
+    card = {**ROW, "data": {**ROW["data"], "cc.payment.card": "4111 1111 1111 1111"}}
+    path.write_text(json.dumps(card) + "\n", encoding="utf-8")
+    assert cli("subjects", "import", "--tenant", "bluewave", str(path))[0] == 0
+    show = ("subjects", "show", "cust-1", "--tenant", "bluewave", "--purpose", "billing")
+    code, out, _ = cli(*show)
+    assert code == 0
+    assert json.loads(out)[0]["data"]["cc.payment.card"]["value"] == "****1111"
+    assert "4111" not in out
+    manifest = settings.data_dir / "privault.yaml"
+    manifest.write_text(with_full_values(manifest.read_text(encoding="utf-8")), encoding="utf-8")
+    code, out, _ = cli(*show, "--as-role", "billing-agent")
+    assert code == 0
+    shown = json.loads(out)[0]["data"]["cc.payment.card"]
+    assert (shown["value"], shown["last_four"]) == ("4111 1111 1111 1111", False)
+
+
 def test_keys_rotate_then_values_still_open(cli, tmp_path: Path) -> None:
     """Rotation re-wraps every subject key; reads still work; audit verify passes."""
     cli("manifest", "apply")
@@ -142,10 +167,10 @@ def test_keys_rotate_then_values_still_open(cli, tmp_path: Path) -> None:
     assert cli("audit", "checkpoint", "--tenant", "bluewave")[0] == 0
 
 
-def test_init_creates_the_keyring(cli, tmp_path: Path) -> None:
-    """`privault init DIR` writes DIR/keys/<tenant>.json, readable by its owner only."""
+def test_init_creates_the_keyring(cli, tmp_path: Path, settings: Settings) -> None:
+    """`privault init DIR` writes <keyring folder>/<tenant>.json, readable by its owner only."""
     assert cli("init", str(tmp_path / "x"))[0] == 0
-    files = sorted((tmp_path / "x" / "keys").glob("*.json"))
+    files = sorted(settings.keyring_path.glob("*.json"))
     assert [f.stem for f in files] == ["bluewave", "harbour", "northwind"]
     assert all(f.stat().st_mode & 0o077 == 0 for f in files)
 
