@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from privault.config import Settings
 from tests.fixtures.grants import with_full_values
 
 ROW = {
