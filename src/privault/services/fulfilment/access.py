@@ -4,20 +4,31 @@ the right-to-know report, packed in a zip behind an expiring download link.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from privault.connectors.model import is_personal
 from privault.connectors.results import AccessResult
 from privault.core.deadlines import add_months
+from privault.core.display import (
+    Display,
+    as_shown,
+    category_display,
+    columns_as,
+    masked_columns,
+    rows_shown,
+)
 from privault.core.jurisdictions import Right
 from privault.core.manifest.model import LawfulBasis
-from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.manifest.resolve import TenantView, fides_lineage, tenant_view
 from privault.core.package import Package, Section, build_zip, package_filename
 from privault.core.ports import UnitOfWork
 from privault.core.records import FieldRecord
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.core.vault import identity_category
 from privault.crypto.sealed import seal_record
+from privault.services.fulfilment.answers import access_answer
 from privault.services.fulfilment.report import Held, _disclosed, _disclosure_section, _report
 from privault.services.fulfilment.staged import (
     Closing,
@@ -52,8 +63,16 @@ class _AccessStaged(Staged):
         for key, access in sorted(self.found.items()):
             for name, found in access.collections.items():
                 categories = dict(zip(found.columns, found.categories, strict=True))
-                sections.append(Section(key, name, found.columns, categories, found.rows))
-                held.add_stored(self.view, {c for cats in found.categories for c in cats})
+                sections.append(_shown(self.view, key, name, found.columns, categories, found.rows))
+                held.add_stored(
+                    self.view,
+                    {
+                        c
+                        for cats in found.categories
+                        for c in cats
+                        if any(map(is_personal, fides_lineage(self.view.manifest, c)))
+                    },
+                )
         now = deps.clock.now()
         report = None
         if self.kind == "access":
@@ -95,6 +114,12 @@ class _AccessStaged(Staged):
             created_at=now,
         )
         rows = sum(len(s.rows) for s in sections)
+        related = sum(
+            len(f.rows)
+            for a in self.found.values()
+            for f in a.collections.values()
+            if not f.personal
+        )
         outcome.result |= {
             "rows": rows,
             "sections": len(sections),
@@ -102,8 +127,12 @@ class _AccessStaged(Staged):
             "package": {"bytes": len(blob), "expires_at": expires.isoformat()},
         }
         outcome.response.append(
-            f"Your data ({rows} records from {len(sections)} tables) is ready to download."
+            f"Your data ({rows - related} records about you"
+            + (f", with {related} related records such as products" if related else "")
+            + f", from {len(sections)} tables) is ready to download."
         )
+        stores = outcome.result.get("by_datastore", {})
+        outcome.response += access_answer(request.subject_id is not None, stores)
 
 
 def _access_notes(request: RequestRecord, kind: str) -> tuple[str, ...]:
@@ -144,7 +173,14 @@ def _vault_sections(
     view = tenant_view(deps.manifest, tenant_key)
     cipher = _cipher(deps, tenant_key, tenant_id, subject)
     identities = [
-        (i.kind, cipher.open_value(f"identity:{i.kind}", i.ciphertext).reveal())
+        (
+            i.kind,
+            _value(
+                view,
+                identity_category(i.kind),
+                cipher.open_value(f"identity:{i.kind}", i.ciphertext).reveal(),
+            ),
+        )
         for i in uow.subjects.identities([subject.id])
     ]
     fields = [
@@ -156,7 +192,7 @@ def _vault_sections(
     data_rows = [
         (
             f.field,
-            cipher.open_value(f.field, f.ciphertext).reveal(),
+            _value(view, f.category, cipher.open_value(f.field, f.ciphertext).reveal()),
             f.category,
             f.source,
             f.purpose,
@@ -171,6 +207,7 @@ def _vault_sections(
             ("kind", "value"),
             {"value": ("user.contact",)},
             identities,
+            *_marked(view, [identity_category(k) for k, _ in identities]),
         ),
         Section(
             "vault",
@@ -178,6 +215,7 @@ def _vault_sections(
             ("field", "value", "category", "source", "purpose", "collected_at"),
             {"value": tuple(sorted({f.category for f in fields}))},
             data_rows,
+            *_marked(view, [f.category for f in fields]),
         ),
     ]
     held = Held(
@@ -186,6 +224,45 @@ def _vault_sections(
         {f.source for f in fields},
     )
     return sections, held
+
+
+def _value(view: TenantView, category: str, value: object) -> object:
+    """A vault value as the package shows it, always (11 CCR §7024(d)): cards, bank accounts,
+    government and medical IDs by their last four characters, passwords, credentials, security
+    answers and biometric data as [withheld]; no grant shows the requester the whole value."""
+    return as_shown(value, category_display(view.manifest, category))
+
+
+def _marked(view: TenantView, categories: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A vault section's ``last_four`` and ``withheld`` columns: ``("value",)`` in each when some
+    value is shown that way."""
+    displays = {category_display(view.manifest, c) for c in categories}
+    last_four: tuple[str, ...] = ("value",) if Display.LAST_FOUR in displays else ()
+    withheld: tuple[str, ...] = ("value",) if Display.WITHHELD in displays else ()
+    return last_four, withheld
+
+
+def _shown(
+    view: TenantView,
+    source: str,
+    name: str,
+    columns: tuple[str, ...],
+    categories: dict[str, tuple[str, ...]],
+    rows: Sequence[Sequence[object]],
+) -> Section:
+    """A datastore table as the package shows it: columns of a category shown by its last four
+    (a card or bank-account number, a government or medical ID) hold only that form, columns of a
+    withheld category (a password, a security answer, biometric data) only [withheld]."""
+    masked = masked_columns(view.manifest, columns, categories)
+    return Section(
+        source,
+        name,
+        columns,
+        categories,
+        rows_shown(rows, columns, masked),
+        columns_as(masked, Display.LAST_FOUR),
+        columns_as(masked, Display.WITHHELD),
+    )
 
 
 def _portable(view: TenantView, item: FieldRecord) -> bool:

@@ -19,6 +19,7 @@ from privault.services.fulfilment.erasure import _erasure
 from privault.services.fulfilment.flags import _flags
 from privault.services.fulfilment.rectification import _rectification
 from privault.services.fulfilment.staged import SYSTEM_ACTOR, Closing, Outcome, Staged
+from privault.services.fulfilment.tally import runs_of, totals
 from privault.services.requests import (
     RequestDeps,
     close_request,
@@ -54,7 +55,7 @@ def fulfil(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestR
         _release(deps, tenant_key, ref, actor)
         raise
     if closed.state is State.COMPLETED:
-        _tell(deps, tenant_key, closed, details, closed.response, outcome.result)
+        _tell(deps, tenant_key, closed, details, closed.response, closed.result)
     return closed
 
 
@@ -137,7 +138,11 @@ def _close(
         uow.requests.update(current.id, subject_id=request.subject_id)
         staged.commit(Closing(deps, uow, tenant_key, tenant.id, current, outcome))
         _open_tasks(deps, uow, current, outcome)
+        now = deps.clock.now()
         outcome.result["problems"] = outcome.problems
+        runs = [*runs_of(current.result), {**outcome.result, "at": now.isoformat()}]
+        total = totals(request.type, runs)
+        staged.answer(total, outcome)
         record(
             uow,
             [
@@ -147,12 +152,13 @@ def _close(
                     None,
                     None,
                     "ok" if outcome.complete else "partial",
-                    {"ref": ref, "type": request.type.value, **_summary(outcome.result)},
+                    {"ref": ref, "type": request.type.value, **_summary(total)},
                 )
             ],
-            deps.clock.now(),
+            now,
         )
-        uow.requests.add_event(current.id, deps.clock.now(), actor, "fulfilment_done")
+        run = {"run": len(runs), **_summary(outcome.result)}
+        uow.requests.add_event(current.id, now, actor, "fulfilment_done", details=run)
         closed = close_request(
             deps,
             uow,
@@ -161,7 +167,7 @@ def _close(
             actor,
             complete=outcome.complete,
             response=_public_response(request, outcome),
-            result=outcome.result,
+            result=total,
         )
         uow.commit()
     return closed
@@ -199,6 +205,10 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
     summary["retained"] = sum(r.get("rows", 1) for r in result.get("retained", []))
     summary["not_erased"] = len(result.get("not_erased", []))
     summary["problems"] = len(result.get("problems", []))
+    if "no_record" in result:
+        summary["no_record"] = result["no_record"]
+    if "runs" in result:
+        summary["runs"] = len(result["runs"])
     return summary
 
 

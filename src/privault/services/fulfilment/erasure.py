@@ -1,23 +1,35 @@
 """Erasure: datastores first (foreign-key-safe; shared rows and rows under an exception retained with
-their code), then the vault (crypto-shredding, or only the values no exception keeps).
+their code), then the vault (crypto-shredding, or only the values no exception keeps). What the law
+keeps (``kept``) is listed with its rule and law, and restricted to that law's use.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from privault.connectors.results import ErasureException, ErasureResult
+from privault.connectors.sql import SqlDatastore
+from privault.core.consent import Method, Via
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
+from privault.core.records import SubjectRecord
 from privault.core.requests import RequestDetails, RequestRecord
-from privault.core.retention import holding
-from privault.core.taxonomy import covers
+from privault.core.retention import Hold, holding
 from privault.core.vault import identity_category
 from privault.errors import PrivaultError
 from privault.services.audit import Entry, record
+from privault.services.consent import Evidence
 from privault.services.datastores import connected
+from privault.services.decisions import decider_for
+from privault.services.fulfilment.answers import erasure_answer
+from privault.services.fulfilment.kept import (
+    Source,
+    excepted,
+    kept_in_vault,
+    legal_sources,
+    retained_rows,
+)
 from privault.services.fulfilment.notify import _art19
 from privault.services.fulfilment.staged import (
     SYSTEM_ACTOR,
@@ -26,8 +38,10 @@ from privault.services.fulfilment.staged import (
     Staged,
     _subject,
 )
+from privault.services.fulfilment.tally import erased_here, failed_here
 from privault.services.legal_holds import active_holds, hold_exception, still_free
 from privault.services.requests import RequestDeps
+from privault.services.restrictions import restrict_kept
 from privault.services.visits import forget_subject_visits
 
 # Which law provides each exception: it applies only when that law governs the request.
@@ -56,7 +70,7 @@ _CCPA_EXCEPTIONS = frozenset(
 )
 
 
-def _exceptions(view: TenantView, request: RequestRecord) -> list[ErasureException]:
+def _exceptions(view: TenantView, request: RequestRecord) -> list[Source]:
     """The manifest's exceptions that the law governing this request recognises (a legal hold and a
     legal obligation always; CCPA's business purposes only under California law, and so on)."""
     laws = set(request.jurisdictions)
@@ -67,17 +81,24 @@ def _exceptions(view: TenantView, request: RequestRecord) -> list[ErasureExcepti
         allowed |= _CCPA_EXCEPTIONS
     if laws - {"eu", "uk", "us-ca"}:
         allowed |= _GDPR_EXCEPTIONS & {"legal_claims", "freedom_of_expression"}
-    return [
-        ErasureException(tuple(e.categories), e.code, e.rule, e.description)
-        for e in view.manifest.erasure_exceptions
-        if e.code in allowed
-    ]
+    found = []
+    for e in view.manifest.erasure_exceptions:
+        if e.code in allowed:
+            exception = ErasureException(tuple(e.categories), e.code, e.rule, e.description)
+            found.append((exception, excepted(exception, e.key)))
+    return found
+
+
+def _holds(holds: list[Hold]) -> list[Source]:
+    """What category holds keep, as a source of exceptions."""
+    return [(e, excepted(e, "legal-hold")) for e in filter(None, [hold_exception(holds)])]
 
 
 @dataclass
 class _ErasureStaged(Staged):
     view: TenantView
     categories: set[str]  # what the datastores erased (for Art. 19)
+    sources: list[Source] = field(default_factory=list)  # the manifest's exceptions that apply
     held: bool = False  # a subject or tenant hold: nothing is erased anywhere
 
     def commit(self, closing: Closing) -> None:
@@ -86,87 +107,84 @@ class _ErasureStaged(Staged):
         if self.held:
             outcome.result["vault"] = {"matched": request.subject_id is not None, "held": True}
             return
-        erased = _erase_vault(deps, uow, self.view, request, outcome)
+        erased = _erase_vault(deps, uow, self.view, request, outcome, self.sources)
         _art19(self.view, self.categories | set(erased), outcome, "erasure")
+
+    def answer(self, total: dict[str, Any], outcome: Outcome) -> None:
+        """Tell the requester what every run did, datastore by datastore."""
+        outcome.response[:] = erasure_answer(self.view, total)
 
 
 def _erase_vault(
-    deps: RequestDeps, uow: UnitOfWork, view: TenantView, request: RequestRecord, outcome: Outcome
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    view: TenantView,
+    request: RequestRecord,
+    outcome: Outcome,
+    sources: list[Source],
 ) -> list[str]:
+    """Shred the subject, or delete what nothing keeps (and restrict the rest); the categories
+    erased."""
     subject = _subject(uow, request)
     if subject is None:
         outcome.result["vault"] = {"matched": False}
         return []
-    holds = active_holds(uow, deps.clock.now().date())
-    exceptions = [*_exceptions(view, request), *filter(None, [hold_exception(holds)])]
+    at = deps.clock.now()
+    sources = [*sources, *_holds(active_holds(uow, at.date()))]
     fields = uow.subjects.fields([subject.id])
     identities = uow.subjects.identities([subject.id])
-    kept = [
-        (f.field, e.code)
-        for f in fields
-        for e in exceptions
-        if any(covers(c, f.category) for c in e.categories)
-    ]
-    kept_fields = {name for name, _ in kept}
-    at = deps.clock.now()
-    if kept_fields:
-        drop = [f.field for f in fields if f.field not in kept_fields]
-        kinds = sorted(
-            {
-                i.kind
-                for i in identities
-                if not any(
-                    covers(c, identity_category(i.kind)) for e in exceptions for c in e.categories
-                )
-            }
-        )
+    events = uow.retention.subject(uid=subject.uid)
+    kept = kept_in_vault(view, sources, subject, (fields, identities), events, at.date())
+    details: dict[str, Any] = {"reason": f"request:{request.ref}"}
+    restricted = False
+    if kept:
+        drop = [f.field for f in fields if f.field not in kept.fields]
+        kinds = sorted({i.kind for i in identities if i.kind not in kept.identities})
         removed, gone = uow.subjects.erase_some(subject.id, drop, kinds, at)
-        details: dict[str, Any] = {
-            "fields": removed,
-            "identities": gone,
-            "reason": f"request:{request.ref}",
-            "key": "kept",
-            "retained": sorted(kept_fields),
-        }
+        details |= {"key": "kept", "retained": sorted(kept.fields)}
+        _restrict(deps, uow, view, request, subject)
+        restricted = True
     else:
         removed, gone = uow.subjects.erase(subject.id, at)
         forget_subject_visits(uow, [subject.id])
-        details = {
-            "fields": removed,
-            "identities": gone,
-            "reason": f"request:{request.ref}",
-            "key": "destroyed",
-        }
+        details |= {"key": "destroyed"}
+    details |= {"fields": removed, "identities": gone}
     record(uow, [Entry(SYSTEM_ACTOR, "vault:subject:erase", subject.uid, None, "ok", details)], at)
     outcome.result["vault"] = {
         "matched": True,
         "fields_deleted": removed,
         "identities_deleted": gone,
-        "retained": [{"field": name, "code": code} for name, code in kept],
+        "retained": [
+            *({"field": name, **k.as_json()} for name, k in sorted(kept.fields.items())),
+            *({"identity": kind, **k.as_json()} for kind, k in sorted(kept.identities.items())),
+        ],
+        "restricted": restricted,
     }
-    if kept:
-        outcome.response.append(
-            "We kept some records because the law requires it: "
-            + ", ".join(sorted({code.replace("_", " ") for _, code in kept}))
-            + "."
-        )
-    return sorted({f.category for f in fields} | {identity_category(i.kind) for i in identities})
+    return sorted(
+        {f.category for f in fields if f.field not in kept.fields}
+        | {identity_category(i.kind) for i in identities if i.kind not in kept.identities}
+    )
 
 
-def _retained(results: dict[str, ErasureResult]) -> list[dict[str, Any]]:
-    """Rows kept, counted per datastore, collection and code (row keys are not kept: they may be
-    personal data themselves, and the result outlives the erasure by 24 months)."""
-    counts: Counter[tuple[str, str, str]] = Counter()
-    reasons: dict[tuple[str, str, str], str] = {}
-    for key, result in sorted(results.items()):
-        for kept in result.retained:
-            group = (key, kept.collection, kept.code)
-            counts[group] += 1
-            reasons.setdefault(group, kept.reason)
-    return [
-        {"datastore": d, "collection": c, "code": code, "rows": n, "reason": reasons[(d, c, code)]}
-        for (d, c, code), n in counts.items()
-    ]
+def _restrict(
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    view: TenantView,
+    request: RequestRecord,
+    subject: SubjectRecord,
+) -> int | None:
+    """Restrict what the vault kept to the law's own use (GDPR Art. 18(2)), in the consent ledger
+    with the request as evidence; None if it already was."""
+    evidence = Evidence(
+        method=Method.REQUEST,
+        via=Via.API,
+        brand=request.brand,
+        shown=f"request {request.ref}",
+        extra={"request": request.ref, "reason": "kept by law after erasure"},
+    )
+    decider = decider_for(deps.manifest)
+    at = deps.clock.now()
+    return restrict_kept(uow, decider, view.tenant.key, SYSTEM_ACTOR, subject, evidence, at)
 
 
 def _erasure(
@@ -177,65 +195,89 @@ def _erasure(
     identities: dict[str, list[str]],
     outcome: Outcome,
 ) -> Staged:
-    results: dict[str, ErasureResult] = {}
     with deps.make_uow() as uow:
         stores = connected(uow, deps.keyring, view.tenant.key)
         holds = active_holds(uow, deps.clock.now().date())
     hold = holding(holds, request.subject_id, None) if request.subject_id is not None else None
     if hold is not None:  # a subject or tenant hold keeps everything, in every datastore
-        outcome.result |= {"held": hold.reference, "deleted": 0, "masked": 0}
-        outcome.response.append(
-            "We must keep your data for now: it is under a legal hold (GDPR 17(3)(e), "
-            "CCPA 1798.105(d)(8))."
-        )
+        outcome.result |= {
+            "held": hold.reference,
+            "deleted": 0,
+            "masked": 0,
+            "by_datastore": {key: failed_here("hold.active") for key, _ in stores},
+        }
         return _ErasureStaged(view, set(), held=True)
-    exceptions = [*_exceptions(view, request), *filter(None, [hold_exception(holds)])]
-    erased: set[str] = set()
+    sources = _exceptions(view, request)
+    erased = _erase_datastores(deps, view, request, identities, stores, sources + _holds(holds))
+    outcome.result |= erased.result
+    for problem in erased.problems:
+        outcome.fail(problem)
+    return _ErasureStaged(view, erased.categories, sources)
+
+
+@dataclass
+class _Erased:
+    """What the datastores part did: the run's result, the problems and the categories erased."""
+
+    result: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    categories: set[str] = field(default_factory=set)
+
+
+def _erase_datastores(
+    deps: RequestDeps,
+    view: TenantView,
+    request: RequestRecord,
+    identities: dict[str, list[str]],
+    stores: list[tuple[str, SqlDatastore]],
+    base: list[Source],
+) -> _Erased:
+    """Erase the person in each datastore, keeping what the law and the exceptions keep there."""
+    done = _Erased()
+    results: dict[str, ErasureResult] = {}
+    retained: list[dict[str, Any]] = []
+    by_store: dict[str, dict[str, Any]] = {}
     for key, store in stores:
+        sources = [*legal_sources(view, store.dataset), *base]
         try:
             fresh = still_free(deps, view.tenant.key, request.subject_id)  # a hold placed meanwhile
-            results[key] = result = store.erase(identities, exceptions=[*exceptions, *fresh])
-            touched = set(result.deleted) | set(result.masked)
-            erased |= {
-                category
-                for collection in store.dataset.collections
-                if collection.name in touched
-                for f in collection.fields
-                for category in f.categories
-            }
+            sources += [(e, excepted(e, "legal-hold")) for e in fresh]
+            results[key] = result = store.erase(identities, exceptions=[e for e, _ in sources])
         except PrivaultError as exc:
-            outcome.fail(f"datastore {key} could not be erased ({exc.code})")
-    deleted = sum(sum(r.deleted.values()) for r in results.values())
-    masked = sum(sum(c.values()) for r in results.values() for c in r.masked.values())
-    outcome.result |= {
+            done.problems.append(f"datastore {key} could not be erased ({exc.code})")
+            by_store[key] = failed_here(exc.code)
+            continue
+        by_store[key] = erased_here(result)
+        retained += retained_rows(key, store.dataset, result, sources)
+        done.categories |= _touched(store, result)
+    not_erased = [
+        {"datastore": k, "collection": x.collection, "field": x.field, "rows": x.rows}
+        | {"reason": x.reason}
+        for k, r in sorted(results.items())
+        for x in r.not_erased
+    ]
+    done.problems += [
+        f"{n['datastore']}.{n['collection']}.{n['field']} could not be erased ({n['reason']})"
+        for n in not_erased
+    ]
+    done.result = {
         "datastores": sorted(results),
-        "deleted": deleted,
-        "masked": masked,
-        "retained": _retained(results),
-        "not_erased": [
-            {
-                "datastore": k,
-                "collection": x.collection,
-                "field": x.field,
-                "rows": x.rows,
-                "reason": x.reason,
-            }
-            for k, r in sorted(results.items())
-            for x in r.not_erased
-        ],
+        "by_datastore": dict(sorted(by_store.items())),
+        "deleted": sum(e.get("deleted", 0) for e in by_store.values()),
+        "masked": sum(e.get("masked", 0) for e in by_store.values()),
+        "retained": retained,
+        "not_erased": not_erased,
     }
-    for item in outcome.result["not_erased"]:
-        outcome.fail(
-            f"{item['datastore']}.{item['collection']}.{item['field']} could not be erased "
-            f"({item['reason']})"
-        )
-    shared = sum(r["rows"] for r in outcome.result["retained"] if r["code"] == "shared")
-    if shared:
-        outcome.response.append(
-            f"{shared} record(s) also belong to someone else (for example a shared address) "
-            "and were kept unchanged."
-        )
-    outcome.response.append(
-        f"We deleted {deleted} records and erased {masked} values in our systems."
-    )
-    return _ErasureStaged(view, erased)
+    return done
+
+
+def _touched(store: SqlDatastore, result: ErasureResult) -> set[str]:
+    """The categories of the collections the erasure deleted or masked rows of (for Art. 19)."""
+    touched = set(result.deleted) | set(result.masked)
+    return {
+        category
+        for collection in store.dataset.collections
+        if collection.name in touched
+        for f in collection.fields
+        for category in f.categories
+    }

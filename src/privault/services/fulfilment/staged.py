@@ -16,6 +16,7 @@ from privault.crypto.envelope import SubjectCipher
 from privault.crypto.subjects import subject_cipher
 from privault.errors import PrivaultError
 from privault.services.datastores import connected
+from privault.services.fulfilment.tally import failed_here, found_here
 from privault.services.requests import RequestDeps
 
 
@@ -72,11 +73,15 @@ class Staged:
     def commit(self, closing: Closing) -> None:
         """Apply the vault part (default: nothing)."""
 
+    def answer(self, total: dict[str, Any], outcome: Outcome) -> None:
+        """Word the answer from the totals over every run (default: what this run said)."""
+
 
 def _datastore_access(
     deps: RequestDeps, tenant_key: str, identities: dict[str, list[str]], outcome: Outcome
 ) -> dict[str, AccessResult]:
     found: dict[str, AccessResult] = {}
+    by_store: dict[str, dict[str, Any]] = {}
     with deps.make_uow() as uow:
         stores = connected(uow, deps.keyring, tenant_key)
     for key, store in stores:
@@ -84,7 +89,11 @@ def _datastore_access(
             found[key] = store.access(identities)
         except PrivaultError as exc:
             outcome.fail(f"datastore {key} could not be searched ({exc.code})")
+            by_store[key] = failed_here(exc.code)
+            continue
+        by_store[key] = found_here(found[key])
     outcome.result["datastores"] = sorted(found)
+    outcome.result["by_datastore"] = dict(sorted(by_store.items()))
     return found
 
 
