@@ -323,8 +323,9 @@ def main() -> None:
             )  # fmt: skip
         with container.uow() as uow:
             check = check_datastore(uow, container.keyring, container.clock, TENANT, "care-db")
-        assert check.ok, check.problems
-        assert not check.warnings, check.warnings
+        assert check.ok, check.errors
+        # the small subject's UK national number cannot be read as a phone without a region
+        assert {f.code for f in check.warnings} <= {"identity.unparseable"}, check.warnings
 
         cold, _ = timed_fulfil(container, "access", SMALL[0])  # imports, first connection
         figures["access_first_s"] = round(cold, 3)

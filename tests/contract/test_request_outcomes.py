@@ -27,7 +27,14 @@ from privault.services.requests import finish_task, open_request, show_request, 
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import create_subject
-from tests.fixtures.shop import create_shop, email, phone, seed, shop_dataset_text
+from tests.fixtures.shop import (
+    billing_dataset_text,
+    create_shop,
+    email,
+    phone,
+    seed,
+    shop_dataset_text,
+)
 
 STAFF = "staff:alice"
 CUSTOMER = 3  # lives alone, two orders (each paid once)
@@ -51,19 +58,6 @@ def _shop(path: Path, customers: int = 4) -> str:
     seed(engine, customers=customers)
     engine.dispose()
     return url
-
-
-def _billing_dataset() -> str:
-    """The shop dataset with its orders as bills: their totals are financial data and the
-    collection is dated for the billing purpose (so billing-records, a legal obligation, reaches it)."""
-    document = yaml.safe_load(shop_dataset_text())
-    for collection in document["dataset"][0]["collections"]:
-        if collection["name"] == "orders":
-            for f in collection["fields"]:
-                if f["name"] == "total_cents":
-                    f["data_categories"] = ["user.financial"]
-    document["privault"] = {"retention": {"orders": {"date": "created_at", "purpose": "billing"}}}
-    return str(yaml.safe_dump(document, sort_keys=False))
 
 
 def _phone_only_dataset() -> str:
@@ -144,7 +138,7 @@ def test_legal_obligation_data_is_kept_in_vault_and_datastore_with_rule_and_law(
     the datastore (orders dated for billing, unlinked from the person); each is listed with the rule,
     the law, until when and the one use left; the card and everything else goes."""
     url = _shop(tmp_path / "shop.db")
-    _connect(c, "shop", url, _billing_dataset())
+    _connect(c, "shop", url, billing_dataset_text())
     _subject(c, BILLING_DATA, "billing")
     ref = _erasure(c)
     closed = fulfil(c.requests, "bluewave", ref, STAFF)

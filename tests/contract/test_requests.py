@@ -830,23 +830,28 @@ def test_erasure_completes_once_the_recipients_are_told(c: Container) -> None:
 
 
 def test_erasure_keeps_what_an_exception_covers_with_its_code(c: Container) -> None:
-    """Call detail records are kept for tax law (tax-records: legal_obligation); the rest goes, and
-    the response says why something was kept."""
+    """Call detail records are kept for tax law (tax-records: legal_obligation, even when collected
+    for customer service, which no retention rule keeps); the rest goes, and the response says why
+    something was kept."""
     subject = _subject(
         c,
         data={"user.name": "Ana Lima", "cc.telecom.call_detail": "2026-02-01 +14155550199 3m"},
-        purpose="billing",
     )
     ref = _verified(c, type="erasure", identities={"email": [EMAIL]})
     fulfil(c.requests, "bluewave", ref, STAFF)
     stored = show_request(c.requests, "bluewave", ref).request
     assert stored.result["vault"]["retained"] == [
-        {"field": "cc.telecom.call_detail", "code": "legal_obligation"}
+        {
+            "field": "cc.telecom.call_detail",
+            "code": "legal_obligation",
+            "rule": "tax-records",
+            "law": "GDPR 17(3)(b); CCPA 1798.105(d)(8)",
+        }
     ]
     assert stored.result["vault"]["fields_deleted"] == 1
     assert "legal obligation" in stored.response
-    with c.uow() as uow:
-        view = show_subject(uow, c.vault, _officer(c, "bluewave"), subject, "billing")
+    with c.uow() as uow:  # what the law keeps is restricted to the law's own use (Art. 18(2))
+        view = show_subject(uow, c.vault, _officer(c, "bluewave"), subject, "legal-records")
     assert set(view.data) == {"cc.telecom.call_detail"}
     assert view.data["cc.telecom.call_detail"].value.reveal() == "2026-02-01 +14155550199 3m"
     assert view.identities == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -18,6 +19,7 @@ from privault.services.tenants import bind_tenant
 from privault.services.vault import erase_subject, find_subjects, show_subject, update_subject
 from privault.services.vault_import import create_subject, import_subjects
 from privault.storage import tables as t
+from tests.fixtures.grants import grant_full_values
 
 CROSS = {"privault_cross_tenant": True}
 
@@ -85,7 +87,8 @@ def test_find_by_email_opens_every_value(vault_ready: Container, officer: Princi
         )
     assert view.ref == "c1"
     assert view.data["user.name"].value.reveal() == "Name of c1"
-    assert view.data["cc.payment.card"].value.reveal() == "4111 1111 1111 1111"
+    assert view.data["cc.payment.card"].value.reveal() == "****1111"  # no full_values grant
+    assert view.data["cc.payment.card"].last_four
     assert view.data["user.name"].source == "direct"
     assert view.identities["email"][0].reveal() == "Ana@Example.com"
     assert "Ana" not in repr(view)
@@ -161,6 +164,72 @@ def test_payment_data_needs_an_explicit_grant(vault_ready: Container, officer: P
         view = show_subject(uow, vault_ready.vault, auditor, "c1", "legal-records")
     rules = {w.field: w.rule for w in view.withheld}
     assert rules["cc.payment.card"].startswith("deny: payment data needs an explicit grant")
+
+
+def _events(container: Container, who: Principal, action: str) -> list[tuple[str, str]]:
+    """(purpose, details) of the tenant's audit events of one action, in order."""
+    with container.uow() as uow:
+        uow.bind_tenant(who.tenant_id)
+        stmt = (
+            select(t.AuditEvent.purpose, t.AuditEvent.details)
+            .where(t.AuditEvent.action == action)
+            .order_by(t.AuditEvent.seq)
+        )
+        return [(str(p), str(d)) for p, d in uow.session.execute(stmt)]
+
+
+def test_a_card_and_a_government_id_are_read_as_their_last_four(
+    vault_ready: Container, officer: Principal
+) -> None:
+    """Without a full_values grant a read shows ****1111 and ****6789; other values are whole."""
+    _import(vault_ready, officer, record("c1", "a@example.com"))
+    national_id = "user.government_id.national_identification_number"
+    with vault_ready.uow() as uow:
+        update_subject(
+            uow, vault_ready.vault, officer, "c1",
+            {"data": {national_id: "123-45-6789"}, "source": "direct", "purpose": "fraud-prevention"},
+        )  # fmt: skip
+    with vault_ready.uow() as uow:
+        billing = show_subject(uow, vault_ready.vault, officer, "c1", "billing")
+    with vault_ready.uow() as uow:
+        fraud = show_subject(uow, vault_ready.vault, officer, "c1", "fraud-prevention")
+    assert billing.data["cc.payment.card"].value.reveal() == "****1111"
+    assert fraud.data[national_id].value.reveal() == "****6789"
+    assert fraud.data[national_id].last_four
+    assert billing.data["cc.account.number"].value.reveal() == "ACC-c1"
+    assert not billing.data["cc.account.number"].last_four
+    assert billing.full == {}
+    assert _events(vault_ready, officer, "vault:field:read") == []
+
+
+def test_a_role_granted_full_values_reads_the_whole_card_and_the_read_is_audited(
+    vault_ready: Container, officer: Principal
+) -> None:
+    """billing-agent with full_values: [cc.payment.card] sees the card whole, bank accounts still by
+    their last four, and a vault:field:read names the field and the grant (never the value)."""
+    grant_full_values(vault_ready, "[cc.payment.card]")
+    iban = "GB33 BUKB 2020 1555 5555 55"
+    _import(
+        vault_ready, officer, record("c1", "a@example.com", **{"cc.payment.bank_account": iban})
+    )
+    billing = principal(vault_ready, "billing-agent")
+    with vault_ready.uow() as uow:
+        view = show_subject(uow, vault_ready.vault, billing, "c1", "billing")
+    assert view.data["cc.payment.card"].value.reveal() == "4111 1111 1111 1111"
+    assert not view.data["cc.payment.card"].last_four
+    assert view.data["cc.payment.bank_account"].value.reveal() == "****5555"
+    assert view.full == {"cc.payment.card": "allow: roles.billing-agent.grants[0].full_values"}
+    [(purpose, details)] = _events(vault_ready, billing, "vault:field:read")
+    assert purpose == "billing"
+    assert json.loads(details) == {
+        "fields": ["cc.payment.card"],
+        "grants": ["roles.billing-agent.grants[0].full_values"],
+    }
+    assert "4111" not in details
+    with vault_ready.uow() as uow:
+        again = show_subject(uow, vault_ready.vault, officer, "c1", "billing")
+    assert again.data["cc.payment.card"].value.reveal() == "****1111"  # the officer is not granted
+    assert len(_events(vault_ready, officer, "vault:field:read")) == 1
 
 
 def test_unknown_purposes_and_categories_are_refused(

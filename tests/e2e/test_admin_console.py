@@ -27,7 +27,9 @@ from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.setup import apply_manifest
 from privault.services.staff import create_staff
 from privault.services.tenants import bind_tenant
+from privault.services.vault import update_subject
 from privault.services.vault_import import create_subject
+from tests.fixtures.grants import grant_full_values
 
 PASSWORD = "correct horse battery staple"
 EMAIL = "ada.person@example.com"
@@ -498,7 +500,8 @@ def test_a_lookup_is_audited_with_its_purpose(console: Container, officer: TestC
     assert response.status_code == 200
     _parse(response.text)
     assert "Ada Person" in response.text
-    assert "4111 1111 1111 1234" in response.text
+    assert "****1234" in response.text  # the officer has no full_values grant
+    assert "4111" not in response.text
     events = _events(console)
     lookup = next(e for e in events if e.action == "vault:subject:lookup")
     assert (lookup.actor, lookup.purpose) == ("user:officer", "billing")
@@ -558,6 +561,56 @@ def test_a_person_the_role_may_see_nothing_of_is_not_shown_beside_one_it_may(
     assert "your role may see nothing of them for this purpose" in page.text
     assert "twin" not in page.text.lower()
     assert page.text.count("<caption>Consent and preferences</caption>") == 1  # Ada's only
+
+
+def test_a_lookup_shows_a_card_by_its_last_four_and_says_why(
+    console: Container, officer: TestClient
+) -> None:
+    """The officer sees ****1234 beside the category, a line explaining it, and no whole-value
+    read is audited."""
+    page = _look_up(officer, "billing")
+    assert "<td>cc.payment.card</td><td>****1234</td>" in page.text
+    assert "<td>cc.account.number</td><td>ACC-777</td>" in page.text
+    assert "show their last four characters" in page.text
+    assert not [e for e in _events(console) if e.action == "vault:field:read"]
+
+
+def test_a_lookup_withholds_a_security_pin_and_says_why(
+    console: Container, officer: TestClient
+) -> None:
+    """Ada's security PIN reads [withheld] beside its category, with a line explaining it; nothing
+    of it is shown and no whole-value read is audited."""
+    with console.uow() as uow:
+        tenant_id = bind_tenant(uow, "bluewave").id
+        update_subject(
+            uow, console.vault, Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test"),
+            "ada", {"data": {"cc.account.security_pin": "839201"}, "source": "direct",
+                    "purpose": "fraud-prevention"},
+        )  # fmt: skip
+    page = _look_up(officer, "fraud-prevention")
+    assert "<td>cc.account.security_pin</td><td>[withheld]</td>" in page.text
+    assert "show as [withheld]" in page.text
+    assert "839201" not in page.text
+    assert not [e for e in _events(console) if e.action == "vault:field:read"]
+
+
+def test_a_role_granted_the_full_value_sees_the_whole_card_in_the_lookup_audited(
+    console: Container, client: TestClient
+) -> None:
+    """A billing agent whose grant lists cc.payment.card under full_values sees it whole; the read
+    is audited as vault:field:read with the purpose and the grant, never the number."""
+    grant_full_values(console, "[cc.payment.card]")
+    create_staff(console.staff, "bluewave", "biller", "billing-agent", PASSWORD, "cli:test")
+    assert _sign_in(client, "biller").status_code == 303
+    page = _look_up(client, "billing")
+    assert "<td>cc.payment.card</td><td>4111 1111 1111 1234</td>" in page.text
+    assert "show their last four characters" not in page.text
+    whole = [e for e in _events(console) if e.action == "vault:field:read"]
+    assert [(e.actor, e.purpose) for e in whole] == [("user:biller", "billing")]
+    assert json.loads(whole[0].details) == {
+        "fields": ["cc.payment.card"],
+        "grants": ["roles.billing-agent.grants[0].full_values"],
+    }
 
 
 def test_control_characters_and_odd_numbers_are_refused_not_crashed_on(

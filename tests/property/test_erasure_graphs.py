@@ -151,7 +151,11 @@ def dataset(graph: Graph) -> str:
     def ref(target: str, direction: str) -> dict[str, Any]:
         return {"references": [{"dataset": "g", "field": f"{target}.id", "direction": direction}]}
 
-    key = {"name": "id", "data_categories": ["system.operations"], "fides_meta": {"primary_key": True}}
+    key = {
+        "name": "id",
+        "data_categories": ["system.operations"],
+        "fides_meta": {"primary_key": True},
+    }
     collections: list[dict[str, Any]] = [
         {"name": "place", "fields": [key, {"name": "label", "data_categories": ["user.contact.address"]}]},
         {"name": "person", "fields": [
@@ -258,14 +262,18 @@ def postgres_schemas() -> Iterator[list[str]]:
     admin.dispose()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(graph=graphs())
 def test_erasure_on_generated_graphs_sqlite(graph: Graph, tmp_path: Path) -> None:
     """SQLite: no broken key, no other person's row changed, nothing personal of the person left."""
     check_erasure(f"sqlite:///{tmp_path / (uuid.uuid4().hex + '.db')}", graph)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(graph=graphs())
 def test_erasure_on_generated_graphs_postgresql(graph: Graph, postgres_schemas: list[str]) -> None:
     """PostgreSQL: the same invariants, each example in a schema of its own."""

@@ -80,3 +80,12 @@ def test_every_audit_action_is_documented() -> None:
     text = (DOCS / "audit.md").read_text()
     missing = [action for action in ACTIONS if f"`{action}`" not in text]
     assert not missing
+
+
+def test_every_datastore_finding_code_is_documented() -> None:
+    """docs/requests.md lists each code ``datastores test`` reports, with its hint."""
+    from privault.connectors.checks import FINDING_CODES
+
+    text = (DOCS / "requests.md").read_text()
+    missing = [code for code in FINDING_CODES if f"| `{code}` |" not in text]
+    assert not missing

@@ -15,6 +15,7 @@ from markupsafe import escape
 
 from privault.core.package import (
     HTML_ROW_LIMIT,
+    LAST_FOUR_NOTE,
     KnowReport,
     Package,
     ReportItem,
@@ -181,6 +182,27 @@ def test_malformed_sections_are_refused(
     with pytest.raises(InvalidInput) as caught:
         Section(source, collection, columns, {}, rows)
     assert caught.value.code == "package.invalid"
+
+
+def test_a_section_masks_only_columns_it_has() -> None:
+    """A last-four column that is not one of the section's columns is refused."""
+    with pytest.raises(InvalidInput) as caught:
+        Section("crm", "customers", ("id",), {}, [], last_four=("card",))
+    assert caught.value.code == "package.invalid"
+
+
+def test_a_package_with_last_four_values_says_what_they_are_in_every_file() -> None:
+    """README.txt, data.json and report.html explain the ****1001 form; without one, no note."""
+    cards = Section(
+        "billing", "cards", ("id", "card"), {"card": ("user.financial.credit_card",)},
+        [("c-1", "****1001")], last_four=("card",),
+    )  # fmt: skip
+    files = _members(build_zip(_package(_section(ROWS), cards)))
+    assert LAST_FOUR_NOTE in files["README.txt"].decode()
+    assert json.loads(files["data.json"])["notes"] == [LAST_FOUR_NOTE]
+    assert str(escape(LAST_FOUR_NOTE)) in files["report.html"].decode()
+    assert LAST_FOUR_NOTE not in render_html(_package(_section(ROWS)))
+    assert _package(_section(ROWS), notes=("x",)).all_notes == ("x",)
 
 
 def test_a_package_holds_each_collection_once() -> None:

@@ -52,6 +52,7 @@ def add(
             description=description,
             owner=owner,
             privault_url=c.settings.sqlalchemy_url,
+            manifest=c.manifest,
         )
     out.print(
         f"datastore {info.key} added ({info.kind}"
@@ -59,19 +60,60 @@ def add(
     )
 
 
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    key: str = typer.Argument(...),
+    tenant: str = TENANT,
+    url: str | None = typer.Option(None, help="The new URL (stored encrypted)."),
+    dataset: Path | None = typer.Option(None, help="The new Fides dataset YAML."),
+) -> None:
+    """Change a connected datastore's URL and/or dataset in place (checked as when added)."""
+    from privault.services.datastores import update_datastore
+
+    if url is None and dataset is None:
+        raise typer.BadParameter("give --url, --dataset or both")
+    text = dataset.read_text(encoding="utf-8") if dataset else None
+    c = container(ctx)
+    with c.uow() as uow:
+        change = update_datastore(
+            uow,
+            c.keyring,
+            c.clock,
+            tenant,
+            cli_actor(),
+            key,
+            url=url,
+            dataset=text,
+            privault_url=c.settings.sqlalchemy_url,
+            manifest=c.manifest,
+        )
+    info, parts = change.info, " and ".join(change.changed)
+    done = (
+        f"{parts} updated ({info.kind}, {info.collections} collections)" if parts else "unchanged"
+    )
+    out.print(f"datastore {key}: {done}", markup=False)
+
+
 @app.command("test")
 def check(ctx: typer.Context, key: str = typer.Argument(...), tenant: str = TENANT) -> None:
-    """Connect and compare the dataset with the database."""
+    """Compare the dataset with the database, its data and the login's privileges."""
     from privault.services.datastores import check_datastore
 
     c = container(ctx)
     with c.uow() as uow:
-        check = check_datastore(uow, c.keyring, c.clock, tenant, key)
-    for problem in check.problems:
-        out.print(f"problem: {problem}", markup=False)
-    for warning in check.warnings:
-        out.print(f"warning: {warning}", markup=False)
-    out.print(f"{key}: {'ok' if check.ok else 'NOT OK'} ({check.tables} tables)")
+        check = check_datastore(uow, c.keyring, c.clock, tenant, key, manifest=c.manifest)
+    table = Table("collection", "rows")
+    for name, rows in check.rows.items():
+        table.add_row(name, str(rows))
+    out.print(table)
+    for f in check.findings:
+        out.print(f"{f.severity}: {f.code} {f.where or key}: {f.message}", markup=False)
+        if f.hint:
+            out.print(f"  hint: {f.hint}", markup=False)
+    errors, warnings = len(check.errors), len(check.warnings)
+    counts = f"{len(check.rows)} collections, {errors} errors, {warnings} warnings"
+    out.print(f"{key}: {'ok' if check.ok else 'NOT OK'} ({counts})", markup=False)
     if not check.ok:
         raise typer.Exit(1)
 

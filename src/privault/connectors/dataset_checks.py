@@ -6,7 +6,9 @@ collection or field name, so all problems can be reported together.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Collection
 from typing import Any
 
 from privault.connectors.graph import reachable, undirected_references
@@ -184,3 +186,25 @@ def dataset_warnings(spec: DatasetSpec) -> list[str]:
         "(from a row other people's rows also reference, never towards those rows)"
         for ref in undirected_references(spec)
     ]
+
+
+def unknown_categories(spec: DatasetSpec, known: Collection[str]) -> list[str]:
+    """Each field's data category the taxonomy (fideslang's and the manifest's own) lacks, with
+    the closest known one."""
+    problems = []
+    for index, collection in enumerate(spec.collections):
+        for position, field in enumerate(collection.fields):
+            where = f"collections[{index}] ({collection.name}).fields[{position}] ({field.name})"
+            problems += [
+                f"{where}.data_categories: unknown category {category!r}{_closest(category, known)}"
+                for category in field.categories
+                if category not in known
+            ]
+    return problems
+
+
+def _closest(category: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(category, sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return " (declare it under data_categories in the manifest first)"

@@ -8,25 +8,51 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import chain
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 JsonValue = Any  # str | int | float | bool | None (and dict/list from JSON columns)
 
 
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing ``test()`` found: a stable ``code`` (docs/requests.md#datastore-checks), where
+    (``collection.field``, ``collection`` or empty for the whole datastore), what and what to do.
+    Never a stored value: counts, and at most a value's shape."""
+
+    code: str
+    severity: Severity
+    where: str
+    message: str
+    hint: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class DatastoreCheck:
-    """``test()``: whether the datastore answered, and what does not match the dataset."""
+    """``test()``: whether the datastore answered, the rows of each declared collection the
+    database has, and the findings (errors first)."""
 
     connected: bool
-    problems: list[str]
-    tables: int
-    warnings: list[str] = field(default_factory=list)
+    findings: list[Finding]
+    rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """Connected and every declared collection and field exists."""
-        return self.connected and not self.problems
+        """Connected and no finding is an error."""
+        return self.connected and not self.errors
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that make the datastore not ok."""
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """The findings worth fixing that do not stop the datastore from working."""
+        return [f for f in self.findings if f.severity == "warning"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +64,7 @@ class CollectionRows:
     categories: tuple[tuple[str, ...], ...]
     rows: list[tuple[JsonValue, ...]]
     primary_keys: list[tuple[JsonValue, ...]]
+    personal: bool = True  # the collection holds the requester's personal data (else: catalogue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +79,9 @@ class AccessResult:
     # identity kind -> rows its identity fields matched; only the kinds the datastore holds and
     # the requester gave (empty when none of the requester's identities is held here)
     matched: dict[str, int] = field(default_factory=dict)
+    # collections describing other people (staff: their data_subjects), never searched for a
+    # requester: an answer says so rather than "no record of you" about them
+    others: tuple[str, ...] = ()
 
     @property
     def searched(self) -> bool:
@@ -62,6 +92,11 @@ class AccessResult:
     def no_match(self) -> bool:
         """Searched, and no identity field matched any row: the person was not found here."""
         return self.searched and not any(self.matched.values())
+
+    @property
+    def personal_rows(self) -> int:
+        """Rows of collections holding the requester's personal data (not catalogue rows)."""
+        return sum(len(c.rows) for c in self.collections.values() if c.personal)
 
     @property
     def total_rows(self) -> int:
@@ -110,6 +145,7 @@ class ErasureResult:
     dry_run: bool = False
     # identity kind -> rows its identity fields matched (as ``AccessResult.matched``)
     matched: dict[str, int] = field(default_factory=dict)
+    others: tuple[str, ...] = ()  # collections describing other people, never searched
 
     @property
     def searched(self) -> bool:

@@ -5,7 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Enum, String, inspect
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    Interval,
+    LargeBinary,
+    Numeric,
+    String,
+    Time,
+    Uuid,
+    inspect,
+)
 
 from privault.connectors.sqlbits import failing_as
 
@@ -18,6 +34,9 @@ class ColumnInfo:
     nullable: bool
     is_string: bool
     length: int | None
+    family: str = (
+        "other"  # what values compare with: integer, number, text, date, ... (type_family)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,5 +92,37 @@ def _column(info: Any) -> ColumnInfo:
     kind = info["type"]
     is_string = isinstance(kind, String) and not isinstance(kind, Enum)
     return ColumnInfo(
-        info["name"], bool(info["nullable"]), is_string, getattr(kind, "length", None)
+        info["name"],
+        bool(info["nullable"]),
+        is_string,
+        getattr(kind, "length", None),
+        type_family(kind),
     )
+
+
+# Checked in order: Boolean before Integer (MySQL's BOOLEAN is an integer type to some dialects).
+_FAMILIES: tuple[tuple[type, str], ...] = (
+    (Boolean, "boolean"),
+    (Integer, "integer"),
+    (Numeric, "number"),
+    (Float, "number"),
+    (String, "text"),
+    (Uuid, "uuid"),
+    (DateTime, "date"),
+    (Date, "date"),
+    (Time, "time"),
+    (Interval, "interval"),
+    (LargeBinary, "binary"),
+    (JSON, "json"),
+)
+
+
+def type_family(kind: object) -> str:
+    """What a reflected column type compares as; ``other`` when unknown (never a mismatch)."""
+    return next((name for base, name in _FAMILIES if isinstance(kind, base)), "other")
+
+
+def comparable(first: str, second: str) -> bool:
+    """Whether values of two type families can be equal (integers and numbers can)."""
+    numeric = {"integer", "number"}
+    return "other" in (first, second) or first == second or {first, second} <= numeric

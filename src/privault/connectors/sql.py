@@ -17,11 +17,10 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from privault.connectors.dataset_checks import dataset_warnings
+from privault.connectors.checks import Probe, run_checks
 from privault.connectors.dated import DatedBatch, DatedScan, count_dated, sweep_dated
-from privault.connectors.erasure import run_erasure, skipped_fields
+from privault.connectors.erasure import run_erasure
 from privault.connectors.identity import IdentityColumn, identity_columns
-from privault.connectors.masking import masking_for
 from privault.connectors.model import CollectionSpec, DatasetSpec
 from privault.connectors.results import (
     AccessResult,
@@ -31,7 +30,7 @@ from privault.connectors.results import (
     ErasureResult,
     json_rows,
 )
-from privault.connectors.schema import DbSchema, Link, reflect
+from privault.connectors.schema import Link, reflect
 from privault.connectors.sqlbits import paused_gc, sqlite_foreign_keys
 from privault.connectors.traversal import Found, Traversal, traverse
 from privault.errors import ConnectorError, InvalidInput
@@ -64,14 +63,15 @@ class SqlDatastore:
         """Close the pooled connections."""
         self._engine.dispose()
 
-    def test(self) -> DatastoreCheck:
-        """Connect once and report declared collections and fields the database lacks."""
+    def test(self, *, phone_region: str | None = None) -> DatastoreCheck:
+        """Compare the dataset with the database, its data and the login's privileges, in one
+        read-only transaction (``connectors.checks``); ``phone_region`` reads stored phones
+        written without a country code."""
         with self._transaction(commit=False) as conn:
             schema = reflect(conn)
             self._columns = identity_columns(conn, self.dataset)
-        return DatastoreCheck(
-            True, self._missing(schema), len(schema.columns), self._warnings(schema)
-        )
+            probe = Probe(self._url, phone_region)
+            return run_checks(conn, self.dataset, schema, self._columns, probe)
 
     def access(self, identities: Identities) -> AccessResult:
         """Every row reachable from the identities (keyed by kind: email, phone, ...)."""
@@ -81,7 +81,7 @@ class SqlDatastore:
             collections = {n: _rows(f) for n, f in walked.found.items()}
         skipped = tuple(c.name for c in self.dataset.collections if c.skip and c.personal)
         shared = {name: len(keys) for name, keys in walked.shared.items()}
-        return AccessResult(collections, skipped, shared, walked.matched)
+        return AccessResult(collections, skipped, shared, walked.matched, self._others())
 
     def erase(
         self,
@@ -96,7 +96,11 @@ class SqlDatastore:
             result = run_erasure(conn, self.dataset, walked, exceptions)
         result.dry_run = dry_run
         result.matched = walked.matched
+        result.others = self._others()
         return result
+
+    def _others(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.dataset.collections if c.others)
 
     def keys_of(self, identities: Identities) -> dict[str, frozenset[Any]]:
         """The primary keys of the person's rows per collection (to leave a held person alone)."""
@@ -171,34 +175,6 @@ class SqlDatastore:
         message = f"the datastore {self.masked_url} cannot be reached ({why})"
         return ConnectorError(message, code="datastore.unreachable")
 
-    def _missing(self, schema: DbSchema) -> list[str]:
-        problems = []
-        for collection in self.dataset.collections:
-            columns = schema.columns.get(collection.name)
-            if columns is None:
-                problems.append(f"collection {collection.name!r}: no such table")
-                continue
-            problems += [
-                f"collection {collection.name!r}: no column {f!r}"
-                for f in collection.field_names
-                if f not in columns
-            ]
-        return problems
-
-    def _warnings(self, schema: DbSchema) -> list[str]:
-        warnings = dataset_warnings(self.dataset)
-        warnings += [
-            f"{n.collection}.{n.field}: not erased (skip_processing)"
-            for n in skipped_fields(self.dataset)
-        ]
-        for collection in self.dataset.collections:
-            if collection.delete_rows is False and not collection.skip:
-                failures = masking_for(collection, schema, ()).failures
-                warnings += [
-                    f"{collection.name}.{f}: cannot be masked ({r})" for f, r in failures.items()
-                ]
-        return warnings
-
 
 def _foreign_keys(conn: Connection) -> Callable[[], tuple[Link, ...]]:
     """The database's foreign keys, reflected only when the traversal asks."""
@@ -222,4 +198,5 @@ def _rows(found: Found) -> CollectionRows:
         categories=tuple(spec.fields[i].categories for i in shown),
         rows=json_rows(rows),
         primary_keys=json_rows(keys),
+        personal=spec.personal,
     )

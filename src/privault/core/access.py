@@ -74,7 +74,8 @@ def authorise(
 
 
 def full_value(view: TenantView, role_key: str, purpose: str, category: str) -> Verdict:
-    """May ``role_key`` read the whole value of ``category`` for ``purpose``, not its last four?
+    """May ``role_key`` read the whole value of ``category`` for ``purpose``, not its last four or
+    ``[withheld]``?
 
     Only a grant that lets the role read the category for the purpose and lists it (or a category
     above it) under ``full_values`` allows it (see ``core/display.py``).
@@ -90,6 +91,6 @@ def full_value(view: TenantView, role_key: str, purpose: str, category: str) -> 
             return Verdict(True, f"allow: roles.{role_key}.grants[{index}].full_values")
     return Verdict(
         False,
-        f"last four only: role '{role_key}' has no grant of the full value of '{category}' "
+        f"not shown whole: role '{role_key}' has no grant of the full value of '{category}' "
         f"for '{purpose}'",
     )

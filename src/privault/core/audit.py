@@ -19,6 +19,9 @@ GENESIS = "0" * 64
 ACTIONS: dict[str, str] = {
     "vault:subject:create": "A subject was created with its identities and data.",
     "vault:subject:read": "A subject's data was read (or a read was denied) for a stated purpose.",
+    "vault:field:read": "Values not shown whole by default (card, bank-account, government and "
+    "medical ID numbers by their last four; passwords, credentials, security answers and biometric "
+    "data withheld) were read whole under a grant's full_values.",
     "vault:subject:update": "A subject's data or identities were written.",
     "vault:subject:erase": "A subject was erased: data deleted and its data key destroyed.",
     "keys:tenant:create": "The tenant's keys were created in the keyring.",

@@ -9,6 +9,7 @@ from typing import Any
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
 from privault.core.manifest.model import LAWFUL_BASIS_ARTICLE, Purpose, RetentionRule
 from privault.core.manifest.resolve import TenantView, category_sensitivity, known_categories
+from privault.core.retention import legal_rules, obligation_purposes
 from privault.core.taxonomy import Sensitivity
 
 LAST_UPDATED_MARK = "@@PRIVAULT_LAST_UPDATED@@"
@@ -119,7 +120,16 @@ def _purpose(purpose: Purpose, names: dict[str, str], view: TenantView) -> dict[
 
 
 def _retention(rule: RetentionRule, names: dict[str, str], view: TenantView) -> dict[str, Any]:
+    kept_by_law = bool(legal_rules([rule]))  # what an erasure request keeps, and for what
     return {
+        "key": rule.key,
+        "law": rule.law,
+        "kept_on_erasure": kept_by_law,
+        "only_for": (
+            [_purpose_name(view, k) for k in obligation_purposes(rule, view.purposes)]
+            if kept_by_law
+            else []
+        ),
         "description": rule.description,
         "categories": [names.get(c, c) for c in rule.categories] or ["all personal data"],
         "purposes": [_purpose_name(view, k) for k in rule.purposes],

@@ -24,10 +24,25 @@ from typing import Any, Literal, TypeVar
 import jinja2
 from markupsafe import Markup, escape
 
+from privault.core.display import WITHHELD
 from privault.errors import InvalidInput
 
 HTML_ROW_LIMIT = 500
 """At most this many rows of each section are shown in ``report.html``; the files hold every row."""
+
+LAST_FOUR_NOTE = (
+    "Card, bank-account, government ID, health insurance and medical record numbers show only their "
+    "last four characters (for example ****1001), so that the whole number is never sent in a copy "
+    "of your data."
+)
+"""Said in every package where some value is shown by its last four (11 CCR §7024(d))."""
+
+WITHHELD_NOTE = (
+    f"Passwords, security questions and answers, login credentials and biometric data show as "
+    f"{WITHHELD}: the law does not allow us to disclose them in answer to a request to know. You "
+    f"can ask our staff to confirm that we hold them, or to reset them."
+)
+"""Said in every package where some value is withheld (11 CCR §7024(d))."""
 
 _T = TypeVar("_T")
 _ZipTime = tuple[int, int, int, int, int, int]
@@ -44,6 +59,8 @@ class Section:
     columns: tuple[str, ...]
     categories: Mapping[str, tuple[str, ...]]  # column -> data categories (fideslang keys)
     rows: Sequence[Sequence[object]]  # JSON-friendly values (str/int/float/bool/None)
+    last_four: tuple[str, ...] = ()  # columns shown by their last four characters (core/display.py)
+    withheld: tuple[str, ...] = ()  # columns holding values shown as [withheld] (core/display.py)
 
     def __post_init__(self) -> None:
         for name in (self.source, self.collection):
@@ -57,6 +74,10 @@ class Section:
             raise InvalidInput(
                 "a package section needs at least one column and no column twice",
                 code="package.invalid",
+            )
+        if not set(self.last_four) | set(self.withheld) <= set(self.columns):
+            raise InvalidInput(
+                "a package section masks only columns it has", code="package.invalid"
             )
         width = len(self.columns)
         if not set(map(len, self.rows)) <= {width}:
@@ -112,6 +133,17 @@ class Package:
             raise InvalidInput(
                 "a package holds each source and collection once", code="package.invalid"
             )
+
+    @property
+    def all_notes(self) -> tuple[str, ...]:
+        """The notes, and what the last-four form and [withheld] mean when some section uses them."""
+        last_four = any(section.last_four for section in self.sections)
+        withheld = any(section.withheld for section in self.sections)
+        return (
+            *self.notes,
+            *((LAST_FOUR_NOTE,) if last_four else ()),
+            *((WITHHELD_NOTE,) if withheld else ()),
+        )
 
     @property
     def row_count(self) -> int:
@@ -201,7 +233,7 @@ def _data_json(package: Package, tables: Sequence[_Table]) -> str:
         "request_ref": package.request_ref,
         "generated_at": package.generated_at.isoformat(),
         "report": _report_dict(package.report),
-        "notes": list(package.notes),
+        "notes": list(package.all_notes),
         "categories": _nest(package.sections, _categories),
     }
     text = json.dumps(head, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -408,8 +440,8 @@ def readme_text(package: Package) -> str:
         *(f"               {s.csv_path} ({_rows(len(s.rows))})" for s in package.sections),
         "  README.txt   This file.",
     ]
-    if package.notes:
-        lines += ["", "Notes:", *(f"  - {note}" for note in package.notes)]
+    if package.all_notes:
+        lines += ["", "Notes:", *(f"  - {note}" for note in package.all_notes)]
     return "\r\n".join(lines) + "\r\n"
 
 

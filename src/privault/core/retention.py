@@ -18,7 +18,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from privault.core.deadlines import add_months
-from privault.core.manifest.model import Period, RetentionEvent, RetentionRule
+from privault.core.manifest.model import (
+    LawfulBasis,
+    Period,
+    Purpose,
+    RetentionEvent,
+    RetentionRule,
+)
 from privault.core.manifest.resolve import EffectivePolicy, TenantView
 from privault.core.taxonomy import is_within
 from privault.core.vault import DATE_OF_BIRTH, adult_on
@@ -178,6 +184,50 @@ def due_value(
     """The Due of a value on ``today``, or None if it is kept."""
     found = governing([r for r in rules if covers(r, category, purpose)], events)
     return found if found is not None and found.on <= today else None
+
+
+# --- legal obligations: what an erasure request keeps ---------------------------------------------
+
+
+def legal_rules(rules: Iterable[RetentionRule]) -> tuple[RetentionRule, ...]:
+    """The rules naming the law that requires keeping the data (``law``), for the data the vault and
+    the datastores hold (request records, ``request_closed``, are never erased by a request)."""
+    return tuple(r for r in rules if r.law and r.after is not RetentionEvent.REQUEST_CLOSED)
+
+
+def obligation_purposes(rule: RetentionRule, purposes: Iterable[Purpose]) -> tuple[str, ...]:
+    """The rule's purposes whose lawful basis is a legal obligation: all that data kept under the
+    rule may still be used for (``purposes``: the tenant's)."""
+    legal = {p.key for p in purposes if p.lawful_basis is LawfulBasis.LEGAL_OBLIGATION}
+    return tuple(k for k in rule.purposes if k in legal)
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A value a legal obligation keeps from erasure: the rule, and the day its period runs out
+    (None: the event it counts from has not happened yet, e.g. the contract has not ended)."""
+
+    rule: RetentionRule
+    until: date | None
+
+
+def kept_by_law(
+    rules: Sequence[RetentionRule], category: str, purpose: str, events: Events, today: date
+) -> Kept | None:
+    """The legal-obligation rule keeping a value from erasure on ``today`` (of several, the one whose
+    period runs out last), or None: no such rule covers it, or every period has run. A value
+    without a purpose (an identity: ``""``) is kept only by rules naming no purpose."""
+    found: Kept | None = None
+    for rule in legal_rules(rules):
+        if not covers(rule, category, purpose):
+            continue
+        event = events.of(rule.after)
+        if event is None:
+            return Kept(rule, None)
+        day = due_on(rule.period, event)
+        if day > today and (found is None or (found.until is not None and day > found.until)):
+            found = Kept(rule, day)
+    return found
 
 
 # --- legal holds ---------------------------------------------------------------------------------

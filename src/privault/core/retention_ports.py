@@ -90,6 +90,7 @@ class RetentionSubject:
     live: bool
     adult_on: date | None
     contract_end_on: date | None
+    last_activity_at: datetime | None = None  # or, when none is recorded, when it last changed
 
 
 class HoldRepository(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
 
@@ -32,12 +33,33 @@ _SENSITIVE_PREFIXES: tuple[tuple[str, Sensitivity], ...] = (
     ("user.childrens", Sensitivity.CHILDREN),
 )
 
-# Shown by their last four characters only (core/display.py): financial account numbers and government
-# identifiers (11 CCR §7024(d): never disclosed in answer to a request to know; PCI DSS 3.4.1).
+
+class Display(StrEnum):
+    """How a value of a category is shown when it leaves privault (core/display.py)."""
+
+    WHOLE = "whole"
+    LAST_FOUR = "last_four"  # ****1001
+    WITHHELD = "withheld"  # never shown, not even in part: [withheld]
+
+
+# Shown by their last four characters only (core/display.py): financial account numbers, government
+# identifiers and health insurance or medical identification numbers (11 CCR §7024(d): never
+# disclosed in answer to a request to know; PCI DSS 3.4.1).
 LAST_FOUR_CATEGORIES: tuple[str, ...] = (
     "user.financial.bank_account",
     "user.financial.credit_card",
     "user.government_id",
+    "user.health_and_medical.insurance_beneficiary_id",
+    "user.health_and_medical.record_id",
+)
+
+# Never shown, not even by their last four (core/display.py): account passwords, credentials,
+# security questions and answers, and unique biometric data (11 CCR §7024(d)).
+WITHHELD_CATEGORIES: tuple[str, ...] = (
+    "user.authorization.password",
+    "user.authorization.credentials",
+    "user.authorization.biometric",
+    "user.biometric",
 )
 
 # Categories for which the seeds' policy allows only explicit consent, GDPR Art. 9(2)(a).
@@ -74,9 +96,20 @@ def default_sensitivity(key: str) -> Sensitivity:
     return Sensitivity.ORDINARY
 
 
-def shown_by_last_four(key: str) -> bool:
-    """Whether a fideslang category is shown by its last four characters (it or an ancestor is listed)."""
-    return any(is_within(key, root) for root in LAST_FOUR_CATEGORIES)
+def fides_display(key: str) -> Display:
+    """How a fideslang category is shown: withheld or by its last four when it or an ancestor is
+    listed (withheld first), else whole."""
+    if any(is_within(key, root) for root in WITHHELD_CATEGORIES):
+        return Display.WITHHELD
+    if any(is_within(key, root) for root in LAST_FOUR_CATEGORIES):
+        return Display.LAST_FOUR
+    return Display.WHOLE
+
+
+def strictest(displays: Iterable[Display]) -> Display:
+    """The strictest of several displays: withheld beats last four beats whole (whole if none)."""
+    order = (Display.WHOLE, Display.LAST_FOUR, Display.WITHHELD)
+    return max(displays, key=order.index, default=Display.WHOLE)
 
 
 def is_within(key: str, ancestor: str) -> bool:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from privault.jobs.context import JobContext
 from privault.services.requests import sweep as sweep_requests
 from privault.services.retention import sweep as sweep_retention
-from privault.services.retention_subjects import discover_minors, erase_whole_subject
+from privault.services.retention_erasure import erase_whole_subject
+from privault.services.retention_subjects import discover_minors
 from privault.services.visits import anonymise_due_visits
 from privault.services.webhooks import deliver_due
 
@@ -51,7 +52,7 @@ def _subject_erase(ctx: JobContext) -> None:
         ctx.tenant_key,
         str(payload["subject"]),
         str(payload.get("reason", "contract_end")),
-        after=lambda uow, outcome: ctx.checkpoint(uow, {"outcome": outcome}),
+        after=lambda uow, ended: ctx.checkpoint(uow, {"outcome": ended.outcome}),
     )
 
 

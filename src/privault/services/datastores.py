@@ -19,12 +19,17 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from privault.connectors.dataset import load_dataset
+from privault.connectors.dataset import dataset_invalid, load_dataset
+from privault.connectors.dataset_checks import unknown_categories
 from privault.connectors.model import DatasetSpec
 from privault.connectors.results import DatastoreCheck
 from privault.connectors.sql import SqlDatastore
 from privault.core.clock import Clock
+from privault.core.manifest import Manifest
+from privault.core.manifest.resolve import known_categories, tenant_view
 from privault.core.ports import UnitOfWork
+from privault.core.records import DatastoreRecord
+from privault.core.taxonomy import fides_categories
 from privault.crypto.keyring import Keyring
 from privault.crypto.sealed import Sealed, open_record, seal_record
 from privault.errors import Conflict, InvalidInput, NotFound
@@ -55,6 +60,14 @@ class DatastoreInfo:
     collections: int
     last_tested_at: datetime | None
     last_test_ok: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class DatastoreChange:
+    """A datastore after ``update_datastore``, and which parts changed (``url``, ``dataset``)."""
+
+    info: DatastoreInfo
+    changed: tuple[str, ...]
 
 
 _OPEN_LIMIT = 8  # connected datastores kept open per process (each holds a small pool)
@@ -109,6 +122,41 @@ def _url(raw: str) -> tuple[str, str]:
     return kind, url.set(drivername=name).render_as_string(hide_password=False)
 
 
+def _checked_dataset(text: str, manifest: Manifest | None) -> DatasetSpec:
+    """The parsed dataset, its categories all known to the taxonomy (fideslang's, and the
+    manifest's own when given), or InvalidInput(code="dataset.invalid")."""
+    spec = parsed_dataset(text)
+    known = known_categories(manifest) if manifest is not None else fides_categories()
+    problems = unknown_categories(spec, known)
+    if problems:
+        raise dataset_invalid(problems)
+    return spec
+
+
+def _sealed_url(
+    keyring: Keyring,
+    tenant_key: str,
+    tenant_id: int,
+    key: str,
+    url: str,
+    privault_url: str | None,
+) -> dict[str, object]:
+    """The columns holding a datastore URL: its kind, the URL sealed, and a masked copy."""
+    kind, full = _url(url)
+    if privault_url is not None and _same_database(full, privault_url):
+        raise InvalidInput(
+            "a datastore cannot be privault's own database", code="datastore.invalid"
+        )
+    sealed = seal_record(keyring, tenant_key, tenant_id, "datastore", key, full.encode())
+    return {
+        "kind": kind,
+        "kek_version": sealed.kek_version,
+        "wrapped_key": sealed.wrapped_key,
+        "sealed_url": sealed.ciphertext,
+        "masked_url": make_url(full).render_as_string(hide_password=True),
+    }
+
+
 def _same_database(a: str, b: str) -> bool:
     """Whether two URLs reach the same database (for PostgreSQL: and the same search_path)."""
     first, second = make_url(a), make_url(b)
@@ -133,11 +181,13 @@ def add_datastore(
     description: str = "",
     owner: str | None = None,
     privault_url: str | None = None,
+    manifest: Manifest | None = None,
 ) -> DatastoreInfo:
     """Add a connected datastore (``url`` and ``dataset`` YAML) or a manual system (neither).
 
     ``privault_url`` is privault's own database: a datastore may never point at it (a dataset over
-    privault's tables would let an erasure delete them).
+    privault's tables would let an erasure delete them). The dataset's categories must be known to
+    the taxonomy: fideslang's, plus the ``manifest``'s own when given.
     """
     if not _KEY.match(key):
         raise InvalidInput(
@@ -153,7 +203,7 @@ def add_datastore(
         raise InvalidInput(
             "a manual system needs an owner who gets its tasks", code="datastore.invalid"
         )
-    spec = parsed_dataset(dataset) if dataset is not None else None
+    spec = _checked_dataset(dataset, manifest) if dataset is not None else None
     tenant = bind_tenant(uow, tenant_key)
     if uow.datastores.get(key) is not None:
         raise Conflict(f"datastore '{key}' exists", code="datastore.exists")
@@ -168,19 +218,7 @@ def add_datastore(
         "updated_at": at,
     }
     if url is not None:
-        kind, full = _url(url)
-        if privault_url is not None and _same_database(full, privault_url):
-            raise InvalidInput(
-                "a datastore cannot be privault's own database", code="datastore.invalid"
-            )
-        sealed = seal_record(keyring, tenant_key, tenant.id, "datastore", key, full.encode())
-        values |= {
-            "kind": kind,
-            "kek_version": sealed.kek_version,
-            "wrapped_key": sealed.wrapped_key,
-            "sealed_url": sealed.ciphertext,
-            "masked_url": make_url(full).render_as_string(hide_password=True),
-        }
+        values |= _sealed_url(keyring, tenant_key, tenant.id, key, url, privault_url)
     uow.datastores.add(**values)
     details = {"key": key, "kind": values["kind"], "added": True}
     record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], at)
@@ -195,6 +233,75 @@ def add_datastore(
         None,
         None,
     )
+
+
+def update_datastore(
+    uow: UnitOfWork,
+    keyring: Keyring,
+    clock: Clock,
+    tenant_key: str,
+    actor: str,
+    key: str,
+    *,
+    url: str | None = None,
+    dataset: str | None = None,
+    privault_url: str | None = None,
+    manifest: Manifest | None = None,
+) -> DatastoreChange:
+    """Change a connected datastore's URL and/or dataset in place, checked as when added.
+
+    Audited (``datastore:change`` naming the parts that changed, never the URL); the last test no
+    longer applies, and the open connector is dropped.
+    """
+    if url is None and dataset is None:
+        raise InvalidInput("give the new URL, the new dataset or both", code="datastore.invalid")
+    spec = _checked_dataset(dataset, manifest) if dataset is not None else None
+    tenant = bind_tenant(uow, tenant_key)
+    store = uow.datastores.get(key)
+    if store is None:
+        raise NotFound(f"no datastore '{key}'", code="datastore.unknown")
+    if store.kind == "manual":
+        raise InvalidInput(
+            f"'{key}' is a manual system: it has no URL or dataset", code="datastore.invalid"
+        )
+    values: dict[str, object] = {}
+    if url is not None and _url(url)[1] != _opened_url(uow, keyring, tenant_key, store):
+        values |= _sealed_url(keyring, tenant_key, tenant.id, key, url, privault_url)
+    if dataset is not None and dataset != store.dataset:
+        values["dataset"] = dataset
+    changed = [
+        p for p, column in (("url", "sealed_url"), ("dataset", "dataset")) if column in values
+    ]
+    if changed:
+        _record_update(uow, clock.now(), actor, key, values, changed)
+        _forget(tenant_key, key)
+    kept = not changed
+    info = DatastoreInfo(
+        key,
+        str(values.get("kind", store.kind)),
+        store.description,
+        store.owner,
+        str(values.get("masked_url", store.masked_url)),
+        len((spec or parsed_dataset(store.dataset or "")).collections),
+        store.last_tested_at if kept else None,
+        store.last_test_ok if kept else None,
+    )
+    return DatastoreChange(info, tuple(changed))
+
+
+def _record_update(
+    uow: UnitOfWork,
+    at: datetime,
+    actor: str,
+    key: str,
+    values: dict[str, object],
+    changed: list[str],
+) -> None:
+    """Store the change, forget the last test, audit which parts changed (never the URL)."""
+    uow.datastores.update(key, **values, updated_at=at, last_tested_at=None, last_test_ok=None)
+    details = {"key": key, "changed": changed}
+    record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], at)
+    uow.commit()
 
 
 def list_datastores(uow: UnitOfWork, tenant_key: str) -> list[DatastoreInfo]:
@@ -236,12 +343,23 @@ def connect(uow: UnitOfWork, keyring: Keyring, tenant_key: str, key: str) -> Sql
         raise InvalidInput(
             f"'{key}' is a manual system: it has no connection", code="datastore.invalid"
         )
+    return _connector(tenant_key, key, _opened_url(uow, keyring, tenant_key, store), store.dataset)
+
+
+def _opened_url(uow: UnitOfWork, keyring: Keyring, tenant_key: str, store: DatastoreRecord) -> str:
+    """A connected datastore's URL, unsealed (with its password: never shown)."""
     tenant_id = uow.tenant_id
-    if store.kek_version is None or store.wrapped_key is None or tenant_id is None:
-        raise InvalidInput(f"datastore '{key}' has no sealed connection", code="datastore.invalid")
+    if (
+        store.kek_version is None
+        or store.wrapped_key is None
+        or store.sealed_url is None
+        or tenant_id is None
+    ):
+        raise InvalidInput(
+            f"datastore '{store.key}' has no sealed connection", code="datastore.invalid"
+        )
     sealed = Sealed(store.kek_version, store.wrapped_key, store.sealed_url)
-    url = open_record(keyring, tenant_key, tenant_id, "datastore", key, sealed).decode()
-    return _connector(tenant_key, key, url, store.dataset)
+    return open_record(keyring, tenant_key, tenant_id, "datastore", store.key, sealed).decode()
 
 
 def connected(uow: UnitOfWork, keyring: Keyring, tenant_key: str) -> list[tuple[str, SqlDatastore]]:
@@ -255,11 +373,21 @@ def connected(uow: UnitOfWork, keyring: Keyring, tenant_key: str) -> list[tuple[
 
 
 def check_datastore(
-    uow: UnitOfWork, keyring: Keyring, clock: Clock, tenant_key: str, key: str
+    uow: UnitOfWork,
+    keyring: Keyring,
+    clock: Clock,
+    tenant_key: str,
+    key: str,
+    *,
+    manifest: Manifest | None = None,
 ) -> DatastoreCheck:
-    """Connect, compare the dataset with the database, remember the outcome."""
+    """Connect, compare the dataset with the database and its data, remember the outcome.
+
+    Stored phones without a country code are read in the tenant's phone region (``manifest``).
+    """
     bind_tenant(uow, tenant_key)
-    check = connect(uow, keyring, tenant_key, key).test()
+    region = tenant_view(manifest, tenant_key).phone_region if manifest is not None else None
+    check = connect(uow, keyring, tenant_key, key).test(phone_region=region)
     uow.datastores.update(key, last_tested_at=clock.now(), last_test_ok=check.ok)
     uow.commit()
     return check

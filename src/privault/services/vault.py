@@ -1,22 +1,26 @@
 """The vault's use cases: import, create, read (always for a purpose), find, update, erase.
 
 Every read and write is authorised against the principal's role (deny by default) and audited in the
-same transaction. Values are encrypted with the subject's own data key before they reach storage.
+same transaction. Values are encrypted with the subject's own data key before they reach storage. A
+read shows card, bank-account, government and medical ID numbers by their last four characters, and
+passwords, credentials, security answers and biometric data as ``[withheld]``, unless the role's grant
+lists them under ``full_values``; such a whole read is audited (``vault:field:read``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from privault.core.access import Principal, Verdict, authorise
+from privault.core.access import Principal, Verdict, authorise, full_value
 from privault.core.audit import to_micros
 from privault.core.clock import Clock
 from privault.core.consent import load_state
 from privault.core.decisions import Facts, evaluate
+from privault.core.display import Display, as_shown, category_display
 from privault.core.manifest import Manifest
 from privault.core.manifest.model import Action
 from privault.core.manifest.resolve import TenantView, tenant_view
@@ -59,13 +63,30 @@ class Vault:
 
 @dataclass(frozen=True, slots=True)
 class FieldValue:
-    """A decrypted value with its provenance; the value is masked until revealed."""
+    """A decrypted value with its provenance; the value is masked until revealed.
+
+    ``shown`` says whether the value is whole or only its display form (``core/display.py``): by its
+    last four (``****1001``, a card, bank-account, government or medical ID number) or withheld
+    (``[withheld]``, a password, credential, security answer or biometric data) when the role has no
+    ``full_values`` grant for it.
+    """
 
     value: Secret[Any]
     category: str
     source: str
     purpose: str
     collected_at: datetime
+    shown: Display = Display.WHOLE
+
+    @property
+    def last_four(self) -> bool:
+        """The value is shown by its last four characters only."""
+        return self.shown is Display.LAST_FOUR
+
+    @property
+    def withheld(self) -> bool:
+        """The value is shown as ``[withheld]`` only."""
+        return self.shown is Display.WITHHELD
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +108,7 @@ class SubjectView:
     identities: dict[str, list[Secret[str]]]
     data: dict[str, FieldValue]
     withheld: list[Withheld]
+    full: dict[str, str] = field(default_factory=dict)  # field read whole -> the grant allowing it
 
 
 class VaultContext:
@@ -101,6 +123,7 @@ class VaultContext:
         self._collectable: set[tuple[str, str, frozenset[str]]] = set()
         self._read_rules: dict[tuple[str, str, str, str | None], str | None] = {}
         self._verdicts: dict[tuple[str, Action, str, str], Verdict] = {}
+        self._whole: dict[tuple[str, str, str], tuple[Display, Verdict | None]] = {}
 
     def index(self, kind: str, value: str) -> str:
         key = self._index_keys.get(kind)
@@ -123,6 +146,22 @@ class VaultContext:
                 self.view, principal.role, action, purpose, category
             )
         return cached
+
+    def whole(
+        self, principal: Principal, purpose: str, category: str
+    ) -> tuple[Display, Verdict | None]:
+        """How ``category`` is shown (``core/display.py``) and, unless always whole, whether the
+        role may read it whole."""
+        key = (principal.role, purpose, category)
+        if key not in self._whole:
+            display = category_display(self.vault.manifest, category)
+            verdict = (
+                None
+                if display is Display.WHOLE
+                else full_value(self.view, principal.role, purpose, category)
+            )
+            self._whole[key] = (display, verdict)
+        return self._whole[key]
 
     def require(
         self, principal: Principal, action: Action, purpose: str, categories: Iterable[str]
@@ -175,7 +214,8 @@ def read_subjects(
         )
         for s in subjects
     ]
-    record(uow, [_read_entry(principal, v, purpose) for v in views], vault.clock.now())
+    entries = [e for v in views for e in _read_entries(principal, v, purpose)]
+    record(uow, entries, vault.clock.now())
     uow.commit()
     if views and all(v.withheld and not v.data and not v.identities for v in views):
         raise Forbidden(views[0].withheld[0].rule, code="access.denied")
@@ -221,6 +261,7 @@ def _view(
     cipher = ctx.cipher(subject)
     data: dict[str, FieldValue] = {}
     withheld: list[Withheld] = []
+    full: dict[str, str] = {}
     everything = denials.get(None)
     for f in sorted(fields, key=lambda f: f.field):
         rule = (
@@ -231,12 +272,15 @@ def _view(
         if rule is not None:
             withheld.append(Withheld(f.field, f.category, rule))
             continue
+        opened = cipher.open_value(f.field, f.ciphertext)
+        value, display = _shown(ctx, principal, purpose, f.category, f.field, opened, full)
         data[f.field] = FieldValue(
-            cipher.open_value(f.field, f.ciphertext),
+            value,
             f.category,
             f.source,
             f.purpose,
             f.collected_at,
+            display,
         )
     shown: dict[str, list[Secret[str]]] = {}
     for i in identities:
@@ -245,10 +289,33 @@ def _view(
         if rule is not None:
             withheld.append(Withheld(f"identity:{i.kind}", category, rule))
             continue
-        shown.setdefault(i.kind, []).append(cipher.open_value(f"identity:{i.kind}", i.ciphertext))
-    return SubjectView(
-        subject.uid, subject.ref, is_minor(subject.adult_on, ctx.today()), shown, data, withheld
-    )
+        name = f"identity:{i.kind}"
+        opened = cipher.open_value(name, i.ciphertext)
+        shown.setdefault(i.kind, []).append(
+            _shown(ctx, principal, purpose, category, name, opened, full)[0]
+        )
+    minor = is_minor(subject.adult_on, ctx.today())
+    return SubjectView(subject.uid, subject.ref, minor, shown, data, withheld, full)
+
+
+def _shown(
+    ctx: VaultContext,
+    principal: Principal,
+    purpose: str,
+    category: str,
+    name: str,
+    value: Secret[Any],
+    full: dict[str, str],
+) -> tuple[Secret[Any], Display]:
+    """A readable value as the role may see it (whole, by its last four or withheld), and how. A
+    value of a category not shown whole by default, read whole, is noted in ``full`` with its grant."""
+    display, verdict = ctx.whole(principal, purpose, category)
+    if verdict is None:
+        return value, Display.WHOLE
+    if verdict.allowed:
+        full[name] = verdict.rule
+        return value, Display.WHOLE
+    return Secret(as_shown(value.reveal(), display)), display
 
 
 def _read_rule(
@@ -272,11 +339,17 @@ def _decide_read(
     return None if verdict.allowed else verdict.rule
 
 
-def _read_entry(principal: Principal, view: SubjectView, purpose: str) -> Entry:
+def _read_entries(principal: Principal, view: SubjectView, purpose: str) -> list[Entry]:
+    """The read (``vault:subject:read``), and the values read whole (``vault:field:read``)."""
     shown = sorted(view.data) + sorted(f"identity:{k}" for k in view.identities)
     outcome = "ok" if not view.withheld else ("partial" if shown else "denied")
     details = {"fields": shown, "withheld": sorted(w.field for w in view.withheld)}
-    return Entry(principal.actor, "vault:subject:read", view.uid, purpose, outcome, details)
+    entries = [Entry(principal.actor, "vault:subject:read", view.uid, purpose, outcome, details)]
+    if view.full:
+        grants = sorted({rule.removeprefix("allow: ") for rule in view.full.values()})
+        whole = {"fields": sorted(view.full), "grants": grants}
+        entries.append(Entry(principal.actor, "vault:field:read", view.uid, purpose, "ok", whole))
+    return entries
 
 
 def find_subjects(

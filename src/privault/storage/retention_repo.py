@@ -293,12 +293,20 @@ class SqlRetentionRuns(BoundRepository):
     def _subjects(self, *where: ColumnElement[bool]) -> list[RetentionSubject]:
         s = _SUBJECTS.c
         stmt = (
-            select(s.id, s.uid, s.ref, s.wrapped_key.is_not(None), s.adult_on, s.contract_end_on)
+            select(
+                s.id,
+                s.uid,
+                s.ref,
+                s.wrapped_key.is_not(None),
+                s.adult_on,
+                s.contract_end_on,
+                _activity(),
+            )
             .where(s.tenant_id == self.tenant_id, *where)
             .order_by(s.id)
         )
         return [
-            RetentionSubject(r[0], r[1], r[2], bool(r[3]), r[4], r[5])
+            RetentionSubject(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6])
             for r in self.session.execute(stmt)
         ]
 

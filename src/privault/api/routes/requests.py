@@ -1,5 +1,5 @@
 """Subject requests over HTTP: intake and the requester's status (by private token), staff actions
-(by API key with an admin role), package downloads, datastores and webhooks."""
+(by API key with an admin role), package downloads and webhooks."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from privault.core.requests import Agent, Channel, DenialCode, PauseReason, pars
 from privault.errors import InvalidInput, PrivaultError
 from privault.services import requests as svc
 from privault.services.api_keys import authenticate
-from privault.services.datastores import add_datastore, check_datastore, list_datastores
 from privault.services.fulfilment import (
     apply_at_once,
     download,
@@ -385,68 +384,7 @@ def finish_task(
     return show(ref, admin, container)
 
 
-# --- datastores and webhooks ---------------------------------------------------------------------
-
-
-class DatastoreIn(BaseModel):
-    """A connected datastore (url + dataset YAML) or a manual system (owner)."""
-
-    key: str
-    url: str | None = None
-    dataset: str | None = None
-    description: str = ""
-    owner: str | None = None
-
-
-@router.post("/v1/datastores", status_code=status.HTTP_201_CREATED)
-def create_datastore(
-    body: DatastoreIn, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
-    """Add a datastore; its URL is sealed and only shown masked."""
-    info = add_datastore(
-        uow,
-        container.keyring,
-        container.clock,
-        admin.tenant_key,
-        admin.actor,
-        body.key,
-        url=body.url,
-        dataset=body.dataset,
-        description=body.description,
-        owner=body.owner,
-        privault_url=container.settings.sqlalchemy_url,
-    )
-    return {"key": info.key, "kind": info.kind, "url": info.url, "collections": info.collections}
-
-
-@router.get("/v1/datastores")
-def datastores(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
-    """The tenant's datastores (URLs masked)."""
-    return [
-        {
-            "key": d.key,
-            "kind": d.kind,
-            "url": d.url,
-            "owner": d.owner,
-            "collections": d.collections,
-            "last_test_ok": d.last_test_ok,
-        }
-        for d in list_datastores(uow, admin.tenant_key)
-    ]
-
-
-@router.post("/v1/datastores/{key}/test")
-def datastore_check(
-    key: str, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
-    """Connect and compare the dataset with the database."""
-    check = check_datastore(uow, container.keyring, container.clock, admin.tenant_key, key)
-    return {
-        "ok": check.ok,
-        "connected": check.connected,
-        "problems": check.problems,
-        "warnings": check.warnings,
-    }
+# --- webhooks ------------------------------------------------------------------------------------
 
 
 class WebhookIn(BaseModel):

@@ -36,6 +36,18 @@ class FieldOut(BaseModel):
     source: str
     purpose: str
     collected_at: datetime
+    last_four: bool = Field(
+        default=False,
+        description="The value is shown by its last four characters only (****1001): a card, "
+        "bank-account, government ID or medical ID number the role has no full_values grant for. "
+        "Never write it back.",
+    )
+    withheld: bool = Field(
+        default=False,
+        description='The value is not shown at all ("[withheld]"): a password, credential, '
+        "security answer or biometric data the role has no full_values grant for. Never write it "
+        "back.",
+    )
 
 
 class WithheldOut(BaseModel):
@@ -107,6 +119,8 @@ def _out(view: SubjectView) -> SubjectOut:
                 source=f.source,
                 purpose=f.purpose,
                 collected_at=f.collected_at,
+                last_four=f.last_four,
+                withheld=f.withheld,
             )
             for name, f in view.data.items()
         },

@@ -12,18 +12,27 @@ from typing import NamedTuple
 
 from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest.model import (
+    Action,
     CookieCategoryKey,
+    Grant,
     LawfulBasis,
     Manifest,
     Purpose,
     PurposeKind,
     RecipientType,
+    RetentionRule,
     SpecialCondition,
 )
 from privault.core.manifest.positions import Path
-from privault.core.manifest.resolve import covered_special, fides_lineage, known_categories
+from privault.core.manifest.resolve import (
+    category_display,
+    covered_special,
+    fides_lineage,
+    known_categories,
+)
 from privault.core.taxonomy import (
     EXPLICIT_CONSENT_ONLY,
+    Display,
     default_sensitivity,
     fides_categories,
     fides_data_subjects,
@@ -288,6 +297,34 @@ def _retention(manifest: Manifest) -> Iterator[Finding]:
         yield from _refs((*path, "purposes"), rule.purposes, purposes, "purposes")
         if rule.period.amount == 0 and rule.period.unit != "day":
             yield Finding((*path, "period"), "a zero period must be written '0 days'", "")
+        if rule.law is not None:
+            yield from _legal_obligation(manifest, path, rule)
+
+
+def _legal_obligation(manifest: Manifest, path: Path, rule: RetentionRule) -> Iterator[Finding]:
+    """A rule naming a law keeps data from erasure for its legal-obligation purposes, and only for
+    them: it needs one, and the restriction of the kept data must let that purpose go on."""
+    declared = {p.key: p for p in manifest.purposes}
+    legal = [
+        declared[k]
+        for k in rule.purposes
+        if k in declared and declared[k].lawful_basis is LawfulBasis.LEGAL_OBLIGATION
+    ]
+    if not legal:
+        yield Finding(
+            (*path, "law"),
+            f"retention rule '{rule.key}' names a law but none of its purposes has "
+            "'lawful_basis: legal_obligation'",
+            "list the legal-obligation purpose the kept data is used for under 'purposes'",
+        )
+    for purpose in legal:
+        if not purpose.allowed_while_restricted:
+            yield Finding(
+                (*path, "law"),
+                f"purpose '{purpose.key}' must set 'allowed_while_restricted: true': data an "
+                f"erasure keeps under retention rule '{rule.key}' is restricted to it",
+                "GDPR Art. 18(2) lets a legal obligation go on while processing is restricted",
+            )
 
 
 def _erasure_exceptions(manifest: Manifest) -> Iterator[Finding]:
@@ -349,6 +386,41 @@ def _roles(manifest: Manifest) -> Iterator[Finding]:
             path: Path = ("roles", index, "grants", g_index)
             yield from _refs((*path, "purposes"), grant.purposes, purposes, "purposes")
             yield from _refs((*path, "categories"), grant.categories, categories, "data_categories")
+            yield from _full_values(manifest, path, grant, categories)
+
+
+def _full_values(
+    manifest: Manifest, path: Path, grant: Grant, known: dict[str, str]
+) -> Iterator[Finding]:
+    """A grant's ``full_values`` are categories shown by their last four or withheld (not whole)
+    that the grant reads."""
+    if grant.full_values and Action.READ not in grant.actions:
+        yield Finding(
+            (*path, "full_values"),
+            "'full_values' is given by a grant that does not read",
+            "add 'read' to the grant's 'actions', or remove 'full_values'",
+        )
+    for index, key in enumerate(grant.full_values):
+        where: Path = (*path, "full_values", index)
+        if key not in known:
+            yield Finding(
+                where, *_unknown("data_categories", key, known), ref=("data_categories", key)
+            )
+        elif category_display(manifest, key) is Display.WHOLE:
+            yield Finding(
+                where,
+                f"'{key}' is always shown in full",
+                "only card, bank-account, government ID and medical ID categories are shown by their "
+                "last four, and passwords, credentials, security answers and biometric data withheld",
+            )
+        elif not any(
+            is_within(k, g) for k in fides_lineage(manifest, key) for g in grant.categories
+        ):
+            yield Finding(
+                where,
+                f"'{key}' is not among the grant's categories",
+                "a grant gives the full value of what it reads only: add it to 'categories'",
+            )
 
 
 def _tenants(manifest: Manifest) -> Iterator[Finding]:

@@ -270,6 +270,16 @@ class RetentionRule(_Strict):
     after: RetentionEvent = RetentionEvent.COLLECTED
     period: Period
     action: Literal["delete", "anonymise"] = "delete"
+    law: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description=(
+            "The law that requires keeping the data (e.g. 'Income Tax Act (Canada) s. 230(4)'): "
+            "an erasure request then keeps what the rule covers until its period has run, "
+            "usable only for the rule's legal-obligation purposes."
+        ),
+    )
 
     @field_validator("period", mode="before", json_schema_input_type=str | Period)
     @classmethod
@@ -351,7 +361,9 @@ class Grant(_Strict):
     full_values: list[Key] = Field(
         default=[],
         description="Categories shown by their last four characters (cards, bank accounts, "
-        "government IDs) that this grant reads in full, for its purposes; each such read is audited.",
+        "government and medical IDs) or withheld (passwords, credentials, security answers, "
+        "biometric data) that this grant reads in full, for its purposes; each such read is "
+        "audited. Access packages never show them whole.",
     )
 
 

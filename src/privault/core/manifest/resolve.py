@@ -17,12 +17,14 @@ from privault.core.manifest.model import (
     Tenant,
 )
 from privault.core.taxonomy import (
+    Display,
     Sensitivity,
     default_sensitivity,
     fides_categories,
+    fides_display,
     is_within,
-    shown_by_last_four,
     stricter,
+    strictest,
 )
 from privault.errors import NotFound
 
@@ -62,10 +64,11 @@ def fides_lineage(manifest: Manifest, key: str) -> list[str]:
     return chain
 
 
-def shows_last_four(manifest: Manifest, key: str) -> bool:
-    """Whether values of a category are shown by their last four characters: it, or a category its
-    ``parent`` chain leads to, is within one of fideslang's listed in ``LAST_FOUR_CATEGORIES``."""
-    return any(shown_by_last_four(k) for k in fides_lineage(manifest, key))
+def category_display(manifest: Manifest, key: str) -> Display:
+    """How values of a category are shown (the rule of ``core/display.py``): withheld, or by their
+    last four characters, when it or a category its ``parent`` chain leads to is within one of
+    fideslang's listed in ``WITHHELD_CATEGORIES`` or ``LAST_FOUR_CATEGORIES``; else whole."""
+    return strictest(fides_display(k) for k in fides_lineage(manifest, key))
 
 
 def covered_special(manifest: Manifest, key: str) -> list[str]:

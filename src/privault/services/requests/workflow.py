@@ -294,13 +294,11 @@ def close_request(
     response: str,
     result: dict[str, Any],
 ) -> RequestRecord:
-    """Record the outcome of fulfilment: completed, or incomplete with what is missing."""
+    """Record the outcome of fulfilment: completed, or incomplete with what is missing.
+
+    ``result`` replaces the stored one: fulfilment keeps every run in it, with the totals."""
     at = deps.clock.now()
     state = State.COMPLETED if complete else State.INCOMPLETE
-    if request.result:
-        earlier = request.result.get("earlier", [])
-        previous = {k: v for k, v in request.result.items() if k != "earlier"}
-        result = {**result, "earlier": [previous, *earlier]}
     changes: dict[str, Any] = {"response": response, "result": json.dumps(result, sort_keys=True)}
     if complete:
         changes["retain_until"] = _retain_until(deps, at)

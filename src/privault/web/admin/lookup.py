@@ -2,7 +2,10 @@
 
 The purpose is required and audited with the lookup (``services.lookup``); each value is shown only
 if the staff member's role may read its category for that purpose, the rest is listed as withheld with
-the rule. The identity is posted (never put in the address) and the page is not cached.
+the rule. Card, bank-account, government and medical ID numbers show their last four characters,
+and passwords, credentials, security answers and biometric data ``[withheld]``, unless the role's
+grant lists them under ``full_values`` (``services.vault``, audited). The identity is posted
+(never put in the address) and the page is not cached.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class Card:
     withheld: list[tuple[str, str, str]]  # field, category, rule
     consent: list[tuple[str, str, str, str]]  # topic, yes/no, method, when
     requests: list[Row] = field(default_factory=list)
+    last_four: bool = False  # some value is shown by its last four characters only
+    never_shown: bool = False  # some value is shown as [withheld] (a password, biometric data)
 
 
 def _text(value: Any) -> str:
@@ -56,6 +61,8 @@ def card(found: Found) -> Card:
             for key, e in sorted(found.consent.items())
         ],
         [row(*item) for item in found.requests],
+        any(f.last_four for f in v.data.values()),
+        any(f.withheld for f in v.data.values()),
     )
 
 
