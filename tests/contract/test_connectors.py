@@ -6,7 +6,6 @@ PRIVAULT_TEST_POSTGRES_URL and PRIVAULT_TEST_MYSQL_URL point elsewhere.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +27,7 @@ from privault.connectors import (
 )
 from privault.connectors.dated import DatedBatch, DatedScan, collected_at
 from privault.errors import ConnectorError, InvalidInput
+from tests.fixtures.scratch import MYSQL_URL, POSTGRES_URL, engine_for, require_server
 from tests.fixtures.shop import (
     clear,
     create_shop,
@@ -39,10 +39,6 @@ from tests.fixtures.shop import (
     shop_dataset_text,
 )
 
-POSTGRES_URL = os.environ.get(
-    "PRIVAULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-MYSQL_URL = os.environ.get("PRIVAULT_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 ENGINES = ["sqlite", "postgresql", "mariadb"]
 TABLES = (
     "customers",
@@ -113,30 +109,11 @@ class Shop:
             return conn.execute(text(query), params).scalar()
 
 
-def _engine(url: str) -> Engine:
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))
-    return engine
-
-
-def _require(url: str, name: str) -> Engine:
-    engine = create_engine(url)
-    try:
-        with engine.connect():
-            pass
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server fails the run
-        pytest.fail(
-            f"{name} is required and unreachable at {make_url(url)!r}: {type(exc).__name__}"
-        )
-    return engine
-
-
 @pytest.fixture(scope="session")
 def sqlite_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """The shop in a SQLite file."""
     url = f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}"
-    engine = _engine(url)
+    engine = engine_for(url)
     create_shop(engine, household=True)
     yield Shop(url, engine)
     engine.dispose()
@@ -145,13 +122,13 @@ def sqlite_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
 @pytest.fixture(scope="session")
 def postgresql_shop() -> Iterator[Shop]:
     """The shop in a private PostgreSQL schema, dropped at the end."""
-    admin = _require(POSTGRES_URL, "PostgreSQL")
+    admin = require_server(POSTGRES_URL, "PostgreSQL")
     schema = f"pv_conn_{uuid.uuid4().hex[:10]}"
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     shop_url = url.render_as_string(hide_password=False)
-    engine = _engine(shop_url)
+    engine = engine_for(shop_url)
     create_shop(engine, household=True)
     yield Shop(shop_url, engine)
     engine.dispose()
@@ -163,12 +140,12 @@ def postgresql_shop() -> Iterator[Shop]:
 @pytest.fixture(scope="session")
 def mariadb_shop() -> Iterator[Shop]:
     """The shop in a private MariaDB database, dropped at the end."""
-    admin = _require(MYSQL_URL, "MariaDB")
+    admin = require_server(MYSQL_URL, "MariaDB")
     database = f"pv_conn_{uuid.uuid4().hex[:10]}"
     with admin.begin() as conn:
         conn.execute(text(f"CREATE DATABASE `{database}`"))
     shop_url = make_url(MYSQL_URL).set(database=database).render_as_string(hide_password=False)
-    engine = _engine(shop_url)
+    engine = engine_for(shop_url)
     create_shop(engine, household=True)
     yield Shop(shop_url, engine)
     engine.dispose()
@@ -431,7 +408,7 @@ collections:
 def test_a_foreign_key_cycle_falls_back_to_masking(tmp_path: Path) -> None:
     """people <-> notes reference each other: the rows are masked and reported, not left or broken."""
     url = f"sqlite:///{tmp_path / 'cycle.db'}"
-    engine = _engine(url)
+    engine = engine_for(url)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, "
                           "best_note_id INTEGER REFERENCES notes(id))"))  # fmt: skip

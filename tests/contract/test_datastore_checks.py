@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from privault.connectors import DatastoreCheck, SqlDatastore, load_dataset
 from privault.connectors.results import Finding
+from tests.fixtures.scratch import require_server
 from tests.fixtures.shop import create_shop, email, phone, seed, shop_dataset_text
 
 POSTGRES_URL = os.environ.get(
@@ -71,18 +72,6 @@ class Db:
             store.close()
 
 
-def _server(url: str, name: str) -> Engine:
-    engine = create_engine(url)
-    try:
-        with engine.connect():
-            pass
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server fails the run
-        pytest.fail(
-            f"{name} is required and unreachable at {make_url(url)!r}: {type(exc).__name__}"
-        )
-    return engine
-
-
 @pytest.fixture(params=ENGINES)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
     """The messy shop on each engine (four customers), dropped after the test."""
@@ -91,7 +80,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
     admin = (
         None
         if kind == "sqlite"
-        else _server(POSTGRES_URL if kind == "postgresql" else MYSQL_URL, kind)
+        else require_server(POSTGRES_URL if kind == "postgresql" else MYSQL_URL, kind)
     )
     if kind == "sqlite":
         place = str(tmp_path / "shop.db")

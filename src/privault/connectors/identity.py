@@ -22,7 +22,7 @@ spaces), so ``any_case`` is a plain comparison there and an ordinary index serve
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -209,8 +209,8 @@ def string_column(kind: object) -> bool:
 def identity_columns(
     conn: Connection, dataset: DatasetSpec
 ) -> dict[tuple[str, str], IdentityColumn]:
-    """Each identity field with its stored form, whether the column is text and (MySQL/MariaDB)
-    whether its collation compares without case; a column the database lacks is taken as text."""
+    """Each identity field as the database holds it: reflected column types and (MySQL/MariaDB)
+    collations; a column the database lacks is taken as text."""
     tables = sorted({c.name for c in dataset.collections for f in c.fields if f.identity})
     inspector = inspect(conn)
     with failing_as("*", "reflection"):
@@ -221,6 +221,17 @@ def identity_columns(
             for info in inspector.get_columns(name)
         }
         collations = _collations(conn, tables)
+    return declared_columns(dataset, types, collations)
+
+
+def declared_columns(
+    dataset: DatasetSpec,
+    types: Mapping[tuple[str, str], object] | None = None,
+    collations: Mapping[tuple[str, str], str] | None = None,
+) -> dict[tuple[str, str], IdentityColumn]:
+    """Each identity field with its declared stored form (or its kind's default); text columns
+    with case-sensitive comparison unless ``types`` and ``collations`` say otherwise."""
+    types, collations = types or {}, collations or {}
     return {
         (c.name, f.name): IdentityColumn(
             c.name,

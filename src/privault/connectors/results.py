@@ -67,8 +67,26 @@ class CollectionRows:
     personal: bool = True  # the collection holds the requester's personal data (else: catalogue)
 
 
+class Matched:
+    """Whether a datastore was searched for the requester, and whether anyone matched there
+    (``matched``: identity kind -> rows, only the kinds the datastore holds and the requester gave)."""
+
+    __slots__ = ()
+    matched: dict[str, int]
+
+    @property
+    def searched(self) -> bool:
+        """Whether the datastore holds any identity the requester gave (so it was searched)."""
+        return bool(self.matched)
+
+    @property
+    def no_match(self) -> bool:
+        """Searched, and no identity field matched any row: the person was not found here."""
+        return self.searched and not any(self.matched.values())
+
+
 @dataclass(frozen=True, slots=True)
-class AccessResult:
+class AccessResult(Matched):
     """Every row reachable from the identities, per collection (collections with rows only)."""
 
     collections: dict[str, CollectionRows]
@@ -82,16 +100,6 @@ class AccessResult:
     # collections describing other people (staff: their data_subjects), never searched for a
     # requester: an answer says so rather than "no record of you" about them
     others: tuple[str, ...] = ()
-
-    @property
-    def searched(self) -> bool:
-        """Whether the datastore holds any identity the requester gave (so it was searched)."""
-        return bool(self.matched)
-
-    @property
-    def no_match(self) -> bool:
-        """Searched, and no identity field matched any row: the person was not found here."""
-        return self.searched and not any(self.matched.values())
 
     @property
     def personal_rows(self) -> int:
@@ -135,7 +143,7 @@ class NotErased:
 
 
 @dataclass(slots=True)
-class ErasureResult:
+class ErasureResult(Matched):
     """What an erasure deleted, masked, retained and could not erase."""
 
     deleted: dict[str, int] = field(default_factory=dict)
@@ -146,16 +154,6 @@ class ErasureResult:
     # identity kind -> rows its identity fields matched (as ``AccessResult.matched``)
     matched: dict[str, int] = field(default_factory=dict)
     others: tuple[str, ...] = ()  # collections describing other people, never searched
-
-    @property
-    def searched(self) -> bool:
-        """Whether the datastore holds any identity the requester gave (so it was searched)."""
-        return bool(self.matched)
-
-    @property
-    def no_match(self) -> bool:
-        """Searched, and no identity field matched any row: the person was not found here."""
-        return self.searched and not any(self.matched.values())
 
     @property
     def complete(self) -> bool:

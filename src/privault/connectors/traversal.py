@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
 from privault.connectors.graph import Edge, active_edges, owner_links
-from privault.connectors.identity import Form, IdentityColumn, default_form
+from privault.connectors.identity import IdentityColumn, declared_columns
 from privault.connectors.model import CollectionSpec, DatasetSpec
 from privault.connectors.schema import Link
 from privault.connectors.sqlbits import (
@@ -117,7 +117,7 @@ def traverse(
         edges[edge.source].append(edge)
     up_targets = frozenset(e.target for out in edges.values() for e in out if not e.down)
     walk = _Walk(conn, dataset, edges, _cached(foreign_keys), _holdable(edges), up_targets)
-    pending = _seeds(walk, identities, columns or default_columns(dataset))
+    pending = _seeds(walk, identities, columns or declared_columns(dataset))
     while pending:
         pending = _hop(walk, pending)
         if not pending:
@@ -125,21 +125,6 @@ def traverse(
     found = {name: found for name, found in walk.found.items() if found.rows}
     shared = {name: set(rows) for name, rows in walk.held.items() if rows}
     return Traversal(found, shared, _up_only(walk, found), walk.matched)
-
-
-def default_columns(dataset: DatasetSpec) -> dict[tuple[str, str], IdentityColumn]:
-    """Each identity field with its declared stored form, or its kind's default (text columns)."""
-    return {
-        (c.name, f.name): IdentityColumn(
-            c.name,
-            f.name,
-            f.identity,
-            cast(Form, f.stored or default_form(f.identity)),
-        )
-        for c in dataset.collections
-        for f in c.fields
-        if f.identity
-    }
 
 
 def _up_only(walk: _Walk, found: dict[str, Found]) -> dict[str, set[Any]]:
