@@ -174,14 +174,15 @@ def _unparseable(column: IdentityColumn, sample: Sample, region: str | None) -> 
     hint = "no request can name the rows holding them: correct or remove the values"
     if column.kind == "phone":
         read_as = (
-            f"numbers without a country code are read as {region} numbers"
+            f"a value without a country code is read as a {region} number"
             if region
-            else "without the tenant's phone region (its default jurisdiction), numbers without "
+            else "without the tenant's phone region (its default jurisdiction), a value without "
             "a country code cannot be read"
         )
         hint = (
-            f"{read_as}; a request's number may still match their digits, but store other "
-            "countries' numbers in E.164, and correct or remove values that are no number"
+            "these values are not possible phone numbers as stored (too few or too many digits "
+            f"for their country, or letters); {read_as}. A request's number may still match "
+            "their digits; correct the values, or store numbers in E.164"
         )
     where = f"{column.collection}.{column.field}"
     return Finding("identity.unparseable", "warning", where, message, hint)

@@ -19,7 +19,10 @@ from privault.services.requests.deps import RequestDeps
 def _applicable(view: TenantView, declared: str | None) -> tuple[str, ...]:
     """The declared residence and the tenant's own jurisdiction (it applies by establishment)."""
     if declared is not None and declared not in JURISDICTIONS:
-        raise NotFound(f"no jurisdiction '{declared}'", code="jurisdiction.unknown")
+        known = ", ".join(sorted(JURISDICTIONS))
+        raise NotFound(
+            f"no jurisdiction '{declared}' (known: {known})", code="jurisdiction.unknown"
+        )
     keys = [k for k in (declared, view.tenant.default_jurisdiction) if k]
     if not keys:
         raise InvalidInput(
