@@ -51,6 +51,13 @@ def _print_report(report: dict[str, Any]) -> None:
     for reason, counts in sorted(report["whole_subjects"].items()):
         said = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         out.print(f"whole subjects ({reason.replace('_', ' ')}): {said}")
+    for rule, k in sorted(report.get("kept_by_law", {}).items()):
+        until = f", until {k['until']}" if k["until"] else ""
+        out.print(
+            f"kept by law ({rule}: {k['law']}): {k['values']} values and {k['rows']} rows of "
+            f"{k['subjects']} subjects{until}, for {', '.join(k['purposes'])} only",
+            markup=False,
+        )
     t = report["totals"]
     verb = "would delete" if report["dry_run"] else "deleted"
     out.print(

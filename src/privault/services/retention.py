@@ -7,7 +7,8 @@ nothing is deleted twice and nothing is missed. Values an active legal hold keep
 and left alone. ``anonymise`` deletes the value too (the vault keeps no copy from which anything
 could be re-identified) and is counted as anonymised. After the values, the dated collections of
 connected datastores are swept by the same rules (``services.retention_datastores``), then subjects
-whose contract ended long enough ago and minors are erased whole (``services.retention_subjects``).
+whose contract ended long enough ago and minors are erased whole (``services.retention_erasure``),
+keeping what a law still requires (counted per rule under ``kept_by_law``).
 """
 
 from __future__ import annotations
@@ -35,11 +36,9 @@ from privault.core.retention_ports import DueRow, HoldRecord, RulePlan, RunRecor
 from privault.services.audit import Entry, record
 from privault.services.requests import RequestDeps
 from privault.services.retention_datastores import DatedStatus, dated_status, sweep_datastores
-from privault.services.retention_subjects import (
-    SYSTEM_ACTOR,
-    discover_minors,
-    erase_due_subjects,
-)
+from privault.services.retention_erasure import Ended, erase_due_subjects
+from privault.services.retention_kept import count_kept
+from privault.services.retention_subjects import SYSTEM_ACTOR, discover_minors
 from privault.services.tenants import bind_tenant
 
 Checkpoint = Callable[[UnitOfWork, dict[str, Any]], None]
@@ -106,6 +105,7 @@ def empty_report(view: TenantView, today: date, dry_run: bool) -> dict[str, Any]
         },
         "datastores": {},
         "whole_subjects": {},
+        "kept_by_law": {},
     }
 
 
@@ -271,6 +271,7 @@ def _audit(run: RunRecord) -> dict[str, Any]:
         },
         "datastores": report.get("datastores", {}),
         "whole_subjects": report.get("whole_subjects", {}),
+        "kept_by_law": report.get("kept_by_law", {}),
     }
 
 
@@ -312,14 +313,15 @@ def _whole_subjects(
     checkpoint: Checkpoint | None,
 ) -> dict[str, Any]:
     """Erase the subjects whose contract end or minority makes them due, by id behind a cursor; each
-    outcome is counted in the report in the transaction that records it."""
+    outcome, and what the law kept, is counted in the report in the transaction that records it."""
     today = date.fromisoformat(state["today"])
     current = state | {"phase": "subjects", "subject_after": state.get("subject_after", 0)}
 
-    def counted(uow: UnitOfWork, subject_id: int, reason: str, outcome: str) -> None:
+    def counted(uow: UnitOfWork, subject_id: int, reason: str, ended: Ended) -> None:
         run = _run(uow, current)
         group = run.report["whole_subjects"].setdefault(reason, {})
-        group[outcome] = group.get(outcome, 0) + 1
+        group[ended.outcome] = group.get(ended.outcome, 0) + 1
+        count_kept(run.report.setdefault("kept_by_law", {}), ended.kept)
         current["subject_after"] = subject_id
         uow.retention.save(run.id, run.report, "running", None)
         if checkpoint is not None:

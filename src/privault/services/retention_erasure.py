@@ -1,0 +1,321 @@
+"""Erasing a whole subject whose contract ended (GDPR-PROC-1) or who is a minor (POL-MIN-1), through
+the erasure path of subject requests: every connected datastore first (rows deleted or masked in
+foreign-key-safe order, what the law or an exception keeps retained), then the vault
+(crypto-shredding, or only the values nothing keeps). A legal hold on the subject or the tenant keeps
+the subject whole; a category hold keeps that category's values and rows.
+
+What the law keeps is derived as for an erasure request (``services.retention_kept``): a retention
+rule naming a ``law`` keeps what it covers until its period has run, and so do the manifest's
+``legal_obligation`` exceptions; the subject is then restricted, so that only the law's purposes may
+use what is left. POL-MIN-1 is the company's policy and gives way to a law: a minor's bills are kept
+like anyone's (and the minor has been restricted since discovery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from privault.core.job_ports import LeaseLost
+from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.ports import UnitOfWork
+from privault.core.records import FieldRecord, IdentityRecord, SubjectRecord
+from privault.core.retention import contract_end_deletion, contract_ends_due_by, holding
+from privault.core.retention_ports import RetentionSubject
+from privault.core.vault import is_minor
+from privault.errors import PrivaultError
+from privault.services.audit import Entry, record
+from privault.services.datastores import connected
+from privault.services.fulfilment.kept import (
+    Source,
+    VaultKept,
+    excepted,
+    kept_in_vault,
+    legal_sources,
+    retained_rows,
+)
+from privault.services.legal_holds import active_holds, still_free
+from privault.services.requests import RequestDeps
+from privault.services.retention_kept import (
+    LawKept,
+    always_kept,
+    by_law,
+    listed,
+    restrict_to_law,
+)
+from privault.services.retention_subjects import (
+    CONTRACT_END,
+    MINOR,
+    SYSTEM_ACTOR,
+    subject_identities,
+)
+from privault.services.tenants import bind_tenant
+from privault.services.visits import forget_subject_visits
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """How a whole-subject erasure ended (erased, partial, kept, held, not_due, gone; in a sweep
+    also failed or would_erase) and what legal obligations kept, per rule."""
+
+    outcome: str
+    kept: tuple[LawKept, ...] = ()  # per rule
+
+
+After = Callable[[UnitOfWork, Ended], None]
+
+
+# --- erasing a whole subject ---------------------------------------------------------------------
+
+
+def _due(view: TenantView, subject: RetentionSubject, reason: str, today: date) -> bool:
+    if reason == MINOR:
+        return is_minor(subject.adult_on, today)
+    end = subject.contract_end_on
+    return end is not None and contract_end_deletion(end, view.policy) <= today
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    subject: RetentionSubject
+    identities: dict[str, list[str]]
+    sources: list[Source]
+
+
+def _blocked(
+    uow: UnitOfWork,
+    view: TenantView,
+    subject: RetentionSubject | None,
+    reason: str,
+    at: datetime,
+) -> str | None:
+    """Why the subject is not erased now (gone, not due, held: audited as denied), or None."""
+    if subject is None or not subject.live:
+        return "gone"
+    if not _due(view, subject, reason, at.date()):
+        return "not_due"
+    hold = holding(active_holds(uow, at.date()), subject.id, None)
+    if hold is None:
+        return None
+    details = {"reason": f"retention:{reason}", "hold": hold.id, "reference": hold.reference}
+    denied = Entry(SYSTEM_ACTOR, "vault:subject:erase", subject.uid, None, "denied", details)
+    record(uow, [denied], at)
+    return "held"
+
+
+def _prepare(
+    deps: RequestDeps, view: TenantView, uid: str, reason: str, after: After | None
+) -> _Plan | str:
+    """The subject, its identities and the exceptions; or why nothing is to be done."""
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        tenant = bind_tenant(uow, view.tenant.key)
+        subject = uow.retention.subject(uid=uid)
+        blocked = _blocked(uow, view, subject, reason, at)
+        if blocked is not None or subject is None:
+            if after is not None:
+                after(uow, Ended(blocked or "gone"))
+            uow.commit()
+            return blocked or "gone"
+        holds = active_holds(uow, at.date())
+        identities = subject_identities(deps, uow, view, tenant.id, subject.id)
+    return _Plan(subject, identities, always_kept(view, holds))
+
+
+@dataclass
+class _Stores:
+    """What the datastores did: counts, and the rows kept, grouped as a request's result groups
+    them (per datastore, collection, code and rule)."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"deleted": 0, "masked": 0, "retained": 0}
+    )
+    retained: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _erase_datastores(deps: RequestDeps, view: TenantView, plan: _Plan) -> _Stores:
+    """Erase the person in every connected datastore, keeping what the law and the exceptions keep
+    there (a failure stops here: the vault keeps the identities so the next attempt can try again)."""
+    done = _Stores()
+    if not plan.identities:
+        return done
+    with deps.make_uow() as uow:
+        stores = connected(uow, deps.keyring, view.tenant.key)
+    for key, store in stores:
+        fresh = still_free(deps, view.tenant.key, plan.subject.id)  # a hold placed meanwhile wins
+        sources = [*legal_sources(view, store.dataset), *plan.sources]
+        sources += [(e, excepted(e, "legal-hold")) for e in fresh]
+        result = store.erase(plan.identities, exceptions=[e for e, _ in sources])
+        done.counts["deleted"] += sum(result.deleted.values())
+        done.counts["masked"] += sum(sum(c.values()) for c in result.masked.values())
+        done.counts["retained"] += len(result.retained)
+        done.retained += retained_rows(key, store.dataset, result, sources)
+    return done
+
+
+def _erase_vault(
+    deps: RequestDeps,
+    view: TenantView,
+    plan: _Plan,
+    reason: str,
+    stores: _Stores,
+    after: After | None,
+) -> Ended:
+    """Crypto-shred the subject, or delete what nothing keeps; audited with the outcome."""
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, view.tenant.key)
+        subject = uow.retention.subject(uid=plan.subject.uid)
+        blocked = _blocked(uow, view, subject, reason, at)
+        if blocked is None and subject is not None:
+            ended = _shred(deps, uow, view, subject, reason, stores)
+        else:
+            ended = Ended(blocked or "gone")
+        if after is not None:
+            after(uow, ended)
+        uow.commit()
+    return ended
+
+
+_Found = tuple[SubjectRecord, list[FieldRecord], list[IdentityRecord], VaultKept]
+
+
+def _kept(
+    deps: RequestDeps, uow: UnitOfWork, view: TenantView, subject: RetentionSubject
+) -> _Found:
+    """The subject's record, values and identities, and which of them the law or an exception
+    keeps (category holds in force now included)."""
+    today = deps.clock.now().date()
+    [owner] = uow.subjects.get_many([subject.id])
+    fields = list(uow.subjects.fields([subject.id]))
+    identities = list(uow.subjects.identities([subject.id]))
+    sources = always_kept(view, active_holds(uow, today))
+    kept = kept_in_vault(view, sources, owner, (fields, identities), subject, today)
+    return owner, fields, identities, kept
+
+
+def _shred(
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    view: TenantView,
+    subject: RetentionSubject,
+    reason: str,
+    stores: _Stores,
+) -> Ended:
+    """Crypto-shred the subject, or delete what nothing keeps and restrict the rest; audited (with
+    what the datastores did) unless nothing was erased anywhere."""
+    owner, fields, identities, kept = _kept(deps, uow, view, subject)
+    law = by_law(kept, stores.retained)
+    at = deps.clock.now()
+    details: dict[str, Any] = {"key": "destroyed"}
+    if not kept:
+        removed, gone = uow.subjects.erase(subject.id, at)
+        forget_subject_visits(uow, [subject.id])
+        ended = Ended("erased", law)
+    else:
+        restrict_to_law(deps, uow, view, owner, reason)
+        drop = [f.field for f in fields if f.field not in kept.fields]
+        kinds = sorted({i.kind for i in identities if i.kind not in kept.identities})
+        removed, gone = (
+            uow.subjects.erase_some(subject.id, drop, kinds, at) if drop or kinds else (0, 0)
+        )
+        ended = Ended("partial" if drop or kinds else "kept", law)
+        details = {"key": "kept", "retained": listed(kept)}
+    if ended.outcome == "kept" and not (stores.counts["deleted"] or stores.counts["masked"]):
+        return ended  # nothing erased anywhere: nothing to audit
+    details |= {"reason": f"retention:{reason}", "fields": removed, "identities": gone}
+    details |= {"datastores": stores.counts, "retained_rows": stores.retained}
+    entry = Entry(SYSTEM_ACTOR, "vault:subject:erase", subject.uid, None, "ok", details)
+    record(uow, [entry], at)
+    return ended
+
+
+def erase_whole_subject(
+    deps: RequestDeps, tenant_key: str, uid: str, reason: str, *, after: After | None = None
+) -> str:
+    """Erase a subject whose contract end or minority makes it due, unless a hold keeps it.
+
+    Returns the outcome: erased, partial (the law, an exception or a category hold keeps some
+    values: the rest is restricted), kept (nothing left that may go), held, not_due, or gone
+    (already erased). ``after`` runs in the transaction that records the outcome (a job's
+    checkpoint, a sweep's counts)."""
+    view = tenant_view(deps.manifest, tenant_key)
+    plan = _prepare(deps, view, uid, reason, after)
+    if isinstance(plan, str):
+        return plan
+    stores = _erase_datastores(deps, view, plan)
+    return _erase_vault(deps, view, plan, reason, stores, after).outcome
+
+
+# --- the sweep's part ----------------------------------------------------------------------------
+
+
+Counted = Callable[[UnitOfWork, int, str, Ended], None]  # (uow, subject id, reason, how it ended)
+
+
+def due_subjects(
+    uow: UnitOfWork, view: TenantView, today: date
+) -> list[tuple[RetentionSubject, str]]:
+    """Live subjects due for whole deletion, by id: minors, and contract ends past their day."""
+    due = {s.id: (s, MINOR) for s in uow.retention.minors(today)}
+    for s in uow.retention.contract_ended(contract_ends_due_by(view.policy, today)):
+        due.setdefault(s.id, (s, CONTRACT_END))
+    return [due[k] for k in sorted(due)]
+
+
+def erase_due_subjects(
+    deps: RequestDeps,
+    view: TenantView,
+    today: date,
+    *,
+    after_id: int,
+    dry_run: bool,
+    counted: Counted,
+) -> None:
+    """Erase every due subject after ``after_id`` (each in its own transaction, ``counted`` in it);
+    with ``dry_run`` only count them (``would_erase`` or ``held``). A datastore that fails leaves
+    the subject for the next sweep (counted ``failed``)."""
+    with deps.make_uow() as uow:
+        bind_tenant(uow, view.tenant.key)
+        due = [(s, r) for s, r in due_subjects(uow, view, today) if s.id > after_id]
+        holds = active_holds(uow, today)
+    for subject, reason in due:
+        if dry_run:
+            outcome = "held" if holding(holds, subject.id, None) else "would_erase"
+            _count_alone(deps, view, subject.id, reason, outcome, counted)
+            continue
+        try:
+            erase_whole_subject(
+                deps,
+                view.tenant.key,
+                subject.uid,
+                reason,
+                after=_counter(counted, subject.id, reason),
+            )
+        except LeaseLost:
+            raise  # another worker took the sweep over: stop, the batch rolls back
+        except PrivaultError:
+            _count_alone(deps, view, subject.id, reason, "failed", counted)
+
+
+def _counter(counted: Counted, subject_id: int, reason: str) -> After:
+    def after(uow: UnitOfWork, ended: Ended) -> None:
+        counted(uow, subject_id, reason, ended)
+
+    return after
+
+
+def _count_alone(
+    deps: RequestDeps,
+    view: TenantView,
+    subject_id: int,
+    reason: str,
+    outcome: str,
+    counted: Counted,
+) -> None:
+    with deps.make_uow() as uow:
+        bind_tenant(uow, view.tenant.key)
+        counted(uow, subject_id, reason, Ended(outcome))
+        uow.commit()
