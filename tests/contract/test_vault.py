@@ -319,9 +319,30 @@ def test_a_ciphertext_copied_to_another_field_does_not_open(
         show_subject(uow, vault_ready.vault, officer, "c1", "billing")
 
 
+def test_a_staff_erasure_of_data_the_law_keeps_is_refused(
+    vault_ready: Container, officer: Principal
+) -> None:
+    """A billing subject's bills are kept 7 years for tax law: shredding them is refused, naming the
+    rule and its law, and nothing is erased."""
+    _import(vault_ready, officer, record("c1", "a@example.com"))
+    with vault_ready.uow() as uow, pytest.raises(PolicyViolation) as refused:
+        erase_subject(uow, vault_ready.vault, officer, "c1", "privacy-requests", "request:1")
+    assert refused.value.code == "retention.kept_by_law"
+    assert "billing-records" in str(refused.value)
+    assert "Income Tax Act" in str(refused.value)
+    with vault_ready.uow() as uow:
+        shown = show_subject(uow, vault_ready.vault, officer, "c1", "billing")
+    assert "user.name" in shown.data
+
+
 def test_erasure_destroys_the_data_key(vault_ready: Container, officer: Principal) -> None:
     """After erasure the wrapped key and values are gone, and saved ciphertexts cannot be opened."""
-    _import(vault_ready, officer, record("c1", "a@example.com"))
+    service = {"user.name": "Ana", "cc.account.number": "ACC-1"}
+    _import(
+        vault_ready,
+        officer,
+        {**record("c1", "a@example.com"), "data": service, "purpose": "customer-service"},
+    )
     with vault_ready.uow() as uow:
         uow.bind_tenant(officer.tenant_id)
         subject = uow.subjects.get_by_ref("c1")
@@ -331,7 +352,7 @@ def test_erasure_destroys_the_data_key(vault_ready: Container, officer: Principa
         erased = erase_subject(
             uow, vault_ready.vault, officer, "c1", "privacy-requests", "request:1"
         )
-    assert erased.fields == 4
+    assert erased.fields == 2
     assert erased.identities == 2
     with vault_ready.uow() as uow:
         uow.bind_tenant(officer.tenant_id)

@@ -8,11 +8,14 @@ import re
 from datetime import date
 
 from privault.connectors.results import ErasureException
+from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import known_categories, tenant_view
 from privault.core.ports import UnitOfWork
-from privault.core.retention import HOLD_SCOPES, Hold, held_categories, holding
+from privault.core.records import SubjectRecord
+from privault.core.retention import HOLD_SCOPES, Events, Hold, held_categories, holding, kept_by_law
 from privault.core.retention_ports import HoldRecord
 from privault.core.taxonomy import is_within
+from privault.core.vault import identity_category
 from privault.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from privault.services.audit import Entry, record
 from privault.services.requests import RequestDeps
@@ -152,6 +155,35 @@ def refuse_if_held(uow: UnitOfWork, subject_id: int, categories: list[str], toda
         raise PolicyViolation(
             f"a legal hold ({hold.reference}) keeps this subject's data", code="hold.active"
         )
+
+
+def refuse_if_kept_by_law(
+    uow: UnitOfWork, manifest: Manifest, tenant_key: str, subject: SubjectRecord, today: date
+) -> None:
+    """Refuse shredding a subject whose values a legal-obligation retention rule still keeps
+    (``retention.kept_by_law``, naming the rule and its law): an erasure request keeps those values,
+    restricted, and erases the rest; a staff erasure would destroy them with the subject's key."""
+    rules = tenant_view(manifest, tenant_key).retention
+    events = uow.retention.subject(uid=subject.uid)
+    contract_end = events.contract_end_on if events else None
+    activity = (events.last_activity_at if events else None) or subject.updated_at
+    held = [(f.category, f.purpose, f.collected_at) for f in uow.subjects.fields([subject.id])]
+    held += [
+        (identity_category(i.kind), "", subject.created_at)
+        for i in uow.subjects.identities([subject.id])
+    ]
+    for category, purpose, collected in held:
+        kept = kept_by_law(
+            rules, category, purpose, Events(collected, activity, contract_end), today
+        )
+        if kept is not None:
+            until = f" until {kept.until.isoformat()}" if kept.until else ""
+            raise PolicyViolation(
+                f"retention rule '{kept.rule.key}' ({kept.rule.law}) keeps some of this subject's "
+                f"data{until}: open an erasure request, which keeps that data restricted and "
+                "erases the rest",
+                code="retention.kept_by_law",
+            )
 
 
 def still_free(

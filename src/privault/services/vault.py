@@ -44,7 +44,7 @@ from privault.crypto.subjects import subject_cipher
 from privault.errors import Forbidden, InvalidInput, NotFound
 from privault.services.audit import Entry, record
 from privault.services.decisions import decider_for
-from privault.services.legal_holds import refuse_if_held
+from privault.services.legal_holds import refuse_if_held, refuse_if_kept_by_law
 from privault.services.retention_subjects import mark_minor_by_ref
 from privault.services.visits import forget_subject_visits
 
@@ -489,6 +489,7 @@ def erase_subject(
             uow.commit()
             raise Forbidden(verdict.rule, code="access.denied")
     refuse_if_held(uow, subject.id, sorted(categories), at.date())
+    refuse_if_kept_by_law(uow, vault.manifest, principal.tenant_key, subject, at.date())
     fields, identities = uow.subjects.erase(subject.id, at)
     forget_subject_visits(uow, [subject.id])
     details = {"fields": fields, "identities": identities, "reason": reason, "key": "destroyed"}
