@@ -82,6 +82,7 @@ class Container:
                 unverified_close_days=s.unverified_close_days,
                 package_link_days=s.package_link_days,
                 record_months=s.request_record_months,
+                target_days_early=s.target_days_early,
                 public_url=s.public_url,
             ),
         )

@@ -97,6 +97,22 @@ class Settings(BaseSettings):
         le=120,
         description="How long a closed request's record is kept (CCPA §7101: at least 24 months).",
     )
+    target_days_early: int = Field(
+        default=5,
+        ge=0,
+        le=30,
+        description=(
+            "Days before a request's legal deadline the team's working target is set "
+            "(then back to a working day); the legal date is unchanged."
+        ),
+    )
+    fcc_breach_rule: Literal["fcc_23_111", "legacy"] = Field(
+        default="fcc_23_111",
+        description=(
+            "The FCC CPNI breach rule in force: fcc_23_111 (2023 order) or legacy (the 2007 "
+            "rule: law enforcement within 7 business days, customers 7 full business days later)."
+        ),
+    )
     worker_embedded: bool = Field(
         default=True,
         description="`privault serve` runs a worker in the same process (the embedded setup); set "

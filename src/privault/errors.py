@@ -191,6 +191,7 @@ EXTRA_CODES: tuple[str, ...] = (
     "request.busy",
     "request.pause_invalid",
     "request.denial_invalid",
+    "request.not_appealable",
     "request.task_invalid",
     "request.task_unknown",
     "verification.failed",

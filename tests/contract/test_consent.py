@@ -182,12 +182,12 @@ def test_linking_carries_the_visitors_choices_to_the_subject(
 
 
 def test_the_vault_read_asks_the_decision(ready: tuple[Container, Principal]) -> None:
-    """A restricted subject's data is withheld for customer service, naming GDPR-RES-1."""
+    """A restricted subject's data is withheld for customer service, naming POL-RES-1."""
     c, officer = ready
     _record(c, Holder(subject="s-2"), [Choice(Kind.RESTRICTION, "*", False)])
     from privault.errors import Forbidden
 
-    with c.uow() as uow, pytest.raises(Forbidden, match="GDPR-RES-1"):
+    with c.uow() as uow, pytest.raises(Forbidden, match="POL-RES-1"):
         show_subject(uow, c.vault, officer, "s-2", "customer-service")
     with c.uow() as uow:
         view = show_subject(uow, c.vault, officer, "s-2", "privacy-requests")
@@ -325,6 +325,6 @@ def test_decide_answers_one_question_for_the_library(ready: tuple[Container, Pri
             at=c.clock.now(),
         )
     assert answer.allowed is False
-    assert [r.rule for r in answer.reasons if not r.allowed] == ["GDPR-OBJ-1"]
+    assert [r.rule for r in answer.reasons if not r.allowed] == ["POL-OBJ-1"]
     with c.uow() as uow, pytest.raises(NotFound):
         decide(uow, c.decider, "nowhere", "s-3", "marketing-email", at=c.clock.now())

@@ -350,13 +350,13 @@ def test_a_subject_whose_decision_denies_the_purpose_is_refused_and_named(c: Con
     done = _disclose(c, "carrier-partner", ["cust-1", "cust-2", "ghost"], "customer-service")
     assert done.subjects == ("cust-1",)
     refused = {r.subject: r.rule for r in done.refused}
-    assert refused["cust-2"].startswith("GDPR-RES-1")
+    assert refused["cust-2"].startswith("POL-RES-1")
     assert refused["ghost"].startswith("SUBJECT")
     outcomes = sorted(o for o, _ in _audit(c, "disclosure:make"))
     assert outcomes == ["denied", "denied", "ok"]
     with pytest.raises(PolicyViolation) as caught:
         _disclose(c, "carrier-partner", ["cust-2"], "customer-service")
-    assert "cust-2: GDPR-RES-1" in str(caught.value)
+    assert "cust-2: POL-RES-1" in str(caught.value)
 
 
 def test_a_role_without_a_disclose_grant_is_refused(c: Container) -> None:
@@ -519,7 +519,7 @@ def test_an_offer_reaches_only_the_subjects_allowed_and_reports_counts(c: Contai
         actor=STAFF,
     )
     assert (result.eligible, result.sent, result.failed) == (3, 1, 0)
-    assert result.suppressed == {"GDPR-CONS-3": 1, "GDPR-OBJ-1": 1}
+    assert result.suppressed == {"POL-CONS-3": 1, "POL-OBJ-1": 1}
     assert "+1415" not in json.dumps(result.counts())
     offers = [m for m in read_outbox(c.settings.outbox_path) if m["kind"] == "partner_offer"]
     assert [m["to"] for m in offers] == ["+14155550101"]

@@ -188,7 +188,7 @@ def test_what_the_law_keeps_may_be_used_for_the_law_alone(c: Container, tmp_path
         answer = _decision(c, purpose)
         assert not answer.allowed, purpose
         [why] = [r for r in answer.reasons if not r.allowed]
-        assert why.rule == "GDPR-RES-1"
+        assert why.rule == "POL-RES-1"
         assert "restricted" in why.message
         assert (why.record or "").startswith("consent_event:")
     assert _decision(c, "legal-records").allowed

@@ -196,7 +196,7 @@ def test_intake_fixes_the_strictest_deadline_and_sends_a_receipt_and_one_code_pe
     opened = _open(c)
     expected = applicable(("us-ca", "us"), Right.ACCESS, c.clock.now())
     assert opened.state is State.RECEIVED
-    assert opened.due_on == expected.winner.due == date(2026, 4, 15)  # 45 days, day 1 = 2 March
+    assert opened.due_on == expected.winner.due == date(2026, 4, 16)  # 45 days after 2 March
     assert opened.rule == expected.winner.rule == "CCPA-RESP-1"
     ack = acknowledgement("us-ca", date(2026, 3, 2))
     assert ack is not None
@@ -232,7 +232,7 @@ def test_intake_fixes_the_strictest_deadline_and_sends_a_receipt_and_one_code_pe
     opens = [d for action, _, d in audit if action == "request:open"]
     assert len(opens) == 1
     assert opens[0]["ref"] == opened.ref
-    assert opens[0]["due_on"] == "2026-04-15"
+    assert opens[0]["due_on"] == "2026-04-16"
     secrets_ = [EMAIL, PHONE, PHONE.lstrip("+"), "5550134", *codes.values()]
     for action, _, details in audit:
         text = json.dumps(details)
@@ -832,7 +832,8 @@ def test_erasure_completes_once_the_recipients_are_told(c: Container) -> None:
 def test_erasure_keeps_what_an_exception_covers_with_its_code(c: Container) -> None:
     """Call detail records are kept for tax law (tax-records: legal_obligation, even when collected
     for customer service, which no retention rule keeps); the rest goes, and the response says why
-    something was kept."""
+    something was kept: under the provision of the law governing the request (California's only;
+    US federal law grants no erasure)."""
     subject = _subject(
         c,
         data={"user.name": "Ana Lima", "cc.telecom.call_detail": "2026-02-01 +14155550199 3m"},
@@ -845,7 +846,7 @@ def test_erasure_keeps_what_an_exception_covers_with_its_code(c: Container) -> N
             "field": "cc.telecom.call_detail",
             "code": "legal_obligation",
             "rule": "tax-records",
-            "law": "GDPR 17(3)(b); CCPA 1798.105(d)(8)",
+            "law": "CCPA 1798.105(d)(8)",
         }
     ]
     assert stored.result["vault"]["fields_deleted"] == 1
@@ -1136,8 +1137,9 @@ def test_identities_leading_to_two_people_leave_the_vault_untouched(c: Container
 
 def test_an_extension_that_another_law_does_not_allow_is_refused(c: Container) -> None:
     """EU and Québec both apply; Québec allows no extension and is already the earlier date, so an
-    extension would not move the deadline: refused, saying why."""
-    _clock(c).at = datetime(2027, 1, 31, 12, 0, tzinfo=UTC)
+    extension would not move the deadline: refused, saying why (29 Jan 2027: Québec 28 February,
+    the EU's month 1 March, since 28 February is a Sunday)."""
+    _clock(c).at = datetime(2027, 1, 29, 12, 0, tzinfo=UTC)
     opened = _open(c, "northwind", jurisdiction="ca-qc", identities={"email": [EMAIL]})
     assert opened.rule == "QC-ACC-1"
     with pytest.raises(PolicyViolation) as caught:

@@ -175,7 +175,7 @@ def test_what_a_contract_end_keeps_may_be_used_for_the_law_alone(c: Container, s
         with c.uow() as uow:
             answer = decide(uow, c.decider, "bluewave", "cust-3", purpose, at=c.clock.now())
         assert not answer.allowed, purpose
-        assert any(r.rule == "GDPR-RES-1" and not r.allowed for r in answer.reasons), purpose
+        assert any(r.rule == "POL-RES-1" and not r.allowed for r in answer.reasons), purpose
     assert _allowed(c, "legal-records")
 
 

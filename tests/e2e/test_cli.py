@@ -54,6 +54,23 @@ def test_check_reports_every_error_with_positions(cli, tmp_path: Path, template:
     assert err.count("hint:") == 2
 
 
+def test_check_refuses_no_sale_beside_a_sharing_purpose_at_its_line(
+    cli, tmp_path: Path, template: str
+) -> None:
+    """Bluewave promises no sale; given the sharing purpose 'targeted-ads': exit 1 at that line."""
+    needle = "marketing-phone, cpni-marketing, surveys, vulnerability-support]"
+    sharing = template.replace(needle, needle[:-1] + ", targeted-ads]", 1)
+    path = tmp_path / "privault.yaml"
+    path.write_text(sharing, encoding="utf-8")
+    code, _, err = cli("check", str(path))
+    assert code == 1
+    line = sharing.count("\n", 0, sharing.index("targeted-ads]")) + 1
+    located = [x for x in err.splitlines() if x.startswith(f"{path}:{line}:")]
+    assert len(located) == 1
+    assert "tenant 'bluewave' promises not to sell personal data" in located[0]
+    assert "Do Not Sell or Share" in err
+
+
 def test_check_without_a_file_names_the_fix(cli, tmp_path: Path) -> None:
     """A missing manifest is a one-line configuration error."""
     code, _, err = cli("check", str(tmp_path / "missing.yaml"))

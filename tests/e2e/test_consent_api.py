@@ -89,7 +89,7 @@ def test_consent_by_phone_changes_the_decision_and_keeps_its_proof(
         client, headers, subject="cust-1", purpose="marketing-sms", brand="bluewave-mobile"
     )
     assert before["allowed"] is False
-    assert ("GDPR-CONS-3", False) in _rules(before)
+    assert ("POL-CONS-3", False) in _rules(before)
     done = _consent(
         client,
         headers,
@@ -160,7 +160,7 @@ def test_withdrawal_works_on_every_channel_that_can_grant(
     _consent(client, headers, subject="cust-2", choices=[{**choice, "granted": False}], **evidence)
     answer = _decide(client, headers, subject="cust-2", purpose="marketing-sms")
     assert answer["allowed"] is False
-    assert ("GDPR-CONS-2", False) in _rules(answer)
+    assert ("POL-CONS-2", False) in _rules(answer)
 
 
 def test_reject_and_unsubscribe_methods_cannot_grant(
@@ -388,11 +388,11 @@ def test_restriction_of_a_billing_run_stops_billing_reads(
     assert response.json() == {"subjects": 2, "events": 2}
     answer = _decide(client, headers, subject="cust-2", purpose="billing")
     assert answer["allowed"] is False
-    assert ("GDPR-RES-1", False) in _rules(answer)
+    assert ("POL-RES-1", False) in _rules(answer)
     assert _decide(client, headers, subject="cust-2", purpose="customer-service")["allowed"] is True
     read = client.get("/v1/subjects/cust-1", params={"purpose": "billing"}, headers=headers)
     assert read.status_code == 403
-    assert "GDPR-RES-1" in read.json()["detail"]
+    assert "POL-RES-1" in read.json()["detail"]
     events = client.get("/v1/consent/events", params={"subject": "cust-1"}, headers=headers).json()
     assert events["events"][0]["evidence"] == {"reference": "billing-run:2026-03"}
 

@@ -30,13 +30,13 @@ def customers(cli, tmp_path: Path):
 
 
 def test_decide_says_why_and_exits_10_when_denied(customers) -> None:
-    """No consent: denied with GDPR-CONS-3; after an agent records consent: allowed with the event."""
+    """No consent: denied with POL-CONS-3; after an agent records consent: allowed with the event."""
     code, out, _ = customers(
         "decide", "--tenant", "bluewave", "--subject", "c-1", "--purpose", "marketing-sms"
     )
     assert code == 10
     assert out.startswith("denied")
-    assert "GDPR-CONS-3" in out
+    assert "POL-CONS-3" in out
     code, out, err = customers(
         "consent", "record", "--tenant", "bluewave", "--subject", "c-1",
         "--grant", "purpose:marketing-sms", "--method", "agent", "--channel", "phone",
@@ -69,7 +69,7 @@ def test_suppression_export_lists_opt_outs_with_their_rule(customers, tmp_path: 
     lines = target.read_text().splitlines()
     assert lines[0] == "value,subject,rule,since"
     rows = sorted(tuple(line.split(",")[:3]) for line in lines[1:])
-    assert rows == [("+14155550201", "c-1", "CANSPAM-1"), ("+14155550202", "c-2", "GDPR-OBJ-1")]
+    assert rows == [("+14155550201", "c-1", "CANSPAM-1"), ("+14155550202", "c-2", "POL-OBJ-1")]
 
 
 def test_show_history_and_rebuild(customers) -> None:
@@ -133,7 +133,7 @@ def test_object_and_restrict_a_billing_run(customers, tmp_path: Path) -> None:
         "decide", "--tenant", "bluewave", "--subject", "c-3", "--purpose", "billing"
     )
     assert code == 10
-    assert "GDPR-RES-1" in out
+    assert "POL-RES-1" in out
     customers(
         "consent", "restrict", "--tenant", "bluewave", "--subject", "c-3", "--purpose", "billing",
         "--lift",

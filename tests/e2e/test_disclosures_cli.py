@@ -130,7 +130,7 @@ def test_make_prints_the_payload_and_refusals(c: Container) -> None:
     args += ["--purpose", "customer-service", "--subject", "cust-1", "--subject", "cust-2"]
     code, output, error = _run(c, app, *args)
     assert code == 0, (output, error)
-    assert "refused cust-2: GDPR-RES-1" in output
+    assert "refused cust-2: POL-RES-1" in output
     assert '"subject": "cust-1"' in output
 
 
@@ -182,7 +182,7 @@ def test_offers_send_prints_counts_only(c: Container) -> None:
     )
     assert code == 0, (output, error)
     counts = json.loads(output)
-    assert (counts["eligible"], counts["sent"], counts["suppressed"]) == (2, 1, {"GDPR-CONS-3": 1})
+    assert (counts["eligible"], counts["sent"], counts["suppressed"]) == (2, 1, {"POL-CONS-3": 1})
     assert "+1415" not in output
     offers = [m for m in read_outbox(c.settings.outbox_path) if m["kind"] == "partner_offer"]
     assert [m["to"] for m in offers] == [PHONE]

@@ -337,3 +337,40 @@ def test_a_field_that_cannot_be_erased_leaves_the_request_incomplete(
             text("SELECT COUNT(*) FROM tickets WHERE customer_id = :c"), {"c": CUSTOMER}
         ).scalar_one()
     assert left > 0
+
+
+def test_a_granted_appeal_of_a_virginia_refusal_has_its_own_clock(
+    client: TestClient, staff: dict[str, str], container: Container
+) -> None:
+    """Refused, then appealed through the API: due 60 days after receipt (Va. Code
+    § 59.1-577(C)), verified, and granted by completing it; the person is told each step."""
+    who = {"email": [email(CUSTOMER)]}
+    body = {"type": "erasure", "identities": who, "jurisdiction": "us-va"}
+    refused = client.post("/v1/requests", json=body, headers=staff).json()
+    assert (refused["due_on"], refused["rule"]) == ("2026-04-16", "VCDPA-RESP-1")
+    denial = {"action": "deny", "code": "exempt", "text": "We must keep your billing records."}
+    client.post(f"/v1/requests/{refused['ref']}/actions", json=denial, headers=staff)
+    appeal_body = {"type": "appeal", "identities": who, "appeal_of": refused["ref"]}
+    response = client.post("/v1/requests", json=appeal_body, headers=staff)
+    assert response.status_code == 201, response.text
+    appeal = response.json()
+    assert (appeal["due_on"], appeal["rule"]) == ("2026-05-01", "VCDPA-APPEAL-1")
+    ref = appeal["ref"]
+    client.post(
+        f"/v1/requests/{ref}/actions", json={"action": "verify", "note": "call"}, headers=staff
+    )
+    done = client.post(f"/v1/requests/{ref}/actions", json={"action": "complete"}, headers=staff)
+    assert done.json()["state"] == "completed", done.text
+    bodies = [m["body"] for m in read_outbox(container.settings.outbox_path)]
+    assert any("You may appeal this decision" in b and "59.1-577(C)" in b for b in bodies)
+    assert any("reversed it" in b for b in bodies)
+
+
+def test_an_appeal_without_the_refused_request_is_invalid(
+    client: TestClient, staff: dict[str, str]
+) -> None:
+    """An appeal names the request it appeals; nothing else names one."""
+    who = {"email": [email(CUSTOMER)]}
+    bare = client.post("/v1/requests", json={"type": "appeal", "identities": who}, headers=staff)
+    assert bare.status_code == 422
+    assert "appeal_of" in bare.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,94 @@ def test_bad_input_is_refused_and_nothing_is_kept(desk) -> None:
     assert "jurisdiction.unknown" in err
     code, out, _ = desk("requests", "list", "--tenant", "bluewave", "--json")
     assert json.loads(out) == []
+
+
+def _today() -> date:
+    """Yesterday in UTC: a day of receipt no zone can see as being in the future."""
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
+def _due(out: str) -> tuple[str, str]:
+    found = re.search(r"due (\d{4}-\d{2}-\d{2}) \(([A-Z0-9-]+)\)", out)
+    assert found, out
+    return found.group(1), found.group(2)
+
+
+def test_a_virginia_request_is_due_in_45_days_and_extendable_once_by_45(desk) -> None:
+    """Va. Code § 59.1-577(B): 45 days after receipt, once extended by 45 (90 in all)."""
+    received = _today() - timedelta(days=3)
+    code, out, err = desk(
+        "requests", "open", "--tenant", "bluewave", "--type", "access", "--email", email(3),
+        "--jurisdiction", "us-va", "--received", received.isoformat(),
+    )  # fmt: skip
+    assert code == 0, err
+    assert _due(out) == ((received + timedelta(days=45)).isoformat(), "VCDPA-RESP-1")
+    ref = _ref(out)
+    code, out, err = desk("requests", "extend", ref, "--tenant", "bluewave", "--reasons", "complex")
+    assert code == 0, err
+    assert (received + timedelta(days=90)).isoformat() in out
+    code, _, err = desk("requests", "extend", ref, "--tenant", "bluewave", "--reasons", "again")
+    assert code == 6
+    assert "request.extension_refused" in err
+
+
+def test_an_appeal_of_a_virginia_refusal_has_its_own_clock_and_names_the_attorney_general(
+    desk,
+) -> None:
+    """The refusal says how to appeal; the appeal is due in 60 days (§ 59.1-577(C)); its denial
+    tells the person how to contact the Attorney General. A stranger cannot appeal."""
+    code, out, err = desk(
+        "requests", "open", "--tenant", "bluewave", "--type", "erasure", "--email", email(3),
+        "--jurisdiction", "us-va",
+    )  # fmt: skip
+    assert code == 0, err
+    ref = _ref(out)
+    code, _, err = desk(
+        "requests", "open", "--tenant", "bluewave", "--type", "appeal", "--appeal-of", ref,
+        "--email", email(3),
+    )  # fmt: skip
+    assert code == 4
+    assert "request.not_appealable" in err  # nothing decided yet
+    code, _, err = desk(
+        "requests", "deny", ref, "--tenant", "bluewave",
+        "--code", "exempt", "--text", "We must keep your billing records.",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = desk("outbox", "--to", email(3), "--last", "50")
+    assert "You may appeal this decision" in out
+    assert "60 calendar days" in out
+    code, _, err = desk(
+        "requests", "open", "--tenant", "bluewave", "--type", "appeal", "--appeal-of", ref,
+        "--email", "someone.else@example.com",
+    )  # fmt: skip
+    assert code != 0
+    assert "access.denied" in err
+    code, out, err = desk(
+        "requests", "open", "--tenant", "bluewave", "--type", "appeal", "--appeal-of", ref,
+        "--email", email(3), "--received", _today().isoformat(),
+    )  # fmt: skip
+    assert code == 0, err
+    assert _due(out) == ((_today() + timedelta(days=60)).isoformat(), "VCDPA-APPEAL-1")
+    appeal = _ref(out)
+    code, _, err = desk("requests", "complete", appeal, "--tenant", "bluewave")
+    assert code != 0
+    code, _, err = desk(
+        "requests", "deny", appeal, "--tenant", "bluewave",
+        "--code", "exempt", "--text", "We reviewed the refusal and uphold it.",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = desk("outbox", "--to", email(3), "--last", "50")
+    assert "Virginia Attorney General" in out
+
+
+def test_an_opt_out_of_targeted_advertising_is_applied_at_once(desk) -> None:
+    """Colorado (C.R.S. § 6-1-1306(1)(a)): no verification; recorded in the consent ledger."""
+    code, out, err = desk(
+        "requests", "open", "--tenant", "bluewave", "--type", "opt_out_targeted_ads",
+        "--email", email(3), "--jurisdiction", "us-co",
+    )  # fmt: skip
+    assert code == 0, err
+    ref = _ref(out)
+    code, out, _ = desk("requests", "show", ref, "--tenant", "bluewave")
+    assert "completed" in out
+    assert "targeted advertising" in out

@@ -103,5 +103,5 @@ def test_the_demo_erasure_keeps_the_bills_as_the_notice_says(
     assert decided.status_code == 200, decided.text
     other, law = decided.json()["answers"]  # the kept data serves the law only
     assert other["allowed"] is False
-    assert [r["rule"] for r in other["reasons"] if not r["allowed"]] == ["GDPR-RES-1"]
+    assert [r["rule"] for r in other["reasons"] if not r["allowed"]] == ["POL-RES-1"]
     assert law["allowed"] is True

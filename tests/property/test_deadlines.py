@@ -50,3 +50,25 @@ def test_an_extension_never_shortens(pair: tuple[str, Right], received: date) ->
     if current.extension is None:
         return
     assert extend(current, received, "complex").due > current.due
+
+
+SEATS = st.sampled_from([None, "IE", "DE", "DE-BY", "FR", "NL", "GB-SCT", "GB-NIR", "PL"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pair=st.sampled_from(PAIRS),
+    received=days,
+    seat=SEATS,
+    early=st.integers(min_value=0, max_value=30),
+)
+def test_an_establishments_deadline_and_target_bracket_receipt(
+    pair: tuple[str, Right], received: date, seat: str | None, early: int
+) -> None:
+    """In any establishment's calendar: receipt <= target <= due, and the target is a working day
+    unless it is the day of receipt or the legal date itself."""
+    found = deadline(*pair, received, establishment=seat)
+    target = found.target(early)
+    assert received <= target <= found.due
+    assert found.calendar is not None
+    assert target in (received, found.due) or found.calendar.is_working_day(target)

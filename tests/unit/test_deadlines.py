@@ -26,13 +26,13 @@ RESPONSE = [
     ("uk", Right.ACCESS, date(2026, 11, 25), date(2026, 12, 29), "Christmas and Boxing Day moved"),
     ("uk", Right.ERASURE, date(2026, 3, 2), date(2026, 4, 2), "same date next month"),
     ("eu", Right.PORTABILITY, date(2026, 4, 30), date(2026, 6, 1), "30 May 2026 is a Saturday"),
-    ("us-ca", Right.ACCESS, date(2026, 3, 1), date(2026, 4, 14), "45 days, receipt is day 1"),
-    ("us-ca", Right.ERASURE, date(2026, 12, 1), date(2027, 1, 14), "calendar days: no moving"),
+    ("us-ca", Right.ACCESS, date(2026, 3, 1), date(2026, 4, 15), "45 days after receipt"),
+    ("us-ca", Right.ERASURE, date(2026, 12, 1), date(2027, 1, 15), "calendar days: no moving"),
     ("us-ca", Right.OPT_OUT_SALE, date(2026, 11, 25), date(2026, 12, 17), "15 business days"),
     ("us-ca", Right.LIMIT_SENSITIVE, date(2026, 11, 25), date(2026, 12, 17), "15 business days"),
-    ("ca", Right.ACCESS, date(2026, 3, 1), date(2026, 3, 30), "PIPEDA 30 days"),
-    ("ca-qc", Right.RECTIFICATION, date(2026, 3, 1), date(2026, 3, 30), "Québec 30 days"),
-    ("in", Right.ERASURE, date(2026, 1, 1), date(2026, 3, 31), "DPDP 90 days"),
+    ("ca", Right.ACCESS, date(2026, 3, 1), date(2026, 3, 31), "PIPEDA 30 days"),
+    ("ca-qc", Right.RECTIFICATION, date(2026, 3, 1), date(2026, 3, 31), "Québec 30 days"),
+    ("in", Right.ERASURE, date(2026, 1, 1), date(2026, 4, 1), "DPDP 90 days"),
 ]
 
 
@@ -53,7 +53,8 @@ def test_the_rule_that_set_the_deadline_is_named() -> None:
 
 
 def test_ccpa_acknowledgement_is_ten_business_days_past_thanksgiving() -> None:
-    """25 Nov 2026 (a Wednesday): Thanksgiving and the day after are California holidays."""
+    """25 Nov 2026 (a Wednesday): counting starts on 26 Nov, Thanksgiving (Gov. Code § 6700);
+    the day after is a working day (not in § 6700), so the tenth is 10 December."""
     ack = acknowledgement("us-ca", date(2026, 11, 25))
     assert ack is not None
     assert (ack.rule, ack.due) == ("CCPA-ACK-1", date(2026, 12, 10))
@@ -61,10 +62,10 @@ def test_ccpa_acknowledgement_is_ten_business_days_past_thanksgiving() -> None:
 
 
 def test_ccpa_extension_adds_45_days() -> None:
-    """45 + 45: 90 days from receipt, with the reasons kept."""
+    """45 + 45: 90 days after receipt, with the reasons kept."""
     extended = extend(deadline("us-ca", Right.ACCESS, date(2026, 3, 1)), date(2026, 4, 1), "volume")
     assert (extended.due, extended.extended, extended.extension_reasons) == (
-        date(2026, 5, 29),
+        date(2026, 5, 30),
         True,
         "volume",
     )
@@ -79,7 +80,7 @@ def test_gdpr_extension_makes_three_months() -> None:
 @pytest.mark.parametrize(
     ("jurisdiction", "decided_on", "reasons", "message"),
     [
-        ("us-ca", date(2026, 4, 15), "volume", "too late"),
+        ("us-ca", date(2026, 4, 16), "volume", "too late"),
         ("ca-qc", date(2026, 3, 5), "volume", "allows no extension"),
         ("us-ca", date(2026, 3, 5), "  ", "reasons"),
     ],
@@ -112,7 +113,7 @@ def test_an_open_pause_counts_until_today() -> None:
     """Still waiting: the days so far count."""
     pauses = [Pause(date(2026, 3, 10), None, "waiting for clarification")]
     moved = deadline("us-ca", Right.ACCESS, date(2026, 3, 1), pauses, today=date(2026, 3, 13))
-    assert moved.due == date(2026, 4, 17)
+    assert moved.due == date(2026, 4, 18)
 
 
 def test_the_strictest_of_gdpr_and_ccpa_wins_and_is_named() -> None:
@@ -124,7 +125,7 @@ def test_the_strictest_of_gdpr_and_ccpa_wins_and_is_named() -> None:
         date(2026, 4, 2),
     )
     assert [c.jurisdiction for c in found.candidates] == ["us-ca", "uk"]
-    assert "CCPA-RESP-1 (us-ca) 2026-04-15" in found.explanation
+    assert "CCPA-RESP-1 (us-ca) 2026-04-16" in found.explanation
 
 
 def test_only_jurisdictions_granting_the_right_count() -> None:

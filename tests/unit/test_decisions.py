@@ -15,6 +15,7 @@ import pytest
 
 from privault.core.consent import ConsentEvent, State, apply
 from privault.core.decisions import UNKNOWN, Facts, evaluate
+from privault.core.law_labels import rule_labels
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.plans import compile_plan
 from privault.errors import InvalidInput, NotFound
@@ -77,18 +78,20 @@ def views(manifest) -> dict[str, TenantView]:
 
 
 def check(views: dict[str, TenantView], row: Row) -> None:
-    """Ask the row's question and check the answer against the row."""
+    """Ask the row's question and check the answer against the row (the rows name GDPR's rule
+    ids; a tenant no GDPR applies to sees them under its own names, ``law_labels.rule_labels``)."""
     plan = compile_plan(views[row.tenant], row.purpose, row.categories, row.brand)
     facts = Facts(is_minor=row.minor, state=state(*row.events), exclusive=row.exclusive)
     decision = evaluate(plan, facts, row.at)
+    named = rule_labels(views[row.tenant].tenant.jurisdictions)
     denying = {r.rule for r in decision.reasons if not r.allowed}
-    assert denying == row.deny, decision.reasons
+    assert denying == {named.get(r, r) for r in row.deny}, decision.reasons
     assert decision.allowed is (not row.deny)
     wanted_allowed = row.rule not in row.deny
     matches = [
         r
         for r in decision.reasons
-        if r.rule == row.rule
+        if r.rule == named.get(row.rule, row.rule)
         and r.allowed is wanted_allowed
         and (row.category is None or r.category == row.category)
     ]
@@ -163,7 +166,7 @@ def test_lawful_basis_and_consent(views, row: Row) -> None:
 
 def test_a_purpose_without_lawful_basis_is_denied(views) -> None:
     """GDPR-LB-1 denies a purpose whose lawful basis is missing (manifest record named)."""
-    view = views["bluewave"]
+    view = views["northwind"]
     purposes = tuple(
         p.model_copy(update={"lawful_basis": None}) if p.key == "billing" else p
         for p in view.purposes
@@ -174,6 +177,20 @@ def test_a_purpose_without_lawful_basis_is_denied(views) -> None:
     assert [(r.rule, r.record) for r in decision.reasons if not r.allowed] == [
         ("GDPR-LB-1", "manifest:purposes.billing")
     ]
+
+
+def test_a_us_only_tenant_decision_carries_no_gdpr_label(views) -> None:
+    """Bluewave (US, California, Canada) is told of its own rules, never of a GDPR article."""
+    for purpose in ("billing", "marketing-sms", "vulnerability-support"):
+        plan = compile_plan(views["bluewave"], purpose)
+        withdrawn = state(ev(1, T + 10, f"purpose:{purpose}", False))
+        for facts in (Facts(), Facts(state=withdrawn)):
+            rules = {r.rule for r in evaluate(plan, facts, NOW).reasons}
+            assert not any(r.startswith("GDPR") for r in rules), rules
+    billing = evaluate(compile_plan(views["bluewave"], "billing"), Facts(), NOW)
+    assert "POL-LB-1" in {r.rule for r in billing.reasons}
+    northwind = evaluate(compile_plan(views["northwind"], "billing"), Facts(), NOW)
+    assert "GDPR-LB-1" in {r.rule for r in northwind.reasons}
 
 
 # --- marketing per brand and channel (CANSPAM-1 opt-outs, consent-based channels) ----------------
@@ -585,10 +602,13 @@ def test_cpni_and_limited_sensitive_data(views, row: Row) -> None:
         pytest.param(29, False, id="day-29"),
         pytest.param(30, True, id="day-30"),
         pytest.param(45, True, id="day-45"),
+        pytest.param(729, True, id="day-729"),
+        pytest.param(730, False, id="two-years-renew"),
     ],
 )
 def test_cpni_opt_out_approval_takes_effect_after_30_days(views, days: int, allowed: bool) -> None:
-    """For an opt_out CPNI purpose, a notice approval counts only 30 days after the notice."""
+    """For an opt_out CPNI purpose, a notice approval counts only 30 days after the notice, and
+    lapses after two years (730 days) until a new notice is sent (47 CFR 64.2008(d))."""
     view = views["bluewave"]
     purposes = tuple(
         p.model_copy(update={"cpni_approval": "opt_out"}) if p.key == "cpni-marketing" else p
@@ -664,7 +684,7 @@ def test_special_categories(views, row: Row) -> None:
 
 def test_special_category_denial_concerns_the_category_only(views) -> None:
     """A GDPR-SPEC-1 denial is reported per category, not subject-wide."""
-    plan = compile_plan(views["bluewave"], "vulnerability-support")
+    plan = compile_plan(views["northwind"], "vulnerability-support")
     facts = Facts(state=state(ev(1, T + 10, "purpose:vulnerability-support", True)))
     decision = evaluate(plan, facts, NOW)
     assert list(decision.denied_categories()) == [HEALTH]

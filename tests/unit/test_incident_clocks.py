@@ -203,3 +203,14 @@ def test_clocks_survive_their_stored_form(manifest: Manifest) -> None:
     clocks = compute_clocks(_view(manifest, "bluewave"), ["fcc", "pipeda"], aware, "high", 900)
     clocks, _ = notify(clocks, "law_enforcement", aware, None)
     assert [BreachClock.from_json(c.to_json()) for c in clocks] == clocks
+
+
+def test_a_processor_under_no_gdpr_cites_its_contract_not_the_gdpr(manifest: Manifest) -> None:
+    """Bluewave (US and Canadian law only) tells its controller under the processing contract: the
+    clock's text names no GDPR article."""
+    aware = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    clocks = compute_clocks(_view(manifest, "bluewave"), ["fcc"], aware, "high", 50)
+    controller = next(c for c in clocks if c.notify == "controller")
+    assert controller.rule == "PROC-CONTRACT"
+    assert "GDPR" not in controller.due_text
+    assert "processing contract" in controller.due_text

@@ -195,10 +195,18 @@ def incident_open(
     category: list[str] = typer.Option([], "--category", help="A category affected (repeatable)."),
     subjects: int = typer.Option(0, "--subjects", min=0, help="Approximate number of people."),
     regime: list[str] = typer.Option(
-        [], "--regime", help="gdpr, fcc, pipeda, quebec or dpdp (default: every one that applies)."
+        [],
+        "--regime",
+        help="gdpr, fcc, pipeda, quebec, dpdp or us-states (default: every one that applies).",
     ),
     description: str = typer.Option("", help="The nature of the incident."),
     measures: str = typer.Option("", help="Measures taken or proposed."),
+    residents: list[str] = typer.Option(
+        [],
+        "--residents",
+        help="People affected in a US state: STATE=COUNT, e.g. CA=1200 (repeatable); "
+        "each state's breach clock.",
+    ),
 ) -> None:
     """Open an incident and start its clocks (audited as incident:change)."""
     from privault.services.incidents import NewIncident, open_incident
@@ -214,13 +222,29 @@ def incident_open(
         subjects_affected=subjects,
         regimes=regime,
         measures=measures,
+        residents=dict(_residents(r) for r in residents),
     )
     with c.uow() as uow:
-        shown = open_incident(uow, c.manifest, c.clock, tenant, cli_actor(), item)
+        shown = open_incident(
+            uow,
+            c.manifest,
+            c.clock,
+            tenant,
+            cli_actor(),
+            item,
+            fcc_rule=c.settings.fcc_breach_rule,
+        )
     out.print(
         f"incident {shown.incident.ref} opened ({', '.join(shown.incident.regimes) or 'no regime'})"
     )
     _print_clocks(shown)
+
+
+def _residents(text: str) -> tuple[str, int]:
+    state, sep, number = text.partition("=")
+    if not sep or not number.strip().isdigit():
+        raise typer.BadParameter("--residents takes STATE=COUNT, e.g. CA=1200")
+    return state.strip().upper(), int(number)
 
 
 def _print_clocks(shown: IncidentView) -> None:
@@ -299,7 +323,9 @@ def incident_notify(
     ref: str = typer.Argument(..., help="The incident's reference."),
     tenant: str = TENANT,
     to: str = typer.Option(
-        ..., "--to", help="authority, subjects, law_enforcement, controller or fcc."
+        ...,
+        "--to",
+        help="authority, subjects, law_enforcement, controller, fcc or attorney_general.",
     ),
     at: str | None = typer.Option(None, help="When they were told (ISO 8601; default now)."),
     late_reason: str | None = typer.Option(None, help="Why it is late (required when it is)."),

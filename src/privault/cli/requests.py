@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -25,7 +26,8 @@ def open_(
     type_: str = typer.Option(
         ...,
         "--type",
-        help="access, erasure, rectification, restriction, objection, portability, opt_out_sale or limit_sensitive.",
+        help="access, erasure, rectification, restriction, objection, portability, opt_out_sale, "
+        "limit_sensitive, opt_out_targeted_ads, opt_out_profiling or appeal (with --appeal-of).",
     ),
     email: list[str] = typer.Option(
         [], "--email", help="An email address of the person (repeatable)."
@@ -52,9 +54,18 @@ def open_(
         [], "--purpose", help="Restriction/objection: a purpose (repeatable)."
     ),
     details: str = typer.Option("", help="What the person added."),
+    appeal_of: str | None = typer.Option(
+        None, "--appeal-of", help="Appeal: the reference of the refused request (R-...)."
+    ),
+    received: str | None = typer.Option(
+        None,
+        "--received",
+        help="The day it really arrived (YYYY-MM-DD), for a letter or an earlier call; the "
+        "deadline counts from it. Not in the future, at most a year back.",
+    ),
 ) -> None:
     """Record a request taken by phone, post or email; codes go to every identity given."""
-    from privault.core.jurisdictions import Right
+    from privault.core.requests import UNVERIFIED_RIGHTS
     from privault.services.fulfilment import apply_at_once
     from privault.services.requests import open_request
 
@@ -77,16 +88,30 @@ def open_(
         "corrections": corrections,
         "purposes": purpose,
         "details": details,
+        "appeal_of": appeal_of,
     }
     c = container(ctx)
-    opened = open_request(c.requests, tenant, raw, cli_actor())
-    if type_ in (Right.OPT_OUT_SALE.value, Right.LIMIT_SENSITIVE.value):
+    opened = open_request(c.requests, tenant, raw, cli_actor(), received=_day(received))
+    if type_ in {r.value for r in UNVERIFIED_RIGHTS}:
         apply_at_once(c.requests, tenant, opened.ref)
     out.print(f"request {opened.ref} received; due {opened.due_on.isoformat()} ({opened.rule})")
     out.print(f"  {opened.explanation}")
+    if received and opened.received_on:
+        out.print(f"  received on {opened.received_on.isoformat()} (entered today)")
+    if opened.target_on:
+        out.print(f"  working target {opened.target_on.isoformat()}")
     if opened.ack_due_on:
         out.print(f"  receipt acknowledged (due by {opened.ack_due_on.isoformat()})")
     out.print(f"  requester's status link: {opened.status_url}")
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("--received takes a date: YYYY-MM-DD") from None
 
 
 def _pair(text: str) -> tuple[str, str]:

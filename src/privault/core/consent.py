@@ -40,6 +40,10 @@ class Kind(StrEnum):
     PARENTAL = "parental"  # scope: a purpose key; a parent's verified consent for a minor
     SALE_SHARING = "sale_sharing"  # scope: "*"; False = opted out of sale/sharing (CCPA, GPC)
     LIMIT_SPI = "limit_spi"  # scope: "*"; False = limit use of sensitive data (CCPA §7027)
+    TARGETED_ADS = (
+        "targeted_ads"  # scope: "*"; False = opted out of targeted advertising (US states)
+    )
+    PROFILING = "profiling"  # scope: "*"; False = opted out of profiling (US states)
     OBJECTION = "objection"  # scope: a purpose key or "marketing"; False = objecting (Art. 21)
     RESTRICTION = "restriction"  # scope: "*" or a purpose key; False = restricted (Art. 18)
     LINK = "link"  # a visitor linked to a subject (no scope of its own)
@@ -251,7 +255,7 @@ def _check_scope(view: TenantView, choice: Choice) -> None:
         _check_objection(view, scope, lifting=choice.granted)
     if kind is Kind.RESTRICTION and scope != "*" and scope not in _purposes(view):
         raise _unknown("purpose (or '*')", scope, _purposes(view))
-    if kind in (Kind.CPNI, Kind.SALE_SHARING, Kind.LIMIT_SPI) and scope != "*":
+    if kind in _STAR_ONLY and scope != "*":
         raise InvalidInput(f"the scope of '{kind.value}' is '*'", code="consent.invalid")
     if kind is Kind.COOKIE:
         _check_cookie(view, scope)
@@ -261,6 +265,9 @@ def _check_scope(view: TenantView, choice: Choice) -> None:
         _check_special(view, scope)
 
 
+_STAR_ONLY = frozenset(
+    {Kind.CPNI, Kind.SALE_SHARING, Kind.LIMIT_SPI, Kind.TARGETED_ADS, Kind.PROFILING}
+)
 _OBJECTABLE = frozenset(
     {
         LawfulBasis.LEGITIMATE_INTERESTS,

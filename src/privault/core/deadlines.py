@@ -6,12 +6,20 @@ A deadline is computed from the day of receipt, never converted between units:
   the same date in the month the period ends in, or that month's last day if the date does not exist
   there (received 31 January: due 28 or 29 February); a deadline on a weekend or public holiday moves
   to the next working day;
-- **calendar days** (CCPA 45, PIPEDA 30, Québec 30, India 90): the day of receipt is day 1, so 45
-  days from 1 March end on 14 April. No moving: the law does not provide for it, and this is the
-  stricter reading;
+- **calendar days** (CCPA 45, PIPEDA 30, Québec 30, India 90): "N days after receipt" excludes the
+  day of receipt (Cal. Civ. Code § 10; Interpretation Act (Canada) s. 27(2); Québec Interpretation
+  Act s. 52; General Clauses Act 1897 (India) s. 9), so 45 days from 1 March end on 15 April. No
+  moving past a holiday (the stricter reading); the team works to an earlier target date
+  (``Deadline.target``);
 - **business days** (CCPA 10 and 15, CAN-SPAM 10): Mondays to Fridays that are not public holidays
-  of the jurisdiction's calendar (``holidays``); the day of receipt is day 1 when it is one;
-- **hours** (breach notices): from the instant of receipt (or awareness).
+  of the law's calendar (``holidays``, less the days the law does not count: ``NOT_LEGAL_HOLIDAYS``);
+  counted from the day after receipt;
+- **hours** (breach notices): elapsed hours from the instant of receipt (or awareness), across a
+  change of clocks.
+
+EU laws count in the calendar of the member state where the controller is established (Reg.
+1182/71 art. 2(1)), the UK in its nation's (``establishment``: ``IE``, ``DE-BY``, ``GB-SCT``);
+without one, the jurisdiction's default calendar.
 
 While the controller waits for the requester (identity, clarification, a fee) the clock stops (UK
 Art. 12A): each paused day moves the deadline one day later. One extension is allowed where the law
@@ -24,7 +32,7 @@ from __future__ import annotations
 from calendar import monthrange
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -46,11 +54,75 @@ ACKNOWLEDGEMENTS: dict[str, LegalPeriod] = {
     "us-ca": LegalPeriod(10, PeriodUnit.BUSINESS_DAYS, "CCPA-ACK-1"),
 }
 DUE_SOON_DAYS = 7
+# Countries whose calendar a law counts in when the controller is established there (Reg. 1182/71
+# applies in the EU and, through the EEA Agreement, in Iceland, Liechtenstein and Norway).
+EEA_COUNTRIES = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IS",
+        "IT",
+        "LI",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "NO",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
+ESTABLISHMENT_CALENDARS: dict[str, frozenset[str]] = {"eu": EEA_COUNTRIES, "uk": frozenset({"GB"})}
+# Days the ``holidays`` package lists that the law's own calendar does not. California counts the
+# holidays of Gov. Code § 6700 (Civ. Code §§ 7, 9; Diwali since 2026, Stats. 2025 ch. 358): the day
+# after Thanksgiving is a state employees' day off, not a § 6700 holiday, and Susan B. Anthony Day a
+# day of commemoration. The § 6700 days the package lacks (Lincoln Day, Lunar New Year, Genocide
+# Remembrance Day, Admission Day, Native American Day, Columbus Day) count as working days: fewer
+# holidays can only make a date earlier, never later than the law's.
+NOT_LEGAL_HOLIDAYS: dict[tuple[str, str | None], frozenset[str]] = {
+    ("US", "CA"): frozenset({"Day After Thanksgiving", "Susan B. Anthony Day"}),
+}
 
 
 @cache
 def _holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=subdivision)
+
+
+def _is_holiday(country: str, subdivision: str | None, day: date) -> bool:
+    names = _holidays(country, subdivision).get_list(day)
+    ignored = NOT_LEGAL_HOLIDAYS.get((country, subdivision), frozenset())
+    return any(name not in ignored for name in names)
+
+
+def parse_establishment(code: str) -> tuple[str, str | None]:
+    """``IE`` or ``DE-BY`` as (country, region), refused if ``holidays`` has no such calendar."""
+    country, _, region = code.strip().upper().partition("-")
+    try:
+        _holidays(country, region or None)
+    except NotImplementedError:
+        raise InvalidInput(
+            f"no holiday calendar for establishment '{code}'", code="manifest.invalid"
+        ) from None
+    return country, region or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +134,7 @@ class WorkingCalendar:
 
     def is_working_day(self, day: date) -> bool:
         """Monday to Friday, and not a public holiday."""
-        return day.weekday() < 5 and day not in _holidays(self.country, self.subdivision)
+        return day.weekday() < 5 and not _is_holiday(self.country, self.subdivision, day)
 
     def next_working_day(self, day: date) -> date:
         """The day itself if it is a working day, else the next one."""
@@ -71,8 +143,13 @@ class WorkingCalendar:
         return day
 
     @classmethod
-    def of(cls, jurisdiction: Jurisdiction) -> WorkingCalendar:
-        """The calendar a jurisdiction counts in."""
+    def of(cls, jurisdiction: Jurisdiction, establishment: str | None = None) -> WorkingCalendar:
+        """The calendar a jurisdiction counts in: the controller's establishment's where the law
+        counts there (EU: Reg. 1182/71; UK: its nation's), else the jurisdiction's default."""
+        if establishment:
+            country, region = parse_establishment(establishment)
+            if country in ESTABLISHMENT_CALENDARS.get(jurisdiction.key, frozenset()):
+                return cls(country, region)
         return cls(jurisdiction.holiday_country, jurisdiction.holiday_subdivision)
 
 
@@ -84,15 +161,15 @@ def add_months(day: date, months: int) -> date:
 
 
 def count(received: date, amount: int, unit: PeriodUnit, calendar: WorkingCalendar) -> date:
-    """The last day of a period of ``amount`` ``unit`` starting on the day of receipt (see module)."""
+    """The last day of a period of ``amount`` ``unit`` after the day of receipt (see module)."""
     if amount < 1:
         raise InvalidInput("a legal period is at least one unit long")
     if unit is PeriodUnit.CALENDAR_MONTHS:
         return calendar.next_working_day(add_months(received, amount))
     if unit is PeriodUnit.CALENDAR_DAYS:
-        return received + timedelta(days=amount - 1)
+        return received + timedelta(days=amount)
     if unit is PeriodUnit.BUSINESS_DAYS:
-        day, counted = received, 0
+        day, counted = received + timedelta(days=1), 0
         while True:
             if calendar.is_working_day(day):
                 counted += 1
@@ -103,10 +180,11 @@ def count(received: date, amount: int, unit: PeriodUnit, calendar: WorkingCalend
 
 
 def count_hours(received: datetime, amount: int) -> datetime:
-    """The instant ``amount`` hours after ``received`` (breach clocks)."""
+    """The instant ``amount`` elapsed hours after ``received`` (breach clocks), in its time zone:
+    across a change of clocks, 72 hours are 72 hours, not the same wall-clock time 3 days later."""
     if received.tzinfo is None:
         raise InvalidInput("an instant needs its time zone")
-    return received + timedelta(hours=amount)
+    return (received.astimezone(UTC) + timedelta(hours=amount)).astimezone(received.tzinfo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +213,15 @@ class Deadline:
     extended: bool = False
     extension_reasons: str = ""
     paused_days: int = 0
+    calendar: WorkingCalendar | None = None
+
+    def target(self, days_early: int) -> date:
+        """The team's working target: ``days_early`` days before the legal date, then back to a
+        working day (never before receipt)."""
+        day = self.due - timedelta(days=days_early)
+        while day > self.received and self.calendar and not self.calendar.is_working_day(day):
+            day -= timedelta(days=1)
+        return max(self.received, day)
 
     def state(self, today: date) -> str:
         """``on_time``, ``due_soon`` (within DUE_SOON_DAYS), ``due_today`` or ``overdue``."""
@@ -146,19 +233,16 @@ class Deadline:
 
 
 def _period(jurisdiction: Jurisdiction, right: Right) -> tuple[LegalPeriod, LegalPeriod | None]:
-    return RIGHT_PERIODS.get(
-        (jurisdiction.key, right), (jurisdiction.response, jurisdiction.extension)
-    )
+    return RIGHT_PERIODS.get((jurisdiction.key, right)) or jurisdiction.period_for(right)
 
 
 def _compute(
-    jurisdiction: Jurisdiction,
+    calendar: WorkingCalendar,
     period: LegalPeriod,
     received: date,
     paused_days: int,
 ) -> date:
     """The period's end, moved by the paused days (before a month's end is moved to a working day)."""
-    calendar = WorkingCalendar.of(jurisdiction)
     pause = timedelta(days=paused_days)
     if period.unit is PeriodUnit.CALENDAR_MONTHS:
         return calendar.next_working_day(add_months(received, period.amount) + pause)
@@ -172,8 +256,10 @@ def deadline(
     received: date,
     pauses: Iterable[Pause] = (),
     today: date | None = None,
+    establishment: str | None = None,
 ) -> Deadline:
-    """The response deadline of one jurisdiction for a request exercising ``right``."""
+    """The response deadline of one jurisdiction for a request exercising ``right``, in the
+    calendar of the controller's ``establishment`` where the law counts there."""
     jurisdiction = JURISDICTIONS.get(jurisdiction_key)
     if jurisdiction is None:
         raise NotFound(f"no jurisdiction '{jurisdiction_key}'", code="jurisdiction.unknown")
@@ -183,20 +269,30 @@ def deadline(
         )
     period, extension = _period(jurisdiction, right)
     paused = sum(p.days(today or received) for p in pauses)
-    due = _compute(jurisdiction, period, received, paused)
+    calendar = WorkingCalendar.of(jurisdiction, establishment)
+    due = _compute(calendar, period, received, paused)
     return Deadline(
-        jurisdiction.key, period.rule, period, received, due, extension, paused_days=paused
+        jurisdiction.key,
+        period.rule,
+        period,
+        received,
+        due,
+        extension,
+        paused_days=paused,
+        calendar=calendar,
     )
 
 
-def acknowledgement(jurisdiction_key: str, received: date) -> Deadline | None:
+def acknowledgement(
+    jurisdiction_key: str, received: date, establishment: str | None = None
+) -> Deadline | None:
     """When receipt must be confirmed, where the jurisdiction sets such a deadline."""
     period = ACKNOWLEDGEMENTS.get(jurisdiction_key)
     if period is None:
         return None
-    jurisdiction = JURISDICTIONS[jurisdiction_key]
-    due = count(received, period.amount, period.unit, WorkingCalendar.of(jurisdiction))
-    return Deadline(jurisdiction_key, period.rule, period, received, due, None)
+    calendar = WorkingCalendar.of(JURISDICTIONS[jurisdiction_key], establishment)
+    due = count(received, period.amount, period.unit, calendar)
+    return Deadline(jurisdiction_key, period.rule, period, received, due, None, calendar=calendar)
 
 
 def extend(current: Deadline, decided_on: date, reasons: str) -> Deadline:
@@ -227,9 +323,8 @@ def extend(current: Deadline, decided_on: date, reasons: str) -> Deadline:
         raise PolicyViolation(
             "the extension is not in the period's unit", code="request.extension_refused"
         )
-    due = _compute(
-        JURISDICTIONS[current.jurisdiction], total, current.received, current.paused_days
-    )
+    calendar = current.calendar or WorkingCalendar.of(JURISDICTIONS[current.jurisdiction])
+    due = _compute(calendar, total, current.received, current.paused_days)
     return replace(current, due=due, extended=True, extension_reasons=reasons.strip())
 
 
@@ -266,11 +361,12 @@ def strictest(
     received: date,
     pauses: Iterable[Pause] = (),
     today: date | None = None,
+    establishment: str | None = None,
 ) -> Strictest:
     """The earliest deadline among the jurisdictions that grant ``right`` (ties: the first given)."""
     stopped = tuple(pauses)
     candidates = tuple(
-        deadline(key, right, received, stopped, today)
+        deadline(key, right, received, stopped, today, establishment)
         for key in jurisdictions
         if key in JURISDICTIONS and right in JURISDICTIONS[key].rights
     )
@@ -297,6 +393,7 @@ def applicable(
     pauses: Iterable[Pause] = (),
     today: date | None = None,
     extension_reasons: str | None = None,
+    establishment: str | None = None,
 ) -> Strictest:
     """The deadline that applies now: every jurisdiction counts from its own day of receipt, pauses
     stop only the clocks of laws that allow it (UK Art. 12A; the EU follows the EDPB's reading),
@@ -309,7 +406,7 @@ def applicable(
         if jurisdiction is None or right not in jurisdiction.rights:
             continue
         own = stopped if jurisdiction.stop_the_clock else ()
-        found = deadline(key, right, local_day(key, received_at), own, today)
+        found = deadline(key, right, local_day(key, received_at), own, today, establishment)
         if extension_reasons is not None and found.extension is not None:
             found = extend(found, found.received, extension_reasons)
         candidates.append(found)

@@ -15,6 +15,8 @@ from privault.core.manifest.model import LawfulBasis, Purpose, PurposeKind, Spec
 from privault.core.taxonomy import EXPLICIT_CONSENT_ONLY, is_within
 
 _DAY_US = 86_400_000_000
+# 47 CFR 64.2008(d)(2): opt-out notices are renewed every two years; 730 days, the shorter reading
+CPNI_OPT_OUT_RENEW_DAYS = 730
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class Facts:
     is_minor: bool = False
     state: State = field(default_factory=dict)
     exclusive: dict[str, frozenset[str]] = field(default_factory=dict)  # purpose -> categories
+    teen: bool = False  # not a minor, but under a law's sale/sharing opt-in age (CCPA-MIN-1)
     plain: bool = field(init=False)  # known, an adult, no exclusive data: plan defaults may apply
     marketing: bool = field(init=False)  # has a "marketing:" topic
     memo: dict[int, Decision] = field(
@@ -59,7 +62,8 @@ class Facts:
     )  # plan serial -> answer
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "plain", self.known and not self.is_minor and not self.exclusive)
+        plain = self.known and not self.is_minor and not self.teen and not self.exclusive
+        object.__setattr__(self, "plain", plain)
         object.__setattr__(self, "marketing", any(k.startswith("marketing:") for k in self.state))
         object.__setattr__(self, "memo", {})
 
@@ -96,6 +100,12 @@ class Plan:
     topics: frozenset[str] = frozenset()  # every topic the rules read
     any_brand: bool = False  # marketing without a brand: every "marketing:" topic is read
     default: Decision | None = None  # the answer for a holder with none of the topics
+    minor_record: str = "manifest:policy.minor_age"  # what set the minor age: policy or a law
+    child_rule: str = "GDPR-CHILD-1"  # the parental-consent rule (the law's, where a law set it)
+    teen_rule: str = "CCPA-MIN-1"  # the sale/sharing opt-in rule for teens, and its law
+    teen_law: str = "Cal. Civ. Code 1798.120(c)"
+    labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """GDPR rule ids renamed for a tenant no GDPR applies to (``core/law_labels.py``)."""
 
     @property
     def needs_consent(self) -> bool:
@@ -146,9 +156,19 @@ def evaluate(plan: Plan, facts: Facts, at_us: int) -> Decision:
         _cpni(plan, state, at_us, reasons)
     if plan.sensitive and plan.marketing:
         _limit_spi(plan, state, reasons)
+    _state_opt_outs(plan, state, reasons)
     if facts.exclusive:
         _exclusive(plan, facts, reasons)
+    if plan.labels:
+        reasons = [_relabel(r, plan.labels) for r in reasons]
     return Decision(all(r.allowed for r in reasons), tuple(reasons))
+
+
+def _relabel(reason: Reason, labels: dict[str, str]) -> Reason:
+    rule = labels.get(reason.rule)
+    if rule is None:
+        return reason
+    return Reason(rule, reason.allowed, reason.message, reason.record, reason.category)
 
 
 def untouched(plan: Plan, facts: Facts) -> bool:
@@ -204,12 +224,14 @@ def _marketing(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) ->
                 "POL-MIN-1",
                 False,
                 "the person is a minor: no marketing, sale or sharing (policy minor age)",
-                "manifest:policy.minor_age",
+                plan.minor_record,
             )
         )
     if plan.purpose.sale_or_sharing:
         entry = state.get(topic(Kind.SALE_SHARING, "*"))
-        if entry is not None and not entry.granted:
+        if facts.teen:
+            reasons.append(_teen(plan, entry))
+        elif entry is not None and not entry.granted:
             rule = "CCPA-GPC-1" if entry.method == "gpc" else "CCPA-OO-1"
             reasons.append(Reason(rule, False, "opted out of sale and sharing", _event(entry)))
     if plan.purpose.channel is None:
@@ -222,6 +244,19 @@ def _marketing(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) ->
         return
     if not plan.needs_consent and found is not None and not found[1].granted:
         reasons.append(_optout(found))  # soft opt-in: allowed until the person opts out
+
+
+def _teen(plan: Plan, entry: Entry | None) -> Reason:
+    """Under a law's opt-in age (CCPA: 16), sale or sharing needs the person's own opt-in."""
+    if entry is not None and entry.granted:
+        return Reason(plan.teen_rule, True, "the minor opted in to sale and sharing", _event(entry))
+    return Reason(
+        plan.teen_rule,
+        False,
+        f"the person is under the opt-in age for sale or sharing ({plan.teen_law}): "
+        "no sale or sharing without the person's own opt-in",
+        _event(entry) if entry else plan.minor_record,
+    )
 
 
 def _any_brand(plan: Plan, state: State) -> tuple[str, ...]:
@@ -244,7 +279,7 @@ def _consent(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) -> N
         entry = state.get(plan.parental_topic)
         if entry is not None and entry.granted:
             reasons.append(
-                Reason("GDPR-CHILD-1", True, "a parent's verified consent", _event(entry))
+                Reason(plan.child_rule, True, "a parent's verified consent", _event(entry))
             )
             found = _latest(state, plan.consent_topics)
             if found is not None and not found[1].granted and found[1].newer_than(entry):
@@ -256,10 +291,10 @@ def _consent(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) -> N
         else:
             reasons.append(
                 Reason(
-                    "GDPR-CHILD-1",
+                    plan.child_rule,
                     False,
                     "the person is a minor: consent must come from a parent, with verification",
-                    _event(entry) if entry else "manifest:policy.minor_age",
+                    _event(entry) if entry else plan.minor_record,
                 )
             )
         return
@@ -358,7 +393,31 @@ def _cpni_problem(plan: Plan, entry: Entry | None, at_us: int) -> str | None:
             return "this use of CPNI needs opt-in approval; only opt-out approval is recorded"
         if at_us < entry.at_us + CPNI_OPT_OUT_WAIT_DAYS * _DAY_US:
             return f"opt-out approval takes effect {CPNI_OPT_OUT_WAIT_DAYS} days after the notice"
+        if at_us >= entry.at_us + CPNI_OPT_OUT_RENEW_DAYS * _DAY_US:
+            return "the opt-out notice is over two years old: send a new one (47 CFR 64.2008(d)(2))"
     return None
+
+
+# fideslang data uses that are targeted advertising or profiling (US state opt-outs)
+_TARGETED_USES = ("marketing.advertising.first_party.targeted", "marketing.advertising.third_party")
+_PROFILING_USES = ("marketing.advertising.profiling", "personalize.profiling")
+
+
+def _uses(plan: Plan, keys: tuple[str, ...]) -> bool:
+    use = plan.purpose.data_use
+    return use is not None and any(is_within(use, k) for k in keys)
+
+
+def _state_opt_outs(plan: Plan, state: State, reasons: list[Reason]) -> None:
+    """Targeted advertising and profiling opt-outs (US state laws, or a binding GPC signal)."""
+    for kind, keys, what in (
+        (Kind.TARGETED_ADS, _TARGETED_USES, "targeted advertising"),
+        (Kind.PROFILING, _PROFILING_USES, "profiling"),
+    ):
+        entry = state.get(topic(kind, "*"))
+        if entry is not None and not entry.granted and _uses(plan, keys):
+            rule = "US-STATE-GPC" if entry.method == "gpc" else "US-STATE-OO"
+            reasons.append(Reason(rule, False, f"opted out of {what}", _event(entry)))
 
 
 def _limit_spi(plan: Plan, state: State, reasons: list[Reason]) -> None:

@@ -17,7 +17,15 @@ The regimes an incident falls under are chosen from the tenant's jurisdictions a
 - ``quebec`` (``ca-qc``): every incident in the register, kept 5 years; with a risk of serious injury
   (risk ``high``), the Commission d'accès à l'information and the individuals promptly (QC-INC-1);
 - ``dpdp`` (``in``): every breach: the Board (intimation without delay and the detailed report within
-  72 hours) and each affected person without delay (DPDP-BR-1).
+  72 hours) and each affected person without delay (DPDP-BR-1);
+- ``us-states`` (the affected people's US states of residence, whatever the tenant's jurisdictions):
+  each state's own period to its residents and to its attorney general above the state's threshold
+  (``core.breach_states``: California 30 days since 2026, Colorado, Florida, Washington 30, Texas 60).
+
+The FCC rule in force is a setting (``fcc_rule``): ``fcc_23_111`` (above) or ``legacy``, the 2007
+rule (FCC-BR-1, 47 CFR 64.2011 as adopted in FCC 07-22): the USSS and the FBI within 7 business days
+of the determination, and customers only after 7 full business days more (no FCC notice, no
+small-breach summary).
 
 A processor tenant (a BPO for a client company) must tell its client, the controller, without undue
 delay (GDPR-BR-2); privault uses **24 hours** from awareness as the contractual default. Its other
@@ -30,22 +38,32 @@ PIPEDA and the FCC 24 months; GDPR 33(5) sets none, privault keeps 5 years by po
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from privault.core import breach_states
 from privault.core.deadlines import WorkingCalendar, add_months, count, count_hours, local_day
 from privault.core.jurisdictions import JURISDICTIONS, PeriodUnit
 from privault.core.manifest.resolve import TenantView, category_sensitivity, known_categories
 from privault.core.taxonomy import is_within
 from privault.errors import InvalidInput, PolicyViolation
 
-REGIMES = ("gdpr", "fcc", "pipeda", "quebec", "dpdp")
-TARGETS = ("authority", "subjects", "law_enforcement", "controller", "fcc")
+REGIMES = ("gdpr", "fcc", "pipeda", "quebec", "dpdp", breach_states.REGIME)
+TARGETS = ("authority", "subjects", "law_enforcement", "controller", "fcc", "attorney_general")
+FCC_RULES = ("fcc_23_111", "legacy")  # FCC-BR-2 (2023) or FCC-BR-1 (2007)
+FCC_LEGACY_WAIT_DAYS = 7  # 47 CFR 64.2011(b) (2007): customers after 7 full business days
 RISKS = ("none", "low", "high")
 CONTROLLER_NOTICE_HOURS = 24  # GDPR-BR-2: "without undue delay"; contracts usually say 24-48 h
-KEEP_MONTHS = {"gdpr": 60, "fcc": 24, "pipeda": 24, "quebec": 60, "dpdp": 60}
+KEEP_MONTHS = {
+    "gdpr": 60,
+    "fcc": 24,
+    "pipeda": 24,
+    "quebec": 60,
+    "dpdp": 60,
+    breach_states.REGIME: 60,  # no period in the state laws: 5 years by policy
+}
 DEFAULT_KEEP_MONTHS = 60
 FCC_SMALL_BREACH = 500
 CPNI = "cc.telecom.cpni"
@@ -94,8 +112,9 @@ def processes_cpni(view: TenantView) -> bool:
     return any(is_within(c, CPNI) for p in view.purposes for c in p.categories)
 
 
-def applicable_regimes(view: TenantView) -> list[str]:
-    """The breach regimes the tenant's jurisdictions (and data) bring."""
+def applicable_regimes(view: TenantView, residents: Mapping[str, int] | None = None) -> list[str]:
+    """The breach regimes the tenant's jurisdictions (and data) bring, and the affected people's
+    US states of residence."""
     keys = set(view.tenant.jurisdictions)
     found = []
     if keys & {"eu", "uk"}:
@@ -108,12 +127,16 @@ def applicable_regimes(view: TenantView) -> list[str]:
         found.append("quebec")
     if "in" in keys:
         found.append("dpdp")
+    if residents:
+        found.append(breach_states.REGIME)
     return found
 
 
-def choose_regimes(view: TenantView, wanted: Sequence[str]) -> list[str]:
+def choose_regimes(
+    view: TenantView, wanted: Sequence[str], residents: Mapping[str, int] | None = None
+) -> list[str]:
     """The regimes asked for (all applicable ones when none are), each checked against the tenant."""
-    applicable = applicable_regimes(view)
+    applicable = applicable_regimes(view, residents)
     if not wanted:
         return applicable
     wrong = [r for r in wanted if r not in applicable]
@@ -149,8 +172,7 @@ def _gdpr(view: TenantView, aware_at: datetime, risk: str) -> list[BreachClock]:
 def fcc_due(aware_at: datetime) -> date:
     """Seven business days after the day of the determination (US federal calendar)."""
     calendar = WorkingCalendar.of(JURISDICTIONS[_US])
-    start = local_day(_US, aware_at) + timedelta(days=1)
-    return count(start, 7, PeriodUnit.BUSINESS_DAYS, calendar)
+    return count(local_day(_US, aware_at), 7, PeriodUnit.BUSINESS_DAYS, calendar)
 
 
 def customers_not_before(law_enforcement_at: datetime) -> date:
@@ -160,7 +182,37 @@ def customers_not_before(law_enforcement_at: datetime) -> date:
     return local_day(_US, law_enforcement_at)
 
 
-def _fcc(aware_at: datetime, risk: str, subjects: int) -> list[BreachClock]:
+def _fcc_legacy(aware_at: datetime) -> list[BreachClock]:
+    """The 2007 rule: the USSS and the FBI within 7 business days; customers after 7 full business
+    days more (``not_before`` is set when law enforcement is told)."""
+    text = "7 business days from the determination (47 CFR 64.2011(b), 2007 rule)"
+    wait = "after 7 full business days from the law-enforcement notice (unless it agrees earlier)"
+    return [
+        BreachClock(
+            "fcc",
+            "FCC-BR-1",
+            "law_enforcement",
+            "the USSS and the FBI",
+            text,
+            due_on=fcc_due(aware_at),
+        ),
+        BreachClock("fcc", "FCC-BR-1", "subjects", "the affected customers", wait),
+    ]
+
+
+def legacy_customers_not_before(law_enforcement_at: datetime) -> date:
+    """2007 rule: the first day after 7 full business days from the law-enforcement notice."""
+    calendar = WorkingCalendar.of(JURISDICTIONS[_US])
+    told = local_day(_US, law_enforcement_at)
+    waited = count(told, FCC_LEGACY_WAIT_DAYS, PeriodUnit.BUSINESS_DAYS, calendar)
+    return waited + timedelta(days=1)
+
+
+def _fcc(
+    aware_at: datetime, risk: str, subjects: int, rule: str = "fcc_23_111"
+) -> list[BreachClock]:
+    if rule == "legacy":
+        return _fcc_legacy(aware_at)
     if risk == "none" and subjects < FCC_SMALL_BREACH:
         summary = date(local_day(_US, aware_at).year + 1, 2, 1)
         text = "annual summary (fewer than 500 customers, no harm reasonably likely)"
@@ -208,30 +260,51 @@ def _dpdp(aware_at: datetime) -> list[BreachClock]:
 def _controller(view: TenantView, aware_at: datetime, regimes: Sequence[str]) -> BreachClock:
     client = view.tenant.client
     whom = client.name if client else "the client controller"
-    text = f"{CONTROLLER_NOTICE_HOURS} hours from awareness (contract default; GDPR 33(2))"
-    due = count_hours(aware_at, CONTROLLER_NOTICE_HOURS)
     regime = "gdpr" if "gdpr" in regimes else "contract"
+    basis = "contract default; GDPR 33(2)" if regime == "gdpr" else "the processing contract"
+    text = f"{CONTROLLER_NOTICE_HOURS} hours from awareness ({basis})"
+    due = count_hours(aware_at, CONTROLLER_NOTICE_HOURS)
     rule = "GDPR-BR-2" if regime == "gdpr" else "PROC-CONTRACT"
     return BreachClock(regime, rule, "controller", whom, text, due)
 
 
+def _states(aware_at: datetime, residents: Mapping[str, int]) -> list[BreachClock]:
+    return [
+        BreachClock(breach_states.REGIME, c.rule, c.notify, c.whom, c.due_text, due_on=c.due_on)
+        for c in breach_states.state_clocks(local_day(_US, aware_at), residents)
+    ]
+
+
 def compute_clocks(
-    view: TenantView, regimes: Sequence[str], aware_at: datetime, risk: str, subjects: int
+    view: TenantView,
+    regimes: Sequence[str],
+    aware_at: datetime,
+    risk: str,
+    subjects: int,
+    residents: Mapping[str, int] | None = None,
+    fcc_rule: str = "fcc_23_111",
 ) -> list[BreachClock]:
-    """Every notification the incident calls for under the chosen regimes."""
+    """Every notification the incident calls for under the chosen regimes (``residents``: affected
+    people per US state; ``fcc_rule``: the FCC rule in force, a setting)."""
     if aware_at.tzinfo is None:
         raise InvalidInput("an instant needs its time zone", code="incident.invalid")
+    if fcc_rule not in FCC_RULES:
+        raise InvalidInput(
+            f"the FCC rule is one of: {', '.join(FCC_RULES)}", code="incident.invalid"
+        )
     aware = aware_at.astimezone(UTC)  # hours are elapsed hours, whatever the wall clocks do
     clocks: list[BreachClock] = []
     for regime in regimes:
         if regime == "gdpr":
             clocks += _gdpr(view, aware, risk)
         elif regime == "fcc":
-            clocks += _fcc(aware, risk, subjects)
+            clocks += _fcc(aware, risk, subjects, fcc_rule)
         elif regime in ("pipeda", "quebec"):
             clocks += _canada(regime, risk)
         elif regime == "dpdp":
             clocks += _dpdp(aware)
+        elif regime == breach_states.REGIME:
+            clocks += _states(aware, breach_states.check_residents(residents or {}))
     if view.tenant.role == "processor":
         clocks = [replace(c, on_behalf=True) for c in clocks]
         clocks.insert(0, _controller(view, aware, regimes))
@@ -248,7 +321,8 @@ def retain_until(regimes: Sequence[str], aware_at: datetime) -> date:
 
 
 def _zone_day(clock: BreachClock, at: datetime) -> date:
-    return local_day(_US, at) if clock.regime == "fcc" else at.astimezone(UTC).date()
+    us = clock.regime in ("fcc", breach_states.REGIME)
+    return local_day(_US, at) if us else at.astimezone(UTC).date()
 
 
 def is_late(clock: BreachClock, at: datetime) -> bool:
@@ -287,23 +361,37 @@ def clock_state(clock: BreachClock, now: datetime) -> str:
     return _open_state(clock, now)
 
 
+_WAIT = {
+    "FCC-BR-2": "notify the FCC and law enforcement first, then the customers without unreasonable "
+    "delay (FCC-BR-2), unless law enforcement agrees to an earlier notice",
+    "FCC-BR-1": "notify the USSS and the FBI first, then wait 7 full business days before telling "
+    "the customers (FCC-BR-1, 2007 rule), unless law enforcement agrees to an earlier notice",
+}
+
+
 def _check_wait(clock: BreachClock, at: datetime, law_enforcement_agrees: bool) -> None:
-    """FCC 2023 rule: customers are told once law enforcement has been (unless it agreed to an
-    earlier notice); there is no longer a 7-business-day wait."""
+    """FCC customers are told once law enforcement has been (2023 rule) or 7 full business days
+    later (2007 rule), unless law enforcement agreed to an earlier notice."""
     if clock.regime != "fcc" or clock.notify != "subjects" or law_enforcement_agrees:
         return
     if clock.not_before is None or _zone_day(clock, at) < clock.not_before:
-        raise PolicyViolation(
-            "notify the FCC and law enforcement first, then the customers without unreasonable "
-            "delay (FCC-BR-2), unless law enforcement agrees to an earlier notice",
-            code="incident.invalid",
-        )
+        raise PolicyViolation(_WAIT[clock.rule], code="incident.invalid")
 
 
 def _after_law_enforcement(clock: BreachClock, at: datetime) -> BreachClock:
     if clock.regime == "fcc" and clock.notify == "subjects" and clock.not_before is None:
-        return replace(clock, not_before=customers_not_before(at))
+        legacy = clock.rule == "FCC-BR-1"
+        day = legacy_customers_not_before(at) if legacy else customers_not_before(at)
+        return replace(clock, not_before=day)
     return clock
+
+
+def _after_residents(clock: BreachClock, at: datetime) -> BreachClock:
+    """California: the attorney general's 15 days start when the residents are told."""
+    if clock.regime != breach_states.REGIME or clock.notify != "attorney_general" or clock.due_on:
+        return clock
+    due = breach_states.authority_due_after_residents(clock.rule, _zone_day(clock, at))
+    return replace(clock, due_on=due) if due else clock
 
 
 def notify(
@@ -340,6 +428,8 @@ def notify(
             updated.append(done)
         elif target == "law_enforcement":
             updated.append(_after_law_enforcement(clock, at))
+        elif target == "subjects":
+            updated.append(_after_residents(clock, at))
         else:
             updated.append(clock)
     return updated, satisfied

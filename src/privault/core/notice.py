@@ -7,8 +7,16 @@ import json
 from typing import Any
 
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
-from privault.core.manifest.model import LAWFUL_BASIS_ARTICLE, Purpose, RetentionRule
+from privault.core.law_labels import basis_citation, ccpa_applies, gdpr_applies
+from privault.core.manifest.model import LawfulBasis, Purpose, RetentionRule
 from privault.core.manifest.resolve import TenantView, category_sensitivity, known_categories
+from privault.core.notice_ccpa import ccpa_section
+from privault.core.notice_elements import (
+    automated_decisions_statement,
+    profiling,
+    requirement,
+    transfers,
+)
 from privault.core.retention import legal_rules, obligation_purposes
 from privault.core.taxonomy import Sensitivity
 
@@ -28,8 +36,11 @@ def notice_content(view: TenantView) -> dict[str, Any]:
     manifest, tenant = view.manifest, view.tenant
     names = known_categories(manifest)
     used = sorted({c for p in view.purposes for c in p.categories})
+    gdpr = gdpr_applies(tenant.jurisdictions)
     return {
         "tenant": {"key": tenant.key, "name": tenant.name, "role": tenant.role},
+        "laws": {"gdpr": gdpr, "ccpa": ccpa_applies(tenant.jurisdictions)},
+        "controller": _controller(view),
         "client": tenant.client.model_dump(mode="json") if tenant.client else None,
         "organization": manifest.organization.name,
         "brands": [b.name for b in tenant.brands],
@@ -59,12 +70,31 @@ def notice_content(view: TenantView) -> dict[str, Any]:
             }
             for r in view.recipients
         ],
+        "transfers": transfers(view.recipients) if gdpr else [],
         "cookies": [c.model_dump(mode="json") for c in view.cookie_categories],
         "retention": [_retention(r, names, view) for r in view.retention],
         "rights": _rights(view),
+        "withdraw_consent": [p.name for p in view.purposes if _consent_based(p)],
+        "profiling": profiling(view),
+        "automated_decisions": automated_decisions_statement(view),
         "jurisdictions": [_jurisdiction(k) for k in tenant.jurisdictions],
         "promises": _promises(view),
+        "ccpa": ccpa_section(view) if ccpa_applies(tenant.jurisdictions) else None,
     }
+
+
+def _controller(view: TenantView) -> dict[str, Any]:
+    """Who decides why and how the data is used, and how to reach them (GDPR 13(1)(a);
+    11 CCR § 7011(e)(6)): the client for a processor tenant, the tenant itself otherwise."""
+    client = view.tenant.client
+    if client is not None:
+        contact = client.contact.model_dump(mode="json") if client.contact else None
+        return {"name": client.name, "contact": contact}
+    return {"name": view.tenant.name, "contact": view.tenant.contact.model_dump(mode="json")}
+
+
+def _consent_based(purpose: Purpose) -> bool:
+    return purpose.lawful_basis is LawfulBasis.CONSENT
 
 
 def version_id(*rendered: str) -> str:
@@ -103,7 +133,10 @@ def _purpose(purpose: Purpose, names: dict[str, str], view: TenantView) -> dict[
         "description": purpose.description,
         "kind": purpose.kind.value,
         "lawful_basis": basis.value if basis else None,
-        "article": LAWFUL_BASIS_ARTICLE[basis] if basis else None,
+        "article": basis_citation(basis, view.tenant.jurisdictions),
+        "withdraw": _consent_based(purpose),
+        "required": requirement(purpose),
+        "sale_or_sharing": purpose.sale_or_sharing,
         "legitimate_interest": purpose.legitimate_interest,
         "special_condition": (
             purpose.special_category_condition.value if purpose.special_category_condition else None

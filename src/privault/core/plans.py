@@ -10,8 +10,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
+from privault.core.children import sale_opt_in
 from privault.core.consent import Kind, topic
 from privault.core.decisions import Facts, Plan, Reason, evaluate, manifest_record
+from privault.core.law_labels import rule_labels
 from privault.core.manifest.model import Purpose, PurposeKind
 from privault.core.manifest.resolve import (
     TenantView,
@@ -45,12 +47,14 @@ def compile_plan(
         if category not in known:
             raise InvalidInput(f"unknown data category '{category}'", code="category.unknown")
     static = [_basis_reason(purpose), *_declared(view, purpose, asked)]
+    labels = rule_labels(view.tenant.jurisdictions)
     sensitivity = {c: category_sensitivity(view.manifest, c) for c in asked}
     plan = Plan(
         purpose=purpose,
         categories=asked,
         brand=brand,
         static=tuple(static),
+        labels=labels,
         consent_topics=_consent_topics(purpose, brand),
         parental_topic=topic(Kind.PARENTAL, purpose.key),
         marketing_optouts=_marketing_topics(purpose, brand) if purpose.channel else (),
@@ -65,7 +69,21 @@ def compile_plan(
         objection_topics=(topic(Kind.OBJECTION, purpose.key),)
         + ((topic(Kind.OBJECTION, "marketing"),) if purpose.kind is PurposeKind.MARKETING else ()),
     )
-    return _with_default(plan)
+    return _with_default(_children(view, plan))
+
+
+def _children(view: TenantView, plan: Plan) -> Plan:
+    """Name the child rules that decide for this tenant: the law that set its minor age (else the
+    policy) and the law setting a sale/sharing opt-in age (``core.children``)."""
+    policy = view.policy
+    if policy.minor_age_rule != "POL-MIN-1":
+        plan = replace(
+            plan, minor_record=f"law:{policy.minor_age_law}", child_rule=policy.minor_age_rule
+        )
+    teen = sale_opt_in(view.tenant.jurisdictions)
+    if teen is not None:
+        plan = replace(plan, teen_rule=teen.rule, teen_law=teen.law)
+    return plan
 
 
 def _with_default(plan: Plan) -> Plan:
@@ -74,6 +92,8 @@ def _with_default(plan: Plan) -> Plan:
         topic(Kind.CPNI, "*"),
         topic(Kind.SALE_SHARING, "*"),
         topic(Kind.LIMIT_SPI, "*"),
+        topic(Kind.TARGETED_ADS, "*"),
+        topic(Kind.PROFILING, "*"),
         plan.parental_topic,
     )
     topics = frozenset(

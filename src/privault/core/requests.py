@@ -17,7 +17,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from privault.core.jurisdictions import Right
 from privault.errors import Conflict, InvalidInput
@@ -55,7 +62,15 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 }
 
 # Rights that need no identity verification (CCPA §7026, §7027: no ID may be demanded).
-UNVERIFIED_RIGHTS = frozenset({Right.OPT_OUT_SALE, Right.LIMIT_SENSITIVE})
+# US state laws: an opt-out request needs no authentication either (e.g. Conn. Gen. Stat. § 42-518).
+UNVERIFIED_RIGHTS = frozenset(
+    {
+        Right.OPT_OUT_SALE,
+        Right.LIMIT_SENSITIVE,
+        Right.OPT_OUT_TARGETED_ADS,
+        Right.OPT_OUT_PROFILING,
+    }
+)
 # Rights whose fulfilment changes what processing is allowed (recorded as consent-ledger flags).
 FLAG_RIGHTS = frozenset({Right.RESTRICTION, Right.OBJECTION, *UNVERIFIED_RIGHTS})
 
@@ -181,6 +196,19 @@ class RequestIn(BaseModel):
     lookback_from: date | None = Field(
         default=None, description="Right to know: from when (CCPA: back to 2022-01-01 on request)."
     )
+    appeal_of: str | None = Field(
+        default=None,
+        pattern=r"^R-[A-Z0-9]{8}$",
+        description="Appeal: the reference of the refused request (type appeal only).",
+    )
+
+    @model_validator(mode="after")
+    def _appeal_names_its_request(self) -> RequestIn:
+        if (self.type is Right.APPEAL) != (self.appeal_of is not None):
+            raise ValueError(
+                "an appeal names the request it appeals (appeal_of), and only an appeal"
+            )
+        return self
 
     @field_validator("identities")
     @classmethod
@@ -273,6 +301,7 @@ class RequestDetails:
     purposes: list[str] = field(default_factory=list)
     details: str = ""
     lookback_from: str | None = None
+    appeal_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

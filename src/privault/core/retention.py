@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from privault.core.children import collection_age, establishment_of
 from privault.core.deadlines import add_months
 from privault.core.manifest.model import (
     LawfulBasis,
@@ -30,7 +31,6 @@ from privault.core.taxonomy import is_within
 from privault.core.vault import DATE_OF_BIRTH, adult_on
 from privault.errors import PolicyViolation
 
-CHILD_AGE = 13  # COPPA §312.2: a child is under 13
 HANDLED_BY_REQUESTS = "handled by request records"
 VAULT_EVENTS = (
     RetentionEvent.COLLECTED,
@@ -295,15 +295,18 @@ def contract_ends_due_by(policy: EffectivePolicy, today: date) -> date:
 def check_child_collection(
     view: TenantView, data: dict[str, Any], parental: bool, today: date
 ) -> None:
-    """Refuse data about a child under 13 without verified parental consent (COPPA §312.5).
-
-    The age is the law's, not the manifest's minor age; ``view`` names the tenant in the message."""
+    """Refuse data about a child without verified parental consent: under 13 (COPPA §312.5), or
+    under the age of a law of the tenant's that governs collection itself (Québec s. 4.1: 14; India
+    DPDP s. 9(1): 18). The age is the law's, not the manifest's minor age; ``view`` names the tenant
+    in the message."""
     born = data.get(DATE_OF_BIRTH)
     if born is None or parental:
         return
-    if today < adult_on(born, CHILD_AGE):
+    law = collection_age(view.tenant.jurisdictions, establishment_of(view.tenant))
+    if today < adult_on(born, law.age):
         raise PolicyViolation(
-            f"tenant '{view.tenant.key}' may not collect data about a child under 13 without "
-            "verified parental consent: parental consent is needed first (COPPA §312.5)",
+            f"tenant '{view.tenant.key}' may not collect data about a child under {law.age} "
+            f"without verified parental consent: parental consent is needed first ({law.rule}: "
+            f"{law.law})",
             code="collection.child_without_consent",
         )

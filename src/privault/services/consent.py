@@ -11,7 +11,7 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from privault.core.audit import to_micros
 from privault.core.consent import (
@@ -33,6 +33,7 @@ from privault.core.consent import (
     topic,
     truncate_ip,
 )
+from privault.core.jurisdictions import Right, universal_opt_out_laws
 from privault.core.manifest.model import CookieCategoryKey
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
@@ -289,9 +290,16 @@ def link_visitor(
     return Recorded([stored], states.get(f"s:{subject.id}", {}))
 
 
-def gpc_choices(view: TenantView) -> list[Choice]:
-    """What a Global Privacy Control signal opts out of: sale/sharing and marketing cookies."""
+def gpc_choices(view: TenantView, on: date | None = None) -> list[Choice]:
+    """What a Global Privacy Control signal opts out of: sale/sharing and marketing cookies, and
+    targeted advertising where a law of the tenant makes the signal binding on that day (Colorado,
+    Connecticut, Texas, ...: ``Jurisdiction.universal_opt_out_from``)."""
     choices = [Choice(Kind.SALE_SHARING, "*", False)]
+    if on is not None and any(
+        Right.OPT_OUT_TARGETED_ADS in law.rights
+        for law in universal_opt_out_laws(view.tenant.jurisdictions, on)
+    ):
+        choices.append(Choice(Kind.TARGETED_ADS, "*", False))
     if any(c.key is CookieCategoryKey.MARKETING for c in view.cookie_categories):
         choices.append(Choice(Kind.COOKIE, CookieCategoryKey.MARKETING.value, False))
     return choices
@@ -307,7 +315,7 @@ def honour_gpc(
 ) -> bool:
     """Record a ``Sec-GPC: 1`` signal once: False if the holder was already opted out by GPC."""
     view = decider.view(tenant_key)
-    choices = gpc_choices(view)
+    choices = gpc_choices(view, at.date())
     current = current_state(uow, tenant_key, holder)
     if all(
         (e := current.get(topic(c.kind, c.scope))) is not None

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from privault.core.audit import to_micros
+from privault.core.children import is_teen, teen_years
 from privault.core.consent import load_state
 from privault.core.decisions import (
     UNKNOWN,
@@ -58,7 +59,8 @@ class FactsCache:
     what is missing. A cached entry is never older than the head it was checked against.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, teen_years: int = 0) -> None:
+        self.teen_years = teen_years  # see ``core.children.teen_years``
         self.lock = threading.Lock()
         self.seq = -1
         self.hash = ""
@@ -113,7 +115,7 @@ class FactsCache:
                     unknown.add(ref)
                     continue
                 row, state = found[ref]
-                by_ref[ref] = subject_facts(row, state, today)
+                by_ref[ref] = subject_facts(row, state, today, self.teen_years)
                 self.ref_by_uid[row.uid] = ref
         return by_ref
 
@@ -132,7 +134,9 @@ class Decider:
         """The tenant's facts cache."""
         cache = self._facts.get(tenant_key)
         if cache is None:
-            cache = self._facts.setdefault(tenant_key, FactsCache())
+            policy = self.view(tenant_key).policy
+            years = teen_years(policy.minor_age, policy.sale_opt_in_age)
+            cache = self._facts.setdefault(tenant_key, FactsCache(years))
         return cache
 
     def view(self, tenant_key: str) -> TenantView:
@@ -190,8 +194,8 @@ class Question:
     brand: str | None = None
 
 
-def subject_facts(row: SubjectFacts, state_json: str | None, today: date) -> Facts:
-    """The decision's view of a stored subject."""
+def subject_facts(row: SubjectFacts, state_json: str | None, today: date, teens: int = 0) -> Facts:
+    """The decision's view of a stored subject (``teens``: see ``core.children.teen_years``)."""
     if row.erased:
         return UNKNOWN
     exclusive = (
@@ -199,7 +203,9 @@ def subject_facts(row: SubjectFacts, state_json: str | None, today: date) -> Fac
         if row.exclusive_data
         else {}
     )
-    return Facts(True, is_minor(row.adult_on, today), load_state(state_json), exclusive)
+    minor = is_minor(row.adult_on, today)
+    teen = is_teen(row.adult_on, today, teens)
+    return Facts(True, minor, load_state(state_json), exclusive, teen)
 
 
 def decide_many(

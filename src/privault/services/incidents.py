@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import jinja2
 
+from privault.core import breach_states
 from privault.core import incidents as rules
 from privault.core.clock import Clock
 from privault.core.manifest import Manifest
@@ -42,6 +43,7 @@ class NewIncident:
     subjects_affected: int = 0
     regimes: Sequence[str] = ()
     measures: str = ""
+    residents: Mapping[str, int] = field(default_factory=dict)  # US state -> people affected
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +111,19 @@ def open_incident(
     tenant_key: str,
     actor: str,
     item: NewIncident,
+    *,
+    fcc_rule: str = "fcc_23_111",
 ) -> IncidentView:
-    """Record an incident and start its clocks (regimes: the tenant's applicable ones by default)."""
+    """Record an incident and start its clocks (regimes: the tenant's applicable ones by default,
+    and the US states where affected people live; ``fcc_rule``: the setting)."""
     view = tenant_view(manifest, tenant_key)
     now = clock.now()
     _check_new(view, item, now)
-    regimes = rules.choose_regimes(view, item.regimes)
-    clocks = rules.compute_clocks(view, regimes, item.aware_at, item.risk, item.subjects_affected)
+    residents = breach_states.check_residents(item.residents)
+    regimes = rules.choose_regimes(view, item.regimes, residents)
+    clocks = rules.compute_clocks(
+        view, regimes, item.aware_at, item.risk, item.subjects_affected, residents, fcc_rule
+    )
     bind_tenant(uow, tenant_key)
     ref = "I-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
     created = uow.incidents.add(
@@ -135,6 +143,7 @@ def open_incident(
         retain_until=rules.retain_until(regimes, item.aware_at),
     )
     details = {"ref": ref, "change": "opened", "risk": item.risk, "regimes": regimes}
+    details |= {"states": sorted(residents)} if residents else {}
     _audit(uow, actor, now, details | {"subjects_affected": item.subjects_affected})
     uow.commit()
     return _view(created, now)

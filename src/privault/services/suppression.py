@@ -19,6 +19,7 @@ from privault.core.access import Principal
 from privault.core.audit import from_micros, to_micros
 from privault.core.consent import marketing_purposes
 from privault.core.decisions import Facts, Plan, Reason, evaluate
+from privault.core.law_labels import also_named
 from privault.core.manifest.model import Action
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectFacts
@@ -28,8 +29,9 @@ from privault.services.audit import Entry, record
 from privault.services.decisions import Decider, subject_facts
 from privault.services.vault import Vault, VaultContext
 
-SUPPRESSING = frozenset(
+SUPPRESSING = also_named(
     {"CANSPAM-1", "GDPR-CONS-2", "GDPR-OBJ-1", "GDPR-RES-1", "POL-MIN-1", "GDPR-CHILD-1"}
+    | {"QC-MIN-1", "DPDP-CHILD-1", "COPPA-1"}  # a law's child rule that set the minor age
 )
 IDENTITY_KIND = {"email": "email", "sms": "phone", "phone": "phone"}
 

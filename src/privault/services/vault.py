@@ -17,6 +17,7 @@ from typing import Any
 
 from privault.core.access import Principal, Verdict, authorise, full_value
 from privault.core.audit import to_micros
+from privault.core.children import is_teen, teen_years
 from privault.core.clock import Clock
 from privault.core.consent import load_state
 from privault.core.decisions import Facts, evaluate
@@ -238,8 +239,13 @@ def _consent_denials(
     categories = tuple(sorted({f.category for f in fields}))
     plan = ctx.decider.plan(ctx.tenant_key, purpose, categories, None)
     state = states.get(f"s:{subject.id}")
+    today, policy = ctx.today(), ctx.view.policy
+    years = teen_years(policy.minor_age, policy.sale_opt_in_age)
     facts = Facts(
-        True, is_minor(subject.adult_on, ctx.today()), load_state(state[0] if state else None)
+        True,
+        is_minor(subject.adult_on, today),
+        load_state(state[0] if state else None),
+        teen=is_teen(subject.adult_on, today, years),
     )
     decision = evaluate(plan, facts, at_us)
     denials: dict[str | None, str] = {}

@@ -24,6 +24,9 @@ RIGHT_LABELS: dict[Right, str] = {
     Right.PORTABILITY: "Portability",
     Right.OPT_OUT_SALE: "Opt-out of sale or sharing",
     Right.LIMIT_SENSITIVE: "Limit sensitive data",
+    Right.OPT_OUT_TARGETED_ADS: "Opt-out of targeted advertising",
+    Right.OPT_OUT_PROFILING: "Opt-out of profiling",
+    Right.APPEAL: "Appeal",
 }
 
 

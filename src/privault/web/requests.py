@@ -12,7 +12,7 @@ from privault.api.deps import ContainerDep
 from privault.api.downloads import package_response
 from privault.bootstrap import Container
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
-from privault.core.requests import State, parse_request
+from privault.core.requests import UNVERIFIED_RIGHTS, State, parse_request
 from privault.errors import NotFound, PrivaultError
 from privault.services import requests as svc
 from privault.services.fulfilment import apply_at_once, download
@@ -22,7 +22,7 @@ from privault.web.pages import PRIVATE_HEADERS, PageRoute, brand_look, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 log = structlog.get_logger(__name__)
-AT_ONCE = (Right.OPT_OUT_SALE, Right.LIMIT_SENSITIVE)
+AT_ONCE = UNVERIFIED_RIGHTS
 
 
 def _jurisdictions(container: Container, tenant: str) -> list[tuple[str, str]]:
@@ -38,10 +38,17 @@ def _pick(container: Container, tenant: str, wanted: str | None) -> str:
     return view.tenant.default_jurisdiction or keys[0]
 
 
+def _form_rights(container: Container, tenant: str, jurisdiction: str | None) -> list[Right]:
+    """The rights the form offers: an appeal names a refused request, so it is made by replying
+    to the refusal (staff open it with ``requests open --type appeal --appeal-of``), not here."""
+    rights = svc.allowed_rights(container.manifest, tenant, jurisdiction)
+    return [r for r in rights if r is not Right.APPEAL]
+
+
 def _form_page(
     container: Container, tenant: str, brand: str | None, form: RequestForm, status: int = 200
 ) -> HTMLResponse:
-    allowed = svc.allowed_rights(container.manifest, tenant, form.jurisdiction)
+    allowed = _form_rights(container, tenant, form.jurisdiction)
     return render(
         "request.html.j2",
         status=status,
@@ -75,7 +82,7 @@ def submit(
     """Open the request (channel web) and go to its private status page; or show what to fix."""
     look = brand_look(container.decider.view(tenant), brand)
     form = RequestForm(_pick(container, tenant, jurisdiction), right, email, phone, details)
-    if not form.check(svc.allowed_rights(container.manifest, tenant, form.jurisdiction)):
+    if not form.check(_form_rights(container, tenant, form.jurisdiction)):
         return _form_page(container, tenant, brand, form, status=422)
     try:
         item = parse_request(form.as_request(brand))

@@ -126,14 +126,19 @@ class IncidentIn(BaseModel):
     description: str = ""
     categories: list[str] = []
     subjects_affected: int = Field(0, ge=0)
-    regimes: list[Literal["gdpr", "fcc", "pipeda", "quebec", "dpdp"]] = []
+    regimes: list[Literal["gdpr", "fcc", "pipeda", "quebec", "dpdp", "us-states"]] = []
     measures: str = ""
+    residents: dict[str, int] = Field(
+        default_factory=dict,
+        description='People affected per US state of residence, e.g. {"CA": 1200}: each state\'s '
+        "breach clock.",
+    )
 
 
 class NotificationIn(BaseModel):
     """A notification made."""
 
-    to: Literal["authority", "subjects", "law_enforcement", "controller", "fcc"]
+    to: Literal["authority", "subjects", "law_enforcement", "controller", "fcc", "attorney_general"]
     at: datetime | None = Field(None, description="Default: now. With its offset.")
     late_reason: str | None = None
     reference: str | None = None
@@ -156,7 +161,13 @@ def open_incident(
     values["aware_at"] = body.aware_at or container.clock.now()
     item = incident_svc.NewIncident(**values)
     shown = incident_svc.open_incident(
-        uow, container.manifest, container.clock, admin.tenant_key, admin.actor, item
+        uow,
+        container.manifest,
+        container.clock,
+        admin.tenant_key,
+        admin.actor,
+        item,
+        fcc_rule=container.settings.fcc_breach_rule,
     )
     return incident_svc.incident_dict(shown)
 

@@ -16,8 +16,15 @@ from privault.api.deps import AdminDep, ContainerDep, UowDep
 from privault.api.downloads import package_response
 from privault.core.access import Principal
 from privault.core.jurisdictions import Right
-from privault.core.requests import Agent, Channel, DenialCode, PauseReason, parse_request
-from privault.errors import InvalidInput, PrivaultError
+from privault.core.requests import (
+    UNVERIFIED_RIGHTS,
+    Agent,
+    Channel,
+    DenialCode,
+    PauseReason,
+    parse_request,
+)
+from privault.errors import Forbidden, InvalidInput, PrivaultError
 from privault.services import requests as svc
 from privault.services.api_keys import authenticate
 from privault.services.fulfilment import (
@@ -47,6 +54,14 @@ class RequestBody(BaseModel):
     purposes: list[str] = []
     details: str = ""
     lookback_from: date | None = None
+    appeal_of: str | None = Field(
+        default=None, description="Appeal (type appeal): the reference of the refused request."
+    )
+    received: date | None = Field(
+        default=None,
+        description="Staff only: the day a letter or call really arrived; the deadline counts "
+        "from it (not in the future, at most a year back).",
+    )
 
 
 class OpenedOut(BaseModel):
@@ -60,6 +75,10 @@ class OpenedOut(BaseModel):
     explanation: str
     ack_due_on: date | None
     status_url: str
+    received_on: date | None = None
+    target_on: date | None = Field(
+        None, description="The team's working target (PRIVAULT_TARGET_DAYS_EARLY before due_on)."
+    )
     messages_failed: int = Field(
         0, description="Messages (codes, receipt) that could not be sent; ask for new codes."
     )
@@ -113,10 +132,15 @@ def open_request(
     # Without an API key the request came through the privacy center: the record says so, whatever
     # the body claims (CCPA §7101 records how the request was made).
     channel = (body.channel or Channel.API) if staff else Channel.WEB
-    item = parse_request(body.model_dump(exclude={"tenant", "channel"}) | {"channel": channel})
+    if body.received is not None and staff is None:
+        raise Forbidden("only staff may give an earlier date of receipt", code="auth.forbidden")
+    item = parse_request(
+        body.model_dump(exclude={"tenant", "channel", "received"}) | {"channel": channel}
+    )
     deps = container.requests
-    opened = svc.open_request(deps, tenant, item, staff.actor if staff else "requester")
-    if item.type in (Right.OPT_OUT_SALE, Right.LIMIT_SENSITIVE):
+    actor = staff.actor if staff else "requester"
+    opened = svc.open_request(deps, tenant, item, actor, received=body.received)
+    if item.type in UNVERIFIED_RIGHTS:
         apply_at_once(deps, tenant, opened.ref)
     _deliver(container, tenant)
     return OpenedOut(

@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
+from privault.core.children import establishment_of, law_ages
 from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest.model import (
     Action,
@@ -25,11 +26,13 @@ from privault.core.manifest.model import (
 )
 from privault.core.manifest.positions import Path
 from privault.core.manifest.resolve import (
+    DEFAULT_MINOR_AGE,
     category_display,
     covered_special,
     fides_lineage,
     known_categories,
 )
+from privault.core.manifest.statements import STATEMENT_CHECKS
 from privault.core.taxonomy import (
     EXPLICIT_CONSENT_ONLY,
     Display,
@@ -71,9 +74,18 @@ def check_manifest(manifest: Manifest) -> list[Finding]:
         _roles,
         _tenants,
         _tenant_policies,
+        _child_ages,
         _vendor_promises,
+        _statements,
     )
     return [finding for check in checks for finding in check(manifest)]
+
+
+def _statements(manifest: Manifest) -> Iterator[Finding]:
+    """Promises and what the purposes and retention rules do must agree (see ``statements.py``)."""
+    for check in STATEMENT_CHECKS:
+        for path, message, hint in check(manifest):
+            yield Finding(path, message, hint)
 
 
 _SINGULAR = {
@@ -489,6 +501,33 @@ def _tenant_policies(manifest: Manifest) -> Iterator[Finding]:
         for name, (promised, loose) in _FORBIDDEN_IF_PROMISED.items():
             if top[name] == promised and mine[name] == loose:
                 yield _looser(index, name, top[name])
+
+
+def _child_ages(manifest: Manifest) -> Iterator[Finding]:
+    """A tenant's minor age may not be below a child consent age of its laws (``core.children``):
+    below it nobody may consent alone, whatever the policy says."""
+    top = manifest.policy.minor_age
+    for index, tenant in enumerate(manifest.tenants):
+        own = tenant.policy.minor_age
+        minor_age = own if own is not None else top if top is not None else DEFAULT_MINOR_AGE
+        ages = law_ages(tenant.jurisdictions, establishment_of(tenant))
+        if ages and ages[0].age > minor_age:
+            law = ages[0]
+            yield Finding(
+                _minor_age_path(index, own, top),
+                f"tenant '{tenant.key}' lets a {minor_age}-year-old consent alone (minor_age "
+                f"{minor_age}), but {law.rule} ({law.law}) needs a parent's consent under {law.age}",
+                f"set the tenant's 'policy: {{minor_age: {law.age}}}' or higher",
+            )
+
+
+def _minor_age_path(index: int, own: int | None, top: int | None) -> Path:
+    """Where the weak minor age is written: the tenant's policy, else the top-level one."""
+    if own is not None:
+        return ("tenants", index, "policy", "minor_age")
+    if top is not None:
+        return ("policy", "minor_age")
+    return ("tenants", index, "jurisdictions")
 
 
 def _looser(index: int, name: str, value: object) -> Finding:

@@ -10,7 +10,8 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from privault.core.taxonomy import Sensitivity
 
@@ -173,6 +174,38 @@ class ClientController(_Strict):
     contact: Contact | None = None
 
 
+class Establishment(_Strict):
+    """Where the controller is established: its deadlines' holiday calendar (Reg. 1182/71).
+
+    Written ``{country: IE}``, ``{country: DE, region: BY}`` or ``DE-BY`` (ISO 3166 codes).
+    """
+
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. IE.")
+    region: str | None = Field(
+        default=None, pattern=r"^[A-Z0-9]{1,3}$", description="ISO 3166-2 subdivision, e.g. BY."
+    )
+
+    @model_validator(mode="after")
+    def _has_calendar(self) -> Establishment:
+        try:
+            holidays.country_holidays(self.country, subdiv=self.region)
+        except NotImplementedError:
+            raise ValueError(f"no holiday calendar for '{self.code}'") from None
+        return self
+
+    @property
+    def code(self) -> str:
+        """``IE`` or ``DE-BY``."""
+        return f"{self.country}-{self.region}" if self.region else self.country
+
+
+def _establishment(value: object) -> object:
+    if isinstance(value, str):
+        country, _, region = value.strip().upper().partition("-")
+        return {"country": country, "region": region or None}
+    return value
+
+
 class Policy(_Strict):
     """Operator promises stricter than the law; tenant values override the top-level ones."""
 
@@ -331,6 +364,13 @@ class Recipient(_Strict):
     countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = []
     transforms: list[Literal["identity", "pseudonymise", "aggregate", "anonymise"]] = ["identity"]
     contract: ContractTerms = ContractTerms()
+    safeguards: dict[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], str] = Field(
+        default={},
+        description=(
+            "Per country without an adequacy decision: the transfer safeguard (GDPR Art. 46), "
+            "e.g. {IN: 'Standard contractual clauses (GDPR Art. 46(2)(c))'}; shown in the notice."
+        ),
+    )
 
 
 class Cookie(_Strict):
@@ -386,6 +426,7 @@ class Tenant(_Strict):
     client: ClientController | None = None
     jurisdictions: list[Key] = []
     default_jurisdiction: Key | None = None
+    establishment: Establishment | None = None
     contact: Contact
     dpo: Contact | None = None
     brands: list[Brand] = []
@@ -395,6 +436,8 @@ class Tenant(_Strict):
     cookie_categories: list[CookieCategoryKey] | None = None
     roles: list[Key] | None = None
     policy: Policy = Policy()
+
+    _establishment = field_validator("establishment", mode="before")(_establishment)
 
 
 class Organization(_Strict):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from privault.core.children import consent_age, establishment_of, sale_opt_in
 from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.manifest.model import (
     CookieCategory,
@@ -84,17 +85,25 @@ def covered_special(manifest: Manifest, key: str) -> list[str]:
     ]
 
 
+DEFAULT_MINOR_AGE = 18  # POL-MIN-1: minors are people under 18
+
+
 @dataclass(frozen=True, slots=True)
 class EffectivePolicy:
     """A tenant's policy after merging defaults, the manifest's and the tenant's own values."""
 
-    minor_age: int = 18
+    minor_age: int = (
+        DEFAULT_MINOR_AGE  # the strictest of the tenant's and its laws' (``core.children``)
+    )
     contract_end_delete_days: int = 30
     vendors_may_market: bool = False
     sell_personal_data: bool = False
     uk_cookie_mode: str = "opt_in"
     cookie_reconsent_months: int = 13
     access_lookback_months: int = 12
+    minor_age_rule: str = "POL-MIN-1"  # what set ``minor_age``: the policy or a law's child rule
+    minor_age_law: str = "policy.minor_age"
+    sale_opt_in_age: int | None = None  # below it, sale or sharing needs an opt-in (CCPA-MIN-1)
 
 
 def _merge(*layers: Policy) -> EffectivePolicy:
@@ -132,6 +141,21 @@ class TenantView:
         return JURISDICTIONS[default].phone_region if default in JURISDICTIONS else None
 
 
+def _with_laws(policy: EffectivePolicy, tenant: Tenant) -> EffectivePolicy:
+    """Raise the minor age to the strictest child consent age of the tenant's laws (a manifest
+    asking less is refused by ``privault check``; this keeps the rule when none ran)."""
+    where = establishment_of(tenant)
+    age = consent_age(policy.minor_age, tenant.jurisdictions, where)
+    teen = sale_opt_in(tenant.jurisdictions)
+    return replace(
+        policy,
+        minor_age=age.age,
+        minor_age_rule=age.rule,
+        minor_age_law=age.law,
+        sale_opt_in_age=teen.age if teen is not None and teen.age > age.age else None,
+    )
+
+
 _Item = TypeVar("_Item", Purpose, Recipient, RetentionRule, Role)
 
 
@@ -151,7 +175,7 @@ def tenant_view(manifest: Manifest, key: str) -> TenantView:
     return TenantView(
         manifest=manifest,
         tenant=tenant,
-        policy=_merge(manifest.policy, tenant.policy),
+        policy=_with_laws(_merge(manifest.policy, tenant.policy), tenant),
         purposes=_pick(manifest.purposes, tenant.purposes),
         recipients=_pick(manifest.recipients, tenant.recipients),
         retention=_pick(manifest.retention, tenant.retention),

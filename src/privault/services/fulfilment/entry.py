@@ -42,6 +42,8 @@ def fulfil(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestR
     The request is claimed first (one fulfilment at a time); datastores are worked on outside any
     transaction of ours; the vault part, the tasks, the audit entry and the closing happen in one.
     """
+    if _is_appeal(deps, tenant_key, ref):
+        return grant_appeal(deps, tenant_key, ref, actor)
     request = _claim(deps, tenant_key, ref, actor)
     view = tenant_view(deps.manifest, tenant_key)
     details = open_details(deps, tenant_key, request)
@@ -239,7 +241,37 @@ _HANDLERS = {
     Right.OBJECTION: _flags,
     Right.OPT_OUT_SALE: _flags,
     Right.LIMIT_SENSITIVE: _flags,
+    Right.OPT_OUT_TARGETED_ADS: _flags,
+    Right.OPT_OUT_PROFILING: _flags,
 }
+
+
+def grant_appeal(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+    """Completing an appeal grants it: the refusal is reversed and the person is told so (staff
+    then act on the refused request's right). Upholding the refusal is ``deny_request``."""
+    with deps.make_uow() as uow:
+        request = load_request(uow, tenant_key, ref)
+        if request.verified_at is None:
+            raise Conflict(
+                f"{ref} is not verified: verify the person first", code="request.not_verified"
+            )
+        details = open_details(deps, tenant_key, request)
+        response = (
+            f"We reviewed our decision on your request {details.appeal_of} and reversed it: we "
+            "will act on that request and tell you when it is done."
+        )
+        result = {"appeal_of": details.appeal_of, "granted": True}
+        closed = close_request(
+            deps, uow, tenant_key, request, actor, complete=True, response=response, result=result
+        )
+        uow.commit()
+    _tell(deps, tenant_key, closed, details, response, result)
+    return closed
+
+
+def _is_appeal(deps: RequestDeps, tenant_key: str, ref: str) -> bool:
+    with deps.make_uow() as uow:
+        return load_request(uow, tenant_key, ref, lock=False).type is Right.APPEAL
 
 
 def apply_at_once(deps: RequestDeps, tenant_key: str, ref: str) -> RequestRecord:

@@ -11,6 +11,7 @@ from typing import Any
 from privault.connectors.results import ErasureException, ErasureResult
 from privault.connectors.sql import SqlDatastore
 from privault.core.consent import Method, Via
+from privault.core.erasure import allowed_by, erasure_laws, refused_by
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectRecord
@@ -24,6 +25,7 @@ from privault.services.datastores import connected
 from privault.services.decisions import decider_for
 from privault.services.fulfilment.answers import erasure_answer
 from privault.services.fulfilment.kept import (
+    Keeping,
     Source,
     excepted,
     kept_in_vault,
@@ -44,49 +46,26 @@ from privault.services.requests import RequestDeps
 from privault.services.restrictions import restrict_kept
 from privault.services.visits import forget_subject_visits
 
-# Which law provides each exception: it applies only when that law governs the request.
-_GDPR_EXCEPTIONS = frozenset(
-    {
-        "freedom_of_expression",
-        "legal_obligation",
-        "public_health",
-        "archiving_research",
-        "legal_claims",
-    }
-)
 
-
-_CCPA_EXCEPTIONS = frozenset(
-    {
-        "complete_transaction",
-        "security_integrity",
-        "debug",
-        "freedom_of_expression",
-        "calecpa",
-        "archiving_research",
-        "internal_uses",
-        "legal_obligation",
-    }
-)
-
-
-def _exceptions(view: TenantView, request: RequestRecord) -> list[Source]:
-    """The manifest's exceptions that the law governing this request recognises (a legal hold and a
-    legal obligation always; CCPA's business purposes only under California law, and so on)."""
-    laws = set(request.jurisdictions)
-    allowed = {"legal_hold", "legal_obligation"}
-    if laws & {"eu", "uk"}:
-        allowed |= _GDPR_EXCEPTIONS
-    if "us-ca" in laws:
-        allowed |= _CCPA_EXCEPTIONS
-    if laws - {"eu", "uk", "us-ca"}:
-        allowed |= _GDPR_EXCEPTIONS & {"legal_claims", "freedom_of_expression"}
-    found = []
+def _exceptions(
+    view: TenantView, request: RequestRecord
+) -> tuple[list[Source], list[dict[str, Any]]]:
+    """The manifest's exceptions that every law granting this erasure recognises (the strictest
+    combination, ``core.erasure``), each naming the provisions that allowed it; and those set aside,
+    with the laws that do not allow them."""
+    laws = erasure_laws(request.jurisdictions)
+    found: list[Source] = []
+    refused: list[dict[str, Any]] = []
     for e in view.manifest.erasure_exceptions:
-        if e.code in allowed:
-            exception = ErasureException(tuple(e.categories), e.code, e.rule, e.description)
-            found.append((exception, excepted(exception, e.key)))
-    return found
+        provisions = allowed_by(e.code, laws)
+        if provisions is None:
+            refused.append(
+                {"code": e.code, "rule": e.key, "not_allowed_by": refused_by(e.code, laws)}
+            )
+            continue
+        exception = ErasureException(tuple(e.categories), e.code, e.rule, e.description)
+        found.append((exception, Keeping(e.code, e.key, provisions)))
+    return found, refused
 
 
 def _holds(holds: list[Hold]) -> list[Source]:
@@ -207,7 +186,9 @@ def _erasure(
             "by_datastore": {key: failed_here("hold.active") for key, _ in stores},
         }
         return _ErasureStaged(view, set(), held=True)
-    sources = _exceptions(view, request)
+    sources, refused = _exceptions(view, request)
+    if refused:
+        outcome.result["exceptions_not_applied"] = refused
     erased = _erase_datastores(deps, view, request, identities, stores, sources + _holds(holds))
     outcome.result |= erased.result
     for problem in erased.problems:

@@ -1,4 +1,5 @@
-"""Restriction, objection, opt-out of sale/sharing and limit sensitive data: recorded in the consent ledger."""
+"""Restriction, objection, the opt-outs (sale/sharing, targeted advertising, profiling) and limit
+sensitive data: recorded in the consent ledger, where the processing decision reads them."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def _choices(
         Right.OBJECTION: (Kind.OBJECTION, "marketing"),
         Right.OPT_OUT_SALE: (Kind.SALE_SHARING, "*"),
         Right.LIMIT_SENSITIVE: (Kind.LIMIT_SPI, "*"),
+        Right.OPT_OUT_TARGETED_ADS: (Kind.TARGETED_ADS, "*"),
+        Right.OPT_OUT_PROFILING: (Kind.PROFILING, "*"),
     }
     kind, default = kinds[request.type]
     scopes = (
@@ -101,6 +104,8 @@ def _flags(
         Right.OBJECTION: "Your objection is recorded and the processing stopped",
         Right.OPT_OUT_SALE: "Your data will not be sold or shared",
         Right.LIMIT_SENSITIVE: "Use of your sensitive data is now limited",
+        Right.OPT_OUT_TARGETED_ADS: "Your data will not be used for targeted advertising",
+        Right.OPT_OUT_PROFILING: "Your data will not be used for profiling",
     }
     if recorded:
         outcome.response.append(f"{labels[request.type]} ({', '.join(c.scope for c in choices)}).")

@@ -1,13 +1,15 @@
 """What the law keeps from an erasure request, and why each kept thing is kept.
 
 Retention rules that name a ``law`` are legal obligations (GDPR 17(3)(b), CCPA 1798.105(d)(8)),
-recognised whatever law governs the request. In the vault they keep each value they cover (by
-category and by the purpose it was collected for) until their period has run. A datastore's rows
-carry no purpose: a rule naming purposes reaches a datastore only through the collections its
-dataset dates for one of them (``privault.retention: {orders: {date: placed_on, purpose: billing}}``),
-and keeps there the categories of those collections' personal fields it covers; a rule naming no
-purpose keeps its categories wherever they are. The connector keeps by category, in every
-collection of that datastore holding one.
+recognised whatever law governs the request: every erasure law allows one (``core.erasure``), where
+the manifest's other exceptions count only if every law granting the erasure allows them. In the
+vault they keep each value they cover (by category and by the purpose it was collected for) until
+their period has run. A datastore's rows carry no purpose: a rule naming purposes reaches a
+datastore only through the collections its dataset dates for one of them
+(``privault.retention: {orders: {date: placed_on, purpose: billing}}``), and keeps there the
+categories of those collections' personal fields it covers; a rule naming no purpose keeps its
+categories wherever they are. The connector keeps by category, in every collection of that
+datastore holding one.
 """
 
 from __future__ import annotations

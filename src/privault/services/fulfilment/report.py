@@ -10,7 +10,10 @@ from datetime import date
 
 from privault.core.disclosure_ports import DisclosureRecord
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES
+from privault.core.law_labels import gdpr_applies
+from privault.core.manifest.model import Purpose
 from privault.core.manifest.resolve import TenantView
+from privault.core.notice_elements import automated_decisions_statement
 from privault.core.package import KnowReport, ReportItem, Section
 from privault.core.ports import UnitOfWork
 from privault.core.requests import RequestRecord
@@ -122,7 +125,7 @@ def _report(
         purposes=tuple(
             ReportItem(
                 p.name,
-                f"lawful basis: {p.lawful_basis.value.replace('_', ' ') if p.lawful_basis else 'n/a'}",
+                _why(p, gdpr_applies(request.jurisdictions)),
             )
             for p in purposes
         ),
@@ -144,5 +147,13 @@ def _report(
         lookback_from=lookback,
         lookback_to=request.received_on,
         complaint_authority=jurisdiction.authority,
-        automated_decisions="We make no decisions about you based solely on automated processing.",
+        automated_decisions=automated_decisions_statement(view),
     )
+
+
+def _why(purpose: Purpose, gdpr: bool) -> str:
+    """Why a purpose uses the data: its GDPR lawful basis where the GDPR applies, else its kind."""
+    if gdpr:
+        basis = purpose.lawful_basis.value.replace("_", " ") if purpose.lawful_basis else "n/a"
+        return f"lawful basis: {basis}"
+    return purpose.description or purpose.name

@@ -32,15 +32,26 @@ def _applicable(view: TenantView, declared: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+def establishment(deps: RequestDeps, tenant_key: str) -> str | None:
+    """The tenant's establishment (``IE``, ``DE-BY``): its EU/UK deadlines' holiday calendar."""
+    tenant = deps.manifest.tenant(tenant_key)
+    return tenant.establishment.code if tenant and tenant.establishment else None
+
+
 def _pauses(spans: Sequence[PauseSpan]) -> list[Pause]:
     return [Pause(p.start, p.end, p.reason) for p in spans]
 
 
 def compute_deadline(
-    request: RequestRecord, today: date, *, extension_reasons: str | None = None
+    request: RequestRecord,
+    today: date,
+    *,
+    extension_reasons: str | None = None,
+    establishment: str | None = None,
 ) -> Strictest:
     """The deadline that applies now, across every applicable law: pauses where the law stops the
-    clock, the extension where the law allows one (``extension_reasons``: as if extended now)."""
+    clock, the extension where the law allows one (``extension_reasons``: as if extended now), in
+    the calendar of the tenant's ``establishment`` where the law counts there."""
     reasons = extension_reasons or (request.extension_reasons if request.extended else None)
     return applicable(
         request.jurisdictions,
@@ -49,6 +60,7 @@ def compute_deadline(
         _pauses(request.pauses),
         today,
         reasons,
+        establishment,
     )
 
 

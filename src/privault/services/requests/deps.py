@@ -37,6 +37,7 @@ class RequestSettings:
     unverified_close_days: int = 30
     package_link_days: int = 14
     record_months: int = 24
+    target_days_early: int = 5
     public_url: str = "http://127.0.0.1:8000"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from privault.core.deadlines import Deadline, acknowledgement, applicable, local_day
 from privault.core.jurisdictions import RIGHT_TITLES
@@ -13,6 +13,7 @@ from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.requests import (
     RequestDetails,
+    RequestIn,
     RequestRecord,
     State,
     needs_verification,
@@ -20,9 +21,10 @@ from privault.core.requests import (
 )
 from privault.crypto.blind_index import normalise
 from privault.crypto.sealed import Sealed, seal_record
-from privault.errors import NotFound
+from privault.errors import InvalidInput, NotFound
 from privault.services.audit import Entry, record
-from privault.services.requests.deadline import _applicable
+from privault.services.requests.appeals import appealed
+from privault.services.requests.deadline import _applicable, establishment
 from privault.services.requests.deps import (
     _REF_ALPHABET,
     SYSTEM,
@@ -43,6 +45,7 @@ from privault.services.tenants import bind_tenant
 from privault.services.webhooks import enqueue_event
 
 TOKEN_PREFIX = "rq_"  # noqa: S105 - a prefix, not a secret
+RECEIVED_MAX_AGE_DAYS = 366  # a staff-entered receipt date further back is refused as a likely typo
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,8 @@ class Opened:
     ack_due_on: date | None
     status_url: str
     messages_failed: int = 0
+    target_on: date | None = None
+    received_on: date | None = None
 
 
 def _new_ref() -> str:
@@ -71,13 +76,44 @@ def _seal_details(
     return seal_record(deps.keyring, tenant_key, tenant_id, "request", ref, plaintext)
 
 
+def _receipt(jurisdictions: tuple[str, ...], now: datetime, received: date | None) -> datetime:
+    """The instant the clocks count from: now, or noon UTC on the day staff say a letter or call
+    came (the same date in every zone from UTC-11 to UTC+11); refused in the future or over a
+    year back."""
+    if received is None:
+        return now
+    latest = max(local_day(k, now) for k in jurisdictions)
+    if received > latest:
+        raise InvalidInput(
+            f"the date of receipt {received.isoformat()} is in the future", code="request.invalid"
+        )
+    if received < latest - timedelta(days=RECEIVED_MAX_AGE_DAYS):
+        raise InvalidInput(
+            f"the date of receipt {received.isoformat()} is more than a year ago; check the date",
+            code="request.invalid",
+        )
+    return min(now, datetime.combine(received, time(12), UTC))
+
+
+def details_identities(item: RequestIn) -> dict[str, list[str]]:
+    """The identities a request names, as its details keep them."""
+    return {k: list(v) for k, v in item.identities.items()}
+
+
 def open_request(
-    deps: RequestDeps, tenant_key: str, raw: object, actor: str = "requester"
+    deps: RequestDeps,
+    tenant_key: str,
+    raw: object,
+    actor: str = "requester",
+    *,
+    received: date | None = None,
 ) -> Opened:
     """Receive a request: fix its deadline, acknowledge it, send a code to every identity it names.
 
-    Opt-out of sale/sharing and limiting sensitive data need no verification: they are applied at
-    once (``services.fulfilment``) by the caller after this returns.
+    ``received``: the day a request taken by staff really arrived (a letter, an earlier call); the
+    deadline counts from it, and the entry says so. Opt-out of sale/sharing and limiting sensitive
+    data need no verification: they are applied at once (``services.fulfilment``) by the caller
+    after this returns.
     """
     item = parse_request(raw)
     view = tenant_view(deps.manifest, tenant_key)
@@ -88,10 +124,16 @@ def open_request(
         for value in values:
             normalise(kind, value, region)  # refuse a malformed identity before anything is kept
     jurisdictions = _applicable(view, item.jurisdiction)
+    if item.appeal_of is not None:  # an appeal runs under the laws of the refused request
+        jurisdictions = appealed(deps, view, item.appeal_of, details_identities(item))
     at = deps.clock.now()
-    chosen = applicable(jurisdictions, item.type, at)
+    arrived = _receipt(jurisdictions, at, received)
+    seat = establishment(deps, tenant_key)
+    chosen = applicable(jurisdictions, item.type, arrived, establishment=seat)
     winner = chosen.winner
-    acks = [a for a in (acknowledgement(k, local_day(k, at)) for k in jurisdictions) if a]
+    acks = [
+        a for a in (acknowledgement(k, local_day(k, arrived), seat) for k in jurisdictions) if a
+    ]
     ack = min(acks, key=lambda a: a.due) if acks else None
     details = RequestDetails(
         identities={k: list(v) for k, v in item.identities.items()},
@@ -100,6 +142,7 @@ def open_request(
         purposes=list(item.purposes),
         details=item.details,
         lookback_from=item.lookback_from.isoformat() if item.lookback_from else None,
+        appeal_of=item.appeal_of,
     )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     verify = needs_verification(item.type)
@@ -120,7 +163,7 @@ def open_request(
             jurisdiction=winner.jurisdiction,
             rule=winner.rule,
             deadline_explanation=chosen.explanation,
-            received_at=at,
+            received_at=arrived,
             received_on=winner.received,
             due_on=winner.due,
             ack_due_on=ack.due if ack else None,
@@ -146,7 +189,10 @@ def open_request(
             "received",
             to_state=State.RECEIVED.value,
             note=chosen.explanation,
-            details={"channel": item.channel.value, "agent": bool(item.agent)},
+            details={"channel": item.channel.value, "agent": bool(item.agent)}
+            | (
+                {"received": received.isoformat(), "entered_at": at.isoformat()} if received else {}
+            ),
         )
         codes = _issue_codes(deps, uow, tenant_key, request, details, at) if verify else []
         record(
@@ -166,7 +212,8 @@ def open_request(
                         "rule": winner.rule,
                         "due_on": winner.due.isoformat(),
                         "agent": bool(item.agent),
-                    },
+                    }
+                    | ({"received_on": received.isoformat()} if received else {}),
                 )
             ],
             at,
@@ -189,6 +236,8 @@ def open_request(
         ack.due if ack else None,
         _status_url(deps, token),
         failed,
+        winner.target(deps.settings.target_days_early),
+        winner.received,
     )
 
 

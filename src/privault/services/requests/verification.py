@@ -187,7 +187,7 @@ def mark_verified(
     A paused request is resumed first; an extended one keeps its state (the identity is recorded).
     """
     if request.state is State.PAUSED:
-        request = _resume_in(uow, request, actor, at, deps)
+        request = _resume_in(uow, request, actor, at, deps, tenant_key)
     details = open_details(deps, tenant_key, request)
     subject_id, matches = match_subject(deps, uow, tenant_key, details)
     changes = {"verified_at": at, "verification": method, "subject_id": subject_id}

@@ -12,8 +12,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from privault.core.appeals import after_appeal, how_to_appeal
 from privault.core.deadlines import extend
-from privault.core.jurisdictions import JURISDICTIONS
+from privault.core.jurisdictions import JURISDICTIONS, Right
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.requests import (
@@ -33,6 +34,7 @@ from privault.services.requests.deadline import (
     _retain_until,
     _today,
     compute_deadline,
+    establishment,
 )
 from privault.services.requests.deps import RequestDeps, load_request, open_details
 from privault.services.requests.messages import send_messages, to_requester
@@ -121,9 +123,12 @@ def extend_request(
             )
         check_transition(request.state, State.EXTENDED)
         today = _today(deps, request)
-        current = compute_deadline(request, today).winner
+        seat = establishment(deps, tenant_key)
+        current = compute_deadline(request, today, establishment=seat).winner
         extend(current, today, reasons)  # the winning law allows it, with reasons, in time
-        chosen = compute_deadline(request, today, extension_reasons=reasons.strip())
+        chosen = compute_deadline(
+            request, today, extension_reasons=reasons.strip(), establishment=seat
+        )
         longer = chosen.winner
         if longer.due <= current.due:
             raise PolicyViolation(
@@ -198,14 +203,19 @@ def pause_request(
 
 
 def _resume_in(
-    uow: UnitOfWork, request: RequestRecord, actor: str, at: datetime, deps: RequestDeps
+    uow: UnitOfWork,
+    request: RequestRecord,
+    actor: str,
+    at: datetime,
+    deps: RequestDeps,
+    tenant_key: str,
 ) -> RequestRecord:
     if request.state is not State.PAUSED or request.resume_state is None:
         raise Conflict("the request is not paused", code="request.invalid_transition")
     today = _today(deps, request)
     spans = tuple(replace(p, end=today) if p.end is None else p for p in request.pauses)
     resumed = replace(request, pauses=spans)
-    chosen = compute_deadline(resumed, today)
+    chosen = compute_deadline(resumed, today, establishment=establishment(deps, tenant_key))
     current = chosen.winner
     moved = _move(
         uow,
@@ -226,9 +236,22 @@ def resume_request(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> 
     """Start the clock again; the due date moves by the days it stood still."""
     at = deps.clock.now()
     with deps.make_uow() as uow:
-        request = _resume_in(uow, load_request(uow, tenant_key, ref), actor, at, deps)
+        request = _resume_in(uow, load_request(uow, tenant_key, ref), actor, at, deps, tenant_key)
         uow.commit()
     return request
+
+
+def _denial_text(request: RequestRecord, text: str) -> str:
+    """The text sent: the reasons, then how to appeal (or, for an appeal, how to contact the
+    Attorney General), then the authority to complain to."""
+    lines = [text.strip()]
+    if request.type is Right.APPEAL:
+        lines.append(after_appeal(request))
+    else:
+        lines.append(how_to_appeal(request))
+        authority = JURISDICTIONS[request.jurisdiction].authority
+        lines.append(f"You may complain to {authority}." if authority else "")
+    return "\n".join(line for line in lines if line)
 
 
 def deny_request(
@@ -260,8 +283,7 @@ def deny_request(
             or request.verification != "pending"
         ):
             return None
-        authority = JURISDICTIONS[request.jurisdiction].authority
-        sent = f"{text.strip()}\nYou may complain to {authority}." if authority else text.strip()
+        sent = _denial_text(request, text)
         moved = _move(
             uow,
             request,
