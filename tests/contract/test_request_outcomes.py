@@ -85,12 +85,14 @@ def _subject(c: Container, data: dict[str, str], purpose: str) -> None:
     create_subject(c.uow, c.vault, officer, record | {"source": "direct", "purpose": purpose})
 
 
-def _erasure(c: Container, *, kind: str = "erasure", who: int = CUSTOMER) -> str:
+def _erasure(
+    c: Container, *, kind: str = "erasure", who: int = CUSTOMER, jurisdiction: str = "ca"
+) -> str:
     """An erasure request (under Canadian law: no GDPR or CCPA ground needed) opened and verified."""
     opened = open_request(
         c.requests,
         "bluewave",
-        {"type": kind, "identities": {"email": [email(who)]}, "jurisdiction": "ca"},
+        {"type": kind, "identities": {"email": [email(who)]}, "jurisdiction": jurisdiction},
     )
     codes = [
         m["body"].split(" is ")[1][:6]
@@ -105,6 +107,16 @@ def _finish_tasks(c: Container, ref: str) -> None:
     for task in show_request(c.requests, "bluewave", ref).tasks:
         if task.state == "open":
             finish_task(c.requests, "bluewave", ref, task.id, STAFF, "told them")
+
+
+def _completed(c: Container, ref: str) -> Any:
+    """Fulfil ``ref``, finish the manual tasks it opened, and fulfil it again: completed."""
+    closed = fulfil(c.requests, "bluewave", ref, STAFF)
+    if closed.state is State.INCOMPLETE:
+        _finish_tasks(c, ref)
+        closed = fulfil(c.requests, "bluewave", ref, STAFF)
+    assert closed.state is State.COMPLETED
+    return closed
 
 
 def _scalar(url: str, sql: str) -> Any:
@@ -176,6 +188,51 @@ def test_legal_obligation_data_is_kept_in_vault_and_datastore_with_rule_and_law(
     assert "legal and regulatory record keeping" in closed.response
     assert "4 records in shop (for 7 years after collected)" in closed.response  # orders, payments
     assert "Customer 3" not in json.dumps(result)  # names, codes and counts only
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "section", "period"),
+    [
+        ("us-va", "59.1-577(C)", "within 60 calendar days"),
+        ("us-co", "6-1-1306(3)", "within 45 calendar days"),
+    ],
+)
+def test_an_erasure_that_keeps_data_by_law_says_how_to_appeal(
+    c: Container, tmp_path: Path, jurisdiction: str, section: str, period: str
+) -> None:
+    """Keeping bills under a legal obligation refuses part of the erasure: under a law granting
+    an appeal the answer (and the e-mail) says how to appeal and within what period we answer."""
+    _connect(c, "shop", _shop(tmp_path / "shop.db"), billing_dataset_text())
+    _subject(c, BILLING_DATA, "billing")
+    ref = _erasure(c, jurisdiction=jurisdiction)
+    closed = _completed(c, ref)
+    assert TAX_LAW in closed.response
+    assert "You may appeal this decision" in closed.response
+    assert f"quoting {ref}" in closed.response
+    assert section in closed.response
+    assert period in closed.response
+    [told] = [m for m in read_outbox(c.settings.outbox_path) if m["kind"] == "completed"]
+    assert "You may appeal this decision" in told["body"]
+
+
+def test_a_californian_erasure_that_keeps_data_says_nothing_of_an_appeal(
+    c: Container, tmp_path: Path
+) -> None:
+    """The CCPA grants no appeal: the same kept bills, no appeal sentence."""
+    _connect(c, "shop", _shop(tmp_path / "shop.db"), billing_dataset_text())
+    _subject(c, BILLING_DATA, "billing")
+    closed = _completed(c, _erasure(c, jurisdiction="us-ca"))
+    assert TAX_LAW in closed.response
+    assert "appeal" not in closed.response
+
+
+def test_a_virginia_erasure_that_keeps_nothing_says_nothing_of_an_appeal(
+    c: Container, tmp_path: Path
+) -> None:
+    """Nothing refused, nothing to appeal: a customer with no bills is erased everywhere."""
+    _connect(c, "shop", _shop(tmp_path / "shop.db"), shop_dataset_text())
+    closed = _completed(c, _erasure(c, jurisdiction="us-va"))
+    assert "appeal" not in closed.response
 
 
 def test_what_the_law_keeps_may_be_used_for_the_law_alone(c: Container, tmp_path: Path) -> None:

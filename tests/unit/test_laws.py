@@ -72,7 +72,8 @@ TABLE: dict[str, Figures] = {
     "us-ut": ((45, CD), 45, None, None, UTAH, None, None, 13, date(2023, 12, 31)),
     "us-tx": ((45, CD), 45, 60, None, STATE, date(2025, 1, 1), None, 13, date(2024, 7, 1)),
     "us-or": ((45, CD), 45, 45, 60, STATE, date(2026, 1, 1), 16, 13, date(2024, 7, 1)),
-    "us-mt": ((45, CD), 45, 60, None, STATE, date(2025, 1, 1), 16, 13, date(2024, 10, 1)),
+    # SB 297 (2025): minors under 18 from 1 October 2025 (was 13 to 15); FPF, Covington summaries.
+    "us-mt": ((45, CD), 45, 60, None, STATE, date(2025, 1, 1), 18, 13, date(2024, 10, 1)),
     "us-ia": ((90, CD), 45, 60, None, UTAH | {APPEAL}, None, None, 13, date(2025, 1, 1)),
     "us-de": ((45, CD), 45, 60, None, STATE, date(2026, 1, 1), 18, 13, date(2025, 1, 1)),
     "us-ne": ((45, CD), 45, 60, None, STATE, date(2025, 1, 1), None, 13, date(2025, 1, 1)),

@@ -59,10 +59,10 @@ EXAMPLES: list[tuple[str, date, date, str, str]] = [
     # Act s.27(2): the first day excluded).
     ("ca", date(2026, 1, 15), date(2026, 2, 14), "PIPEDA s.8(3)", "30 days after 15 January"),
     # The state statutes: 45 days after receipt (Conn. Gen. Stat. § 42-518(c)(1); Tex. Bus. &
-    # Com. Code § 541.052(b)); Iowa 90 days (Iowa Code § 715D.4(1)).
+    # Com. Code § 541.052(b)); Iowa 90 days (Iowa Code § 715D.3(2)).
     ("us-ct", date(2026, 1, 15), date(2026, 3, 1), "Conn. Gen. Stat. § 42-518(c)(1)", "45 days"),
     ("us-tx", date(2026, 1, 15), date(2026, 3, 1), "Tex. Bus. & Com. Code § 541.052(b)", "45"),
-    ("us-ia", date(2026, 1, 15), date(2026, 4, 15), "Iowa Code § 715D.4(1)", "90 days"),
+    ("us-ia", date(2026, 1, 15), date(2026, 4, 15), "Iowa Code § 715D.3(2)", "90 days"),
 ]
 
 

@@ -6,7 +6,9 @@ Below a law's child consent age a person cannot consent alone: a parent consents
 ``minor_age`` (POL-MIN-1) may only raise it; the answer names the rule that decided. Some laws also
 refuse collection itself without a parent (COPPA §312.5, Québec s. 4.1, DPDP s. 9(1)); GDPR Art. 8
 concerns consent only. The CCPA adds an opt-in for sale or sharing below 16 (1798.120(c)): the
-person's own from 13, a parent's below 13.
+person's own from 13, a parent's below 13. Several US state laws set such an opt-in age for sale
+and targeted advertising (``teen_opt_in_age`` in ``core/laws/us_states.py``: Connecticut,
+Colorado and Montana 18, Oregon 16, ...); each names its rule ``<ACT>-MIN-1`` (``CTDPA-MIN-1``).
 
 Where the tenant's ``establishment`` is an EU member state, ``eu`` uses that state's Art. 8(1) age
 (a jurisdiction key ``eu-<country>`` does the same).
@@ -20,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from privault.core.jurisdictions import JURISDICTIONS
+from privault.core.laws.us_states import LAWS as STATE_LAWS
 
 COPPA_AGE = 13  # 16 CFR 312.2: a child is under 13
 
@@ -41,6 +44,11 @@ _RULES: dict[str, tuple[str, bool]] = {
     "us-ca": ("COPPA-1", True),
 }
 _TEEN_OPT_IN = {"us-ca": 16}  # until every table entry carries ``teen_opt_in_age``
+# The state laws' short names (rule ids); their opt-in covers targeted advertising as well as sale.
+_STATE_ACTS = {f"us-{s.code.lower()}": s.act for s in STATE_LAWS}
+# Laws that forbid sale and targeted advertising below their age outright: no opt-in lifts it
+# (Md. Code, Com. Law § 14-4607(a)(4)).
+_NO_OPT_IN = frozenset({"us-md"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,7 @@ class AgeRule:
     rule: str
     law: str
     collection: bool = True  # the law refuses collection itself without a parent
+    opt_in: bool = True  # (teen rules) the person's own opt-in lifts it; else a ban
 
 
 def _citation(j: Any, name: str) -> str:
@@ -89,10 +98,21 @@ def teen_opt_in_age(key: str) -> int | None:
     return int(declared) if declared is not None else _TEEN_OPT_IN.get(key)
 
 
+def _teen_age(key: str, age: int) -> AgeRule:
+    return AgeRule(age, *_teen_rule(key), opt_in=key not in _NO_OPT_IN)
+
+
+def _strictest(ages: list[AgeRule]) -> AgeRule | None:
+    """The highest age; at the same age a ban before an opt-in."""
+    return max(ages, key=lambda a: (a.age, not a.opt_in), default=None)
+
+
 def _teen_rule(key: str) -> tuple[str, str]:
     if key == "us-ca":
         return "CCPA-MIN-1", "Cal. Civ. Code 1798.120(c)"
-    return f"{key.upper()}-MIN", _citation(JURISDICTIONS[key], "teen_opt_in_age")
+    act = _STATE_ACTS.get(key)
+    rule = f"{act}-MIN-1" if act else f"{key.upper()}-MIN"
+    return rule, _citation(JURISDICTIONS[key], "teen_opt_in_age")
 
 
 def establishment_of(tenant: Any) -> str | None:
@@ -130,11 +150,22 @@ def collection_age(jurisdictions: Iterable[str], establishment: str | None = Non
 def sale_opt_in(jurisdictions: Iterable[str]) -> AgeRule | None:
     """The highest age below which sale or sharing needs an opt-in, if any law sets one."""
     ages = [
-        AgeRule(age, *_teen_rule(k))
+        _teen_age(k, age)
         for k in dict.fromkeys(jurisdictions)
         if (age := teen_opt_in_age(k)) is not None
     ]
-    return max(ages, key=lambda a: a.age, default=None)
+    return _strictest(ages)
+
+
+def targeted_ads_opt_in(jurisdictions: Iterable[str]) -> AgeRule | None:
+    """The highest age below which targeted advertising needs an opt-in: the US state laws'
+    (CCPA's covers sale and sharing only), if any applicable one sets it."""
+    ages = [
+        _teen_age(k, age)
+        for k in dict.fromkeys(jurisdictions)
+        if k in _STATE_ACTS and (age := teen_opt_in_age(k)) is not None
+    ]
+    return _strictest(ages)
 
 
 def years_after(day: date, years: int) -> date:

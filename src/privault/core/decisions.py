@@ -104,6 +104,10 @@ class Plan:
     child_rule: str = "GDPR-CHILD-1"  # the parental-consent rule (the law's, where a law set it)
     teen_rule: str = "CCPA-MIN-1"  # the sale/sharing opt-in rule for teens, and its law
     teen_law: str = "Cal. Civ. Code 1798.120(c)"
+    teen_opt_in: bool = True  # the teen's own opt-in lifts the rule (else a ban: Maryland)
+    teen_ads_rule: str | None = None  # a US state law's opt-in rule for targeted advertising
+    teen_ads_law: str = ""
+    teen_ads_opt_in: bool = True
     labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """GDPR rule ids renamed for a tenant no GDPR applies to (``core/law_labels.py``)."""
 
@@ -156,7 +160,7 @@ def evaluate(plan: Plan, facts: Facts, at_us: int) -> Decision:
         _cpni(plan, state, at_us, reasons)
     if plan.sensitive and plan.marketing:
         _limit_spi(plan, state, reasons)
-    _state_opt_outs(plan, state, reasons)
+    _state_opt_outs(plan, facts, state, reasons)
     if facts.exclusive:
         _exclusive(plan, facts, reasons)
     if plan.labels:
@@ -230,7 +234,8 @@ def _marketing(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) ->
     if plan.purpose.sale_or_sharing:
         entry = state.get(topic(Kind.SALE_SHARING, "*"))
         if facts.teen:
-            reasons.append(_teen(plan, entry))
+            law = (plan.teen_rule, plan.teen_law, plan.teen_opt_in)
+            reasons.append(_teen(law, "sale or sharing", entry, plan))
         elif entry is not None and not entry.granted:
             rule = "CCPA-GPC-1" if entry.method == "gpc" else "CCPA-OO-1"
             reasons.append(Reason(rule, False, "opted out of sale and sharing", _event(entry)))
@@ -246,16 +251,33 @@ def _marketing(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) ->
         reasons.append(_optout(found))  # soft opt-in: allowed until the person opts out
 
 
-def _teen(plan: Plan, entry: Entry | None) -> Reason:
-    """Under a law's opt-in age (CCPA: 16), sale or sharing needs the person's own opt-in."""
+def _teen(teen_rule: tuple[str, str, bool], what: str, entry: Entry | None, plan: Plan) -> Reason:
+    """Under a law's opt-in age (CCPA: 16 for sale or sharing; the US state laws: targeted
+    advertising too), the processing needs the person's own opt-in; under a law that bans it
+    below that age (``opt_in`` false: Maryland), nothing lifts it."""
+    rule, law, opt_in = teen_rule
+    if not opt_in:
+        message = f"the person is under the age for {what} ({law}): no {what}, even on an opt-in"
+        return Reason(rule, False, message, plan.minor_record)
     if entry is not None and entry.granted:
-        return Reason(plan.teen_rule, True, "the minor opted in to sale and sharing", _event(entry))
+        return Reason(rule, True, f"the minor opted in to {what}", _event(entry))
     return Reason(
-        plan.teen_rule,
+        rule,
         False,
-        f"the person is under the opt-in age for sale or sharing ({plan.teen_law}): "
-        "no sale or sharing without the person's own opt-in",
+        f"the person is under the opt-in age for {what} ({law}): "
+        f"no {what} without the person's own opt-in",
         _event(entry) if entry else plan.minor_record,
+    )
+
+
+def _minor_ads(plan: Plan) -> Reason:
+    """A minor (possibly under 13, where only a parent may opt in) gets no targeted advertising
+    under a US state law that sets a teen opt-in age."""
+    return Reason(
+        plan.teen_ads_rule or "US-STATE-MIN",
+        False,
+        f"the person is a minor ({plan.teen_ads_law}): no targeted advertising",
+        plan.minor_record,
     )
 
 
@@ -408,14 +430,21 @@ def _uses(plan: Plan, keys: tuple[str, ...]) -> bool:
     return use is not None and any(is_within(use, k) for k in keys)
 
 
-def _state_opt_outs(plan: Plan, state: State, reasons: list[Reason]) -> None:
-    """Targeted advertising and profiling opt-outs (US state laws, or a binding GPC signal)."""
+def _state_opt_outs(plan: Plan, facts: Facts, state: State, reasons: list[Reason]) -> None:
+    """Targeted advertising and profiling opt-outs (US state laws, or a binding GPC signal), and
+    the state laws' opt-in for targeted advertising below their teen age."""
     for kind, keys, what in (
         (Kind.TARGETED_ADS, _TARGETED_USES, "targeted advertising"),
         (Kind.PROFILING, _PROFILING_USES, "profiling"),
     ):
+        if not _uses(plan, keys):
+            continue
         entry = state.get(topic(kind, "*"))
-        if entry is not None and not entry.granted and _uses(plan, keys):
+        if kind is Kind.TARGETED_ADS and plan.teen_ads_rule and (facts.teen or facts.is_minor):
+            ads = (plan.teen_ads_rule, plan.teen_ads_law, plan.teen_ads_opt_in)
+            teen = _teen(ads, what, entry, plan)
+            reasons.append(teen if facts.teen else _minor_ads(plan))
+        elif entry is not None and not entry.granted:
             rule = "US-STATE-GPC" if entry.method == "gpc" else "US-STATE-OO"
             reasons.append(Reason(rule, False, f"opted out of {what}", _event(entry)))
 

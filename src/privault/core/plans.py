@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from privault.core.children import sale_opt_in
+from privault.core.children import sale_opt_in, targeted_ads_opt_in
 from privault.core.consent import Kind, topic
 from privault.core.decisions import Facts, Plan, Reason, evaluate, manifest_record
 from privault.core.law_labels import rule_labels
@@ -74,7 +74,8 @@ def compile_plan(
 
 def _children(view: TenantView, plan: Plan) -> Plan:
     """Name the child rules that decide for this tenant: the law that set its minor age (else the
-    policy) and the law setting a sale/sharing opt-in age (``core.children``)."""
+    policy), the law setting a sale/sharing opt-in age and the US state law setting a targeted
+    advertising opt-in age (``core.children``)."""
     policy = view.policy
     if policy.minor_age_rule != "POL-MIN-1":
         plan = replace(
@@ -82,7 +83,12 @@ def _children(view: TenantView, plan: Plan) -> Plan:
         )
     teen = sale_opt_in(view.tenant.jurisdictions)
     if teen is not None:
-        plan = replace(plan, teen_rule=teen.rule, teen_law=teen.law)
+        plan = replace(plan, teen_rule=teen.rule, teen_law=teen.law, teen_opt_in=teen.opt_in)
+    ads = targeted_ads_opt_in(view.tenant.jurisdictions)
+    if ads is not None:
+        plan = replace(
+            plan, teen_ads_rule=ads.rule, teen_ads_law=ads.law, teen_ads_opt_in=ads.opt_in
+        )
     return plan
 
 

@@ -120,6 +120,9 @@ class _AccessStaged(Staged):
             for f in a.collections.values()
             if not f.personal
         )
+        withheld = sum(len(s.withheld) for s in sections if s.rows)
+        if withheld:
+            outcome.result["withheld"] = withheld  # columns shown as [withheld] (a refusal)
         outcome.result |= {
             "rows": rows,
             "sections": len(sections),

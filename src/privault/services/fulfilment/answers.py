@@ -56,6 +56,22 @@ def erasure_answer(view: TenantView, total: dict[str, Any]) -> list[str]:
     return lines
 
 
+def refused_something(total: dict[str, Any]) -> bool:
+    """Part of the request was refused: data kept under a legal hold or an exception to erasure, a
+    value that could not be erased, or a value withheld from an access package. Records kept
+    because they are shared or others depend on them (their personal data erased) are not, and
+    neither are exceptions a law did not allow (``exceptions_not_applied``: the data was erased)."""
+    kept = [r for r in total.get("retained", []) if r.get("code") not in ("shared", *LINKED)]
+    vault = total.get("vault")  # erasure: what the vault kept; access: whether it held the person
+    return bool(
+        total.get("held")
+        or (isinstance(vault, dict) and vault.get("retained"))
+        or kept
+        or total.get("not_erased")
+        or total.get("withheld")
+    )
+
+
 def access_answer(vault: bool, stores: dict[str, dict[str, Any]]) -> list[str]:
     """What the access answer says of the vault and of each datastore, after the download line."""
     lines = [] if vault else ["We found no record of you in our customer records."]

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from privault.core.appeals import how_to_appeal
 from privault.core.jurisdictions import RIGHT_TITLES, Right
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
@@ -15,6 +16,7 @@ from privault.core.requests import RequestDetails, RequestRecord, State
 from privault.errors import Conflict
 from privault.services.audit import Entry, record
 from privault.services.fulfilment.access import _access
+from privault.services.fulfilment.answers import refused_something
 from privault.services.fulfilment.erasure import _erasure
 from privault.services.fulfilment.flags import _flags
 from privault.services.fulfilment.rectification import _rectification
@@ -168,7 +170,7 @@ def _close(
             current,
             actor,
             complete=outcome.complete,
-            response=_public_response(request, outcome),
+            response=_public_response(request, outcome, total),
             result=total,
         )
         uow.commit()
@@ -188,15 +190,17 @@ def _open_tasks(
         outcome.fail(f"{len(still_open)} manual task(s) still open")
 
 
-def _public_response(request: RequestRecord, outcome: Outcome) -> str:
-    """What the requester is told (staff see the problems in the result, by name)."""
+def _public_response(request: RequestRecord, outcome: Outcome, total: dict[str, Any]) -> str:
+    """What the requester is told (staff see the problems in the result, by name); where part of
+    the request was refused under a law granting an appeal, how to appeal and when we answer."""
     response = " ".join(outcome.response) or RIGHT_TITLES[request.type]
     if not outcome.complete:
         response += (
             " We have not finished yet: some of your data still needs work by our staff. "
             "We will write to you when everything is done."
         )
-    return response
+    appeal = how_to_appeal(request) if refused_something(total) else ""
+    return f"{response} {appeal}" if appeal else response
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
