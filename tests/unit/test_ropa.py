@@ -185,3 +185,14 @@ def test_gaps_name_missing_basis_retention_and_safeguard(manifest: Manifest) -> 
     assert "transfer to BR (carrier-partner) has no recorded safeguard" in ropa.gaps
     row = next(r for r in csv.DictReader(io.StringIO(ropa_csv(ropa))) if r["purpose"] == "billing")
     assert row["retention"] == "no retention rule"
+
+
+def test_the_eea_has_its_thirty_countries_hungary_included() -> None:
+    """One list of the EEA for the records and the notice: the 27 member states, Iceland,
+    Liechtenstein and Norway (Hungary was missing from the records' copy)."""
+    from privault.core import notice_elements, ropa, transfers
+
+    assert len(transfers.EEA) == 30
+    assert {"HU", "IS", "LI", "NO"} <= transfers.EEA
+    assert ropa.EEA is transfers.EEA
+    assert notice_elements.EEA is transfers.EEA

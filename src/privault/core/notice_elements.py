@@ -12,6 +12,7 @@ from typing import Any
 from privault.core.manifest.model import LawfulBasis, Purpose, Recipient
 from privault.core.manifest.resolve import TenantView, fides_lineage, known_categories
 from privault.core.taxonomy import is_within
+from privault.core.transfers import ADEQUATE, EEA
 
 # --- GDPR Art. 13(2)(e): required by law or contract, and what happens if it is not given ---------
 
@@ -71,47 +72,6 @@ def automated_decisions_statement(view: TenantView) -> str:
 
 
 # --- GDPR Art. 13(1)(f), 44-46: transfers and their safeguards -------------------------------------
-
-EEA = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-    ]
-)
-# Adequacy decisions (GDPR Art. 45(3)); the UK recognises the same countries (DPA 2018 s. 17A and
-# its adequacy regulations). The United States is adequate only for organisations certified under
-# the EU-U.S. Data Privacy Framework, so a recipient there must state its safeguard.
-ADEQUATE = frozenset(
-    ["AD", "AR", "CA", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "CH", "UY"]
-)
 
 
 def needs_safeguard(country: str) -> bool:

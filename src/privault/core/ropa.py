@@ -37,43 +37,8 @@ from privault.core.manifest.model import (
 from privault.core.manifest.resolve import TenantView, known_categories
 from privault.core.records_ports import DisclosureCount, DpiaRecord, Holding
 from privault.core.taxonomy import fides_data_subjects, is_within
+from privault.core.transfers import ADEQUATE, EEA
 
-EEA = frozenset(
-    {
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-    }
-)
-ADEQUATE = frozenset(
-    {"GB", "CH", "AD", "AR", "CA", "FO", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "UY"}
-)
 SPECIAL_ARTICLE = {
     "explicit_consent": "Art. 9(2)(a)",
     "employment": "Art. 9(2)(b)",
