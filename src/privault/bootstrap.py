@@ -47,7 +47,7 @@ class Container:
     @cached_property
     def vault(self) -> Vault:
         """What the vault's use cases need."""
-        return Vault(self.manifest, self.keyring, self.clock)
+        return Vault(self.manifest, self.keyring, self.clock, self.messenger)
 
     @cached_property
     def messenger(self) -> Messenger:
@@ -84,6 +84,8 @@ class Container:
                 record_months=s.request_record_months,
                 target_days_early=s.target_days_early,
                 public_url=s.public_url,
+                verification_levels=s.ccpa_verification_levels,
+                ccpa_consumers_per_year=s.ccpa_consumers_per_year,
             ),
         )
 

@@ -97,6 +97,19 @@ class Settings(BaseSettings):
         le=120,
         description="How long a closed request's record is kept (CCPA §7101: at least 24 months).",
     )
+    ccpa_verification_levels: bool = Field(
+        default=True,
+        description="Verify Californian requests to the degree 11 CCR §7062 sets: two matched data "
+        "points (categories; deletion or correction of ordinary data), three (deletion or correction "
+        "of sensitive data), three and a signed declaration (specific pieces), or the account.",
+    )
+    ccpa_consumers_per_year: int = Field(
+        default=0,
+        ge=0,
+        description="Californians whose personal information the business buys, receives, sells or "
+        "shares in a calendar year; from 10,000,000 the yearly request metrics are due "
+        "(11 CCR §7102).",
+    )
     target_days_early: int = Field(
         default=5,
         ge=0,
@@ -127,6 +140,13 @@ class Settings(BaseSettings):
         le=3600,
         description="How long a claimed job is a worker's before another may take it over "
         "(extended at each checkpoint).",
+    )
+    audit_keep_years: int | None = Field(
+        default=None,
+        ge=1,  # DPDP Rules 2025 r. 6(1)(e): access logs kept at least one year (DPDP-LOG-1)
+        le=100,
+        description="Years an audit event must be kept, at least 1 (unset: kept for ever; privault "
+        "itself never deletes audit events).",
     )
     retention_batch_size: int = Field(
         default=2000,

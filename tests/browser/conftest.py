@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,14 +54,11 @@ def _with_site(app: FastAPI) -> FastAPI:
     return app
 
 
-@pytest.fixture(scope="session")
-def browser_container(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template_db: Path
-) -> Iterator[Container]:
-    """A container on a migrated SQLite file with the template manifest applied."""
-    data = tmp_path_factory.mktemp("browser-data")
-    (data / "privault.yaml").write_text(template_text("contact-centre"), encoding="utf-8")
-    shutil.copy(sqlite_template_db, data / "privault.db")
+@contextmanager
+def manifest_container(data: Path, manifest_text: str, template_db: Path) -> Iterator[Container]:
+    """A container on a copy of the migrated SQLite file in ``data`` with this manifest applied."""
+    (data / "privault.yaml").write_text(manifest_text, encoding="utf-8")
+    shutil.copy(template_db, data / "privault.db")
     settings = Settings(
         data_dir=data, database_url=f"sqlite:///{data / 'privault.db'}", log_format="console"
     )
@@ -71,10 +69,27 @@ def browser_container(
 
 
 @pytest.fixture(scope="session")
+def browser_container(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template_db: Path
+) -> Iterator[Container]:
+    """A container on a migrated SQLite file with the template manifest applied."""
+    data = tmp_path_factory.mktemp("browser-data")
+    with manifest_container(data, template_text("contact-centre"), sqlite_template_db) as made:
+        yield made
+
+
+@pytest.fixture(scope="session")
 def server(browser_container: Container) -> Iterator[str]:
     """The app (plus the test site) served by uvicorn in a background thread; yields its base URL."""
+    with serve(browser_container) as url:
+        yield url
+
+
+@contextmanager
+def serve(container: Container) -> Iterator[str]:
+    """Serve the app (plus the test site) with uvicorn in a background thread; yield its base URL."""
     port = _free_port()
-    app = _with_site(create_app(browser_container))
+    app = _with_site(create_app(container))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)

@@ -109,7 +109,7 @@ def test_gpc_shows_the_honoured_notice_and_never_runs_marketing(
     context.add_init_script(GPC_INIT)
     try:
         page = _open(context, server)
-        expect(page.get_by_role("dialog")).to_contain_text("Opt-out request honoured")
+        expect(page.get_by_role("dialog")).to_contain_text("Opt-Out Request Honored")
         page.screenshot(path=artifacts / "banner-gpc.png")
         page.get_by_role("button", name="Accept all").click()
         _wait_closed(page)

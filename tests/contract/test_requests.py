@@ -33,6 +33,7 @@ from privault.core.deadlines import (
 )
 from privault.core.jurisdictions import JURISDICTIONS, Right
 from privault.core.requests import DenialCode, PauseReason, State
+from privault.core.unfounded import evidence_of
 from privault.errors import (
     Conflict,
     ConnectorError,
@@ -596,9 +597,11 @@ def test_a_denial_sends_its_text_with_the_complaint_authority_and_is_kept_24_mon
     text = "We could not find an account in your name."
     with pytest.raises(InvalidInput):
         deny_request(c.requests, "bluewave", opened.ref, STAFF, DenialCode.MANIFESTLY_UNFOUNDED, "")
+    proof = evidence_of("The same request was made and answered three times this week.")
     moved = deny_request(
-        c.requests, "bluewave", opened.ref, STAFF, DenialCode.MANIFESTLY_UNFOUNDED, text
-    )
+        c.requests, "bluewave", opened.ref, STAFF, DenialCode.MANIFESTLY_UNFOUNDED, text,
+        evidence=proof,
+    )  # fmt: skip
     assert moved.state is State.DENIED
     stored = show_request(c.requests, "bluewave", opened.ref).request
     authority = JURISDICTIONS["us-ca"].authority

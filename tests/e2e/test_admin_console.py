@@ -259,7 +259,7 @@ def test_a_post_without_the_right_csrf_token_changes_nothing(
     """Missing or wrong token, another origin, a cross-site fetch: 403 and the request stays open."""
     opened = _open(console)
     token = _csrf(officer, f"/admin/requests/{opened.ref}")
-    deny = {"action": "deny", "code": "excessive", "text": "No."}
+    deny = {"action": "deny", "code": "no_right", "text": "No."}
     attempts = [
         (deny, {}),
         (deny | {"csrf": "x" * 43}, {}),
@@ -386,9 +386,15 @@ def test_deny_with_a_reason_code(console: Container, officer: TestClient) -> Non
     wrong = _act(officer, opened.ref, action="deny", code="because", text="No.")
     assert wrong.status_code == 422
     assert "unknown denial code 'because'" in unescape(wrong.text)
-    denied = _act(
+    excessive = _act(
         officer, opened.ref, action="deny", code="excessive", text="Fourth request this month."
     )
+    assert excessive.status_code == 422  # no evidence: the burden of proof is ours
+    assert "burden of proof" in unescape(excessive.text)
+    denied = _act(
+        officer, opened.ref, action="deny", code="excessive", text="Fourth request this month.",
+        evidence="Requests R-1, R-2 and R-3 asked the same this month.",
+    )  # fmt: skip
     assert denied.status_code == 303
     request = svc.show_request(console.requests, "bluewave", opened.ref).request
     assert (request.state, request.denial_code) == ("denied", "excessive")

@@ -167,7 +167,7 @@ def test_the_dashboard_counts_an_overdue_request_and_draws_its_charts(
     late = _open(console, "access")
     closed = _open(console, "erasure")
     clock.at = start + timedelta(days=2)
-    svc.deny_request(console.requests, TENANT, closed.ref, "test", DenialCode.EXCESSIVE, "No.")
+    svc.deny_request(console.requests, TENANT, closed.ref, "test", DenialCode.NO_RIGHT, "No.")
     _choose(console, Choice(Kind.PURPOSE, "marketing-sms", True))
     assert sign_in(officer).status_code == 303  # the session went idle meanwhile
     before = _text(officer.get("/admin/dashboard").text)

@@ -176,3 +176,32 @@ def test_import_keeps_original_times_and_reports_bad_lines(customers, tmp_path: 
     assert "CANSPAM-1" in out
     code, out, _ = customers("consent", "rebuild", "--tenant", "bluewave", "--check")
     assert code == 0
+
+
+def test_check_message_passes_a_sent_message_signed_over_both_headers(
+    customers, tmp_path: Path
+) -> None:
+    """The headers privault prints, signed by the mail server over both, pass; unsigned they fail.
+
+    The test server's public URL is plain HTTP, which RFC 8058 refuses; a production URL is HTTPS.
+    """
+    code, out, _ = customers(
+        "consent", "unsubscribe-link", "--tenant", "bluewave", "--subject", "c-1",
+    )  # fmt: skip
+    assert code == 0
+    headers = out.splitlines()[1:]
+    signature = "DKIM-Signature: v=1; d=bluewave.example; h=from:list-unsubscribe:list-unsubscribe-post; b=x"
+    sent = tmp_path / "sent.eml"
+    sent.write_text("\r\n".join(["From: offers@bluewave.example", *headers, signature, "", "Hi"]))
+    code, _, err = customers("consent", "check-message", str(sent))
+    assert code == 1
+    assert "mail.list_unsubscribe:" in err
+    headers = [h.replace("http://", "https://") for h in headers]
+    sent.write_text("\r\n".join(["From: offers@bluewave.example", *headers, signature, "", "Hi"]))
+    code, out, err = customers("consent", "check-message", str(sent))
+    assert code == 0, err
+    assert "ok" in out
+    sent.write_text("\r\n".join(["From: offers@bluewave.example", *headers, "", "Hi"]))
+    code, _, err = customers("consent", "check-message", str(sent))
+    assert code == 1
+    assert "mail.dkim_missing" in err

@@ -17,6 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+import privault.cli.incident_exceptions  # noqa: F401  (adds exempt, delay, lift-delay)
 from privault.bootstrap import Container
 from privault.cli.records import dpia_app, incidents_app, ropa_app
 from privault.core.clock import FixedClock
@@ -177,3 +178,67 @@ def test_incident_open_notify_notice_close(run, container: Container, tmp_path: 
     )
     assert closed.exit_code == 0, closed.output
     assert "kept until 2031-03-02" in closed.output
+
+
+# --- GDPR 34(3) exceptions and law-enforcement delays (issue #14) ---------------------------
+
+
+def _open_incident(run, tenant: str, regime: str) -> str:
+    """Open a high-risk incident under one regime; its reference."""
+    opened = run(
+        incidents_app,
+        "open",
+        "--tenant",
+        tenant,
+        "--title",
+        "Exposed export",
+        "--risk",
+        "high",
+        "--subjects",
+        "900",
+        "--regime",
+        regime,
+    )
+    assert opened.exit_code == 0, opened.output
+    found = re.search(r"I-[0-9A-Z]{8}", opened.output)
+    assert found
+    return found.group(0)
+
+
+def test_exempt_under_34_3_c_opens_the_public_notice(run) -> None:
+    """The exception is recorded; a bad code exits non-zero; the public notice renders."""
+    ref = _open_incident(run, "harbour", "gdpr")
+    bad = run(incidents_app, "exempt", ref, "--tenant", "harbour", "--code", "34(3)(x)",
+              "--justification", "why")  # fmt: skip
+    assert bad.exit_code != 0
+    done = run(incidents_app, "exempt", ref, "--tenant", "harbour", "--code", "34(3)(c)",
+               "--justification", "no addresses for most people")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "public communication is now due" in done.output
+    shown = json.loads(run(incidents_app, "show", ref, "--tenant", "harbour", "--json").output)
+    subjects = next(k for k in shown["clocks"] if k["notify"] == "subjects")
+    assert (subjects["exception"], subjects["state"]) == ("34(3)(c)", "waived")
+    notice = run(incidents_app, "notice", ref, "--tenant", "harbour", "--to", "public")
+    assert "security incident" in notice.output
+
+
+def test_delay_refuses_customer_notice_until_lifted(run) -> None:
+    """FCC: law enforcement told, a delay recorded, customer notice refused, the delay lifted."""
+    ref = _open_incident(run, "bluewave", "fcc")
+    told = run(incidents_app, "notify", ref, "--tenant", "bluewave", "--to", "law_enforcement")
+    assert told.exit_code == 0, told.output
+    too_long = run(incidents_app, "delay", ref, "--tenant", "bluewave", "--until", "2026-06-30",
+                   "--directed-on", "2026-03-02", "--reference", "USSS 1")  # fmt: skip
+    assert too_long.exit_code != 0
+    delayed = run(incidents_app, "delay", ref, "--tenant", "bluewave", "--until", "2026-03-31",
+                  "--directed-on", "2026-03-02", "--reference", "USSS 1")  # fmt: skip
+    assert delayed.exit_code == 0, delayed.output
+    shown = json.loads(run(incidents_app, "show", ref, "--tenant", "bluewave", "--json").output)
+    customers = next(k for k in shown["clocks"] if k["notify"] == "subjects")
+    assert customers["state"] == "delayed until 2026-03-31 (law enforcement)"
+    refused = run(incidents_app, "notify", ref, "--tenant", "bluewave", "--to", "subjects")
+    assert refused.exit_code != 0
+    lifted = run(incidents_app, "lift-delay", ref, "--tenant", "bluewave", "--reference", "ok")
+    assert lifted.exit_code == 0, lifted.output
+    now = run(incidents_app, "notify", ref, "--tenant", "bluewave", "--to", "subjects")
+    assert now.exit_code == 0, now.output

@@ -286,6 +286,8 @@ def test_staff_queue_extend_and_deny(
             "action": "deny",
             "code": "manifestly_unfounded",
             "text": "This request repeats one we answered last week.",
+            "evidence": "Same identities and same request as the one answered last week.",
+            "prior_requests": [first["ref"]],
         },
         headers=staff,
     )

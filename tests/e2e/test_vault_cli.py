@@ -37,6 +37,7 @@ def test_import_reports_bad_lines_and_imports_the_rest(cli, tmp_path: Path) -> N
     assert "subjects.jsonl:2:" in err
     assert "subjects.jsonl:4:" in err
     assert "broken" not in err
+    assert "worker process" not in err  # a small file is encrypted in this process
 
 
 def test_csv_import_find_show_update_erase(cli, tmp_path: Path) -> None:
@@ -177,9 +178,9 @@ def test_init_creates_the_keyring(cli, tmp_path: Path, settings: Settings) -> No
 
 
 def test_import_with_a_worker_process(cli, tmp_path: Path) -> None:
-    """The multi-process import gives the same result as the in-process one."""
+    """The multi-process import gives the same result as the in-process one, encrypted elsewhere."""
     cli("manifest", "apply")
-    code, out, _ = cli(
+    code, out, err = cli(
         "subjects",
         "import",
         "--tenant",
@@ -192,6 +193,7 @@ def test_import_with_a_worker_process(cli, tmp_path: Path) -> None:
     )
     assert code == 2
     assert "imported 2 subjects, 2 lines refused" in out
+    assert "encrypted in 1 worker process(es)" in err
     code, out, _ = cli(
         "subjects",
         "find",

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from privault.bootstrap import Container
 from privault.core.clock import FixedClock
 from privault.core.requests import FINAL, TRANSITIONS, DenialCode, PauseReason, State
+from privault.core.unfounded import evidence_of
 from privault.errors import PrivaultError
 from privault.services.audit import verify
 from privault.services.datastores import add_datastore
@@ -39,6 +40,7 @@ from privault.services.tenants import bind_tenant
 
 TENANT = "northwind"
 STAFF = "staff:prop"
+TOO_MANY = evidence_of("Fourth identical request this month.")
 ACTIONS = ("verify", "start", "pause", "resume", "extend", "deny", "fulfil", "finish", "tick")
 
 
@@ -69,7 +71,9 @@ def _act(c: Container, ref: str, action: str) -> Callable[[], object]:
         ),
         "resume": lambda: resume_request(deps, TENANT, ref, STAFF),
         "extend": lambda: extend_request(deps, TENANT, ref, STAFF, "complex request"),
-        "deny": lambda: deny_request(deps, TENANT, ref, STAFF, DenialCode.EXCESSIVE, "too many"),
+        "deny": lambda: deny_request(
+            deps, TENANT, ref, STAFF, DenialCode.EXCESSIVE, "too many", evidence=TOO_MANY
+        ),
         "fulfil": lambda: fulfil(deps, TENANT, ref, STAFF),
         "finish": lambda: _finish_tasks(c, ref),
     }[action]

@@ -622,6 +622,29 @@ def test_cpni_opt_out_approval_takes_effect_after_30_days(views, days: int, allo
     assert [(r.allowed, r.category, r.record) for r in cpni] == [(allowed, CPNI, rec(2))]
 
 
+@pytest.mark.parametrize(
+    ("days", "allowed"),
+    [
+        pytest.param(30, False, id="day-30"),
+        pytest.param(32, False, id="day-32"),
+        pytest.param(33, True, id="day-33"),
+    ],
+)
+def test_a_mailed_cpni_notice_takes_effect_30_days_after_the_third_day(
+    views, days: int, allowed: bool
+) -> None:
+    """A mailed opt-out notice (method notice_mail) counts only from the third day after mailing,
+    so approval is assumed from day 33 (47 CFR 64.2008(d)(1)(ii))."""
+    view = views["bluewave"]
+    purposes = tuple(
+        p.model_copy(update={"cpni_approval": "opt_out"}) if p.key == "cpni-marketing" else p
+        for p in view.purposes
+    )
+    plan = compile_plan(dataclasses.replace(view, purposes=purposes), "cpni-marketing")
+    facts = Facts(state=state(CONSENTED, ev(2, T + 20, "cpni:*", True, "notice_mail")))
+    assert evaluate(plan, facts, T + 20 + days * DAY).allowed is allowed
+
+
 # --- special categories (GDPR-SPEC-1) ------------------------------------------------------------
 
 SPECIAL_GRANT = f"special:vulnerability-support:{HEALTH}"

@@ -29,11 +29,23 @@ class FakeAudit:
         return list(self.changes)
 
 
+class FakeNotices:
+    """Published notice versions (none: no purpose is marked for re-consent)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def history(self) -> list[Any]:
+        self.reads += 1
+        return []
+
+
 class FakeUow:
-    """Just the audit repository."""
+    """Just the audit and notice repositories."""
 
     def __init__(self, audit: FakeAudit) -> None:
         self.audit = audit
+        self.notices = FakeNotices()
 
 
 def cached(seq: int, digest: str) -> FactsCache:
@@ -91,3 +103,16 @@ def test_an_unchanged_chain_keeps_the_cache() -> None:
     cache = cached(5, "h5")
     cache.refresh(FakeUow(FakeAudit((5, "h5"), {}, [("consent:grant", "uid-a")])), TODAY)  # type: ignore[arg-type]
     assert sorted(cache.by_ref) == ["a", "b"]
+
+
+def test_notice_marks_are_read_once_then_again_after_a_publication() -> None:
+    """The re-consent marks (CCPA-PP-1) are read on the first refresh, not on the next ones, and
+    again after a ``config:notice:publish`` event."""
+    cache = cached(5, "h5")
+    uow = FakeUow(FakeAudit((5, "h5"), {5: "h5"}, []))
+    cache.refresh(uow, TODAY)  # type: ignore[arg-type]
+    cache.refresh(uow, TODAY)  # type: ignore[arg-type]
+    assert uow.notices.reads == 1
+    uow.audit = FakeAudit((6, "h6"), {5: "h5", 6: "h6"}, [("config:notice:publish", None)])
+    cache.refresh(uow, TODAY)  # type: ignore[arg-type]
+    assert uow.notices.reads == 2

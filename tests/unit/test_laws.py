@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from privault.core.deadlines import deadline, extend
+from privault.core.deadlines import acknowledgement, deadline, extend
 from privault.core.jurisdictions import JURISDICTIONS, Jurisdiction, PeriodUnit, Right
 
 CD, BD, M = PeriodUnit.CALENDAR_DAYS, PeriodUnit.BUSINESS_DAYS, PeriodUnit.CALENDAR_MONTHS
@@ -28,6 +28,7 @@ SALE, SPI, ADS, PROF, APPEAL = (
     Right.OPT_OUT_PROFILING,
     Right.APPEAL,
 )
+COMPLAINT, GRIEVANCE, REVIEW = Right.COMPLAINT, Right.GRIEVANCE, Right.HUMAN_REVIEW
 GDPR = {A, E, R, RES, OBJ, P}
 STATE = {A, R, E, P, SALE, ADS, PROF, APPEAL}
 UTAH = {A, E, P, SALE, ADS}
@@ -46,8 +47,8 @@ Figures = tuple[
     date | None,
 ]
 TABLE: dict[str, Figures] = {
-    "eu": ((1, M), 2, None, None, GDPR, None, None, 16, date(2018, 5, 25)),
-    "uk": ((1, M), 2, None, None, GDPR, None, None, 13, date(2021, 1, 1)),
+    "eu": ((1, M), 2, None, None, GDPR | {REVIEW}, None, None, 16, date(2018, 5, 25)),
+    "uk": ((1, M), 2, None, None, GDPR | {REVIEW, COMPLAINT}, None, None, 13, date(2021, 1, 1)),
     "us-ca": (
         (45, CD),
         45,
@@ -63,7 +64,7 @@ TABLE: dict[str, Figures] = {
     "ca-qc": ((30, CD), None, None, None, {A, R, E, OBJ, P}, None, None, 14, date(2023, 9, 22)),
     "ca-ab": ((45, CD), 30, None, None, {A, R}, None, None, None, date(2004, 1, 1)),
     "ca-bc": ((30, BD), 30, None, None, {A, R}, None, None, None, date(2004, 1, 1)),
-    "in": ((90, CD), None, None, None, {A, R, E}, None, None, 18, None),
+    "in": ((90, CD), None, None, None, {A, R, E, GRIEVANCE}, None, None, 18, None),
     "us": ((10, BD), None, None, None, {OBJ}, None, None, 13, None),
     "br": ((15, CD), None, None, None, {A, R, E, RES, P, OBJ}, None, None, 12, date(2020, 9, 18)),
     "us-va": ((45, CD), 45, 60, None, STATE, None, None, 13, date(2023, 1, 1)),
@@ -178,3 +179,43 @@ def test_gpc_binds_only_from_the_day_the_law_says() -> None:
     assert not oregon.universal_opt_out_binding(date(2025, 12, 31))
     assert oregon.universal_opt_out_binding(date(2026, 1, 1))
     assert not JURISDICTIONS["us-va"].universal_opt_out_binding(date(2030, 1, 1))
+
+
+def test_a_uk_complaint_is_acknowledged_within_30_days_beginning_with_its_receipt() -> None:
+    """DPA 2018 s.164A(3): received 1 July 2026 (day 1), acknowledged by 30 July; no extension."""
+    found = deadline("uk", COMPLAINT, date(2026, 7, 1))
+    assert (found.due, found.rule, found.extension) == (date(2026, 7, 30), "UK-CMPL-1", None)
+    ack = acknowledgement("uk", date(2026, 7, 1), right=COMPLAINT)
+    assert ack is not None
+    assert (ack.due, ack.rule) == (date(2026, 7, 30), "UK-CMPL-1")
+
+
+def test_a_uk_complaint_is_granted_only_from_19_june_2026() -> None:
+    """Data (Use and Access) Act 2025 s.103 inserts s.164A in force on 19 June 2026, not before."""
+    assert deadline("uk", COMPLAINT, date(2026, 6, 19)).due == date(2026, 7, 18)
+    with pytest.raises(Exception, match="only from 2026-06-19"):
+        deadline("uk", COMPLAINT, date(2026, 6, 18))
+
+
+def test_only_the_uk_grants_a_complaint_and_only_india_a_grievance() -> None:
+    """s.164A is UK law; DPDP s.13 is Indian law; no other table grants either right."""
+    assert {k for k, j in JURISDICTIONS.items() if COMPLAINT in j.rights} == {"uk"}
+    assert {k for k, j in JURISDICTIONS.items() if GRIEVANCE in j.rights} == {"in"}
+    assert {k for k, j in JURISDICTIONS.items() if REVIEW in j.rights} == {"eu", "uk"}
+
+
+def test_an_indian_grievance_is_answered_within_90_days() -> None:
+    """DPDP Act s.13(2) with the DPDP Rules 2025: 90 days after receipt, no extension."""
+    found = deadline("in", GRIEVANCE, date(2026, 3, 1))
+    assert (found.due, found.rule, found.extension) == (date(2026, 5, 30), "DPDP-GRV-1", None)
+    assert JURISDICTIONS["in"].cite("grievance_first") == "DPDP Act s.13(3)"
+
+
+@pytest.mark.parametrize("key", ["eu", "uk"])
+def test_a_human_review_runs_on_the_one_month_clock_extendable_by_two(key: str) -> None:
+    """Art. 22(3) / UK Art. 22C answered under Art. 12(3): received 31 January 2025, due 28 February
+    (a Friday), extended to 30 April (a Wednesday)."""
+    found = deadline(key, REVIEW, date(2025, 1, 31))
+    assert (found.due, found.rule) == (date(2025, 2, 28), "GDPR-ADM-1")
+    assert extend(found, date(2025, 2, 1), "complex model").due == date(2025, 4, 30)
+    assert JURISDICTIONS[key].cite("human_review")

@@ -18,14 +18,36 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from privault.api.routes import cookies as cookie_routes
 from privault.config import Settings
-from privault.core import children, consent, deadlines, decisions, incidents
+from privault.core import (
+    audit,
+    breach_delays,
+    breach_exemptions,
+    child_retention,
+    children,
+    consent,
+    cpni,
+    deadlines,
+    decisions,
+    dormancy,
+    incidents,
+    notice_review,
+    request_records,
+    verification,
+)
+from privault.core.casl import CASL_EFFECT_BUSINESS_DAYS, CASL_MECHANISM_VALID_DAYS, effect_by
+from privault.core.children import COPPA_DISCLOSURE_CONSENT_FROM, needs_disclosure_consent
+from privault.core.consent import Entry as ConsentEntry
+from privault.core.consent_managers import CONSENT_MANAGER_RECORD_YEARS, CONSENT_MANAGER_RULES_FROM
 from privault.core.erasure import LAW_EXCEPTIONS
 from privault.core.incidents import BreachClock, compute_clocks
 from privault.core.jurisdictions import JURISDICTIONS, LegalPeriod, PeriodUnit, Right
 from privault.core.manifest import Manifest
-from privault.core.manifest.model import Policy
+from privault.core.manifest import cookies as cookie_rules
+from privault.core.manifest.model import ClientController, Policy
 from privault.core.manifest.resolve import DEFAULT_MINOR_AGE, EffectivePolicy, tenant_view
+from privault.core.opt_in import OPT_IN_REASK_MONTHS, ask_after
 from privault.services.fulfilment import access
 
 CD, BD, M = PeriodUnit.CALENDAR_DAYS, PeriodUnit.BUSINESS_DAYS, PeriodUnit.CALENDAR_MONTHS
@@ -269,6 +291,27 @@ ROWS: list[Row] = [
         730,
         "47 CFR 64.2008(d)(2): opt-out notice renewed every two years (the shorter reading)",
     ),
+    (
+        "FCC-NOT-1",
+        "core/consent.py CPNI_MAIL_DAYS",
+        lambda: consent.CPNI_MAIL_DAYS,
+        3,
+        "47 CFR 64.2008(d)(1)(ii): a mailed notice's wait begins on the third day after mailing",
+    ),
+    (
+        "FCC-NOT-1",
+        "core/cpni.py RECORD_YEARS",
+        lambda: cpni.RECORD_YEARS,
+        1,
+        "47 CFR 64.2008(a)(2) notices, 64.2009(c) campaigns, 64.2009(d) compliance: >= one year",
+    ),
+    (
+        "FCC-SAFE-1",
+        "core/cpni.py CERTIFICATE_DUE",
+        lambda: cpni.CERTIFICATE_DUE,
+        (3, 1),
+        "47 CFR 64.2009(e): the annual certificate filed on or before 1 March (prior year)",
+    ),
     # --- breach clocks and registers -----------------------------------------------------------
     (
         "FCC-BR-1",
@@ -286,10 +329,34 @@ ROWS: list[Row] = [
     ),
     (
         "GDPR-BR-2",
-        "core/incidents.py CONTROLLER_NOTICE_HOURS",
-        lambda: incidents.CONTROLLER_NOTICE_HOURS,
+        "core/manifest/model.py ClientController.breach_notice_hours (default)",
+        lambda: ClientController(name="Client").breach_notice_hours,
         24,
         "GDPR Art. 33(2) 'without undue delay'; 24 h is the contractual default (RULES.md)",
+    ),
+    (
+        "GDPR-BR-2",
+        "core/manifest/model.py ClientController.breach_notice_hours (bounds)",
+        lambda: (
+            _bound(ClientController, "breach_notice_hours", "ge"),
+            _bound(ClientController, "breach_notice_hours", "le"),
+        ),
+        (1, 72),
+        "GDPR Art. 33(2) per contract, never beyond the controller's own 72 h (Art. 33(1))",
+    ),
+    (
+        "GDPR-BR-3",
+        "core/breach_exemptions.py EXCEPTIONS",
+        lambda: (tuple(breach_exemptions.EXCEPTIONS), breach_exemptions.PUBLIC_FALLBACK),
+        (("34(3)(a)", "34(3)(b)", "34(3)(c)"), "34(3)(c)"),
+        "GDPR Art. 34(3)(a)-(c); under (c) a public communication instead",
+    ),
+    (
+        "FCC-BR-2",
+        "core/breach_delays.py INITIAL_DELAY_DAYS",
+        lambda: breach_delays.INITIAL_DELAY_DAYS,
+        30,
+        "47 CFR 64.2011(a)(2) (FCC 23-111): an initial period of up to 30 days, extendable",
     ),
     (
         "PIPEDA-BR-1",
@@ -316,6 +383,43 @@ ROWS: list[Row] = [
         ),
         (24, 24),
         "11 CCR 7101(a): request records kept at least 24 months",
+    ),
+    (
+        "CCPA-REC-1",
+        "core/request_records.py RECORD_MONTHS, RECORD_FIELDS",
+        lambda: (request_records.RECORD_MONTHS, request_records.RECORD_FIELDS),
+        (
+            24,
+            ("requested_on", "nature", "manner", "responded_on", "response", "denial_basis"),
+        ),
+        "11 CCR 7101(a) 24 months; 7101(b) date of request, nature of request, manner in which "
+        "made, date of the response, nature of the response, basis for denial in whole or in part",
+    ),
+    (
+        "CCPA-MET-1",
+        "core/request_records.py METRICS_THRESHOLD, DISCLOSE_MONTH/DAY",
+        lambda: (
+            request_records.METRICS_THRESHOLD,
+            (request_records.DISCLOSE_MONTH, request_records.DISCLOSE_DAY),
+        ),
+        (10_000_000, (7, 1)),
+        "11 CCR 7102(a): 10,000,000 or more consumers in a calendar year; (a)(2) by July 1",
+    ),
+    (
+        "CCPA-VER-1",
+        "core/verification.py CATEGORIES, PIECES, DELETE_ORDINARY, DELETE_SENSITIVE",
+        lambda: tuple(
+            (r.points, r.declaration)
+            for r in (
+                verification.CATEGORIES,
+                verification.PIECES,
+                verification.DELETE_ORDINARY,
+                verification.DELETE_SENSITIVE,
+            )
+        ),
+        ((2, False), (3, True), (2, False), (3, False)),
+        "11 CCR 7062(b) two data points; (c) three pieces and a signed declaration under penalty "
+        "of perjury; (d) deletion or correction by sensitivity",
     ),
     (
         "CCPA-LB-1",
@@ -367,11 +471,111 @@ ROWS: list[Row] = [
         "PECR reg. 6 + Sch. A1; the policy default is opt-in (RULES.md UK-CK-1)",
     ),
     (
+        "UK-CK-1",
+        "core/manifest/cookies.py UK_EXEMPT",
+        lambda: sorted(c.value for c in cookie_rules.UK_EXEMPT),
+        ["preference", "statistics"],
+        "PECR reg. 6, Sch. A1 (Data (Use and Access) Act 2025): statistics and appearance exemptions",
+    ),
+    (
+        "GCM-1",
+        "core/manifest/cookies.py CONSENT_TYPES, WAIT_FOR_UPDATE_MS",
+        lambda: ([t.value for t in cookie_rules.CONSENT_TYPES], cookie_rules.WAIT_FOR_UPDATE_MS),
+        (
+            [
+                "ad_storage",
+                "ad_user_data",
+                "ad_personalization",
+                "analytics_storage",
+                "functionality_storage",
+                "personalization_storage",
+                "security_storage",
+            ],
+            500,
+        ),
+        "Google consent mode v2: seven consent types, all 'denied' by default",
+    ),
+    (
+        "CCPA-GPC-1",
+        "api/routes/cookies.py HONOURED (and web/banner.js)",
+        lambda: cookie_routes.HONOURED,
+        "Opt-Out Request Honored",
+        "11 CCR 7025(c)(6) (from 2026-01-01)",
+    ),
+    (
         "VEND-1",
         "core/manifest/resolve.py EffectivePolicy.vendors_may_market",
         lambda: EffectivePolicy().vendors_may_market,
         False,
         "Policy: vendors never use data for their own marketing (11 CCR 7051)",
+    ),
+]
+
+
+# Retention, notice and log figures (issue #14: DPDP-ERA-1, DPDP-LOG-1, COPPA-2, CCPA-PP-1).
+ROWS += [
+    (
+        "DPDP-ERA-1",
+        "core/dormancy.py DORMANCY",
+        lambda: str(dormancy.DORMANCY),
+        "3 years",
+        "DPDP Rules 2025 r. 8(1), Third Schedule col. (4): three years from the last approach",
+    ),
+    (
+        "DPDP-ERA-1",
+        "core/dormancy.py NOTICE_HOURS",
+        lambda: dormancy.NOTICE_HOURS,
+        48,
+        "DPDP Rules 2025 r. 8(2): informed at least forty-eight hours before erasure",
+    ),
+    (
+        "DPDP-ERA-1",
+        "core/dormancy.py PLATFORM_USERS",
+        lambda: dormancy.PLATFORM_USERS,
+        {"e_commerce": 20_000_000, "online_gaming": 5_000_000, "social_media": 20_000_000},
+        "Third Schedule items 1-3: two crore, fifty lakh, two crore registered users in India",
+    ),
+    (
+        "DPDP-ERA-1",
+        "core/dormancy.py RULES_COMMENCED",
+        lambda: dormancy.RULES_COMMENCED,
+        date(2025, 11, 13),
+        "DPDP Rules 2025 published 13 November 2025 (Schedule: or three years from commencement)",
+    ),
+    (
+        "DPDP-LOG-1",
+        "core/audit.py ACCESS_LOG_KEEP_YEARS",
+        lambda: audit.ACCESS_LOG_KEEP_YEARS,
+        1,
+        "DPDP Rules 2025 r. 6(1)(e): retain such logs for a period of one year",
+    ),
+    (
+        "DPDP-LOG-1",
+        "config.py Settings.audit_keep_years (floor)",
+        lambda: _bound(Settings, "audit_keep_years", "ge"),
+        1,
+        "DPDP Rules 2025 r. 6(1)(e): no keeping period shorter than one year",
+    ),
+    (
+        "COPPA-2",
+        "core/child_retention.py CITATION",
+        lambda: child_retention.CITATION,
+        "16 CFR 312.10",
+        "16 CFR 312.10 (2025 amendments): written data-retention policy, no indefinite retention",
+    ),
+    (
+        "CCPA-PP-1",
+        "core/notice_review.py REVIEW_MONTHS",
+        lambda: notice_review.REVIEW_MONTHS,
+        12,
+        "Cal. Civ. Code 1798.130(a)(5): updated at least once every 12 months",
+    ),
+    (
+        "CCPA-PP-1",
+        "core/notice_review.py ALERT_MONTHS",
+        lambda: notice_review.ALERT_MONTHS,
+        11,
+        "RULES.md CCPA-PP-1: alert at 11 months",
     ),
 ]
 
@@ -456,3 +660,33 @@ def test_fcc_annual_summary_stops_at_500_customers(manifest: Manifest) -> None:
         ("fcc", date(2026, 5, 28)),
         ("law_enforcement", date(2026, 5, 28)),
     ]
+
+
+def test_ccpa_opt_in_is_not_asked_for_12_months_after_an_opt_out() -> None:
+    """Cal. Civ. Code 1798.135(c)(4): 12 months, counted as calendar months from the opt-out."""
+    assert OPT_IN_REASK_MONTHS == 12
+    out = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    state = {"sale_sharing:*": ConsentEntry(False, int(out.timestamp() * 1_000_000), 1, "gpc")}
+    assert ask_after(state) == datetime(2027, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def test_coppa_separate_disclosure_consent_binds_from_22_april_2026_below_13() -> None:
+    """16 CFR 312.5(a)(2) as amended: compliance date 2026-04-22; under 13; not for processors."""
+    assert date(2026, 4, 22) == COPPA_DISCLOSURE_CONSENT_FROM
+    adult_on = date(2034, 1, 1)  # 18 on that day: 13 on 2029-01-01
+    assert needs_disclosure_consent(["us"], "partner", adult_on, 18, date(2026, 4, 22))
+    assert not needs_disclosure_consent(["us"], "partner", adult_on, 18, date(2026, 4, 21))
+    assert not needs_disclosure_consent(["us"], "processor", adult_on, 18, date(2027, 1, 1))
+    assert not needs_disclosure_consent(["us"], "partner", adult_on, 18, date(2029, 1, 1))
+
+
+def test_dpdp_consent_manager_records_are_kept_seven_years_from_13_november_2026() -> None:
+    """DPDP Rules 2025 (rule 4, First Schedule): seven years; rule 4 in force a year after 13 Nov 2025."""
+    assert CONSENT_MANAGER_RECORD_YEARS == 7
+    assert date(2026, 11, 13) == CONSENT_MANAGER_RULES_FROM
+
+
+def test_casl_unsubscribe_within_10_business_days_and_links_valid_60_days() -> None:
+    """CASL s.11(3): 10 business days (Canada Day skipped); s.11(2): 60 days."""
+    assert (CASL_EFFECT_BUSINESS_DAYS, CASL_MECHANISM_VALID_DAYS) == (10, 60)
+    assert effect_by(date(2026, 6, 26)) == date(2026, 7, 13)

@@ -12,15 +12,18 @@ from privault.cli import (
     api_keys,
     audit,
     consent,
+    cpni,
     datastores,
     db,
     decide,
     demo,
     disclosures,
+    incident_exceptions,
     keys,
     manifest,
     notice,
     records,
+    request_records,  # noqa: F401 - registers log, metrics and declare on requests
     requests,
     retention,
     serve,
@@ -72,7 +75,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(consent.app, name="consent")
 app.add_typer(suppression.app, name="suppression")
-app.add_typer(requests.app, name="requests")
+app.add_typer(requests.app, name="requests")  # with request_records' log, metrics, declare
 app.add_typer(datastores.app, name="datastores")
 app.add_typer(datastores.webhooks_app, name="webhooks")
 app.command("outbox")(datastores.outbox)
@@ -84,8 +87,10 @@ app.add_typer(disclosures.offers_app, name="offers")
 app.add_typer(records.ropa_app, name="ropa")
 app.add_typer(records.dpia_app, name="dpia")
 app.add_typer(records.incidents_app, name="incidents")
+_ = incident_exceptions  # its commands join `privault incidents`
 app.add_typer(retention.app, name="retention")
 app.add_typer(staff.app, name="staff")
+app.add_typer(cpni.app, name="cpni")
 subjects.app.command("contract-end")(retention.contract_end)
 app.command("decide")(decide.decide)
 app.command("serve")(serve.serve)

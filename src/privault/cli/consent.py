@@ -216,11 +216,38 @@ def unsubscribe_link_(
     c = container(ctx)
     with c.uow() as uow:
         link_ = unsubscribe_link(
-            uow, c.decider, c.keyring, tenant, subject, brand, channel, c.settings.public_url
-        )
+            uow, c.decider, c.keyring, tenant, subject, brand, channel, c.settings.public_url,
+            c.clock.now().date(),
+        )  # fmt: skip
+    from privault.core.unsubscribe import is_https
+
     out.print(link_.url, markup=False)
     for name, value in link_.headers.items():
         out.print(f"{name}: {value}", markup=False)
+    if not is_https(link_.url):
+        err.print(
+            "warning: RFC 8058 needs an HTTPS link; set PRIVAULT_PUBLIC_URL to the https address "
+            "before sending mail with it"
+        )
+
+
+@app.command("check-message")
+def check_message_(
+    message: Path = typer.Argument(..., help="A message as it was sent (.eml: headers and body)."),
+) -> None:
+    """Check a sent message for RFC 8058 one-click unsubscribe, DKIM coverage included."""
+    from privault.core.unsubscribe import check_message
+
+    try:
+        raw = message.read_bytes()
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {message}: {exc.strerror}") from exc
+    findings = check_message(raw)
+    for finding in findings:
+        err.print(f"{finding.code}: {finding.message}", markup=False)
+    if findings:
+        raise typer.Exit(1)
+    out.print("one-click unsubscribe: ok (RFC 8058 headers present and covered by DKIM)")
 
 
 def _evidence(method: str, channel: str, agent: str | None, call_id: str | None) -> Evidence:
@@ -280,12 +307,17 @@ def restrict(
     reference: str | None = typer.Option(
         None, help="A short code for the batch, e.g. billing-run:2026-11."
     ),
-    lift: bool = typer.Option(False, "--lift", help="Lift the restriction instead."),
+    lift: bool = typer.Option(
+        False, "--lift", help="Lift the restriction instead (each person is told first)."
+    ),
+    informed_otherwise: str = typer.Option(
+        "", help="Lifting: how people with no e-mail or phone on file were told (GDPR 18(3))."
+    ),
     method: str = typer.Option("request", help="How it reached us (see 'consent record')."),
     channel: str = typer.Option("api", help="Where it reached us (see 'consent record')."),
 ) -> None:
     """Restrict processing (GDPR Art. 18) of one subject or a whole run, all or nothing."""
-    from privault.services.restrictions import restrict_processing
+    from privault.services.restrictions import Informing, restrict_processing
 
     refs = list(subject)
     if subjects_file is not None:
@@ -309,6 +341,7 @@ def restrict(
         reference=reference,
         evidence=proof,
         at=c.clock.now(),
+        inform=Informing(c.keyring, c.messenger, informed_otherwise),
     )
     verb = "lifted for" if lift else "restricted"
     out.print(f"{verb} {count} subject(s){' for ' + purpose if purpose else ''}")

@@ -59,6 +59,10 @@ def demo(ctx: typer.Context) -> None:
     )
     out.print(
         "  then: privault outbox (the code), privault requests verify R-... --tenant bluewave "
-        "--code ..., privault requests complete R-... --tenant bluewave",
+        "--code ...; a Californian's access needs 3 matched data points and a signed declaration "
+        "(11 CCR 7062(c)): privault requests declare R-... --tenant bluewave --name 'Chloe Moreau', "
+        "privault requests verify R-... --tenant bluewave --manual 'called back' "
+        "--point postal_address --point last_order; then privault requests complete R-... "
+        "--tenant bluewave",
         markup=False,
     )

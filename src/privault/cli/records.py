@@ -325,7 +325,7 @@ def incident_notify(
     to: str = typer.Option(
         ...,
         "--to",
-        help="authority, subjects, law_enforcement, controller, fcc or attorney_general.",
+        help="authority, subjects, law_enforcement, controller, fcc, attorney_general or public.",
     ),
     at: str | None = typer.Option(None, help="When they were told (ISO 8601; default now)."),
     late_reason: str | None = typer.Option(None, help="Why it is late (required when it is)."),
@@ -381,7 +381,7 @@ def incident_notice(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="The incident's reference."),
     tenant: str = TENANT,
-    to: str = typer.Option("authority", "--to", help="authority, subjects or controller."),
+    to: str = typer.Option("authority", "--to", help="authority, subjects, controller or public."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file."),
 ) -> None:
     """Render the notice (Markdown) from the incident and the manifest."""

@@ -27,7 +27,8 @@ def open_(
         ...,
         "--type",
         help="access, erasure, rectification, restriction, objection, portability, opt_out_sale, "
-        "limit_sensitive, opt_out_targeted_ads, opt_out_profiling or appeal (with --appeal-of).",
+        "limit_sensitive, opt_out_targeted_ads, opt_out_profiling, appeal (with --appeal-of), "
+        "complaint (uk), grievance (in) or human_review (eu, uk; with --decision).",
     ),
     email: list[str] = typer.Option(
         [], "--email", help="An email address of the person (repeatable)."
@@ -56,6 +57,9 @@ def open_(
     details: str = typer.Option("", help="What the person added."),
     appeal_of: str | None = typer.Option(
         None, "--appeal-of", help="Appeal: the reference of the refused request (R-...)."
+    ),
+    decision: str | None = typer.Option(
+        None, "--decision", help="Human review: the automated decision contested (purpose key)."
     ),
     received: str | None = typer.Option(
         None,
@@ -89,6 +93,7 @@ def open_(
         "purposes": purpose,
         "details": details,
         "appeal_of": appeal_of,
+        "decision": decision,
     }
     c = container(ctx)
     opened = open_request(c.requests, tenant, raw, cli_actor(), received=_day(received))
@@ -214,6 +219,9 @@ def show(
             f"  {e.at.isoformat(timespec='seconds')} {e.actor} {e.action}{move} {e.note}".rstrip(),
             markup=False,
         )
+        shown = {k: v for k, v in e.details.items() if k in _GROUNDS}
+        if shown:
+            out.print(f"    {json.dumps(shown, sort_keys=True)}", markup=False)
     for t in view.tasks:
         out.print(
             f"  task {t.id} [{t.state}] {t.system}: {t.description} ({t.assignee or 'unassigned'})",
@@ -232,18 +240,28 @@ def verify(
         [], "--code", help="A code the requester received (repeatable)."
     ),
     manual: str | None = typer.Option(None, "--manual", help="Verified another way: say how."),
+    point: list[str] = typer.Option(
+        [], "--point", help="With --manual: a data point matched to our records (CCPA §7062)."
+    ),
+    account: bool = typer.Option(
+        False, "--account", help="With --manual: re-authenticated through their account (§7061)."
+    ),
 ) -> None:
     """Verify with the requester's codes, or by hand with a note of how."""
     from privault.services.requests import verify_codes, verify_manually
 
     c = container(ctx)
     if manual is not None:
-        request = verify_manually(c.requests, tenant, ref, cli_actor(), manual)
+        request = verify_manually(
+            c.requests, tenant, ref, cli_actor(), manual, points=point, account=account
+        )
         out.print(f"{ref}: {request.state.value}")
         return
     result = verify_codes(c.requests, tenant, ref, code, cli_actor())
     out.print(
         f"{ref}: {result.state.value} ({result.verified}/{result.identities} identities verified)"
+        + (f"; still needed: {result.missing}" if result.missing else ""),
+        markup=False,
     )
 
 
@@ -279,6 +297,17 @@ def extend(
     out.print(f"{ref}: extended; now due {request.due_on.isoformat()}")
 
 
+_GROUNDS = ("evidence", "fee", "searched", "left_out")  # timeline details shown by 'show'
+EVIDENCE = typer.Option(
+    "",
+    help="Manifestly unfounded or excessive (a denial or a fee): the facts that show it "
+    "(GDPR Art. 12(5): the burden of proof is ours). Kept, not sent.",
+)
+PRIOR_REQUESTS = typer.Option(
+    [], "--prior-request", help="An earlier request this one repeats (its reference; repeatable)."
+)
+
+
 @app.command("pause")
 def pause(
     ctx: typer.Context,
@@ -288,13 +317,24 @@ def pause(
         ..., help="awaiting_identity, awaiting_clarification or awaiting_fee."
     ),
     message: str = typer.Option(..., help="What the requester must send (sent to them)."),
+    fee: str = typer.Option("", help="awaiting_fee: the amount, e.g. 25.00."),
+    currency: str = typer.Option("", help="awaiting_fee: the ISO 4217 currency, e.g. GBP."),
+    fee_ground: str = typer.Option(
+        "excessive", help="manifestly_unfounded, excessive or further_copies."
+    ),
+    fee_costs: str = typer.Option("", help="The administrative costs the fee covers."),
+    evidence: str = EVIDENCE,
+    prior_request: list[str] = PRIOR_REQUESTS,
 ) -> None:
-    """Stop the clock while waiting for the requester."""
+    """Stop the clock while waiting for the requester (a fee: with its amount and evidence)."""
     from privault.core.requests import PauseReason, choice_of
+    from privault.core.unfounded import optional_evidence, optional_fee
     from privault.services.requests import pause_request
 
     why = choice_of(PauseReason, reason, "pause reason")
-    pause_request(container(ctx).requests, tenant, ref, cli_actor(), why, message)
+    proof = optional_evidence(evidence, prior_request)
+    charge = optional_fee(fee, currency, fee_ground, fee_costs, proof)
+    pause_request(container(ctx).requests, tenant, ref, cli_actor(), why, message, fee=charge)
     out.print(f"{ref}: paused")
 
 
@@ -308,11 +348,19 @@ def resume(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TEN
 
 
 @app.command("complete")
-def complete(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TENANT) -> None:
-    """Fulfil the request across the vault and every datastore, then close it."""
+def complete(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    tenant: str = TENANT,
+    outcome: str = typer.Option(
+        "", help="Complaint, grievance, human review: the outcome sent to the person."
+    ),
+) -> None:
+    """Fulfil the request across the vault and every datastore, then close it (a complaint,
+    grievance or human review: close it with its outcome, sent to the person)."""
     from privault.services.fulfilment import fulfil
 
-    request = fulfil(container(ctx).requests, tenant, ref, cli_actor())
+    request = fulfil(container(ctx).requests, tenant, ref, cli_actor(), outcome)
     out.print(f"{ref}: {request.state.value}")
     if request.state.value != "completed":
         raise typer.Exit(10)
@@ -329,14 +377,41 @@ def deny(
         "agent_not_authorised, exempt or withdrawn.",
     ),
     text: str = typer.Option(..., help="The text sent to the requester."),
+    evidence: str = EVIDENCE,
+    prior_request: list[str] = PRIOR_REQUESTS,
 ) -> None:
-    """Refuse the request with a reason code and the text sent."""
+    """Refuse the request with a reason code and the text sent (manifestly unfounded or
+    excessive: with the evidence)."""
     from privault.core.requests import DenialCode, choice_of
+    from privault.core.unfounded import optional_evidence
     from privault.services.requests import deny_request
 
     reason = choice_of(DenialCode, code, "denial code")
-    deny_request(container(ctx).requests, tenant, ref, cli_actor(), reason, text)
+    proof = optional_evidence(evidence, prior_request)
+    deny_request(container(ctx).requests, tenant, ref, cli_actor(), reason, text, evidence=proof)
     out.print(f"{ref}: denied ({code})")
+
+
+@app.command("scope")
+def scope(
+    ctx: typer.Context,
+    ref: str = typer.Argument(...),
+    tenant: str = TENANT,
+    searched: list[str] = typer.Option([], "--searched", help="A system searched (repeatable)."),
+    left_out: list[str] = typer.Option(
+        [], "--left-out", help="SYSTEM=WHY: a system not searched and why (repeatable)."
+    ),
+) -> None:
+    """Record the search scope of an access request (UK GDPR Art. 15(1A))."""
+    from privault.core.search_scope import parse_left_out, scope_of
+    from privault.services.requests.search_scope import record_search_scope
+
+    found = scope_of(searched, parse_left_out(left_out))
+    record_search_scope(container(ctx).requests, tenant, ref, cli_actor(), found)
+    out.print(
+        f"{ref}: search scope recorded ({len(found.searched)} searched, "
+        f"{len(found.left_out)} left out)"
+    )
 
 
 @app.command("task")

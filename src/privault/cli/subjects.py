@@ -80,34 +80,40 @@ def import_(
         TimeRemainingColumn,
     )
 
-    from privault.services.vault_import import import_subjects
+    from privault.services.vault_import import default_workers, import_subjects
 
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
     lines = _csv_rows(file) if file.suffix.lower() == ".csv" else _json_lines(file)
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("import", total=_count_records(file))
+        total = _count_records(file)
+        task = progress.add_task("import", total=total)
         report = import_subjects(
             c.uow,
             c.vault,
             principal,
             lines,
             batch_size=batch,
+            workers=default_workers(total) if workers is None else workers,
             progress=lambda n: progress.advance(task, n),
         )
     for number, message in report.errors:
         err.print(f"{file}:{number}: {message}", markup=False)
     out.print(f"imported {report.imported} subjects, {len(report.errors)} lines refused")
+    if report.worker_processes:
+        err.print(f"encrypted in {report.worker_processes} worker process(es)")
     if report.errors:
         raise typer.Exit(2)
 
 
 def _print(views: list[Any]) -> None:
-    from privault.api.routes.subjects import _out
+    from privault.api.routes.subjects import subject_out
 
     typer.echo(
-        json.dumps([_out(v).model_dump(mode="json") for v in views], indent=2, ensure_ascii=False)
+        json.dumps(
+            [subject_out(v).model_dump(mode="json") for v in views], indent=2, ensure_ascii=False
+        )
     )
 
 

@@ -15,6 +15,26 @@ from typing import Any
 
 GENESIS = "0" * 64
 
+# DPDP-LOG-1: logs of access to personal data are kept for at least one year (India, DPDP Rules 2025,
+# r. 6(1)(e)). privault keeps its audit trail -- every vault read and write, consent, request and
+# erasure -- for ever: nothing deletes audit events (a test checks it). A deployment that sets a
+# keeping period (``audit_keep_years``) can set no less than this, and ``kept_until`` gives the
+# first day an event may go. Web-server (HTTP) logs are not privault's: the operator keeps them.
+ACCESS_LOG_KEEP_YEARS = 1
+
+
+def kept_until(event_at: datetime, keep_years: int | None) -> datetime | None:
+    """The first instant an audit event may leave the log: never (None) without a keeping period,
+    and never less than a year after the event, whatever the period says."""
+    if keep_years is None:
+        return None
+    years = max(keep_years, ACCESS_LOG_KEEP_YEARS)
+    try:
+        return event_at.replace(year=event_at.year + years)
+    except ValueError:  # 29 February: the next day (the year is then not short)
+        return event_at.replace(year=event_at.year + years, month=3, day=1)
+
+
 # The vocabulary: every action privault records, and what it means. docs/audit.md lists each.
 ACTIONS: dict[str, str] = {
     "vault:subject:create": "A subject was created with its identities and data.",
@@ -36,15 +56,21 @@ ACTIONS: dict[str, str] = {
     "objection, restriction, GPC, unsubscribe).",
     "consent:link": "An anonymous visitor was linked to a subject.",
     "consent:rebuild": "The consent projection was recomputed from the ledger (and compared).",
+    "consent:opt_in:request": "A consumer asked to opt back in to sale or sharing (step one of two, "
+    "CCPA-OI-1); the confirmation is a consent:grant.",
     "decision:batch": "A batch of processing decisions was answered (counts only).",
     "suppression:export": "A suppression list was exported for a channel.",
     "request:open": "A subject request was received (type, channel, jurisdictions; no identities).",
     "request:verify": "A request's identities were verified (or a wrong code was tried).",
+    "request:declare": "A requester's declaration under penalty of perjury was stored "
+    "(11 CCR §7062(c); the statement's version, no name).",
     "request:transition": "A request changed state (verified, paused, resumed, extended, "
     "in progress, incomplete, completed, denied), with the reason code.",
     "request:fulfil": "A request was fulfilled: data gathered, erased, corrected or flagged "
     "across the vault and the datastores (counts, codes, no values).",
     "request:task": "A manual task of a request was opened, done or cancelled.",
+    "request:search_scope": "The search scope of an access request was recorded: the systems "
+    "searched, and those left out with the reason (UK GDPR Art. 15(1A)).",
     "request:download": "An access or portability package was downloaded.",
     "request:purge": "Request records past their keeping period were deleted.",
     "datastore:change": "A datastore was added, changed or removed (credentials never logged).",
@@ -53,6 +79,8 @@ ACTIONS: dict[str, str] = {
     "retention:hold": "A legal hold was placed or released (scope, reference, expiry).",
     "subject:contract_end": "A subject's contract end was recorded and its deletion scheduled.",
     "subject:minor": "A subject was found to be a minor: processing suppressed, deletion scheduled.",
+    "subject:dormancy:notice": "A person inactive for almost three years was told of the erasure "
+    "(DPDP Rules r. 8(2)) and it was scheduled.",
     "disclosure:make": "Personal data was disclosed to a recipient (or a disclosure was refused), "
     "with the purpose, categories and legal basis.",
     "offer:send": "A partner's offer was sent by the tenant to the subjects allowed (counts only).",
@@ -65,6 +93,14 @@ ACTIONS: dict[str, str] = {
     "staff:logout": "An admin-console session ended: signed out, expired or revoked.",
     "vault:subject:lookup": "Subjects were looked up by email or phone in the admin console, for a "
     "stated purpose (how many were found; never the identity).",
+    "cpni:campaign": "A marketing campaign using CPNI was logged, approved or rejected by a "
+    "supervisor, or launched (47 CFR 64.2009(c), (d)).",
+    "cpni:certificate": "The annual CPNI compliance certificate was generated for a calendar year "
+    "(47 CFR 64.2009(e)).",
+    "cpni:call_detail": "Call detail was asked for on an inbound call: whether the customer's "
+    "password passed, or call detail stayed masked (47 CFR 64.2010(b)); never the password.",
+    "cpni:alert": "A customer was told of a created or changed password, back-up answer, address "
+    "or contact of record, at the existing contact (47 CFR 64.2010(f)); never the new value.",
 }
 
 OUTCOMES = ("ok", "denied", "failed", "partial")

@@ -187,3 +187,38 @@ def is_teen(adult_on: date | None, today: date, years: int) -> bool:
     if not years or adult_on is None or today < adult_on:
         return False
     return today < years_after(adult_on, years)
+
+
+# COPPA as amended (16 CFR 312.5(a)(2); published 22 April 2025, compliance from 22 April 2026):
+# disclosing a child's data to third parties needs the parent's separate verified consent, apart
+# from the consent to collection. Not third parties: a processor (support for internal operations,
+# 312.2) and an authority the law requires disclosure to (312.5(c)).
+COPPA_DISCLOSURE_CONSENT_FROM = date(2026, 4, 22)
+COPPA_NOT_THIRD_PARTIES = frozenset({"processor", "authority"})
+
+
+def coppa_applies(jurisdictions: Iterable[str]) -> bool:
+    """COPPA binds a tenant under US law (federal, or any state's)."""
+    return any(k == "us" or k.startswith("us-") for k in jurisdictions)
+
+
+def is_coppa_child(adult_on: date | None, minor_age: int, today: date) -> bool:
+    """Under 13 today, from ``adult_on`` (the day the person reaches ``minor_age``, as the vault
+    stores it)."""
+    if adult_on is None:
+        return False
+    return today < years_after(adult_on, COPPA_AGE - minor_age)
+
+
+def needs_disclosure_consent(
+    jurisdictions: Iterable[str], recipient_type: str, adult_on: date | None, minor_age: int,
+    today: date,
+) -> bool:  # fmt: skip
+    """Does disclosing this person's data to this recipient need the parent's separate consent
+    (COPPA-1, 16 CFR 312.5(a)(2), from 2026-04-22)?"""
+    return (
+        today >= COPPA_DISCLOSURE_CONSENT_FROM
+        and recipient_type not in COPPA_NOT_THIRD_PARTIES
+        and coppa_applies(jurisdictions)
+        and is_coppa_child(adult_on, minor_age, today)
+    )

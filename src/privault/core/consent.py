@@ -38,6 +38,9 @@ class Kind(StrEnum):
     CPNI = "cpni"  # scope: "*" (approval); evidence: mode opt_in | opt_out
     SPECIAL = "special"  # scope: "<purpose>:<category>" explicit consent (GDPR Art. 9(2)(a))
     PARENTAL = "parental"  # scope: a purpose key; a parent's verified consent for a minor
+    # scope: a purpose key; a parent's separate verified consent to disclose a child's data to
+    # third parties for that purpose (COPPA 16 CFR 312.5(a)(2), from 2026-04-22)
+    PARENTAL_DISCLOSURE = "parental_disclosure"
     SALE_SHARING = "sale_sharing"  # scope: "*"; False = opted out of sale/sharing (CCPA, GPC)
     LIMIT_SPI = "limit_spi"  # scope: "*"; False = limit use of sensitive data (CCPA §7027)
     TARGETED_ADS = (
@@ -61,8 +64,12 @@ class Method(StrEnum):
     IVR = "ivr"
     IMPORT = "import"
     NOTICE = "notice"  # CPNI opt-out approval: notice sent, no opt-out within the waiting period
+    NOTICE_MAIL = "notice_mail"  # the same, the notice mailed (the wait starts 3 days later)
     REQUEST = "request"  # a subject request (objection, restriction, opt-out, limit)
     FORM = "form"  # the privacy center's own forms
+    CONSENT_MANAGER = (
+        "consent_manager"  # a consent artefact from a registered consent manager (DPDP)
+    )
 
 
 class Via(StrEnum):
@@ -82,6 +89,16 @@ WITHDRAW_ONLY = frozenset({Method.REJECT, Method.GPC, Method.UNSUBSCRIBE})
 # Choices taken by a person on the phone must name the agent (or IVR) and the call.
 VOICE_CHANNELS = frozenset({Via.PHONE, Via.IVR, Via.AGENT_DESKTOP})
 CPNI_OPT_OUT_WAIT_DAYS = 30  # 47 CFR 64.2008(d)(1): opt-out approval only after 30 days' notice
+CPNI_MAIL_DAYS = 3  # 47 CFR 64.2008(d)(1)(ii): a mailed notice's wait starts on the third day
+# (unverified: the official text of (d)(1)(ii) was not retrieved; figure from RULES.md)
+CPNI_NOTICE_METHODS = frozenset({"notice", "notice_mail"})
+
+
+def cpni_wait_days(method: str) -> int:
+    """Days from a CPNI opt-out notice to assumed approval: 30, counted from the third day after
+    mailing for a mailed notice (47 CFR 64.2008(d)(1))."""
+    return CPNI_OPT_OUT_WAIT_DAYS + (CPNI_MAIL_DAYS if method == Method.NOTICE_MAIL else 0)
+
 
 _VISITOR = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 _TEXT = re.compile(r"^[^\x00-\x1f]{0,500}$")
@@ -228,7 +245,7 @@ def check_choice(view: TenantView, choice: Choice, method: Method) -> None:
         )
     if choice.kind is Kind.LINK:
         raise InvalidInput("links are made with link_visitor", code="consent.invalid")
-    if method is Method.NOTICE and choice.kind is not Kind.CPNI:
+    if method in (Method.NOTICE, Method.NOTICE_MAIL) and choice.kind is not Kind.CPNI:
         raise InvalidInput(
             "method 'notice' records CPNI opt-out approval only (47 CFR 64.2007)",
             code="consent.invalid",
@@ -249,7 +266,9 @@ def _unknown(what: str, value: str, known: Iterable[str]) -> NotFound:
 
 def _check_scope(view: TenantView, choice: Choice) -> None:
     kind, scope = choice.kind, choice.scope
-    if kind in (Kind.PURPOSE, Kind.PARENTAL) and scope not in _purposes(view):
+    if kind in (Kind.PURPOSE, Kind.PARENTAL, Kind.PARENTAL_DISCLOSURE) and scope not in _purposes(
+        view
+    ):
         raise _unknown("purpose", scope, _purposes(view))
     if kind is Kind.OBJECTION and scope != "marketing":
         _check_objection(view, scope, lifting=choice.granted)

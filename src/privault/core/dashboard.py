@@ -135,6 +135,11 @@ class Dashboard:
     overdue: int  # open requests past their due date now
     due_within_7_days: int  # open requests due today or within the next 7 days
     consent_rates: tuple[ConsentRate, ...]
+    # CCPA-PP-1: the privacy notice's review (current, review_soon, overdue or unpublished), the day
+    # the next version is due, and the purposes marked for re-consent (purpose -> marking version).
+    notice_state: str = "unpublished"
+    notice_review_due: date | None = None
+    reconsent: tuple[tuple[str, str], ...] = ()
 
     @property
     def request_types(self) -> tuple[Right, ...]:

@@ -236,6 +236,23 @@ def _period(jurisdiction: Jurisdiction, right: Right) -> tuple[LegalPeriod, Lega
     return RIGHT_PERIODS.get((jurisdiction.key, right)) or jurisdiction.period_for(right)
 
 
+def counted_from(received: date, period: LegalPeriod) -> date:
+    """The day "N days after" which the period ends: the day before receipt where the law counts
+    "N days beginning with" receipt (DPA 2018 s.164A(3): receipt is day 1 of 30)."""
+    return received - timedelta(days=1) if period.inclusive else received
+
+
+def check_in_force(jurisdiction: Jurisdiction, right: Right, received: date) -> None:
+    """Refuse a right received before the day the law started to grant it (its ``since``)."""
+    own = jurisdiction.own_period(right)
+    if own is not None and own.since is not None and received < own.since:
+        raise PolicyViolation(
+            f"{jurisdiction.name} grants the right '{right.value}' only from "
+            f"{own.since.isoformat()}",
+            code="request.right_unavailable",
+        )
+
+
 def _compute(
     calendar: WorkingCalendar,
     period: LegalPeriod,
@@ -243,6 +260,7 @@ def _compute(
     paused_days: int,
 ) -> date:
     """The period's end, moved by the paused days (before a month's end is moved to a working day)."""
+    received = counted_from(received, period)
     pause = timedelta(days=paused_days)
     if period.unit is PeriodUnit.CALENDAR_MONTHS:
         return calendar.next_working_day(add_months(received, period.amount) + pause)
@@ -267,6 +285,7 @@ def deadline(
         raise PolicyViolation(
             f"{jurisdiction.name} grants no right '{right.value}'", code="request.right_unavailable"
         )
+    check_in_force(jurisdiction, right, received)
     period, extension = _period(jurisdiction, right)
     paused = sum(p.days(today or received) for p in pauses)
     calendar = WorkingCalendar.of(jurisdiction, establishment)
@@ -284,14 +303,22 @@ def deadline(
 
 
 def acknowledgement(
-    jurisdiction_key: str, received: date, establishment: str | None = None
+    jurisdiction_key: str,
+    received: date,
+    establishment: str | None = None,
+    right: Right | None = None,
 ) -> Deadline | None:
-    """When receipt must be confirmed, where the jurisdiction sets such a deadline."""
-    period = ACKNOWLEDGEMENTS.get(jurisdiction_key)
+    """When receipt must be confirmed, where the jurisdiction sets such a deadline (for ``right``:
+    its own, e.g. a UK complaint's 30 days, else the law's general one)."""
+    jurisdiction = JURISDICTIONS[jurisdiction_key]
+    own = jurisdiction.own_period(right) if right is not None else None
+    if right is not None and right not in jurisdiction.rights:
+        return None
+    period = own.acknowledge if own and own.acknowledge else ACKNOWLEDGEMENTS.get(jurisdiction_key)
     if period is None:
         return None
-    calendar = WorkingCalendar.of(JURISDICTIONS[jurisdiction_key], establishment)
-    due = count(received, period.amount, period.unit, calendar)
+    calendar = WorkingCalendar.of(jurisdiction, establishment)
+    due = count(counted_from(received, period), period.amount, period.unit, calendar)
     return Deadline(jurisdiction_key, period.rule, period, received, due, None, calendar=calendar)
 
 
@@ -316,9 +343,7 @@ def extend(current: Deadline, decided_on: date, reasons: str) -> Deadline:
             f"too late to extend: the deadline was {current.due.isoformat()}",
             code="request.extension_refused",
         )
-    total = LegalPeriod(
-        current.period.amount + current.extension.amount, current.period.unit, current.period.rule
-    )
+    total = replace(current.period, amount=current.period.amount + current.extension.amount)
     if current.extension.unit is not current.period.unit:  # not in the table today; kept honest
         raise PolicyViolation(
             "the extension is not in the period's unit", code="request.extension_refused"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from privault.core.consent import CPNI_OPT_OUT_WAIT_DAYS, Entry, Kind, State, topic
+from privault.core.consent import CPNI_NOTICE_METHODS, Entry, Kind, State, cpni_wait_days, topic
 from privault.core.manifest.model import LawfulBasis, Purpose, PurposeKind, SpecialCondition
 from privault.core.taxonomy import EXPLICIT_CONSENT_ONLY, is_within
 
@@ -71,7 +71,7 @@ class Facts:
         """Answers about this holder do not change with time alone (no CPNI opt-out approval, whose
         30-day wait runs on): they may be remembered while the facts stand."""
         entry = self.state.get("cpni:*")
-        return entry is None or entry.method != "notice"
+        return entry is None or entry.method not in CPNI_NOTICE_METHODS
 
 
 UNKNOWN = Facts(known=False)
@@ -410,11 +410,12 @@ def _cpni_problem(plan: Plan, entry: Entry | None, at_us: int) -> str | None:
         return "no CPNI approval recorded"
     if not entry.granted:
         return "CPNI approval withdrawn"
-    if entry.method == "notice":  # opt-out approval
+    if entry.method in CPNI_NOTICE_METHODS:  # opt-out approval
         if plan.purpose.cpni_approval == "opt_in":
             return "this use of CPNI needs opt-in approval; only opt-out approval is recorded"
-        if at_us < entry.at_us + CPNI_OPT_OUT_WAIT_DAYS * _DAY_US:
-            return f"opt-out approval takes effect {CPNI_OPT_OUT_WAIT_DAYS} days after the notice"
+        wait = cpni_wait_days(entry.method)  # 30 days; from the third day after mailing (d)(1)
+        if at_us < entry.at_us + wait * _DAY_US:
+            return f"opt-out approval takes effect {wait} days after the notice (47 CFR 64.2008(d))"
         if at_us >= entry.at_us + CPNI_OPT_OUT_RENEW_DAYS * _DAY_US:
             return "the opt-out notice is over two years old: send a new one (47 CFR 64.2008(d)(2))"
     return None

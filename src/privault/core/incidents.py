@@ -20,7 +20,12 @@ The regimes an incident falls under are chosen from the tenant's jurisdictions a
   72 hours) and each affected person without delay (DPDP-BR-1);
 - ``us-states`` (the affected people's US states of residence, whatever the tenant's jurisdictions):
   each state's own period to its residents and to its attorney general above the state's threshold
-  (``core.breach_states``: California 30 days since 2026, Colorado, Florida, Washington 30, Texas 60).
+  (``core.breach_states``: 22 states with a fixed period, 30 to 60 days).
+
+The subjects' GDPR clock can be closed with a 34(3) exception code and its justification; under
+34(3)(c) a public communication replaces the individual notices (``core.breach_exemptions``). A
+law-enforcement direction to delay FCC customer notice holds that clock until the delay's last day
+(``core.breach_delays``, 47 CFR 64.2011).
 
 The FCC rule in force is a setting (``fcc_rule``): ``fcc_23_111`` (above) or ``legacy``, the 2007
 rule (FCC-BR-1, 47 CFR 64.2011 as adopted in FCC 07-22): the USSS and the FBI within 7 business days
@@ -28,7 +33,8 @@ of the determination, and customers only after 7 full business days more (no FCC
 small-breach summary).
 
 A processor tenant (a BPO for a client company) must tell its client, the controller, without undue
-delay (GDPR-BR-2); privault uses **24 hours** from awareness as the contractual default. Its other
+delay (GDPR-BR-2): within the hours its contract sets, ``client.breach_notice_hours`` in the
+manifest (24 by default, 1 to 72: never longer than the controller's own 72 hours). Its other
 clocks are the controller's duties, tracked on its behalf (``on_behalf``): the BPO often files them.
 
 Hours are counted in UTC (72 hours are 72 elapsed hours, across a change of clocks); business days
@@ -39,23 +45,45 @@ PIPEDA and the FCC 24 months; GDPR 33(5) sets none, privault keeps 5 years by po
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from privault.core import breach_states
+from privault.core import breach_delays, breach_states
+from privault.core.breach_clock import US, BreachClock, clock_state, is_late, zone_day
 from privault.core.deadlines import WorkingCalendar, add_months, count, count_hours, local_day
 from privault.core.jurisdictions import JURISDICTIONS, PeriodUnit
-from privault.core.manifest.resolve import TenantView, category_sensitivity, known_categories
+from privault.core.manifest.model import CONTROLLER_NOTICE_HOURS
+from privault.core.manifest.resolve import TenantView
 from privault.core.taxonomy import is_within
 from privault.errors import InvalidInput, PolicyViolation
 
+__all__ = [
+    "CONTROLLER_NOTICE_HOURS",
+    "BreachClock",
+    "applicable_regimes",
+    "choose_regimes",
+    "clock_state",
+    "compute_clocks",
+    "fcc_due",
+    "is_late",
+    "notify",
+    "retain_until",
+    "waive_open",
+]
+
 REGIMES = ("gdpr", "fcc", "pipeda", "quebec", "dpdp", breach_states.REGIME)
-TARGETS = ("authority", "subjects", "law_enforcement", "controller", "fcc", "attorney_general")
+TARGETS = (
+    "authority",
+    "subjects",
+    "law_enforcement",
+    "controller",
+    "fcc",
+    "attorney_general",
+    "public",  # GDPR 34(3)(c): the public communication instead of individual notices
+)
 FCC_RULES = ("fcc_23_111", "legacy")  # FCC-BR-2 (2023) or FCC-BR-1 (2007)
 FCC_LEGACY_WAIT_DAYS = 7  # 47 CFR 64.2011(b) (2007): customers after 7 full business days
 RISKS = ("none", "low", "high")
-CONTROLLER_NOTICE_HOURS = 24  # GDPR-BR-2: "without undue delay"; contracts usually say 24-48 h
 KEEP_MONTHS = {
     "gdpr": 60,
     "fcc": 24,
@@ -67,39 +95,7 @@ KEEP_MONTHS = {
 DEFAULT_KEEP_MONTHS = 60
 FCC_SMALL_BREACH = 500
 CPNI = "cc.telecom.cpni"
-_US = "us"
-
-
-@dataclass(frozen=True, slots=True)
-class BreachClock:
-    """One notification an incident calls for, and whether it was made."""
-
-    regime: str
-    rule: str
-    notify: str
-    whom: str
-    due_text: str
-    due_at: datetime | None = None  # an instant (hours)
-    due_on: date | None = None  # a date (business days, annual summary)
-    not_before: date | None = None
-    on_behalf: bool = False
-    done_at: datetime | None = None
-    late_reason: str | None = None
-    waived: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The stored form (ISO strings)."""
-        return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> BreachClock:
-        """Back from the stored form."""
-        values = dict(data)
-        for key in ("due_at", "done_at"):
-            values[key] = datetime.fromisoformat(values[key]) if values.get(key) else None
-        for key in ("due_on", "not_before"):
-            values[key] = date.fromisoformat(values[key]) if values.get(key) else None
-        return cls(**values)
+_US = US
 
 
 # --- which regimes ------------------------------------------------------------------------------
@@ -262,8 +258,9 @@ def _controller(view: TenantView, aware_at: datetime, regimes: Sequence[str]) ->
     whom = client.name if client else "the client controller"
     regime = "gdpr" if "gdpr" in regimes else "contract"
     basis = "contract default; GDPR 33(2)" if regime == "gdpr" else "the processing contract"
-    text = f"{CONTROLLER_NOTICE_HOURS} hours from awareness ({basis})"
-    due = count_hours(aware_at, CONTROLLER_NOTICE_HOURS)
+    hours = client.breach_notice_hours if client else CONTROLLER_NOTICE_HOURS
+    text = f"{hours} hours from awareness ({basis})"
+    due = count_hours(aware_at, hours)
     rule = "GDPR-BR-2" if regime == "gdpr" else "PROC-CONTRACT"
     return BreachClock(regime, rule, "controller", whom, text, due)
 
@@ -317,49 +314,7 @@ def retain_until(regimes: Sequence[str], aware_at: datetime) -> date:
     return add_months(aware_at.astimezone(UTC).date(), months)
 
 
-# --- state and notification ---------------------------------------------------------------------
-
-
-def _zone_day(clock: BreachClock, at: datetime) -> date:
-    us = clock.regime in ("fcc", breach_states.REGIME)
-    return local_day(_US, at) if us else at.astimezone(UTC).date()
-
-
-def is_late(clock: BreachClock, at: datetime) -> bool:
-    """Whether a notification made at ``at`` misses the clock's due time."""
-    if clock.due_at is not None:
-        return at > clock.due_at
-    return clock.due_on is not None and _zone_day(clock, at) > clock.due_on
-
-
-def _span(delta: timedelta) -> str:
-    hours = int(abs(delta).total_seconds() // 3600)
-    return f"{hours // 24}d {hours % 24}h" if hours >= 48 else f"{hours}h"
-
-
-def _open_state(clock: BreachClock, now: datetime) -> str:
-    """The state of a clock not yet done."""
-    if clock.due_at is not None:
-        left = clock.due_at - now
-        return f"due in {_span(left)}" if left.total_seconds() >= 0 else f"overdue by {_span(left)}"
-    if clock.due_on is not None:
-        days = (clock.due_on - _zone_day(clock, now)).days
-        if days < 0:
-            return f"overdue by {-days}d"
-        return "due today" if days == 0 else f"due in {days}d"
-    if clock.not_before is not None and _zone_day(clock, now) < clock.not_before:
-        return f"wait until {clock.not_before.isoformat()}"
-    return f"due now ({clock.due_text})"
-
-
-def clock_state(clock: BreachClock, now: datetime) -> str:
-    """``done``, ``waived``, ``due in ...``, ``overdue by ...``, ``due now`` or ``wait until ...``."""
-    if clock.waived is not None:
-        return "waived"
-    if clock.done_at is not None:
-        return "done (late)" if clock.late_reason else "done"
-    return _open_state(clock, now)
-
+# --- notification ---------------------------------------------------------------------
 
 _WAIT = {
     "FCC-BR-2": "notify the FCC and law enforcement first, then the customers without unreasonable "
@@ -374,8 +329,9 @@ def _check_wait(clock: BreachClock, at: datetime, law_enforcement_agrees: bool) 
     later (2007 rule), unless law enforcement agreed to an earlier notice."""
     if clock.regime != "fcc" or clock.notify != "subjects" or law_enforcement_agrees:
         return
-    if clock.not_before is None or _zone_day(clock, at) < clock.not_before:
+    if clock.not_before is None or zone_day(clock, at) < clock.not_before:
         raise PolicyViolation(_WAIT[clock.rule], code="incident.invalid")
+    breach_delays.check_not_delayed(clock, zone_day(clock, at))
 
 
 def _after_law_enforcement(clock: BreachClock, at: datetime) -> BreachClock:
@@ -390,7 +346,7 @@ def _after_residents(clock: BreachClock, at: datetime) -> BreachClock:
     """California: the attorney general's 15 days start when the residents are told."""
     if clock.regime != breach_states.REGIME or clock.notify != "attorney_general" or clock.due_on:
         return clock
-    due = breach_states.authority_due_after_residents(clock.rule, _zone_day(clock, at))
+    due = breach_states.authority_due_after_residents(clock.rule, zone_day(clock, at))
     return replace(clock, due_on=due) if due else clock
 
 
@@ -440,41 +396,3 @@ def waive_open(clocks: Sequence[BreachClock], reason: str) -> list[BreachClock]:
     return [
         replace(c, waived=reason) if c.done_at is None and c.waived is None else c for c in clocks
     ]
-
-
-# --- notices ------------------------------------------------------------------------------------
-
-_CONSEQUENCES: tuple[tuple[str, str], ...] = (
-    ("payment", "financial loss or fraud using payment or bank details"),
-    ("special", "distress, discrimination or other harm from disclosure of sensitive information"),
-    (
-        "cpni",
-        "disclosure of call records and service details, and the risk of pretexting or SIM swaps",
-    ),
-    ("children", "harm to children whose data was exposed"),
-)
-_PREFIX_CONSEQUENCES: tuple[tuple[str, str], ...] = (
-    ("user.contact", "phishing, spam or impersonation using contact details"),
-    ("user.government_id", "identity theft"),
-    ("user.authorization", "takeover of accounts"),
-    ("cc.account.security_pin", "takeover of accounts"),
-)
-
-
-def likely_consequences(view: TenantView, categories: Sequence[str]) -> list[str]:
-    """What the affected categories may lead to (GDPR 33(3)(c)), strictest first."""
-    found: list[str] = []
-    sensitivities = {category_sensitivity(view.manifest, c).value for c in categories}
-    found += [text for key, text in _CONSEQUENCES if key in sensitivities]
-    found += [
-        text
-        for prefix, text in _PREFIX_CONSEQUENCES
-        if any(is_within(c, prefix) for c in categories)
-    ]
-    return list(dict.fromkeys(found)) or ["loss of confidentiality of the personal data concerned"]
-
-
-def category_names(view: TenantView, categories: Sequence[str]) -> list[str]:
-    """Human names of the categories."""
-    names = known_categories(view.manifest)
-    return [names.get(c, c) for c in categories]

@@ -6,6 +6,8 @@ import hashlib
 import json
 from typing import Any
 
+from privault.core.child_retention import child_retention
+from privault.core.children import coppa_applies
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
 from privault.core.law_labels import basis_citation, ccpa_applies, gdpr_applies
 from privault.core.manifest.model import LawfulBasis, Purpose, RetentionRule
@@ -17,6 +19,7 @@ from privault.core.notice_elements import (
     requirement,
     transfers,
 )
+from privault.core.redress import automated_decisions
 from privault.core.retention import legal_rules, obligation_purposes
 from privault.core.taxonomy import Sensitivity
 
@@ -80,6 +83,7 @@ def notice_content(view: TenantView) -> dict[str, Any]:
         "jurisdictions": [_jurisdiction(k) for k in tenant.jurisdictions],
         "promises": _promises(view),
         "ccpa": ccpa_section(view) if ccpa_applies(tenant.jurisdictions) else None,
+        "children": child_retention(view) if coppa_applies(tenant.jurisdictions) else None,
     }
 
 
@@ -173,10 +177,13 @@ def _retention(rule: RetentionRule, names: dict[str, str], view: TenantView) -> 
 
 
 def _rights(view: TenantView) -> list[dict[str, Any]]:
+    """The rights of the tenant's laws (a human review only where a decision is declared)."""
     rights: dict[Right, list[str]] = {}
+    reviewable = bool(automated_decisions(view))
     for key in view.tenant.jurisdictions:
         for right in JURISDICTIONS[key].rights:
-            rights.setdefault(right, []).append(JURISDICTIONS[key].name)
+            if right is not Right.HUMAN_REVIEW or reviewable:
+                rights.setdefault(right, []).append(JURISDICTIONS[key].name)
     return [
         {"right": r.value, "title": RIGHT_TITLES[r], "where": where}
         for r, where in sorted(rights.items(), key=lambda item: list(Right).index(item[0]))

@@ -65,10 +65,30 @@ def automated_decisions_statement(view: TenantView) -> str:
         "We make no decisions about you that produce legal or similarly significant effects based "
         "solely on automated processing."
     )
+    decided = _decided(view)
+    solely = decided or none_solely
     if not found:
-        return "We do not profile you. " + none_solely
+        return "We do not profile you. " + solely
     names = ", ".join(item["purpose"] for item in found)
-    return f"We use your data to build a profile of your interests for: {names}. " + none_solely
+    return f"We use your data to build a profile of your interests for: {names}. " + solely
+
+
+def _decided(view: TenantView) -> str:
+    """The solely automated decisions the purposes declare (Art. 13(2)(f), 15(1)(h)), with the
+    person's right to a human review (Art. 22(3), UK Art. 22C); '' where none is declared."""
+    parts = [
+        f"{p.automated_decision.name} ({p.name}): {p.automated_decision.logic} "
+        f"{p.automated_decision.effects}"
+        for p in view.purposes
+        if p.automated_decision
+    ]
+    if not parts:
+        return ""
+    return (
+        "We make these decisions about you solely by automated means: "
+        + "; ".join(parts)
+        + " You may ask for a person to review such a decision, give your view and contest it."
+    )
 
 
 # --- GDPR Art. 13(1)(f), 44-46: transfers and their safeguards -------------------------------------

@@ -113,6 +113,9 @@ class KnowReport:
     lookback_to: date
     complaint_authority: str
     automated_decisions: str
+    # GDPR Art. 15(2): per recipient and country outside the EEA, the adequacy decision or the
+    # Art. 46 safeguard; None where the GDPR does not apply to the request.
+    transfers: tuple[ReportItem, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +298,7 @@ def _report_dict(report: KnowReport | None) -> dict[str, object] | None:
         "lookback_to": report.lookback_to.isoformat(),
         "complaint_authority": report.complaint_authority,
         "automated_decisions": report.automated_decisions,
+        "transfers": None if report.transfers is None else items(report.transfers),
     }
 
 
@@ -498,7 +502,7 @@ def _report_groups(report: KnowReport | None) -> list[tuple[str, tuple[ReportIte
     """The report's lists, each with its heading, in the order the law lists them."""
     if report is None:
         return []
-    return [
+    groups = [
         ("What personal data we hold", report.categories),
         ("Where it came from", report.sources),
         ("Why we use it", report.purposes),
@@ -506,6 +510,9 @@ def _report_groups(report: KnowReport | None) -> list[tuple[str, tuple[ReportIte
         ("How long we keep it", report.retention),
         ("Your rights", report.rights),
     ]
+    if report.transfers is not None:
+        groups.append(("Transfers outside the EEA and their safeguards", report.transfers))
+    return groups
 
 
 def _table_view(section: Section) -> _TableView:

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from privault.core.audit import AuditEvent
+from privault.core.cpni_ports import CpniRepository
 from privault.core.dashboard_ports import DashboardQueries
 from privault.core.disclosure_ports import DisclosureRepository
 from privault.core.job_ports import JobRepository
@@ -326,6 +327,10 @@ class RequestRepository(Protocol):
         """Requests by due date, filtered."""
         ...
 
+    def received_between(self, first: date, last: date) -> list[RequestRecord]:
+        """Requests received from ``first`` to ``last`` (both included), oldest first."""
+        ...
+
     def unverified_before(self, before: datetime) -> list[RequestRecord]:
         """Open requests awaiting verification received before ``before``."""
         ...
@@ -573,6 +578,11 @@ class UnitOfWork(Protocol):
     @property
     def staff(self) -> StaffRepository:
         """The bound tenant's console logins and sessions."""
+        ...
+
+    @property
+    def cpni(self) -> CpniRepository:
+        """The bound tenant's CPNI records (campaign log, notice counts)."""
         ...
 
     @property

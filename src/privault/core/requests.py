@@ -201,12 +201,23 @@ class RequestIn(BaseModel):
         pattern=r"^R-[A-Z0-9]{8}$",
         description="Appeal: the reference of the refused request (type appeal only).",
     )
+    decision: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9_.\-]*$",
+        max_length=120,
+        description="Human review: the automated decision contested (its purpose key).",
+    )
 
     @model_validator(mode="after")
     def _appeal_names_its_request(self) -> RequestIn:
         if (self.type is Right.APPEAL) != (self.appeal_of is not None):
             raise ValueError(
                 "an appeal names the request it appeals (appeal_of), and only an appeal"
+            )
+        if (self.type is Right.HUMAN_REVIEW) != (self.decision is not None):
+            raise ValueError(
+                "a human review names the automated decision it contests (decision), and only a "
+                "human review"
             )
         return self
 
@@ -302,6 +313,7 @@ class RequestDetails:
     details: str = ""
     lookback_from: str | None = None
     appeal_of: str | None = None
+    decision: str | None = None  # human review: the automated decision contested (purpose key)
 
 
 @dataclass(frozen=True, slots=True)

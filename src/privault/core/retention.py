@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from privault.core.children import collection_age, establishment_of
@@ -119,6 +120,43 @@ def due_before(period: Period, today: date) -> datetime:
     return midnight(last_event_day(lambda d: due_on(period, d), today) + timedelta(days=1))
 
 
+class DataState(StrEnum):
+    """What is left of personal information (Québec Law 25, QC-ANON-1). De-identified information no
+    longer identifies the person directly but is still personal information (s. 12, para. 4; GDPR
+    pseudonymised data, Recital 26); anonymised information irreversibly allows no identification,
+    directly or indirectly (s. 23), so it leaves the law's scope; destroyed information is gone."""
+
+    IDENTIFIED = "identified"
+    DEIDENTIFIED = "deidentified"
+    ANONYMISED = "anonymised"
+    DESTROYED = "destroyed"
+
+
+# What a recipient's transform leaves of the data it receives: pseudonymised data is de-identified.
+TRANSFORM_STATES: dict[str, DataState] = {
+    "identity": DataState.IDENTIFIED,
+    "pseudonymise": DataState.DEIDENTIFIED,
+    "aggregate": DataState.ANONYMISED,
+    "anonymise": DataState.ANONYMISED,
+}
+
+
+def end_state(rule: RetentionRule) -> DataState:
+    """What a rule's action leaves in privault: ``delete`` destroys the value; ``anonymise`` also
+    deletes it from the vault (no copy kept from which anyone could be re-identified) and is counted
+    as anonymised. De-identification never ends a retention period: the data would still be
+    personal information."""
+    return DataState.ANONYMISED if rule.action == "anonymise" else DataState.DESTROYED
+
+
+def anonymisation_record(rule: RetentionRule) -> dict[str, str] | None:
+    """The purpose, supervisor and risk analysis an ``anonymise`` rule records (QC-ANON-1)."""
+    found = rule.anonymisation
+    return (
+        found.model_dump(mode="json") if found is not None and rule.action == "anonymise" else None
+    )
+
+
 def why(rule: RetentionRule) -> str:
     """``<period> after <event>``, as the report says it."""
     return f"{rule.period} after {rule.after.value.replace('_', ' ')}"
@@ -127,11 +165,16 @@ def why(rule: RetentionRule) -> str:
 # --- which rules cover a value -------------------------------------------------------------------
 
 
+def covers_category(rule: RetentionRule, category: str) -> bool:
+    """Whether ``rule`` applies to values of ``category`` for some purpose (an empty list of
+    categories covers every one; categories match their descendants)."""
+    return not rule.categories or any(is_within(category, c) for c in rule.categories)
+
+
 def covers(rule: RetentionRule, category: str, purpose: str) -> bool:
     """Whether ``rule`` applies to a value of ``category`` collected for ``purpose`` (an empty list
-    of categories or purposes covers every one; categories match their descendants)."""
-    by_category = not rule.categories or any(is_within(category, c) for c in rule.categories)
-    return by_category and (not rule.purposes or purpose in rule.purposes)
+    of purposes covers every one)."""
+    return covers_category(rule, category) and (not rule.purposes or purpose in rule.purposes)
 
 
 def vault_rules(rules: Iterable[RetentionRule]) -> tuple[RetentionRule, ...]:

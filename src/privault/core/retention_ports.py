@@ -176,6 +176,10 @@ class RetentionRunRepository(Protocol):
         """Live subjects whose contract ended on or before the day."""
         ...
 
+    def dormant(self, active_before: datetime) -> list[RetentionSubject]:
+        """Live subjects last active (or, with no activity recorded, last changed) before then."""
+        ...
+
     def minors(self, today: date) -> list[RetentionSubject]:
         """Live subjects who are minors on ``today``."""
         ...

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import structlog
+
 from privault.jobs.context import JobContext
+from privault.services.notices import notice_review
 from privault.services.requests import sweep as sweep_requests
 from privault.services.retention import sweep as sweep_retention
+from privault.services.retention_dormancy import notify_dormant
 from privault.services.retention_erasure import erase_whole_subject
 from privault.services.retention_subjects import discover_minors
 from privault.services.visits import anonymise_due_visits
 from privault.services.webhooks import deliver_due
 
 Handler = Callable[[JobContext], None]
+log = structlog.get_logger(__name__)
 
 
 def _requests_sweep(ctx: JobContext) -> None:
@@ -27,10 +32,12 @@ def _webhooks_deliver(ctx: JobContext) -> None:
 
 
 def _retention_sweep(ctx: JobContext) -> None:
-    """Suppress newly found minors, sweep what is due (continuing from the job's cursor), then
-    anonymise the visit log past its retention (idempotent: safe to repeat after a take-over)."""
+    """Suppress newly found minors, tell dormant people of a DPDP platform (DPDP-ERA-1), sweep what
+    is due (continuing from the job's cursor), anonymise the visit log past its retention, then warn
+    if the notice needs its yearly review (idempotent: safe to repeat after a take-over)."""
     c = ctx.container
     discover_minors(c.requests, ctx.tenant_key)
+    notify_dormant(c.requests, ctx.tenant_key)  # DPDP-ERA-1, declared platforms only
     sweep_retention(
         c.requests,
         ctx.tenant_key,
@@ -39,10 +46,26 @@ def _retention_sweep(ctx: JobContext) -> None:
         checkpoint=ctx.checkpoint,
     )
     anonymise_due_visits(c.uow, c.decider.view(ctx.tenant_key), c.clock.now())
+    _notice_review(ctx)
+
+
+def _notice_review(ctx: JobContext) -> None:
+    """Warn, daily, when the privacy notice is 11 months old or more (CCPA-PP-1)."""
+    c = ctx.container
+    with c.uow() as uow:
+        review = notice_review(uow, ctx.tenant_key, c.clock.now().date())
+    if review.state in ("review_soon", "overdue"):
+        log.warning(
+            "privacy notice review due",
+            tenant=ctx.tenant_key,
+            state=review.state,
+            due=review.review_due.isoformat() if review.review_due else None,
+            rule="CCPA-PP-1",
+        )
 
 
 def _subject_erase(ctx: JobContext) -> None:
-    """Erase a subject whose contract end or minority made it due (a held subject is kept: the job
+    """Erase a subject whose contract end, minority or dormancy made it due (a held subject is kept: the job
     records ``kept`` as its outcome, and the daily sweep checks again)."""
     payload = ctx.job.payload
     if "outcome" in ctx.progress:  # taken over after it finished its work: nothing left to do

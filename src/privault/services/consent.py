@@ -36,9 +36,10 @@ from privault.core.consent import (
 from privault.core.jurisdictions import Right, universal_opt_out_laws
 from privault.core.manifest.model import CookieCategoryKey
 from privault.core.manifest.resolve import TenantView
+from privault.core.opt_in import check_grants
 from privault.core.ports import UnitOfWork
 from privault.core.records import ConsentEventRecord, SubjectRecord
-from privault.errors import InvalidInput, NotFound
+from privault.errors import InvalidInput, NotFound, PolicyViolation
 from privault.services.audit import Entry, record
 from privault.services.decisions import Decider
 from privault.services.tenants import bind_tenant
@@ -117,6 +118,17 @@ def subject_by_ref(uow: UnitOfWork, ref: str) -> SubjectRecord:
     return subject
 
 
+def _check_not_a_lift(choice: Choice, method: Method) -> None:
+    """A restriction is lifted only where the person is told first (GDPR Art. 18(3)):
+    ``services/restrictions.py``. An import records lifts that already happened."""
+    if choice.kind is Kind.RESTRICTION and choice.granted and method is not Method.IMPORT:
+        raise PolicyViolation(
+            "a restriction is lifted with 'consent restrict --lift' (POST /v1/restrictions with "
+            "restricted false), which tells the person first (GDPR Art. 18(3))",
+            code="restriction.lift_elsewhere",
+        )
+
+
 def record_choices(
     uow: UnitOfWork,
     decider: Decider,
@@ -126,8 +138,11 @@ def record_choices(
     choices: Sequence[Choice],
     evidence: Evidence,
     at: datetime,
+    *,
+    two_step: bool = False,
 ) -> Recorded:
-    """Append one event per choice with its evidence; update the projection; audit; commit."""
+    """Append one event per choice with its evidence; update the projection; audit; commit.
+    ``two_step``: a confirmed opt-in request (``services/opt_in.py``, CCPA-OI-1)."""
     view = decider.view(tenant_key)
     if not choices:
         raise InvalidInput("no choices given", code="consent.invalid")
@@ -135,12 +150,14 @@ def record_choices(
         raise InvalidInput("name either a subject or a visitor", code="consent.invalid")
     for choice in choices:
         check_choice(view, choice, evidence.method)
+        _check_not_a_lift(choice, evidence.method)
     check_evidence(view, evidence)
     bind_tenant(uow, tenant_key)
     notice = notice_version(uow, evidence.notice_version)
     subject = subject_by_ref(uow, holder.subject) if holder.subject else None
     visitor = check_visitor(holder.visitor) if holder.visitor else None
     states, linked = _lock(uow, subject.id if subject else None, visitor)
+    check_grants(states.values(), choices, evidence.method, two_step=two_step)
     subject_id = subject.id if subject else linked
     if subject is None and linked is not None:  # the audit names whose state changed
         subject = next(iter(uow.subjects.get_many([linked])), None)

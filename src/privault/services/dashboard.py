@@ -27,6 +27,7 @@ from privault.core.deadlines import local_day
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.requests import OPEN
+from privault.services.notices import notice_review
 from privault.services.requests import RequestDeps, deadline_state
 from privault.services.tenants import bind_tenant
 
@@ -47,6 +48,7 @@ def dashboard(deps: RequestDeps, tenant_key: str, now: datetime, weeks: int = 12
         closures = uow.dashboard.closed_between(midnight(since), midnight(until))
         deadlines = _deadline_states(uow, now)
         answers = uow.dashboard.current_answers([t.topic for t in topics])
+        review = notice_review(uow, tenant_key, now.astimezone(UTC).date())
     overall, by_type = medians(closures)
     return Dashboard(
         since=since,
@@ -58,6 +60,9 @@ def dashboard(deps: RequestDeps, tenant_key: str, now: datetime, weeks: int = 12
         overdue=deadlines["overdue"],
         due_within_7_days=sum(deadlines[s] for s in _DUE_SOON),
         consent_rates=rates(topics, answers),
+        notice_state=review.state,
+        notice_review_due=review.review_due,
+        reconsent=tuple(sorted(review.reconsent.items())),
     )
 
 

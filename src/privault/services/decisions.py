@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+from privault.core.assessments import DPIA_RULE, unassessed, without_assessment
 from privault.core.audit import to_micros
 from privault.core.children import is_teen, teen_years
 from privault.core.consent import load_state
@@ -27,6 +28,13 @@ from privault.core.decisions import (
 )
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.notice_review import (
+    RECONSENT_RULE,
+    Mark,
+    predates,
+    reconsent_marks,
+    stale_consent,
+)
 from privault.core.plans import compile_plan
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectFacts
@@ -46,6 +54,8 @@ CHANGES = (
     "consent:withdraw",
     "consent:link",
     "consent:rebuild",
+    "records:dpia",  # an impact assessment added or decided (GDPR-DPIA-1)
+    "config:notice:publish",  # a notice version may mark purposes for re-consent (CCPA-PP-1)
 )
 MAX_CACHED = 2_000_000
 
@@ -59,8 +69,13 @@ class FactsCache:
     what is missing. A cached entry is never older than the head it was checked against.
     """
 
-    def __init__(self, teen_years: int = 0) -> None:
+    def __init__(self, teen_years: int = 0, assessed: frozenset[str] = frozenset()) -> None:
         self.teen_years = teen_years  # see ``core.children.teen_years``
+        self.assessed = assessed  # purposes that require an impact assessment (GDPR-DPIA-1)
+        self.unassessed: frozenset[str] = frozenset()  # of those, without an approved one today
+        self.dpias_due = True
+        self.reconsent: dict[str, Mark] = {}  # purposes a notice marked for re-consent, and since
+        self.notices_due = True
         self.lock = threading.Lock()
         self.seq = -1
         self.hash = ""
@@ -80,11 +95,17 @@ class FactsCache:
         head, digest = uow.audit.head()
         if self._stale(uow, head, digest, today):
             self.clear()  # a new day (minors grow up), another history (a restore), or too big
-            self.day = today
+            self.day, self.dpias_due = today, True  # ... or an assessment's review date passed
+            self.notices_due = True
         elif head != self.seq:
             for action, uid in uow.audit.subjects_since(self.seq, CHANGES):
                 self._drop(action, uid)
         self.seq, self.hash = head, digest
+        if self.dpias_due and self.assessed:
+            self.unassessed = unassessed(self.assessed, uow.dpias.all(), today)
+        if self.notices_due:
+            self.reconsent = reconsent_marks(uow.notices.history())
+        self.dpias_due = self.notices_due = False
 
     def _stale(self, uow: UnitOfWork, head: int, digest: str, today: date) -> bool:
         if self.seq < 0 or self.day != today or head < self.seq or len(self.by_ref) > MAX_CACHED:
@@ -94,7 +115,11 @@ class FactsCache:
         return uow.audit.hash_at(self.seq) != self.hash  # is the chain still the one we followed?
 
     def _drop(self, action: str, uid: str | None) -> None:
-        if action == "consent:rebuild":
+        if action == "records:dpia":
+            self.dpias_due = True
+        elif action == "config:notice:publish":
+            self.notices_due = True
+        elif action == "consent:rebuild":
             self.clear()
         elif action == "vault:subject:create":
             self.unknown.clear()
@@ -134,10 +159,21 @@ class Decider:
         """The tenant's facts cache."""
         cache = self._facts.get(tenant_key)
         if cache is None:
-            policy = self.view(tenant_key).policy
-            years = teen_years(policy.minor_age, policy.sale_opt_in_age)
-            cache = self._facts.setdefault(tenant_key, FactsCache(years))
+            view = self.view(tenant_key)
+            years = teen_years(view.policy.minor_age, view.policy.sale_opt_in_age)
+            assessed = frozenset(p.key for p in view.purposes if p.requires_dpia)
+            cache = self._facts.setdefault(tenant_key, FactsCache(years, assessed))
         return cache
+
+    def reconsent_mark(
+        self, uow: UnitOfWork, tenant_key: str, purpose: str, today: date
+    ) -> Mark | None:
+        """Since when a consent to ``purpose`` must have been recorded to count (CCPA-PP-1): the
+        notice version that last changed what the purpose says, or None. ``uow`` is bound."""
+        cache = self.facts(tenant_key)
+        with cache.lock:
+            cache.refresh(uow, today)
+            return cache.reconsent.get(purpose)
 
     def view(self, tenant_key: str) -> TenantView:
         """The tenant's resolved view (cached)."""
@@ -228,14 +264,18 @@ def decide_many(
         cache.refresh(uow, today)
         batch = _Batch(decider, tenant_key, at_us)
         batch.answer_cached(questions, cache.by_ref)
+        visitors: dict[str, Facts] = {}
         if batch.visitors:  # anonymous visitors: their state is read for this batch
-            batch.answer_visitors(
-                questions, _visitors(uow, {questions[i].visitor or "" for i in batch.visitors})
-            )
+            visitors = _visitors(uow, {questions[i].visitor or "" for i in batch.visitors})
+            batch.answer_visitors(questions, visitors)
         if batch.missing:  # first touch: load these subjects' facts, then answer their questions
             refs = [questions[i].subject or "" for i in batch.missing]
             batch.answer_loaded(questions, cache.load(uow, refs, today))
         answers = batch.answers
+        if cache.unassessed and batch.touches(cache.unassessed):
+            _require_assessments(batch, cache.unassessed)
+        if cache.reconsent and batch.touches(frozenset(cache.reconsent)):
+            _require_reconsent(batch, questions, cache.by_ref, visitors, cache.reconsent)
     if actor is not None:
         allowed = sum(1 for a in answers if a.allowed)
         details = {"questions": len(answers), "allowed": allowed, "denied": len(answers) - allowed}
@@ -287,6 +327,10 @@ class _Batch:
             )
         return plan
 
+    def touches(self, purposes: frozenset[str]) -> bool:
+        """Does a question of this batch concern one of these purposes?"""
+        return any(plan.purpose.key in purposes for plan in self._seen.values())
+
     def answer_cached(self, questions: Sequence[Question], by_ref: dict[str, Facts]) -> None:
         """The hot loop: look the plan and the remembered answer up, else compute it."""
         plans, answer, at_us = self.plans, self.answers.append, self.at_us
@@ -320,6 +364,35 @@ class _Batch:
             facts = by_ref.get(questions[i].subject or "", UNKNOWN)
             plan = self.plans[i]
             self.answers[i] = facts.memo.get(plan.serial) or _fresh(plan, facts, self.at_us)
+
+
+def _require_assessments(batch: _Batch, missing: frozenset[str]) -> None:
+    """GDPR-DPIA-1: deny every answer about a purpose still without an approved assessment."""
+    for i, plan in enumerate(batch.plans):
+        answer = batch.answers[i]
+        if plan.purpose.key in missing and answer is not UNKNOWN_SUBJECT:
+            rule = plan.labels.get(DPIA_RULE, DPIA_RULE)
+            batch.answers[i] = without_assessment(answer, plan.purpose.key, rule)
+
+
+def _require_reconsent(
+    batch: _Batch,
+    questions: Sequence[Question],
+    by_ref: dict[str, Facts],
+    visitors: dict[str, Facts],
+    marks: dict[str, Mark],
+) -> None:
+    """CCPA-PP-1: an answer allowed on a consent recorded before a notice version changed what the
+    purpose says is denied until the person consents again."""
+    for i, plan in enumerate(batch.plans):
+        mark, answer = marks.get(plan.purpose.key), batch.answers[i]
+        if mark is None or not answer.allowed:
+            continue
+        q = questions[i]
+        facts = visitors.get(q.visitor) if q.visitor else by_ref.get(q.subject or "")
+        if facts is not None and predates(facts.state, plan.consent_topics, mark):
+            rule = plan.labels.get(RECONSENT_RULE, RECONSENT_RULE)
+            batch.answers[i] = stale_consent(answer, plan.purpose.key, mark, rule)
 
 
 def _visitors(uow: UnitOfWork, names: set[str]) -> dict[str, Facts]:

@@ -41,6 +41,8 @@ from privault.core.secrets import Secret
 from privault.core.vault import identity_category
 from privault.errors import Forbidden, PolicyViolation, PrivaultError
 from privault.services.audit import Entry, record
+from privault.services.child_disclosures import REFUSED as CHILD_REFUSED
+from privault.services.child_disclosures import without_parental_consent
 from privault.services.decisions import Question, decide_many
 from privault.services.vault import Vault, VaultContext
 
@@ -228,10 +230,11 @@ def _decide(
         questions,
         ctx.vault.clock.now(),
     )
+    children = without_parental_consent(uow, ctx.view, plan, subjects, ctx.today())  # COPPA-1
     kept: list[_Subject] = []
     refusals: list[Refusal] = []
     for subject, answer in zip(subjects, answers, strict=True):
-        rule = _refusal_rule(subject, answer)
+        rule = CHILD_REFUSED if subject.ref in children else _refusal_rule(subject, answer)
         if rule is None:
             kept.append(subject)
         else:

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from privault.core import breach_states
+from privault.core import breach_states, incident_notices
 from privault.core import incidents as rules
 from privault.core.clock import Clock
 from privault.core.manifest import Manifest
@@ -27,7 +27,7 @@ from privault.services.audit import Entry, record
 from privault.services.tenants import bind_tenant
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-NOTICES = ("authority", "subjects", "controller")
+NOTICES = ("authority", "subjects", "controller", "public")  # public: GDPR 34(3)(c)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +60,14 @@ class IncidentView:
         return any(s.startswith("overdue") for s in self.states)
 
 
-def _view(incident: IncidentRecord, now: datetime) -> IncidentView:
+def incident_view(incident: IncidentRecord, now: datetime) -> IncidentView:
+    """An incident with its clocks' states at ``now``."""
     clocks = [rules.BreachClock.from_json(c) for c in incident.clocks]
     return IncidentView(incident, clocks, [rules.clock_state(c, now) for c in clocks])
 
 
-def _audit(uow: UnitOfWork, actor: str, at: datetime, details: dict[str, Any]) -> None:
+def audit_change(uow: UnitOfWork, actor: str, at: datetime, details: dict[str, Any]) -> None:
+    """Audit one change to the register (``incident:change``), inside the transaction."""
     record(uow, [Entry(actor, "incident:change", None, None, "ok", details)], at)
 
 
@@ -144,12 +146,13 @@ def open_incident(
     )
     details = {"ref": ref, "change": "opened", "risk": item.risk, "regimes": regimes}
     details |= {"states": sorted(residents)} if residents else {}
-    _audit(uow, actor, now, details | {"subjects_affected": item.subjects_affected})
+    audit_change(uow, actor, now, details | {"subjects_affected": item.subjects_affected})
     uow.commit()
-    return _view(created, now)
+    return incident_view(created, now)
 
 
-def _get(uow: UnitOfWork, ref: str, *, lock: bool = False) -> IncidentRecord:
+def get_incident(uow: UnitOfWork, ref: str, *, lock: bool = False) -> IncidentRecord:
+    """The incident ``ref`` (locked for an update when ``lock``), or ``incident.unknown``."""
     found = uow.incidents.get(ref, lock=lock)
     if found is None:
         raise NotFound(f"no incident '{ref}'", code="incident.unknown")
@@ -162,13 +165,13 @@ def list_incidents(
     """The register, newest first, with each clock's state."""
     bind_tenant(uow, tenant_key)
     now = clock.now()
-    return [_view(i, now) for i in uow.incidents.all(open_only=open_only)]
+    return [incident_view(i, now) for i in uow.incidents.all(open_only=open_only)]
 
 
 def show_incident(uow: UnitOfWork, clock: Clock, tenant_key: str, ref: str) -> IncidentView:
     """One incident with its clocks and notifications."""
     bind_tenant(uow, tenant_key)
-    return _view(_get(uow, ref), clock.now())
+    return incident_view(get_incident(uow, ref), clock.now())
 
 
 def notify_incident(
@@ -193,7 +196,7 @@ def notify_incident(
             "a notification time has its time zone and is not in the future",
             code="incident.invalid",
         )
-    incident = _get(uow, ref, lock=True)
+    incident = get_incident(uow, ref, lock=True)
     if when < incident.aware_at:
         raise InvalidInput("a notification cannot precede awareness", code="incident.invalid")
     clocks = [rules.BreachClock.from_json(c) for c in incident.clocks]
@@ -218,9 +221,9 @@ def notify_incident(
         closed_at=incident.closed_at,
     )
     late = any(c.late_reason for c in satisfied)
-    _audit(uow, actor, now, {"ref": ref, "change": "notified", "to": target, "late": late})
+    audit_change(uow, actor, now, {"ref": ref, "change": "notified", "to": target, "late": late})
     uow.commit()
-    return _view(saved, now)
+    return incident_view(saved, now)
 
 
 def close_incident(
@@ -236,7 +239,7 @@ def close_incident(
     """Close an incident; clocks still open need the reason they were not needed (e.g. 34(3))."""
     bind_tenant(uow, tenant_key)
     now = clock.now()
-    incident = _get(uow, ref, lock=True)
+    incident = get_incident(uow, ref, lock=True)
     if incident.status == "closed":
         raise Conflict(f"incident '{ref}' is closed already", code="incident.invalid")
     clocks = [rules.BreachClock.from_json(c) for c in incident.clocks]
@@ -256,9 +259,9 @@ def close_incident(
         measures=incident.measures if measures is None else measures,
         closed_at=now,
     )
-    _audit(uow, actor, now, {"ref": ref, "change": "closed", "waived": len(pending)})
+    audit_change(uow, actor, now, {"ref": ref, "change": "closed", "waived": len(pending)})
     uow.commit()
-    return _view(saved, now)
+    return incident_view(saved, now)
 
 
 # --- notices ------------------------------------------------------------------------------------
@@ -288,8 +291,8 @@ def _notice_context(view: TenantView, shown: IncidentView, to: str) -> dict[str,
         "processor": view.manifest.organization.name if client else None,
         "contact_title": "Data protection officer" if tenant.dpo else "Privacy contact",
         "contact": contact,
-        "categories": rules.category_names(view, incident.categories),
-        "consequences": rules.likely_consequences(view, incident.categories),
+        "categories": incident_notices.category_names(view, incident.categories),
+        "consequences": incident_notices.likely_consequences(view, incident.categories),
         "authorities": sorted({c.whom for c in shown.clocks if c.notify == "authority"}),
         "rules": sorted({c.rule for c in shown.clocks if c.notify == to}),
         "late_reasons": sorted({c.late_reason for c in shown.clocks if c.late_reason}),
@@ -300,14 +303,15 @@ def _notice_context(view: TenantView, shown: IncidentView, to: str) -> dict[str,
 def render_notice(
     uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str, ref: str, to: str
 ) -> str:
-    """The notice to the authority (GDPR 33(3)(a)-(d)), the controller or the subjects (34(2))."""
+    """The notice to the authority (GDPR 33(3)(a)-(d)), the controller, the subjects (34(2)) or
+    the public communication that replaces the subjects' notices (34(3)(c), same content)."""
     if to not in NOTICES:
         raise InvalidInput(
             f"a notice goes to one of: {', '.join(NOTICES)}", code="incident.invalid"
         )
     view = tenant_view(manifest, tenant_key)
     shown = show_incident(uow, clock, tenant_key, ref)
-    name = "subjects.md" if to == "subjects" else "authority.md"
+    name = "subjects.md" if to in ("subjects", "public") else "authority.md"
     return _environment().get_template(name).render(**_notice_context(view, shown, to))
 
 

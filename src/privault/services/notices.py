@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 import jinja2
@@ -11,6 +13,14 @@ from privault.core.clock import Clock
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import tenant_view
 from privault.core.notice import LAST_UPDATED_MARK, canonical_json, notice_content, version_id
+from privault.core.notice_review import (
+    RECONSENT,
+    ReviewState,
+    reconsent_marks,
+    reconsent_purposes,
+    review_due,
+    review_state,
+)
 from privault.core.ports import UnitOfWork
 from privault.core.records import NoticeVersionRecord
 from privault.errors import NotFound
@@ -31,10 +41,12 @@ _ENV = jinja2.Environment(
 
 @dataclass(frozen=True, slots=True)
 class PublishedNotice:
-    """A notice version and whether this call created it."""
+    """A notice version, whether this call created it, and the consent-based purposes it marked
+    for re-consent (CCPA-PP-1)."""
 
     record: NoticeVersionRecord
     created: bool
+    reconsent: tuple[str, ...] = ()
 
     def text(self, fmt: NoticeFormat) -> str:
         """The stored text in the requested format."""
@@ -68,21 +80,44 @@ def publish_notice(
     if latest is not None and latest.version_id == vid:
         return PublishedNotice(latest, created=False)
     today = clock.now().date().isoformat()
+    reconsent = reconsent_purposes(json.loads(latest.content_json) if latest else None, content)
     version = NoticeVersionRecord(
         tenant_id=tenant.id,
         seq=(latest.seq + 1) if latest else 1,
         version_id=vid,
         published_on=clock.now().date(),
-        content_json=canonical_json(content),
+        content_json=canonical_json(content | {RECONSENT: reconsent}),
         markdown=markdown.replace(LAST_UPDATED_MARK, today),
         html=html.replace(LAST_UPDATED_MARK, today),
         created_at=clock.now(),
     )
     uow.notices.add(version)
-    details = {"version": vid, "seq": version.seq}
+    details = {"version": vid, "seq": version.seq, RECONSENT: reconsent}
     record(uow, [Entry(actor, "config:notice:publish", details=details)], clock.now())
     uow.commit()
-    return PublishedNotice(version, created=True)
+    return PublishedNotice(version, created=True, reconsent=tuple(reconsent))
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeReview:
+    """Whether the notice is current (CCPA-PP-1), and which purposes need re-consent since which
+    version (a consent recorded under an earlier version does not cover the present wording)."""
+
+    published_on: date | None
+    review_due: date | None
+    state: ReviewState | Literal["unpublished"]
+    reconsent: dict[str, str]  # purpose -> the version that marked it
+
+
+def notice_review(uow: UnitOfWork, tenant_key: str, today: date) -> NoticeReview:
+    """The latest version's age against the 12 months, and the purposes marked for re-consent."""
+    bind_tenant(uow, tenant_key)
+    versions = list(uow.notices.history())
+    if not versions:
+        return NoticeReview(None, None, "unpublished", {})
+    marks = {purpose: mark.version_id for purpose, mark in reconsent_marks(versions).items()}
+    latest = versions[0].published_on
+    return NoticeReview(latest, review_due(latest), review_state(latest, today), marks)
 
 
 def notice_history(uow: UnitOfWork, tenant_key: str) -> list[NoticeVersionRecord]:

@@ -192,7 +192,8 @@ def _send(
     """Send each message with its unsubscribe link; (sent, failed)."""
     sent = failed = 0
     for item in outgoing:
-        target = Target(tenant, item.subject.id, item.subject.uid, brand or "*", channel)
+        sent_on = deps.clock.now().date()  # kept in the link (CASL-1)
+        target = Target(tenant, item.subject.id, item.subject.uid, brand or "*", channel, sent_on)
         link = f"{deps.settings.public_url.rstrip('/')}/u/{make_token(deps.keyring, target)}"
         text = f"{body.rstrip()}\n\nTo stop these messages: {link}\n"
         message = Message(_CHANNELS[channel], item.to.reveal(), subject_line, text, tenant, KIND)

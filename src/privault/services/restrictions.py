@@ -3,13 +3,20 @@ and of one subject whose data an erasure request kept because the law requires i
 
 All or nothing: one unknown subject and nothing is written. Each subject gets its own ledger event
 (with the batch's reference in its evidence) and audit entry, like any other choice.
+
+Lifting tells each person first (GDPR Art. 18(3)): a message to their first e-mail address or phone
+number in the vault is sent before the lift is committed (a message that cannot be sent and nothing
+is lifted); a person with neither is refused (``restriction.cannot_inform``) unless staff say how
+they were told (``informed_otherwise``). Each ledger event records how (``informed``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from privault.core.consent import (
     Choice,
@@ -22,6 +29,10 @@ from privault.core.consent import (
 )
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectRecord
+from privault.crypto.keyring import Keyring
+from privault.crypto.subjects import subject_cipher
+from privault.errors import PolicyViolation, PrivaultError
+from privault.outbound.messenger import Message, Messenger
 from privault.services.audit import record
 from privault.services.consent import (
     Evidence,
@@ -50,10 +61,12 @@ def restrict_processing(
     reference: str | None,
     evidence: Evidence,
     at: datetime,
+    inform: Informing,
 ) -> int:
     """Restrict (or lift) processing of many subjects at once, all or nothing; e.g. a billing run.
 
-    ``reference`` names the batch (``billing-run:2026-11``) in every event's evidence.
+    ``reference`` names the batch (``billing-run:2026-11``) in every event's evidence. Lifting
+    tells each person before it is committed (GDPR Art. 18(3); see the module's docstring).
     """
     view = decider.view(tenant_key)
     choice = Choice(Kind.RESTRICTION, purpose or "*", not restricted)
@@ -64,20 +77,26 @@ def restrict_processing(
         evidence = dataclasses.replace(evidence, extra={**evidence.extra, "reference": reference})
     refs = list(dict.fromkeys(subject_refs))
     with make_uow() as uow:
-        bind_tenant(uow, tenant_key)
+        tenant_id = bind_tenant(uow, tenant_key).id
         notice = notice_version(uow, evidence.notice_version)
         subjects = [subject_by_ref(uow, ref) for ref in refs]
+        told = {} if restricted else _contacts(uow, inform, tenant_key, tenant_id, subjects)
         states = {
             h: load_state(v[0])
             for h, v in uow.consent.states([f"s:{s.id}" for s in subjects], lock=True).items()
         }
-        rows = [event_row(choice, s.id, None, evidence, notice, actor, at) for s in subjects]
+        rows = [
+            event_row(choice, s.id, None, _informed(evidence, told, s, inform), notice, actor, at)
+            for s in subjects
+        ]
         stored = [with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
         for row in stored:
             apply(states, fold_row(row))
         save_states(uow, states, None, None, at)
         entries = [audit_entry(r, actor, s.uid) for r, s in zip(stored, subjects, strict=True)]
         record(uow, entries, at)
+        named = view.purpose(purpose) if purpose else None
+        _tell(inform, view.tenant.name, tenant_key, named.name if named else purpose, told, at)
         uow.commit()
     return len(stored)
 
@@ -112,3 +131,89 @@ def restrict_kept(
     save_states(uow, states, None, None, at)
     record(uow, [audit_entry(stored, actor, subject.uid)], at)
     return new_id
+
+
+@dataclass(frozen=True, slots=True)
+class Informing:
+    """What lifting a restriction needs to tell each person first (GDPR Art. 18(3)): the keys to
+    read their contact details, the messenger, and how people with none on file were told."""
+
+    keyring: Keyring
+    messenger: Messenger
+    informed_otherwise: str = ""
+
+
+_Contact = tuple[Literal["email", "sms"], str]
+
+
+def _contacts(
+    uow: UnitOfWork,
+    inform: Informing,
+    tenant_key: str,
+    tenant_id: int,
+    subjects: Sequence[SubjectRecord],
+) -> dict[int, _Contact]:
+    """Each subject's first e-mail address (else phone); refused if someone has neither and staff
+    did not say how they were told (restriction.cannot_inform)."""
+    found: dict[int, _Contact] = {}
+    for identity in uow.subjects.identities([s.id for s in subjects]):
+        subject = next(s for s in subjects if s.id == identity.subject_id)
+        if identity.kind not in ("email", "phone") or subject.wrapped_key is None:
+            continue
+        cipher = subject_cipher(inform.keyring, tenant_key, tenant_id, subject)
+        value = cipher.open_value(f"identity:{identity.kind}", identity.ciphertext).reveal()
+        current = found.get(subject.id)
+        if current is None or (current[0] == "sms" and identity.kind == "email"):
+            found[subject.id] = ("email" if identity.kind == "email" else "sms", str(value))
+    unreachable = [s.ref for s in subjects if s.id not in found]
+    if unreachable and not inform.informed_otherwise.strip():
+        raise PolicyViolation(
+            f"{len(unreachable)} subject(s) have no e-mail address or phone number to be told "
+            f"before the restriction is lifted (GDPR Art. 18(3)), e.g. '{unreachable[0]}': say how "
+            "they were told (informed_otherwise), or tell them first",
+            code="restriction.cannot_inform",
+        )
+    return found
+
+
+def _informed(
+    evidence: Evidence, told: dict[int, _Contact], subject: SubjectRecord, inform: Informing
+) -> Evidence:
+    """The evidence of one subject's event, saying how they were told of a lift."""
+    how: str
+    if subject.id in told:
+        how = told[subject.id][0]
+    elif inform.informed_otherwise.strip():
+        how = f"otherwise: {inform.informed_otherwise.strip()}"
+    else:
+        return evidence  # a restriction, not a lift
+    return dataclasses.replace(evidence, extra={**evidence.extra, "informed": how})
+
+
+def _tell(
+    inform: Informing,
+    tenant_name: str,
+    tenant_key: str,
+    purpose: str | None,
+    told: dict[int, _Contact],
+    at: datetime,
+) -> None:
+    """Send each notice before the lift is committed; one that fails stops the lift."""
+    scope = f" for {purpose}" if purpose else ""
+    body = (
+        f"{tenant_name} is lifting the restriction of processing of your personal data{scope} "
+        f"(GDPR Art. 18). From {at.date().isoformat()} we may use it again{scope}. If you have "
+        "questions or object, reply to this message."
+    )
+    subject = f"{tenant_name}: the restriction of your data is being lifted"
+    for sent, (channel, to) in enumerate(told.values()):
+        try:
+            inform.messenger.send(
+                Message(channel, to, subject, body, tenant_key, "restriction_lifted")
+            )
+        except PrivaultError as exc:
+            raise PolicyViolation(
+                f"a notice could not be sent ({exc.code}): nothing was lifted; {sent} of "
+                f"{len(told)} people were already told",
+                code="restriction.notice_failed",
+            ) from None

@@ -38,6 +38,7 @@ from privault.services.requests import RequestDeps
 from privault.services.retention_datastores import DatedStatus, dated_status, sweep_datastores
 from privault.services.retention_erasure import Ended, erase_due_subjects
 from privault.services.retention_kept import count_kept
+from privault.services.retention_report import audited, empty_report
 from privault.services.retention_subjects import SYSTEM_ACTOR, discover_minors
 from privault.services.tenants import bind_tenant
 
@@ -70,43 +71,6 @@ def plans(view: TenantView, today: date) -> list[RulePlan]:
         )
         for r in view.retention
     ]
-
-
-def empty_report(view: TenantView, today: date, dry_run: bool) -> dict[str, Any]:
-    """The report before anything is counted: every rule named, with its action and why."""
-    rules = {
-        r.key: {
-            "action": r.action,
-            "why": why(r),
-            "description": r.description,
-            "categories": {},
-            "values": 0,
-            "held": 0,
-            "subjects": 0,
-            "datastore_values": 0,
-        }
-        for r in view.retention
-        if r.after in VAULT_EVENTS
-    }
-    return {
-        "today": today.isoformat(),
-        "dry_run": dry_run,
-        "rules": rules,
-        "elsewhere": {
-            r.key: HANDLED_BY_REQUESTS for r in view.retention if r.after not in VAULT_EVENTS
-        },
-        "totals": {
-            "deleted": 0,
-            "anonymised": 0,
-            "held": 0,
-            "subjects": 0,
-            "batches": 0,
-            "datastore_rows": 0,
-        },
-        "datastores": {},
-        "whole_subjects": {},
-        "kept_by_law": {},
-    }
 
 
 # --- counting one batch --------------------------------------------------------------------------
@@ -252,27 +216,11 @@ def _finish(
         if run.status == "done":
             return SweepResult(run.id, run.report)
         uow.retention.save(run.id, run.report, "done", now)
-        record(uow, [Entry(actor, "retention:sweep", None, None, "ok", _audit(run))], now)
+        record(uow, [Entry(actor, "retention:sweep", None, None, "ok", audited(run))], now)
         if checkpoint is not None:
             checkpoint(uow, state | {"phase": "done"})
         uow.commit()
     return SweepResult(run.id, run.report)
-
-
-def _audit(run: RunRecord) -> dict[str, Any]:
-    """What the audit trail keeps of a sweep: counts per rule, never subjects."""
-    report = run.report
-    return {
-        "run": run.id,
-        "dry_run": run.dry_run,
-        "totals": report["totals"],
-        "rules": {
-            k: {"values": v["values"], "held": v["held"]} for k, v in report["rules"].items()
-        },
-        "datastores": report.get("datastores", {}),
-        "whole_subjects": report.get("whole_subjects", {}),
-        "kept_by_law": report.get("kept_by_law", {}),
-    }
 
 
 def sweep(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from privault.core.dormancy import erasure_day as dormant_erasure_day
 from privault.core.job_ports import LeaseLost
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
@@ -47,6 +48,7 @@ from privault.services.retention_kept import (
 )
 from privault.services.retention_subjects import (
     CONTRACT_END,
+    DORMANT,
     MINOR,
     SYSTEM_ACTOR,
     subject_identities,
@@ -73,6 +75,13 @@ After = Callable[[UnitOfWork, Ended], None]
 def _due(view: TenantView, subject: RetentionSubject, reason: str, today: date) -> bool:
     if reason == MINOR:
         return is_minor(subject.adult_on, today)
+    if reason == DORMANT:  # DPDP-ERA-1: still inactive three years on (the job ran after notice)
+        activity = subject.last_activity_at
+        return (
+            view.tenant.dpdp_platform is not None
+            and activity is not None
+            and (dormant_erasure_day(activity) <= today)
+        )
     end = subject.contract_end_on
     return end is not None and contract_end_deletion(end, view.policy) <= today
 

@@ -25,7 +25,7 @@ from privault.services.tenants import bind_tenant
 
 SYSTEM_ACTOR = "privault:retention"
 ERASE_JOB = "subject.erase"
-CONTRACT_END, MINOR = "contract_end", "minor"
+CONTRACT_END, MINOR, DORMANT = "contract_end", "minor", "dormant"
 
 
 def _erase_job(

@@ -2,23 +2,23 @@
 
 A token is ``base64url(payload) "." base64url(HMAC-SHA256)``; the payload names the tenant, the subject
 (id and its random uid), the brand and the channel, so a token cannot be altered, forged, or replayed
-for another subject, brand, channel or tenant. The key is derived from the tenant's key root in the
-keyring (never stored in the database). POST unsubscribes at once without a login; GET only shows a
-confirmation page.
+for another subject, brand, channel or tenant, and (``v2``) the day the message was sent. The key is
+derived from the tenant's key root in the keyring (never stored in the database). POST unsubscribes
+at once without a login; GET only shows a confirmation page. Links never expire (CASL s.11(2) asks
+60 days at least); under Canadian law the event records CASL's 10-business-day limit (CASL-1).
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
 from dataclasses import dataclass
-from datetime import datetime
-from hashlib import sha256
+from datetime import date, datetime
 
+from privault.core.casl import casl_applies, effect_by
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.core.manifest.model import Channel
 from privault.core.ports import UnitOfWork
 from privault.crypto.keyring import Keyring
+from privault.crypto.signed import sign, unb64, verify
 from privault.errors import ConfigurationError, Forbidden, NotFound
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.decisions import Decider
@@ -26,18 +26,6 @@ from privault.services.tenants import bind_tenant
 
 TOKEN_KIND = "token:unsubscribe"  # noqa: S105 - a key-derivation label, not a secret
 _INVALID = "this unsubscribe link is not valid"
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(keyring: Keyring, tenant: str, payload: bytes) -> bytes:
-    return hmac.new(keyring.index_key(tenant, TOKEN_KIND), payload, sha256).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,30 +37,40 @@ class Target:
     uid: str
     brand: str
     channel: str
+    sent_on: date | None = None  # the day the message carrying the link was sent (v2 tokens)
 
 
 def make_token(keyring: Keyring, target: Target) -> str:
-    """Sign a target."""
-    payload = "|".join(
-        ("v1", target.tenant, str(target.subject_id), target.uid, target.brand, target.channel)
-    ).encode()
-    return f"{_b64(payload)}.{_b64(_mac(keyring, target.tenant, payload))}"
+    """Sign a target (``v2`` when it carries the day the message was sent)."""
+    parts = [target.tenant, str(target.subject_id), target.uid, target.brand, target.channel]
+    sent = [target.sent_on.isoformat()] if target.sent_on is not None else []
+    parts = ["v2" if sent else "v1", *parts, *sent]
+    payload = "|".join(parts).encode()
+    return sign(keyring.index_key(target.tenant, TOKEN_KIND), payload)
 
 
 def read_token(keyring: Keyring, token: str) -> Target:
     """Verify a token; any alteration, forgery or malformation is Forbidden."""
     try:
-        body, signature = token.split(".")
-        payload = _unb64(body)
-        version, tenant, subject_id, uid, brand, channel = payload.decode().split("|")
-        expected = _mac(keyring, tenant, payload)
-        ok = version == "v1" and hmac.compare_digest(expected, _unb64(signature))
-        target = Target(tenant, int(subject_id), uid, brand, channel)
+        version, tenant, subject_id, uid, brand, channel, *rest = (
+            _unb64_payload(token).decode().split("|")
+        )
+        if (version, len(rest)) not in (("v1", 0), ("v2", 1)):
+            raise ValueError(version)
+        sent_on = date.fromisoformat(rest[0]) if rest else None
+        target = Target(tenant, int(subject_id), uid, brand, channel, sent_on)
+        ok = verify(keyring.index_key(tenant, TOKEN_KIND), token) is not None
     except (ValueError, UnicodeDecodeError, ConfigurationError) as exc:
         raise Forbidden(_INVALID, code="unsubscribe.invalid") from exc
     if not ok:
         raise Forbidden(_INVALID, code="unsubscribe.invalid")
     return target
+
+
+def _unb64_payload(token: str) -> bytes:
+    """The unverified payload (to learn the tenant whose key verifies it)."""
+    body, _ = token.split(".")
+    return unb64(body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +90,10 @@ def unsubscribe_link(
     brand: str,
     channel: str,
     public_url: str,
+    sent_on: date | None = None,
 ) -> Link:
-    """A signed link and the RFC 8058 headers (``List-Unsubscribe``, ``List-Unsubscribe-Post``)."""
+    """A signed link and the RFC 8058 headers (``List-Unsubscribe``, ``List-Unsubscribe-Post``);
+    ``sent_on``: the day the message goes out (kept in the link, CASL-1)."""
     view = decider.view(tenant_key)
     if brand != "*" and brand not in {b.key for b in view.tenant.brands}:
         raise NotFound(f"tenant has no brand '{brand}'", code="brand.unknown")
@@ -103,7 +103,8 @@ def unsubscribe_link(
     subject = uow.subjects.get_by_ref(subject_ref)
     if subject is None or subject.wrapped_key is None:
         raise NotFound(f"no subject '{subject_ref}'", code="subject.unknown")
-    token = make_token(keyring, Target(tenant_key, subject.id, subject.uid, brand, channel))
+    target = Target(tenant_key, subject.id, subject.uid, brand, channel, sent_on)
+    token = make_token(keyring, target)
     url = f"{public_url.rstrip('/')}/u/{token}"
     return Link(
         url, {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
@@ -147,6 +148,7 @@ def unsubscribe(
         shown="List-Unsubscribe one-click",
         ip=ip,
         user_agent=user_agent,
+        extra=_casl_evidence(decider, target, at),
     )
     choice = Choice(Kind.MARKETING, f"{target.brand}:{target.channel}", False)
     record_choices(
@@ -160,3 +162,14 @@ def unsubscribe(
         at,
     )
     return target
+
+
+def _casl_evidence(decider: Decider, target: Target, at: datetime) -> dict[str, str]:
+    """Under Canadian law: the latest day the unsubscribe could take effect (s.11(3)), and the day
+    the message was sent. The event itself takes effect at once."""
+    if not casl_applies(decider.view(target.tenant).tenant.jurisdictions):
+        return {}
+    found = {"casl_effect_by": effect_by(at.date()).isoformat()}
+    if target.sent_on is not None:
+        found["link_sent_on"] = target.sent_on.isoformat()
+    return found

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from privault.core.access import Principal, Verdict, authorise, full_value
+from privault.core.assessments import DPIA_RULE, unassessed, unassessed_message
 from privault.core.audit import to_micros
 from privault.core.children import is_teen, teen_years
 from privault.core.clock import Clock
@@ -23,8 +24,9 @@ from privault.core.consent import load_state
 from privault.core.decisions import Facts, evaluate
 from privault.core.display import Display, as_shown, category_display
 from privault.core.manifest import Manifest
-from privault.core.manifest.model import Action
+from privault.core.manifest.model import Action, LawfulBasis
 from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.notice_review import RECONSENT_RULE, Mark, predates, stale_consent
 from privault.core.ports import UnitOfWork
 from privault.core.records import FieldRecord, IdentityRecord, SubjectRecord
 from privault.core.retention import check_child_collection
@@ -43,7 +45,9 @@ from privault.crypto.envelope import SubjectCipher
 from privault.crypto.keyring import Keyring
 from privault.crypto.subjects import subject_cipher
 from privault.errors import Forbidden, InvalidInput, NotFound
+from privault.outbound.messenger import Messenger
 from privault.services.audit import Entry, record
+from privault.services.cpni_alerts import Write, account_change, send_alert
 from privault.services.decisions import decider_for
 from privault.services.legal_holds import refuse_if_held, refuse_if_kept_by_law
 from privault.services.retention_subjects import mark_minor_by_ref
@@ -60,6 +64,7 @@ class Vault:
     manifest: Manifest
     keyring: Keyring
     clock: Clock
+    messenger: Messenger | None = None  # account-change alerts of US carriers (FCC-AUTH-2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +208,8 @@ def read_subjects(
         identities_by.setdefault(i.subject_id, []).append(i)
     states = uow.consent.states([f"s:{i}" for i in ids])
     at_us = to_micros(vault.clock.now())
+    unassessed = _unassessed(uow, ctx, purpose)
+    mark = _reconsent(uow, ctx, purpose)
     views = [
         _view(
             ctx,
@@ -211,7 +218,8 @@ def read_subjects(
             purpose,
             fields_by.get(s.id, []),
             identities_by.get(s.id, []),
-            _consent_denials(ctx, s, purpose, fields_by.get(s.id, []), states, at_us),
+            unassessed
+            or _consent_denials(ctx, s, purpose, fields_by.get(s.id, []), states, at_us, mark),
         )
         for s in subjects
     ]
@@ -223,6 +231,24 @@ def read_subjects(
     return views
 
 
+def _reconsent(uow: UnitOfWork, ctx: VaultContext, purpose: str) -> Mark | None:
+    """CCPA-PP-1: since when a consent to a consent-based purpose must date to count."""
+    declared = ctx.view.purpose(purpose)
+    if declared is None or declared.lawful_basis is not LawfulBasis.CONSENT:
+        return None
+    return ctx.decider.reconsent_mark(uow, ctx.tenant_key, purpose, ctx.today())
+
+
+def _unassessed(uow: UnitOfWork, ctx: VaultContext, purpose: str) -> dict[str | None, str]:
+    """GDPR-DPIA-1: a purpose still without its approved assessment withholds everything."""
+    declared = ctx.view.purpose(purpose)
+    if declared is None or not declared.requires_dpia:
+        return {}
+    if unassessed([purpose], uow.dpias.all(), ctx.today()):
+        return {None: f"{DPIA_RULE}: {unassessed_message(purpose)}"}
+    return {}
+
+
 def _consent_denials(
     ctx: VaultContext,
     subject: SubjectRecord,
@@ -230,8 +256,10 @@ def _consent_denials(
     fields: list[FieldRecord],
     states: dict[str, tuple[str, int | None]],
     at_us: int,
+    mark: Mark | None = None,
 ) -> dict[str | None, str]:
     """What the processing decision withholds: {category: rule}, and {None: rule} for everything.
+    ``mark``: consents to the purpose recorded before it do not count (CCPA-PP-1).
 
     Role grants and purpose limitation are the vault's own rules (per field); here the decision adds
     consent, objections, restriction, minors, special-category and CPNI rules.
@@ -248,6 +276,10 @@ def _consent_denials(
         teen=is_teen(subject.adult_on, today, years),
     )
     decision = evaluate(plan, facts, at_us)
+    if mark is not None and decision.allowed and predates(facts.state, plan.consent_topics, mark):
+        decision = stale_consent(
+            decision, purpose, mark, plan.labels.get(RECONSENT_RULE, RECONSENT_RULE)
+        )
     denials: dict[str | None, str] = {}
     for reason in decision.reasons:
         if not reason.allowed and reason.rule != "PURPOSE-LIMIT":
@@ -409,6 +441,10 @@ def update_subject(
     )
     subject = _subject(uow, principal, ref)
     cipher, at = ctx.cipher(subject), vault.clock.now()
+    write = Write(item.data, pairs)  # FCC-AUTH-2: decided before the values change
+    alert = account_change(
+        uow, vault.manifest, ctx.view, cipher, subject, write, principal.actor, at
+    )
     uow.subjects.put_fields(
         [
             FieldRecord(
@@ -450,6 +486,7 @@ def update_subject(
         at,
     )
     uow.commit()
+    send_alert(vault.messenger, alert)
     if DATE_OF_BIRTH in item.data:  # POL-MIN-1: a minor found now is suppressed at once
         mark_minor_by_ref(uow, ctx.decider, ctx.tenant_key, ref, at, principal.actor)
     return sorted(item.data)

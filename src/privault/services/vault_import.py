@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import os
 import secrets
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +46,20 @@ class ImportReport:
 
     imported: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    preparers: set[int] = field(default_factory=set)  # ids of the processes that encrypted
+
+    @property
+    def worker_processes(self) -> int:
+        """How many processes other than this one validated and encrypted lines."""
+        return len(self.preparers - {os.getpid()})
+
+
+WORKERS_FROM = 5_000  # lines above which an import encrypts in a worker process by default
+
+
+def default_workers(lines: int) -> int:
+    """Worker processes for an import of ``lines`` lines: one above 5,000, none for less."""
+    return 1 if lines > WORKERS_FROM else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +147,9 @@ def import_subjects(
     """
     report = ImportReport()
     with _cyclic_gc_paused(), _preparer(vault, principal, workers) as prepare:
-        for prepared, errors, count in prepare(_batches(lines, batch_size)):
+        for prepared, errors, count, pid in prepare(_batches(lines, batch_size)):
             report.errors += errors
+            report.preparers.add(pid)
             _store(make_uow, principal, prepared, report)
             _suppress_minors(make_uow, vault, principal, [p for p in prepared if p.minor])
             if progress is not None:
@@ -142,7 +158,7 @@ def import_subjects(
     return report
 
 
-Prepared = tuple[list[_Prepared], list[tuple[int, str]], int]
+Prepared = tuple[list[_Prepared], list[tuple[int, str]], int, int]  # …, lines, preparer pid
 Preparer = Callable[[Iterator[list[tuple[int, object]]]], Iterator[Prepared]]
 
 
@@ -230,7 +246,7 @@ def _prepare_batch(
             continue
         seen.add(item.subject.ref)
         prepared.append(item)
-    return prepared, errors, len(batch)
+    return prepared, errors, len(batch), os.getpid()
 
 
 def _store(

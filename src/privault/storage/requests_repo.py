@@ -231,6 +231,15 @@ class SqlRequests(BoundRepository):
             stmt = stmt.where(t.Request.due_on <= due_by)
         return [_request(r) for r in self.session.scalars(stmt)]
 
+    def received_between(self, first: date, last: date) -> list[RequestRecord]:
+        """Requests received from ``first`` to ``last`` (both included), oldest first."""
+        stmt = (
+            select(t.Request)
+            .where(t.Request.received_on >= first, t.Request.received_on <= last)
+            .order_by(t.Request.received_on, t.Request.id)
+        )
+        return [_request(r) for r in self.session.scalars(stmt)]
+
     def unverified_before(self, before: datetime) -> list[RequestRecord]:
         """Open requests still awaiting verification that arrived before ``before``."""
         stmt = select(t.Request).where(

@@ -324,6 +324,10 @@ class SqlRetentionRuns(BoundRepository):
         s = _SUBJECTS.c
         return self._subjects(s.wrapped_key.is_not(None), s.contract_end_on <= on_or_before)
 
+    def dormant(self, active_before: datetime) -> list[RetentionSubject]:
+        """Live subjects last active (or, with no activity recorded, last changed) before then."""
+        return self._subjects(_SUBJECTS.c.wrapped_key.is_not(None), _activity() < active_before)
+
     def minors(self, today: date) -> list[RetentionSubject]:
         """Live subjects who are minors on ``today``."""
         s = _SUBJECTS.c

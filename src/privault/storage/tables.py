@@ -628,3 +628,25 @@ TENANT_OWNED_TABLES: tuple[str, ...] = tuple(
     for mapper in Base.registry.mappers
     if issubclass(mapper.class_, TenantOwned)
 )
+
+
+class CpniCampaign(TenantOwned, Base):
+    """A sales or marketing campaign using CPNI and its supervisory review (47 CFR 64.2009(c), (d))."""
+
+    __tablename__ = "cpni_campaigns"
+    __table_args__ = (UniqueConstraint("ref", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    cpni_used: Mapped[str] = mapped_column(Text)  # comma-separated category keys
+    products: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None]
+    launched_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    retain_until: Mapped[date] = mapped_column(Date)

@@ -13,6 +13,7 @@ from privault.errors import StorageError
 from privault.storage import scoping
 from privault.storage.audit_repo import SqlAudit
 from privault.storage.consent_repo import SqlConsent
+from privault.storage.cpni_repo import SqlCpni
 from privault.storage.dashboard_repo import SqlDashboard
 from privault.storage.disclosure_repo import SqlDisclosures
 from privault.storage.job_repo import SqlJobs
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
         self.visits = SqlVisits(self.session, self._bound)
         self.jobs = SqlJobs(self.session)
         self.staff = SqlStaff(self.session, self._bound)
+        self.cpni = SqlCpni(self.session, self._bound)
         return self
 
     def __exit__(

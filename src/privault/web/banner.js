@@ -4,20 +4,40 @@
  * Scripts marked <script type="text/plain" data-category="statistics"> stay inert until the visitor
  * grants that category; a withdrawal reloads the page so they stop. GPC (navigator.globalPrivacyControl
  * or the Sec-GPC header the browser sends) is honoured: marketing is never activated.
- * The server inserts the tenant's configuration (categories, notice version) in place of CONFIG.
+ * Google Consent Mode v2: the seven consent types are set "denied" in the dataLayer as soon as this
+ * script runs (load it before any Google tag), and every choice or withdrawal sends an update.
+ * UK tenants with uk_cookie_mode duaa_exemptions set statistics and preference cookies without
+ * consent (PECR Sch. A1): the banner says so and offers a free, simple way to object.
+ * The server inserts the tenant's configuration (categories, notice version, Consent Mode mapping,
+ * exempt categories) in place of CONFIG.
  */
 (function (config) {
   "use strict";
   if (!config || window.__privaultBanner) { return; }
   window.__privaultBanner = true;
 
+  window.dataLayer = window.dataLayer || [];
+  function gtag() { window.dataLayer.push(arguments); }
+  function consentMode(command, on) {
+    var state = {};
+    config.types.forEach(function (t) { state[t] = "denied"; });
+    Object.keys(config.gcm).forEach(function (key) {
+      if (on(key)) { config.gcm[key].forEach(function (t) { state[t] = "granted"; }); }
+    });
+    if (command === "default") { state.wait_for_update = config.wait; }
+    gtag("consent", command, state);
+  }
+  consentMode("default", function () { return false; });
+
   var COOKIE = "pv_consent";
-  var HONOURED = "Opt-out request honoured";
+  var HONOURED = "Opt-Out Request Honored";  // 11 CCR 7025(c)(6)
   var script = document.currentScript;
   var base = script && script.src ? new URL(script.src).origin : location.origin;
   var api = base + "/v1/tenants/" + encodeURIComponent(config.tenant) + "/cookie-consent";
   var gpc = navigator.globalPrivacyControl === true;
   var optional = config.categories.filter(function (c) { return c.key !== "necessary"; });
+  var exempt = optional.filter(function (c) { return config.exempt.indexOf(c.key) >= 0; });
+  var asked = optional.filter(function (c) { return config.exempt.indexOf(c.key) < 0; });
   var granted = {};
   var root = null;
   var seq = 0;
@@ -63,6 +83,7 @@
       return granted[k] === true && choices[k] !== true;
     });
     granted = choices;
+    consentMode("update", allowed);
     if (withdrawn) { location.reload(); return; }
     activate();
   }
@@ -73,8 +94,9 @@
   }
 
   function shown(prefs) {
-    var words = prefs ? "Preferences: " + optional.map(function (c) { return c.name; }).join(", ") + "; Save"
-      : "Accept all | Reject all | Preferences";
+    var words = prefs === "notice" ? told() + " Object | Preferences | OK"
+      : prefs ? "Preferences: " + optional.map(function (c) { return c.name; }).join(", ") + "; Save"
+      : "Accept all | Reject all | Preferences" + (exempt.length ? "; " + told() : "");
     return ("banner " + (config.notice || "-") + ": " + words + (gpc ? "; " + HONOURED : "")).slice(0, 500);
   }
 
@@ -114,6 +136,7 @@
       var input = el("input", { type: "checkbox", id: id, name: c.key });
       var locked = c.key === "necessary" || (gpc && c.key === "marketing");
       input.checked = c.key === "necessary" || (!locked && granted[c.key] === true);
+      if (config.exempt.indexOf(c.key) >= 0) { input.checked = granted[c.key] !== false; }
       input.disabled = locked;
       var label = el("label", { "for": id }, c.name + (c.key === "necessary" ? " (always on)" : "")
         + (locked && c.key === "marketing" ? " (off: " + HONOURED + ")" : ""));
@@ -163,10 +186,11 @@
     root = el("div", { "class": "pv-banner", role: "dialog", tabindex: "-1",
                        "aria-labelledby": "pv-title-" + seq, "aria-describedby": "pv-text-" + seq });
     root.appendChild(el("h2", { id: "pv-title-" + seq }, "Cookies on this site"));
-    root.appendChild(el("p", { id: "pv-text-" + seq },
-      "We use necessary cookies to make this site work. With your permission we would also use "
-      + optional.map(function (c) { return c.name.toLowerCase(); }).join(", ")
-      + " cookies. Nothing optional runs until you choose, and you can change your mind at any time."));
+    root.appendChild(el("p", { id: "pv-text-" + seq }, "We use necessary cookies to make this site work."
+      + (exempt.length ? " " + told() : "")
+      + (asked.length ? " With your permission we would also use " + names(asked) + " cookies. Nothing "
+        + (exempt.length ? "else" : "optional") + " runs until you choose, and you can change your mind"
+        + " at any time." : "")));
     if (gpc) { root.appendChild(el("p", { "class": "pv-gpc" }, HONOURED)); }
     var status = el("p", { "class": "pv-status", role: "status", "aria-live": "polite" });
     var actions = el("div", { "class": "pv-actions" });
@@ -182,6 +206,37 @@
     root.focus();
   }
 
+  function names(list) { return list.map(function (c) { return c.name.toLowerCase(); }).join(", "); }
+
+  function told() {
+    return "We also use " + names(exempt) + " cookies without asking, as UK law allows (PECR Sch. A1):"
+      + " they only count visits to improve this site and remember your settings. You can object at any"
+      + " time, free of charge.";
+  }
+
+  function objection(keep) {
+    var choices = {};
+    optional.forEach(function (c) {
+      choices[c.key] = config.exempt.indexOf(c.key) >= 0 ? keep : granted[c.key] === true;
+    });
+    return choices;
+  }
+
+  function inform() {
+    style();
+    root = el("div", { "class": "pv-banner", role: "region", "aria-label": "Cookies on this site" });
+    root.appendChild(el("p", { "class": "pv-text" }, told()));
+    if (gpc) { root.appendChild(el("p", { "class": "pv-gpc" }, HONOURED)); }
+    var status = el("p", { "class": "pv-status", role: "status", "aria-live": "polite" });
+    var actions = el("div", { "class": "pv-actions" });
+    actions.appendChild(button("Object", function () { send("save", objection(false), "notice", status); }));
+    actions.appendChild(button("Preferences", function () { preferences(root, status); }));
+    actions.appendChild(button("OK", function () { send("save", objection(true), "notice", status); }));
+    root.appendChild(actions);
+    root.appendChild(status);
+    document.body.appendChild(root);
+  }
+
   function notify() {
     var note = el("div", { "class": "pv-banner", role: "status" });
     note.appendChild(el("p", { "class": "pv-gpc" }, HONOURED));
@@ -195,9 +250,13 @@
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
       .then(function (answer) {
         gpc = gpc || answer.gpc === true;
-        if (answer.reask) { open(); return; }
+        if (answer.reask) {
+          if (exempt.length) { apply(answer.choices || {}); }
+          open();
+          return;
+        }
         apply(answer.choices || {});
-        if (gpc) { notify(); }
+        if (answer.notice) { inform(); } else if (gpc) { notify(); }
       })
       .catch(open);
   }

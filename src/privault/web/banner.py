@@ -2,7 +2,9 @@
 
 ``GET /v1/tenants/{tenant}/banner.js`` serves ``banner.js`` with the tenant's configuration (its cookie
 categories and the current notice version) written in; the script then asks the public cookie-consent
-endpoint whether to show the banner and posts the visitor's choice there with its proof.
+endpoint whether to show the banner and posts the visitor's choice there with its proof. The
+configuration also carries the Google Consent Mode v2 types each category grants (GCM-1) and the
+categories the tenant sets without consent under the UK's PECR Sch. A1 (UK-CK-1).
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from privault.api.deps import ContainerDep, UowDep
+from privault.core.manifest.cookies import (
+    CONSENT_TYPES,
+    WAIT_FOR_UPDATE_MS,
+    consent_mode_map,
+    uk_exempt,
+)
 from privault.services.notices import notice_history
 
 router = APIRouter(include_in_schema=False)
@@ -28,9 +36,11 @@ def script_text() -> str:
 
 
 def banner_config(tenant: str, uow: UowDep, container: ContainerDep) -> dict[str, object]:
-    """What the script needs to draw the banner: categories in manifest order, the notice version."""
+    """What the script needs: categories in manifest order, the notice version, the Consent Mode
+    types and their mapping, and the categories exempt from consent."""
     view = container.decider.view(tenant)
     history = notice_history(uow, tenant)
+    exempt = uk_exempt(view.policy.uk_cookie_mode, view.tenant.jurisdictions)
     categories = [
         {"key": c.key.value, "name": c.name, "description": c.description}
         for c in view.cookie_categories
@@ -39,6 +49,10 @@ def banner_config(tenant: str, uow: UowDep, container: ContainerDep) -> dict[str
         "tenant": tenant,
         "categories": categories,
         "notice": history[0].version_id if history else None,
+        "types": [t.value for t in CONSENT_TYPES],
+        "gcm": consent_mode_map(view.cookie_categories),
+        "wait": WAIT_FOR_UPDATE_MS,
+        "exempt": [c.key.value for c in view.cookie_categories if c.key in exempt],
     }
 
 

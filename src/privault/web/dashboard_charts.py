@@ -27,6 +27,9 @@ RIGHT_LABELS: dict[Right, str] = {
     Right.OPT_OUT_TARGETED_ADS: "Opt-out of targeted advertising",
     Right.OPT_OUT_PROFILING: "Opt-out of profiling",
     Right.APPEAL: "Appeal",
+    Right.COMPLAINT: "Complaint",
+    Right.GRIEVANCE: "Grievance",
+    Right.HUMAN_REVIEW: "Human review",
 }
 
 

@@ -10,7 +10,7 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
-from privault.core.jurisdictions import JURISDICTIONS, Right
+from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.requests import Channel
 from privault.crypto.blind_index import normalise
 from privault.crypto.keyring import Keyring
@@ -30,9 +30,10 @@ class RequestForm:
     details: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
-    def check(self, allowed: list[Right]) -> bool:
-        """Fill ``errors`` field by field; True when the form can be sent to the service."""
-        if self.right not in {r.value for r in allowed}:
+    def check(self, allowed: list[str]) -> bool:
+        """Fill ``errors`` field by field (``allowed``: the choices' values); True when the form
+        can be sent to the service."""
+        if self.right not in allowed:
             self.errors["right"] = "Choose one of the rights listed."
         if not self.email.strip() and not self.phone.strip():
             self.errors["email"] = "Give an email address or a phone number (or both)."
@@ -54,8 +55,10 @@ class RequestForm:
     def as_request(self, brand: str | None) -> dict[str, Any]:
         """The request as ``services.requests.open_request`` takes it (channel web)."""
         identities = {k: [v.strip()] for k, v in (("email", self.email), ("phone", self.phone))}
+        right, _, decision = self.right.partition(":")  # human_review:<purpose>
         return {
-            "type": self.right,
+            "type": right,
+            "decision": decision or None,
             "identities": {k: v for k, v in identities.items() if v[0]},
             "jurisdiction": self.jurisdiction,
             "brand": brand,

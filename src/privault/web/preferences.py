@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from privault.api.deps import ContainerDep
 from privault.bootstrap import Container
 from privault.core.consent import Choice, Kind, Method, State, Via, check_visitor, topic
+from privault.core.manifest.cookies import uk_exempt
 from privault.core.manifest.model import CookieCategoryKey, LawfulBasis, PurposeKind
 from privault.core.manifest.resolve import TenantView
 from privault.errors import Forbidden, InvalidInput
@@ -86,12 +87,14 @@ def _toggles(view: TenantView, state: State) -> tuple[list[Toggle], list[Toggle]
                 Toggle(f"marketing:{key}:{channel}", label, on, _describe(granted, default))
             )
     cookies = []
+    exempt = uk_exempt(view.policy.uk_cookie_mode, view.tenant.jurisdictions)  # UK-CK-1
     for c in view.cookie_categories:
         if c.key is not CookieCategoryKey.NECESSARY:
             entry = state.get(topic(Kind.COOKIE, c.key.value))
             granted = entry.granted if entry else None
+            on = c.key in exempt if granted is None else granted
             cookies.append(
-                Toggle(f"cookie:{c.key.value}", c.name, bool(granted), _describe(granted, False))
+                Toggle(f"cookie:{c.key.value}", c.name, on, _describe(granted, c.key in exempt))
             )
     return marketing, cookies
 

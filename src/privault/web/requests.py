@@ -12,8 +12,9 @@ from privault.api.deps import ContainerDep
 from privault.api.downloads import package_response
 from privault.bootstrap import Container
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
+from privault.core.redress import automated_decisions
 from privault.core.requests import UNVERIFIED_RIGHTS, State, parse_request
-from privault.errors import NotFound, PrivaultError
+from privault.errors import InvalidInput, NotFound, PrivaultError
 from privault.services import requests as svc
 from privault.services.fulfilment import apply_at_once, download
 from privault.services.webhooks import deliver_due
@@ -45,17 +46,32 @@ def _form_rights(container: Container, tenant: str, jurisdiction: str | None) ->
     return [r for r in rights if r is not Right.APPEAL]
 
 
+def _form_choices(
+    container: Container, tenant: str, jurisdiction: str | None
+) -> list[tuple[str, str]]:
+    """(value, title) per choice: a human review once per declared automated decision
+    (``human_review:<purpose>``), none where the manifest declares none."""
+    decisions = automated_decisions(container.decider.view(tenant))
+    choices = []
+    for right in _form_rights(container, tenant, jurisdiction):
+        if right is Right.HUMAN_REVIEW:
+            title = RIGHT_TITLES[right]
+            choices += [(f"{right.value}:{k}", f"{title}: {d.name}") for k, d in decisions.items()]
+        else:
+            choices.append((right.value, RIGHT_TITLES[right]))
+    return choices
+
+
 def _form_page(
     container: Container, tenant: str, brand: str | None, form: RequestForm, status: int = 200
 ) -> HTMLResponse:
-    allowed = _form_rights(container, tenant, form.jurisdiction)
     return render(
         "request.html.j2",
         status=status,
         tenant=tenant,
         brand=brand_look(container.decider.view(tenant), brand),
         form=form,
-        rights=[(r.value, RIGHT_TITLES[r]) for r in allowed],
+        rights=_form_choices(container, tenant, form.jurisdiction),
         jurisdictions=_jurisdictions(container, tenant),
     )
 
@@ -82,7 +98,7 @@ def submit(
     """Open the request (channel web) and go to its private status page; or show what to fix."""
     look = brand_look(container.decider.view(tenant), brand)
     form = RequestForm(_pick(container, tenant, jurisdiction), right, email, phone, details)
-    if not form.check(_form_rights(container, tenant, form.jurisdiction)):
+    if not form.check([v for v, _ in _form_choices(container, tenant, form.jurisdiction)]):
         return _form_page(container, tenant, brand, form, status=422)
     try:
         item = parse_request(form.as_request(brand))
@@ -162,6 +178,28 @@ def verify(
     ref = _ref(container, tenant, token)
     try:
         svc.verify_codes(container.requests, tenant, ref, code or [])
+    except PrivaultError as exc:
+        return _status_page(container, tenant, token, brand, exc.message, status=exc.status)
+    _deliver(container, tenant)
+    look = brand_look(container.decider.view(tenant), brand)
+    return RedirectResponse(f"/p/{tenant}/status/{token}{look.query}", 303, PRIVATE_HEADERS)
+
+
+@router.post("/p/{tenant}/status/{token}/declaration", response_class=HTMLResponse)
+def declare(
+    tenant: str,
+    token: str,
+    container: ContainerDep,
+    name: Annotated[str, Form()] = "",
+    agree: Annotated[str, Form()] = "",
+    brand: str | None = None,
+) -> Response:
+    """Sign the declaration under penalty of perjury (CCPA §7062(c)); back to the status page."""
+    ref = _ref(container, tenant, token)
+    try:
+        if agree != "yes":
+            raise InvalidInput("tick the box to sign the declaration", code="verification.failed")
+        svc.sign_declaration(container.requests, tenant, ref, name)
     except PrivaultError as exc:
         return _status_page(container, tenant, token, brand, exc.message, status=exc.status)
     _deliver(container, tenant)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from privault.api.deps import AdminDep, ContainerDep, PrincipalDep, UowDep
 from privault.core.audit import from_micros
 from privault.core.consent import Choice, Kind, Method, State, Via
+from privault.core.consent_managers import Artefact
 from privault.core.records import ConsentEventRecord
 from privault.errors import InvalidInput
 from privault.services.consent import (
@@ -23,7 +24,9 @@ from privault.services.consent import (
     link_visitor,
     record_choices,
 )
-from privault.services.restrictions import restrict_processing
+from privault.services.consent_managers import record_artefact
+from privault.services.opt_in import confirm_sale_opt_in, request_sale_opt_in
+from privault.services.restrictions import Informing, restrict_processing
 
 router = APIRouter(prefix="/v1/consent", tags=["consent"])
 
@@ -115,6 +118,41 @@ class HistoryOut(BaseModel):
     events: list[EventOut]
 
 
+class OptInRequestIn(EvidenceIn):
+    """Step one of an opt-in to sale or sharing (CCPA-OI-1): the consumer's request."""
+
+    subject: str | None = None
+    visitor: str | None = None
+    consumer_initiated: bool = Field(
+        description="The consumer started this (within 12 months of an opt-out, nothing else is "
+        "taken: Cal. Civ. Code 1798.135(c)(4))."
+    )
+
+
+class OptInRequestOut(BaseModel):
+    """The token the separate confirmation presents, and until when."""
+
+    token: str
+    expires_at: datetime
+    ask_after: datetime | None
+
+
+class OptInConfirmIn(EvidenceIn):
+    """Step two: the consumer's separate confirmation (11 CCR 7028(a))."""
+
+    token: str = Field(max_length=2000)
+
+
+class ArtefactIn(BaseModel):
+    """A consent artefact (or its withdrawal) from a consent manager (DPDP Act s.6(7)-(9))."""
+
+    subject: str
+    consent_manager: str = Field(max_length=64, description="The manager's Board registration.")
+    artefact_id: str = Field(max_length=64)
+    purposes: list[str] = Field(default_factory=list, max_length=100)
+    granted: bool = True
+
+
 class RestrictIn(EvidenceIn):
     """Restrict (or lift the restriction of) processing for many subjects at once, e.g. a billing run."""
 
@@ -122,6 +160,11 @@ class RestrictIn(EvidenceIn):
     purpose: str | None = Field(default=None, description="Restrict one purpose only; default all.")
     restricted: bool = True
     reference: str | None = Field(default=None, max_length=64, examples=["billing-run:2026-11"])
+    informed_otherwise: str = Field(
+        default="",
+        max_length=300,
+        description="Lifting: how people with no e-mail or phone on file were told (GDPR 18(3)).",
+    )
 
 
 class RestrictOut(BaseModel):
@@ -267,5 +310,67 @@ def restrict(body: RestrictIn, principal: AdminDep, container: ContainerDep) -> 
         reference=body.reference,
         evidence=evidence,
         at=container.clock.now(),
+        inform=Informing(container.keyring, container.messenger, body.informed_otherwise),
     )
     return RestrictOut(subjects=count, events=count)
+
+
+@router.post(
+    "/opt-in/sale-sharing", response_model=OptInRequestOut, status_code=status.HTTP_201_CREATED
+)
+def opt_in_request(
+    body: OptInRequestIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep
+) -> OptInRequestOut:
+    """Step one of the two-step opt-in to sale or sharing: take the consumer's request."""
+    found = request_sale_opt_in(
+        uow,
+        container.decider,
+        container.keyring,
+        principal.tenant_key,
+        principal.actor,
+        Holder(subject=body.subject, visitor=body.visitor),
+        evidence_from(body),
+        container.clock.now(),
+        consumer_initiated=body.consumer_initiated,
+    )
+    return OptInRequestOut(
+        token=found.token, expires_at=found.expires_at, ask_after=found.ask_after
+    )
+
+
+@router.post(
+    "/opt-in/sale-sharing/confirm", response_model=RecordedOut, status_code=status.HTTP_201_CREATED
+)
+def opt_in_confirm(
+    body: OptInConfirmIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep
+) -> RecordedOut:
+    """Step two: the separate confirmation; records the opt-in with its request as evidence."""
+    done = confirm_sale_opt_in(
+        uow,
+        container.decider,
+        container.keyring,
+        principal.tenant_key,
+        principal.actor,
+        body.token,
+        evidence_from(body),
+        container.clock.now(),
+    )
+    return RecordedOut(events=[event_out(e) for e in done.events], state=state_out(done.state))
+
+
+@router.post("/artefacts", response_model=RecordedOut, status_code=status.HTTP_201_CREATED)
+def artefact(
+    body: ArtefactIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep
+) -> RecordedOut:
+    """Record a consent manager's artefact, or its withdrawal (DPDP-CM-1)."""
+    given = Artefact(body.consent_manager, body.artefact_id, tuple(body.purposes), body.granted)
+    done = record_artefact(
+        uow,
+        container.decider,
+        principal.tenant_key,
+        principal.actor,
+        Holder(subject=body.subject),
+        given,
+        container.clock.now(),
+    )
+    return RecordedOut(events=[event_out(e) for e in done.events], state=state_out(done.state))

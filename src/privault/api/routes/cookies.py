@@ -46,6 +46,18 @@ class CookieStatusOut(BaseModel):
     gpc: bool
     gpc_message: str | None
     decided_at: datetime | None
+    exempt: list[str] = Field(
+        default_factory=list,
+        description="Categories on without consent until the visitor objects (UK PECR Sch. A1).",
+    )
+    notice: bool = Field(
+        default=False, description="The visitor must still be told of the exempt categories."
+    )
+    sale_opt_in_ask_after: datetime | None = Field(
+        default=None,
+        description="CCPA-OI-1: the visitor opted out of sale or sharing; do not ask them to opt "
+        "back in before this instant (Cal. Civ. Code 1798.135(c)(4)). Null: no such hold.",
+    )
 
 
 class GpcOut(BaseModel):
@@ -91,6 +103,9 @@ def _status(uow: UowDep, container: ContainerDep, tenant: str, visitor: str) -> 
         gpc=found.gpc,
         gpc_message=HONOURED if found.gpc else None,
         decided_at=found.decided_at,
+        exempt=list(found.exempt),
+        notice=found.notice,
+        sale_opt_in_ask_after=found.sale_opt_in_ask_after,
     )
 
 

@@ -138,7 +138,15 @@ class IncidentIn(BaseModel):
 class NotificationIn(BaseModel):
     """A notification made."""
 
-    to: Literal["authority", "subjects", "law_enforcement", "controller", "fcc", "attorney_general"]
+    to: Literal[
+        "authority",
+        "subjects",
+        "law_enforcement",
+        "controller",
+        "fcc",
+        "attorney_general",
+        "public",
+    ]
     at: datetime | None = Field(None, description="Default: now. With its offset.")
     late_reason: str | None = None
     reference: str | None = None
@@ -190,7 +198,7 @@ def show_incident(
     admin: AdminDep,
     uow: UowDep,
     container: ContainerDep,
-    notice: Literal["authority", "subjects", "controller"] | None = Query(
+    notice: Literal["authority", "subjects", "controller", "public"] | None = Query(
         None, description="Return this notice (Markdown) instead."
     ),
 ) -> Any:

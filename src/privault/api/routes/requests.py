@@ -24,6 +24,8 @@ from privault.core.requests import (
     PauseReason,
     parse_request,
 )
+from privault.core.search_scope import scope_of
+from privault.core.unfounded import Fee, optional_evidence, optional_fee
 from privault.errors import Forbidden, InvalidInput, PrivaultError
 from privault.services import requests as svc
 from privault.services.api_keys import authenticate
@@ -33,6 +35,7 @@ from privault.services.fulfilment import (
     fulfil,
     staff_download,
 )
+from privault.services.requests.search_scope import record_search_scope
 from privault.services.webhooks import add_webhook, deliver_due, list_webhooks
 
 router = APIRouter(tags=["requests"])
@@ -56,6 +59,11 @@ class RequestBody(BaseModel):
     lookback_from: date | None = None
     appeal_of: str | None = Field(
         default=None, description="Appeal (type appeal): the reference of the refused request."
+    )
+    decision: str | None = Field(
+        default=None,
+        description="Human review (type human_review): the automated decision contested, by the "
+        "key of the purpose that declares it.",
     )
     received: date | None = Field(
         default=None,
@@ -107,6 +115,9 @@ class StatusOut(BaseModel):
     timeline: list[tuple[datetime, str]]
     download_url: str | None
     download_expires_at: datetime | None
+    declaration: str | None = Field(
+        None, description="CCPA §7062(c): the statement to sign, while it awaits the signature."
+    )
 
 
 def _staff_principal(
@@ -293,6 +304,7 @@ def _detail(view: svc.RequestView) -> DetailOut:
                 "from": e.from_state,
                 "to": e.to_state,
                 "note": e.note,
+                "details": e.details,  # e.g. a refusal's evidence, a fee, a search scope
             }
             for e in view.events
         ],
@@ -323,6 +335,22 @@ def show(ref: str, admin: AdminDep, container: ContainerDep) -> DetailOut:
     return _detail(svc.show_request(container.requests, admin.tenant_key, ref))
 
 
+class FeeIn(BaseModel):
+    """A reasonable fee (GDPR Art. 12(5), 15(3)): amount, currency, ground, the costs it covers."""
+
+    amount: str = Field(max_length=20)
+    currency: str = Field(max_length=3)
+    ground: str = "excessive"
+    costs: str = Field(max_length=500)
+
+
+def _fee(body: Action) -> Fee | None:
+    proof = optional_evidence(body.evidence, body.prior_requests)
+    if body.fee is None:
+        return None
+    return optional_fee(body.fee.amount, body.fee.currency, body.fee.ground, body.fee.costs, proof)
+
+
 class Action(BaseModel):
     """A staff action on a request."""
 
@@ -332,12 +360,18 @@ class Action(BaseModel):
     reason: PauseReason | None = None
     code: DenialCode | None = None
     text: str = ""
+    evidence: str = Field(
+        default="", max_length=4000, description="Manifestly unfounded or excessive: the facts."
+    )
+    prior_requests: list[str] = Field(default=[], max_length=20)
+    fee: FeeIn | None = None
 
 
 @router.post("/v1/requests/{ref}/actions", response_model=DetailOut)
 def act(ref: str, body: Action, admin: AdminDep, container: ContainerDep) -> DetailOut:
     """verify (with a note saying how), start, extend (reasons), pause (reason + note = what we
-    need), resume, complete (runs fulfilment), deny (code + text sent)."""
+    need), resume, complete (runs fulfilment; a complaint, grievance or human review: text = the
+    outcome sent), deny (code + text sent)."""
     deps, tenant, actor = container.requests, admin.tenant_key, admin.actor
     if body.action == "verify":
         svc.verify_manually(deps, tenant, ref, actor, body.note)
@@ -348,16 +382,33 @@ def act(ref: str, body: Action, admin: AdminDep, container: ContainerDep) -> Det
     elif body.action == "pause":
         if body.reason is None:
             raise InvalidInput("a pause needs its reason", code="request.pause_invalid")
-        svc.pause_request(deps, tenant, ref, actor, body.reason, body.note)
+        svc.pause_request(deps, tenant, ref, actor, body.reason, body.note, fee=_fee(body))
     elif body.action == "resume":
         svc.resume_request(deps, tenant, ref, actor)
     elif body.action == "complete":
-        fulfil(deps, tenant, ref, actor)
+        fulfil(deps, tenant, ref, actor, body.text)
     else:
         if body.code is None:
             raise InvalidInput("a denial needs its reason code", code="request.denial_invalid")
-        svc.deny_request(deps, tenant, ref, actor, body.code, body.text)
+        proof = optional_evidence(body.evidence, body.prior_requests)
+        svc.deny_request(deps, tenant, ref, actor, body.code, body.text, evidence=proof)
     _deliver(container, tenant)
+    return show(ref, admin, container)
+
+
+class ScopeIn(BaseModel):
+    """The search scope of an access request (UK GDPR Art. 15(1A)): systems searched, and those
+    left out with the reason."""
+
+    searched: list[str] = Field(default=[], max_length=50)
+    left_out: dict[str, str] = Field(default={}, max_length=50)
+
+
+@router.post("/v1/requests/{ref}/search-scope", response_model=DetailOut)
+def search_scope(ref: str, body: ScopeIn, admin: AdminDep, container: ContainerDep) -> DetailOut:
+    """Record what was searched for an access or portability request, and what was not and why."""
+    found = scope_of(body.searched, body.left_out)
+    record_search_scope(container.requests, admin.tenant_key, ref, admin.actor, found)
     return show(ref, admin, container)
 
 

@@ -106,7 +106,8 @@ class ErasedOut(BaseModel):
     identities: int
 
 
-def _out(view: SubjectView) -> SubjectOut:
+def subject_out(view: SubjectView) -> SubjectOut:
+    """A subject as the API shows it (values revealed: the role may see them)."""
     return SubjectOut(
         subject=view.ref,
         uid=view.uid,
@@ -143,7 +144,7 @@ def lookup(
 ) -> LookupOut:
     """Find subjects by email, phone or another identity (blind index) and read them for the purpose."""
     views = find_subjects(uow, container.vault, principal, body.kind, body.values, body.purpose)
-    return LookupOut(subjects=[_out(v) for v in views])
+    return LookupOut(subjects=[subject_out(v) for v in views])
 
 
 @router.get("/{ref}", response_model=SubjectOut)
@@ -155,7 +156,7 @@ def read(
     purpose: str = Query(...),
 ) -> SubjectOut:
     """Read a subject for a stated purpose: only what the role may see; the rest is listed as withheld."""
-    return _out(show_subject(uow, container.vault, principal, ref, purpose))
+    return subject_out(show_subject(uow, container.vault, principal, ref, purpose))
 
 
 @router.patch("/{ref}", response_model=UpdateOut)

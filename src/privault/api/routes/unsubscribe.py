@@ -48,6 +48,7 @@ def make_link(
         body.brand,
         body.channel,
         container.settings.public_url,
+        container.clock.now().date(),
     )
     return LinkOut(url=link.url, headers=link.headers)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from privault.core.laws.model import Jurisdiction, LegalPeriod, PeriodUnit, Right
+from privault.core.laws.model import Jurisdiction, LegalPeriod, PeriodUnit, Right, RightPeriod
 
 GDPR_RIGHTS = (
     Right.ACCESS,
@@ -15,10 +15,26 @@ GDPR_RIGHTS = (
     Right.PORTABILITY,
 )
 
+# Art. 22(3) / UK Art. 22C(2): human intervention, the person's view, contesting a solely automated
+# decision; answered on the Art. 12(3) clock (one month, extendable by two).
+HUMAN_REVIEW = RightPeriod(
+    Right.HUMAN_REVIEW,
+    LegalPeriod(1, PeriodUnit.CALENDAR_MONTHS, "GDPR-ADM-1"),
+    LegalPeriod(2, PeriodUnit.CALENDAR_MONTHS, "GDPR-ADM-1"),
+)
+# DPA 2018 s.164A (inserted by the Data (Use and Access) Act 2025 s.103, in force 19 June 2026):
+# receipt acknowledged "within the period of 30 days beginning when the complaint is received"
+# (s.164A(3)), the outcome told "without undue delay" (s.164A(4)); the law sets no figure for the
+# outcome, so privault holds it to the same 30 days (the complaint is overdue after them).
+COMPLAINT_DAYS = LegalPeriod(30, PeriodUnit.CALENDAR_DAYS, "UK-CMPL-1", inclusive=True)
+COMPLAINT = RightPeriod(
+    Right.COMPLAINT, COMPLAINT_DAYS, acknowledge=COMPLAINT_DAYS, since=date(2026, 6, 19)
+)
+
 EU = Jurisdiction(
     "eu",
     "European Union (GDPR)",
-    GDPR_RIGHTS,
+    (*GDPR_RIGHTS, Right.HUMAN_REVIEW),
     LegalPeriod(1, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
     LegalPeriod(2, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
     holiday_country="NL",
@@ -28,8 +44,10 @@ EU = Jurisdiction(
     authority="your national data protection supervisory authority",
     law="Regulation (EU) 2016/679 (GDPR)",
     effective=date(2018, 5, 25),
+    right_periods=(HUMAN_REVIEW,),
     citations=(
-        ("rights", "GDPR Arts. 15-18, 20, 21"),
+        ("rights", "GDPR Arts. 15-18, 20, 21, 22(3)"),
+        ("human_review", "GDPR Art. 22(3); Art. 12(3)"),
         ("response", "GDPR Art. 12(3)"),
         ("extension", "GDPR Art. 12(3)"),
         ("stop_the_clock", "GDPR Art. 12(6) as read by EDPB Guidelines 01/2022"),
@@ -42,7 +60,7 @@ EU = Jurisdiction(
 UK = Jurisdiction(
     "uk",
     "United Kingdom (UK GDPR, DPA 2018)",
-    GDPR_RIGHTS,
+    (*GDPR_RIGHTS, Right.HUMAN_REVIEW, Right.COMPLAINT),
     LegalPeriod(1, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
     LegalPeriod(2, PeriodUnit.CALENDAR_MONTHS, "GDPR-DSR-1"),
     holiday_country="GB",
@@ -54,8 +72,12 @@ UK = Jurisdiction(
     phone_region="GB",
     law="UK GDPR and Data Protection Act 2018",
     effective=date(2021, 1, 1),
+    right_periods=(HUMAN_REVIEW, COMPLAINT),
     citations=(
-        ("rights", "UK GDPR Arts. 15-18, 20, 21"),
+        ("rights", "UK GDPR Arts. 15-18, 20, 21, 22C; DPA 2018 s.164A"),
+        ("human_review", "UK GDPR Art. 22C(2)(b)-(d) (Data (Use and Access) Act 2025); Art. 12(3)"),
+        ("complaint", "DPA 2018 s.164A(3), (4) (Data (Use and Access) Act 2025 s.103)"),
+        ("complaint_since", "Data (Use and Access) Act 2025 commencement: 19 June 2026"),
         ("response", "UK GDPR Art. 12(3)"),
         ("extension", "UK GDPR Art. 12(3)"),
         ("stop_the_clock", "UK GDPR Art. 12A (Data (Use and Access) Act 2025)"),
@@ -63,4 +85,5 @@ UK = Jurisdiction(
         ("authority", "UK GDPR Art. 77; DPA 2018 s.165"),
         ("effective", "European Union (Withdrawal) Act 2018 (IP completion day)"),
     ),
+    unverified=("human_review",),  # Art. 22C(2) letters not checked against the enacted text
 )

@@ -25,6 +25,9 @@ class Right(StrEnum):
     OPT_OUT_TARGETED_ADS = "opt_out_targeted_ads"
     OPT_OUT_PROFILING = "opt_out_profiling"
     APPEAL = "appeal"
+    COMPLAINT = "complaint"
+    GRIEVANCE = "grievance"
+    HUMAN_REVIEW = "human_review"
 
 
 RIGHT_TITLES: dict[Right, str] = {
@@ -39,6 +42,9 @@ RIGHT_TITLES: dict[Right, str] = {
     Right.OPT_OUT_TARGETED_ADS: "Opt out of targeted advertising",
     Right.OPT_OUT_PROFILING: "Opt out of profiling that produces legal or similarly significant effects",
     Right.APPEAL: "Appeal our refusal to act on your request",
+    Right.COMPLAINT: "Complain to us about how we use your personal data",
+    Right.GRIEVANCE: "Raise a grievance about how we handle your personal data",
+    Right.HUMAN_REVIEW: "Have a person review a decision made about you by automated means",
 }
 
 
@@ -58,6 +64,7 @@ class LegalPeriod:
     amount: int
     unit: PeriodUnit
     rule: str
+    inclusive: bool = False  # "N days beginning with" receipt: the day of receipt is day 1
 
     def describe(self) -> str:
         """Human wording, e.g. '1 calendar month'."""
@@ -74,6 +81,8 @@ class RightPeriod:
     right: Right
     period: LegalPeriod
     extension: LegalPeriod | None = None
+    acknowledge: LegalPeriod | None = None  # receipt confirmed within it (DPA 2018 s.164A(3))
+    since: date | None = None  # the day the law started to grant the right
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +108,10 @@ class Jurisdiction:
     teen_opt_in_age: int | None = None  # below it, sale/targeted ads need the minor's opt-in
     citations: tuple[tuple[str, str], ...] = ()  # parameter -> statute section
     unverified: tuple[str, ...] = ()  # parameters not checked against the statute text
+
+    def own_period(self, right: Right) -> RightPeriod | None:
+        """The right's own clock (with its acknowledgement and start), where the law sets one."""
+        return next((p for p in self.right_periods if p.right is right), None)
 
     def period_for(self, right: Right) -> tuple[LegalPeriod, LegalPeriod | None]:
         """The period (and extension) for one right: its own clock, else the general one."""

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from privault.core.children import establishment_of, law_ages
 from privault.core.jurisdictions import JURISDICTIONS
+from privault.core.manifest.cookies import COOKIE_CHECKS
+from privault.core.manifest.law_checks import LAW_CHECKS
 from privault.core.manifest.model import (
     Action,
     CookieCategoryKey,
@@ -77,13 +79,22 @@ def check_manifest(manifest: Manifest) -> list[Finding]:
         _child_ages,
         _vendor_promises,
         _statements,
+        _laws,
     )
     return [finding for check in checks for finding in check(manifest)]
 
 
 def _statements(manifest: Manifest) -> Iterator[Finding]:
-    """Promises and what the purposes and retention rules do must agree (see ``statements.py``)."""
-    for check in STATEMENT_CHECKS:
+    """Promises and what the purposes and retention rules do must agree (see ``statements.py``);
+    the cookie rules hold (see ``cookies.py``)."""
+    for check in (*STATEMENT_CHECKS, *COOKIE_CHECKS):
+        for path, message, hint in check(manifest):
+            yield Finding(path, message, hint)
+
+
+def _laws(manifest: Manifest) -> Iterator[Finding]:
+    """What a tenant's own laws require of the manifest (see ``law_checks.py``)."""
+    for check in LAW_CHECKS:
         for path, message, hint in check(manifest):
             yield Finding(path, message, hint)
 

@@ -117,6 +117,18 @@ class CookieCategoryKey(StrEnum):
     MARKETING = "marketing"
 
 
+class ConsentType(StrEnum):
+    """The seven consent types of Google Consent Mode v2 (GCM-1), set by the banner's ``gtag``."""
+
+    AD_STORAGE = "ad_storage"
+    AD_USER_DATA = "ad_user_data"
+    AD_PERSONALIZATION = "ad_personalization"
+    ANALYTICS_STORAGE = "analytics_storage"
+    FUNCTIONALITY_STORAGE = "functionality_storage"
+    PERSONALIZATION_STORAGE = "personalization_storage"
+    SECURITY_STORAGE = "security_storage"
+
+
 _PERIOD = re.compile(r"^\s*(\d+)\s*(hour|day|business day|week|month|year)s?\s*$")
 
 
@@ -167,11 +179,23 @@ class Brand(_Strict):
     domains: list[str] = []
 
 
+# GDPR Art. 33(2): a processor tells its controller "without undue delay"; the contract sets the
+# hours (GDPR-BR-2). 24 h by default; at most 72 h, the controller's own period under Art. 33(1).
+CONTROLLER_NOTICE_HOURS = 24
+CONTROLLER_NOTICE_MAX_HOURS = 72
+
+
 class ClientController(_Strict):
     """The controller a processor tenant acts for."""
 
     name: str
     contact: Contact | None = None
+    breach_notice_hours: int = Field(
+        default=CONTROLLER_NOTICE_HOURS,
+        ge=1,
+        le=CONTROLLER_NOTICE_MAX_HOURS,
+        description="Hours from awareness to tell this controller of a breach (GDPR 33(2)).",
+    )
 
 
 class Establishment(_Strict):
@@ -251,6 +275,15 @@ class Source(_Strict):
     description: str = ""
 
 
+class AutomatedDecision(_Strict):
+    """A decision this purpose takes solely by automated means with legal or similarly significant
+    effects (GDPR Art. 22(1), UK Art. 22A): the person may ask a human to review it (Art. 22(3))."""
+
+    name: str = Field(min_length=1, max_length=200)
+    logic: str = Field(min_length=1, max_length=1000, description="How the decision is reached.")
+    effects: str = Field(min_length=1, max_length=1000, description="What it means for the person.")
+
+
 class Purpose(_Strict):
     """A purpose of processing (a fideslang data use with its legal footing)."""
 
@@ -287,9 +320,42 @@ class Purpose(_Strict):
         default=False,
         description="GDPR Art. 18(2): may continue while processing is restricted (legal claims, rights).",
     )
+    functions: list[Literal["identify", "locate", "profile"]] = Field(
+        default=[],
+        description=(
+            "Technology that identifies, locates or profiles people (Québec Law 25 s. 8.1): for a "
+            "Québec tenant it must rest on consent, off until the person activates it."
+        ),
+    )
     cpni_approval: Literal["opt_in", "opt_out"] = Field(
         default="opt_in",
         description="The CPNI approval this purpose needs when it is marketing (47 CFR 64.2007).",
+    )
+    automated_decision: AutomatedDecision | None = Field(
+        default=None,
+        description="A solely automated decision this purpose takes (GDPR Art. 22, UK Art. 22A-D).",
+    )
+
+
+class Anonymisation(_Strict):
+    """The record an anonymisation keeps (Québec s. 23 and its Regulation respecting the
+    anonymization of personal information): why, who oversees it, and the re-identification risk
+    analysis that found the risk very low."""
+
+    purpose: str = Field(
+        min_length=1,
+        max_length=300,
+        description="The serious and legitimate purpose the anonymised information serves.",
+    )
+    supervisor: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The person qualified in the matter who supervises the anonymisation.",
+    )
+    risk_analysis: str = Field(
+        min_length=1,
+        max_length=300,
+        description="A reference to the re-identification risk analysis (document, date).",
     )
 
 
@@ -303,6 +369,13 @@ class RetentionRule(_Strict):
     after: RetentionEvent = RetentionEvent.COLLECTED
     period: Period
     action: Literal["delete", "anonymise"] = "delete"
+    anonymisation: Anonymisation | None = Field(
+        default=None,
+        description=(
+            "For action 'anonymise': its purpose, supervisor and re-identification risk analysis "
+            "(required for a Québec tenant, QC-ANON-1)."
+        ),
+    )
     law: str | None = Field(
         default=None,
         min_length=1,
@@ -390,6 +463,10 @@ class CookieCategory(_Strict):
     description: str = ""
     default: bool = False
     cookies: list[Cookie] = []
+    consent_types: list[ConsentType] | None = Field(
+        default=None,
+        description="Google Consent Mode types this category grants; absent = the default mapping.",
+    )
 
 
 class Grant(_Strict):
@@ -436,6 +513,15 @@ class Tenant(_Strict):
     cookie_categories: list[CookieCategoryKey] | None = None
     roles: list[Key] | None = None
     policy: Policy = Policy()
+    dpdp_platform: Literal["e_commerce", "online_gaming", "social_media"] | None = Field(
+        default=None,
+        description=(
+            "India (DPDP Rules 2025, Third Schedule): the tenant is an e-commerce entity or social "
+            "media intermediary with at least two crore registered users in India, or an online "
+            "gaming intermediary with at least fifty lakh: people inactive for three years are "
+            "told 48 hours ahead, then erased (DPDP-ERA-1)."
+        ),
+    )
 
     _establishment = field_validator("establishment", mode="before")(_establishment)
 

@@ -19,7 +19,7 @@ from privault.core.display import (
     masked_columns,
     rows_shown,
 )
-from privault.core.jurisdictions import Right
+from privault.core.jurisdictions import JURISDICTIONS, Right
 from privault.core.manifest.model import LawfulBasis
 from privault.core.manifest.resolve import TenantView, fides_lineage, tenant_view
 from privault.core.package import Package, Section, build_zip, package_filename
@@ -30,6 +30,7 @@ from privault.core.vault import identity_category
 from privault.crypto.sealed import seal_record
 from privault.services.fulfilment.answers import access_answer
 from privault.services.fulfilment.report import Held, _disclosed, _disclosure_section, _report
+from privault.services.fulfilment.since import Since
 from privault.services.fulfilment.staged import (
     Closing,
     Outcome,
@@ -52,6 +53,7 @@ class _AccessStaged(Staged):
     view: TenantView
     found: dict[str, AccessResult]
     details: RequestDetails
+    undated: tuple[str, ...] = ()  # datastore collections kept whole under a date range
 
     def commit(self, closing: Closing) -> None:
         """Read the vault, build the package, seal it and issue the download link."""
@@ -81,7 +83,7 @@ class _AccessStaged(Staged):
                 sections.append(_disclosure_section(self.view, disclosed))
             report = _report(self.view, request, held, lookback, disclosed)
         shared = sum(n for access in self.found.values() for n in access.shared.values())
-        notes = _access_notes(request, self.kind)
+        notes = _access_notes(request, self.kind) + _lookback_note(lookback, self.undated)
         if shared:
             notes += (
                 f"{shared} record(s), such as a household address, are shared with other people: "
@@ -150,9 +152,29 @@ def _access_notes(request: RequestRecord, kind: str) -> tuple[str, ...]:
     return tuple(notes)
 
 
+def _lookback_note(lookback: date | None, undated: tuple[str, ...]) -> tuple[str, ...]:
+    """Said when a date range applies: what is dated, and which records carry no date."""
+    if lookback is None:
+        return ()
+    whole = (
+        f" The records of {', '.join(undated)} carry no collection date: they are all included."
+        if undated
+        else ""
+    )
+    return (
+        f"This copy covers what we collected from {lookback.isoformat()}: each value in our vault "
+        "and each row of a dated table records when it was collected, and older ones are left out."
+        + whole,
+    )
+
+
 def _lookback(view: TenantView, request: RequestRecord, details: RequestDetails) -> date | None:
-    """CCPA's 12 months (or back to 2022-01-01 if asked) when California law alone applies."""
-    if set(request.jurisdictions) != {"us-ca"}:
+    """CCPA's 12 months (or back to 2022-01-01 if asked) when California's is the only law of the
+    request granting a right to know (Cal. Civ. Code 1798.130(a)(2)(B)): a law alongside it that
+    grants none (US federal rules) does not lift the limit, one that grants access without a
+    lookback (the GDPR) does."""
+    knowing = {k for k in request.jurisdictions if Right.ACCESS in JURISDICTIONS[k].rights}
+    if knowing != {"us-ca"}:
         return None
     months = view.policy.access_lookback_months or 12
     default = add_months(request.received_on, -months)
@@ -281,6 +303,9 @@ def _access(
     identities: dict[str, list[str]],
     outcome: Outcome,
 ) -> Staged:
-    found = _datastore_access(deps, view.tenant.key, identities, outcome)
+    lookback = _lookback(view, request, details)
+    since = Since(lookback) if lookback else None
+    found = _datastore_access(deps, view.tenant.key, identities, outcome, since)
     kind = "portability" if request.type is Right.PORTABILITY else "access"
-    return _AccessStaged(kind, view, found, details)
+    undated = tuple(sorted(since.undated)) if since else ()
+    return _AccessStaged(kind, view, found, details, undated)

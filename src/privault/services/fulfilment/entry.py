@@ -12,9 +12,11 @@ from privault.core.appeals import how_to_appeal
 from privault.core.jurisdictions import RIGHT_TITLES, Right
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
+from privault.core.redress import REDRESS_RIGHTS
 from privault.core.requests import RequestDetails, RequestRecord, State
 from privault.errors import Conflict
 from privault.services.audit import Entry, record
+from privault.services.cpni_alerts import send_alert
 from privault.services.fulfilment.access import _access
 from privault.services.fulfilment.answers import refused_something
 from privault.services.fulfilment.erasure import _erasure
@@ -24,6 +26,7 @@ from privault.services.fulfilment.staged import SYSTEM_ACTOR, Closing, Outcome, 
 from privault.services.fulfilment.tally import runs_of, totals
 from privault.services.requests import (
     RequestDeps,
+    answer_request,
     close_request,
     load_request,
     mark_verified,
@@ -38,14 +41,21 @@ from privault.services.tenants import bind_tenant
 WORKING = (State.VERIFIED, State.IN_PROGRESS, State.EXTENDED, State.INCOMPLETE)
 
 
-def fulfil(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+def fulfil(
+    deps: RequestDeps, tenant_key: str, ref: str, actor: str, outcome_text: str = ""
+) -> RequestRecord:
     """Carry out a verified request and close it as completed, or incomplete saying what is left.
+
+    A complaint, grievance or human review is completed with ``outcome_text``, the text staff write.
 
     The request is claimed first (one fulfilment at a time); datastores are worked on outside any
     transaction of ours; the vault part, the tasks, the audit entry and the closing happen in one.
     """
-    if _is_appeal(deps, tenant_key, ref):
+    kind = _type(deps, tenant_key, ref)
+    if kind is Right.APPEAL:
         return grant_appeal(deps, tenant_key, ref, actor)
+    if kind in REDRESS_RIGHTS:  # a complaint, grievance or human review ends with its outcome
+        return answer_request(deps, tenant_key, ref, actor, outcome_text)
     request = _claim(deps, tenant_key, ref, actor)
     view = tenant_view(deps.manifest, tenant_key)
     details = open_details(deps, tenant_key, request)
@@ -174,6 +184,8 @@ def _close(
             result=total,
         )
         uow.commit()
+    for alert in outcome.alerts:  # FCC-AUTH-2: told once the change is committed
+        send_alert(deps.messenger, alert)
     return closed
 
 
@@ -273,9 +285,9 @@ def grant_appeal(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> Re
     return closed
 
 
-def _is_appeal(deps: RequestDeps, tenant_key: str, ref: str) -> bool:
+def _type(deps: RequestDeps, tenant_key: str, ref: str) -> Right:
     with deps.make_uow() as uow:
-        return load_request(uow, tenant_key, ref, lock=False).type is Right.APPEAL
+        return load_request(uow, tenant_key, ref, lock=False).type
 
 
 def apply_at_once(deps: RequestDeps, tenant_key: str, ref: str) -> RequestRecord:

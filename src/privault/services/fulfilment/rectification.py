@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from privault.core.manifest.resolve import TenantView
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.services.audit import Entry, record
+from privault.services.cpni_alerts import Write, account_change
 from privault.services.fulfilment.notify import _art19
 from privault.services.fulfilment.staged import (
     SYSTEM_ACTOR,
@@ -43,6 +44,11 @@ class _RectifyStaged(Staged):
                 if name in current
             ]
             if rows:
+                changed = Write({r.category: corrections[r.field] for r in rows})  # FCC-AUTH-2
+                alert = account_change(
+                    uow, deps.manifest, self.view, cipher, subject, changed, SYSTEM_ACTOR, at
+                )
+                outcome.alerts.extend([alert] if alert else [])
                 uow.subjects.put_fields(rows)
                 done = [r.field for r in rows]
                 categories = {r.category for r in rows}

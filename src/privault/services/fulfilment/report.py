@@ -11,9 +11,9 @@ from datetime import date
 from privault.core.disclosure_ports import DisclosureRecord
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES
 from privault.core.law_labels import gdpr_applies
-from privault.core.manifest.model import Purpose
+from privault.core.manifest.model import Purpose, Recipient
 from privault.core.manifest.resolve import TenantView
-from privault.core.notice_elements import automated_decisions_statement
+from privault.core.notice_elements import automated_decisions_statement, transfers
 from privault.core.package import KnowReport, ReportItem, Section
 from privault.core.ports import UnitOfWork
 from privault.core.requests import RequestRecord
@@ -148,6 +148,18 @@ def _report(
         lookback_to=request.received_on,
         complaint_authority=jurisdiction.authority,
         automated_decisions=automated_decisions_statement(view),
+        transfers=_transfers(recipients) if gdpr_applies(request.jurisdictions) else None,
+    )
+
+
+def _transfers(recipients: Sequence[Recipient]) -> tuple[ReportItem, ...]:
+    """GDPR Art. 15(2): each transfer outside the EEA with its adequacy decision or safeguard."""
+    return tuple(
+        ReportItem(
+            f"{row['recipient']} ({row['country']})",
+            row["safeguard"] or "no safeguard stated in our records",
+        )
+        for row in transfers(tuple(recipients))
     )
 
 

@@ -4,10 +4,11 @@ closing transaction, and the datastores it searches outside any transaction of o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from privault.connectors.model import DatasetSpec
 from privault.connectors.results import AccessResult
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectRecord
@@ -15,6 +16,7 @@ from privault.core.requests import RequestRecord
 from privault.crypto.envelope import SubjectCipher
 from privault.crypto.subjects import subject_cipher
 from privault.errors import PrivaultError
+from privault.services.cpni_alerts import Alert
 from privault.services.datastores import connected
 from privault.services.fulfilment.tally import failed_here, found_here
 from privault.services.requests import RequestDeps
@@ -29,6 +31,7 @@ class Outcome:
     result: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     tasks: list[tuple[str, str]] = field(default_factory=list)  # (system, what to do)
+    alerts: list[Alert] = field(default_factory=list)  # FCC-AUTH-2, sent after the commit
 
     def fail(self, problem: str) -> None:
         """Something could not be done (or is still to do): the request stays incomplete."""
@@ -78,8 +81,13 @@ class Staged:
 
 
 def _datastore_access(
-    deps: RequestDeps, tenant_key: str, identities: dict[str, list[str]], outcome: Outcome
+    deps: RequestDeps,
+    tenant_key: str,
+    identities: dict[str, list[str]],
+    outcome: Outcome,
+    keep: Callable[[str, DatasetSpec, AccessResult], AccessResult] | None = None,
 ) -> dict[str, AccessResult]:
+    """Each connected datastore's rows of the person; ``keep`` narrows them (a date range)."""
     found: dict[str, AccessResult] = {}
     by_store: dict[str, dict[str, Any]] = {}
     with deps.make_uow() as uow:
@@ -87,6 +95,8 @@ def _datastore_access(
     for key, store in stores:
         try:
             found[key] = store.access(identities)
+            if keep is not None:
+                found[key] = keep(key, store.dataset, found[key])
         except PrivaultError as exc:
             outcome.fail(f"datastore {key} could not be searched ({exc.code})")
             by_store[key] = failed_here(exc.code)

@@ -8,10 +8,13 @@ Fulfilment (gathering, erasing, correcting) lives in ``services.fulfilment``.
 
 Modules: ``deps`` (settings, dependencies, shared helpers), ``deadline`` (the legal clock),
 ``messages``, ``workflow`` (transitions and staff actions), ``verification``, ``intake``, ``tasks``,
-``reading`` (show, list, the requester's status) and ``housekeeping`` (the sweep).
+``reading`` (show, list, the requester's status), ``redress`` (the outcome of a complaint,
+grievance or human review), ``housekeeping`` (the sweep), ``levels`` and ``declarations`` (the
+CCPA verification levels, 11 CCR §7062) and ``records`` (the §7101 log and the §7102 metrics).
 """
 
 from privault.services.requests.deadline import allowed_rights, compute_deadline
+from privault.services.requests.declarations import sign_declaration
 from privault.services.requests.deps import (
     SYSTEM,
     RequestDeps,
@@ -33,6 +36,8 @@ from privault.services.requests.reading import (
     requester_status,
     show_request,
 )
+from privault.services.requests.records import request_log, request_metrics
+from privault.services.requests.redress import answer_request
 from privault.services.requests.tasks import add_task, finish_task
 from privault.services.requests.verification import (
     DATA_RIGHTS,
@@ -68,6 +73,7 @@ __all__ = [
     "Verified",
     "add_task",
     "allowed_rights",
+    "answer_request",
     "close_request",
     "compute_deadline",
     "deadline_state",
@@ -84,12 +90,15 @@ __all__ = [
     "open_request",
     "pause_request",
     "ref_for_token",
+    "request_log",
+    "request_metrics",
     "requester_status",
     "require_staff_role",
     "resend_codes",
     "resume_request",
     "send_messages",
     "show_request",
+    "sign_declaration",
     "start",
     "sweep",
     "to_requester",

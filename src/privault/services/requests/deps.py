@@ -39,6 +39,8 @@ class RequestSettings:
     record_months: int = 24
     target_days_early: int = 5
     public_url: str = "http://127.0.0.1:8000"
+    verification_levels: bool = False  # 11 CCR §§7060-7062 (services.requests.levels)
+    ccpa_consumers_per_year: int = 0  # 11 CCR §7102(a): the metrics duty starts at 10,000,000
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from privault.core.deadlines import Deadline, acknowledgement, applicable, local
 from privault.core.jurisdictions import RIGHT_TITLES
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
+from privault.core.redress import check_decision
 from privault.core.requests import (
     RequestDetails,
     RequestIn,
@@ -123,6 +124,7 @@ def open_request(
     for kind, values in item.identities.items():
         for value in values:
             normalise(kind, value, region)  # refuse a malformed identity before anything is kept
+    check_decision(view, item.type, item.decision)  # a human review names a declared decision
     jurisdictions = _applicable(view, item.jurisdiction)
     if item.appeal_of is not None:  # an appeal runs under the laws of the refused request
         jurisdictions = appealed(deps, view, item.appeal_of, details_identities(item))
@@ -132,7 +134,9 @@ def open_request(
     chosen = applicable(jurisdictions, item.type, arrived, establishment=seat)
     winner = chosen.winner
     acks = [
-        a for a in (acknowledgement(k, local_day(k, arrived), seat) for k in jurisdictions) if a
+        a
+        for a in (acknowledgement(k, local_day(k, arrived), seat, item.type) for k in jurisdictions)
+        if a
     ]
     ack = min(acks, key=lambda a: a.due) if acks else None
     details = RequestDetails(
@@ -143,6 +147,7 @@ def open_request(
         details=item.details,
         lookback_from=item.lookback_from.isoformat() if item.lookback_from else None,
         appeal_of=item.appeal_of,
+        decision=item.decision,
     )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     verify = needs_verification(item.type)

@@ -18,6 +18,8 @@ from privault.core.requests import (
     TaskRecord,
     choice_of,
 )
+from privault.core.verification import DECLARATION_TEXT
+from privault.services.requests import levels
 from privault.services.requests.deadline import _today
 from privault.services.requests.deps import (
     RequestDeps,
@@ -145,12 +147,15 @@ class RequesterStatus:
     timeline: list[tuple[datetime, str]]
     download_url: str | None
     download_expires_at: datetime | None
+    declaration: str | None = None  # the §7062(c) statement, while it awaits the signature
 
 
 _PUBLIC_ACTIONS = {
     "received": "Request received",
     "codes_sent": "Verification codes sent",
     "codes_resent": "New verification codes sent",
+    "awaiting_evidence": "More proof of identity needed",
+    "declaration_signed": "Declaration signed",
     "verified": "Identity verified",
     "started": "Work started",
     "paused": "Waiting for you",
@@ -191,4 +196,5 @@ def requester_status(deps: RequestDeps, token: str) -> RequesterStatus:
         [(e.at, _PUBLIC_ACTIONS[e.action]) for e in events if e.action in _PUBLIC_ACTIONS],
         f"{_status_url(deps, token)}/package" if expires else None,
         expires,
+        DECLARATION_TEXT if levels.declaration_due(deps, request, events) else None,
     )

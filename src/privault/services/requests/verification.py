@@ -14,9 +14,11 @@ from privault.core.jurisdictions import RIGHT_TITLES, Right
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.requests import FINAL, RequestDetails, RequestRecord, State, VerificationRecord
+from privault.core.verification import point_names
 from privault.crypto.blind_index import blind_index
 from privault.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from privault.services.audit import Entry, record
+from privault.services.requests import levels
 from privault.services.requests.deps import (
     RequestDeps,
     _code_hash,
@@ -44,6 +46,7 @@ class Verified:
     verified: int
     identities: int
     attempts_left: int
+    missing: str = ""  # what 11 CCR §7062 still asks for once every code is entered
 
 
 def _tenant_of_token(deps: RequestDeps, token: str) -> str:
@@ -110,8 +113,9 @@ def verify_codes(
             ],
             at,
         )
+        missing = ""
         if not remaining:
-            request = mark_verified(deps, uow, tenant_key, request, actor, at, "codes")
+            request, missing = verify_if_met(deps, uow, tenant_key, request, actor, at, "codes")
         left = min(
             (deps.settings.max_attempts - tries[v.id] for v in remaining),
             default=deps.settings.max_attempts,
@@ -123,7 +127,7 @@ def verify_codes(
             "if none are left)",
             code="verification.failed",
         )
-    return Verified(request.state, total - len(remaining), total, max(left, 0))
+    return Verified(request.state, total - len(remaining), total, max(left, 0), missing)
 
 
 def _require_unverified(request: RequestRecord) -> None:
@@ -170,6 +174,26 @@ def _check_codes(
             if v.id not in matched:
                 tries[v.id] += 1
     return matched, wrong, tries
+
+
+def verify_if_met(
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    tenant_key: str,
+    request: RequestRecord,
+    actor: str,
+    at: datetime,
+    method: str,
+    note: str = "",
+) -> tuple[RequestRecord, str]:
+    """Mark verified if the request has the level it needs (11 CCR §7062 for Californians), else
+    note on its timeline what it still lacks; (the request, what is missing or "")."""
+    subject_id, _ = match_subject(deps, uow, tenant_key, open_details(deps, tenant_key, request))
+    short = levels.missing(deps, uow, tenant_key, request, subject_id)
+    if short is None:
+        return mark_verified(deps, uow, tenant_key, request, actor, at, method, note), ""
+    uow.requests.add_event(request.id, at, actor, "awaiting_evidence", note=short)
+    return request, short
 
 
 def mark_verified(
@@ -293,16 +317,50 @@ def resend_codes(deps: RequestDeps, tenant_key: str, ref: str, actor: str = "req
 
 
 def verify_manually(
-    deps: RequestDeps, tenant_key: str, ref: str, actor: str, note: str
+    deps: RequestDeps,
+    tenant_key: str,
+    ref: str,
+    actor: str,
+    note: str,
+    *,
+    points: Sequence[str] = (),
+    account: bool = False,
 ) -> RequestRecord:
     """Staff confirmed the requester's identity another way (documents, a call back to the number
-    of record); the note says how."""
+    of record); the note says how. Under the §7062 levels, ``points`` name the data points staff
+    matched against the business's records and ``account`` says the requester re-authenticated
+    through their account (§7061); they are kept, and the request is verified only once its level is
+    met (else PolicyViolation ``verification.insufficient``, the evidence kept all the same)."""
     if not note.strip():
         raise InvalidInput("say how the identity was verified", code="verification.failed")
     at = deps.clock.now()
     with deps.make_uow() as uow:
         request = load_request(uow, tenant_key, ref)
         _require_unverified(request)
-        request = mark_verified(deps, uow, tenant_key, request, actor, at, "staff", note.strip())
+        if levels.applies(deps, request):
+            _record_evidence(uow, request, actor, at, point_names(points), account)
+        request, short = verify_if_met(
+            deps, uow, tenant_key, request, actor, at, "staff", note.strip()
+        )
         uow.commit()
+    if short:
+        raise PolicyViolation(
+            f"evidence recorded, not verified yet: {short}", code="verification.insufficient"
+        )
     return request
+
+
+def _record_evidence(
+    uow: UnitOfWork,
+    request: RequestRecord,
+    actor: str,
+    at: datetime,
+    points: frozenset[str],
+    account: bool,
+) -> None:
+    """Keep the names of the data points staff matched (never their values) and the account
+    re-authentication, on the timeline and in the audit trail."""
+    facts = {"points": sorted(points), "account": account}
+    uow.requests.add_event(request.id, at, actor, levels.EVIDENCE, details=facts)
+    audit = {"ref": request.ref, "method": "staff", "points": len(points), "account": account}
+    record(uow, [Entry(actor, "request:verify", None, None, "ok", audit)], at)

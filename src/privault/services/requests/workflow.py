@@ -14,9 +14,10 @@ from typing import Any
 
 from privault.core.appeals import after_appeal, how_to_appeal
 from privault.core.deadlines import extend
-from privault.core.jurisdictions import JURISDICTIONS, Right
+from privault.core.jurisdictions import Right
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
+from privault.core.redress import where_to_complain
 from privault.core.requests import (
     FINAL,
     DenialCode,
@@ -27,6 +28,7 @@ from privault.core.requests import (
     check_transition,
     pauses_json,
 )
+from privault.core.unfounded import Evidence, Fee, check_denial
 from privault.errors import Conflict, InvalidInput, PolicyViolation
 from privault.services.audit import Entry, record
 from privault.services.requests.deadline import (
@@ -165,15 +167,30 @@ def extend_request(
 
 
 def pause_request(
-    deps: RequestDeps, tenant_key: str, ref: str, actor: str, reason: PauseReason, message: str
+    deps: RequestDeps,
+    tenant_key: str,
+    ref: str,
+    actor: str,
+    reason: PauseReason,
+    message: str,
+    *,
+    fee: Fee | None = None,
 ) -> RequestRecord:
-    """Stop the clock while waiting for the requester (UK Art. 12A); ``message`` says what we need."""
+    """Stop the clock while waiting for the requester (UK Art. 12A); ``message`` says what we need.
+
+    A pause for a fee names the fee (amount, currency, ground, costs, evidence: GDPR Art. 12(5))."""
     if not message.strip():
         raise InvalidInput("say what the requester must send", code="request.pause_invalid")
     at = deps.clock.now()
     with deps.make_uow() as uow:
         request = load_request(uow, tenant_key, ref)
         check_transition(request.state, State.PAUSED)
+        if (reason is PauseReason.AWAITING_FEE) != (fee is not None):
+            raise InvalidInput(
+                "a pause awaiting a fee names the fee, and only such a pause does",
+                code="request.fee_invalid",
+            )
+        _check_prior(uow, tenant_key, fee.evidence if fee else None)
         spans = (*request.pauses, PauseSpan(_today(deps, request), None, reason.value))
         moved = _move(
             uow,
@@ -183,7 +200,7 @@ def pause_request(
             at,
             action="paused",
             note=message.strip(),
-            details={"reason": reason.value},
+            details={"reason": reason.value} | ({"fee": fee.as_json()} if fee else {}),
             resume_state=request.state.value,
             pauses=pauses_json(spans),
         )
@@ -191,7 +208,7 @@ def pause_request(
         uow.commit()
     body = (
         f"To go on with your request {ref} we need: {message.strip()}\nThe time we have to answer "
-        "is stopped until we hear from you."
+        "is stopped until we hear from you." + (f"\n{fee.told()}" if fee else "")
     )
     send_messages(
         deps,
@@ -241,6 +258,12 @@ def resume_request(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> 
     return request
 
 
+def _check_prior(uow: UnitOfWork, tenant_key: str, evidence: Evidence | None) -> None:
+    """The earlier requests the evidence names exist (request.unknown otherwise)."""
+    for ref in evidence.prior_requests if evidence else ():
+        load_request(uow, tenant_key, ref, lock=False)
+
+
 def _denial_text(request: RequestRecord, text: str) -> str:
     """The text sent: the reasons, then how to appeal (or, for an appeal, how to contact the
     Attorney General), then the authority to complain to."""
@@ -249,8 +272,7 @@ def _denial_text(request: RequestRecord, text: str) -> str:
         lines.append(after_appeal(request))
     else:
         lines.append(how_to_appeal(request))
-        authority = JURISDICTIONS[request.jurisdiction].authority
-        lines.append(f"You may complain to {authority}." if authority else "")
+        lines.append(where_to_complain(request))
     return "\n".join(line for line in lines if line)
 
 
@@ -262,9 +284,13 @@ def deny_request(
     code: DenialCode,
     text: str,
     *,
+    evidence: Evidence | None = None,
     only_if_unverified: bool = False,
 ) -> RequestRecord | None:
     """Refuse the request with a reason code; ``text`` is exactly what the requester is sent.
+
+    Refused as manifestly unfounded or excessive, it needs ``evidence`` (GDPR Art. 12(5): the
+    controller bears the burden of proof), kept on the timeline with the denial.
 
     ``only_if_unverified``: do nothing (None) if, under the lock, the request turns out to be
     verified or closed by now (the sweep's guard against a verification that just happened).
@@ -283,6 +309,9 @@ def deny_request(
             or request.verification != "pending"
         ):
             return None
+        check_transition(request.state, State.DENIED)
+        check_denial(code, evidence)
+        _check_prior(uow, tenant_key, evidence)
         sent = _denial_text(request, text)
         moved = _move(
             uow,
@@ -292,7 +321,7 @@ def deny_request(
             at,
             action="denied",
             note=sent,
-            details={"code": code.value},
+            details={"code": code.value} | ({"evidence": evidence.as_json()} if evidence else {}),
             denial_code=code.value,
             denial_text=sent,
             response=f"denied: {code.value}",

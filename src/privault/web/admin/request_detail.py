@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from privault.api.downloads import package_response
 from privault.bootstrap import Container
 from privault.core.jurisdictions import RIGHT_TITLES
+from privault.core.redress import REDRESS_RIGHTS
 from privault.core.requests import (
     FINAL,
     TRANSITIONS,
@@ -26,6 +27,7 @@ from privault.core.requests import (
     State,
     choice_of,
 )
+from privault.core.unfounded import optional_evidence, optional_fee
 from privault.errors import InvalidInput, PrivaultError
 from privault.services import requests as svc
 from privault.services.fulfilment import WORKING, fulfil, staff_download
@@ -79,6 +81,7 @@ def _page(
         row=row(r, view.deadline_state, view.days_left),
         title=RIGHT_TITLES[r.type],
         actions=allowed_actions(r),
+        by_outcome=r.type in REDRESS_RIGHTS,
         open_tasks=[t for t in view.tasks if t.state == "open"],
         problems=[str(p) for p in r.result.get("problems", [])],
         denial_codes=[c.value for c in DenialCode],
@@ -111,7 +114,16 @@ def _extend(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
 
 def _pause(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
     reason = choice_of(PauseReason, form.get("reason", ""), "pause reason")
-    svc.pause_request(deps, staff.tenant_key, ref, staff.actor, reason, form.get("message", ""))
+    proof = optional_evidence(form.get("evidence", ""))
+    fee = optional_fee(
+        form.get("fee", ""),
+        form.get("currency", ""),
+        form.get("fee_ground", "excessive"),
+        form.get("fee_costs", ""),
+        proof,
+    )
+    message = form.get("message", "")
+    svc.pause_request(deps, staff.tenant_key, ref, staff.actor, reason, message, fee=fee)
     return "Paused; the requester was told what we need."
 
 
@@ -122,8 +134,7 @@ def _resume(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
 
 
 def _complete(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
-    del form
-    done = fulfil(deps, staff.tenant_key, ref, staff.actor)
+    done = fulfil(deps, staff.tenant_key, ref, staff.actor, form.get("outcome", ""))
     if done.state is State.COMPLETED:
         return "Fulfilled: the request is completed and the requester was told."
     return "Fulfilment ran but something is left: the request is incomplete (see the problems)."
@@ -131,7 +142,9 @@ def _complete(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> st
 
 def _deny(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
     code = choice_of(DenialCode, form.get("code", ""), "denial code")
-    svc.deny_request(deps, staff.tenant_key, ref, staff.actor, code, form.get("text", ""))
+    proof = optional_evidence(form.get("evidence", ""))
+    text = form.get("text", "")
+    svc.deny_request(deps, staff.tenant_key, ref, staff.actor, code, text, evidence=proof)
     return "Denied; the requester was sent the text and where to complain."
 
 
