@@ -18,8 +18,9 @@ run: $(STAMP)
 	$(BIN)/privault demo
 	$(BIN)/privault serve
 
-## make test: install, then lint, type-check and run every test (SQLite and PostgreSQL)
-test: $(STAMP) lint typecheck unit
+## make test: install, then lint, type-check and run every test once (SQLite and PostgreSQL) under
+## line and branch coverage, failing below the floor (fail_under in pyproject.toml)
+test: $(STAMP) lint typecheck coverage
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -32,10 +33,11 @@ typecheck: $(STAMP)
 browser:
 	scripts/install-browser.sh
 
+## make unit: every test, without coverage (quicker while working)
 unit: $(STAMP) browser
 	$(BIN)/pytest -q
 
-## make coverage: every test with line and branch coverage (slower: tracing almost doubles the run)
+## make coverage: every test with line and branch coverage; fails below the floor
 coverage: $(STAMP) browser
 	$(BIN)/pytest -q --cov --cov-report=term:skip-covered
 

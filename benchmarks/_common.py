@@ -52,7 +52,13 @@ def deployment(engine: str) -> Iterator[Container]:
     )
     try:
         migrate.upgrade(container.engine)
-        apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+        apply_manifest(
+            container.uow,
+            container.manifest,
+            container.keyring,
+            container.clock,
+            container.renderer,
+        )
         yield container
     finally:
         container.close()

@@ -9,15 +9,19 @@ from sqlalchemy import Engine
 
 from privault.config import Settings
 from privault.core.clock import Clock, SystemClock
+from privault.core.database_ports import Database
 from privault.core.manifest import Manifest
+from privault.core.rendering import Renderer
 from privault.core.staff import StaffPolicy
 from privault.crypto.keyring import Keyring, make_keyring
 from privault.outbound.messenger import Messenger, make_messenger
-from privault.services.decisions import Decider, decider_for
+from privault.rendering import TemplateRenderer
+from privault.services.decisions import Decider
 from privault.services.manifest import read_manifest
 from privault.services.requests import RequestDeps, RequestSettings
 from privault.services.staff import StaffDeps
 from privault.services.vault import Vault
+from privault.storage.database import SqlDatabase
 from privault.storage.engine import make_engine
 from privault.storage.uow import UnitOfWorkFactory
 
@@ -28,11 +32,19 @@ class Container:
 
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
+    # Request use cases send queued webhooks right after their commit (set by the web app: someone
+    # waits for the answer); the CLI and the worker leave them to `webhooks deliver` and its job.
+    webhooks_now: bool = False
 
     @cached_property
     def engine(self) -> Engine:
         """The database engine."""
         return make_engine(self.settings.sqlalchemy_url, pool_size=self.settings.db_pool_size)
+
+    @cached_property
+    def database(self) -> Database:
+        """privault's own database as the operations see it: health and schema revisions."""
+        return SqlDatabase(self.engine)
 
     @cached_property
     def uow(self) -> UnitOfWorkFactory:
@@ -47,7 +59,7 @@ class Container:
     @cached_property
     def vault(self) -> Vault:
         """What the vault's use cases need."""
-        return Vault(self.manifest, self.keyring, self.clock, self.messenger)
+        return Vault(self.manifest, self.keyring, self.clock, self.decider, self.messenger)
 
     @cached_property
     def messenger(self) -> Messenger:
@@ -65,6 +77,11 @@ class Container:
             smtp_starttls=s.smtp_starttls,
         )
 
+    @cached_property
+    def renderer(self) -> Renderer:
+        """Draws every notice, register, report and page (the one Jinja2 environment)."""
+        return TemplateRenderer()
+
     @property
     def requests(self) -> RequestDeps:
         """What subject-request use cases need."""
@@ -72,9 +89,12 @@ class Container:
         return RequestDeps(
             make_uow=self.uow,
             manifest=self.manifest,
+            decider=self.decider,
             keyring=self.keyring,
             clock=self.clock,
             messenger=self.messenger,
+            renderer=self.renderer,
+            webhooks_now=self.webhooks_now,
             settings=RequestSettings(
                 code_minutes=s.verification_code_minutes,
                 max_attempts=s.verification_max_attempts,
@@ -101,10 +121,10 @@ class Container:
         )
         return StaffDeps(self.uow, self.manifest, self.clock, policy)
 
-    @property
+    @cached_property
     def decider(self) -> Decider:
-        """Compiled decision plans for the current manifest."""
-        return decider_for(self.manifest)
+        """Compiled decision plans and facts caches for the current manifest (one per container)."""
+        return Decider(self.manifest)
 
     @cached_property
     def manifest(self) -> Manifest:
@@ -115,6 +135,7 @@ class Container:
         """Read the manifest again (after it changed on disk)."""
         self.__dict__.pop("manifest", None)
         self.__dict__.pop("vault", None)
+        self.__dict__.pop("decider", None)
         return self.manifest
 
     def close(self) -> None:

@@ -14,12 +14,12 @@ from privault.core.consent import Choice, Kind, Method, Via
 from privault.errors import ConfigurationError, PrivaultError
 from privault.services.api_keys import authenticate, create_api_key
 from privault.services.consent import Evidence, Holder, record_choices
+from privault.services.database import upgrade_schema
 from privault.services.datastores import add_datastore
 from privault.services.setup import apply_manifest, write_template
 from privault.services.staff import create_staff, list_staff
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import import_subjects
-from privault.storage import migrate
 
 CREDENTIALS = "demo-credentials.txt"
 # Demo only: a fixed, published password so that `make run` can say how to sign in to the console.
@@ -44,9 +44,9 @@ def prepare_demo(container: Container) -> Demo:
     settings = container.settings
     if not settings.manifest_path.exists():
         write_template(settings.manifest_path.parent)
-    migrate.upgrade(container.engine)
+    upgrade_schema(container.database)
     manifest = container.reload_manifest()
-    apply_manifest(container.uow, manifest, container.keyring, container.clock)
+    apply_manifest(container.uow, manifest, container.keyring, container.clock, container.renderer)
     tenant = manifest.tenants[0].key
     role = next((r.key for r in manifest.roles if r.admin), None)
     if role is None:

@@ -17,9 +17,9 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.config import Settings
+from privault.http.app import create_app
 from privault.services.setup import apply_manifest, template_text
 from privault.services.staff import create_staff, list_staff
 
@@ -63,7 +63,9 @@ def manifest_container(data: Path, manifest_text: str, template_db: Path) -> Ite
         data_dir=data, database_url=f"sqlite:///{data / 'privault.db'}", log_format="console"
     )
     container = Container(settings)
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     yield container
     container.close()
 

@@ -79,7 +79,9 @@ def c(container: Container, tmp_path: Path) -> Container:
     """The manifest applied; Ana in the vault with a card, a national ID and a security PIN, and in
     a datastore (a SQLite file) with another card and ID, a password, a security answer and a
     medical record number; the datastore connected."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")

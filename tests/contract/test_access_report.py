@@ -38,7 +38,9 @@ STAFF = "staff:alice"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

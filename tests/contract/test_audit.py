@@ -17,7 +17,9 @@ TENANT = "bluewave"
 @pytest.fixture
 def chain(container: Container) -> Container:
     """A tenant with 20 events after the manifest's own, and a checkpoint at the end."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         bind_tenant(uow, TENANT)
         entries = [

@@ -48,7 +48,9 @@ TOPICS = [
 @pytest.fixture
 def ready(container: Container) -> tuple[Container, Principal]:
     """The manifest applied and three bluewave subjects."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")

@@ -39,7 +39,9 @@ PHONE = "+1 415 555 0100"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

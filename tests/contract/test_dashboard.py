@@ -36,7 +36,9 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday: ISO week 2026-W10
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

@@ -49,7 +49,9 @@ PHONE = "+14155550134"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 
@@ -283,7 +285,9 @@ def wide(container: Container) -> Container:
     assert CARRIER in text
     more = CARRIER + "    transforms: [identity, pseudonymise, aggregate, anonymise]\n"
     path.write_text(text.replace(CARRIER, more), encoding="utf-8")
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 
@@ -562,7 +566,9 @@ def assessed(container: Container) -> Container:
     marker = "  - key: customer-service\n    name: Customer service\n"
     assert marker in text
     path.write_text(text.replace(marker, marker + "    requires_dpia: true\n"), encoding="utf-8")
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

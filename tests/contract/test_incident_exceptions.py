@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.clock import FixedClock
 from privault.errors import Conflict, InvalidInput, NotFound, PolicyViolation
+from privault.http.app import create_app
 from privault.services import incident_exceptions, incidents
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
@@ -28,7 +28,9 @@ ACTOR = "staff:alice"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 
@@ -77,7 +79,9 @@ def test_a_34_3_c_exception_is_stored_and_the_public_notice_is_due(c: Container)
     assert (audit["change"], audit["exception"]) == ("subjects_exempted", "34(3)(c)")
     assert "contact details" not in json.dumps(audit)
     with c.uow() as uow:
-        text = incidents.render_notice(uow, c.manifest, c.clock, "harbour", ref, "public")
+        text = incidents.render_notice(
+            uow, c.manifest, c.clock, "harbour", ref, "public", renderer=c.renderer
+        )
     assert "a security incident involving your personal data" in text
     assert ref in text
     with c.uow() as uow:

@@ -1,8 +1,9 @@
 """The job queue and the worker on SQLite and PostgreSQL: dedupe, leases, take-over, checkpoints,
-retries, the schedule, and concurrent claimers never sharing a job."""
+retries, the schedule, concurrent claimers never sharing a job, and a job queued by hand (audited)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 from typing import Any
@@ -11,17 +12,23 @@ import pytest
 
 from privault.bootstrap import Container
 from privault.core.clock import FixedClock
+from privault.core.job_ports import NewJob
+from privault.errors import NotFound
 from privault.jobs.context import JobContext, LeaseLost
 from privault.jobs.handlers import HANDLERS
 from privault.jobs.schedule import PERIODIC, period_start, schedule
 from privault.jobs.worker import Worker
+from privault.services.audit import recent_events
+from privault.services.jobs import queue_job, recent_jobs
 from privault.services.setup import apply_manifest
 
 
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 
@@ -33,7 +40,7 @@ def _clock(c: Container) -> FixedClock:
 def _enqueue(c: Container, kind: str, payload: dict[str, Any] | None = None, **kw: Any) -> int:
     now = c.clock.now()
     with c.uow() as uow:
-        job = uow.jobs.enqueue(kind, "bluewave", payload or {}, now, now, **kw)
+        job = uow.jobs.enqueue(NewJob(kind, "bluewave", payload or {}, now, **kw), now)
         uow.commit()
     assert job is not None
     return job
@@ -58,8 +65,8 @@ def test_a_dedupe_key_queues_one_job_only(c: Container) -> None:
     """Two enqueues with one dedupe key: the second is refused (None), the first stays."""
     now = c.clock.now()
     with c.uow() as uow:
-        first = uow.jobs.enqueue("test.record", "bluewave", {}, now, now, dedupe_key="k")
-        second = uow.jobs.enqueue("test.record", "bluewave", {}, now, now, dedupe_key="k")
+        first = uow.jobs.enqueue(NewJob("test.record", "bluewave", {}, now, dedupe_key="k"), now)
+        second = uow.jobs.enqueue(NewJob("test.record", "bluewave", {}, now, dedupe_key="k"), now)
         uow.commit()
     assert first is not None
     assert second is None
@@ -82,7 +89,7 @@ def test_a_job_not_yet_due_waits(c: Container, recorded: Any) -> None:
     """run_at in the future: not claimed until then."""
     now = c.clock.now()
     with c.uow() as uow:
-        uow.jobs.enqueue("test.record", "bluewave", {}, now + timedelta(hours=1), now)
+        uow.jobs.enqueue(NewJob("test.record", "bluewave", {}, now + timedelta(hours=1)), now)
         uow.commit()
     Worker(c, name="w1").drain()
     assert recorded == []
@@ -242,3 +249,26 @@ def test_one_sweep_of_a_tenant_runs_at_a_time(c: Container) -> None:
         uow.commit()
     with c.uow() as uow:
         assert [j.id for j in uow.jobs.claim("B", now, now + lease, 5, sweeps)] == [second]
+
+
+def test_a_queued_job_is_due_now_and_audited_as_job_queue(c: Container) -> None:
+    """``queue_job`` queues the kind for the tenant and records ``job:queue`` naming job and kind."""
+    with c.uow() as uow:
+        job = queue_job(uow, "bluewave", "requests.sweep", c.clock, "cli:tester")
+    with c.uow() as uow:
+        queued = recent_jobs(uow, ["queued"], 10)
+        events = recent_events(uow, "bluewave", action="job:queue")
+    assert [(j.id, j.kind, j.tenant_key, j.run_at) for j in queued] == [
+        (job, "requests.sweep", "bluewave", c.clock.now())
+    ]
+    assert [(e.actor, json.loads(e.details)) for e in events] == [
+        ("cli:tester", {"job": job, "kind": "requests.sweep"})
+    ]
+
+
+def test_a_job_for_an_unknown_tenant_is_refused_and_nothing_is_queued(c: Container) -> None:
+    """No tenant, no job: the audit entry needs the tenant's chain."""
+    with c.uow() as uow, pytest.raises(NotFound):
+        queue_job(uow, "nobody", "requests.sweep", c.clock, "cli:tester")
+    with c.uow() as uow:
+        assert [j for j in recent_jobs(uow, [], 100) if j.tenant_key == "nobody"] == []

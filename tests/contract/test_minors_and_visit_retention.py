@@ -31,7 +31,9 @@ WEB_TENANT = "northwind"  # offers statistics cookies
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

@@ -29,7 +29,9 @@ PUBLISHED = datetime(2026, 3, 31, 10, tzinfo=UTC)
 def c(container: Container) -> Container:
     """The container with the template manifest applied (publishing the notices) on ``PUBLISHED``."""
     _at(container, PUBLISHED)
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 
@@ -52,12 +54,15 @@ def test_the_dashboard_alerts_from_the_11th_month_and_says_when_it_is_overdue(
 def test_a_new_version_rewording_a_consent_purpose_marks_it_for_reconsent(c: Container) -> None:
     """Rewording the surveys purpose (consent) marks it, audited; the dashboard lists it."""
     with c.uow() as uow:
-        assert publish_notice(uow, c.manifest, "northwind", c.clock).reconsent == ()
+        assert (
+            publish_notice(uow, c.manifest, "northwind", c.clock, renderer=c.renderer).reconsent
+            == ()
+        )
     text = c.manifest.model_dump_json()
     reworded = parse_manifest(text.replace('"name":"Satisfaction surveys"', '"name":"Surveys"'))
     assert reworded != c.manifest
     with c.uow() as uow:
-        second = publish_notice(uow, reworded, "northwind", c.clock)
+        second = publish_notice(uow, reworded, "northwind", c.clock, renderer=c.renderer)
     assert second.reconsent == ("surveys",)
     with c.uow() as uow:
         review = notice_review(uow, "northwind", PUBLISHED.date())
@@ -73,7 +78,9 @@ def _reword(c: Container) -> None:
     text = c.manifest.model_dump_json()
     reworded = parse_manifest(text.replace('"name":"Marketing text messages"', '"name":"Texts"'))
     with c.uow() as uow:
-        assert publish_notice(uow, reworded, "northwind", c.clock).reconsent == (SMS,)
+        assert publish_notice(
+            uow, reworded, "northwind", c.clock, renderer=c.renderer
+        ).reconsent == (SMS,)
 
 
 def _decided(c: Container) -> tuple[bool, str]:

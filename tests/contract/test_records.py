@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from privault.api.app import create_app
 from privault.api.routes.records import router
 from privault.bootstrap import Container
 from privault.core.access import Principal
 from privault.core.clock import FixedClock
 from privault.errors import Conflict, InvalidInput, NotFound, PolicyViolation
+from privault.http.app import create_app
 from privault.services import dpias, incidents
 from privault.services.api_keys import create_api_key
 from privault.services.ropa import export_ropa
@@ -32,7 +32,9 @@ ACTOR = "staff:alice"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 
@@ -57,7 +59,7 @@ def _subject(c: Container, tenant: str, ref: str, purpose: str, data: dict[str, 
 
 def _export(c: Container, tenant: str, fmt: str = "json") -> Any:
     with c.uow() as uow:
-        text = export_ropa(uow, c.manifest, c.clock, tenant, ACTOR, fmt)
+        text = export_ropa(uow, c.manifest, c.clock, tenant, ACTOR, fmt, renderer=c.renderer)
     return json.loads(text) if fmt == "json" else text
 
 
@@ -284,7 +286,9 @@ def test_notices_render_with_the_dpo_contact_and_33_3_content(c: Container) -> N
         measures="Cards cancelled; export link revoked.",
     ).incident.ref
     with c.uow() as uow:
-        notice = incidents.render_notice(uow, c.manifest, c.clock, "northwind", ref, "authority")
+        notice = incidents.render_notice(
+            uow, c.manifest, c.clock, "northwind", ref, "authority", renderer=c.renderer
+        )
     assert "dpo@northwind.example" in notice
     assert "Northwind DPO" in notice
     assert "Payment card" in notice
@@ -293,7 +297,9 @@ def test_notices_render_with_the_dpo_contact_and_33_3_content(c: Container) -> N
     assert "Cards cancelled; export link revoked." in notice
     assert "Art. 33(3)(d)" in notice
     with c.uow() as uow:
-        letter = incidents.render_notice(uow, c.manifest, c.clock, "northwind", ref, "subjects")
+        letter = incidents.render_notice(
+            uow, c.manifest, c.clock, "northwind", ref, "subjects", renderer=c.renderer
+        )
     assert "dpo@northwind.example" in letter
     assert "Northwind Outfitters Ltd." in letter
 

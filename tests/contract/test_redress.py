@@ -53,7 +53,9 @@ def c(container: Container, clock: FixedClock) -> Container:
     """The template with a declared automated decision, applied; the clock on 1 July 2026."""
     clock.at = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
     _declare_decision(container)
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 
@@ -173,7 +175,9 @@ def test_a_human_review_is_refused_where_the_manifest_declares_no_decision(
     container: Container,
 ) -> None:
     """Without purposes[].automated_decision there is nothing for a person to review."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     raw = {
         "type": "human_review",
         "identities": {"email": [PERSON]},

@@ -44,7 +44,7 @@ def c(settings: Settings, clock: FixedClock) -> Iterator[Container]:
     """A container with the levels on, for a business over the §7102 threshold."""
     levels = {"ccpa_verification_levels": True, "ccpa_consumers_per_year": 10_000_000}
     built = Container(settings.model_copy(update=levels), clock=clock)
-    apply_manifest(built.uow, built.manifest, built.keyring, built.clock)
+    apply_manifest(built.uow, built.manifest, built.keyring, built.clock, built.renderer)
     yield built
     built.close()
 

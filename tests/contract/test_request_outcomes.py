@@ -45,7 +45,9 @@ SEVEN_YEARS_ON = "2033-03-02"  # the test clock's day (2 March 2026) + 7 years
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied (tenants, keys, notices)."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

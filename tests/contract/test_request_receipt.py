@@ -24,7 +24,9 @@ EMAIL = "ana@example.com"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied (the clock reads 2 March 2026, 09:30 UTC)."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

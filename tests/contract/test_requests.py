@@ -88,7 +88,9 @@ _CODE = re.compile(r"\bis (\d{6})\b")
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied (tenants, keys, notices)."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

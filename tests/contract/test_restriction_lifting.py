@@ -37,7 +37,9 @@ class _Broken:
 @pytest.fixture
 def c(container: Container) -> Container:
     """The manifest applied; Ana (with her e-mail) and Bo (no contact details) in the vault."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, TENANT).id
     officer = Principal(tenant_id, TENANT, "privacy-officer", "cli", "test")

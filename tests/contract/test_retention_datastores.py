@@ -35,7 +35,9 @@ STATS_DUE = date(2026, 2, 1)  # + 13 months (web-statistics), when no purpose is
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

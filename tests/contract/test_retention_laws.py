@@ -36,7 +36,9 @@ def template(template: str) -> str:
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the manifest applied and one Harbour subject created on ``CREATED``."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     _at(container, CREATED)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "harbour").id

@@ -56,7 +56,9 @@ BY_LAW = {
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

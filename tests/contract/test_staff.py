@@ -14,6 +14,7 @@ from sqlalchemy import text
 from privault.bootstrap import Container
 from privault.core.audit import AuditEvent
 from privault.core.clock import FixedClock
+from privault.core.staff_ports import StaffChange
 from privault.crypto.passwords import needs_rehash
 from privault.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from privault.services import staff_sessions
@@ -35,7 +36,9 @@ WRONG = "Wrong username or password"
 @pytest.fixture
 def staff(container: Container) -> Container:
     """The manifest applied and one privacy officer, ``ann``, in bluewave."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     create_staff(container.staff, "bluewave", "Ann", "privacy-officer", PASSWORD, "cli:test")
     return container
 
@@ -160,7 +163,7 @@ def test_the_lockout_settings_apply(container: Container) -> None:
         update={"admin_lockout_attempts": 2, "admin_lockout_minutes": 60}
     )
     built = Container(settings, clock=container.clock)
-    apply_manifest(built.uow, built.manifest, built.keyring, built.clock)
+    apply_manifest(built.uow, built.manifest, built.keyring, built.clock, built.renderer)
     create_staff(built.staff, "bluewave", "ann", "agent", PASSWORD, "cli:test")
     with pytest.raises(Unauthenticated, match=WRONG):
         sign_in(built.staff, "bluewave", "ann", "a wrong password!")
@@ -260,7 +263,7 @@ def test_a_hash_made_with_older_parameters_is_replaced_at_sign_in(staff: Contain
     ann = _record(staff).id
     with staff.uow() as uow:
         bind_tenant(uow, "bluewave")
-        uow.staff.update(ann, password_hash=old)
+        uow.staff.update(ann, StaffChange(password_hash=old))
         uow.commit()
     sign_in(staff.staff, "bluewave", "ann", PASSWORD)
     assert not needs_rehash(_record(staff).password_hash)
@@ -274,7 +277,7 @@ def test_a_role_removed_from_the_manifest_ends_the_session(staff: Container) -> 
     ann = _record(staff).id
     with staff.uow() as uow:
         bind_tenant(uow, "bluewave")
-        uow.staff.update(ann, role="recruiter")
+        uow.staff.update(ann, StaffChange(role="recruiter"))
         uow.commit()
     with pytest.raises(Unauthenticated):
         resolve_session(staff.staff, token)

@@ -58,11 +58,15 @@ def test_rendering_twice_keeps_one_version(container: Container) -> None:
     """An unchanged manifest keeps its notice version and date."""
     tenant, _ = _two_tenants(container)
     with container.uow() as uow:
-        first = publish_notice(uow, container.manifest, tenant, container.clock)
+        first = publish_notice(
+            uow, container.manifest, tenant, container.clock, renderer=container.renderer
+        )
     assert isinstance(container.clock, FixedClock)
     container.clock.at += timedelta(days=3)
     with container.uow() as uow:
-        second = publish_notice(uow, container.manifest, tenant, container.clock)
+        second = publish_notice(
+            uow, container.manifest, tenant, container.clock, renderer=container.renderer
+        )
     assert first.created
     assert not second.created
     assert second.record.version_id == first.record.version_id
@@ -77,12 +81,14 @@ def test_changing_a_purpose_publishes_a_new_dated_version(
     """A content change gets a new version id and date; both versions stay in the database."""
     tenant, _ = _two_tenants(container)
     with container.uow() as uow:
-        first = publish_notice(uow, container.manifest, tenant, container.clock)
+        first = publish_notice(
+            uow, container.manifest, tenant, container.clock, renderer=container.renderer
+        )
     changed = parse_manifest(_rename_first_purpose(template), "changed.yaml")
     assert isinstance(container.clock, FixedClock)
     container.clock.at += timedelta(days=10)
     with container.uow() as uow:
-        second = publish_notice(uow, changed, tenant, container.clock)
+        second = publish_notice(uow, changed, tenant, container.clock, renderer=container.renderer)
     assert second.created
     assert second.record.version_id != first.record.version_id
     assert second.record.published_on == first.record.published_on + timedelta(days=10)
@@ -104,7 +110,9 @@ def _rename_first_purpose(template: str) -> str:
 def test_notice_versions_are_scoped_to_their_tenant(container: Container) -> None:
     """A unit of work bound to one tenant never sees another tenant's rows, even unfiltered."""
     first, second = _two_tenants(container)
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         bound = bind_tenant(uow, first)
         seen = {r.tenant_id for r in uow.session.scalars(select(tables.NoticeVersion))}
@@ -120,7 +128,9 @@ def test_counts_and_core_selects_are_scoped_too(container: Container) -> None:
     """select(func.count()).select_from(Entity), a Core select over the table and a join count
     only the bound tenant's rows (these forms escape loader criteria, so they are scoped by table)."""
     first, second = _two_tenants(container)
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         everyone = uow.session.scalar(
             select(func.count()).select_from(tables.NoticeVersion),
@@ -154,7 +164,9 @@ def test_a_core_delete_only_touches_the_bound_tenant(container: Container) -> No
     """A Core DELETE over a tenant-owned table with no tenant filter deletes only the bound
     tenant's rows."""
     first, second = _two_tenants(container)
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     table = tables.NoticeVersion.__table__
     with container.uow() as uow:
         bind_tenant(uow, first)

@@ -29,7 +29,9 @@ FACTS = "The same access request was answered on 2 and 9 March; nothing has chan
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

@@ -45,7 +45,9 @@ def record(ref: str, email: str, **data: Any) -> dict[str, Any]:
 @pytest.fixture
 def vault_ready(container: Container) -> Container:
     """The manifest applied: tenants, keys, notices."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return container
 
 

@@ -44,7 +44,9 @@ IPS = ["203.0.113.77", "198.51.100.200", "2001:db8:85a3:8d3:1319:8a2e:370:7348",
 @pytest.fixture
 def ready(container: Container) -> Container:
     """The manifest applied; two northwind subjects; visitors that granted, refused or never chose."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "northwind").id
     officer = Principal(tenant_id, "northwind", "privacy-officer", "cli", "test")

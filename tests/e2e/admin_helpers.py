@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.access import Principal
+from privault.http.app import create_app
 from privault.services.setup import apply_manifest
 from privault.services.staff import create_staff
 from privault.services.tenants import bind_tenant
@@ -80,7 +80,9 @@ def parse(html: str) -> Page:
 def prepare(container: Container) -> Container:
     """The manifest applied; an officer (admin), an auditor and an agent in bluewave; Ada (ref
     ``ada``) in the vault."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     for name, role in LOGINS:
         create_staff(container.staff, TENANT, name, role, PASSWORD, "cli:test")
     with container.uow() as uow:

@@ -16,12 +16,12 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.access import Principal
 from privault.core.audit import AuditEvent
 from privault.core.clock import FixedClock
 from privault.core.consent import Choice, Kind, Method, Via
+from privault.http.app import create_app
 from privault.services import requests as svc
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.setup import apply_manifest
@@ -79,7 +79,9 @@ def _app_client(container: Container, base_url: str) -> TestClient:
 @pytest.fixture
 def console(container: Container) -> Container:
     """The manifest applied; an officer (admin), an auditor and an agent in bluewave; Ada in the vault."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     for name, role in (("officer", "privacy-officer"), ("aud", "auditor"), ("agent", "agent")):
         create_staff(container.staff, "bluewave", name, role, PASSWORD, "cli:test")
     with container.uow() as uow:

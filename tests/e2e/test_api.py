@@ -6,17 +6,21 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
+from privault.storage.database import SqlDatabase
 
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """A client of an app whose manifest has been applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -41,6 +45,20 @@ def test_healthz_answers(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(
+    client: TestClient, container: Container
+) -> None:
+    """A database that refuses connections: 503 storage.unavailable, never the connection URL."""
+    dead = create_engine("postgresql+psycopg://privault:secret@127.0.0.1:1/none")
+    container.__dict__["database"] = SqlDatabase(dead)  # the cached property, replaced
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["code"] == "storage.unavailable"
+    assert "secret" not in response.text
+    assert "127.0.0.1" not in response.text
+    dead.dispose()
 
 
 def test_metrics_count_requests_by_route_template(client: TestClient) -> None:

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.clock import FixedClock
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 from privault.services.vault_import import create_subject
@@ -23,7 +23,9 @@ VISITOR = "visitor-0123456789abcdef"
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """An app with the manifest applied and two bluewave customers."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     from privault.core.access import Principal
     from privault.services.tenants import bind_tenant
 
@@ -235,7 +237,9 @@ def test_cookie_choice_is_reasked_when_the_notice_cookies_change(
         text.replace("Count visits and pages viewed, without identifying you.", "Count visits.")
     )
     manifest = container.reload_manifest()
-    apply_manifest(container.uow, manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, manifest, container.keyring, container.clock, renderer=container.renderer
+    )
     status = client.get(f"/v1/tenants/northwind/cookie-consent/{VISITOR}").json()
     assert status["reask"] is True
     assert "notice" in status["reason"]

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.clock import FixedClock
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.vault_import import create_subject
 from tests.fixtures.people import applied_with_person, officer

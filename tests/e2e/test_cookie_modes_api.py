@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.manifest.cookies import CONSENT_TYPES
+from privault.http.app import create_app
 from privault.services.setup import apply_manifest
 from tests.fixtures.cookie_modes import duaa_manifest
 
@@ -20,7 +20,9 @@ STATUS = f"/v1/tenants/northwind/cookie-consent/{VISITOR}"
 
 
 def _client(container: Container) -> TestClient:
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     return TestClient(create_app(container), raise_server_exceptions=False)
 
 

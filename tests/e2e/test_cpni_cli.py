@@ -28,7 +28,9 @@ from privault.services.vault_import import create_subject
 @pytest.fixture
 def run(container: Container):
     """Invoke an app with the container; returns the Result."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     runner = CliRunner()
 
     def invoke(app: typer.Typer, *args: str, stdin: str | None = None) -> Result:
@@ -181,7 +183,7 @@ def test_an_agent_desktop_gets_call_detail_over_http_only_with_the_password(
     passes; a wrong password is audited as failed and shows nothing more."""
     from fastapi.testclient import TestClient
 
-    from privault.api.app import create_app
+    from privault.http.app import create_app
     from privault.services.api_keys import create_api_key
 
     with container.uow() as uow:

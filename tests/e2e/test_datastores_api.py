@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 from tests.fixtures.shop import create_shop, seed, shop_dataset_text
@@ -31,7 +31,9 @@ def _shop(path: Path, customers: int) -> str:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The API with the manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -15,13 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from privault.api.app import create_app
 from privault.api.routes.disclosures import router
 from privault.bootstrap import Container
 from privault.cli.disclosures import app, offers_app
 from privault.core.access import Principal
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.errors import PolicyViolation
+from privault.http.app import create_app
 from privault.outbound.messenger import read_outbox
 from privault.services.api_keys import create_api_key
 from privault.services.consent import Evidence, Holder, record_choices
@@ -35,7 +35,9 @@ PHONE = "+14155550134"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The manifest applied, and two bluewave customers: one consented to marketing texts."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")

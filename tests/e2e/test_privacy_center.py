@@ -12,9 +12,9 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.consent import Kind, topic
+from privault.http.app import create_app
 from privault.outbound.messenger import read_outbox
 from privault.services.consent import Holder, current_state
 from privault.services.fulfilment import fulfil
@@ -64,7 +64,9 @@ def _parse(html: str) -> _Page:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The app with the manifest applied and the web router mounted."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     app = create_app(container)
     if not any(getattr(r, "path", "") == "/p/{tenant}/" for r in app.routes):
         app.include_router(router)

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 
@@ -81,7 +81,9 @@ def test_cli_opens_an_incident_with_state_clocks(ready) -> None:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The API with the manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 

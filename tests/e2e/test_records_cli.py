@@ -28,7 +28,9 @@ from privault.services.setup import apply_manifest
 @pytest.fixture
 def run(container: Container):
     """Invoke one of the records apps with the container; returns the Result."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     runner = CliRunner()
 
     def invoke(app: typer.Typer, *args: str) -> Result:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
+from privault.http.app import create_app
 from privault.outbound.messenger import read_outbox
 from privault.services import requests as svc
 from privault.services.setup import apply_manifest
@@ -102,7 +102,9 @@ def test_the_console_lists_a_complaint_and_closes_it_with_the_outcome(container,
     """The queue shows the complaint; its page asks for the outcome, refuses a blank one, then closes
     it and the person is sent the text."""
     clock.at = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     create_staff(container.staff, "northwind", "officer", "privacy-officer", PASSWORD, "cli:test")
     raw = {"type": "complaint", "identities": {"email": [PERSON]}, "jurisdiction": "uk"}
     ref = svc.open_request(container.requests, "northwind", raw).ref

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.config import Settings
 from privault.core.clock import FixedClock
 from privault.core.request_records import RECORD_FIELDS
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 
@@ -125,7 +125,9 @@ def client(settings: Settings, clock: FixedClock) -> Iterator[tuple[TestClient, 
     """The API with the levels on and the manifest applied."""
     on = settings.model_copy(update={"ccpa_verification_levels": True})
     container = Container(on, clock=clock)
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client, container
     container.close()

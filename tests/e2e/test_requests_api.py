@@ -20,9 +20,9 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, text
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.access import Principal
+from privault.http.app import create_app
 from privault.outbound.messenger import read_outbox
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
@@ -69,7 +69,9 @@ def shops(tmp_path: Path) -> Iterator[dict[str, tuple[str, Engine]]]:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The API with the manifest applied and two customers in the vault."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.demo import prepare_demo
+from privault.http.app import create_app
 from privault.outbound.messenger import read_outbox
 
 DEMO_5 = "femi.nakamura5@example.com"  # demo-5: lives alone, three orders (bills)

@@ -23,12 +23,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from typer.testing import CliRunner
 
-from privault.api.app import create_app
 from privault.api.routes.retention import router
 from privault.bootstrap import Container
 from privault.cli import retention
 from privault.core.access import Principal
 from privault.core.clock import FixedClock
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
@@ -41,7 +41,9 @@ OFFICER = "privacy-officer"
 def c(container: Container) -> Container:
     """The container with the manifest applied and Ana in bluewave's vault (a name and a transcript
     collected on 2 March 2026)."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     create_subject(
         container.uow,
         container.vault,
@@ -260,7 +262,7 @@ def test_killing_the_worker_mid_sweep_and_starting_another_finishes_it_exactly_o
     """SIGKILL after some batches: part is deleted; a second worker takes the job over after the
     lease and finishes; every due value is gone, nothing else, and the counts add up exactly."""
     c = container
-    apply_manifest(c.uow, c.manifest, c.keyring, c.clock)
+    apply_manifest(c.uow, c.manifest, c.keyring, c.clock, c.renderer)
     _seed(c)
     engine = create_engine(c.settings.sqlalchemy_url)  # plain reads: no write lock taken
     first = _worker(c)

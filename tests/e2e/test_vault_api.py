@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from privault.api.app import create_app
 from privault.bootstrap import Container
 from privault.core.audit import AuditEvent
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
@@ -20,7 +20,9 @@ from tests.fixtures.grants import OFFICER_CATEGORIES, grant_full_values
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """An app with the manifest applied."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from privault.api.app import create_app
 from privault.api.routes.visits import PIXEL, router
 from privault.bootstrap import Container
 from privault.cli import visits as visits_cli
+from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
@@ -40,7 +40,9 @@ def _app(container: Container) -> FastAPI:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The app with the manifest applied, called from a known client address."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     app = _app(container)
     with TestClient(
         app, raise_server_exceptions=False, client=(IP, 50000), headers={"User-Agent": CHROME}
@@ -161,7 +163,9 @@ def test_pixel_answers_an_uncached_gif_and_records(
 def test_pseudonym_mode_keeps_no_prefix(container: Container) -> None:
     """With visit_ip_mode=pseudonym the client column holds a 32-hex pseudonym, not the network."""
     container.settings = container.settings.model_copy(update={"visit_ip_mode": "pseudonym"})
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with TestClient(_app(container), client=(IP, 1)) as client:
         assert (
             client.post("/v1/visits", json={"tenant": "northwind", "page": "/"}).status_code == 204

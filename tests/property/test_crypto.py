@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privault.crypto.blind_index import blind_index, normalise
+from privault.core.identities import normalise
+from privault.crypto.blind_index import blind_index
 from privault.crypto.envelope import DecryptionFailed, SubjectCipher
 
 JSON = st.recursive(

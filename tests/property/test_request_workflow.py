@@ -47,7 +47,9 @@ ACTIONS = ("verify", "start", "pause", "resume", "extend", "deny", "fulfil", "fi
 @pytest.fixture
 def ready(container: Container) -> Container:
     """The template manifest applied, and a manual system (so fulfilment can be incomplete)."""
-    apply_manifest(container.uow, container.manifest, container.keyring, container.clock)
+    apply_manifest(
+        container.uow, container.manifest, container.keyring, container.clock, container.renderer
+    )
     with container.uow() as uow:
         add_datastore(
             uow, container.keyring, container.clock, TENANT, "test", "crm", owner="it-team"

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
+from privault.core.audit import ACTIONS, Affects, AuditAction
 from privault.core.decisions import Facts
-from privault.services.decisions import FactsCache
+from privault.services.decisions import CHANGES, FactsCache
 
 TODAY = date(2026, 3, 2)
 
@@ -116,3 +119,69 @@ def test_notice_marks_are_read_once_then_again_after_a_publication() -> None:
     uow.audit = FakeAudit((6, "h6"), {5: "h5", 6: "h6"}, [("config:notice:publish", None)])
     cache.refresh(uow, TODAY)  # type: ignore[arg-type]
     assert uow.notices.reads == 2
+
+
+class FakeInputs:
+    """The tenant's own decision inputs (assessments, notice versions), counting the reads."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def all(self) -> list[object]:
+        self.reads += 1
+        return []
+
+    def history(self) -> list[object]:
+        self.reads += 1
+        return []
+
+
+class FakeTenantUow(FakeUow):
+    """The audit repository and the tenant's decision inputs."""
+
+    def __init__(self, audit: FakeAudit, inputs: FakeInputs) -> None:
+        super().__init__(audit)
+        self.dpias = self.notices = inputs
+
+
+# Reviewed: the audited actions that change what a decision reads (issue #15). A new action that
+# does must be added here as well as marked in the vocabulary.
+REVIEWED = {
+    "vault:subject:create": Affects.SUBJECTS,
+    "vault:subject:update": Affects.SUBJECTS,
+    "vault:subject:erase": Affects.SUBJECTS,
+    "consent:grant": Affects.SUBJECTS,
+    "consent:withdraw": Affects.SUBJECTS,
+    "consent:link": Affects.SUBJECTS,
+    "consent:rebuild": Affects.SUBJECTS,
+    "records:dpia": Affects.TENANT,
+    "config:notice:publish": Affects.TENANT,
+}
+
+
+def test_every_audit_action_says_whether_it_changes_a_decision() -> None:
+    """The vocabulary cannot take an action without that decision, and the cache replays exactly
+    the actions reviewed as changing a subject's facts or consent or the tenant's inputs."""
+    with pytest.raises(TypeError):
+        AuditAction("A new action nobody classified.")  # type: ignore[call-arg]
+    assert all(isinstance(action.affects, Affects) for action in ACTIONS.values())
+    changing = {k: a.affects for k, a in ACTIONS.items() if a.affects is not Affects.NOTHING}
+    assert changing == REVIEWED
+    assert sorted(CHANGES) == sorted(REVIEWED)
+
+
+@pytest.mark.parametrize("action", CHANGES)
+def test_every_change_makes_the_cache_read_again(action: str) -> None:
+    """A change to subjects forgets the subject it names (or the unknown refs, or everything); a
+    change to the tenant's inputs makes its assessments or notice versions read again."""
+    tenant = ACTIONS[action].affects is Affects.TENANT
+    cache = cached(5, "h5")
+    cache.assessed = frozenset({"profiling"})
+    cache.dpias_due = cache.notices_due = False
+    inputs = FakeInputs()
+    audit = FakeAudit((6, "h6"), {5: "h5"}, [(action, None if tenant else "uid-a")])
+    cache.refresh(FakeTenantUow(audit, inputs), TODAY)  # type: ignore[arg-type]
+    if tenant:
+        assert inputs.reads == 1
+    else:
+        assert "a" not in cache.by_ref or not cache.unknown

@@ -13,7 +13,10 @@ import pytest
 from privault.core.manifest import Manifest, parse_manifest
 from privault.core.manifest.resolve import tenant_view
 from privault.core.notice import notice_content
+from privault.rendering import TemplateRenderer
 from privault.services.notices import _render
+
+RENDERER = TemplateRenderer()
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,7 @@ def _purpose(content: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _both(content: dict[str, Any]) -> tuple[str, str]:
-    return _render("notice.md.j2", content), _render("notice.html.j2", content)
+    return _render(RENDERER, "notice.md.j2", content), _render(RENDERER, "notice.html.j2", content)
 
 
 def test_the_controller_of_a_processor_tenant_is_its_client_with_contact(notices) -> None:

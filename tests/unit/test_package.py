@@ -14,21 +14,21 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from privault.core.package import (
-    HTML_ROW_LIMIT,
     LAST_FOUR_NOTE,
     KnowReport,
     Package,
     ReportItem,
     Section,
-    build_zip,
     data_json,
     package_filename,
-    render_html,
     section_csv,
 )
 from privault.errors import InvalidInput
+from privault.rendering import TemplateRenderer
+from privault.services.fulfilment.package_files import HTML_ROW_LIMIT, build_zip, render_html
 
 AT = datetime(2025, 3, 1, 14, 5, tzinfo=UTC)
+RENDERER = TemplateRenderer()
 
 
 def _section(rows: list[tuple[object, ...]], collection: str = "customers") -> Section:
@@ -71,7 +71,7 @@ ROWS: list[tuple[object, ...]] = [("c-1", 'Ana, "A"', 3, True), ("c-2", None, 0,
 def test_the_zip_holds_data_json_one_csv_per_section_the_page_and_a_readme() -> None:
     """Every file is there, with the layout the README describes."""
     package = _package(_section(ROWS), _section([], "tickets"))
-    files = _members(build_zip(package))
+    files = _members(build_zip(RENDERER, package))
     assert set(files) == {
         "README.txt",
         "data.json",
@@ -87,7 +87,7 @@ def test_the_zip_holds_data_json_one_csv_per_section_the_page_and_a_readme() -> 
 
 def test_data_json_holds_the_report_and_every_row_as_objects() -> None:
     """data.json: {source: {collection: [{column: value}]}} plus the report and categories."""
-    document = json.loads(_members(build_zip(_package(_section(ROWS))))["data.json"])
+    document = json.loads(_members(build_zip(RENDERER, _package(_section(ROWS))))["data.json"])
     assert document["data"] == {
         "crm": {
             "customers": [
@@ -105,7 +105,7 @@ def test_data_json_holds_the_report_and_every_row_as_objects() -> None:
 
 def test_each_csv_has_a_header_row_and_rfc_4180_quoting() -> None:
     """Commas and quotes are quoted; None is an empty field; lines end in CRLF."""
-    text = _members(build_zip(_package(_section(ROWS))))["csv/crm/customers.csv"].decode()
+    text = _members(build_zip(RENDERER, _package(_section(ROWS))))["csv/crm/customers.csv"].decode()
     assert text == 'id,name,visits,vip\r\nc-1,"Ana, ""A""",3,True\r\nc-2,,0,False\r\n'
     assert list(csv.reader(io.StringIO(text)))[1][1] == 'Ana, "A"'
 
@@ -113,7 +113,7 @@ def test_each_csv_has_a_header_row_and_rfc_4180_quoting() -> None:
 def test_the_page_escapes_values() -> None:
     """A value that looks like HTML is shown, never run."""
     rows: list[tuple[object, ...]] = [("<script>alert(1)</script>", "a & b", 1, True)]
-    page = render_html(_package(_section(rows)))
+    page = render_html(RENDERER, _package(_section(rows)))
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<td>a &amp; b</td>" in page
@@ -122,13 +122,15 @@ def test_the_page_escapes_values() -> None:
 def test_the_page_escapes_values_that_hold_control_characters() -> None:
     """Values with the characters the fast escaping path joins on still land in their own cells."""
     rows: list[tuple[object, ...]] = [("a\x00<b>", "c\x01d", 1, None)]
-    page = render_html(_package(_section(rows)))
+    page = render_html(RENDERER, _package(_section(rows)))
     assert "<td>a\x00&lt;b&gt;</td><td>c\x01d</td><td>1</td><td></td>" in page
 
 
 def test_the_page_is_accessible_and_self_contained() -> None:
     """lang, a caption, column headers with scope, headings, and no external resources."""
-    page = render_html(_package(_section(ROWS), notes=("Some call recordings are withheld.",)))
+    page = render_html(
+        RENDERER, _package(_section(ROWS), notes=("Some call recordings are withheld.",))
+    )
     assert '<html lang="en">' in page
     assert '<th scope="col">name<span class="cats">user.name</span></th>' in page
     assert "<caption>customers from crm: 2 rows</caption>" in page
@@ -144,10 +146,10 @@ def test_the_page_shows_at_most_500_rows_and_says_where_the_rest_are() -> None:
     """Big sections are cut in the page; the files keep every row."""
     rows: list[tuple[object, ...]] = [(f"c-{i}", "x", i, False) for i in range(HTML_ROW_LIMIT + 7)]
     package = _package(_section(rows))
-    page = render_html(package)
+    page = render_html(RENDERER, package)
     assert page.count("<tr><td>") == HTML_ROW_LIMIT
     assert "7 more rows are in the CSV and JSON files" in page
-    files = _members(build_zip(package))
+    files = _members(build_zip(RENDERER, package))
     assert len(json.loads(files["data.json"])["data"]["crm"]["customers"]) == len(rows)
     assert files["csv/crm/customers.csv"].decode().count("\r\n") == len(rows) + 1
 
@@ -155,7 +157,7 @@ def test_the_page_shows_at_most_500_rows_and_says_where_the_rest_are() -> None:
 def test_a_portability_package_without_a_report_still_renders() -> None:
     """Portability packages may carry data only."""
     package = Package("portability", "Bluewave", "req-7", AT, None, (_section(ROWS),))
-    page = render_html(package)
+    page = render_html(RENDERER, package)
     assert "Your data, portable" in page
     assert json.loads(data_json(package))["report"] is None
 
@@ -197,11 +199,11 @@ def test_a_package_with_last_four_values_says_what_they_are_in_every_file() -> N
         "billing", "cards", ("id", "card"), {"card": ("user.financial.credit_card",)},
         [("c-1", "****1001")], last_four=("card",),
     )  # fmt: skip
-    files = _members(build_zip(_package(_section(ROWS), cards)))
+    files = _members(build_zip(RENDERER, _package(_section(ROWS), cards)))
     assert LAST_FOUR_NOTE in files["README.txt"].decode()
     assert json.loads(files["data.json"])["notes"] == [LAST_FOUR_NOTE]
     assert str(escape(LAST_FOUR_NOTE)) in files["report.html"].decode()
-    assert LAST_FOUR_NOTE not in render_html(_package(_section(ROWS)))
+    assert LAST_FOUR_NOTE not in render_html(RENDERER, _package(_section(ROWS)))
     assert _package(_section(ROWS), notes=("x",)).all_notes == ("x",)
 
 
@@ -214,7 +216,7 @@ def test_a_package_holds_each_collection_once() -> None:
 
 def test_the_zip_members_are_plain_files_with_the_generation_time() -> None:
     """Mode 0644 and the package's timestamp on every member."""
-    with zipfile.ZipFile(io.BytesIO(build_zip(_package(_section(ROWS))))) as archive:
+    with zipfile.ZipFile(io.BytesIO(build_zip(RENDERER, _package(_section(ROWS))))) as archive:
         for info in archive.infolist():
             assert info.external_attr >> 16 == 0o100644
             assert info.date_time == (2025, 3, 1, 14, 5, 0)
@@ -293,7 +295,7 @@ def _cell(value: object) -> str:
 @given(_sections())
 def test_the_page_body_is_every_cell_escaped_on_its_own(section: Section) -> None:
     """The table body, escaped in one call, matches escaping each cell by itself."""
-    page = render_html(Package("access", "t", "r", AT, None, (section,)))
+    page = render_html(RENDERER, Package("access", "t", "r", AT, None, (section,)))
     body = "".join(
         "<tr><td>" + "</td><td>".join(map(_cell, row)) + "</td></tr>\n" for row in section.rows
     )

@@ -14,9 +14,11 @@ from privault.core.manifest import Manifest, parse_manifest
 from privault.core.manifest.resolve import tenant_view
 from privault.core.records_ports import DisclosureCount, DpiaRecord, Holding
 from privault.core.ropa import Facts, build_ropa, home_region, missing_dpias
+from privault.rendering import TemplateRenderer
 from privault.services.ropa import CSV_COLUMNS, ropa_csv, ropa_dict, ropa_html, ropa_json
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+RENDERER = TemplateRenderer()
 TENANTS = ("bluewave", "northwind", "harbour")
 
 
@@ -61,7 +63,7 @@ def test_html_shows_every_purpose_with_its_parts(manifest: Manifest, tenant: str
     """The done-when on the HTML export: each purpose's section names its basis and retention rule."""
     view = tenant_view(manifest, tenant)
     ropa = build_ropa(view, Facts(), AT)
-    page = ropa_html(ropa)
+    page = ropa_html(RENDERER, ropa)
     assert page.startswith("<!doctype html>")
     assert "<script" not in page
     assert "http://" not in page
@@ -150,7 +152,7 @@ def test_holdings_and_disclosures_are_reported(manifest: Manifest) -> None:
     recipients = {r.key: r for r in ropa.recipients}
     assert recipients["payment-processor"].disclosures == 5
     assert recipients["carrier-partner"].disclosures == 0
-    assert "<td>5</td>" in ropa_html(ropa)
+    assert "<td>5</td>" in ropa_html(RENDERER, ropa)
 
 
 def test_html_escapes_manifest_text(template: str) -> None:
@@ -160,7 +162,7 @@ def test_html_escapes_manifest_text(template: str) -> None:
         'description: "<script>alert(1)</script> & co"',
     )
     changed = parse_manifest(text, "x.yaml")
-    page = ropa_html(build_ropa(tenant_view(changed, "bluewave"), Facts(), AT))
+    page = ropa_html(RENDERER, build_ropa(tenant_view(changed, "bluewave"), Facts(), AT))
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
 

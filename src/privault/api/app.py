@@ -1,11 +1,11 @@
-"""The FastAPI application factory."""
+"""The API's part of the app: error mapping, metrics, CORS for the brands' sites and the ``/v1``
+routers (``privault.http.app.create_app`` mounts it with the web)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from privault import __version__
 from privault.api.errors import install_error_handlers
 from privault.api.observability import HttpMetrics, install_observability
 from privault.api.routes import (
@@ -30,7 +30,6 @@ from privault.api.routes import (
     visits,
 )
 from privault.bootstrap import Container
-from privault.web.routes import router as web_router
 
 
 def brand_origins(container: Container) -> list[str]:
@@ -53,14 +52,9 @@ def _allow_brand_sites(app: FastAPI, container: Container) -> None:
     )
 
 
-def create_app(container: Container) -> FastAPI:
-    """Build the app around a container (the composition root decides what is inside)."""
-    app = FastAPI(
-        title="privault",
-        version=__version__,
-        description="Privacy as code: manifest, vault, consent, decisions, subject requests.",
-    )
-    app.state.container = container
+def install_api(app: FastAPI, container: Container) -> None:
+    """Install the error mapping (one place, for the web's pages too), the metrics and CORS, then
+    mount the API's routers."""
     app.state.metrics = HttpMetrics()
     install_error_handlers(app)
     install_observability(app, app.state.metrics)
@@ -88,5 +82,3 @@ def create_app(container: Container) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
-    app.include_router(web_router)  # the privacy center and the landing page (server-rendered)
-    return app

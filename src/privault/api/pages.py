@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import jinja2
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("privault", "templates/pages"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
+from privault.core.rendering import Renderer
 
 
-def render(name: str, **context: Any) -> str:
-    """Render a page template."""
-    return _ENV.get_template(name).render(**context)
+def render(renderer: Renderer, name: str, **context: Any) -> str:
+    """Render a page template of ``templates/pages``."""
+    return renderer.render(f"pages/{name}", context)

@@ -207,10 +207,10 @@ def outbox(
     last: int = typer.Option(10, help="How many of the newest messages."),
 ) -> None:
     """Show what the outbox messenger sent (codes and notices), newest last."""
-    from privault.outbound.messenger import read_outbox
+    from privault.services.outbox import sent_messages
 
     c = container(ctx)
-    messages = [m for m in read_outbox(c.settings.outbox_path) if to is None or m.get("to") == to]
+    messages = sent_messages(c.settings.outbox_path, to)
     for m in messages[-last:]:
         out.print(
             f"--- {m.get('at')} to {m.get('to')} ({m.get('channel')}): {m.get('subject')}",

@@ -14,20 +14,18 @@ def upgrade(
     ctx: typer.Context, revision: str = typer.Option("head", help="Target revision.")
 ) -> None:
     """Create or migrate the database schema."""
-    from privault.storage import migrate
+    from privault.services.database import upgrade_schema
 
     c = container(ctx)
-    migrate.upgrade(c.engine, revision)
-    out.print(
-        f"database {c.settings.database_url_masked} at revision {migrate.current_revision(c.engine)}"
-    )
+    reached = upgrade_schema(c.database, revision)
+    out.print(f"database {c.settings.database_url_masked} at revision {reached}")
 
 
 @app.command("current")
 def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database and the one this privault needs."""
-    from privault.storage import migrate
+    from privault.services.database import schema_revisions
 
-    c = container(ctx)
-    out.print(f"current: {migrate.current_revision(c.engine) or 'none'}")
-    out.print(f"needed:  {migrate.head_revision()}")
+    current, needed = schema_revisions(container(ctx).database)
+    out.print(f"current: {current or 'none'}")
+    out.print(f"needed:  {needed}")

@@ -22,15 +22,15 @@ def init(
     force: bool = typer.Option(False, help="Overwrite an existing privault.yaml."),
 ) -> None:
     """Write a starter privault.yaml (a BPO serving two client tenants, one a telecom with CPNI)."""
-    from privault.crypto.keyring import make_keyring
     from privault.services.manifest import read_manifest
     from privault.services.setup import write_keys, write_template
 
-    settings = container(ctx).settings
+    c = container(ctx)
+    settings = c.settings
     target = directory or settings.data_dir
     path = write_template(target, template, force=force)
     keys = settings.keyring_path  # the keys privault will use, wherever the manifest is written
-    created = write_keys(read_manifest(path), make_keyring(settings.keyring, keys))
+    created = write_keys(read_manifest(path), c.keyring)  # the keyring of settings.keyring_path
     out.print(f"wrote {path}")
     if created:
         out.print(
@@ -76,12 +76,12 @@ def schema() -> None:
 @app.command("apply")
 def apply(ctx: typer.Context) -> None:
     """Sync tenants into the database and publish each tenant's notice if its content changed."""
+    from privault.services.database import ensure_schema
     from privault.services.setup import apply_manifest
-    from privault.storage.migrate import ensure_current
 
     c = container(ctx)
-    ensure_current(c.engine)
-    result = apply_manifest(c.uow, c.manifest, c.keyring, c.clock, actor=cli_actor())
+    ensure_schema(c.database)
+    result = apply_manifest(c.uow, c.manifest, c.keyring, c.clock, c.renderer, cli_actor())
     for key, published in result.notices.items():
         state = "new version" if published.created else "unchanged"
         record = published.record

@@ -30,7 +30,7 @@ def render(
     with c.uow() as uow:
         sync_tenants(uow, c.manifest, c.clock)
     with c.uow() as uow:
-        published = publish_notice(uow, c.manifest, tenant, c.clock)
+        published = publish_notice(uow, c.manifest, tenant, c.clock, renderer=c.renderer)
     typer.echo(published.text(fmt), nl=False)
     state = "new version" if published.created else "unchanged"
     err.print(

@@ -68,7 +68,7 @@ def ropa_export(
 
     c = container(ctx)
     with c.uow() as uow:
-        text = export_ropa(uow, c.manifest, c.clock, tenant, cli_actor(), fmt)
+        text = export_ropa(uow, c.manifest, c.clock, tenant, cli_actor(), fmt, renderer=c.renderer)
     _write(text, output)
 
 
@@ -389,5 +389,5 @@ def incident_notice(
 
     c = container(ctx)
     with c.uow() as uow:
-        text = render_notice(uow, c.manifest, c.clock, tenant, ref, to)
+        text = render_notice(uow, c.manifest, c.clock, tenant, ref, to, renderer=c.renderer)
     _write(text, output)

@@ -6,11 +6,16 @@ import json
 import os
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from privault.cli.context import cli_actor, container, err, out
+
+if TYPE_CHECKING:
+    from privault.core.requests import RequestRecord
+    from privault.services.requests.actions import ActionIn
 
 app = typer.Typer(
     help="Subject requests: intake, verification, deadlines, fulfilment.", no_args_is_help=True
@@ -69,9 +74,7 @@ def open_(
     ),
 ) -> None:
     """Record a request taken by phone, post or email; codes go to every identity given."""
-    from privault.core.requests import UNVERIFIED_RIGHTS
-    from privault.services.fulfilment import apply_at_once
-    from privault.services.requests import open_request
+    from privault.services.requests.receive import receive_request
 
     identities = {k: v for k, v in (("email", email), ("phone", phone)) if v}
     agent = None
@@ -96,9 +99,7 @@ def open_(
         "decision": decision,
     }
     c = container(ctx)
-    opened = open_request(c.requests, tenant, raw, cli_actor(), received=_day(received))
-    if type_ in {r.value for r in UNVERIFIED_RIGHTS}:
-        apply_at_once(c.requests, tenant, opened.ref)
+    opened = receive_request(c.requests, tenant, raw, cli_actor(), received=_day(received))
     out.print(f"request {opened.ref} received; due {opened.due_on.isoformat()} ({opened.rule})")
     out.print(f"  {opened.explanation}")
     if received and opened.received_on:
@@ -248,13 +249,13 @@ def verify(
     ),
 ) -> None:
     """Verify with the requester's codes, or by hand with a note of how."""
-    from privault.services.requests import verify_codes, verify_manually
+    from privault.services.requests import verify_codes
+    from privault.services.requests.actions import ActionIn, StaffAction
 
     c = container(ctx)
     if manual is not None:
-        request = verify_manually(
-            c.requests, tenant, ref, cli_actor(), manual, points=point, account=account
-        )
+        how = ActionIn(StaffAction.VERIFY, note=manual, points=tuple(point), account=account)
+        request = _act(ctx, tenant, ref, how)
         out.print(f"{ref}: {request.state.value}")
         return
     result = verify_codes(c.requests, tenant, ref, code, cli_actor())
@@ -273,14 +274,19 @@ def resend(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TEN
     out.print(f"{resend_codes(container(ctx).requests, tenant, ref, cli_actor())} code(s) sent")
 
 
+def _act(ctx: typer.Context, tenant: str, ref: str, action: ActionIn) -> RequestRecord:
+    """Take a staff action (``services.requests.actions.take_action``) under your name."""
+    from privault.services.requests.actions import take_action
+
+    return take_action(container(ctx).requests, tenant, ref, action, cli_actor())
+
+
 @app.command("start")
 def start(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TENANT) -> None:
     """Take a verified request (it is assigned to you)."""
-    from privault.services.requests import start as start_request
+    from privault.services.requests.actions import ActionIn, StaffAction
 
-    out.print(
-        f"{ref}: {start_request(container(ctx).requests, tenant, ref, cli_actor()).state.value}"
-    )
+    out.print(f"{ref}: {_act(ctx, tenant, ref, ActionIn(StaffAction.START)).state.value}")
 
 
 @app.command("extend")
@@ -291,9 +297,9 @@ def extend(
     reasons: str = typer.Option(..., help="Why more time is needed (sent to the requester)."),
 ) -> None:
     """Use the one extension the law allows, before the due date."""
-    from privault.services.requests import extend_request
+    from privault.services.requests.actions import ActionIn, StaffAction
 
-    request = extend_request(container(ctx).requests, tenant, ref, cli_actor(), reasons)
+    request = _act(ctx, tenant, ref, ActionIn(StaffAction.EXTEND, reasons=reasons))
     out.print(f"{ref}: extended; now due {request.due_on.isoformat()}")
 
 
@@ -329,21 +335,21 @@ def pause(
     """Stop the clock while waiting for the requester (a fee: with its amount and evidence)."""
     from privault.core.requests import PauseReason, choice_of
     from privault.core.unfounded import optional_evidence, optional_fee
-    from privault.services.requests import pause_request
+    from privault.services.requests.actions import ActionIn, StaffAction
 
     why = choice_of(PauseReason, reason, "pause reason")
     proof = optional_evidence(evidence, prior_request)
     charge = optional_fee(fee, currency, fee_ground, fee_costs, proof)
-    pause_request(container(ctx).requests, tenant, ref, cli_actor(), why, message, fee=charge)
+    _act(ctx, tenant, ref, ActionIn(StaffAction.PAUSE, reason=why, message=message, fee=charge))
     out.print(f"{ref}: paused")
 
 
 @app.command("resume")
 def resume(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TENANT) -> None:
     """Start the clock again (the due date moves by the paused days)."""
-    from privault.services.requests import resume_request
+    from privault.services.requests.actions import ActionIn, StaffAction
 
-    request = resume_request(container(ctx).requests, tenant, ref, cli_actor())
+    request = _act(ctx, tenant, ref, ActionIn(StaffAction.RESUME))
     out.print(f"{ref}: {request.state.value}; due {request.due_on.isoformat()}")
 
 
@@ -358,9 +364,9 @@ def complete(
 ) -> None:
     """Fulfil the request across the vault and every datastore, then close it (a complaint,
     grievance or human review: close it with its outcome, sent to the person)."""
-    from privault.services.fulfilment import fulfil
+    from privault.services.requests.actions import ActionIn, StaffAction
 
-    request = fulfil(container(ctx).requests, tenant, ref, cli_actor(), outcome)
+    request = _act(ctx, tenant, ref, ActionIn(StaffAction.COMPLETE, text=outcome))
     out.print(f"{ref}: {request.state.value}")
     if request.state.value != "completed":
         raise typer.Exit(10)
@@ -384,11 +390,11 @@ def deny(
     excessive: with the evidence)."""
     from privault.core.requests import DenialCode, choice_of
     from privault.core.unfounded import optional_evidence
-    from privault.services.requests import deny_request
+    from privault.services.requests.actions import ActionIn, StaffAction
 
     reason = choice_of(DenialCode, code, "denial code")
     proof = optional_evidence(evidence, prior_request)
-    deny_request(container(ctx).requests, tenant, ref, cli_actor(), reason, text, evidence=proof)
+    _act(ctx, tenant, ref, ActionIn(StaffAction.DENY, code=reason, text=text, evidence=proof))
     out.print(f"{ref}: denied ({code})")
 
 

@@ -15,15 +15,15 @@ def serve(
     """Serve the API: checks the schema, applies the manifest, then listens."""
     import uvicorn
 
-    from privault.api.app import create_app
+    from privault.http.app import create_app
     from privault.logging import configure_logging
+    from privault.services.database import ensure_schema
     from privault.services.setup import apply_manifest
-    from privault.storage.migrate import ensure_current
 
     c = container(ctx)
     configure_logging(c.settings)
-    ensure_current(c.engine)
-    apply_manifest(c.uow, c.manifest, c.keyring, c.clock, actor="system")
+    ensure_schema(c.database)
+    apply_manifest(c.uow, c.manifest, c.keyring, c.clock, c.renderer, "system")
     bind_host, bind_port = host or c.settings.host, port or c.settings.port
     stop = None
     if c.settings.worker_embedded:

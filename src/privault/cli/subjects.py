@@ -108,13 +108,9 @@ def import_(
 
 
 def _print(views: list[Any]) -> None:
-    from privault.api.routes.subjects import subject_out
+    from privault.services.vault_json import subject_json
 
-    typer.echo(
-        json.dumps(
-            [subject_out(v).model_dump(mode="json") for v in views], indent=2, ensure_ascii=False
-        )
-    )
+    typer.echo(json.dumps([subject_json(v) for v in views], indent=2, ensure_ascii=False))
 
 
 @app.command("find")

@@ -9,7 +9,7 @@ import threading
 import typer
 from rich.table import Table
 
-from privault.cli.context import container, err, out
+from privault.cli.context import cli_actor, container, err, out
 
 jobs_app = typer.Typer(
     help="The job queue: what ran, what is due, what failed.", no_args_is_help=True
@@ -23,11 +23,11 @@ def worker(
 ) -> None:
     """Run scheduled and queued jobs until stopped (Ctrl-C or SIGTERM finish the current job)."""
     from privault.logging import configure_logging
-    from privault.storage.migrate import ensure_current
+    from privault.services.database import ensure_schema
 
     c = container(ctx)
     configure_logging(c.settings)
-    ensure_current(c.engine)
+    ensure_schema(c.database)
     from privault.jobs.worker import Worker
 
     runner = Worker(c, name=name)
@@ -51,9 +51,10 @@ def list_jobs(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The newest jobs with their state, attempts and progress."""
-    c = container(ctx)
-    with c.uow() as uow:
-        rows = uow.jobs.recent(status, limit)
+    from privault.services.jobs import recent_jobs
+
+    with container(ctx).uow() as uow:
+        rows = recent_jobs(uow, status, limit)
     if as_json:
         typer.echo(
             json.dumps(
@@ -95,12 +96,11 @@ def run_job(
 ) -> None:
     """Queue one job now (a worker runs it; `privault worker --once` runs it at once)."""
     from privault.jobs.handlers import HANDLERS
+    from privault.services.jobs import queue_job
 
     if kind not in HANDLERS:
         raise typer.BadParameter(f"unknown job kind; one of {', '.join(sorted(HANDLERS))}")
     c = container(ctx)
-    now = c.clock.now()
     with c.uow() as uow:
-        job = uow.jobs.enqueue(kind, tenant, {}, now, now)
-        uow.commit()
+        job = queue_job(uow, tenant, kind, c.clock, cli_actor())
     out.print(f"job {job} queued")

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from privault.connectors.identity import PHONE_PUNCTUATION, IdentityColumn, default_form
 from privault.connectors.results import Finding
 from privault.connectors.sqlbits import failing_as, sql_table
-from privault.crypto.blind_index import normalise
+from privault.core.identities import normalise
 from privault.errors import InvalidInput
 
 SAMPLE_ROWS = 1000  # values read per identity column

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from hashlib import sha256
 from typing import Any
 
@@ -35,72 +36,199 @@ def kept_until(event_at: datetime, keep_years: int | None) -> datetime | None:
         return event_at.replace(year=event_at.year + years, month=3, day=1)
 
 
-# The vocabulary: every action privault records, and what it means. docs/audit.md lists each.
-ACTIONS: dict[str, str] = {
-    "vault:subject:create": "A subject was created with its identities and data.",
-    "vault:subject:read": "A subject's data was read (or a read was denied) for a stated purpose.",
-    "vault:field:read": "Values not shown whole by default (card, bank-account, government and "
-    "medical ID numbers by their last four; passwords, credentials, security answers and biometric "
-    "data withheld) were read whole under a grant's full_values.",
-    "vault:subject:update": "A subject's data or identities were written.",
-    "vault:subject:erase": "A subject was erased: data deleted and its data key destroyed.",
-    "keys:tenant:create": "The tenant's keys were created in the keyring.",
-    "keys:rotate": "The key-encryption key was rotated and subject keys re-wrapped.",
-    "config:manifest:apply": "The manifest was applied (tenant synchronised).",
-    "config:notice:publish": "A new privacy-notice version was published.",
-    "config:api_key:create": "An API key was created.",
-    "config:api_key:revoke": "An API key was revoked.",
-    "audit:checkpoint": "A signed checkpoint of the audit chain was taken.",
-    "consent:grant": "A consent-ledger event that permits something (consent given, opt-out lifted).",
-    "consent:withdraw": "A consent-ledger event that refuses something (withdrawal, opt-out, "
-    "objection, restriction, GPC, unsubscribe).",
-    "consent:link": "An anonymous visitor was linked to a subject.",
-    "consent:rebuild": "The consent projection was recomputed from the ledger (and compared).",
-    "consent:opt_in:request": "A consumer asked to opt back in to sale or sharing (step one of two, "
-    "CCPA-OI-1); the confirmation is a consent:grant.",
-    "decision:batch": "A batch of processing decisions was answered (counts only).",
-    "suppression:export": "A suppression list was exported for a channel.",
-    "request:open": "A subject request was received (type, channel, jurisdictions; no identities).",
-    "request:verify": "A request's identities were verified (or a wrong code was tried).",
-    "request:declare": "A requester's declaration under penalty of perjury was stored "
-    "(11 CCR §7062(c); the statement's version, no name).",
-    "request:transition": "A request changed state (verified, paused, resumed, extended, "
-    "in progress, incomplete, completed, denied), with the reason code.",
-    "request:fulfil": "A request was fulfilled: data gathered, erased, corrected or flagged "
-    "across the vault and the datastores (counts, codes, no values).",
-    "request:task": "A manual task of a request was opened, done or cancelled.",
-    "request:search_scope": "The search scope of an access request was recorded: the systems "
-    "searched, and those left out with the reason (UK GDPR Art. 15(1A)).",
-    "request:download": "An access or portability package was downloaded.",
-    "request:purge": "Request records past their keeping period were deleted.",
-    "datastore:change": "A datastore was added, changed or removed (credentials never logged).",
-    "webhook:change": "A webhook endpoint was added or removed.",
-    "retention:sweep": "A retention sweep ran: what was deleted or anonymised, per rule (counts).",
-    "retention:hold": "A legal hold was placed or released (scope, reference, expiry).",
-    "subject:contract_end": "A subject's contract end was recorded and its deletion scheduled.",
-    "subject:minor": "A subject was found to be a minor: processing suppressed, deletion scheduled.",
-    "subject:dormancy:notice": "A person inactive for almost three years was told of the erasure "
-    "(DPDP Rules r. 8(2)) and it was scheduled.",
-    "disclosure:make": "Personal data was disclosed to a recipient (or a disclosure was refused), "
-    "with the purpose, categories and legal basis.",
-    "offer:send": "A partner's offer was sent by the tenant to the subjects allowed (counts only).",
-    "records:export": "The records of processing were exported.",
-    "records:dpia": "An impact assessment was recorded or decided.",
-    "incident:change": "An incident was opened, updated, notified or closed.",
-    "staff:create": "An admin-console login was created (username, role).",
-    "staff:change": "An admin-console login was changed: password set, disabled, enabled or unlocked.",
-    "staff:login": "Someone signed in to the admin console, or a sign-in was refused.",
-    "staff:logout": "An admin-console session ended: signed out, expired or revoked.",
-    "vault:subject:lookup": "Subjects were looked up by email or phone in the admin console, for a "
-    "stated purpose (how many were found; never the identity).",
-    "cpni:campaign": "A marketing campaign using CPNI was logged, approved or rejected by a "
-    "supervisor, or launched (47 CFR 64.2009(c), (d)).",
-    "cpni:certificate": "The annual CPNI compliance certificate was generated for a calendar year "
-    "(47 CFR 64.2009(e)).",
-    "cpni:call_detail": "Call detail was asked for on an inbound call: whether the customer's "
-    "password passed, or call detail stayed masked (47 CFR 64.2010(b)); never the password.",
-    "cpni:alert": "A customer was told of a created or changed password, back-up answer, address "
-    "or contact of record, at the existing contact (47 CFR 64.2010(f)); never the new value.",
+class Affects(Enum):
+    """What an audited action changes of what a processing decision reads. The decision's facts
+    cache (``services/decisions.py``) replays every action that changes something."""
+
+    NOTHING = "nothing"
+    SUBJECTS = "subjects"  # a subject's facts or consent state (the event names it), or all of them
+    TENANT = "tenant"  # the tenant's own inputs: impact assessments, notice re-consent marks
+
+
+@dataclass(frozen=True, slots=True)
+class AuditAction:
+    """One action of the vocabulary: what it means, and what it changes of a decision's inputs
+    (every action must say; a test compares those that change something with a reviewed list)."""
+
+    meaning: str
+    affects: Affects
+
+
+# The vocabulary: every action privault records, what it means and what it changes of a decision's
+# inputs. docs/audit.md lists each.
+ACTIONS: dict[str, AuditAction] = {
+    "vault:subject:create": AuditAction(
+        "A subject was created with its identities and data.", Affects.SUBJECTS
+    ),
+    "vault:subject:read": AuditAction(
+        "A subject's data was read (or a read was denied) for a stated purpose.", Affects.NOTHING
+    ),
+    "vault:field:read": AuditAction(
+        "Values not shown whole by default (card, bank-account, government and "
+        "medical ID numbers by their last four; passwords, credentials, security answers and biometric "
+        "data withheld) were read whole under a grant's full_values.",
+        Affects.NOTHING,
+    ),
+    "vault:subject:update": AuditAction(
+        "A subject's data or identities were written.", Affects.SUBJECTS
+    ),
+    "vault:subject:erase": AuditAction(
+        "A subject was erased: data deleted and its data key destroyed.", Affects.SUBJECTS
+    ),
+    "keys:tenant:create": AuditAction(
+        "The tenant's keys were created in the keyring.", Affects.NOTHING
+    ),
+    "keys:rotate": AuditAction(
+        "The key-encryption key was rotated and subject keys re-wrapped.", Affects.NOTHING
+    ),
+    "config:manifest:apply": AuditAction(
+        "The manifest was applied (tenant synchronised).", Affects.NOTHING
+    ),
+    "config:notice:publish": AuditAction(
+        "A new privacy-notice version was published.", Affects.TENANT
+    ),
+    "config:api_key:create": AuditAction("An API key was created.", Affects.NOTHING),
+    "config:api_key:revoke": AuditAction("An API key was revoked.", Affects.NOTHING),
+    "audit:checkpoint": AuditAction(
+        "A signed checkpoint of the audit chain was taken.", Affects.NOTHING
+    ),
+    "consent:grant": AuditAction(
+        "A consent-ledger event that permits something (consent given, opt-out lifted).",
+        Affects.SUBJECTS,
+    ),
+    "consent:withdraw": AuditAction(
+        "A consent-ledger event that refuses something (withdrawal, opt-out, "
+        "objection, restriction, GPC, unsubscribe).",
+        Affects.SUBJECTS,
+    ),
+    "consent:link": AuditAction("An anonymous visitor was linked to a subject.", Affects.SUBJECTS),
+    "consent:rebuild": AuditAction(
+        "The consent projection was recomputed from the ledger (and compared).", Affects.SUBJECTS
+    ),
+    "consent:opt_in:request": AuditAction(
+        "A consumer asked to opt back in to sale or sharing (step one of two, "
+        "CCPA-OI-1); the confirmation is a consent:grant.",
+        Affects.NOTHING,
+    ),
+    "decision:batch": AuditAction(
+        "A batch of processing decisions was answered (counts only).", Affects.NOTHING
+    ),
+    "suppression:export": AuditAction(
+        "A suppression list was exported for a channel.", Affects.NOTHING
+    ),
+    "request:open": AuditAction(
+        "A subject request was received (type, channel, jurisdictions; no identities).",
+        Affects.NOTHING,
+    ),
+    "request:verify": AuditAction(
+        "A request's identities were verified (or a wrong code was tried).", Affects.NOTHING
+    ),
+    "request:declare": AuditAction(
+        "A requester's declaration under penalty of perjury was stored "
+        "(11 CCR §7062(c); the statement's version, no name).",
+        Affects.NOTHING,
+    ),
+    "request:transition": AuditAction(
+        "A request changed state (verified, paused, resumed, extended, "
+        "in progress, incomplete, completed, denied), with the reason code.",
+        Affects.NOTHING,
+    ),
+    "request:fulfil": AuditAction(
+        "A request was fulfilled: data gathered, erased, corrected or flagged "
+        "across the vault and the datastores (counts, codes, no values).",
+        Affects.NOTHING,
+    ),
+    "request:task": AuditAction(
+        "A manual task of a request was opened, done or cancelled.", Affects.NOTHING
+    ),
+    "request:search_scope": AuditAction(
+        "The search scope of an access request was recorded: the systems "
+        "searched, and those left out with the reason (UK GDPR Art. 15(1A)).",
+        Affects.NOTHING,
+    ),
+    "request:download": AuditAction(
+        "An access or portability package was downloaded.", Affects.NOTHING
+    ),
+    "request:purge": AuditAction(
+        "Request records past their keeping period were deleted.", Affects.NOTHING
+    ),
+    "datastore:change": AuditAction(
+        "A datastore was added, changed or removed (credentials never logged).", Affects.NOTHING
+    ),
+    "webhook:change": AuditAction("A webhook endpoint was added or removed.", Affects.NOTHING),
+    "job:queue": AuditAction(
+        "A background job was queued by hand (privault jobs run): its id and kind.", Affects.NOTHING
+    ),
+    "retention:sweep": AuditAction(
+        "A retention sweep ran: what was deleted or anonymised, per rule (counts).", Affects.NOTHING
+    ),
+    "retention:hold": AuditAction(
+        "A legal hold was placed or released (scope, reference, expiry).", Affects.NOTHING
+    ),
+    "subject:contract_end": AuditAction(
+        "A subject's contract end was recorded and its deletion scheduled.", Affects.NOTHING
+    ),
+    "subject:minor": AuditAction(
+        "A subject was found to be a minor: processing suppressed, deletion scheduled.",
+        Affects.NOTHING,
+    ),
+    "subject:dormancy:notice": AuditAction(
+        "A person inactive for almost three years was told of the erasure "
+        "(DPDP Rules r. 8(2)) and it was scheduled.",
+        Affects.NOTHING,
+    ),
+    "disclosure:make": AuditAction(
+        "Personal data was disclosed to a recipient (or a disclosure was refused), "
+        "with the purpose, categories and legal basis.",
+        Affects.NOTHING,
+    ),
+    "offer:send": AuditAction(
+        "A partner's offer was sent by the tenant to the subjects allowed (counts only).",
+        Affects.NOTHING,
+    ),
+    "records:export": AuditAction("The records of processing were exported.", Affects.NOTHING),
+    "records:dpia": AuditAction("An impact assessment was recorded or decided.", Affects.TENANT),
+    "incident:change": AuditAction(
+        "An incident was opened, updated, notified or closed.", Affects.NOTHING
+    ),
+    "staff:create": AuditAction(
+        "An admin-console login was created (username, role).", Affects.NOTHING
+    ),
+    "staff:change": AuditAction(
+        "An admin-console login was changed: password set, disabled, enabled or unlocked.",
+        Affects.NOTHING,
+    ),
+    "staff:login": AuditAction(
+        "Someone signed in to the admin console, or a sign-in was refused.", Affects.NOTHING
+    ),
+    "staff:logout": AuditAction(
+        "An admin-console session ended: signed out, expired or revoked.", Affects.NOTHING
+    ),
+    "vault:subject:lookup": AuditAction(
+        "Subjects were looked up by email or phone in the admin console, for a "
+        "stated purpose (how many were found; never the identity).",
+        Affects.NOTHING,
+    ),
+    "cpni:campaign": AuditAction(
+        "A marketing campaign using CPNI was logged, approved or rejected by a "
+        "supervisor, or launched (47 CFR 64.2009(c), (d)).",
+        Affects.NOTHING,
+    ),
+    "cpni:certificate": AuditAction(
+        "The annual CPNI compliance certificate was generated for a calendar year "
+        "(47 CFR 64.2009(e)).",
+        Affects.NOTHING,
+    ),
+    "cpni:call_detail": AuditAction(
+        "Call detail was asked for on an inbound call: whether the customer's "
+        "password passed, or call detail stayed masked (47 CFR 64.2010(b)); never the password.",
+        Affects.NOTHING,
+    ),
+    "cpni:alert": AuditAction(
+        "A customer was told of a created or changed password, back-up answer, address "
+        "or contact of record, at the existing contact (47 CFR 64.2010(f)); never the new value.",
+        Affects.NOTHING,
+    ),
 }
 
 OUTCOMES = ("ok", "denied", "failed", "partial")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol
+
+from privault.core.cpni import CampaignStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +21,7 @@ class CampaignRecord:
     cpni_used: tuple[str, ...]
     products: str
     purpose: str
-    status: str  # proposed | approved | rejected | launched
+    status: CampaignStatus
     requested_by: str
     reviewer: str | None
     review_note: str
@@ -29,10 +31,35 @@ class CampaignRecord:
     retain_until: date
 
 
+@dataclass(frozen=True, slots=True)
+class NewCampaign:
+    """A campaign to log: stored ``proposed``, waiting for a supervisor's review."""
+
+    ref: str
+    description: str
+    cpni_used: tuple[str, ...]
+    products: str
+    purpose: str
+    requested_by: str
+    created_at: datetime
+    retain_until: date
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignChange:
+    """A campaign's new status, with its review or launch (a field left None is kept)."""
+
+    status: CampaignStatus
+    reviewer: str | None = None
+    review_note: str | None = None
+    decided_at: datetime | None = None
+    launched_at: datetime | None = None
+
+
 class CpniRepository(Protocol):
     """The bound tenant's CPNI records. Campaigns are never deleted here."""
 
-    def add_campaign(self, **values: Any) -> CampaignRecord:
+    def add_campaign(self, new: NewCampaign) -> CampaignRecord:
         """Store a new campaign; Conflict if its ref is taken."""
         ...
 
@@ -40,7 +67,7 @@ class CpniRepository(Protocol):
         """One campaign by its ref."""
         ...
 
-    def update_campaign(self, campaign_id: int, **values: Any) -> None:
+    def update_campaign(self, campaign_id: int, change: CampaignChange) -> None:
         """Change a campaign's review or launch columns."""
         ...
 

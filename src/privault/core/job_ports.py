@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -40,20 +40,23 @@ class JobRecord:
     finished_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """A job to queue: due from ``run_at``, tried at most ``max_attempts`` times; one per
+    ``dedupe_key``."""
+
+    kind: str
+    tenant_key: str | None
+    payload: Mapping[str, object]
+    run_at: datetime
+    dedupe_key: str | None = None
+    max_attempts: int = 5
+
+
 class JobRepository(Protocol):
     """The job queue."""
 
-    def enqueue(
-        self,
-        kind: str,
-        tenant_key: str | None,
-        payload: dict[str, Any],
-        run_at: datetime,
-        now: datetime,
-        *,
-        dedupe_key: str | None = None,
-        max_attempts: int = 5,
-    ) -> int | None:
+    def enqueue(self, job: NewJob, now: datetime) -> int | None:
         """Queue a job; None if a job with this dedupe key exists already."""
         ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -10,14 +10,13 @@ from typing import Any, Protocol, Self
 from privault.core.audit import AuditEvent
 from privault.core.cpni_ports import CpniRepository
 from privault.core.dashboard_ports import DashboardQueries
+from privault.core.datastore_ports import DatastoreRepository
 from privault.core.disclosure_ports import DisclosureRepository
 from privault.core.job_ports import JobRepository
 from privault.core.records import (
     ApiKeyRecord,
     CheckpointRecord,
     ConsentEventRecord,
-    DatastoreRecord,
-    DeliveryRecord,
     FieldRecord,
     IdentityRecord,
     NewSubjectData,
@@ -26,13 +25,13 @@ from privault.core.records import (
     SubjectFacts,
     SubjectRecord,
     TenantRecord,
-    WebhookRecord,
 )
 from privault.core.records_ports import DpiaRepository, IncidentRepository
 from privault.core.requests import EventRecord, RequestRecord, TaskRecord, VerificationRecord
 from privault.core.retention_ports import HoldRepository, RetentionRunRepository
 from privault.core.staff_ports import StaffRepository
 from privault.core.visit_ports import VisitRepository
+from privault.core.webhook_ports import WebhookRepository
 
 
 class TenantRepository(Protocol):
@@ -419,74 +418,6 @@ class RequestRepository(Protocol):
         ...
 
 
-class DatastoreRepository(Protocol):
-    """Datastores of the bound tenant."""
-
-    def add(self, **values: Any) -> None:
-        """Store a datastore."""
-        ...
-
-    def get(self, key: str) -> DatastoreRecord | None:
-        """The datastore with this key."""
-        ...
-
-    def stores(self) -> list[DatastoreRecord]:
-        """Every datastore."""
-        ...
-
-    def update(self, key: str, **values: Any) -> None:
-        """Change a datastore."""
-        ...
-
-    def delete(self, key: str) -> bool:
-        """Remove a datastore."""
-        ...
-
-
-class WebhookRepository(Protocol):
-    """Webhook endpoints of the bound tenant and their delivery queue."""
-
-    def add(self, **values: Any) -> int:
-        """Store an endpoint."""
-        ...
-
-    def endpoints(self) -> list[WebhookRecord]:
-        """Every endpoint."""
-        ...
-
-    def remove(self, webhook_id: int) -> bool:
-        """Deactivate an endpoint."""
-        ...
-
-    def enqueue(self, **values: Any) -> int:
-        """Queue a delivery."""
-        ...
-
-    def due(self, now: datetime, limit: int = 100) -> list[DeliveryRecord]:
-        """Deliveries due."""
-        ...
-
-    def get_delivery(self, delivery_id: int) -> DeliveryRecord | None:
-        """One delivery."""
-        ...
-
-    def claim_delivery(self, delivery_id: int, now: datetime, until: datetime) -> bool:
-        """Take one due delivery for sending; False if another sender has it."""
-        ...
-
-    def update_delivery(self, delivery_id: int, **values: Any) -> None:
-        """Record an attempt."""
-        ...
-
-    def deliveries(self, limit: int = 50) -> list[DeliveryRecord]:
-        """The newest deliveries."""
-        ...
-
-    def endpoint(self, webhook_id: int) -> WebhookRecord | None:
-        """One endpoint."""
-        ...
-
-
 class UnitOfWork(Protocol):
     """One use case, one transaction. ``bind_tenant`` scopes every tenant-owned query."""
 
@@ -604,7 +535,12 @@ class UnitOfWork(Protocol):
         ...
 
     def commit(self) -> None:
-        """Make the work durable."""
+        """Make the work durable, then run the callbacks registered with ``on_commit``."""
+        ...
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after the next successful commit (webhooks, messages); dropped on
+        rollback. A callback that fails is logged and never undoes the commit."""
         ...
 
     def rollback(self) -> None:

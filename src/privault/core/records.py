@@ -186,32 +186,3 @@ class PackageRecord:
     sealed: bytes
     expires_at: datetime
     downloads: int
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookRecord:
-    """A webhook endpoint as stored (its secret sealed)."""
-
-    id: int
-    url: str
-    events: str
-    kek_version: int
-    wrapped_key: bytes
-    sealed_secret: bytes
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryRecord:
-    """One queued webhook delivery."""
-
-    id: int
-    webhook_id: int
-    msg_id: str
-    event: str
-    body: str
-    status: str
-    attempts: int
-    last_error: str | None
-    next_attempt_at: datetime
-    delivered_at: datetime | None

@@ -360,3 +360,35 @@ class EventRecord:
     to_state: str | None
     note: str
     details: dict[str, Any]
+
+
+class StaffAction(StrEnum):
+    """What staff do to a request (``services.requests.actions.take_action``)."""
+
+    VERIFY = "verify"
+    START = "start"
+    EXTEND = "extend"
+    PAUSE = "pause"
+    RESUME = "resume"
+    COMPLETE = "complete"
+    DENY = "deny"
+
+
+def allowed_actions(r: RequestRecord) -> frozenset[str]:
+    """The staff actions the request's state allows, and ``task`` while it is open (each use case
+    checks its move again when it is taken)."""
+    moves = TRANSITIONS[r.state]
+    verified = r.verified_at is not None
+    rules = {
+        StaffAction.VERIFY: not verified and r.state not in FINAL,
+        StaffAction.START: verified and State.IN_PROGRESS in moves,
+        StaffAction.EXTEND: not r.extended
+        and r.state is not State.PAUSED
+        and State.EXTENDED in moves,
+        StaffAction.PAUSE: State.PAUSED in moves,
+        StaffAction.RESUME: r.state is State.PAUSED,
+        StaffAction.COMPLETE: verified and r.state in _WORKING,
+        StaffAction.DENY: State.DENIED in moves,
+        "task": r.state not in FINAL,
+    }
+    return frozenset(str(action) for action, allowed in rules.items() if allowed)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from enum import Enum
+from typing import Protocol
+
+
+class Unchanged(Enum):
+    """The value of a field that a change leaves as it is."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +47,45 @@ class SessionRecord:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class NewStaff:
+    """A login to store: not locked, not disabled, never signed in."""
+
+    username: str
+    role: str
+    password_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    """A console session to store (its token only as a SHA-256), last seen when created."""
+
+    staff_id: int
+    token_hash: str
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StaffChange:
+    """What changes in a login: a field left ``UNCHANGED`` is kept (``locked_until=None`` lifts a
+    lock-out)."""
+
+    role: str | Unchanged = UNCHANGED
+    password_hash: str | Unchanged = UNCHANGED
+    failed_attempts: int | Unchanged = UNCHANGED
+    locked_until: datetime | Unchanged | None = UNCHANGED
+    disabled: bool | Unchanged = UNCHANGED
+    last_login_at: datetime | Unchanged = UNCHANGED
+    updated_at: datetime | Unchanged = UNCHANGED
+
+
 class StaffRepository(Protocol):
     """Staff logins and sessions of the bound tenant (sessions are found by token before binding)."""
 
-    def add(self, username: str, role: str, password_hash: str, at: datetime) -> StaffRecord:
+    def add(self, new: NewStaff) -> StaffRecord:
         """Store a new login."""
         ...
 
@@ -56,13 +101,11 @@ class StaffRepository(Protocol):
         """Every login of the tenant, by username."""
         ...
 
-    def update(self, staff_id: int, **values: Any) -> None:
+    def update(self, staff_id: int, change: StaffChange) -> None:
         """Change a login."""
         ...
 
-    def add_session(
-        self, staff_id: int, token_hash: str, csrf_token: str, at: datetime, expires_at: datetime
-    ) -> int:
+    def add_session(self, new: NewSession) -> int:
         """Store a new session."""
         ...
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from privault.bootstrap import Container
+from privault.core.job_ports import NewJob
 
 KEEP_FINISHED = timedelta(days=7)
 
@@ -41,7 +42,8 @@ def schedule(container: Container, now: datetime) -> int:
             for periodic in PERIODIC:
                 start = period_start(now, periodic.every)
                 key = f"{periodic.kind}:{tenant.key}:{start:%Y%m%dT%H%M}"
-                job = uow.jobs.enqueue(periodic.kind, tenant.key, {}, start, now, dedupe_key=key)
+                new = NewJob(periodic.kind, tenant.key, {}, start, dedupe_key=key)
+                job = uow.jobs.enqueue(new, now)
                 queued += job is not None
         uow.jobs.purge_finished(now - KEEP_FINISHED)
         uow.commit()

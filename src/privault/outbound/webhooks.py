@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import http.client
+import json
 import secrets
 import socket
 import ssl
@@ -19,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,6 +47,11 @@ def _key(secret: str) -> bytes:
     if not key:
         raise InvalidInput("the webhook secret is not valid base64", code="webhook.invalid_secret")
     return key
+
+
+def message_body(event: str, at: datetime, data: Mapping[str, object]) -> str:
+    """The JSON body of a message: its type, when it happened and its data (keys sorted)."""
+    return json.dumps({"type": event, "timestamp": at.isoformat(), "data": data}, sort_keys=True)
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:

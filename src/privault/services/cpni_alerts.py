@@ -29,11 +29,11 @@ from privault.core.cpni import (
     under_cpni_rules,
     within,
 )
+from privault.core.identities import normalise
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectRecord
-from privault.crypto.blind_index import normalise
 from privault.crypto.envelope import SubjectCipher
 from privault.errors import PrivaultError
 from privault.outbound.messenger import Message, Messenger

@@ -26,7 +26,7 @@ from privault.core.cpni import (
     keep_until,
     require_carrier,
 )
-from privault.core.cpni_ports import CampaignRecord
+from privault.core.cpni_ports import CampaignChange, CampaignRecord, NewCampaign
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
@@ -61,18 +61,17 @@ def log_campaign(
     view = _carrier(uow, manifest, tenant_key)
     check_campaign(view, draft)
     now = clock.now()
-    created = uow.cpni.add_campaign(
+    new = NewCampaign(
         ref=draft.ref,
         description=draft.description.strip(),
-        cpni_used=sorted(set(draft.cpni_used)),
+        cpni_used=tuple(sorted(set(draft.cpni_used))),
         products=draft.products.strip(),
         purpose=draft.purpose,
-        status=CampaignStatus.PROPOSED.value,
         requested_by=actor,
-        review_note="",
         created_at=now,
         retain_until=keep_until(now.date()),
     )
+    created = uow.cpni.add_campaign(new)
     _audit(uow, actor, created, "logged", now)
     uow.commit()
     return created
@@ -104,13 +103,11 @@ def review_campaign(
         raise InvalidInput("a review note is at most 2000 characters", code="cpni.invalid")
     status = CampaignStatus.APPROVED if approve else CampaignStatus.REJECTED
     now = clock.now()
-    values = {"status": status.value, "reviewer": reviewer, "review_note": note, "decided_at": now}
-    uow.cpni.update_campaign(campaign.id, **values)
+    review = CampaignChange(status, reviewer=reviewer, review_note=note, decided_at=now)
+    uow.cpni.update_campaign(campaign.id, review)
     _audit(uow, reviewer, campaign, status.value, now)
     uow.commit()
-    return replace(
-        campaign, status=status.value, reviewer=reviewer, review_note=note, decided_at=now
-    )
+    return replace(campaign, status=status, reviewer=reviewer, review_note=note, decided_at=now)
 
 
 def launch_campaign(
@@ -121,10 +118,11 @@ def launch_campaign(
     campaign = _get(uow, ref)
     check_launch(campaign.status)
     now = clock.now()
-    uow.cpni.update_campaign(campaign.id, status=CampaignStatus.LAUNCHED.value, launched_at=now)
+    launch = CampaignChange(CampaignStatus.LAUNCHED, launched_at=now)
+    uow.cpni.update_campaign(campaign.id, launch)
     _audit(uow, actor, campaign, "launched", now)
     uow.commit()
-    return replace(campaign, status=CampaignStatus.LAUNCHED.value, launched_at=now)
+    return replace(campaign, status=CampaignStatus.LAUNCHED, launched_at=now)
 
 
 def _year(year: int) -> tuple[datetime, datetime]:

@@ -25,6 +25,7 @@ from privault.connectors.model import DatasetSpec
 from privault.connectors.results import DatastoreCheck
 from privault.connectors.sql import SqlDatastore
 from privault.core.clock import Clock
+from privault.core.datastore_ports import ConnectionChange, NewDatastore, SealedUrl
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import known_categories, tenant_view
 from privault.core.ports import UnitOfWork
@@ -140,21 +141,16 @@ def _sealed_url(
     key: str,
     url: str,
     privault_url: str | None,
-) -> dict[str, object]:
-    """The columns holding a datastore URL: its kind, the URL sealed, and a masked copy."""
+) -> SealedUrl:
+    """A datastore URL as kept: its kind, the URL sealed, and a masked copy."""
     kind, full = _url(url)
     if privault_url is not None and _same_database(full, privault_url):
         raise InvalidInput(
             "a datastore cannot be privault's own database", code="datastore.invalid"
         )
     sealed = seal_record(keyring, tenant_key, tenant_id, "datastore", key, full.encode())
-    return {
-        "kind": kind,
-        "kek_version": sealed.kek_version,
-        "wrapped_key": sealed.wrapped_key,
-        "sealed_url": sealed.ciphertext,
-        "masked_url": make_url(full).render_as_string(hide_password=True),
-    }
+    masked = make_url(full).render_as_string(hide_password=True)
+    return SealedUrl(kind, sealed.kek_version, sealed.wrapped_key, sealed.ciphertext, masked)
 
 
 def _same_database(a: str, b: str) -> bool:
@@ -208,27 +204,20 @@ def add_datastore(
     if uow.datastores.get(key) is not None:
         raise Conflict(f"datastore '{key}' exists", code="datastore.exists")
     at = clock.now()
-    values: dict[str, object] = {
-        "key": key,
-        "kind": "manual",
-        "description": description,
-        "owner": owner,
-        "dataset": dataset,
-        "created_at": at,
-        "updated_at": at,
-    }
+    sealed = None
     if url is not None:
-        values |= _sealed_url(keyring, tenant_key, tenant.id, key, url, privault_url)
-    uow.datastores.add(**values)
-    details = {"key": key, "kind": values["kind"], "added": True}
+        sealed = _sealed_url(keyring, tenant_key, tenant.id, key, url, privault_url)
+    uow.datastores.add(NewDatastore(key, description, owner, dataset, sealed, at))
+    kind = "manual" if sealed is None else sealed.kind
+    details = {"key": key, "kind": kind, "added": True}
     record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], at)
     uow.commit()
     return DatastoreInfo(
         key,
-        str(values["kind"]),
+        kind,
         description,
         owner,
-        str(values.get("masked_url")) if url else None,
+        None if sealed is None else sealed.masked_url,
         len(spec.collections) if spec else 0,
         None,
         None,
@@ -264,24 +253,21 @@ def update_datastore(
         raise InvalidInput(
             f"'{key}' is a manual system: it has no URL or dataset", code="datastore.invalid"
         )
-    values: dict[str, object] = {}
+    sealed = None
     if url is not None and _url(url)[1] != _opened_url(uow, keyring, tenant_key, store):
-        values |= _sealed_url(keyring, tenant_key, tenant.id, key, url, privault_url)
-    if dataset is not None and dataset != store.dataset:
-        values["dataset"] = dataset
-    changed = [
-        p for p, column in (("url", "sealed_url"), ("dataset", "dataset")) if column in values
-    ]
+        sealed = _sealed_url(keyring, tenant_key, tenant.id, key, url, privault_url)
+    new_dataset = dataset if dataset is not None and dataset != store.dataset else None
+    changed = [p for p, part in (("url", sealed), ("dataset", new_dataset)) if part is not None]
     if changed:
-        _record_update(uow, clock.now(), actor, key, values, changed)
+        _record_update(uow, actor, key, ConnectionChange(clock.now(), sealed, new_dataset), changed)
         _forget(tenant_key, key)
     kept = not changed
     info = DatastoreInfo(
         key,
-        str(values.get("kind", store.kind)),
+        store.kind if sealed is None else sealed.kind,
         store.description,
         store.owner,
-        str(values.get("masked_url", store.masked_url)),
+        str(store.masked_url if sealed is None else sealed.masked_url),
         len((spec or parsed_dataset(store.dataset or "")).collections),
         store.last_tested_at if kept else None,
         store.last_test_ok if kept else None,
@@ -290,17 +276,12 @@ def update_datastore(
 
 
 def _record_update(
-    uow: UnitOfWork,
-    at: datetime,
-    actor: str,
-    key: str,
-    values: dict[str, object],
-    changed: list[str],
+    uow: UnitOfWork, actor: str, key: str, change: ConnectionChange, changed: list[str]
 ) -> None:
     """Store the change, forget the last test, audit which parts changed (never the URL)."""
-    uow.datastores.update(key, **values, updated_at=at, last_tested_at=None, last_test_ok=None)
+    uow.datastores.update(key, change)
     details = {"key": key, "changed": changed}
-    record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], at)
+    record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], change.at)
     uow.commit()
 
 
@@ -388,6 +369,6 @@ def check_datastore(
     bind_tenant(uow, tenant_key)
     region = tenant_view(manifest, tenant_key).phone_region if manifest is not None else None
     check = connect(uow, keyring, tenant_key, key).test(phone_region=region)
-    uow.datastores.update(key, last_tested_at=clock.now(), last_test_ok=check.ok)
+    uow.datastores.record_test(key, clock.now(), check.ok)
     uow.commit()
     return check

@@ -2,7 +2,7 @@
 
 ``decide_many`` answers a batch of questions with two queries per 900 subjects (facts and consent
 states) and the pure rules of :mod:`privault.core.decisions`. Plans (the manifest side of a question)
-are compiled once per process by :class:`Decider`.
+are compiled once per container by its :class:`Decider`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from privault.core.assessments import DPIA_RULE, unassessed, without_assessment
-from privault.core.audit import to_micros
+from privault.core.audit import ACTIONS, Affects, to_micros
 from privault.core.children import is_teen, teen_years
 from privault.core.consent import load_state
 from privault.core.decisions import (
@@ -45,18 +45,10 @@ from privault.services.audit import Entry, record
 MAX_BATCH = 10_000
 
 
-# Audited actions that change what a decision reads about a subject (its facts or consent state).
-CHANGES = (
-    "vault:subject:create",
-    "vault:subject:update",
-    "vault:subject:erase",
-    "consent:grant",
-    "consent:withdraw",
-    "consent:link",
-    "consent:rebuild",
-    "records:dpia",  # an impact assessment added or decided (GDPR-DPIA-1)
-    "config:notice:publish",  # a notice version may mark purposes for re-consent (CCPA-PP-1)
-)
+# Audited actions that change what a decision reads: a subject's facts or consent state, or the
+# tenant's own inputs (an impact assessment, GDPR-DPIA-1; a notice version's re-consent marks,
+# CCPA-PP-1). Each action of the vocabulary says which (``core.audit.AuditAction.affects``).
+CHANGES = tuple(name for name, action in ACTIONS.items() if action.affects is not Affects.NOTHING)
 MAX_CACHED = 2_000_000
 
 
@@ -146,8 +138,9 @@ class FactsCache:
 
 
 class Decider:
-    """Compiled plans and tenant views of one manifest (rebuilt when the manifest is reloaded), and
-    each tenant's facts cache."""
+    """Compiled plans and tenant views of one manifest, and each tenant's facts cache. The
+    composition root holds one (``Container.decider``, rebuilt when the manifest is reloaded) and
+    hands it to every use case that decides: no module keeps one."""
 
     def __init__(self, manifest: Manifest) -> None:
         self.manifest = manifest
@@ -201,19 +194,6 @@ class Decider:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["manifest"])  # type: ignore[misc]
-
-
-_DECIDERS: dict[int, Decider] = {}
-
-
-def decider_for(manifest: Manifest) -> Decider:
-    """The process's decider for this manifest object (a few are kept; each holds its manifest)."""
-    found = _DECIDERS.get(id(manifest))
-    if found is None or found.manifest is not manifest:
-        if len(_DECIDERS) >= 8:
-            _DECIDERS.clear()
-        found = _DECIDERS[id(manifest)] = Decider(manifest)
-    return found
 
 
 @dataclass(frozen=True, slots=True)

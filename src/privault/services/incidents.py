@@ -5,14 +5,11 @@ in its own transaction; the audit trail carries the reference, regimes and count
 
 from __future__ import annotations
 
-import functools
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-import jinja2
 
 from privault.core import breach_states, incident_notices
 from privault.core import incidents as rules
@@ -21,6 +18,7 @@ from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView, known_categories, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.records_ports import IncidentRecord
+from privault.core.rendering import Renderer
 from privault.core.taxonomy import is_within
 from privault.errors import Conflict, InvalidInput, NotFound
 from privault.services.audit import Entry, record
@@ -267,19 +265,6 @@ def close_incident(
 # --- notices ------------------------------------------------------------------------------------
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    """Notices are Markdown: nothing to escape, every variable required."""
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("privault", "templates/incidents"),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def _notice_context(view: TenantView, shown: IncidentView, to: str) -> dict[str, Any]:
     tenant, incident = view.tenant, shown.incident
     client = tenant.client if tenant.role == "processor" else None
@@ -301,7 +286,13 @@ def _notice_context(view: TenantView, shown: IncidentView, to: str) -> dict[str,
 
 
 def render_notice(
-    uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str, ref: str, to: str
+    uow: UnitOfWork,
+    manifest: Manifest,
+    clock: Clock,
+    tenant_key: str,
+    ref: str,
+    to: str,
+    renderer: Renderer,
 ) -> str:
     """The notice to the authority (GDPR 33(3)(a)-(d)), the controller, the subjects (34(2)) or
     the public communication that replaces the subjects' notices (34(3)(c), same content)."""
@@ -312,7 +303,7 @@ def render_notice(
     view = tenant_view(manifest, tenant_key)
     shown = show_incident(uow, clock, tenant_key, ref)
     name = "subjects.md" if to in ("subjects", "public") else "authority.md"
-    return _environment().get_template(name).render(**_notice_context(view, shown, to))
+    return renderer.render(f"incidents/{name}", _notice_context(view, shown, to))  # Markdown
 
 
 def with_clock_states(shown: IncidentView) -> list[dict[str, Any]]:

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-import jinja2
-
 from privault.core.clock import Clock
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import tenant_view
@@ -23,20 +21,12 @@ from privault.core.notice_review import (
 )
 from privault.core.ports import UnitOfWork
 from privault.core.records import NoticeVersionRecord
+from privault.core.rendering import Renderer
 from privault.errors import NotFound
 from privault.services.audit import Entry, record
 from privault.services.tenants import bind_tenant
 
 NoticeFormat = Literal["md", "html"]
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("privault", "templates/notice"),
-    autoescape=jinja2.select_autoescape(["html.j2"]),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=False,
-    lstrip_blocks=False,
-    keep_trailing_newline=True,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +43,9 @@ class PublishedNotice:
         return self.record.markdown if fmt == "md" else self.record.html
 
 
-def _render(template: str, content: dict[str, object]) -> str:
-    text = _ENV.get_template(template).render(c=content, last_updated=LAST_UPDATED_MARK)
+def _render(renderer: Renderer, template: str, content: dict[str, object]) -> str:
+    context = {"c": content, "last_updated": LAST_UPDATED_MARK}
+    text = renderer.render(f"notice/{template}", context)
     return _tidy(text) if template.endswith(".md.j2") else text
 
 
@@ -69,12 +60,18 @@ def _tidy(markdown: str) -> str:
 
 
 def publish_notice(
-    uow: UnitOfWork, manifest: Manifest, tenant_key: str, clock: Clock, actor: str = "system"
+    uow: UnitOfWork,
+    manifest: Manifest,
+    tenant_key: str,
+    clock: Clock,
+    renderer: Renderer,
+    actor: str = "system",
 ) -> PublishedNotice:
     """Render the tenant's notice; store a new version only if its content changed."""
     tenant = bind_tenant(uow, tenant_key)
     content = notice_content(tenant_view(manifest, tenant_key))
-    markdown, html = _render("notice.md.j2", content), _render("notice.html.j2", content)
+    markdown = _render(renderer, "notice.md.j2", content)
+    html = _render(renderer, "notice.html.j2", content)
     vid = version_id(markdown, html)
     latest = uow.notices.latest()
     if latest is not None and latest.version_id == vid:

@@ -22,7 +22,7 @@ from privault.crypto.subjects import subject_cipher
 from privault.errors import InvalidInput, NotFound, PrivaultError
 from privault.outbound.messenger import Message
 from privault.services.audit import Entry, record
-from privault.services.decisions import Question, decide_many, decider_for
+from privault.services.decisions import Question, decide_many
 from privault.services.requests import RequestDeps
 from privault.services.tenants import bind_tenant
 from privault.services.unsubscribe import Target, make_token
@@ -149,7 +149,7 @@ def _allowed(
 ) -> list[_Outgoing]:
     """Ask the decision for each subject; decrypt the identity of those allowed, count the others."""
     questions = [Question(asked.purpose, s.ref or "", brand=asked.brand) for s in subjects]
-    decider = decider_for(deps.manifest)
+    decider = deps.decider
     at = deps.clock.now()
     answers = decide_many(uow, decider, asked.tenant, asked.tenant_id, questions, at)
     first: dict[int, IdentityRecord] = {}

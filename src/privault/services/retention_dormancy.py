@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Literal
 
 from privault.core.dormancy import RULE, DormancyNotice, erase_at, notice_cutoff
+from privault.core.job_ports import NewJob
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.retention_ports import RetentionSubject
@@ -80,7 +81,8 @@ def _notify_one(
     payload = {"subject": subject.uid, "reason": DORMANT}
     with deps.make_uow() as uow:
         tenant = bind_tenant(uow, view.tenant.key)
-        job = uow.jobs.enqueue(ERASE_JOB, view.tenant.key, payload, when, now, dedupe_key=key)
+        new = NewJob(ERASE_JOB, view.tenant.key, payload, when, dedupe_key=key)
+        job = uow.jobs.enqueue(new, now)
         if job is None:
             counts.already += 1
             return

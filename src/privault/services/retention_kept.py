@@ -20,7 +20,6 @@ from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectRecord
 from privault.core.retention import Hold
 from privault.services.consent import Evidence
-from privault.services.decisions import decider_for
 from privault.services.fulfilment.kept import LEGAL_OBLIGATION, Source, VaultKept, excepted
 from privault.services.legal_holds import hold_exception
 from privault.services.requests import RequestDeps
@@ -53,7 +52,7 @@ def restrict_to_law(
         shown=f"kept by law after the {reason.replace('_', '-')} erasure",
         extra={"reason": f"retention:{reason}"},
     )
-    decider = decider_for(deps.manifest)
+    decider = deps.decider
     restrict_kept(uow, decider, view.tenant.key, SYSTEM_ACTOR, owner, evidence, deps.clock.now())
 
 

@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from privault.core.consent import Choice, Kind, Method, Via, load_state, topic
+from privault.core.identities import normalise
+from privault.core.job_ports import NewJob
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.retention import contract_end_deletion, midnight
 from privault.core.retention_ports import RetentionSubject
 from privault.core.vault import is_minor
-from privault.crypto.blind_index import normalise
 from privault.crypto.subjects import subject_cipher
 from privault.errors import NotFound
 from privault.services.audit import Entry, record
 from privault.services.consent import Evidence, Holder, record_choices
-from privault.services.decisions import Decider, decider_for
+from privault.services.decisions import Decider
 from privault.services.requests import RequestDeps
 from privault.services.tenants import bind_tenant
 
@@ -34,7 +35,7 @@ def _erase_job(
     """Queue the subject's erasure (once per subject, reason and day)."""
     key = f"{ERASE_JOB}:{tenant_key}:{uid}:{reason}:{run_at.date().isoformat()}"
     payload = {"subject": uid, "reason": reason}
-    return uow.jobs.enqueue(ERASE_JOB, tenant_key, payload, run_at, now, dedupe_key=key)
+    return uow.jobs.enqueue(NewJob(ERASE_JOB, tenant_key, payload, run_at, dedupe_key=key), now)
 
 
 # --- contract end --------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def discover_minors(deps: RequestDeps, tenant_key: str, actor: str = SYSTEM_ACTO
         bind_tenant(uow, tenant_key)
         minors = uow.retention.minors(now.date())
     found = []
-    decider = decider_for(deps.manifest)
+    decider = deps.decider
     for subject in minors:
         with deps.make_uow() as uow:
             if mark_minor(uow, decider, tenant_key, subject, view.policy.minor_age, now, actor):

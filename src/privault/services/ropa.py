@@ -4,18 +4,16 @@ purpose) or HTML (one readable, self-contained page). Audited as ``records:expor
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 from dataclasses import asdict
 from typing import Any, Literal
 
-import jinja2
-
 from privault.core.clock import Clock
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
+from privault.core.rendering import Renderer
 from privault.core.ropa import Facts, PurposeEntry, Ropa, build_ropa
 from privault.errors import InvalidInput
 from privault.services.audit import Entry, record
@@ -69,7 +67,13 @@ def ropa_for(uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str)
 
 
 def export_ropa(
-    uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str, actor: str, fmt: str
+    uow: UnitOfWork,
+    manifest: Manifest,
+    clock: Clock,
+    tenant_key: str,
+    actor: str,
+    fmt: str,
+    renderer: Renderer,
 ) -> str:
     """The record in ``fmt`` (json, csv or html); the export is audited."""
     if fmt not in FORMATS:
@@ -77,7 +81,7 @@ def export_ropa(
             f"unknown format '{fmt}': use {', '.join(FORMATS)}", code="input.invalid"
         )
     ropa = ropa_for(uow, manifest, clock, tenant_key)
-    text = RENDERERS[fmt](ropa)
+    text = ropa_html(renderer, ropa) if fmt == "html" else WRITERS[fmt](ropa)
     details = {
         "format": fmt,
         "record": ropa.record,
@@ -138,21 +142,9 @@ def ropa_csv(ropa: Ropa) -> str:
     return buffer.getvalue()
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    """The Jinja2 environment for ropa.html (autoescaped), built on first use."""
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("privault", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def ropa_html(ropa: Ropa) -> str:
+def ropa_html(renderer: Renderer, ropa: Ropa) -> str:
     """The record as one accessible, self-contained HTML page (no external resources)."""
-    return _environment().get_template("ropa.html").render(ropa=ropa)
+    return renderer.render("ropa.html", {"ropa": ropa})
 
 
-RENDERERS = {"json": ropa_json, "csv": ropa_csv, "html": ropa_html}
+WRITERS = {"json": ropa_json, "csv": ropa_csv}  # html needs the renderer: ropa_html

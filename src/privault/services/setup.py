@@ -9,6 +9,7 @@ from pathlib import Path
 from privault.core.clock import Clock
 from privault.core.manifest import Manifest, parse_manifest
 from privault.core.ports import UnitOfWorkFactory
+from privault.core.rendering import Renderer
 from privault.crypto.keyring import Keyring
 from privault.errors import Conflict, InvalidInput
 from privault.services.audit import Entry, checkpoint, record
@@ -57,6 +58,7 @@ def apply_manifest(
     manifest: Manifest,
     keyring: Keyring,
     clock: Clock,
+    renderer: Renderer,
     actor: str = "system",
 ) -> AppliedManifest:
     """Sync tenants, create missing keys, publish every tenant's notice where its content changed,
@@ -69,7 +71,7 @@ def apply_manifest(
             if ensure_tenant_keys(uow, keyring, key, actor, clock):
                 new_keys.append(key)
         with make_uow() as uow:
-            notices[key] = publish_notice(uow, manifest, key, clock, actor=actor)
+            notices[key] = publish_notice(uow, manifest, key, clock, renderer, actor)
         with make_uow() as uow:
             bind_tenant(uow, key)
             record(

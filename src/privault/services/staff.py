@@ -8,7 +8,7 @@ Sessions (sign-in, resolving the cookie, sign-out) are in ``services.staff_sessi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from privault.core.clock import Clock
 from privault.core.manifest import Manifest
@@ -16,7 +16,7 @@ from privault.core.manifest.model import Role
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.staff import StaffPolicy, check_password, check_username
-from privault.core.staff_ports import StaffRecord
+from privault.core.staff_ports import NewStaff, StaffChange, StaffRecord
 from privault.crypto.passwords import hash_password
 from privault.errors import Conflict, NotFound
 from privault.services.audit import Entry, record
@@ -60,7 +60,7 @@ def create_staff(
             raise Conflict(
                 f"tenant '{tenant_key}' already has a login '{name}'", code="staff.exists"
             )
-        created = uow.staff.add(name, role, hashed, at)
+        created = uow.staff.add(NewStaff(name, role, hashed, at))
         details = {"username": name, "role": role}
         record(uow, [Entry(actor, "staff:create", details=details)], at)
         uow.commit()
@@ -88,15 +88,15 @@ def _change(
     username: str,
     actor: str,
     change: str,
+    to: StaffChange,
     *,
     end_sessions: bool,
-    **values: object,
 ) -> None:
     """Apply one audited change to a login (ending its sessions if asked)."""
     at = deps.clock.now()
     with deps.make_uow() as uow:
         found = _existing(uow, tenant_key, username)
-        uow.staff.update(found.id, updated_at=at, **values)
+        uow.staff.update(found.id, replace(to, updated_at=at))
         ended = uow.staff.delete_sessions(found.id) if end_sessions else 0
         details = {"username": found.username, "change": change, "sessions_ended": ended}
         record(uow, [Entry(actor, "staff:change", details=details)], at)
@@ -115,10 +115,8 @@ def set_password(
         username,
         actor,
         "password",
+        StaffChange(password_hash=hashed, failed_attempts=0, locked_until=None),
         end_sessions=True,
-        password_hash=hashed,
-        failed_attempts=0,
-        locked_until=None,
     )
 
 
@@ -127,7 +125,8 @@ def disable_staff(
 ) -> None:
     """Stop a login from signing in (its sessions end at once), or allow it again."""
     change = "disabled" if disabled else "enabled"
-    _change(deps, tenant_key, username, actor, change, end_sessions=disabled, disabled=disabled)
+    to = StaffChange(disabled=disabled)
+    _change(deps, tenant_key, username, actor, change, to, end_sessions=disabled)
 
 
 def unlock_staff(deps: StaffDeps, tenant_key: str, username: str, actor: str) -> None:
@@ -138,7 +137,6 @@ def unlock_staff(deps: StaffDeps, tenant_key: str, username: str, actor: str) ->
         username,
         actor,
         "unlocked",
+        StaffChange(failed_attempts=0, locked_until=None),
         end_sessions=False,
-        failed_attempts=0,
-        locked_until=None,
     )

@@ -23,7 +23,7 @@ from privault.core.access import Principal
 from privault.core.ports import UnitOfWork
 from privault.core.secrets import Secret
 from privault.core.staff import USERNAME, after_failure, lock_end, session_expiry
-from privault.core.staff_ports import SessionRecord, StaffRecord
+from privault.core.staff_ports import UNCHANGED, NewSession, SessionRecord, StaffChange, StaffRecord
 from privault.crypto.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from privault.crypto.tokens import hash_secret
 from privault.errors import NotFound, PrivaultError, Unauthenticated
@@ -156,7 +156,8 @@ def _count_failure(deps: StaffDeps, tenant_key: str, staff_id: int) -> NoReturn:
         if current is None:
             raise _wrong()
         failures, until = after_failure(current, now, deps.policy)
-        uow.staff.update(staff_id, failed_attempts=failures, locked_until=until, updated_at=now)
+        failed = StaffChange(failed_attempts=failures, locked_until=until, updated_at=now)
+        uow.staff.update(staff_id, failed)
         locked = until if until is not None and until > now else None
         details: dict[str, object] = {"username": current.username, "reason": "wrong_password"}
         details["failures"] = deps.policy.lockout_attempts if locked else failures
@@ -180,6 +181,17 @@ def _changed_meanwhile(current: StaffRecord | None, checked: StaffRecord, now: d
     return "password_changed" if current.password_hash != checked.password_hash else ""
 
 
+def _signed_in(now: datetime, rehashed: str | None) -> StaffChange:
+    """A sign-in: failures forgotten, any lock-out lifted, an outdated hash replaced."""
+    return StaffChange(
+        password_hash=UNCHANGED if rehashed is None else rehashed,
+        failed_attempts=0,
+        locked_until=None,
+        last_login_at=now,
+        updated_at=now,
+    )
+
+
 def _open_session(
     deps: StaffDeps, tenant_key: str, checked: StaffRecord, rehashed: str | None
 ) -> SignedIn:
@@ -199,13 +211,11 @@ def _open_session(
             uow.commit()
             until = lock_end(current, now) if current is not None else None
             raise _locked(until) if until is not None else _wrong()
-        changes: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
-        if rehashed is not None:
-            changes["password_hash"] = rehashed
-        uow.staff.update(staff_id, last_login_at=now, updated_at=now, **changes)
+        uow.staff.update(staff_id, _signed_in(now, rehashed))
         idle_before = now - timedelta(minutes=policy.idle_minutes)
         uow.staff.delete_stale_sessions(staff_id, idle_before, now)
-        session_id = uow.staff.add_session(staff_id, hash_secret(token), csrf, now, expires)
+        new = NewSession(staff_id, hash_secret(token), csrf, now, expires)
+        session_id = uow.staff.add_session(new)
         details = {"username": current.username, "session": session_id}
         details |= {"rehashed": True} if rehashed is not None else {}
         record(uow, [Entry(f"user:{current.username}", "staff:login", details=details)], now)

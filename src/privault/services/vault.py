@@ -23,6 +23,7 @@ from privault.core.clock import Clock
 from privault.core.consent import load_state
 from privault.core.decisions import Facts, evaluate
 from privault.core.display import Display, as_shown, category_display
+from privault.core.identities import normalise
 from privault.core.manifest import Manifest
 from privault.core.manifest.model import Action, LawfulBasis
 from privault.core.manifest.resolve import TenantView, tenant_view
@@ -40,7 +41,7 @@ from privault.core.vault import (
     is_minor,
     parse_subject,
 )
-from privault.crypto.blind_index import blind_index, normalise
+from privault.crypto.blind_index import blind_index
 from privault.crypto.envelope import SubjectCipher
 from privault.crypto.keyring import Keyring
 from privault.crypto.subjects import subject_cipher
@@ -48,7 +49,7 @@ from privault.errors import Forbidden, InvalidInput, NotFound
 from privault.outbound.messenger import Messenger
 from privault.services.audit import Entry, record
 from privault.services.cpni_alerts import Write, account_change, send_alert
-from privault.services.decisions import decider_for
+from privault.services.decisions import Decider
 from privault.services.legal_holds import refuse_if_held, refuse_if_kept_by_law
 from privault.services.retention_subjects import mark_minor_by_ref
 from privault.services.visits import forget_subject_visits
@@ -64,6 +65,7 @@ class Vault:
     manifest: Manifest
     keyring: Keyring
     clock: Clock
+    decider: Decider  # the container's: compiled plans and facts caches of ``manifest``
     messenger: Messenger | None = None  # account-change alerts of US carriers (FCC-AUTH-2)
 
 
@@ -124,7 +126,7 @@ class VaultContext:
         self.vault, self.tenant_key, self.tenant_id = vault, tenant_key, tenant_id
         self.view: TenantView = tenant_view(vault.manifest, tenant_key)
         self.region = self.view.phone_region
-        self.decider = decider_for(vault.manifest)
+        self.decider = vault.decider
         self._index_keys: dict[str, bytes] = {}
         self._collectable: set[tuple[str, str, frozenset[str]]] = set()
         self._read_rules: dict[tuple[str, str, str, str | None], str | None] = {}

@@ -35,7 +35,6 @@ from privault.core.vault import (
 from privault.crypto.envelope import SubjectCipher, data_key_aad, new_data_key
 from privault.errors import Conflict, PrivaultError
 from privault.services.audit import Entry, record
-from privault.services.decisions import decider_for
 from privault.services.retention_subjects import mark_minor_by_ref
 from privault.services.vault import DATA_KEY_VERSION, Vault, VaultContext
 
@@ -301,7 +300,7 @@ def _suppress_minors(
     """POL-MIN-1: a minor's data is suppressed from processing at once and its erasure queued."""
     if not minors:
         return
-    decider, at = decider_for(vault.manifest), vault.clock.now()
+    decider, at = vault.decider, vault.clock.now()
     for item in minors:
         with make_uow() as uow:
             mark_minor_by_ref(

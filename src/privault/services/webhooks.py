@@ -8,7 +8,6 @@ attempts. Bodies carry the request reference, type and states, never personal da
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,11 +16,18 @@ from typing import Any
 
 from privault.core.clock import Clock
 from privault.core.ports import UnitOfWork
-from privault.core.records import DeliveryRecord, WebhookRecord
+from privault.core.webhook_ports import (
+    DeliveryChange,
+    DeliveryRecord,
+    DeliveryStatus,
+    NewDelivery,
+    NewWebhook,
+    WebhookRecord,
+)
 from privault.crypto.keyring import Keyring
 from privault.crypto.sealed import Sealed, open_record, seal_record
 from privault.errors import InvalidInput, NotFound, PrivaultError
-from privault.outbound.webhooks import check_url, deliver, new_secret
+from privault.outbound.webhooks import check_url, deliver, message_body, new_secret
 from privault.services.audit import Entry, record
 from privault.services.tenants import bind_tenant
 
@@ -87,15 +93,9 @@ def add_webhook(
     secret, at = new_secret(), clock.now()
     name = secrets.token_hex(8)
     sealed = seal_record(keyring, tenant_key, tenant.id, "webhook", name, secret.encode())
-    webhook_id = uow.webhooks.add(
-        url=url,
-        events=",".join(wanted),
-        kek_version=sealed.kek_version,
-        wrapped_key=sealed.wrapped_key,
-        sealed_secret=name.encode() + b"|" + sealed.ciphertext,
-        active=True,
-        created_at=at,
-    )
+    blob = name.encode() + b"|" + sealed.ciphertext
+    new = NewWebhook(url, wanted, sealed.kek_version, sealed.wrapped_key, blob, at)
+    webhook_id = uow.webhooks.add(new)
     record(uow, [Entry(actor, "webhook:change", None, None, "ok", {"added": webhook_id})], at)
     uow.commit()
     return Endpoint(webhook_id, url, wanted, True), secret
@@ -104,10 +104,7 @@ def add_webhook(
 def list_webhooks(uow: UnitOfWork, tenant_key: str) -> list[Endpoint]:
     """The tenant's endpoints."""
     bind_tenant(uow, tenant_key)
-    return [
-        Endpoint(w.id, w.url, tuple(w.events.split(",")), w.active)
-        for w in uow.webhooks.endpoints()
-    ]
+    return [Endpoint(w.id, w.url, w.events, w.active) for w in uow.webhooks.endpoints()]
 
 
 def remove_webhook(
@@ -129,21 +126,11 @@ def enqueue_event(uow: UnitOfWork, event: str, body: dict[str, Any], at: datetim
     """Queue ``event`` for every active endpoint that wants it (in the caller's transaction)."""
     queued = 0
     for hook in uow.webhooks.endpoints():
-        wanted = hook.events.split(",")
+        wanted = hook.events
         if not hook.active or ("*" not in wanted and event not in wanted):
             continue
-        uow.webhooks.enqueue(
-            webhook_id=hook.id,
-            msg_id="msg_" + secrets.token_hex(12),
-            event=event,
-            body=json.dumps(
-                {"type": event, "timestamp": at.isoformat(), "data": body}, sort_keys=True
-            ),
-            status="pending",
-            attempts=0,
-            next_attempt_at=at,
-            created_at=at,
-        )
+        msg_id = "msg_" + secrets.token_hex(12)
+        uow.webhooks.enqueue(NewDelivery(hook.id, msg_id, event, message_body(event, at, body), at))
         queued += 1
     return queued
 
@@ -208,16 +195,16 @@ def _deliver_batch(
             continue
         now = clock.now()
         if not hook.active:
-            changes: dict[str, Any] = {"status": "failed", "last_error": "endpoint removed"}
+            change = DeliveryChange(DeliveryStatus.FAILED, "endpoint removed")
         else:
             secret = _secret(keyring, tenant_key, tenant_id, hook)
-            changes = _attempt(hook, secret, delivery, now, timeout)
-        delivered += changes.get("status") == "delivered"
-        failed += changes.get("status") == "failed"
-        retrying += changes.get("status") == "pending"
+            change = _attempt(hook, secret, delivery, now, timeout)
+        delivered += change.status == DeliveryStatus.DELIVERED
+        failed += change.status == DeliveryStatus.FAILED
+        retrying += change.status == DeliveryStatus.PENDING
         with make_uow() as uow:
             bind_tenant(uow, tenant_key)
-            uow.webhooks.update_delivery(delivery_id, **changes)
+            uow.webhooks.update_delivery(delivery_id, change)
             uow.commit()
     return Delivered(delivered, retrying, failed)
 
@@ -230,7 +217,7 @@ def _secret(keyring: Keyring, tenant_key: str, tenant_id: int, hook: WebhookReco
 
 def _attempt(
     hook: WebhookRecord, secret: str, delivery: DeliveryRecord, now: datetime, timeout: float
-) -> dict[str, Any]:
+) -> DeliveryChange:
     """POST once; what to record: delivered, failed for good, or the next attempt's time."""
     attempts = delivery.attempts + 1
     try:
@@ -238,20 +225,10 @@ def _attempt(
             hook.url, secret, delivery.msg_id, int(now.timestamp()), delivery.body.encode(), timeout
         )
     except PrivaultError as exc:  # an endpoint that can never be reached (a bad URL)
-        return {"attempts": attempts, "status": "failed", "last_error": exc.code}
+        return DeliveryChange(DeliveryStatus.FAILED, exc.code, attempts)
     if result.ok:
-        return {
-            "attempts": attempts,
-            "status": "delivered",
-            "delivered_at": now,
-            "last_error": None,
-        }
+        return DeliveryChange(DeliveryStatus.DELIVERED, None, attempts, delivered_at=now)
     error = (result.error or "")[:200]
     if attempts > len(BACKOFF):
-        return {"attempts": attempts, "status": "failed", "last_error": error}
-    return {
-        "attempts": attempts,
-        "status": "pending",
-        "next_attempt_at": now + BACKOFF[attempts - 1],
-        "last_error": error,
-    }
+        return DeliveryChange(DeliveryStatus.FAILED, error, attempts)
+    return DeliveryChange(DeliveryStatus.PENDING, error, attempts, now + BACKOFF[attempts - 1])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 
 from privault.core.consent import CPNI_NOTICE_METHODS
-from privault.core.cpni_ports import CampaignRecord
+from privault.core.cpni import CampaignStatus
+from privault.core.cpni_ports import CampaignChange, CampaignRecord, NewCampaign
 from privault.errors import Conflict
 from privault.storage import tables as t
 from privault.storage.base import BoundRepository
@@ -17,32 +17,55 @@ from privault.storage.base import BoundRepository
 
 def _campaign(row: t.CpniCampaign) -> CampaignRecord:
     return CampaignRecord(
-        row.id,
-        row.ref,
-        row.description,
-        tuple(c for c in row.cpni_used.split(",") if c),
-        row.products,
-        row.purpose,
-        row.status,
-        row.requested_by,
-        row.reviewer,
-        row.review_note,
-        row.decided_at,
-        row.launched_at,
-        row.created_at,
-        row.retain_until,
+        id=row.id,
+        ref=row.ref,
+        description=row.description,
+        cpni_used=tuple(c for c in row.cpni_used.split(",") if c),
+        products=row.products,
+        purpose=row.purpose,
+        status=CampaignStatus(row.status),
+        requested_by=row.requested_by,
+        reviewer=row.reviewer,
+        review_note=row.review_note,
+        decided_at=row.decided_at,
+        launched_at=row.launched_at,
+        created_at=row.created_at,
+        retain_until=row.retain_until,
     )
+
+
+def _changed(change: CampaignChange) -> dict[str, object]:
+    """The columns a change writes: the status, and the fields it does not leave None."""
+    kept: dict[str, object] = {
+        "reviewer": change.reviewer,
+        "review_note": change.review_note,
+        "decided_at": change.decided_at,
+        "launched_at": change.launched_at,
+    }
+    values: dict[str, object] = {"status": change.status.value}
+    return values | {name: value for name, value in kept.items() if value is not None}
 
 
 class SqlCpni(BoundRepository):
     """The bound tenant's CPNI records."""
 
-    def add_campaign(self, **values: Any) -> CampaignRecord:
-        """Store a new campaign; Conflict if its ref is taken."""
-        if self.campaign(values["ref"]) is not None:
-            raise Conflict(f"campaign '{values['ref']}' exists", code="cpni.campaign_exists")
-        values["cpni_used"] = ",".join(values["cpni_used"])
-        row = t.CpniCampaign(tenant_id=self.tenant_id, **values)
+    def add_campaign(self, new: NewCampaign) -> CampaignRecord:
+        """Store a new campaign, proposed; Conflict if its ref is taken."""
+        if self.campaign(new.ref) is not None:
+            raise Conflict(f"campaign '{new.ref}' exists", code="cpni.campaign_exists")
+        row = t.CpniCampaign(
+            tenant_id=self.tenant_id,
+            ref=new.ref,
+            description=new.description,
+            cpni_used=",".join(new.cpni_used),
+            products=new.products,
+            purpose=new.purpose,
+            status=CampaignStatus.PROPOSED.value,
+            requested_by=new.requested_by,
+            review_note="",
+            created_at=new.created_at,
+            retain_until=new.retain_until,
+        )
         self.session.add(row)
         self.session.flush()
         return _campaign(row)
@@ -55,9 +78,10 @@ class SqlCpni(BoundRepository):
         row = self.session.scalars(stmt).first()
         return _campaign(row) if row else None
 
-    def update_campaign(self, campaign_id: int, **values: Any) -> None:
-        """Change a campaign's review or launch columns."""
-        stmt = update(t.CpniCampaign).where(t.CpniCampaign.id == campaign_id).values(**values)
+    def update_campaign(self, campaign_id: int, change: CampaignChange) -> None:
+        """Change a campaign's status with its review or launch columns."""
+        c = t.CpniCampaign
+        stmt = update(c).where(c.id == campaign_id).values(_changed(change))
         self.session.execute(stmt)
 
     def campaigns_between(self, start: datetime, end: datetime) -> Sequence[CampaignRecord]:

@@ -13,27 +13,27 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from privault.core.job_ports import JobRecord
+from privault.core.job_ports import JobRecord, NewJob
 from privault.storage import tables as t
 
 
 def _job(row: t.Job) -> JobRecord:
     return JobRecord(
-        row.id,
-        row.kind,
-        row.tenant_key,
-        json.loads(row.payload),
-        json.loads(row.progress),
-        row.status,
-        row.run_at,
-        row.attempts,
-        row.max_attempts,
-        row.locked_by,
-        row.locked_until,
-        row.last_error,
-        row.dedupe_key,
-        row.created_at,
-        row.finished_at,
+        id=row.id,
+        kind=row.kind,
+        tenant_key=row.tenant_key,
+        payload=json.loads(row.payload),
+        progress=json.loads(row.progress),
+        status=row.status,
+        run_at=row.run_at,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        locked_by=row.locked_by,
+        locked_until=row.locked_until,
+        last_error=row.last_error,
+        dedupe_key=row.dedupe_key,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
     )
 
 
@@ -43,28 +43,18 @@ class SqlJobs:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def enqueue(
-        self,
-        kind: str,
-        tenant_key: str | None,
-        payload: dict[str, Any],
-        run_at: datetime,
-        now: datetime,
-        *,
-        dedupe_key: str | None = None,
-        max_attempts: int = 5,
-    ) -> int | None:
+    def enqueue(self, job: NewJob, now: datetime) -> int | None:
         """Queue a job; None if a job with this dedupe key exists already."""
         row = t.Job(
-            kind=kind,
-            tenant_key=tenant_key,
-            payload=json.dumps(payload, sort_keys=True),
+            kind=job.kind,
+            tenant_key=job.tenant_key,
+            payload=json.dumps(job.payload, sort_keys=True),
             progress="{}",
             status="queued",
-            run_at=run_at,
+            run_at=job.run_at,
             attempts=0,
-            max_attempts=max_attempts,
-            dedupe_key=dedupe_key,
+            max_attempts=job.max_attempts,
+            dedupe_key=job.dedupe_key,
             created_at=now,
         )
         try:

@@ -1,4 +1,5 @@
-"""Alembic, driven from code: ``privault db upgrade`` and the schema check at start-up."""
+"""Alembic, driven from code: upgrade to a revision, and the revisions of the database and of
+this privault (the schema check itself is ``services/database.py``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
-
-from privault.errors import StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,14 +38,3 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None if never migrated)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
-
-
-def ensure_current(engine: Engine) -> None:
-    """Raise unless the database schema is at the newest revision."""
-    current, head = current_revision(engine), head_revision()
-    if current != head:
-        raise StorageError(
-            f"the database schema is at {current or 'nothing'}, this privault needs {head}: "
-            "run 'privault db upgrade'",
-            code="storage.schema_outdated",
-        )

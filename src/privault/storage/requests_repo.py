@@ -1,5 +1,5 @@
-"""SQL implementation of the requests repository: requests, their timeline, codes, tasks, packages,
-datastores and webhooks of the bound tenant."""
+"""SQL implementation of the requests repository: requests, their timeline, codes, tasks and packages
+of the bound tenant (datastores and webhooks: ``datastore_repo``, ``webhook_repo``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from privault.core.jurisdictions import Right
-from privault.core.records import DatastoreRecord, DeliveryRecord, PackageRecord, WebhookRecord
+from privault.core.records import PackageRecord
 from privault.core.requests import (
     Channel,
     EventRecord,
@@ -137,43 +137,6 @@ def _package(row: t.RequestPackage) -> PackageRecord:
         row.sealed,
         row.expires_at,
         row.downloads,
-    )
-
-
-def _datastore(row: t.Datastore) -> DatastoreRecord:
-    return DatastoreRecord(
-        row.key,
-        row.kind,
-        row.description,
-        row.owner,
-        row.dataset,
-        row.kek_version,
-        row.wrapped_key,
-        row.sealed_url,
-        row.masked_url,
-        row.last_tested_at,
-        row.last_test_ok,
-    )
-
-
-def _webhook(row: t.Webhook) -> WebhookRecord:
-    return WebhookRecord(
-        row.id, row.url, row.events, row.kek_version, row.wrapped_key, row.sealed_secret, row.active
-    )
-
-
-def _delivery(row: t.WebhookDelivery) -> DeliveryRecord:
-    return DeliveryRecord(
-        row.id,
-        row.webhook_id,
-        row.msg_id,
-        row.event,
-        row.body,
-        row.status,
-        row.attempts,
-        row.last_error,
-        row.next_attempt_at,
-        row.delivered_at,
     )
 
 
@@ -424,106 +387,3 @@ class SqlRequests(BoundRepository):
         """How many requests are in each state."""
         stmt = select(t.Request.state, func.count()).group_by(t.Request.state)
         return {str(s): int(n) for s, n in self.session.execute(stmt)}
-
-
-class SqlDatastores(BoundRepository):
-    """The bound tenant's connected datastores and manual systems."""
-
-    def add(self, **values: Any) -> None:
-        """Store a datastore."""
-        self.session.add(t.Datastore(tenant_id=self.tenant_id, **values))
-        self.session.flush()
-
-    def get(self, key: str) -> DatastoreRecord | None:
-        """The datastore with this key."""
-        row = self.session.scalar(select(t.Datastore).where(t.Datastore.key == key))
-        return _datastore(row) if row else None
-
-    def stores(self) -> list[DatastoreRecord]:
-        """Every datastore, by key."""
-        stmt = select(t.Datastore).order_by(t.Datastore.key)
-        return [_datastore(r) for r in self.session.scalars(stmt)]
-
-    def update(self, key: str, **values: Any) -> None:
-        """Change a datastore."""
-        self.session.execute(update(t.Datastore).where(t.Datastore.key == key).values(**values))
-
-    def delete(self, key: str) -> bool:
-        """Remove a datastore."""
-        return bool(self.session.query(t.Datastore).filter(t.Datastore.key == key).delete())
-
-
-class SqlWebhooks(BoundRepository):
-    """The bound tenant's webhook endpoints and their delivery queue."""
-
-    def add(self, **values: Any) -> int:
-        """Store an endpoint."""
-        row = t.Webhook(tenant_id=self.tenant_id, **values)
-        self.session.add(row)
-        self.session.flush()
-        return row.id
-
-    def endpoints(self) -> list[WebhookRecord]:
-        """Every endpoint."""
-        return [_webhook(r) for r in self.session.scalars(select(t.Webhook).order_by(t.Webhook.id))]
-
-    def remove(self, webhook_id: int) -> bool:
-        """Deactivate an endpoint."""
-        stmt = update(t.Webhook).where(t.Webhook.id == webhook_id).values(active=False)
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
-
-    def enqueue(self, **values: Any) -> int:
-        """Queue one delivery."""
-        row = t.WebhookDelivery(tenant_id=self.tenant_id, **values)
-        self.session.add(row)
-        self.session.flush()
-        return row.id
-
-    def due(self, now: datetime, limit: int = 100) -> list[DeliveryRecord]:
-        """Deliveries waiting and due, oldest first."""
-        stmt = (
-            select(t.WebhookDelivery)
-            .where(
-                t.WebhookDelivery.status.in_(["pending", "sending"]),
-                t.WebhookDelivery.next_attempt_at <= now,
-            )
-            .order_by(t.WebhookDelivery.id)
-            .limit(limit)
-        )
-        return [_delivery(r) for r in self.session.scalars(stmt)]
-
-    def get_delivery(self, delivery_id: int) -> DeliveryRecord | None:
-        """One delivery."""
-        stmt = select(t.WebhookDelivery).where(t.WebhookDelivery.id == delivery_id)
-        row = self.session.scalar(stmt)
-        return _delivery(row) if row else None
-
-    def claim_delivery(self, delivery_id: int, now: datetime, until: datetime) -> bool:
-        """Take one due delivery for sending until ``until`` (a sender that dies loses it then);
-        False if another sender has it or it is no longer due."""
-        result = self.session.execute(
-            update(t.WebhookDelivery)
-            .where(
-                t.WebhookDelivery.id == delivery_id,
-                t.WebhookDelivery.status.in_(["pending", "sending"]),
-                t.WebhookDelivery.next_attempt_at <= now,
-            )
-            .values(status="sending", next_attempt_at=until)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def update_delivery(self, delivery_id: int, **values: Any) -> None:
-        """Record an attempt's outcome."""
-        self.session.execute(
-            update(t.WebhookDelivery).where(t.WebhookDelivery.id == delivery_id).values(**values)
-        )
-
-    def deliveries(self, limit: int = 50) -> list[DeliveryRecord]:
-        """The newest deliveries."""
-        stmt = select(t.WebhookDelivery).order_by(t.WebhookDelivery.id.desc()).limit(limit)
-        return [_delivery(r) for r in self.session.scalars(stmt)]
-
-    def endpoint(self, webhook_id: int) -> WebhookRecord | None:
-        """One endpoint."""
-        row = self.session.scalar(select(t.Webhook).where(t.Webhook.id == webhook_id))
-        return _webhook(row) if row else None

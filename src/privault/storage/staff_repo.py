@@ -6,13 +6,21 @@ its prefix); everything else runs in the bound tenant.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from privault.core.staff_ports import SessionRecord, StaffRecord
+from privault.core.staff_ports import (
+    UNCHANGED,
+    NewSession,
+    NewStaff,
+    SessionRecord,
+    StaffChange,
+    StaffRecord,
+)
 from privault.errors import Conflict
 from privault.storage import tables as t
 from privault.storage.base import BoundRepository
@@ -21,47 +29,54 @@ from privault.storage.scoping import CROSS_TENANT
 
 def _staff(row: t.StaffUser) -> StaffRecord:
     return StaffRecord(
-        row.id,
-        row.tenant_id,
-        row.username,
-        row.role,
-        row.password_hash,
-        row.failed_attempts,
-        row.locked_until,
-        row.disabled,
-        row.created_at,
-        row.updated_at,
-        row.last_login_at,
+        id=row.id,
+        tenant_id=row.tenant_id,
+        username=row.username,
+        role=row.role,
+        password_hash=row.password_hash,
+        failed_attempts=row.failed_attempts,
+        locked_until=row.locked_until,
+        disabled=row.disabled,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_login_at=row.last_login_at,
     )
 
 
 def _session(row: t.StaffSession) -> SessionRecord:
     return SessionRecord(
-        row.id,
-        row.tenant_id,
-        row.staff_id,
-        row.csrf_token,
-        row.created_at,
-        row.last_seen_at,
-        row.expires_at,
+        id=row.id,
+        tenant_id=row.tenant_id,
+        staff_id=row.staff_id,
+        csrf_token=row.csrf_token,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        expires_at=row.expires_at,
     )
+
+
+def _changed(change: StaffChange) -> dict[str, object]:
+    """The columns a change writes (the fields it does not leave ``UNCHANGED``)."""
+    values = {f.name: getattr(change, f.name) for f in fields(change)}
+    return {name: value for name, value in values.items() if value is not UNCHANGED}
 
 
 class SqlStaff(BoundRepository):
     """Console logins and sessions of the bound tenant."""
 
-    def add(self, username: str, role: str, password_hash: str, at: datetime) -> StaffRecord:
+    def add(self, new: NewStaff) -> StaffRecord:
         """Store a new login."""
+        username = new.username
         row = t.StaffUser(
             tenant_id=self.tenant_id,
             username=username,
-            role=role,
-            password_hash=password_hash,
+            role=new.role,
+            password_hash=new.password_hash,
             failed_attempts=0,
             locked_until=None,
             disabled=False,
-            created_at=at,
-            updated_at=at,
+            created_at=new.created_at,
+            updated_at=new.created_at,
             last_login_at=None,
         )
         self.session.add(row)
@@ -91,22 +106,23 @@ class SqlStaff(BoundRepository):
         stmt = select(t.StaffUser).order_by(t.StaffUser.username)
         return [_staff(r) for r in self.session.scalars(stmt)]
 
-    def update(self, staff_id: int, **values: Any) -> None:
-        """Change a login."""
-        self.session.execute(update(t.StaffUser).where(t.StaffUser.id == staff_id).values(**values))
+    def update(self, staff_id: int, change: StaffChange) -> None:
+        """Change a login (only the fields the change names)."""
+        values = _changed(change)
+        if values:
+            stmt = update(t.StaffUser).where(t.StaffUser.id == staff_id).values(values)
+            self.session.execute(stmt)
 
-    def add_session(
-        self, staff_id: int, token_hash: str, csrf_token: str, at: datetime, expires_at: datetime
-    ) -> int:
+    def add_session(self, new: NewSession) -> int:
         """Store a new session."""
         row = t.StaffSession(
             tenant_id=self.tenant_id,
-            staff_id=staff_id,
-            token_hash=token_hash,
-            csrf_token=csrf_token,
-            created_at=at,
-            last_seen_at=at,
-            expires_at=expires_at,
+            staff_id=new.staff_id,
+            token_hash=new.token_hash,
+            csrf_token=new.csrf_token,
+            created_at=new.created_at,
+            last_seen_at=new.created_at,
+            expires_at=new.expires_at,
         )
         self.session.add(row)
         self.session.flush()

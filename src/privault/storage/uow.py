@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+import structlog
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,15 +17,19 @@ from privault.storage.audit_repo import SqlAudit
 from privault.storage.consent_repo import SqlConsent
 from privault.storage.cpni_repo import SqlCpni
 from privault.storage.dashboard_repo import SqlDashboard
+from privault.storage.datastore_repo import SqlDatastores
 from privault.storage.disclosure_repo import SqlDisclosures
 from privault.storage.job_repo import SqlJobs
 from privault.storage.records_repo import SqlDpias, SqlIncidents
 from privault.storage.repositories import SqlApiKeys, SqlNotices, SqlTenants
-from privault.storage.requests_repo import SqlDatastores, SqlRequests, SqlWebhooks
+from privault.storage.requests_repo import SqlRequests
 from privault.storage.retention_repo import SqlHolds, SqlRetentionRuns
 from privault.storage.staff_repo import SqlStaff
 from privault.storage.vault_repo import SqlSubjects
 from privault.storage.visit_repo import SqlVisits
+from privault.storage.webhook_repo import SqlWebhooks
+
+log = structlog.get_logger(__name__)
 
 
 class SqlUnitOfWork:
@@ -32,11 +38,13 @@ class SqlUnitOfWork:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
         self.tenant_id: int | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> Self:
         self.session = self._factory()
         scoping.install(self.session)
         self.tenant_id = None
+        self._after_commit = []
         self.tenants = SqlTenants(self.session)
         self.notices = SqlNotices(self.session)
         self.api_keys = SqlApiKeys(self.session)
@@ -64,6 +72,7 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._after_commit.clear()
         self.session.rollback()
         self.session.close()
         if isinstance(exc, OperationalError):
@@ -79,13 +88,29 @@ class SqlUnitOfWork:
         self.tenant_id = tenant_id
         self.session.info[scoping.TENANT_KEY] = tenant_id
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the work is committed; dropped if it is rolled back."""
+        self._after_commit.append(callback)
+
     def commit(self) -> None:
-        """Make the work durable."""
+        """Make the work durable, then run what waited for the commit."""
         self.session.commit()
+        waiting, self._after_commit = self._after_commit, []
+        for callback in waiting:
+            _after_commit(callback)
 
     def rollback(self) -> None:
-        """Abandon the work."""
+        """Abandon the work (and what waited for its commit)."""
+        self._after_commit.clear()
         self.session.rollback()
+
+
+def _after_commit(callback: Callable[[], None]) -> None:
+    """The work is committed: a side effect that fails is logged, never undoes or fails it."""
+    try:
+        callback()
+    except Exception as exc:  # noqa: BLE001 - after the commit, any failure is only logged
+        log.warning("after-commit callback failed", error=type(exc).__name__)
 
 
 class UnitOfWorkFactory:

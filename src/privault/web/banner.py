@@ -16,13 +16,13 @@ from importlib.resources import files
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from privault.api.deps import ContainerDep, UowDep
 from privault.core.manifest.cookies import (
     CONSENT_TYPES,
     WAIT_FOR_UPDATE_MS,
     consent_mode_map,
     uk_exempt,
 )
+from privault.http.deps import ContainerDep, UowDep
 from privault.services.notices import notice_history
 
 router = APIRouter(include_in_schema=False)

@@ -1,20 +1,17 @@
-"""Form handling for the privacy center: the request form's checks and the per-form CSRF token.
+"""Form handling for the privacy center: the request form's checks (the per-form CSRF token is
+``services/form_tokens.py``).
 
 Error messages name the field and the problem, never the value typed (it stays in the field only).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
+from privault.core.identities import is_valid
 from privault.core.jurisdictions import JURISDICTIONS
 from privault.core.requests import Channel
-from privault.crypto.blind_index import normalise
-from privault.crypto.keyring import Keyring
-from privault.errors import InvalidInput
 
 DETAILS_MAX = 2000
 
@@ -46,10 +43,7 @@ class RequestForm:
     def _identity(self, kind: str, value: str, message: str) -> None:
         if not value.strip():
             return
-        region = JURISDICTIONS[self.jurisdiction].phone_region
-        try:
-            normalise(kind, value, region)
-        except InvalidInput:
+        if not is_valid(kind, value, JURISDICTIONS[self.jurisdiction].phone_region):
             self.errors[kind] = message
 
     def as_request(self, brand: str | None) -> dict[str, Any]:
@@ -65,14 +59,3 @@ class RequestForm:
             "channel": Channel.WEB,
             "details": self.details.strip(),
         }
-
-
-def csrf_token(keyring: Keyring, tenant: str, visitor: str) -> str:
-    """The token a public form carries: an HMAC of the visitor id under the tenant's form key."""
-    key = keyring.index_key(tenant, "web-form")
-    return hmac.new(key, visitor.encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_ok(keyring: Keyring, tenant: str, visitor: str, token: str | None) -> bool:
-    """True if ``token`` is this visitor's form token."""
-    return bool(token) and hmac.compare_digest(csrf_token(keyring, tenant, visitor), token or "")

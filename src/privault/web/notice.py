@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from privault.api.deps import ContainerDep, UowDep
 from privault.errors import NotFound
+from privault.http.deps import ContainerDep, UowDep
 from privault.services.notices import get_notice_version, notice_history
 from privault.web.pages import PageRoute, brand_look, notice_body, render
 
@@ -18,7 +18,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 def landing(container: ContainerDep) -> HTMLResponse:
     """Every tenant's privacy center, and where the admin console will be."""
     tenants = [(t.key, t.name) for t in container.manifest.tenants]
-    return render("landing.html.j2", tenants=tenants, brand=None)
+    return render(container.renderer, "landing.html.j2", tenants=tenants, brand=None)
 
 
 @router.get("/p/{tenant}/", response_class=HTMLResponse)
@@ -34,6 +34,7 @@ def notice(
         )
     latest = history[0]
     return render(
+        container.renderer,
         "notice.html.j2",
         tenant=tenant,
         brand=look,
@@ -50,8 +51,9 @@ def versions(
 ) -> HTMLResponse:
     """Every published version, newest first."""
     look = brand_look(container.decider.view(tenant), brand)
+    history = notice_history(uow, tenant)
     return render(
-        "versions.html.j2", tenant=tenant, brand=look, history=notice_history(uow, tenant)
+        container.renderer, "versions.html.j2", tenant=tenant, brand=look, history=history
     )
 
 
@@ -64,6 +66,7 @@ def version(
     found = get_notice_version(uow, tenant, version)
     latest = notice_history(uow, tenant)[0]
     return render(
+        container.renderer,
         "notice.html.j2",
         tenant=tenant,
         brand=look,

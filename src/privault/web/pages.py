@@ -1,4 +1,5 @@
-"""Rendering privacy-center pages: the template environment, the brand, headers and error pages."""
+"""Rendering privacy-center pages (``templates/web`` through the renderer): the brand, headers and
+error pages."""
 
 from __future__ import annotations
 
@@ -7,20 +8,15 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import jinja2
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
 from privault.core.manifest.model import Colours
 from privault.core.manifest.resolve import TenantView
+from privault.core.rendering import Renderer
 from privault.errors import NotFound, PrivaultError
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("privault", "templates/web"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -79,10 +75,14 @@ def brand_look(view: TenantView, brand: str | None) -> BrandLook:
 
 
 def render(
-    name: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+    renderer: Renderer,
+    name: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
     """A page from ``templates/web`` with the security headers."""
-    body = _ENV.get_template(name).render(**context)
+    body = renderer.render(f"web/{name}", context)
     return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS | (headers or {}))
 
 
@@ -96,10 +96,10 @@ def notice_body(html: str) -> str:
     return _UPDATED.sub("", found.group(1) if found else html, count=1)
 
 
-def error_page(exc: PrivaultError) -> HTMLResponse:
+def error_page(renderer: Renderer, exc: PrivaultError) -> HTMLResponse:
     """One error page for every privault error on the web (the message never holds input)."""
     return render(
-        "error.html.j2", status=exc.status, message=exc.message, code=exc.code, brand=None
+        renderer, "error.html.j2", status=exc.status, message=exc.message, code=exc.code, brand=None
     )
 
 
@@ -114,6 +114,7 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except PrivaultError as exc:
-                return error_page(exc)
+                renderer: Renderer = request.app.state.container.renderer
+                return error_page(renderer, exc)
 
         return wrapped

@@ -14,13 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from privault.api.deps import ContainerDep
 from privault.bootstrap import Container
 from privault.core.consent import Choice, Kind, Method, State, Via, check_visitor, topic
 from privault.core.manifest.cookies import uk_exempt
 from privault.core.manifest.model import CookieCategoryKey, LawfulBasis, PurposeKind
 from privault.core.manifest.resolve import TenantView
 from privault.errors import Forbidden, InvalidInput
+from privault.http.deps import ContainerDep
 from privault.services.consent import (
     Evidence,
     Holder,
@@ -28,7 +28,7 @@ from privault.services.consent import (
     notice_version,
     record_choices,
 )
-from privault.web.forms import csrf_ok, csrf_token
+from privault.services.form_tokens import csrf_ok, csrf_token
 from privault.web.pages import PRIVATE_HEADERS, PageRoute, brand_look, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -108,6 +108,7 @@ def _page(
         version = notice_version(uow, None)
     marketing, cookies = _toggles(view, state)
     return render(
+        container.renderer,
         "preferences.html.j2",
         headers=PRIVATE_HEADERS,
         tenant=tenant,

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import structlog
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from privault.api.deps import ContainerDep
-from privault.api.downloads import package_response
 from privault.bootstrap import Container
 from privault.core.jurisdictions import JURISDICTIONS, RIGHT_TITLES, Right
 from privault.core.redress import automated_decisions
-from privault.core.requests import UNVERIFIED_RIGHTS, State, parse_request
+from privault.core.requests import State, parse_request
 from privault.errors import InvalidInput, NotFound, PrivaultError
+from privault.http.deps import ContainerDep
+from privault.http.downloads import package_response
 from privault.services import requests as svc
-from privault.services.fulfilment import apply_at_once, download
-from privault.services.webhooks import deliver_due
+from privault.services.fulfilment import download
+from privault.services.requests.receive import receive_request
 from privault.web.forms import RequestForm
 from privault.web.pages import PRIVATE_HEADERS, PageRoute, brand_look, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-log = structlog.get_logger(__name__)
-AT_ONCE = UNVERIFIED_RIGHTS
 
 
 def _jurisdictions(container: Container, tenant: str) -> list[tuple[str, str]]:
@@ -66,6 +63,7 @@ def _form_page(
     container: Container, tenant: str, brand: str | None, form: RequestForm, status: int = 200
 ) -> HTMLResponse:
     return render(
+        container.renderer,
         "request.html.j2",
         status=status,
         tenant=tenant,
@@ -102,23 +100,12 @@ def submit(
         return _form_page(container, tenant, brand, form, status=422)
     try:
         item = parse_request(form.as_request(brand))
-        opened = svc.open_request(container.requests, tenant, item, "requester")
+        opened = receive_request(container.requests, tenant, item, "requester")
     except PrivaultError as exc:
         form.errors["form"] = exc.message
         return _form_page(container, tenant, brand, form, status=exc.status)
-    if item.type in AT_ONCE:
-        apply_at_once(container.requests, tenant, opened.ref)
-    _deliver(container, tenant)
     url = f"/p/{tenant}/status/{opened.token}{look.query}"
     return RedirectResponse(url, status_code=303, headers=PRIVATE_HEADERS)
-
-
-def _deliver(container: Container, tenant: str) -> None:
-    """Send queued webhooks now; failures stay queued (the request itself is already recorded)."""
-    try:
-        deliver_due(container.uow, container.keyring, container.clock, tenant, timeout=2.0)
-    except PrivaultError as exc:
-        log.warning("webhook delivery deferred", code=exc.code)
 
 
 def _ref(container: Container, tenant: str, token: str) -> str:
@@ -140,6 +127,7 @@ def _status_page(
     found = svc.requester_status(container.requests, token)
     pending = [m for m, ok in zip(found.identities, found.verified, strict=True) if not ok]
     return render(
+        container.renderer,
         "status.html.j2",
         status=status,
         headers=PRIVATE_HEADERS,
@@ -180,7 +168,6 @@ def verify(
         svc.verify_codes(container.requests, tenant, ref, code or [])
     except PrivaultError as exc:
         return _status_page(container, tenant, token, brand, exc.message, status=exc.status)
-    _deliver(container, tenant)
     look = brand_look(container.decider.view(tenant), brand)
     return RedirectResponse(f"/p/{tenant}/status/{token}{look.query}", 303, PRIVATE_HEADERS)
 
@@ -202,7 +189,6 @@ def declare(
         svc.sign_declaration(container.requests, tenant, ref, name)
     except PrivaultError as exc:
         return _status_page(container, tenant, token, brand, exc.message, status=exc.status)
-    _deliver(container, tenant)
     look = brand_look(container.decider.view(tenant), brand)
     return RedirectResponse(f"/p/{tenant}/status/{token}{look.query}", 303, PRIVATE_HEADERS)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from privault.api.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep, UowDep
 from privault.services.audit import checkpoint, verify
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, status
 from pydantic import BaseModel, Field
 
-from privault.api.deps import AdminDep, ContainerDep, PrincipalDep, UowDep
 from privault.core.audit import from_micros
 from privault.core.consent import Choice, Kind, Method, State, Via
 from privault.core.consent_managers import Artefact
 from privault.core.records import ConsentEventRecord
 from privault.errors import InvalidInput
+from privault.http.deps import AdminDep, ContainerDep, PrincipalDep, UowDep
 from privault.services.consent import (
     Evidence,
     Holder,

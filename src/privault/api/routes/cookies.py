@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 from pydantic import BaseModel, Field
 
-from privault.api.deps import ContainerDep, UowDep
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.errors import InvalidInput
+from privault.http.deps import ContainerDep, UowDep
 from privault.services.consent import Evidence, Holder, honour_gpc, record_choices
 from privault.services.cookies import cookie_status
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from privault.api.deps import ContainerDep, PrincipalDep, UowDep
-from privault.api.routes.subjects import SubjectOut, subject_out
 from privault.core.secrets import Secret
+from privault.http.deps import ContainerDep, PrincipalDep, UowDep
 from privault.services.cpni import inbound_call
+from privault.services.vault_json import SubjectOut, subject_out
 
 router = APIRouter(prefix="/v1/cpni", tags=["cpni"])
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 
-from privault.api.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep, UowDep
 from privault.services.datastores import (
     DatastoreInfo,
     add_datastore,

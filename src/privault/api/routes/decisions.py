@@ -12,8 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-from privault.api.deps import ContainerDep, PrincipalDep, UowDep
 from privault.core.decisions import Decision, Reason
+from privault.http.deps import ContainerDep, PrincipalDep, UowDep
 from privault.services.decisions import MAX_BATCH, Question, decide_many
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])

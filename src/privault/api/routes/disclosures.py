@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from privault.api.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep, UowDep
 from privault.services.disclosures import Disclosed, disclose, list_disclosures
 from privault.services.offers import send_offer
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import text
 
-from privault.api.deps import ContainerDep
-from privault.storage.migrate import ensure_current
+from privault.http.deps import ContainerDep
+from privault.services.database import database_health
 
 router = APIRouter(tags=["operations"])
 
@@ -23,10 +22,7 @@ class Health(BaseModel):
 @router.get("/healthz", response_model=Health)
 def healthz(container: ContainerDep) -> Health:
     """200 when the database answers and its schema is current; 503 otherwise (problem+json)."""
-    with container.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-    ensure_current(container.engine)
-    return Health(status="ok", database=container.engine.dialect.name)
+    return Health(status="ok", database=database_health(container.database))
 
 
 @router.get("/metrics", include_in_schema=False)

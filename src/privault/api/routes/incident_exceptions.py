@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from privault.api.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep, UowDep
 from privault.services import incident_exceptions as svc
 from privault.services.incidents import incident_dict
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from privault.api.deps import PrincipalDep
+from privault.http.deps import PrincipalDep
 
 router = APIRouter(prefix="/v1", tags=["auth"])
 

@@ -8,9 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from privault.api.deps import UowDep
 from privault.core.records import NoticeVersionRecord
 from privault.errors import NotFound
+from privault.http.deps import UowDep
 from privault.services.notices import get_notice_version, notice_history
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/notice", tags=["notice"])

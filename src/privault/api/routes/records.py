@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from privault.api.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep, UowDep
 from privault.services import dpias as dpia_svc
 from privault.services import incidents as incident_svc
 from privault.services.ropa import MEDIA_TYPES, export_ropa
@@ -26,7 +26,13 @@ def ropa(
 ) -> Response:
     """The tenant's records of processing (GDPR Art. 30) as JSON, CSV or HTML (audited)."""
     text = export_ropa(
-        uow, container.manifest, container.clock, admin.tenant_key, admin.actor, format
+        uow,
+        container.manifest,
+        container.clock,
+        admin.tenant_key,
+        admin.actor,
+        format,
+        renderer=container.renderer,
     )
     return Response(text, media_type=MEDIA_TYPES[format])
 
@@ -205,7 +211,13 @@ def show_incident(
     """One incident with its clocks and notifications, or one of its notices."""
     if notice is not None:
         text = incident_svc.render_notice(
-            uow, container.manifest, container.clock, admin.tenant_key, ref, notice
+            uow,
+            container.manifest,
+            container.clock,
+            admin.tenant_key,
+            ref,
+            notice,
+            renderer=container.renderer,
         )
         return Response(text, media_type="text/markdown; charset=utf-8")
     shown = incident_svc.show_incident(uow, container.clock, admin.tenant_key, ref)

@@ -9,9 +9,9 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from privault.api.deps import AdminDep, ContainerDep
 from privault.api.routes.requests import DetailOut, StatusOut, request_status, show
 from privault.core.verification import DECLARATION_TEXT, DECLARATION_VERSION
+from privault.http.deps import AdminDep, ContainerDep
 from privault.services import requests as svc
 
 router = APIRouter(tags=["requests"])

@@ -6,40 +6,35 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-import structlog
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from privault.api.deps import AdminDep, ContainerDep, UowDep
-from privault.api.downloads import package_response
 from privault.core.access import Principal
 from privault.core.jurisdictions import Right
 from privault.core.requests import (
-    UNVERIFIED_RIGHTS,
     Agent,
     Channel,
     DenialCode,
     PauseReason,
+    StaffAction,
     parse_request,
 )
 from privault.core.search_scope import scope_of
-from privault.core.unfounded import Fee, optional_evidence, optional_fee
-from privault.errors import Forbidden, InvalidInput, PrivaultError
+from privault.core.unfounded import Evidence, Fee, optional_evidence, optional_fee
+from privault.errors import Forbidden, InvalidInput
+from privault.http.deps import AdminDep, ContainerDep, UowDep
+from privault.http.downloads import package_response
 from privault.services import requests as svc
 from privault.services.api_keys import authenticate
-from privault.services.fulfilment import (
-    apply_at_once,
-    download,
-    fulfil,
-    staff_download,
-)
+from privault.services.fulfilment import download, staff_download
+from privault.services.requests.actions import ActionIn, take_action
+from privault.services.requests.receive import receive_request
 from privault.services.requests.search_scope import record_search_scope
-from privault.services.webhooks import add_webhook, deliver_due, list_webhooks
+from privault.services.webhooks import add_webhook, list_webhooks
 
 router = APIRouter(tags=["requests"])
-log = structlog.get_logger(__name__)
 _optional_bearer = HTTPBearer(auto_error=False)
 
 
@@ -148,29 +143,11 @@ def open_request(
     item = parse_request(
         body.model_dump(exclude={"tenant", "channel", "received"}) | {"channel": channel}
     )
-    deps = container.requests
     actor = staff.actor if staff else "requester"
-    opened = svc.open_request(deps, tenant, item, actor, received=body.received)
-    if item.type in UNVERIFIED_RIGHTS:
-        apply_at_once(deps, tenant, opened.ref)
-    _deliver(container, tenant)
+    opened = receive_request(container.requests, tenant, item, actor, received=body.received)
     return OpenedOut(
-        **{k: getattr(opened, k) for k in OpenedOut.model_fields}
-        | {"state": _state(container, tenant, opened.ref)}
+        **{k: getattr(opened, k) for k in OpenedOut.model_fields} | {"state": opened.state.value}
     )
-
-
-def _state(container: ContainerDep, tenant: str, ref: str) -> str:
-    return svc.show_request(container.requests, tenant, ref).request.state.value
-
-
-def _deliver(container: ContainerDep, tenant: str) -> None:
-    """Send queued webhooks now; failures stay queued for `privault webhooks deliver` (the action
-    itself has happened, so a failing endpoint never turns its answer into an error)."""
-    try:
-        deliver_due(container.uow, container.keyring, container.clock, tenant, timeout=2.0)
-    except PrivaultError as exc:
-        log.warning("webhook delivery deferred", code=exc.code)
 
 
 @router.get("/v1/requests/status/{token}", response_model=StatusOut)
@@ -191,7 +168,6 @@ def verify(token: str, body: CodesIn, container: ContainerDep, response: Respons
     """Enter the codes sent to each identity; when all are verified the request is verified."""
     tenant, ref = svc.ref_for_token(container.requests, token)
     svc.verify_codes(container.requests, tenant, ref, body.codes)
-    _deliver(container, tenant)
     return request_status(token, container, response)
 
 
@@ -344,11 +320,10 @@ class FeeIn(BaseModel):
     costs: str = Field(max_length=500)
 
 
-def _fee(body: Action) -> Fee | None:
-    proof = optional_evidence(body.evidence, body.prior_requests)
-    if body.fee is None:
+def _fee(fee: FeeIn | None, proof: Evidence | None) -> Fee | None:
+    if fee is None:
         return None
-    return optional_fee(body.fee.amount, body.fee.currency, body.fee.ground, body.fee.costs, proof)
+    return optional_fee(fee.amount, fee.currency, fee.ground, fee.costs, proof)
 
 
 class Action(BaseModel):
@@ -372,28 +347,29 @@ def act(ref: str, body: Action, admin: AdminDep, container: ContainerDep) -> Det
     """verify (with a note saying how), start, extend (reasons), pause (reason + note = what we
     need), resume, complete (runs fulfilment; a complaint, grievance or human review: text = the
     outcome sent), deny (code + text sent)."""
-    deps, tenant, actor = container.requests, admin.tenant_key, admin.actor
-    if body.action == "verify":
-        svc.verify_manually(deps, tenant, ref, actor, body.note)
-    elif body.action == "start":
-        svc.start(deps, tenant, ref, actor)
-    elif body.action == "extend":
-        svc.extend_request(deps, tenant, ref, actor, body.reasons)
-    elif body.action == "pause":
-        if body.reason is None:
-            raise InvalidInput("a pause needs its reason", code="request.pause_invalid")
-        svc.pause_request(deps, tenant, ref, actor, body.reason, body.note, fee=_fee(body))
-    elif body.action == "resume":
-        svc.resume_request(deps, tenant, ref, actor)
-    elif body.action == "complete":
-        fulfil(deps, tenant, ref, actor, body.text)
-    else:
-        if body.code is None:
-            raise InvalidInput("a denial needs its reason code", code="request.denial_invalid")
-        proof = optional_evidence(body.evidence, body.prior_requests)
-        svc.deny_request(deps, tenant, ref, actor, body.code, body.text, evidence=proof)
-    _deliver(container, tenant)
+    take_action(container.requests, admin.tenant_key, ref, _action_in(body), admin.actor)
     return show(ref, admin, container)
+
+
+def _action_in(body: Action) -> ActionIn:
+    """The body as the use case takes it: the evidence and the fee are read only for a pause
+    with its reason or a denial with its code (a missing one is refused first)."""
+    kind = StaffAction(body.action)
+    grounds = (kind is StaffAction.PAUSE and body.reason is not None) or (
+        kind is StaffAction.DENY and body.code is not None
+    )
+    proof = optional_evidence(body.evidence, body.prior_requests) if grounds else None
+    return ActionIn(
+        kind,
+        note=body.note,
+        reasons=body.reasons,
+        reason=body.reason,
+        message=body.note,
+        fee=_fee(body.fee, proof) if grounds and kind is StaffAction.PAUSE else None,
+        code=body.code,
+        text=body.text,
+        evidence=proof,
+    )
 
 
 class ScopeIn(BaseModel):

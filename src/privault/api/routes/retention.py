@@ -8,8 +8,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from privault.api.deps import AdminDep, ContainerDep
 from privault.core.retention_ports import HoldRecord
+from privault.http.deps import AdminDep, ContainerDep
 from privault.services import legal_holds
 from privault.services import retention as svc
 from privault.services.retention_subjects import discover_minors, record_contract_end

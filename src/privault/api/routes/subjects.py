@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from privault.api.deps import ContainerDep, PrincipalDep, UowDep
 from privault.core.vault import SubjectIn
-from privault.services.vault import (
-    SubjectView,
-    erase_subject,
-    find_subjects,
-    show_subject,
-)
+from privault.http.deps import ContainerDep, PrincipalDep, UowDep
+from privault.services.vault import erase_subject, find_subjects, show_subject
 from privault.services.vault import update_subject as update_subject_service
 from privault.services.vault_import import create_subject
+from privault.services.vault_json import SubjectOut, subject_out
 
 router = APIRouter(prefix="/v1/subjects", tags=["vault"])
 
@@ -26,47 +21,6 @@ class Created(BaseModel):
     """The new subject's reference."""
 
     subject: str
-
-
-class FieldOut(BaseModel):
-    """One decrypted value with its provenance."""
-
-    value: Any
-    category: str
-    source: str
-    purpose: str
-    collected_at: datetime
-    last_four: bool = Field(
-        default=False,
-        description="The value is shown by its last four characters only (****1001): a card, "
-        "bank-account, government ID or medical ID number the role has no full_values grant for. "
-        "Never write it back.",
-    )
-    withheld: bool = Field(
-        default=False,
-        description='The value is not shown at all ("[withheld]"): a password, credential, '
-        "security answer or biometric data the role has no full_values grant for. Never write it "
-        "back.",
-    )
-
-
-class WithheldOut(BaseModel):
-    """A value not shown, and the rule that withheld it."""
-
-    field: str
-    category: str
-    rule: str
-
-
-class SubjectOut(BaseModel):
-    """What a read returned."""
-
-    subject: str | None
-    uid: str
-    is_minor: bool
-    identities: dict[str, list[str]]
-    data: dict[str, FieldOut]
-    withheld: list[WithheldOut]
 
 
 class Lookup(BaseModel):
@@ -104,31 +58,6 @@ class ErasedOut(BaseModel):
     uid: str
     fields: int
     identities: int
-
-
-def subject_out(view: SubjectView) -> SubjectOut:
-    """A subject as the API shows it (values revealed: the role may see them)."""
-    return SubjectOut(
-        subject=view.ref,
-        uid=view.uid,
-        is_minor=view.is_minor,
-        identities={k: [v.reveal() for v in values] for k, values in view.identities.items()},
-        data={
-            name: FieldOut(
-                value=f.value.reveal(),
-                category=f.category,
-                source=f.source,
-                purpose=f.purpose,
-                collected_at=f.collected_at,
-                last_four=f.last_four,
-                withheld=f.withheld,
-            )
-            for name, f in view.data.items()
-        },
-        withheld=[
-            WithheldOut(field=w.field, category=w.category, rule=w.rule) for w in view.withheld
-        ],
-    )
 
 
 @router.post("", response_model=Created, status_code=status.HTTP_201_CREATED)

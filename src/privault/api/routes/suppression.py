@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from privault.api.deps import ContainerDep, PrincipalDep, UowDep
+from privault.http.deps import ContainerDep, PrincipalDep, UowDep
 from privault.services.suppression import suppression_csv, suppression_list
 
 router = APIRouter(prefix="/v1/suppression", tags=["consent"])

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from privault.api.deps import ContainerDep, PrincipalDep, UowDep
 from privault.api.pages import render
+from privault.core.rendering import Renderer
 from privault.errors import PrivaultError
+from privault.http.deps import ContainerDep, PrincipalDep, UowDep
 from privault.services.unsubscribe import describe, unsubscribe, unsubscribe_link
 
 router = APIRouter(tags=["unsubscribe"])
@@ -53,10 +54,14 @@ def make_link(
     return LinkOut(url=link.url, headers=link.headers)
 
 
-def _error_page(exc: PrivaultError) -> HTMLResponse:
-    return HTMLResponse(
-        render("unsubscribe.html.j2", state="invalid", message=exc.message), status_code=exc.status
-    )
+def _page(renderer: Renderer, state: str, status: int = 200, **context: object) -> HTMLResponse:
+    """The unsubscribe page in one of its states: confirm, done or invalid."""
+    page = render(renderer, "unsubscribe.html.j2", state=state, **context)
+    return HTMLResponse(page, status_code=status)
+
+
+def _error_page(renderer: Renderer, exc: PrivaultError) -> HTMLResponse:
+    return _page(renderer, "invalid", exc.status, message=exc.message)
 
 
 @router.get("/u/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -65,16 +70,8 @@ def confirm_page(token: str, container: ContainerDep) -> HTMLResponse:
     try:
         target, brand, tenant = describe(container.decider, container.keyring, token)
     except PrivaultError as exc:
-        return _error_page(exc)
-    return HTMLResponse(
-        render(
-            "unsubscribe.html.j2",
-            state="confirm",
-            brand=brand,
-            tenant=tenant,
-            channel=target.channel,
-        )
-    )
+        return _error_page(container.renderer, exc)
+    return _page(container.renderer, "confirm", brand=brand, tenant=tenant, channel=target.channel)
 
 
 @router.post("/u/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -92,9 +89,5 @@ def one_click(token: str, request: Request, uow: UowDep, container: ContainerDep
             user_agent=request.headers.get("user-agent"),
         )
     except PrivaultError as exc:
-        return _error_page(exc)
-    return HTMLResponse(
-        render(
-            "unsubscribe.html.j2", state="done", brand=brand, tenant=tenant, channel=target.channel
-        )
-    )
+        return _error_page(container.renderer, exc)
+    return _page(container.renderer, "done", brand=brand, tenant=tenant, channel=target.channel)

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
-from privault.api.deps import AdminDep, ContainerDep, UowDep
 from privault.bootstrap import Container
 from privault.core.visits import VisitStats
+from privault.http.deps import AdminDep, ContainerDep, UowDep
 from privault.services.visits import Hit, record_visit, visit_stats
 
 router = APIRouter(tags=["visits"])

@@ -14,8 +14,8 @@ Erasure, rectification and restriction list the recipients to tell (GDPR Art. 19
 A request is completed only when everything ran and no manual task is open.
 
 Modules: ``entry`` (fulfil, the claim and the closing), ``staged`` (what handlers share),
-``access`` and ``report``, ``erasure``, ``rectification``, ``flags``, ``notify`` (Art. 19) and
-``downloads``.
+``access`` and ``report``, ``package_files`` (the zip, its README and report.html), ``erasure``,
+``rectification``, ``flags``, ``notify`` (Art. 19) and ``downloads``.
 """
 
 from privault.services.fulfilment.access import CCPA_EARLIEST_LOOKBACK

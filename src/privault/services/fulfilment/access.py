@@ -22,13 +22,14 @@ from privault.core.display import (
 from privault.core.jurisdictions import JURISDICTIONS, Right
 from privault.core.manifest.model import LawfulBasis
 from privault.core.manifest.resolve import TenantView, fides_lineage, tenant_view
-from privault.core.package import Package, Section, build_zip, package_filename
+from privault.core.package import Package, Section, package_filename
 from privault.core.ports import UnitOfWork
 from privault.core.records import FieldRecord
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.core.vault import identity_category
 from privault.crypto.sealed import seal_record
 from privault.services.fulfilment.answers import access_answer
+from privault.services.fulfilment.package_files import build_zip
 from privault.services.fulfilment.report import Held, _disclosed, _disclosure_section, _report
 from privault.services.fulfilment.since import Since
 from privault.services.fulfilment.staged import (
@@ -99,7 +100,7 @@ class _AccessStaged(Staged):
             tuple(sections),
             notes,
         )
-        blob = build_zip(package)
+        blob = build_zip(deps.renderer, package)
         name = package_filename(package)
         sealed = seal_record(deps.keyring, tenant_key, tenant_id, "package", name, blob)
         expires = now + timedelta(days=deps.settings.package_link_days)

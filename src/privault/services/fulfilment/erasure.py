@@ -22,7 +22,6 @@ from privault.errors import PrivaultError
 from privault.services.audit import Entry, record
 from privault.services.consent import Evidence
 from privault.services.datastores import connected
-from privault.services.decisions import decider_for
 from privault.services.fulfilment.answers import erasure_answer
 from privault.services.fulfilment.kept import (
     Keeping,
@@ -161,7 +160,7 @@ def _restrict(
         shown=f"request {request.ref}",
         extra={"request": request.ref, "reason": "kept by law after erasure"},
     )
-    decider = decider_for(deps.manifest)
+    decider = deps.decider
     at = deps.clock.now()
     return restrict_kept(uow, decider, view.tenant.key, SYSTEM_ACTOR, subject, evidence, at)
 

@@ -11,7 +11,6 @@ from privault.core.manifest.resolve import TenantView
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.errors import PrivaultError
 from privault.services.consent import Evidence, Holder, record_choices
-from privault.services.decisions import decider_for
 from privault.services.fulfilment.notify import _art19
 from privault.services.fulfilment.staged import SYSTEM_ACTOR, Outcome, Staged, _subject
 from privault.services.requests import RequestDeps
@@ -70,7 +69,7 @@ def _record_flags(
     with deps.make_uow() as uow:
         done = record_choices(
             uow,
-            decider_for(deps.manifest),
+            deps.decider,
             view.tenant.key,
             SYSTEM_ACTOR,
             Holder(subject=ref),

@@ -10,7 +10,12 @@ Modules: ``deps`` (settings, dependencies, shared helpers), ``deadline`` (the le
 ``messages``, ``workflow`` (transitions and staff actions), ``verification``, ``intake``, ``tasks``,
 ``reading`` (show, list, the requester's status), ``redress`` (the outcome of a complaint,
 grievance or human review), ``housekeeping`` (the sweep), ``levels`` and ``declarations`` (the
-CCPA verification levels, 11 CCR §7062) and ``records`` (the §7101 log and the §7102 metrics).
+CCPA verification levels, 11 CCR §7062) and ``records`` (the §7101 log and the §7102 metrics);
+``events`` queues webhook events (sent after the commit with ``uow.on_commit`` where the deps ask).
+
+The edges' two entry points sit on top of ``services.fulfilment`` (which imports this package), so
+they are imported by module path: ``receive.receive_request`` (open a request, and apply at once
+what needs no verification) and ``actions.take_action`` (every staff action).
 """
 
 from privault.services.requests.deadline import allowed_rights, compute_deadline

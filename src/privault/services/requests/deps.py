@@ -10,15 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from privault.core.clock import Clock
+from privault.core.identities import normalise
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
+from privault.core.rendering import Renderer
 from privault.core.requests import RequestDetails, RequestRecord
-from privault.crypto.blind_index import normalise
 from privault.crypto.keyring import Keyring
 from privault.crypto.sealed import Sealed, open_record
 from privault.errors import Forbidden, NotFound
 from privault.outbound.messenger import Messenger
+from privault.services.decisions import Decider
 from privault.services.tenants import bind_tenant
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -49,10 +51,15 @@ class RequestDeps:
 
     make_uow: Callable[[], UnitOfWork]
     manifest: Manifest
+    decider: Decider  # the container's: compiled plans and facts caches of this manifest
     keyring: Keyring
     clock: Clock
     messenger: Messenger
     settings: RequestSettings
+    renderer: Renderer  # draws the access package's report.html
+    # Send queued webhooks right after each commit that queued one (the API and the console, where
+    # someone waits for the answer); else they wait for `webhooks deliver` and the worker.
+    webhooks_now: bool = False
 
 
 def hash_token(token: str) -> str:

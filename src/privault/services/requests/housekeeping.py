@@ -9,10 +9,10 @@ from privault.core.requests import FINAL, DenialCode, State
 from privault.services.audit import Entry, record
 from privault.services.requests.deadline import _today
 from privault.services.requests.deps import SYSTEM, RequestDeps
+from privault.services.requests.events import queue_event
 from privault.services.requests.reading import deadline_state
 from privault.services.requests.workflow import _hook_body, deny_request
 from privault.services.tenants import bind_tenant
-from privault.services.webhooks import enqueue_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +74,8 @@ def sweep(deps: RequestDeps, tenant_key: str, actor: str = SYSTEM) -> Swept:
                     f"flag_{state}",
                     details={"due_on": request.due_on.isoformat()},
                 )
-                enqueue_event(
-                    uow, f"request.{state}", _hook_body(request, request.state, now, None), now
-                )
+                body = _hook_body(request, request.state, now, None)
+                queue_event(deps, uow, tenant_key, f"request.{state}", body, now)
             overdue += state == "overdue"
             due_soon += state != "overdue"
         packages = uow.requests.drop_expired_packages(now)

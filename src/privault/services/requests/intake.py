@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from privault.core.deadlines import Deadline, acknowledgement, applicable, local_day
+from privault.core.identities import normalise
 from privault.core.jurisdictions import RIGHT_TITLES
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
@@ -20,7 +21,6 @@ from privault.core.requests import (
     needs_verification,
     parse_request,
 )
-from privault.crypto.blind_index import normalise
 from privault.crypto.sealed import Sealed, seal_record
 from privault.errors import InvalidInput, NotFound
 from privault.services.audit import Entry, record
@@ -35,15 +35,15 @@ from privault.services.requests.deps import (
     _status_url,
     hash_token,
 )
+from privault.services.requests.events import queue_event
 from privault.services.requests.messages import (
     _code_message,
     _Outgoing,
-    send_messages,
+    send_on_commit,
     to_requester,
 )
 from privault.services.requests.workflow import _hook_body
 from privault.services.tenants import bind_tenant
-from privault.services.webhooks import enqueue_event
 
 TOKEN_PREFIX = "rq_"  # noqa: S105 - a prefix, not a secret
 RECEIVED_MAX_AGE_DAYS = 366  # a staff-entered receipt date further back is refused as a likely typo
@@ -223,14 +223,11 @@ def open_request(
             ],
             at,
         )
-        enqueue_event(uow, "request.received", _hook_body(request, State.RECEIVED, at, None), at)
+        receipt = _acknowledgement(view, request, details, ack, verify, _status_url(deps, token))
+        outbox = send_on_commit(deps, uow, tenant_key, ref, [*receipt, *codes])
+        body = _hook_body(request, State.RECEIVED, at, None)
+        queue_event(deps, uow, tenant_key, "request.received", body, at)
         uow.commit()
-    failed = send_messages(
-        deps,
-        tenant_key,
-        ref,
-        [*_acknowledgement(view, request, details, ack, verify, _status_url(deps, token)), *codes],
-    )
     return Opened(
         ref,
         token,
@@ -240,7 +237,7 @@ def open_request(
         chosen.explanation,
         ack.due if ack else None,
         _status_url(deps, token),
-        failed,
+        outbox.failed,
         winner.target(deps.settings.target_days_early),
         winner.received,
     )

@@ -8,6 +8,7 @@ from typing import Literal
 
 import structlog
 
+from privault.core.ports import UnitOfWork
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.errors import PrivaultError
 from privault.outbound.messenger import Message
@@ -69,6 +70,33 @@ def send_messages(
             )
             uow.commit()
     return failed
+
+
+@dataclass(slots=True)
+class Outbox:
+    """Messages waiting for their transaction's commit; ``failed`` counts those not sent."""
+
+    deps: RequestDeps
+    tenant_key: str
+    ref: str
+    messages: Sequence[_Outgoing]
+    failed: int = 0
+
+    def __call__(self) -> None:
+        self.failed = send_messages(self.deps, self.tenant_key, self.ref, self.messages)
+
+
+def send_on_commit(
+    deps: RequestDeps,
+    uow: UnitOfWork,
+    tenant_key: str,
+    ref: str,
+    messages: Sequence[_Outgoing],
+) -> Outbox:
+    """Send the messages once ``uow`` commits (``uow.on_commit``; never if it rolls back)."""
+    outbox = Outbox(deps, tenant_key, ref, messages)
+    uow.on_commit(outbox)
+    return outbox
 
 
 def _code_message(

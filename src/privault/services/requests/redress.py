@@ -10,7 +10,7 @@ from privault.core.redress import REDRESS_RIGHTS, check_outcome, outcome_message
 from privault.core.requests import RequestRecord, State
 from privault.errors import Conflict
 from privault.services.requests.deps import RequestDeps, load_request, open_details
-from privault.services.requests.messages import send_messages, to_requester
+from privault.services.requests.messages import send_on_commit, to_requester
 from privault.services.requests.workflow import close_request
 
 ANSWERABLE = (State.VERIFIED, State.IN_PROGRESS, State.EXTENDED, State.INCOMPLETE)
@@ -28,12 +28,13 @@ def answer_request(
         details = open_details(deps, tenant_key, request)
         message = outcome_message(request, text, details.decision)
         result = {"outcome": text, "rule": request.rule, "decision": details.decision}
+        subject = f"Your request {ref}: the outcome"
+        told = to_requester(details, subject, message, "completed")
+        send_on_commit(deps, uow, tenant_key, ref, told)
         closed = close_request(
             deps, uow, tenant_key, request, actor, complete=True, response=message, result=result
         )
         uow.commit()
-    subject = f"Your request {ref}: the outcome"
-    send_messages(deps, tenant_key, ref, to_requester(details, subject, message, "completed"))
     return closed
 
 

@@ -28,7 +28,7 @@ from privault.services.requests.deps import (
     normalised_identities,
     open_details,
 )
-from privault.services.requests.messages import _code_message, send_messages
+from privault.services.requests.messages import _code_message, send_on_commit
 from privault.services.requests.workflow import _move, _resume_in
 from privault.services.tenants import bind_tenant
 
@@ -218,7 +218,9 @@ def mark_verified(
     event = {"method": method, "vault_matches": matches}
     if request.state is State.RECEIVED:
         moved = _move(
+            deps,
             uow,
+            tenant_key,
             request,
             State.VERIFIED,
             actor,
@@ -311,8 +313,8 @@ def resend_codes(deps: RequestDeps, tenant_key: str, ref: str, actor: str = "req
             kind, value = identities[v.slot]
             out.append(_code_message(request, kind, value, code, deps.settings.code_minutes))
         uow.requests.add_event(request.id, at, actor, "codes_resent", details={"sent": len(out)})
+        send_on_commit(deps, uow, tenant_key, ref, out)
         uow.commit()
-    send_messages(deps, tenant_key, ref, out)
     return len(out)
 
 

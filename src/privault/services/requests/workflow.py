@@ -39,12 +39,14 @@ from privault.services.requests.deadline import (
     establishment,
 )
 from privault.services.requests.deps import RequestDeps, load_request, open_details
-from privault.services.requests.messages import send_messages, to_requester
-from privault.services.webhooks import enqueue_event
+from privault.services.requests.events import queue_event
+from privault.services.requests.messages import send_on_commit, to_requester
 
 
 def _move(
+    deps: RequestDeps,
     uow: UnitOfWork,
+    tenant_key: str,
     request: RequestRecord,
     to: State,
     actor: str,
@@ -74,7 +76,8 @@ def _move(
     audit = {"ref": request.ref, "from": request.state.value, "to": to.value, "action": action}
     audit |= {k: v for k, v in (details or {}).items() if k in ("code", "reason", "due_on")}
     record(uow, [Entry(actor, "request:transition", None, None, "ok", audit)], at)
-    enqueue_event(uow, f"request.{to.value}", _hook_body(request, to, at, details), at)
+    body = _hook_body(request, to, at, details)
+    queue_event(deps, uow, tenant_key, f"request.{to.value}", body, at)
     return replace(request, state=to)
 
 
@@ -103,7 +106,17 @@ def start(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRe
             raise Conflict(
                 "the requester's identity is not verified yet", code="request.not_verified"
             )
-        moved = _move(uow, request, State.IN_PROGRESS, actor, at, action="started", assignee=actor)
+        moved = _move(
+            deps,
+            uow,
+            tenant_key,
+            request,
+            State.IN_PROGRESS,
+            actor,
+            at,
+            action="started",
+            assignee=actor,
+        )
         uow.commit()
     return moved
 
@@ -137,8 +150,17 @@ def extend_request(
                 f"an extension would not move the deadline: {chosen.explanation}",
                 code="request.extension_refused",
             )
+        body = (
+            f"We need more time to answer your request {ref}. We will answer by "
+            f"{longer.due.isoformat()} instead of {current.due.isoformat()}.\nWhy: {reasons.strip()}"
+        )
+        details = open_details(deps, tenant_key, request)
+        told = to_requester(details, f"Your request {ref}: more time", body, "extension")
+        send_on_commit(deps, uow, tenant_key, ref, told)
         moved = _move(
+            deps,
             uow,
+            tenant_key,
             request,
             State.EXTENDED,
             actor,
@@ -151,18 +173,7 @@ def extend_request(
             resume_state=None,
             **_deadline_columns(chosen),
         )
-        details = open_details(deps, tenant_key, request)
         uow.commit()
-    body = (
-        f"We need more time to answer your request {ref}. We will answer by "
-        f"{longer.due.isoformat()} instead of {current.due.isoformat()}.\nWhy: {reasons.strip()}"
-    )
-    send_messages(
-        deps,
-        tenant_key,
-        ref,
-        to_requester(details, f"Your request {ref}: more time", body, "extension"),
-    )
     return replace(moved, due_on=longer.due, extended=True)
 
 
@@ -192,8 +203,17 @@ def pause_request(
             )
         _check_prior(uow, tenant_key, fee.evidence if fee else None)
         spans = (*request.pauses, PauseSpan(_today(deps, request), None, reason.value))
+        body = (
+            f"To go on with your request {ref} we need: {message.strip()}\nThe time we have to "
+            "answer is stopped until we hear from you." + (f"\n{fee.told()}" if fee else "")
+        )
+        details = open_details(deps, tenant_key, request)
+        told = to_requester(details, f"Your request {ref}: we need something", body, "pause")
+        send_on_commit(deps, uow, tenant_key, ref, told)
         moved = _move(
+            deps,
             uow,
+            tenant_key,
             request,
             State.PAUSED,
             actor,
@@ -204,18 +224,7 @@ def pause_request(
             resume_state=request.state.value,
             pauses=pauses_json(spans),
         )
-        details = open_details(deps, tenant_key, request)
         uow.commit()
-    body = (
-        f"To go on with your request {ref} we need: {message.strip()}\nThe time we have to answer "
-        "is stopped until we hear from you." + (f"\n{fee.told()}" if fee else "")
-    )
-    send_messages(
-        deps,
-        tenant_key,
-        ref,
-        to_requester(details, f"Your request {ref}: we need something", body, "pause"),
-    )
     return moved
 
 
@@ -235,7 +244,9 @@ def _resume_in(
     chosen = compute_deadline(resumed, today, establishment=establishment(deps, tenant_key))
     current = chosen.winner
     moved = _move(
+        deps,
         uow,
+        tenant_key,
         request,
         request.resume_state,
         actor,
@@ -313,8 +324,13 @@ def deny_request(
         check_denial(code, evidence)
         _check_prior(uow, tenant_key, evidence)
         sent = _denial_text(request, text)
+        subject = f"{view.tenant.name}: your request {ref}"
+        details = open_details(deps, tenant_key, request)
+        send_on_commit(deps, uow, tenant_key, ref, to_requester(details, subject, sent, "denial"))
         moved = _move(
+            deps,
             uow,
+            tenant_key,
             request,
             State.DENIED,
             actor,
@@ -327,10 +343,7 @@ def deny_request(
             response=f"denied: {code.value}",
             retain_until=_retain_until(deps, at),
         )
-        details = open_details(deps, tenant_key, request)
         uow.commit()
-    subject = f"{view.tenant.name}: your request {ref}"
-    send_messages(deps, tenant_key, ref, to_requester(details, subject, sent, "denial"))
     return moved
 
 
@@ -354,7 +367,9 @@ def close_request(
     if complete:
         changes["retain_until"] = _retain_until(deps, at)
     moved = _move(
+        deps,
         uow,
+        tenant_key,
         request,
         state,
         actor,

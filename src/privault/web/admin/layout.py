@@ -1,5 +1,6 @@
-"""Drawing admin-console pages: the template environment, the navigation, flash messages, headers,
-and the route class that turns errors into pages (and a missing session into the sign-in page).
+"""Drawing admin-console pages (``templates/admin``, through the renderer): the navigation, flash
+messages, headers, and the route class that turns errors into pages (and a missing session into the
+sign-in page).
 
 A page view builds its context and returns ``render(request, staff, "page.html.j2", **context)``;
 after a POST it answers ``redirect(request, url, "What happened.")`` (303, the message shown once on
@@ -12,7 +13,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote, unquote
 
-import jinja2
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -23,11 +23,6 @@ from privault.services.staff_sessions import Staff
 from privault.web.admin.params import refuse_control_characters
 from privault.web.pages import PRIVATE_HEADERS, SECURITY_HEADERS
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("privault", "templates/admin"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
 # Not cached; the referrer (and so the Origin of the console's own form posts) stays on this site.
 HEADERS = SECURITY_HEADERS | PRIVATE_HEADERS | {"Referrer-Policy": "same-origin"}
 # The whole console (any other address under /admin answers 404: ``fallback``).
@@ -99,14 +94,18 @@ def page(
 ) -> HTMLResponse:
     """Any console page, signed in or not (the sign-in and error pages)."""
     flash = unquote(request.cookies.get(cookie_name(request, FLASH), ""))[:300]
-    tenant = container_of(request).manifest.tenant(staff.tenant_key) if staff else None
-    body = _ENV.get_template(template).render(
-        staff=staff,
-        organisation=tenant.name if tenant else "",
-        csrf=staff.csrf_token if staff else "",
-        nav=_nav(request.url.path) if staff else [],
-        flash=flash,
-        **context,
+    container = container_of(request)
+    tenant = container.manifest.tenant(staff.tenant_key) if staff else None
+    body = container.renderer.render(
+        f"admin/{template}",
+        {
+            "staff": staff,
+            "organisation": tenant.name if tenant else "",
+            "csrf": staff.csrf_token if staff else "",
+            "nav": _nav(request.url.path) if staff else [],
+            "flash": flash,
+            **context,
+        },
     )
     response = HTMLResponse(body, status_code=status, headers=HEADERS)
     if flash:

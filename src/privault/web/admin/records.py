@@ -38,7 +38,9 @@ def records_file(request: Request, fmt: str, staff: AdminStaffDep) -> Response:
         raise NotFound("the records are exported as csv, json or html", code="not_found")
     c = container_of(request)
     with c.uow() as uow:
-        text = export_ropa(uow, c.manifest, c.clock, staff.tenant_key, staff.actor, fmt)
+        text = export_ropa(
+            uow, c.manifest, c.clock, staff.tenant_key, staff.actor, fmt, renderer=c.renderer
+        )
     name = f"records-of-processing-{staff.tenant_key}.{fmt}"
     headers = HEADERS | {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(text, media_type=MEDIA_TYPES[fmt], headers=headers)

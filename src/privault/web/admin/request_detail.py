@@ -1,6 +1,6 @@
 """One request (``/admin/requests/{ref}``): its facts, the deadline and why, the timeline, the tasks,
 and a form for each action its state allows. Each action calls the service the CLI and the API call
-(``services.requests`` and ``services.fulfilment``), then answers 303 back here with what happened;
+(``services.requests.actions.take_action``), then answers 303 back here with what happened;
 a refusal shows the page again with the error's message. Admin roles only.
 """
 
@@ -9,61 +9,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from privault.api.downloads import package_response
-from privault.bootstrap import Container
 from privault.core.jurisdictions import RIGHT_TITLES
 from privault.core.redress import REDRESS_RIGHTS
 from privault.core.requests import (
-    FINAL,
-    TRANSITIONS,
     DenialCode,
     PauseReason,
     RequestRecord,
+    StaffAction,
     State,
+    allowed_actions,
     choice_of,
 )
-from privault.core.unfounded import optional_evidence, optional_fee
+from privault.core.unfounded import Evidence, Fee, optional_evidence, optional_fee
 from privault.errors import InvalidInput, PrivaultError
+from privault.http.downloads import package_response
 from privault.services import requests as svc
-from privault.services.fulfilment import WORKING, fulfil, staff_download
-from privault.services.webhooks import deliver_due
+from privault.services.fulfilment import staff_download
+from privault.services.requests.actions import ActionIn, take_action
 from privault.web.admin.auth import AdminStaffDep, Staff
 from privault.web.admin.layout import AdminRoute, container_of, redirect, render
 from privault.web.admin.params import number
 from privault.web.admin.queue import row
 
 router = APIRouter(route_class=AdminRoute, include_in_schema=False)
-log = structlog.get_logger(__name__)
 Fields = dict[str, str]
-Handler = Callable[[svc.RequestDeps, Staff, str, Fields], str]
-
-
-def allowed_actions(r: RequestRecord) -> frozenset[str]:
-    """The actions the request's state allows (the services check again when one is taken)."""
-    moves = TRANSITIONS[r.state]
-    found = set()
-    if r.verified_at is None and r.state not in FINAL:
-        found.add("verify")
-    if r.verified_at is not None and State.IN_PROGRESS in moves:
-        found.add("start")
-    if not r.extended and r.state is not State.PAUSED and State.EXTENDED in moves:
-        found.add("extend")
-    if State.PAUSED in moves:
-        found.add("pause")
-    if r.state is State.PAUSED:
-        found.add("resume")
-    if r.verified_at is not None and r.state in WORKING:
-        found.add("complete")
-    if State.DENIED in moves:
-        found.add("deny")
-    if r.state not in FINAL:
-        found.add("task")
-    return frozenset(found)
 
 
 def _page(
@@ -96,66 +69,55 @@ def detail(request: Request, ref: str, staff: AdminStaffDep) -> HTMLResponse:
     return _page(request, staff, ref)
 
 
-def _verify(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
-    svc.verify_manually(deps, staff.tenant_key, ref, staff.actor, form.get("note", ""))
-    return "Identity verified."
+def _kind(text: str) -> StaffAction:
+    try:
+        return StaffAction(text)
+    except ValueError:
+        raise InvalidInput("choose one of the actions on the page", code="input.invalid") from None
 
 
-def _start(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
-    del form
-    svc.start(deps, staff.tenant_key, ref, staff.actor)
-    return "Work started; the request is assigned to you."
+def _fee(form: Fields, proof: Evidence | None) -> Fee | None:
+    amount, currency = form.get("fee", ""), form.get("currency", "")
+    ground, costs = form.get("fee_ground", "excessive"), form.get("fee_costs", "")
+    return optional_fee(amount, currency, ground, costs, proof)
 
 
-def _extend(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
-    moved = svc.extend_request(deps, staff.tenant_key, ref, staff.actor, form.get("reasons", ""))
-    return f"Deadline extended to {moved.due_on.isoformat()}; the requester was told why."
-
-
-def _pause(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
-    reason = choice_of(PauseReason, form.get("reason", ""), "pause reason")
-    proof = optional_evidence(form.get("evidence", ""))
-    fee = optional_fee(
-        form.get("fee", ""),
-        form.get("currency", ""),
-        form.get("fee_ground", "excessive"),
-        form.get("fee_costs", ""),
-        proof,
+def _action_in(form: Fields) -> ActionIn:
+    """The form as the use case takes it (a pause: reason, evidence, fee; a denial: code, evidence)."""
+    kind = _kind(form.get("action", ""))
+    pause, deny = kind is StaffAction.PAUSE, kind is StaffAction.DENY
+    reason = choice_of(PauseReason, form.get("reason", ""), "pause reason") if pause else None
+    code = choice_of(DenialCode, form.get("code", ""), "denial code") if deny else None
+    proof = optional_evidence(form.get("evidence", "")) if pause or deny else None
+    return ActionIn(
+        kind,
+        note=form.get("note", ""),
+        reasons=form.get("reasons", ""),
+        reason=reason,
+        message=form.get("message", ""),
+        fee=_fee(form, proof) if pause else None,
+        code=code,
+        text=form.get("text" if deny else "outcome", ""),
+        evidence=proof,
     )
-    message = form.get("message", "")
-    svc.pause_request(deps, staff.tenant_key, ref, staff.actor, reason, message, fee=fee)
-    return "Paused; the requester was told what we need."
 
 
-def _resume(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
-    del form
-    moved = svc.resume_request(deps, staff.tenant_key, ref, staff.actor)
-    return f"Resumed; now due {moved.due_on.isoformat()}."
-
-
-def _complete(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
-    done = fulfil(deps, staff.tenant_key, ref, staff.actor, form.get("outcome", ""))
+def _completed(done: RequestRecord) -> str:
     if done.state is State.COMPLETED:
         return "Fulfilled: the request is completed and the requester was told."
     return "Fulfilment ran but something is left: the request is incomplete (see the problems)."
 
 
-def _deny(deps: svc.RequestDeps, staff: Staff, ref: str, form: Fields) -> str:
-    code = choice_of(DenialCode, form.get("code", ""), "denial code")
-    proof = optional_evidence(form.get("evidence", ""))
-    text = form.get("text", "")
-    svc.deny_request(deps, staff.tenant_key, ref, staff.actor, code, text, evidence=proof)
-    return "Denied; the requester was sent the text and where to complain."
-
-
-HANDLERS: dict[str, Handler] = {
-    "verify": _verify,
-    "start": _start,
-    "extend": _extend,
-    "pause": _pause,
-    "resume": _resume,
-    "complete": _complete,
-    "deny": _deny,
+FLASH: dict[StaffAction, Callable[[RequestRecord], str]] = {
+    StaffAction.VERIFY: lambda _: "Identity verified.",
+    StaffAction.START: lambda _: "Work started; the request is assigned to you.",
+    StaffAction.EXTEND: lambda r: (
+        f"Deadline extended to {r.due_on.isoformat()}; the requester was told why."
+    ),
+    StaffAction.PAUSE: lambda _: "Paused; the requester was told what we need.",
+    StaffAction.RESUME: lambda r: f"Resumed; now due {r.due_on.isoformat()}.",
+    StaffAction.COMPLETE: _completed,
+    StaffAction.DENY: lambda _: "Denied; the requester was sent the text and where to complain.",
 }
 
 
@@ -164,24 +126,14 @@ async def _fields(request: Request) -> Fields:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _deliver(container: Container, tenant: str) -> None:
-    """Send the webhooks the action queued; failures stay queued for the worker."""
-    try:
-        deliver_due(container.uow, container.keyring, container.clock, tenant, timeout=2.0)
-    except PrivaultError as exc:
-        log.warning("webhook delivery deferred", code=exc.code)
-
-
 async def _run(request: Request, staff: Staff, ref: str, work: Callable[[], str]) -> Response:
     """Do the work; 303 back to the request with what happened, or the page with the error."""
-    container = container_of(request)
     try:
         flash = await run_in_threadpool(work)
     except PrivaultError as exc:
         return await run_in_threadpool(
             _page, request, staff, ref, error=exc.message, status=exc.status
         )
-    await run_in_threadpool(_deliver, container, staff.tenant_key)
     return redirect(request, f"/admin/requests/{quote(ref)}", flash)
 
 
@@ -196,13 +148,11 @@ def package(ref: str, request: Request, staff: AdminStaffDep) -> Response:
 async def act(request: Request, ref: str, staff: AdminStaffDep) -> Response:
     """Take one action (field ``action``: verify, start, extend, pause, resume, complete, deny)."""
     form = await _fields(request)
-    handler = HANDLERS.get(form.get("action", ""))
     deps = container_of(request).requests
 
     def work() -> str:
-        if handler is None:
-            raise InvalidInput("choose one of the actions on the page", code="input.invalid")
-        return handler(deps, staff, ref, form)
+        action = _action_in(form)
+        return FLASH[action.kind](take_action(deps, staff.tenant_key, ref, action, staff.actor))
 
     return await _run(request, staff, ref, work)
 

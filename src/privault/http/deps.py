@@ -1,4 +1,5 @@
-"""Request dependencies: the container, a unit of work, the authenticated principal."""
+"""Request dependencies shared by the API and the web: the container, a unit of work, the
+authenticated API key (principal) and an admin principal."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from privault.bootstrap import Container
 from privault.core.access import Principal
+from privault.core.ports import UnitOfWork
 from privault.errors import Forbidden, Unauthenticated
 from privault.services.api_keys import authenticate
-from privault.storage.uow import SqlUnitOfWork
 
 _bearer = HTTPBearer(
     auto_error=False, description="A tenant API key: `Authorization: Bearer pv_...`"
@@ -28,13 +29,13 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_uow(container: ContainerDep) -> Iterator[SqlUnitOfWork]:
+def get_uow(container: ContainerDep) -> Iterator[UnitOfWork]:
     """A unit of work for this request, closed (and rolled back if not committed) afterwards."""
     with container.uow() as uow:
         yield uow
 
 
-UowDep = Annotated[SqlUnitOfWork, Depends(get_uow)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 def get_principal(

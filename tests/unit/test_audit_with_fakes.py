@@ -1,0 +1,188 @@
+"""The rules of the audit trail, run over the in-memory unit of work (milliseconds per test).
+
+Appending on both engines (the head row's lock, server-side streaming) is tests/contract/test_audit.py's."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from privault.core.audit import GENESIS, AuditEvent
+from privault.crypto.keyring import LocalKeyring
+from privault.errors import InvalidInput
+from privault.services.audit import Entry, checkpoint, recent_events, record, verify
+from privault.services.tenants import bind_tenant
+from tests.fakes import FakeDatabase, FakeUnitOfWork
+
+AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+TENANT = "bluewave"
+
+
+@pytest.fixture
+def keyring(tmp_path: Path) -> LocalKeyring:
+    """The tenant's keys in a temporary folder."""
+    ring = LocalKeyring(tmp_path / "keys")
+    ring.ensure_tenant(TENANT)
+    return ring
+
+
+@pytest.fixture
+def db() -> FakeDatabase:
+    """Two tenants, no events yet."""
+    db = FakeDatabase()
+    db.add_tenant(TENANT)
+    db.add_tenant("northwind")
+    return db
+
+
+def _read(n: int) -> Entry:
+    return Entry(
+        "test:x", "vault:subject:read", f"s{n}", "billing", "ok", {"fields": ["user.name"]}
+    )
+
+
+def _chain(db: FakeDatabase, keyring: LocalKeyring, events: int = 20) -> None:
+    """``events`` reads, then a signed checkpoint (one more event)."""
+    with FakeUnitOfWork(db) as uow:
+        bind_tenant(uow, TENANT)
+        record(uow, [_read(n) for n in range(events)], AT)
+        uow.commit()
+    with FakeUnitOfWork(db) as uow:
+        checkpoint(uow, keyring, TENANT, "test:x", AT)
+
+
+def _problems(db: FakeDatabase, keyring: LocalKeyring) -> list[tuple[int, str]]:
+    with FakeUnitOfWork(db) as uow:
+        return [(p.seq, p.kind) for p in verify(uow, keyring, TENANT).problems]
+
+
+def _events(db: FakeDatabase) -> list[AuditEvent]:
+    return db.committed.audit_events[db.tenant_id(TENANT)]
+
+
+def test_entries_are_chained_from_the_head(db: FakeDatabase) -> None:
+    """Each event continues the sequence and names the hash before it; the head follows the last."""
+    for batch in (2, 3):
+        with FakeUnitOfWork(db) as uow:
+            bind_tenant(uow, TENANT)
+            record(uow, [_read(n) for n in range(batch)], AT)
+            uow.commit()
+    events = _events(db)
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert [e.prev_hash for e in events] == [GENESIS, *(e.hash for e in events[:-1])]
+    assert db.committed.audit_heads[db.tenant_id(TENANT)] == (5, events[-1].hash)
+
+
+def test_each_tenant_has_its_own_chain(db: FakeDatabase) -> None:
+    """Events of one tenant do not move another tenant's head."""
+    for key in (TENANT, "northwind"):
+        with FakeUnitOfWork(db) as uow:
+            bind_tenant(uow, key)
+            [event] = record(uow, [_read(0)], AT)
+            uow.commit()
+        assert (event.seq, event.prev_hash) == (1, GENESIS)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (Entry("x", "vault:subject:peek"), "vocabulary"),
+        (Entry("x", "vault:subject:read", outcome="maybe"), "outcome"),
+    ],
+)
+def test_unknown_actions_and_outcomes_are_refused_before_anything_is_written(
+    db: FakeDatabase, entry: Entry, message: str
+) -> None:
+    """The vocabulary is fixed: one bad entry refuses the batch, the head does not move."""
+    with FakeUnitOfWork(db) as uow:
+        bind_tenant(uow, TENANT)
+        with pytest.raises(ValueError, match=message):
+            record(uow, [_read(1), entry], AT)
+        assert uow.audit.head() == (0, GENESIS)
+
+
+def test_an_uncommitted_use_case_leaves_no_audit_event(db: FakeDatabase) -> None:
+    """The audit entry is part of the use case's transaction: no commit, no event."""
+    with FakeUnitOfWork(db) as uow:
+        bind_tenant(uow, TENANT)
+        record(uow, [_read(1)], AT)
+    assert db.committed.audit_events == {}
+
+
+def test_an_untouched_chain_verifies(db: FakeDatabase, keyring: LocalKeyring) -> None:
+    """Every event counted, the checkpoint's signature and hash match."""
+    _chain(db, keyring)
+    with FakeUnitOfWork(db) as uow:
+        report = verify(uow, keyring, TENANT)
+    assert report.ok
+    assert (report.events, report.checkpoints) == (21, 1)
+
+
+def test_an_edited_event_is_found(db: FakeDatabase, keyring: LocalKeyring) -> None:
+    """Changing one event's details is reported at that event."""
+    _chain(db, keyring)
+    events = _events(db)
+    events[9] = dataclasses.replace(events[9], details="{}")
+    assert _problems(db, keyring) == [(10, "modified")]
+
+
+def test_a_deleted_event_is_found_where_the_gap_is(db: FakeDatabase, keyring: LocalKeyring) -> None:
+    """Deleting an event: the next one is missing its predecessor and out of the chain."""
+    _chain(db, keyring)
+    del _events(db)[11]
+    assert _problems(db, keyring) == [(13, "missing"), (13, "out_of_chain")]
+
+
+def test_swapped_events_are_found(db: FakeDatabase, keyring: LocalKeyring) -> None:
+    """Exchanging the positions of two events is reported at the first."""
+    _chain(db, keyring)
+    events = _events(db)
+    fifth, sixth = events[4], events[5]
+    events[4], events[5] = dataclasses.replace(sixth, seq=5), dataclasses.replace(fifth, seq=6)
+    assert (5, "out_of_chain") in _problems(db, keyring)
+
+
+def test_a_truncated_tail_is_found_by_the_signed_checkpoint(
+    db: FakeDatabase, keyring: LocalKeyring
+) -> None:
+    """Deleting the newest events and rewinding the head still fails: the checkpoint was signed."""
+    _chain(db, keyring)
+    events = _events(db)
+    del events[-3:]
+    db.committed.audit_heads[db.tenant_id(TENANT)] = (events[-1].seq, events[-1].hash)
+    assert [kind for _, kind in _problems(db, keyring)] == ["checkpoint_mismatch"]
+
+
+def test_a_forged_checkpoint_signature_is_found(db: FakeDatabase, keyring: LocalKeyring) -> None:
+    """A checkpoint whose signature does not verify is reported."""
+    _chain(db, keyring)
+    [point] = db.committed.checkpoints[db.tenant_id(TENANT)]
+    forged = dataclasses.replace(point, signature="00" + point.signature[2:])
+    db.committed.checkpoints[db.tenant_id(TENANT)] = [forged]
+    assert [kind for _, kind in _problems(db, keyring)] == ["bad_signature"]
+
+
+def test_recent_events_are_read_newest_first_by_page(
+    db: FakeDatabase, keyring: LocalKeyring
+) -> None:
+    """Pages run backwards from ``before``; one action of the vocabulary can be picked."""
+    _chain(db, keyring, events=5)
+    with FakeUnitOfWork(db) as uow:
+        page = recent_events(uow, TENANT, limit=2)
+        older = recent_events(uow, TENANT, before=page[-1].seq, limit=2)
+        checkpoints = recent_events(uow, TENANT, action="audit:checkpoint")
+    assert [e.seq for e in page + older] == [6, 5, 4, 3]
+    assert [e.seq for e in checkpoints] == [6]
+
+
+@pytest.mark.parametrize(("action", "limit"), [("vault:subject:peek", 50), (None, 0), (None, 501)])
+def test_a_page_names_a_known_action_and_holds_1_to_500_events(
+    db: FakeDatabase, action: str | None, limit: int
+) -> None:
+    """An unknown action or a page size out of range: input.invalid."""
+    with FakeUnitOfWork(db) as uow, pytest.raises(InvalidInput) as raised:
+        recent_events(uow, TENANT, action=action, limit=limit)
+    assert raised.value.code == "input.invalid"
