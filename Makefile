@@ -32,14 +32,19 @@ typecheck: $(STAMP)
 browser:
 	scripts/install-browser.sh
 
-## make unit: every test, without coverage
+## make unit: every test, spread over the machine's cores (pytest-xdist; each worker has its own
+## PostgreSQL schema and SQLite files). PYTEST_WORKERS=0 runs them in one process. COVERAGE=1 traces
+## them and fails below the coverage floor (fail_under in pyproject.toml): .ci/run sets it
+PYTEST_WORKERS ?= auto
+COVERAGE ?=
 unit: $(STAMP) browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(if $(COVERAGE),--cov --cov-report=term:skip-covered)
 
 ## make coverage: every test with line and branch coverage; fails below the floor (fail_under in
-## pyproject.toml). On Python 3.11 tracing more than doubles the run, so make test leaves it out
+## pyproject.toml). Tracing makes the run half as long again, so make test leaves it out unless
+## COVERAGE=1 (as in CI)
 coverage: $(STAMP) browser
-	$(BIN)/pytest -q --cov --cov-report=term:skip-covered
+	$(MAKE) unit COVERAGE=1
 
 ## make bench: run every benchmark, write docs/benchmarks.md
 bench: $(STAMP)

@@ -52,13 +52,7 @@ def deployment(engine: str) -> Iterator[Container]:
     )
     try:
         migrate.upgrade(container.engine)
-        apply_manifest(
-            container.uow,
-            container.manifest,
-            container.keyring,
-            container.clock,
-            container.renderer,
-        )
+        apply_manifest(container.deps)
         yield container
     finally:
         container.close()
@@ -118,10 +112,8 @@ def _wait_ready(base: str) -> None:
 def served(container: Container, tenant: str = "bluewave") -> Iterator[tuple[str, dict[str, str]]]:
     """`privault serve` on a free port of 127.0.0.1 over the deployment's database, and a privacy
     officer's API key: (base URL, authorization headers). The server stops on exit."""
-    with container.uow() as uow:
-        token = create_api_key(
-            uow, container.manifest, tenant, "privacy-officer", name="bench", clock=container.clock
-        ).token.reveal()
+    deps = container.deps
+    token = create_api_key(deps, tenant, "privacy-officer", name="bench").token.reveal()
     port = _free_port()
     env = {
         **os.environ,

@@ -231,8 +231,7 @@ def record_in_bulk(container: Container, found: Sequence[Interaction]) -> int:
         for n, x in enumerate(found, start=1)
     )
     report = import_choices(
-        container.uow,
-        container.decider,
+        container.deps,
         TENANT,
         "bench",
         lines,
@@ -287,12 +286,11 @@ def bench_in_process(
     """Decisions per second without and with audit, one unit of work per batch; both modes take turns
     on the same batches (so a busy neighbour on the machine slows both alike), IN_PROCESS_S each.
     Also the answers of the first batches (each batch is asked in both modes: they must agree)."""
-    decider = container.decider
+    deps = container.deps
     clock = container.clock
     started = time.perf_counter()  # first touch of each subject: its facts come from the database
     for batch in batches:
-        with container.uow() as uow:
-            decide_many(uow, decider, TENANT, tenant_id, batch, clock.now())
+        decide_many(deps, TENANT, tenant_id, batch, clock.now())
     cold = sum(map(len, batches)) / (time.perf_counter() - started)
     spent = {None: 0.0, "bench": 0.0}
     decided, n, first = 0, 0, []
@@ -301,10 +299,7 @@ def bench_in_process(
         found = []
         for actor in (None, "bench") if n % 2 else ("bench", None):
             started = time.perf_counter()
-            with container.uow() as uow:
-                answers = decide_many(
-                    uow, decider, TENANT, tenant_id, batch, clock.now(), actor=actor
-                )
+            answers = decide_many(deps, TENANT, tenant_id, batch, clock.now(), actor=actor)
             spent[actor] += time.perf_counter() - started
             found.append([a.allowed for a in answers])
         assert found[0] == found[1]
@@ -315,10 +310,7 @@ def bench_in_process(
     big = [[q for b in batches[i : i + 10] for q in b] for i in range(0, len(batches), 10)]
     started, asked = time.perf_counter(), 0  # the API's largest batch: 10,000 questions
     while asked < 10 * BATCH * len(big) or time.perf_counter() - started < 2.0:
-        with container.uow() as uow:
-            asked += len(
-                decide_many(uow, decider, TENANT, tenant_id, big[asked % len(big)], clock.now())
-            )
+        asked += len(decide_many(deps, TENANT, tenant_id, big[asked % len(big)], clock.now()))
     large = asked / (time.perf_counter() - started)
     return decided / spent[None], decided / spent["bench"], cold, large, first
 
@@ -370,9 +362,7 @@ def main() -> None:
         who = officer(container, TENANT)
         started = time.perf_counter()
         lines = ((i, subject_line(i)) for i in range(SUBJECTS))
-        report = import_subjects(
-            container.uow, container.vault, who, lines, batch_size=2000, workers=1
-        )
+        report = import_subjects(container.deps, who, lines, batch_size=2000, workers=1)
         assert report.imported == SUBJECTS, report.errors[:3]
         figures["subjects_setup_s"] = round(time.perf_counter() - started, 1)
         log(f"set-up: {SUBJECTS:,} subjects imported in {figures['subjects_setup_s']} s")
@@ -383,8 +373,8 @@ def main() -> None:
         events = record_in_bulk(container, found)
         figures["consent_events"] = events
         figures["consents_setup_s"] = round(time.perf_counter() - started, 1)
-        with container.uow() as uow:  # the stored states are exactly the ledger's projection
-            check = rebuild(uow, TENANT, "bench", container.clock.now(), apply_fix=False)
+        # the stored states are exactly the ledger's projection
+        check = rebuild(container.deps, TENANT, "bench", container.clock.now(), apply_fix=False)
         assert check.events == events, (check.events, events)
         assert not check.differing, check.differing[:3]
         figures["consent_holders"] = check.holders

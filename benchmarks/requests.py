@@ -151,8 +151,7 @@ def erase_ids(erase: dict[str, list[tuple[Any, ...]]]) -> dict[str, tuple[str, l
 def add_to_vault(container: Container, who: Principal, ref: str, email: str, phone: str) -> None:
     """A vault subject with both identities and two fields."""
     create_subject(
-        container.uow,
-        container.vault,
+        container.deps,
         who,
         {
             "subject": ref,
@@ -166,7 +165,7 @@ def add_to_vault(container: Container, who: Principal, ref: str, email: str, pho
 
 def verified(container: Container, kind: str, email: str) -> str:
     """Open a request naming ``email`` and the same person's phone; verify it by hand; its ref."""
-    deps = container.requests
+    deps = container.deps
     phone = next(p for e, p in STORED if e == email)
     identities = {"email": [email], "phone": [phone]}
     opened = open_request(
@@ -181,7 +180,7 @@ def timed_fulfil(container: Container, kind: str, email: str) -> tuple[float, Re
     ref = verified(container, kind, email)
     cpu = time.process_time()
     started = time.perf_counter()
-    fulfil(container.requests, TENANT, ref, ACTOR)
+    fulfil(container.deps, TENANT, ref, ACTOR)
     elapsed = time.perf_counter() - started
     CPU_SECONDS.append(time.process_time() - cpu)
     return elapsed, stored(container, ref)
@@ -276,9 +275,9 @@ def child_peak(data_dir: str, database_url: str, warm: str, ref: str) -> None:
         Settings(data_dir=Path(data_dir), database_url=database_url, ccpa_verification_levels=False)
     )
     try:
-        fulfil(container.requests, TENANT, warm, ACTOR)
+        fulfil(container.deps, TENANT, warm, ACTOR)
         before = high_water_mb()
-        fulfil(container.requests, TENANT, ref, ACTOR)
+        fulfil(container.deps, TENANT, ref, ACTOR)
         peak = high_water_mb()
         rows = stored(container, ref).result["rows"]
     finally:
@@ -291,7 +290,7 @@ def traced_peak(container: Container) -> float:
     ref = verified(container, "access", BIG[0])
     tracemalloc.start()
     try:
-        fulfil(container.requests, TENANT, ref, ACTOR)
+        fulfil(container.deps, TENANT, ref, ACTOR)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -323,13 +322,11 @@ def main() -> None:
         who = officer(container, TENANT)
         add_to_vault(container, who, "big", *BIG)
         add_to_vault(container, who, "small", *SMALL)
-        with container.uow() as uow:
-            add_datastore(
-                uow, container.keyring, container.clock, TENANT, ACTOR, "care-db",
-                url=url, dataset=shop.DATASET_YAML, description="Company database (15 tables)",
-            )  # fmt: skip
-        with container.uow() as uow:
-            check = check_datastore(uow, container.keyring, container.clock, TENANT, "care-db")
+        add_datastore(
+            container.deps, TENANT, ACTOR, "care-db",
+            url=url, dataset=shop.DATASET_YAML, description="Company database (15 tables)",
+        )  # fmt: skip
+        check = check_datastore(container.deps, TENANT, "care-db")
         assert check.ok, check.errors
         # the small subject's UK national number cannot be read as a phone without a region
         assert {f.code for f in check.warnings} <= {"identity.unparseable"}, check.warnings

@@ -81,7 +81,7 @@ def bench_sweep(engine: str) -> float:
         seed(container)
         started = time.perf_counter()
         result = sweep(
-            container.requests, "bluewave", batch_size=container.settings.retention_batch_size
+            container.deps, "bluewave", batch_size=container.settings.retention_batch_size
         )
         elapsed = time.perf_counter() - started
         totals = result.report["totals"]

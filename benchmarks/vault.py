@@ -1,4 +1,4 @@
-"""Vault benchmark: import, lookup (in-process and over HTTP), audit append and verify.
+"""Deps benchmark: import, lookup (in-process and over HTTP), audit append and verify.
 
 - Import: 100,000 subjects x 5 fields (+ email and phone), one worker process encrypting while the
   main process writes, batches of 2,000, into an empty deployment (SQLite, then PostgreSQL).
@@ -52,9 +52,7 @@ def bench_import(engine: str) -> float:
         who = officer(container)
         lines = ((i, subject_record(i)) for i in range(SUBJECTS))
         started = time.perf_counter()
-        report = import_subjects(
-            container.uow, container.vault, who, lines, batch_size=2000, workers=1
-        )
+        report = import_subjects(container.deps, who, lines, batch_size=2000, workers=1)
         elapsed = time.perf_counter() - started
         assert report.imported == SUBJECTS, report.errors[:3]
     rate = SUBJECTS * FIELDS / elapsed
@@ -65,21 +63,17 @@ def bench_import(engine: str) -> float:
 def bench_lookups(container, who) -> tuple[float, float]:
     """Subjects found and decrypted per second: batches of LOOKUP_BATCH emails, and one at a time."""
     emails = [f"user{i}@example.com" for i in range(0, SUBJECTS, max(1, SUBJECTS // 20_000))]
+    deps = container.deps
     started = time.perf_counter()
     found = 0
     for i in range(0, len(emails), LOOKUP_BATCH):
-        with container.uow() as uow:
-            found += len(
-                find_subjects(
-                    uow, container.vault, who, "email", emails[i : i + LOOKUP_BATCH], "billing"
-                )
-            )
+        batch = emails[i : i + LOOKUP_BATCH]
+        found += len(find_subjects(deps, who, "email", batch, "billing"))
     batched = found / (time.perf_counter() - started)
     singles = emails[:2000]
     started = time.perf_counter()
     for email in singles:
-        with container.uow() as uow:
-            find_subjects(uow, container.vault, who, "email", [email], "billing")
+        find_subjects(deps, who, "email", [email], "billing")
     single = len(singles) / (time.perf_counter() - started)
     log(
         f"lookup in-process: {batched:,.0f}/s in batches of {LOOKUP_BATCH}, {single:,.0f}/s one by one"
@@ -147,8 +141,7 @@ def bench_audit(container) -> tuple[float, float, float]:
         appended += n
     batched = (appended - count) / (time.perf_counter() - started)
     started = time.perf_counter()
-    with container.uow() as uow:
-        report = verify(uow, container.keyring, "northwind")
+    report = verify(container.deps, "northwind")
     verify_s = time.perf_counter() - started
     assert report.ok, report.problems[:3]
     assert report.events >= AUDIT_EVENTS
@@ -167,7 +160,7 @@ def main() -> None:
     with deployment("sqlite") as container:
         who = officer(container)
         lines = ((i, subject_record(i)) for i in range(SUBJECTS))
-        import_subjects(container.uow, container.vault, who, lines, batch_size=2000, workers=1)
+        import_subjects(container.deps, who, lines, batch_size=2000, workers=1)
         batched, single = bench_lookups(container, who)
         figures["lookup_per_s"] = round(batched)
         figures["lookup_single_per_s"] = round(single)

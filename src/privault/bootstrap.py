@@ -16,11 +16,10 @@ from privault.core.staff import StaffPolicy
 from privault.crypto.keyring import Keyring, make_keyring
 from privault.outbound.messenger import Messenger, make_messenger
 from privault.rendering import TemplateRenderer
+from privault.services.datastore_pools import DatastorePools
 from privault.services.decisions import Decider
+from privault.services.deps import Deps, RequestSettings
 from privault.services.manifest import read_manifest
-from privault.services.requests import RequestDeps, RequestSettings
-from privault.services.staff import StaffDeps
-from privault.services.vault import Vault
 from privault.storage.database import SqlDatabase
 from privault.storage.engine import make_engine
 from privault.storage.uow import UnitOfWorkFactory
@@ -57,11 +56,6 @@ class Container:
         return make_keyring(self.settings.keyring, self.settings.keyring_path)
 
     @cached_property
-    def vault(self) -> Vault:
-        """What the vault's use cases need."""
-        return Vault(self.manifest, self.keyring, self.clock, self.decider, self.messenger)
-
-    @cached_property
     def messenger(self) -> Messenger:
         """Sends one-time codes and notices (the outbox file by default)."""
         s = self.settings
@@ -82,11 +76,16 @@ class Container:
         """Draws every notice, register, report and page (the one Jinja2 environment)."""
         return TemplateRenderer()
 
+    @cached_property
+    def pools(self) -> DatastorePools:
+        """The open connectors of connected datastores (shared by every ``deps``)."""
+        return DatastorePools()
+
     @property
-    def requests(self) -> RequestDeps:
-        """What subject-request use cases need."""
+    def deps(self) -> Deps:
+        """What every use case is given (``services.deps``)."""
         s = self.settings
-        return RequestDeps(
+        return Deps(
             make_uow=self.uow,
             manifest=self.manifest,
             decider=self.decider,
@@ -95,6 +94,7 @@ class Container:
             messenger=self.messenger,
             renderer=self.renderer,
             webhooks_now=self.webhooks_now,
+            pools=self.pools,
             settings=RequestSettings(
                 code_minutes=s.verification_code_minutes,
                 max_attempts=s.verification_max_attempts,
@@ -107,19 +107,13 @@ class Container:
                 verification_levels=s.ccpa_verification_levels,
                 ccpa_consumers_per_year=s.ccpa_consumers_per_year,
             ),
+            staff_policy=StaffPolicy(
+                lockout_attempts=s.admin_lockout_attempts,
+                lockout_minutes=s.admin_lockout_minutes,
+                idle_minutes=s.admin_session_idle_minutes,
+                session_hours=s.admin_session_hours,
+            ),
         )
-
-    @property
-    def staff(self) -> StaffDeps:
-        """What admin-console logins and sessions need."""
-        s = self.settings
-        policy = StaffPolicy(
-            lockout_attempts=s.admin_lockout_attempts,
-            lockout_minutes=s.admin_lockout_minutes,
-            idle_minutes=s.admin_session_idle_minutes,
-            session_hours=s.admin_session_hours,
-        )
-        return StaffDeps(self.uow, self.manifest, self.clock, policy)
 
     @cached_property
     def decider(self) -> Decider:
@@ -134,11 +128,12 @@ class Container:
     def reload_manifest(self) -> Manifest:
         """Read the manifest again (after it changed on disk)."""
         self.__dict__.pop("manifest", None)
-        self.__dict__.pop("vault", None)
         self.__dict__.pop("decider", None)
         return self.manifest
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections (privault's own and the open datastores')."""
+        if "pools" in self.__dict__:
+            self.pools.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -15,11 +15,11 @@ from privault.errors import ConfigurationError, PrivaultError
 from privault.services.api_keys import authenticate, create_api_key
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.database import upgrade_schema
-from privault.services.datastores import add_datastore
+from privault.services.datastores import add_datastore, list_datastores
 from privault.services.setup import apply_manifest, write_template
 from privault.services.staff import create_staff, list_staff
-from privault.services.tenants import bind_tenant
-from privault.services.vault_import import import_subjects
+from privault.services.tenants import find_tenant
+from privault.services.vault_import import existing_refs, import_subjects
 
 CREDENTIALS = "demo-credentials.txt"
 # Demo only: a fixed, published password so that `make run` can say how to sign in to the console.
@@ -46,7 +46,7 @@ def prepare_demo(container: Container) -> Demo:
         write_template(settings.manifest_path.parent)
     upgrade_schema(container.database)
     manifest = container.reload_manifest()
-    apply_manifest(container.uow, manifest, container.keyring, container.clock, container.renderer)
+    apply_manifest(container.deps)
     tenant = manifest.tenants[0].key
     role = next((r.key for r in manifest.roles if r.admin), None)
     if role is None:
@@ -57,10 +57,7 @@ def prepare_demo(container: Container) -> Demo:
     path = settings.data_dir / CREDENTIALS
     token = _existing_token(container, path)
     if token is None:
-        with container.uow() as uow:
-            created = create_api_key(
-                uow, manifest, tenant, role, name="demo admin", clock=container.clock
-            )
+        created = create_api_key(container.deps, tenant, role, name="demo admin")
         token = created.token.reveal()
         path.write_text(token + "\n", encoding="utf-8")
         os.chmod(path, 0o600)
@@ -100,10 +97,8 @@ def _demo_datastore(container: Container, tenant: str) -> None:
     Orders are bills: the tax law of the billing-records rule keeps them from erasure (unlinked from
     the customer, whose own row goes), so an order's customer may be empty.
     """
-    with container.uow() as uow:
-        bind_tenant(uow, tenant)
-        if uow.datastores.get("crm") is not None:
-            return
+    if any(d.key == "crm" for d in list_datastores(container.deps, tenant)):
+        return
     path = container.settings.data_dir / "demo-crm.db"
     path.unlink(missing_ok=True)
     with sqlite3.connect(path) as db:
@@ -140,29 +135,24 @@ def _demo_datastore(container: Container, tenant: str) -> None:
             [(n, n, "No signal at home", "closed") for n in range(1, 21)],
         )
     dataset = (files("privault") / "templates" / "demo" / "crm-dataset.yml").read_text("utf-8")
-    with container.uow() as uow:
-        add_datastore(
-            uow,
-            container.keyring,
-            container.clock,
-            tenant,
-            "system:demo",
-            "crm",
-            url=f"sqlite:///{path.resolve()}",
-            dataset=dataset,
-            description="Customer database (demo)",
-            privault_url=container.settings.sqlalchemy_url,
-            manifest=container.manifest,
-        )
+    add_datastore(
+        container.deps,
+        tenant,
+        "system:demo",
+        "crm",
+        url=f"sqlite:///{path.resolve()}",
+        dataset=dataset,
+        description="Customer database (demo)",
+        privault_url=container.settings.sqlalchemy_url,
+    )
 
 
 def _sample_subjects(container: Container, tenant: str, role: str) -> None:
     """Twenty fictitious customers (example.com addresses, 555 numbers), once."""
-    with container.uow() as uow:
-        tenant_id = bind_tenant(uow, tenant).id
-        if uow.subjects.existing_refs(["demo-1"]):
-            return
+    tenant_id = find_tenant(container.deps, tenant).id
     principal = Principal(tenant_id, tenant, role, "system", "demo")
+    if existing_refs(container.deps, principal, ["demo-1"]):
+        return
     records = [
         (
             n,
@@ -184,7 +174,7 @@ def _sample_subjects(container: Container, tenant: str, role: str) -> None:
         )
         for n in range(1, 21)
     ]
-    import_subjects(container.uow, container.vault, principal, records)
+    import_subjects(container.deps, principal, records)
     _sample_consents(container, tenant)
 
 
@@ -206,22 +196,20 @@ def _sample_consents(container: Container, tenant: str) -> None:
     for ref, choice, evidence in choices:
         if view.purpose("marketing-sms") is None:
             return
-        with container.uow() as uow:
-            record_choices(
-                uow,
-                container.decider,
-                tenant,
-                "system:demo",
-                Holder(subject=ref),
-                [choice],
-                evidence,
-                container.clock.now(),
-            )
+        record_choices(
+            container.deps,
+            tenant,
+            "system:demo",
+            Holder(subject=ref),
+            [choice],
+            evidence,
+            container.clock.now(),
+        )
 
 
 def _demo_staff(container: Container, tenant: str, role: str) -> None:
     """The console login ``officer`` with the admin role and the demo password (once)."""
-    staff = container.staff
+    staff = container.deps
     if any(s.username == DEMO_STAFF for s in list_staff(staff, tenant)):
         return
     create_staff(staff, tenant, DEMO_STAFF, role, DEMO_PASSWORD, "system:demo")
@@ -232,8 +220,7 @@ def _existing_token(container: Container, path: Path) -> str | None:
         return None
     token = path.read_text(encoding="utf-8").strip()
     try:
-        with container.uow() as uow:
-            authenticate(uow, token, container.clock)
+        authenticate(container.deps, token)
     except PrivaultError:
         return None
     return token

@@ -63,9 +63,7 @@ def manifest_container(data: Path, manifest_text: str, template_db: Path) -> Ite
         data_dir=data, database_url=f"sqlite:///{data / 'privault.db'}", log_format="console"
     )
     container = Container(settings)
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     yield container
     container.close()
 
@@ -134,10 +132,10 @@ def staff_login(browser_container: Container) -> tuple[str, str, str]:
     """The officer's console login in bluewave (role privacy-officer, an admin role), created once:
     (organisation, username, password)."""
     if not any(
-        s.username == STAFF_USERNAME for s in list_staff(browser_container.staff, STAFF_TENANT)
+        s.username == STAFF_USERNAME for s in list_staff(browser_container.deps, STAFF_TENANT)
     ):
         create_staff(
-            browser_container.staff,
+            browser_container.deps,
             STAFF_TENANT,
             STAFF_USERNAME,
             "privacy-officer",

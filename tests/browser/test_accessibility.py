@@ -35,7 +35,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 def status_token(browser_container: Container) -> str:
     """A request opened straight through the service, for its status page."""
     body = {"type": "access", "identities": {"email": ["ana@example.com"]}, "jurisdiction": "uk"}
-    return open_request(browser_container.requests, TENANT, body).token
+    return open_request(browser_container.deps, TENANT, body).token
 
 
 def _banner(page: Page) -> None:

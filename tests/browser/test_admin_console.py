@@ -25,12 +25,12 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="module")
 def ref(browser_container: Container) -> str:
     """An officer login (once) and a request to look at."""
-    if not any(s.username == "officer" for s in list_staff(browser_container.staff, "bluewave")):
+    if not any(s.username == "officer" for s in list_staff(browser_container.deps, "bluewave")):
         create_staff(
-            browser_container.staff, "bluewave", "officer", "privacy-officer", PASSWORD, "test"
+            browser_container.deps, "bluewave", "officer", "privacy-officer", PASSWORD, "test"
         )
     body = {"type": "access", "identities": {"email": ["ana@example.com"]}, "jurisdiction": "us-ca"}
-    return open_request(browser_container.requests, "bluewave", body).ref
+    return open_request(browser_container.deps, "bluewave", body).ref
 
 
 @pytest.fixture(scope="module")

@@ -36,8 +36,7 @@ def _visitor(context: BrowserContext) -> str:
 
 
 def _choices(container: Container, visitor: str) -> dict[str, bool | None]:
-    with container.uow() as uow:
-        return cookie_status(uow, container.decider, TENANT, visitor, container.clock.now()).choices
+    return cookie_status(container.deps, TENANT, visitor, container.clock.now()).choices
 
 
 def _wait_closed(page: Page) -> None:

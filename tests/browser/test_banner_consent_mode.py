@@ -179,8 +179,7 @@ def uk_server(uk_container: Container) -> Iterator[str]:
 
 
 def _uk_choices(container: Container, visitor: str) -> dict[str, bool | None]:
-    with container.uow() as uow:
-        return cookie_status(uow, container.decider, TENANT, visitor, container.clock.now()).choices
+    return cookie_status(container.deps, TENANT, visitor, container.clock.now()).choices
 
 
 def _visitor(context: BrowserContext) -> str:
@@ -268,17 +267,15 @@ def test_uk_notice_with_object_button_when_nothing_needs_asking(
 def _refuse_marketing(container: Container, visitor: str) -> None:
     evidence = Evidence(Method.SAVE, Via.WEB, shown="test: marketing refused")
     choice = Choice(Kind.COOKIE, "marketing", False)
-    with container.uow() as uow:
-        record_choices(
-            uow,
-            container.decider,
-            TENANT,
-            "test",
-            Holder(visitor=visitor),
-            [choice],
-            evidence,
-            container.clock.now(),
-        )
+    record_choices(
+        container.deps,
+        TENANT,
+        "test",
+        Holder(visitor=visitor),
+        [choice],
+        evidence,
+        container.clock.now(),
+    )
 
 
 def test_uk_notice_also_says_the_gpc_opt_out_was_honored(

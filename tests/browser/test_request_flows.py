@@ -192,7 +192,7 @@ def test_an_extension_shows_its_new_date_and_reason_on_the_status_page(
     before = date.fromisoformat(
         str(_fact(requester, "Due by").locator("time").get_attribute("datetime"))
     )
-    assert before == show_request(browser_container.requests, TENANT, ref).request.due_on
+    assert before == show_request(browser_container.deps, TENANT, ref).request.due_on
     expect(_fact(requester, "Due by")).to_have_text(f"{before:%d %B %Y}")
 
     console = staff.new_page()
@@ -202,7 +202,7 @@ def test_an_extension_shows_its_new_date_and_reason_on_the_status_page(
     console.get_by_role("button", name="Extend", exact=True).click()
     flash = console.get_by_role("status")
     expect(flash).to_have_text(re.compile(r"^Deadline extended to \d{4}-\d{2}-\d{2}; "))
-    after = show_request(browser_container.requests, TENANT, ref).request.due_on
+    after = show_request(browser_container.deps, TENANT, ref).request.due_on
     expect(flash).to_have_text(
         f"Deadline extended to {after.isoformat()}; the requester was told why."
     )

@@ -79,15 +79,12 @@ def c(container: Container, tmp_path: Path) -> Container:
     """The manifest applied; Ana in the vault with a card, a national ID and a security PIN, and in
     a datastore (a SQLite file) with another card and ID, a password, a security answer and a
     medical record number; the datastore connected."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
     create_subject(
-        container.uow,
-        container.vault,
+        container.deps,
         officer,
         {
             "subject": "ana",
@@ -97,12 +94,11 @@ def c(container: Container, tmp_path: Path) -> Container:
             "purpose": "billing",
         },
     )
-    with container.uow() as uow:
-        update_subject(
-            uow, container.vault, officer, "ana",
-            {"data": {NATIONAL_ID_KEY: NATIONAL_ID, "cc.account.security_pin": PIN},
-             "source": "direct", "purpose": "fraud-prevention"},
-        )  # fmt: skip
+    update_subject(
+        container.deps, officer, "ana",
+        {"data": {NATIONAL_ID_KEY: NATIONAL_ID, "cc.account.security_pin": PIN},
+         "source": "direct", "purpose": "fraud-prevention"},
+    )  # fmt: skip
     url = f"sqlite:///{tmp_path / 'payments.db'}"
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -116,27 +112,23 @@ def c(container: Container, tmp_path: Path) -> Container:
              "answer": ANSWER, "record": MEDICAL_RECORD},
         )  # fmt: skip
     engine.dispose()
-    with container.uow() as uow:
-        add_datastore(
-            uow, container.keyring, container.clock, "bluewave", "test", "payments",
-            url=url, dataset=DATASET,
-        )  # fmt: skip
+    add_datastore(container.deps, "bluewave", "test", "payments", url=url, dataset=DATASET)
     return container
 
 
 def _package(c: Container) -> dict[str, str]:
     """Open an access request for Ana, verify it from the outbox, fulfil it; the zip's files."""
     opened = open_request(
-        c.requests,
+        c.deps,
         "bluewave",
         {"type": "access", "identities": {"email": [EMAIL]}, "jurisdiction": "us-ca"},
     )
     sent = [m for m in read_outbox(c.settings.outbox_path) if m["kind"] == "verification_code"]
     code = re.search(r"\bis (\d{6})\b", sent[-1]["body"])
     assert code is not None
-    verify_codes(c.requests, "bluewave", opened.ref, [code.group(1)])
-    assert fulfil(c.requests, "bluewave", opened.ref, "staff:alice").state is State.COMPLETED
-    got = staff_download(c.requests, "bluewave", opened.ref, "staff:alice")
+    verify_codes(c.deps, "bluewave", opened.ref, [code.group(1)])
+    assert fulfil(c.deps, "bluewave", opened.ref, "staff:alice").state is State.COMPLETED
+    got = staff_download(c.deps, "bluewave", opened.ref, "staff:alice")
     with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
         return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
 
@@ -157,7 +149,7 @@ def _assert_last_four_only(files: dict[str, str]) -> None:
 
 
 def test_an_access_package_shows_cards_and_government_ids_by_their_last_four(c: Container) -> None:
-    """Vault values and datastore columns of those categories read ****1001 in every file."""
+    """Deps values and datastore columns of those categories read ****1001 in every file."""
     _assert_last_four_only(_package(c))
 
 

@@ -38,9 +38,7 @@ STAFF = "staff:alice"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -63,25 +61,22 @@ def _collect(c: Container, tenant: str, data: dict[str, str], purpose: str) -> N
         uow.bind_tenant(officer.tenant_id)
         exists = uow.subjects.existing_refs(["ana"])
     if not exists:
-        create_subject(
-            c.uow, c.vault, officer, {"subject": "ana", "identities": {"email": EMAIL}, **body}
-        )
+        create_subject(c.deps, officer, {"subject": "ana", "identities": {"email": EMAIL}, **body})
         return
-    with c.uow() as uow:
-        update_subject(uow, c.vault, officer, "ana", body)
+    update_subject(c.deps, officer, "ana", body)
 
 
 def _report(c: Container, tenant: str, *, who: str = EMAIL, **raw: Any) -> dict[str, Any]:
     """Open an access request (Ana's by default), verify it from the outbox, fulfil it; data.json,
     read back."""
     body = {"type": "access", "identities": {"email": [who]}, **raw}
-    opened = open_request(c.requests, tenant, body)
+    opened = open_request(c.deps, tenant, body)
     sent = [m for m in read_outbox(c.settings.outbox_path) if m["kind"] == "verification_code"]
     code = re.search(r"\bis (\d{6})\b", sent[-1]["body"])
     assert code is not None
-    verify_codes(c.requests, tenant, opened.ref, [code.group(1)])
-    assert fulfil(c.requests, tenant, opened.ref, STAFF).state is State.COMPLETED
-    got = staff_download(c.requests, tenant, opened.ref, STAFF)
+    verify_codes(c.deps, tenant, opened.ref, [code.group(1)])
+    assert fulfil(c.deps, tenant, opened.ref, STAFF).state is State.COMPLETED
+    got = staff_download(c.deps, tenant, opened.ref, STAFF)
     with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
         files = {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
     data: dict[str, Any] = json.loads(files["data.json"])

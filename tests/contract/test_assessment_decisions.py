@@ -30,34 +30,29 @@ def c(container: Container) -> Container:
         Choice(Kind.PURPOSE, PURPOSE, True),
         Choice(Kind.SPECIAL, f"{PURPOSE}:user.health_and_medical", True),
     ]
-    with container.uow() as uow:
-        record_choices(
-            uow,
-            container.decider,
-            "bluewave",
-            "test",
-            Holder(subject="v-1"),
-            choices,
-            Evidence(Method.FORM, Via.WEB),
-            container.clock.now(),
-        )
+    record_choices(
+        container.deps,
+        "bluewave",
+        "test",
+        Holder(subject="v-1"),
+        choices,
+        Evidence(Method.FORM, Via.WEB),
+        container.clock.now(),
+    )
     return container
 
 
 def _decide(c: Container) -> Decision:
-    with c.uow() as uow:
-        return decide(uow, c.decider, "bluewave", "v-1", PURPOSE, at=c.clock.now())
+    return decide(c.deps, "bluewave", "v-1", PURPOSE, at=c.clock.now())
 
 
 def _approve(c: Container, review_on: date) -> None:
     item = dpias.NewDpia(PURPOSE, "Health notes", "disclosure", "need-to-know", "low")
-    with c.uow() as uow:
-        added = dpias.add_dpia(uow, c.manifest, c.clock, "bluewave", ACTOR, item)
-    with c.uow() as uow:
-        dpias.decide_dpia(
-            uow, c.clock, "bluewave", ACTOR, added.dpia.id, "approved",
-            reviewer="DPO", review_on=review_on,
-        )  # fmt: skip
+    added = dpias.add_dpia(c.deps, "bluewave", ACTOR, item)
+    dpias.decide_dpia(
+        c.deps, "bluewave", ACTOR, added.dpia.id, "approved",
+        reviewer="DPO", review_on=review_on,
+    )  # fmt: skip
 
 
 def test_a_purpose_needing_an_assessment_is_denied_until_one_is_approved(c: Container) -> None:
@@ -85,15 +80,13 @@ def test_processing_stops_again_once_the_assessment_review_date_passes(c: Contai
 
 def test_purposes_without_an_assessment_requirement_are_decided_as_before(c: Container) -> None:
     """customer-service needs no assessment: the rule adds nothing to its answer."""
-    with c.uow() as uow:
-        found = decide(uow, c.decider, "bluewave", "v-1", "customer-service", at=c.clock.now())
+    found = decide(c.deps, "bluewave", "v-1", "customer-service", at=c.clock.now())
     assert found.allowed
     assert "GDPR-DPIA-1" not in {r.rule for r in found.reasons}
 
 
 def _read(c: Container) -> SubjectView:
-    with c.uow() as uow:
-        return show_subject(uow, c.vault, officer(c, "bluewave", "agent"), "v-1", PURPOSE)
+    return show_subject(c.deps, officer(c, "bluewave", "agent"), "v-1", PURPOSE)
 
 
 def test_a_vault_read_for_the_purpose_is_refused_until_the_assessment_is_approved(
@@ -101,8 +94,7 @@ def test_a_vault_read_for_the_purpose_is_refused_until_the_assessment_is_approve
 ) -> None:
     """The vault asks the same rule: everything withheld (Forbidden, naming it), then readable."""
     note = {"data": {HEALTH: "hearing aid"}, "source": "agent-call", "purpose": PURPOSE}
-    with c.uow() as uow:
-        update_subject(uow, c.vault, officer(c, "bluewave", "agent"), "v-1", note)
+    update_subject(c.deps, officer(c, "bluewave", "agent"), "v-1", note)
     with pytest.raises(Forbidden) as refused:
         _read(c)
     assert "GDPR-DPIA-1" in str(refused.value)

@@ -17,9 +17,7 @@ TENANT = "bluewave"
 @pytest.fixture
 def chain(container: Container) -> Container:
     """A tenant with 20 events after the manifest's own, and a checkpoint at the end."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         bind_tenant(uow, TENANT)
         entries = [
@@ -30,14 +28,12 @@ def chain(container: Container) -> Container:
         ]
         record(uow, entries, container.clock.now())
         uow.commit()
-    with container.uow() as uow:
-        checkpoint(uow, container.keyring, TENANT, "test:x", container.clock.now())
+    checkpoint(container.deps, TENANT, "test:x")
     return container
 
 
 def _verify(container: Container) -> list[tuple[int, str]]:
-    with container.uow() as uow:
-        report = verify(uow, container.keyring, TENANT)
+    report = verify(container.deps, TENANT)
     return [(p.seq, p.kind) for p in report.problems]
 
 
@@ -56,8 +52,7 @@ def _max_seq(container: Container) -> int:
 
 def test_an_untouched_chain_verifies(chain: Container) -> None:
     """No problem on an untouched log; every event counted."""
-    with chain.uow() as uow:
-        report = verify(uow, chain.keyring, TENANT)
+    report = verify(chain.deps, TENANT)
     assert report.ok
     assert report.events >= 20
     assert report.checkpoints >= 2
@@ -141,12 +136,8 @@ def test_configuration_changes_are_audited(chain: Container) -> None:
     """API key creation and revocation, notice publication and manifest application leave events."""
     from privault.services.api_keys import create_api_key, revoke_api_key
 
-    with chain.uow() as uow:
-        created = create_api_key(
-            uow, chain.manifest, TENANT, "agent", name="x", clock=chain.clock, actor="test:ops"
-        )
-    with chain.uow() as uow:
-        revoke_api_key(uow, TENANT, created.record.prefix, chain.clock, actor="test:ops")
+    created = create_api_key(chain.deps, TENANT, "agent", name="x", actor="test:ops")
+    revoke_api_key(chain.deps, TENANT, created.record.prefix, actor="test:ops")
     with chain.engine.connect() as connection:
         actions = set(connection.execute(text("SELECT action FROM audit_events")).scalars())
     assert {

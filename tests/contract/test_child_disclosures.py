@@ -11,7 +11,7 @@ from privault.core.clock import FixedClock
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.disclosures import Disclosed, disclose
-from privault.services.restrictions import Informing, restrict_processing
+from privault.services.restrictions import restrict_processing
 from privault.services.vault_import import create_subject
 from tests.fixtures.people import applied_with_person, officer
 
@@ -37,7 +37,7 @@ def c(container: Container) -> Container:
         "source": "direct",
         "purpose": "fraud-prevention",
     }
-    create_subject(container.uow, container.vault, officer(container, "bluewave"), raw)
+    create_subject(container.deps, officer(container, "bluewave"), raw)
     return container
 
 
@@ -46,9 +46,8 @@ def _data(born: date) -> dict[str, str]:
 
 
 def _disclose(c: Container, recipient: str = "carrier-partner") -> Disclosed:
-    with c.uow() as uow:
-        principal = officer(c, "bluewave")
-        return disclose(uow, c.vault, principal, recipient, ["kid-1", "adult-1"], PURPOSE)
+    principal = officer(c, "bluewave")
+    return disclose(c.deps, principal, recipient, ["kid-1", "adult-1"], PURPOSE)
 
 
 def test_a_child_is_not_disclosed_to_a_third_party_on_the_collection_consent_alone(
@@ -67,12 +66,10 @@ def test_the_parent_s_separate_consent_to_disclosure_lets_the_child_s_data_go(c:
     tenant's own suppression of minors lifted for the test)."""
     choices = [Choice(Kind.PARENTAL_DISCLOSURE, PURPOSE, True)]
     kid, at = Holder(subject="kid-1"), c.clock.now()
-    with c.uow() as uow:
-        record_choices(uow, c.decider, "bluewave", "t", kid, choices, PARENT, at)
-    inform = Informing(c.keyring, c.messenger, informed_otherwise="told the parent by post")
+    record_choices(c.deps, "bluewave", "t", kid, choices, PARENT, at)
     restrict_processing(
-        c.uow, c.decider, "bluewave", "t", ["kid-1"], None, restricted=False, reference=None,
-        evidence=PARENT, at=at, inform=inform,
+        c.deps, "bluewave", "t", ["kid-1"], None, restricted=False, reference=None,
+        evidence=PARENT, informed_otherwise="told the parent by post",
     )  # fmt: skip
     done = _disclose(c)
     assert "COPPA-1" not in " ".join(r.rule for r in done.refused)

@@ -48,16 +48,13 @@ TOPICS = [
 @pytest.fixture
 def ready(container: Container) -> tuple[Container, Principal]:
     """The manifest applied and three bluewave subjects."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
     for n in (1, 2, 3):
         create_subject(
-            container.uow,
-            container.vault,
+            container.deps,
             officer,
             {
                 "subject": f"s-{n}",
@@ -71,8 +68,7 @@ def ready(container: Container) -> tuple[Container, Principal]:
 
 
 def _record(c: Container, holder: Holder, choices: list[Choice], evidence: Evidence = WEB) -> None:
-    with c.uow() as uow:
-        record_choices(uow, c.decider, "bluewave", "test", holder, choices, evidence, c.clock.now())
+    record_choices(c.deps, "bluewave", "test", holder, choices, evidence, c.clock.now())
 
 
 operation = st.one_of(
@@ -104,10 +100,8 @@ def test_the_projection_always_equals_a_rebuild_from_the_ledger(
             c.clock.at += timedelta(seconds=int(op[1]))  # type: ignore[call-overload]
         elif op[0] == "link":
             # refused (nothing written) when the visitor is already linked to the other subject
-            with contextlib.suppress(InvalidInput), c.uow() as uow:
-                link_visitor(
-                    uow, c.decider, "bluewave", "t", str(op[1]), str(op[2]), WEB, c.clock.now()
-                )
+            with contextlib.suppress(InvalidInput):
+                link_visitor(c.deps, "bluewave", "t", str(op[1]), str(op[2]), WEB, c.clock.now())
         else:
             _, who, (kind, scope), granted = op
             holder = (
@@ -118,8 +112,7 @@ def test_the_projection_always_equals_a_rebuild_from_the_ledger(
             # refused (nothing written): an opt-in to sale/sharing after an opt-out (CCPA-OI-1)
             with contextlib.suppress(PolicyViolation):
                 _record(c, holder, [Choice(kind, scope, bool(granted))])  # type: ignore[arg-type]
-    with c.uow() as uow:
-        report = rebuild(uow, "bluewave", "test", c.clock.now(), apply_fix=False)
+    report = rebuild(c.deps, "bluewave", "test", c.clock.now(), apply_fix=False)
     assert report.differing == []
     c.clock.at = start
 
@@ -142,8 +135,7 @@ def test_events_are_append_only_and_audited(ready: tuple[Container, Principal]) 
         ).all()
     assert [bool(r[0]) for r in rows] == [True, False]
     assert list(actions) == ["consent:grant", "consent:withdraw"]
-    with c.uow() as uow:
-        assert verify(uow, c.keyring, "bluewave").ok
+    assert verify(c.deps, "bluewave").ok
 
 
 def test_a_failed_choice_writes_nothing(ready: tuple[Container, Principal]) -> None:
@@ -164,9 +156,8 @@ def test_tenants_never_see_each_others_consent(ready: tuple[Container, Principal
     """A visitor id recorded in one tenant has no state in another."""
     c, _ = ready
     _record(c, Holder(visitor=VISITORS[0]), [Choice(Kind.COOKIE, "preference", True)])
-    with c.uow() as uow:
-        assert current_state(uow, "bluewave", Holder(visitor=VISITORS[0]))
-        assert current_state(uow, "northwind", Holder(visitor=VISITORS[0])) == {}
+    assert current_state(c.deps, "bluewave", Holder(visitor=VISITORS[0]))
+    assert current_state(c.deps, "northwind", Holder(visitor=VISITORS[0])) == {}
 
 
 def test_linking_carries_the_visitors_choices_to_the_subject(
@@ -175,12 +166,10 @@ def test_linking_carries_the_visitors_choices_to_the_subject(
     """Choices made as a visitor count for the subject once linked, and later ones too."""
     c, _ = ready
     _record(c, Holder(visitor=VISITORS[0]), [Choice(Kind.COOKIE, "preference", True)])
-    with c.uow() as uow:
-        link_visitor(uow, c.decider, "bluewave", "t", VISITORS[0], "s-3", WEB, c.clock.now())
+    link_visitor(c.deps, "bluewave", "t", VISITORS[0], "s-3", WEB, c.clock.now())
     c.clock.at += timedelta(seconds=1)
     _record(c, Holder(visitor=VISITORS[0]), [Choice(Kind.SALE_SHARING, "*", False)])
-    with c.uow() as uow:
-        state = current_state(uow, "bluewave", Holder(subject="s-3"))
+    state = current_state(c.deps, "bluewave", Holder(subject="s-3"))
     assert state["cookie:preference"].granted is True
     assert state["sale_sharing:*"].granted is False
 
@@ -191,10 +180,9 @@ def test_the_vault_read_asks_the_decision(ready: tuple[Container, Principal]) ->
     _record(c, Holder(subject="s-2"), [Choice(Kind.RESTRICTION, "*", False)])
     from privault.errors import Forbidden
 
-    with c.uow() as uow, pytest.raises(Forbidden, match="POL-RES-1"):
-        show_subject(uow, c.vault, officer, "s-2", "customer-service")
-    with c.uow() as uow:
-        view = show_subject(uow, c.vault, officer, "s-2", "privacy-requests")
+    with pytest.raises(Forbidden, match="POL-RES-1"):
+        show_subject(c.deps, officer, "s-2", "customer-service")
+    view = show_subject(c.deps, officer, "s-2", "privacy-requests")
     assert view.data["user.name"].value.reveal() == "S2"
 
 
@@ -203,10 +191,7 @@ def test_batch_decisions_read_the_stored_state(ready: tuple[Container, Principal
     c, officer = ready
     _record(c, Holder(subject="s-1"), [Choice(Kind.PURPOSE, "marketing-sms", True)])
     questions = [Question("marketing-sms", subject=ref) for ref in ("s-1", "s-2", "gone")]
-    with c.uow() as uow:
-        answers = decide_many(
-            uow, c.decider, "bluewave", officer.tenant_id, questions, c.clock.now()
-        )
+    answers = decide_many(c.deps, "bluewave", officer.tenant_id, questions, c.clock.now())
     assert [a.allowed for a in answers] == [True, False, False]
     assert isinstance(Facts(), Facts)
 
@@ -216,16 +201,13 @@ def test_a_fresh_visitor_linked_first_passes_later_choices_to_the_subject(
 ) -> None:
     """Linking a visitor with no choices yet still links: its later GPC opt-out reaches the subject."""
     c, _ = ready
-    with c.uow() as uow:
-        link_visitor(uow, c.decider, "bluewave", "t", VISITORS[1], "s-1", WEB, c.clock.now())
+    link_visitor(c.deps, "bluewave", "t", VISITORS[1], "s-1", WEB, c.clock.now())
     c.clock.at += timedelta(seconds=1)
     _record(c, Holder(visitor=VISITORS[1]), [Choice(Kind.SALE_SHARING, "*", False)])
-    with c.uow() as uow:
-        assert (
-            current_state(uow, "bluewave", Holder(subject="s-1"))["sale_sharing:*"].granted is False
-        )
-    with c.uow() as uow:
-        assert rebuild(uow, "bluewave", "t", c.clock.now(), apply_fix=False).differing == []
+    assert (
+        current_state(c.deps, "bluewave", Holder(subject="s-1"))["sale_sharing:*"].granted is False
+    )
+    assert rebuild(c.deps, "bluewave", "t", c.clock.now(), apply_fix=False).differing == []
 
 
 def test_concurrent_first_choices_for_one_subject_lose_nothing(
@@ -257,11 +239,9 @@ def test_concurrent_first_choices_for_one_subject_lose_nothing(
     for thread in threads:
         thread.join()
     assert not errors
-    with c.uow() as uow:
-        state = current_state(uow, "bluewave", Holder(subject="s-2"))
+    state = current_state(c.deps, "bluewave", Holder(subject="s-2"))
     assert sorted(state) == sorted(f"{k.value}:{s}" for k, s in topics)
-    with c.uow() as uow:
-        assert rebuild(uow, "bluewave", "t", c.clock.now(), apply_fix=False).differing == []
+    assert rebuild(c.deps, "bluewave", "t", c.clock.now(), apply_fix=False).differing == []
 
 
 def test_a_processes_cached_facts_follow_changes_made_by_another(
@@ -277,37 +257,32 @@ def test_a_processes_cached_facts_follow_changes_made_by_another(
     assert other.decider is not c.decider
 
     def ask(ref: str, purpose: str = "marketing-sms") -> bool:
-        with c.uow() as uow:
-            [answer] = decide_many(
-                uow,
-                c.decider,
-                "bluewave",
-                officer.tenant_id,
-                [Question(purpose, subject=ref)],
-                c.clock.now(),
-            )
+        [answer] = decide_many(
+            c.deps,
+            "bluewave",
+            officer.tenant_id,
+            [Question(purpose, subject=ref)],
+            c.clock.now(),
+        )
         return answer.allowed
 
     assert ask("s-1") is False
     assert ask("s-9", "customer-service") is False  # unknown, remembered as such
-    with other.uow() as uow:
-        record_choices(
-            uow, other.decider, "bluewave", "t", Holder(subject="s-1"),
-            [Choice(Kind.PURPOSE, "marketing-sms", True)], WEB, c.clock.now(),
-        )  # fmt: skip
+    record_choices(
+        other.deps, "bluewave", "t", Holder(subject="s-1"),
+        [Choice(Kind.PURPOSE, "marketing-sms", True)], WEB, c.clock.now(),
+    )  # fmt: skip
     assert ask("s-1") is True
     create_subject(
-        other.uow, other.vault, officer,
+        other.deps, officer,
         {"subject": "s-9", "data": {"user.name": "Nine"}, "source": "direct", "purpose": "customer-service"},
     )  # fmt: skip
     assert ask("s-9", "customer-service") is True
-    with other.uow() as uow:
-        born = {"user.demographic.date_of_birth": "2010-01-01"}  # 16: a minor, not a child
-        body = {"data": born, "source": "direct", "purpose": "fraud-prevention"}
-        update_subject(uow, other.vault, officer, "s-1", body)
+    born = {"user.demographic.date_of_birth": "2010-01-01"}  # 16: a minor, not a child
+    body = {"data": born, "source": "direct", "purpose": "fraud-prevention"}
+    update_subject(other.deps, officer, "s-1", body)
     assert ask("s-1") is False  # now a minor: no marketing
-    with other.uow() as uow:
-        erase_subject(uow, other.vault, officer, "s-2", "privacy-requests")
+    erase_subject(other.deps, officer, "s-2", "privacy-requests")
     assert ask("s-2", "customer-service") is False
     other.close()
 
@@ -318,17 +293,15 @@ def test_decide_answers_one_question_for_the_library(ready: tuple[Container, Pri
 
     c, _ = ready
     _record(c, Holder(subject="s-3"), [Choice(Kind.OBJECTION, "marketing", False)])
-    with c.uow() as uow:
-        answer = decide(
-            uow,
-            c.decider,
-            "bluewave",
-            "s-3",
-            "marketing-email",
-            ["user.contact.email"],
-            at=c.clock.now(),
-        )
+    answer = decide(
+        c.deps,
+        "bluewave",
+        "s-3",
+        "marketing-email",
+        ["user.contact.email"],
+        at=c.clock.now(),
+    )
     assert answer.allowed is False
     assert [r.rule for r in answer.reasons if not r.allowed] == ["POL-OBJ-1"]
-    with c.uow() as uow, pytest.raises(NotFound):
-        decide(uow, c.decider, "nowhere", "s-3", "marketing-email", at=c.clock.now())
+    with pytest.raises(NotFound):
+        decide(c.deps, "nowhere", "s-3", "marketing-email", at=c.clock.now())

@@ -27,13 +27,11 @@ def c(container: Container) -> Container:
 
 
 def _record(c: Container, artefact: Artefact, tenant: str = TENANT) -> None:
-    with c.uow() as uow:
-        record_artefact(uow, c.decider, tenant, "api:cm", PERSON, artefact, c.clock.now())
+    record_artefact(c.deps, tenant, "api:cm", PERSON, artefact, c.clock.now())
 
 
 def _granted(c: Container) -> dict[str, bool]:
-    with c.uow() as uow:
-        state = current_state(uow, TENANT, PERSON)
+    state = current_state(c.deps, TENANT, PERSON)
     return {k: e.granted for k, e in state.items()}
 
 
@@ -41,8 +39,7 @@ def test_an_artefact_is_recorded_per_purpose_naming_its_manager_and_id(c: Contai
     """One event per purpose, method consent_manager, the manager and the artefact id as evidence."""
     _record(c, GRANT)
     assert _granted(c) == {"purpose:marketing-email": True, "purpose:surveys": True}
-    with c.uow() as uow:
-        events = history(uow, TENANT, PERSON)
+    events = history(c.deps, TENANT, PERSON)
     assert {e.method for e in events} == {"consent_manager"}
     assert all(
         json.loads(e.evidence) == {"artefact_id": "art-42", "consent_manager": "CM-REG-0007"}
@@ -71,8 +68,7 @@ def test_a_withdrawal_of_an_artefact_never_given_is_refused_and_writes_nothing(
         with pytest.raises(NotFound) as raised:
             _record(c, wrong)
         assert raised.value.code == "consent.artefact_unknown"
-    with c.uow() as uow:
-        assert len(history(uow, TENANT, PERSON)) == 2
+    assert len(history(c.deps, TENANT, PERSON)) == 2
 
 
 def test_an_artefact_must_name_its_manager_id_and_purposes_and_fit_the_tenant(
@@ -94,8 +90,7 @@ def test_an_artefact_must_name_its_manager_id_and_purposes_and_fit_the_tenant(
 def test_the_artefact_events_outlive_the_person_s_erasure(c: Container) -> None:
     """The ledger keeps what the consent manager passed on (at least the Rules' seven years)."""
     _record(c, GRANT)
-    with c.uow() as uow:
-        erase_subject(uow, c.vault, officer(c, TENANT), "in-1", "fraud-prevention", "request:1")
+    erase_subject(c.deps, officer(c, TENANT), "in-1", "fraud-prevention", "request:1")
     with c.uow() as uow:
         bind_tenant(uow, TENANT)
         kept = uow.consent.events(after_id=0)

@@ -39,9 +39,7 @@ PHONE = "+1 415 555 0100"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -64,15 +62,14 @@ def _customer(
         "source": "direct",
         "purpose": "billing" if tenant == "bluewave" else "fraud-prevention",
     }
-    create_subject(c.uow, c.vault, officer, raw)
+    create_subject(c.deps, officer, raw)
     return officer
 
 
 def _set(c: Container, who: Principal, ref: str, purpose: str, **values: Any) -> None:
     raw = {"data": values.pop("data", {}), "identities": values.pop("identities", {})}
     raw |= {"source": "direct", "purpose": purpose}
-    with c.uow() as uow:
-        update_subject(uow, c.vault, who, ref, raw)
+    update_subject(c.deps, who, ref, raw)
 
 
 def _outbox(c: Container) -> list[dict[str, Any]]:
@@ -102,25 +99,18 @@ def test_a_mailed_notice_starts_its_30_day_wait_on_the_third_day_after_mailing(
     """Mailed on 2 March: the wait starts 5 March, approval from 4 April; renewal by 2 March 2028;
     the notice is a CPNI event of the ledger (kept: the ledger is append-only)."""
     _customer(c, "cust-1")
-    with c.uow() as uow:
-        sent = cpni.record_notice(
-            uow, c.decider, c.clock, "bluewave", "staff:a", "cust-1", Delivery.MAIL
-        )
+    sent = cpni.record_notice(c.deps, "bluewave", "staff:a", "cust-1", Delivery.MAIL)
     assert (sent.sent_on, sent.wait_starts) == (date(2026, 3, 2), date(2026, 3, 5))
     assert sent.approval_from == date(2026, 4, 4)
     assert sent.renew_by == date(2028, 3, 1)
-    with c.uow() as uow:
-        events = history(uow, "bluewave", Holder(subject="cust-1"))
+    events = history(c.deps, "bluewave", Holder(subject="cust-1"))
     assert [(e.kind, e.method, e.channel) for e in events] == [("cpni", "notice_mail", "post")]
 
 
 def test_an_electronic_notice_starts_its_wait_the_day_it_is_sent(c: Container) -> None:
     """Sent by e-mail on 2 March: approval from 1 April (30 days)."""
     _customer(c, "cust-1")
-    with c.uow() as uow:
-        sent = cpni.record_notice(
-            uow, c.decider, c.clock, "bluewave", "staff:a", "cust-1", Delivery.ELECTRONIC
-        )
+    sent = cpni.record_notice(c.deps, "bluewave", "staff:a", "cust-1", Delivery.ELECTRONIC)
     assert (sent.wait_starts, sent.approval_from) == (date(2026, 3, 2), date(2026, 4, 1))
 
 
@@ -130,22 +120,19 @@ def test_a_customer_who_opted_out_is_sent_no_notice_that_assumes_approval(c: Con
     from privault.services.consent import Evidence, record_choices
 
     _customer(c, "cust-1")
-    with c.uow() as uow:
-        record_choices(
-            uow,
-            c.decider,
-            "bluewave",
-            "staff:a",
-            Holder(subject="cust-1"),
-            [Choice(Kind.CPNI, "*", False)],
-            Evidence(Method.FORM, Via.WEB),
-            c.clock.now(),
-        )
-    with c.uow() as uow, pytest.raises(Conflict) as refused:
-        cpni.record_notice(uow, c.decider, c.clock, "bluewave", "a", "cust-1", Delivery.MAIL)
+    record_choices(
+        c.deps,
+        "bluewave",
+        "staff:a",
+        Holder(subject="cust-1"),
+        [Choice(Kind.CPNI, "*", False)],
+        Evidence(Method.FORM, Via.WEB),
+        c.clock.now(),
+    )
+    with pytest.raises(Conflict) as refused:
+        cpni.record_notice(c.deps, "bluewave", "a", "cust-1", Delivery.MAIL)
     assert refused.value.code == "cpni.opted_out"
-    with c.uow() as uow:
-        assert cpni.notices_due(uow, c.decider, c.clock, "bluewave") == []
+    assert cpni.notices_due(c.deps, "bluewave") == []
 
 
 def test_the_schedule_lists_first_notices_and_renewals_before_two_years(c: Container) -> None:
@@ -156,14 +143,11 @@ def test_the_schedule_lists_first_notices_and_renewals_before_two_years(c: Conta
     start = clock.at
     for ref in ("old", "recent", "never"):
         _customer(c, ref)
-    with c.uow() as uow:
-        cpni.record_notice(uow, c.decider, clock, "bluewave", "a", "old", Delivery.ELECTRONIC)
+    cpni.record_notice(c.deps, "bluewave", "a", "old", Delivery.ELECTRONIC)
     clock.at = start + timedelta(days=80)
-    with c.uow() as uow:
-        cpni.record_notice(uow, c.decider, clock, "bluewave", "a", "recent", Delivery.ELECTRONIC)
+    cpni.record_notice(c.deps, "bluewave", "a", "recent", Delivery.ELECTRONIC)
     clock.at = start + timedelta(days=680)
-    with c.uow() as uow:
-        due = cpni.notices_due(uow, c.decider, clock, "bluewave")
+    due = cpni.notices_due(c.deps, "bluewave")
     assert [(d.ref, d.reason, d.due_on) for d in due] == [
         ("old", "renewal", start.date() + timedelta(days=730)),
         ("never", "first", clock.at.date()),
@@ -173,11 +157,11 @@ def test_the_schedule_lists_first_notices_and_renewals_before_two_years(c: Conta
 def test_cpni_use_cases_are_refused_for_a_tenant_the_rules_do_not_reach(c: Container) -> None:
     """Harbour is no US carrier: no notice, no campaign (cpni.not_carrier)."""
     _customer(c, "h-1", tenant="harbour")
-    with c.uow() as uow, pytest.raises(Conflict) as refused:
-        cpni.record_notice(uow, c.decider, c.clock, "harbour", "a", "h-1", Delivery.MAIL)
+    with pytest.raises(Conflict) as refused:
+        cpni.record_notice(c.deps, "harbour", "a", "h-1", Delivery.MAIL)
     assert refused.value.code == "cpni.not_carrier"
-    with c.uow() as uow, pytest.raises(Conflict) as refused:
-        cpni_campaigns.log_campaign(uow, c.manifest, c.clock, "harbour", "a", _draft())
+    with pytest.raises(Conflict) as refused:
+        cpni_campaigns.log_campaign(c.deps, "harbour", "a", _draft())
     assert refused.value.code == "cpni.not_carrier"
 
 
@@ -195,36 +179,27 @@ def test_a_campaign_uses_cpni_only_after_a_supervisor_other_than_its_requester_a
 ) -> None:
     """Logged (kept a year), launch refused while proposed, self-review refused, approved by a
     supervisor, then launched; each step audited."""
-    with c.uow() as uow:
-        made = cpni_campaigns.log_campaign(
-            uow, c.manifest, c.clock, "bluewave", "staff:sales", _draft()
-        )
+    made = cpni_campaigns.log_campaign(c.deps, "bluewave", "staff:sales", _draft())
     assert (made.status, made.retain_until) == ("proposed", date(2027, 3, 2))
     for attempt, code in (
         (
-            lambda uow: cpni_campaigns.launch_campaign(
-                uow, c.manifest, c.clock, "bluewave", "staff:sales", "spring-upgrade"
+            lambda: cpni_campaigns.launch_campaign(
+                c.deps, "bluewave", "staff:sales", "spring-upgrade"
             ),
             "cpni.campaign_unapproved",
         ),
         (
-            lambda uow: cpni_campaigns.review_campaign(
-                uow, c.manifest, c.clock, "bluewave", "staff:sales", "spring-upgrade", approve=True
+            lambda: cpni_campaigns.review_campaign(
+                c.deps, "bluewave", "staff:sales", "spring-upgrade", approve=True
             ),
             "cpni.campaign_review",
         ),
     ):
-        with c.uow() as uow, pytest.raises(Conflict) as refused:
-            attempt(uow)
+        with pytest.raises(Conflict) as refused:
+            attempt()
         assert refused.value.code == code
-    with c.uow() as uow:
-        cpni_campaigns.review_campaign(
-            uow, c.manifest, c.clock, "bluewave", "staff:boss", "spring-upgrade", approve=True
-        )
-    with c.uow() as uow:
-        done = cpni_campaigns.launch_campaign(
-            uow, c.manifest, c.clock, "bluewave", "staff:sales", "spring-upgrade"
-        )
+    cpni_campaigns.review_campaign(c.deps, "bluewave", "staff:boss", "spring-upgrade", approve=True)
+    done = cpni_campaigns.launch_campaign(c.deps, "bluewave", "staff:sales", "spring-upgrade")
     assert (done.status, done.reviewer) == ("launched", "staff:boss")
     changes = [d["change"] for _, d in _actions(c, "bluewave", "cpni:campaign")]
     assert changes == ["logged", "approved", "launched"]
@@ -233,24 +208,20 @@ def test_a_campaign_uses_cpni_only_after_a_supervisor_other_than_its_requester_a
 def test_a_campaign_names_the_cpni_it_uses_and_what_it_offers(c: Container) -> None:
     """A campaign without CPNI categories or products is refused and nothing is logged."""
     bad = CampaignDraft("x", "Offer", ("user.name",), "", "cpni-marketing")
-    with c.uow() as uow, pytest.raises(InvalidInput):
-        cpni_campaigns.log_campaign(uow, c.manifest, c.clock, "bluewave", "staff:a", bad)
-    with c.uow() as uow:
-        assert cpni_campaigns.list_campaigns(uow, c.manifest, "bluewave", 2026) == []
+    with pytest.raises(InvalidInput):
+        cpni_campaigns.log_campaign(c.deps, "bluewave", "staff:a", bad)
+    assert cpni_campaigns.list_campaigns(c.deps, "bluewave", 2026) == []
 
 
 def test_the_certificate_for_a_year_is_due_by_1_march_of_the_next(c: Container) -> None:
     """Drafted on 2 March 2026 for 2025: due 1 March 2026, so late; this year is refused."""
     officer = Officer("Grace Hopper", "Chief Compliance Officer", "none", "none received")
-    with c.uow() as uow:
-        made = cpni_campaigns.certificate(
-            uow, c.manifest, c.clock, "bluewave", "staff:a", 2025, officer
-        )
+    made = cpni_campaigns.certificate(c.deps, "bluewave", "staff:a", 2025, officer)
     assert (made.due_on, made.late) == (date(2026, 3, 1), True)
     assert "Grace Hopper, Chief Compliance Officer" in made.text
     assert "personal knowledge" in made.text
-    with c.uow() as uow, pytest.raises(InvalidInput):
-        cpni_campaigns.certificate(uow, c.manifest, c.clock, "bluewave", "a", 2026, officer)
+    with pytest.raises(InvalidInput):
+        cpni_campaigns.certificate(c.deps, "bluewave", "a", 2026, officer)
     assert [d["year"] for _, d in _actions(c, "bluewave", "cpni:certificate")] == [2025]
 
 
@@ -274,8 +245,7 @@ def test_call_detail_is_shown_on_an_inbound_call_only_after_the_password(
     number of record are offered instead; the check is audited, never the password."""
     officer = _caller(c)
     password = Secret(given) if given else None
-    with c.uow() as uow:
-        seen = cpni.inbound_call(uow, c.vault, officer, "caller", "billing", password)
+    seen = cpni.inbound_call(c.deps, officer, "caller", "billing", password)
     assert seen.password == outcome
     if outcome == "passed":
         assert CALLS in seen.view.data
@@ -354,10 +324,10 @@ def test_a_rectified_address_is_told_to_the_existing_contact_after_the_request_c
         "jurisdiction": "us-ca",
         "corrections": {ADDRESS: "7 Harbour Lane"},
     }
-    opened = open_request(c.requests, "bluewave", body)
+    opened = open_request(c.deps, "bluewave", body)
     codes = [re.search(r"\b(\d{6})\b", m["body"]) for m in _outbox(c)]
-    verify_codes(c.requests, "bluewave", opened.ref, [m.group(1) for m in codes if m])
-    fulfil(c.requests, "bluewave", opened.ref, "staff:a")
+    verify_codes(c.deps, "bluewave", opened.ref, [m.group(1) for m in codes if m])
+    fulfil(c.deps, "bluewave", opened.ref, "staff:a")
     [alert] = [m for m in _outbox(c) if m["kind"] == "cpni_account_change"]
     assert alert["to"] == "+14155550100"
     assert "address of record" in alert["body"]

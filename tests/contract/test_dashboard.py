@@ -36,9 +36,7 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday: ISO week 2026-W10
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -52,13 +50,13 @@ def _open(c: Container, when: datetime, kind: str = "access", tenant: str = "blu
     """A request of ``kind`` received at ``when`` (California, by e-mail)."""
     _at(c, when)
     body = {"type": kind, "identities": {"email": ["ana@example.com"]}, "jurisdiction": "us-ca"}
-    return open_request(c.requests, tenant, body)
+    return open_request(c.deps, tenant, body)
 
 
 def _deny(c: Container, ref: str, when: datetime, tenant: str = "bluewave") -> None:
     """Close a request (withdrawn by the requester) at ``when``."""
     _at(c, when)
-    deny_request(c.requests, tenant, ref, STAFF, DenialCode.WITHDRAWN, "Withdrawn, as you asked.")
+    deny_request(c.deps, tenant, ref, STAFF, DenialCode.WITHDRAWN, "Withdrawn, as you asked.")
 
 
 def _day(year: int, month: int, day: int, hour: int = 18) -> datetime:
@@ -67,7 +65,7 @@ def _day(year: int, month: int, day: int, hour: int = 18) -> datetime:
 
 
 def _figures(c: Container, tenant: str = "bluewave", weeks: int = 4) -> Dashboard:
-    return dashboard(c.requests, tenant, NOW, weeks)
+    return dashboard(c.deps, tenant, NOW, weeks)
 
 
 def _column(figures: Dashboard, right: Right) -> list[int]:
@@ -106,13 +104,13 @@ def test_requests_are_counted_per_type_per_iso_week_with_empty_weeks(c: Containe
 
 def test_the_default_window_is_twelve_weeks_ending_with_the_current_one(c: Container) -> None:
     """weeks=12: twelve Mondays, the last one this week's; out of range is refused."""
-    weeks = dashboard(c.requests, "bluewave", NOW).requests_per_week
+    weeks = dashboard(c.deps, "bluewave", NOW).requests_per_week
     assert len(weeks) == 12
     assert weeks[-1].start == date(2026, 3, 2)
     assert weeks[0].start == date(2026, 3, 2) - timedelta(weeks=11)
     for bad in (0, 54):
         with pytest.raises(InvalidInput):
-            dashboard(c.requests, "bluewave", NOW, bad)
+            dashboard(c.deps, "bluewave", NOW, bad)
 
 
 # --- median days to close --------------------------------------------------------------------------
@@ -128,7 +126,7 @@ def test_the_median_days_to_close_counts_requests_closed_in_the_window(c: Contai
     _deny(c, erasure.ref, _day(2026, 2, 19))
     opt_out = _open(c, _day(2026, 2, 20), "opt_out_sale")
     _at(c, _day(2026, 2, 21))
-    apply_at_once(c.requests, "bluewave", opt_out.ref)  # completed, not denied
+    apply_at_once(c.deps, "bluewave", opt_out.ref)  # completed, not denied
     early = _open(c, _day(2026, 1, 5))
     _deny(c, early.ref, _day(2026, 2, 1))  # closed before the window
     _open(c, _day(2026, 2, 10))  # still open
@@ -171,7 +169,7 @@ def test_overdue_and_due_within_a_week_use_the_request_deadlines(c: Container) -
     paused = _open(c, start - timedelta(days=1))
     _at(c, start)
     pause_request(
-        c.requests, "bluewave", paused.ref, STAFF, PauseReason.AWAITING_CLARIFICATION, "Which?"
+        c.deps, "bluewave", paused.ref, STAFF, PauseReason.AWAITING_CLARIFICATION, "Which?"
     )
     _open(c, start - timedelta(days=60), tenant="northwind")
     assert b.due_on == a.due_on + timedelta(days=2)  # 45 calendar days each (CCPA)
@@ -179,23 +177,23 @@ def test_overdue_and_due_within_a_week_use_the_request_deadlines(c: Container) -
     now = datetime.combine(a.due_on + timedelta(days=1), datetime.min.time(), UTC) + timedelta(
         hours=20
     )  # midday in California
-    figures = dashboard(c.requests, "bluewave", now)
+    figures = dashboard(c.deps, "bluewave", now)
 
     assert figures.overdue == 1
     assert figures.due_within_7_days == 1
     _at(c, now)
-    assert [r.ref for r, _, _ in list_requests(c.requests, "bluewave", overdue=True)] == [a.ref]
+    assert [r.ref for r, _, _ in list_requests(c.deps, "bluewave", overdue=True)] == [a.ref]
     assert later.due_on - (a.due_on + timedelta(days=1)) == timedelta(days=11)
-    assert dashboard(c.requests, "northwind", now).overdue == 1
+    assert dashboard(c.deps, "northwind", now).overdue == 1
 
 
 def test_a_request_due_today_is_due_within_a_week_and_not_overdue(c: Container) -> None:
     """On the due date itself: due within 7 days, not overdue; the day after: overdue."""
     opened = _open(c, _day(2026, 1, 10))
     on_the_day = datetime.combine(opened.due_on, datetime.min.time(), UTC) + timedelta(hours=20)
-    figures = dashboard(c.requests, "bluewave", on_the_day)
+    figures = dashboard(c.deps, "bluewave", on_the_day)
     assert (figures.overdue, figures.due_within_7_days) == (0, 1)
-    figures = dashboard(c.requests, "bluewave", on_the_day + timedelta(days=1))
+    figures = dashboard(c.deps, "bluewave", on_the_day + timedelta(days=1))
     assert (figures.overdue, figures.due_within_7_days) == (1, 0)
 
 
@@ -208,8 +206,7 @@ def _subjects(c: Container, tenant: str, count: int) -> None:
     officer = Principal(tenant_id, tenant, "privacy-officer", "cli", "test")
     for n in range(1, count + 1):
         create_subject(
-            c.uow,
-            c.vault,
+            c.deps,
             officer,
             {
                 "subject": f"s-{n}",
@@ -226,9 +223,8 @@ def _choose(
 ) -> None:
     """One choice, a minute after the previous one."""
     _at(c, c.clock.now() + timedelta(minutes=1))
-    with c.uow() as uow:
-        choice = [Choice(kind, scope, granted)]
-        record_choices(uow, c.decider, tenant, "test", holder, choice, WEB, c.clock.now())
+    choice = [Choice(kind, scope, granted)]
+    record_choices(c.deps, tenant, "test", holder, choice, WEB, c.clock.now())
 
 
 def _visitor(letter: str) -> Holder:
@@ -252,10 +248,9 @@ def test_consent_rates_count_each_persons_latest_choice(c: Container) -> None:
     _choose(c, _visitor("b"), *cookie, True)
     _choose(c, _visitor("b"), *cookie, False)
     _choose(c, _visitor("c"), *cookie, True)
-    with c.uow() as uow:
-        visitor = _visitor("c").visitor
-        assert visitor is not None
-        link_visitor(uow, c.decider, "bluewave", "test", visitor, "s-1", WEB, c.clock.now())
+    visitor = _visitor("c").visitor
+    assert visitor is not None
+    link_visitor(c.deps, "bluewave", "test", visitor, "s-1", WEB, c.clock.now())
     _choose(c, Holder(subject="s-2"), Kind.PURPOSE, "surveys", False)
     _choose(c, Holder(subject="s-2"), Kind.MARKETING, "*:*", False)  # not a reported topic
     _choose(c, _visitor("d"), *cookie, True, "northwind")

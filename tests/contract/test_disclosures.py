@@ -49,9 +49,7 @@ PHONE = "+14155550134"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -77,8 +75,7 @@ def _customer(
     """A customer with a name, an account number and agent notes (and an email and a phone)."""
     identities = {k: v for k, v in (("email", email), ("phone", phone)) if v}
     create_subject(
-        c.uow,
-        c.vault,
+        c.deps,
         _principal(c, tenant),
         {
             "subject": ref,
@@ -96,22 +93,19 @@ def _customer(
 
 def _disclose(c: Container, recipient: str, refs: list[str], purpose: str, **kw: Any) -> Disclosed:
     principal = kw.pop("principal", None) or _principal(c)
-    with c.uow() as uow:
-        return disclose(uow, c.vault, principal, recipient, refs, purpose, **kw)
+    return disclose(c.deps, principal, recipient, refs, purpose, **kw)
 
 
 def _choose(c: Container, ref: str, *choices: Choice) -> None:
-    with c.uow() as uow:
-        record_choices(
-            uow,
-            c.decider,
-            "bluewave",
-            "test",
-            Holder(subject=ref),
-            list(choices),
-            WEB,
-            c.clock.now(),
-        )
+    record_choices(
+        c.deps,
+        "bluewave",
+        "test",
+        Holder(subject=ref),
+        list(choices),
+        WEB,
+        c.clock.now(),
+    )
 
 
 def _audit(c: Container, action: str, tenant: str = "bluewave") -> list[tuple[str, dict[str, Any]]]:
@@ -125,10 +119,10 @@ def _audit(c: Container, action: str, tenant: str = "bluewave") -> list[tuple[st
 def _access_report(c: Container) -> dict[str, Any]:
     """Open an access request for Ana, verify it by hand, fulfil it; data.json of the package."""
     body = {"type": "access", "identities": {"email": [EMAIL]}, "jurisdiction": "us-ca"}
-    opened = open_request(c.requests, "bluewave", body)
-    verify_manually(c.requests, "bluewave", opened.ref, STAFF, "called back on file number")
-    fulfil(c.requests, "bluewave", opened.ref, STAFF)
-    got = staff_download(c.requests, "bluewave", opened.ref, STAFF)
+    opened = open_request(c.deps, "bluewave", body)
+    verify_manually(c.deps, "bluewave", opened.ref, STAFF, "called back on file number")
+    fulfil(c.deps, "bluewave", opened.ref, STAFF)
+    got = staff_download(c.deps, "bluewave", opened.ref, STAFF)
     with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
         loaded: dict[str, Any] = json.loads(archive.read("data.json").decode("utf-8"))
     return loaded
@@ -155,8 +149,7 @@ def test_a_category_the_vendor_may_not_receive_is_refused_and_audited(c: Contain
         "payment-processor",
         "disclosure.refused",
     )
-    with c.uow() as uow:
-        assert list_disclosures(uow, _principal(c).tenant_id) == []
+    assert list_disclosures(c.deps, _principal(c).tenant_key) == []
 
 
 def test_a_purpose_the_recipient_is_not_registered_for_is_refused(c: Container) -> None:
@@ -197,8 +190,7 @@ def test_an_allowed_disclosure_is_minimised_recorded_and_in_the_access_report(
         "identities": {"phone": [PHONE]},
     }
     assert "Ana" not in repr(done)
-    with c.uow() as uow:
-        [(row, ref)] = list_disclosures(uow, _principal(c).tenant_id, subject_ref="cust-1")
+    [(row, ref)] = list_disclosures(c.deps, _principal(c).tenant_key, subject_ref="cust-1")
     assert (ref, row.recipient, row.purpose, row.batch) == (
         "cust-1",
         "carrier-partner",
@@ -285,9 +277,7 @@ def wide(container: Container) -> Container:
     assert CARRIER in text
     more = CARRIER + "    transforms: [identity, pseudonymise, aggregate, anonymise]\n"
     path.write_text(text.replace(CARRIER, more), encoding="utf-8")
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -315,8 +305,7 @@ def test_aggregate_disclosures_carry_counts_only_and_stay_out_of_the_report(
     text = json.dumps([payload, anonymised.payload.reveal()])
     assert "Ana" not in text
     assert "cust-1" not in text
-    with c.uow() as uow:
-        assert len(list_disclosures(uow, _principal(c).tenant_id)) == 3
+    assert len(list_disclosures(c.deps, _principal(c).tenant_key)) == 3
     assert _disclosure_lines(_access_report(c)) == []
 
 
@@ -384,8 +373,7 @@ def test_an_acquirer_gets_data_for_its_purposes_only(c: Container) -> None:
     same way; anything else is refused."""
     principal = _principal(c, "harbour")
     create_subject(
-        c.uow,
-        c.vault,
+        c.deps,
         principal,
         {
             "subject": "emp-1",
@@ -399,8 +387,7 @@ def test_an_acquirer_gets_data_for_its_purposes_only(c: Container) -> None:
         _disclose(c, "acquirer", ["emp-1"], "fraud-prevention", principal=principal)
     done = _disclose(c, "acquirer", ["emp-1"], "legal-records", principal=principal)
     assert done.categories == ("user.contact.email", "user.name")
-    with c.uow() as uow:
-        [(row, ref)] = list_disclosures(uow, principal.tenant_id)
+    [(row, ref)] = list_disclosures(c.deps, principal.tenant_key)
     assert (row.recipient, ref, row.legal_basis) == ("acquirer", "emp-1", None)
 
 
@@ -427,8 +414,7 @@ def test_an_authority_disclosure_needs_its_legal_basis_and_document(c: Container
         legal_basis="Court order (18 U.S.C. 2703(d))",
         document_ref="No. 26-114",
     )
-    with c.uow() as uow:
-        [(row, _)] = list_disclosures(uow, _principal(c).tenant_id, recipient="law-enforcement")
+    [(row, _)] = list_disclosures(c.deps, _principal(c).tenant_key, recipient="law-enforcement")
     assert (row.legal_basis, row.document_ref, row.batch) == (
         "Court order (18 U.S.C. 2703(d))",
         "No. 26-114",
@@ -512,7 +498,7 @@ def test_an_offer_reaches_only_the_subjects_allowed_and_reports_counts(c: Contai
     result and the audit hold counts only."""
     _offer_subjects(c)
     result = send_offer(
-        c.requests,
+        c.deps,
         "bluewave",
         "carrier-partner",
         "marketing-sms",
@@ -549,12 +535,10 @@ def test_an_offer_needs_a_partner_and_a_marketing_purpose_on_its_channel(c: Cont
     ]
     for partner, purpose, channel in wrong:
         with pytest.raises(InvalidInput) as caught:
-            send_offer(c.requests, "bluewave", partner, purpose, channel, "Hi", "Offer")
+            send_offer(c.deps, "bluewave", partner, purpose, channel, "Hi", "Offer")
         assert caught.value.code == "offer.invalid"
     with pytest.raises(NotFound):
-        send_offer(
-            c.requests, "bluewave", "carrier-partner", "marketing-sms", "sms", "Hi", "x", "acme"
-        )
+        send_offer(c.deps, "bluewave", "carrier-partner", "marketing-sms", "sms", "Hi", "x", "acme")
     assert _audit(c, "offer:send") == []
 
 
@@ -566,9 +550,7 @@ def assessed(container: Container) -> Container:
     marker = "  - key: customer-service\n    name: Customer service\n"
     assert marker in text
     path.write_text(text.replace(marker, marker + "    requires_dpia: true\n"), encoding="utf-8")
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -585,16 +567,12 @@ def test_a_purpose_needing_an_assessment_discloses_nothing_until_one_is_approved
         _disclose(c, "carrier-partner", ["cust-1"], "customer-service")
     assert refused.value.code == "disclosure.refused"
     assert "impact assessment" in refused.value.message
-    with c.uow() as uow:
-        draft = add_dpia(
-            uow, c.manifest, c.clock, "bluewave", "t", NewDpia("customer-service", "Service DPIA")
-        )
+    draft = add_dpia(c.deps, "bluewave", "t", NewDpia("customer-service", "Service DPIA"))
     with pytest.raises(PolicyViolation):
         _disclose(c, "carrier-partner", ["cust-1"], "customer-service")
-    with c.uow() as uow:
-        decide_dpia(
-            uow, c.clock, "bluewave", "t", draft.dpia.id, "approved", reviewer="dpo",
-            residual_risk="low", review_on=c.clock.now().date() + timedelta(days=365),
-        )  # fmt: skip
+    decide_dpia(
+        c.deps, "bluewave", "t", draft.dpia.id, "approved", reviewer="dpo",
+        residual_risk="low", review_on=c.clock.now().date() + timedelta(days=365),
+    )  # fmt: skip
     done = _disclose(c, "carrier-partner", ["cust-1"], "customer-service")
     assert done.subjects

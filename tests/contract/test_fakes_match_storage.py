@@ -5,6 +5,7 @@ speak for the real adapters."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from privault.bootstrap import Container
@@ -13,16 +14,17 @@ from privault.core.consent import Choice, Kind, Method, Via
 from privault.core.ports import UnitOfWork
 from privault.services.consent import Evidence, Holder, link_visitor, rebuild, record_choices
 from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import create_subject
-from tests.fakes import FakeDatabase, FakeUnitOfWork
+from tests.fakes import FakeDatabase, FakeUnitOfWork, fake_deps
 
 WEB = Evidence(Method.FORM, Via.WEB, ip="203.0.113.9")
 VISITOR = "visitor-aaaaaaaaaaaaaaaa"
 
 
-def _story(make_uow: Callable[[], UnitOfWork], decider: Decider, container: Container) -> None:
+def _story(deps: Deps, container: Container) -> None:
     """Choices by a subject and a visitor, a link, a refused opt-in, a rebuild."""
     at = container.clock.now()
     steps = [
@@ -31,12 +33,9 @@ def _story(make_uow: Callable[[], UnitOfWork], decider: Decider, container: Cont
         (Holder(subject="s-2"), [Choice(Kind.SALE_SHARING, "*", False)]),
     ]
     for i, (holder, choices) in enumerate(steps):
-        with make_uow() as uow:
-            record_choices(uow, decider, "bluewave", "t", holder, choices, WEB, at + timedelta(i))
-    with make_uow() as uow:
-        link_visitor(uow, decider, "bluewave", "t", VISITOR, "s-2", WEB, at + timedelta(5))
-    with make_uow() as uow:
-        rebuild(uow, "bluewave", "t", at + timedelta(6), apply_fix=True)
+        record_choices(deps, "bluewave", "t", holder, choices, WEB, at + timedelta(i))
+    link_visitor(deps, "bluewave", "t", VISITOR, "s-2", WEB, at + timedelta(5))
+    rebuild(deps, "bluewave", "t", at + timedelta(6), apply_fix=True)
 
 
 def _stored(make_uow: Callable[[], UnitOfWork]) -> tuple[object, ...]:
@@ -55,20 +54,20 @@ def _stored(make_uow: Callable[[], UnitOfWork]) -> tuple[object, ...]:
 def test_the_fakes_store_what_each_engine_stores(container: Container) -> None:
     """The same story over SQL and over the fakes: equal states, ledger rows and audit details."""
     c = container
-    apply_manifest(c.uow, c.manifest, c.keyring, c.clock, c.renderer)
+    apply_manifest(c.deps)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
     for n in (1, 2):
         body = {"subject": f"s-{n}", "data": {"user.name": f"S{n}"}, "source": "direct"}
-        create_subject(container.uow, container.vault, officer, body | {"purpose": "billing"})
+        create_subject(container.deps, officer, body | {"purpose": "billing"})
     db = FakeDatabase()
     for tenant in container.manifest.tenants:
         db.add_tenant(tenant.key)
     db.add_subject(tenant_id, "s-1")
     db.add_subject(tenant_id, "s-2")
-    _story(container.uow, Decider(container.manifest), container)
-    _story(lambda: FakeUnitOfWork(db), Decider(container.manifest), container)
+    _story(replace(c.deps, decider=Decider(c.manifest)), container)
+    _story(fake_deps(db, c.manifest, c.clock, c.keyring), container)
     stored = _stored(container.uow)
     assert stored == _stored(lambda: FakeUnitOfWork(db))
     states, events, audit, linked = stored

@@ -28,9 +28,7 @@ ACTOR = "staff:alice"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -43,10 +41,7 @@ def _open(c: Container, tenant: str, **values: Any) -> str:
         "subjects_affected": 4000,
     }
     base.update(values)
-    with c.uow() as uow:
-        shown = incidents.open_incident(
-            uow, c.manifest, c.clock, tenant, ACTOR, incidents.NewIncident(**base)
-        )
+    shown = incidents.open_incident(c.deps, tenant, ACTOR, incidents.NewIncident(**base))
     return shown.incident.ref
 
 
@@ -61,46 +56,37 @@ def test_a_34_3_c_exception_is_stored_and_the_public_notice_is_due(c: Container)
     """The exception and its justification are kept with the clock; the audit has the code only;
     the public communication is rendered with the subjects' content and recorded as made."""
     ref = _open(c, "harbour", regimes=["gdpr"])
-    with c.uow() as uow:
-        shown = incident_exceptions.exempt_subjects(
-            uow, c.clock, "harbour", ACTOR, ref, "34(3)(c)", "no contact details for most people"
-        )
+    shown = incident_exceptions.exempt_subjects(
+        c.deps, "harbour", ACTOR, ref, "34(3)(c)", "no contact details for most people"
+    )
     subjects = next(k for k in shown.clocks if k.notify == "subjects")
     assert (subjects.exception, subjects.waived) == (
         "34(3)(c)",
         "no contact details for most people",
     )
-    with c.uow() as uow:
-        stored = incidents.show_incident(uow, c.clock, "harbour", ref)
+    stored = incidents.show_incident(c.deps, "harbour", ref)
     public = [i for i, k in enumerate(stored.clocks) if k.notify == "public"]
     assert len(public) == 1
     assert stored.states[public[0]].startswith("due now")
     audit = _details(c, "harbour")[-1]
     assert (audit["change"], audit["exception"]) == ("subjects_exempted", "34(3)(c)")
     assert "contact details" not in json.dumps(audit)
-    with c.uow() as uow:
-        text = incidents.render_notice(
-            uow, c.manifest, c.clock, "harbour", ref, "public", renderer=c.renderer
-        )
+    text = incidents.render_notice(c.deps, "harbour", ref, "public")
     assert "a security incident involving your personal data" in text
     assert ref in text
-    with c.uow() as uow:
-        done = incidents.notify_incident(uow, c.clock, "harbour", ACTOR, ref, "public")
+    done = incidents.notify_incident(c.deps, "harbour", ACTOR, ref, "public")
     assert done.states[public[0]] == "done"
 
 
 def test_a_bad_exception_changes_nothing(c: Container) -> None:
     """An unknown code is refused and the incident keeps its open subjects' clock."""
     ref = _open(c, "harbour", regimes=["gdpr"])
-    with c.uow() as uow, pytest.raises(InvalidInput):
-        incident_exceptions.exempt_subjects(uow, c.clock, "harbour", ACTOR, ref, "34(3)(z)", "x")
-    with c.uow() as uow:
-        shown = incidents.show_incident(uow, c.clock, "harbour", ref)
+    with pytest.raises(InvalidInput):
+        incident_exceptions.exempt_subjects(c.deps, "harbour", ACTOR, ref, "34(3)(z)", "x")
+    shown = incidents.show_incident(c.deps, "harbour", ref)
     assert all(k.waived is None for k in shown.clocks)
-    with c.uow() as uow, pytest.raises(NotFound):
-        incident_exceptions.exempt_subjects(
-            uow, c.clock, "harbour", ACTOR, "I-NOSUCH22", "34(3)(a)", "x"
-        )
+    with pytest.raises(NotFound):
+        incident_exceptions.exempt_subjects(c.deps, "harbour", ACTOR, "I-NOSUCH22", "34(3)(a)", "x")
 
 
 def test_a_law_enforcement_delay_holds_fcc_customers_until_lifted(c: Container) -> None:
@@ -109,31 +95,26 @@ def test_a_law_enforcement_delay_holds_fcc_customers_until_lifted(c: Container) 
     clock = c.clock
     assert isinstance(clock, FixedClock)
     ref = _open(c, "bluewave", regimes=["fcc"])
-    with c.uow() as uow:
-        incidents.notify_incident(uow, clock, "bluewave", ACTOR, ref, "law_enforcement")
+    incidents.notify_incident(c.deps, "bluewave", ACTOR, ref, "law_enforcement")
     today = clock.now().date()
-    with c.uow() as uow:
-        delayed = incident_exceptions.delay_customer_notice(
-            uow,
-            clock,
-            "bluewave",
-            ACTOR,
-            ref,
-            directed_on=today,
-            until=today + timedelta(days=30),
-            reference="USSS direction 2026-041",
-        )
+    delayed = incident_exceptions.delay_customer_notice(
+        c.deps,
+        "bluewave",
+        ACTOR,
+        ref,
+        directed_on=today,
+        until=today + timedelta(days=30),
+        reference="USSS direction 2026-041",
+    )
     customers = next(k for k in delayed.clocks if k.notify == "subjects")
     assert customers.delayed_until == today + timedelta(days=30)
     clock.at = clock.now() + timedelta(days=3)
-    with c.uow() as uow, pytest.raises(PolicyViolation):
-        incidents.notify_incident(uow, clock, "bluewave", ACTOR, ref, "subjects")
-    with c.uow() as uow:
-        incident_exceptions.lift_customer_delay(
-            uow, clock, "bluewave", ACTOR, ref, lifted_on=clock.now().date(), reference="USSS ok"
-        )
-    with c.uow() as uow:
-        told = incidents.notify_incident(uow, clock, "bluewave", ACTOR, ref, "subjects")
+    with pytest.raises(PolicyViolation):
+        incidents.notify_incident(c.deps, "bluewave", ACTOR, ref, "subjects")
+    incident_exceptions.lift_customer_delay(
+        c.deps, "bluewave", ACTOR, ref, lifted_on=clock.now().date(), reference="USSS ok"
+    )
+    told = incidents.notify_incident(c.deps, "bluewave", ACTOR, ref, "subjects")
     assert "done" in told.states
     changes = [d.get("change") for d in _details(c, "bluewave")[-4:]]
     assert changes == ["notified", "customers_delayed", "delay_lifted", "notified"]
@@ -142,12 +123,10 @@ def test_a_law_enforcement_delay_holds_fcc_customers_until_lifted(c: Container) 
 def test_a_closed_incident_takes_no_exception_or_delay(c: Container) -> None:
     """Closing ends the changes: both are refused with a conflict."""
     ref = _open(c, "bluewave", regimes=["fcc"])
-    with c.uow() as uow:
-        incidents.close_incident(uow, c.clock, "bluewave", ACTOR, ref, waive_reason="test")
-    with c.uow() as uow, pytest.raises(Conflict):
+    incidents.close_incident(c.deps, "bluewave", ACTOR, ref, waive_reason="test")
+    with pytest.raises(Conflict):
         incident_exceptions.delay_customer_notice(
-            uow,
-            c.clock,
+            c.deps,
             "bluewave",
             ACTOR,
             ref,
@@ -161,13 +140,8 @@ def test_the_api_records_an_exemption_and_a_delay(c: Container) -> None:
     """POST .../exemption (bad codes are 422), the public notice as Markdown, POST .../delay and
     .../delay/lift on Bluewave's FCC incident."""
     app = create_app(c)
-    with c.uow() as uow:
-        harbour = create_api_key(
-            uow, c.manifest, "harbour", "privacy-officer", name="h", clock=c.clock
-        )
-        blue = create_api_key(
-            uow, c.manifest, "bluewave", "privacy-officer", name="b", clock=c.clock
-        )
+    harbour = create_api_key(c.deps, "harbour", "privacy-officer", name="h")
+    blue = create_api_key(c.deps, "bluewave", "privacy-officer", name="b")
     ref = _open(c, "harbour", regimes=["gdpr"])
     with TestClient(app, raise_server_exceptions=False) as client:
         auth = {"Authorization": f"Bearer {harbour.token.reveal()}"}

@@ -26,9 +26,7 @@ from privault.services.setup import apply_manifest
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -253,11 +251,9 @@ def test_one_sweep_of_a_tenant_runs_at_a_time(c: Container) -> None:
 
 def test_a_queued_job_is_due_now_and_audited_as_job_queue(c: Container) -> None:
     """``queue_job`` queues the kind for the tenant and records ``job:queue`` naming job and kind."""
-    with c.uow() as uow:
-        job = queue_job(uow, "bluewave", "requests.sweep", c.clock, "cli:tester")
-    with c.uow() as uow:
-        queued = recent_jobs(uow, ["queued"], 10)
-        events = recent_events(uow, "bluewave", action="job:queue")
+    job = queue_job(c.deps, "bluewave", "requests.sweep", "cli:tester")
+    queued = recent_jobs(c.deps, ["queued"], 10)
+    events = recent_events(c.deps, "bluewave", action="job:queue")
     assert [(j.id, j.kind, j.tenant_key, j.run_at) for j in queued] == [
         (job, "requests.sweep", "bluewave", c.clock.now())
     ]
@@ -268,7 +264,6 @@ def test_a_queued_job_is_due_now_and_audited_as_job_queue(c: Container) -> None:
 
 def test_a_job_for_an_unknown_tenant_is_refused_and_nothing_is_queued(c: Container) -> None:
     """No tenant, no job: the audit entry needs the tenant's chain."""
-    with c.uow() as uow, pytest.raises(NotFound):
-        queue_job(uow, "nobody", "requests.sweep", c.clock, "cli:tester")
-    with c.uow() as uow:
-        assert [j for j in recent_jobs(uow, [], 100) if j.tenant_key == "nobody"] == []
+    with pytest.raises(NotFound):
+        queue_job(c.deps, "nobody", "requests.sweep", "cli:tester")
+    assert [j for j in recent_jobs(c.deps, [], 100) if j.tenant_key == "nobody"] == []

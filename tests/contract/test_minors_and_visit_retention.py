@@ -31,9 +31,7 @@ WEB_TENANT = "northwind"  # offers statistics cookies
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -52,8 +50,7 @@ def _create(
     c: Container, ref: str, data: dict[str, Any], tenant: str = "bluewave", **extra: Any
 ) -> str:
     return create_subject(
-        c.uow,
-        c.vault,
+        c.deps,
         _officer(c, tenant),
         {
             "subject": ref,
@@ -67,8 +64,7 @@ def _create(
 
 
 def _allowed(c: Container, ref: str, purpose: str = "customer-service") -> bool:
-    with c.uow() as uow:
-        return decide(uow, c.decider, "bluewave", ref, purpose, at=c.clock.now()).allowed
+    return decide(c.deps, "bluewave", ref, purpose, at=c.clock.now()).allowed
 
 
 def _queued_erasures(c: Container) -> list[Any]:
@@ -96,14 +92,12 @@ def test_a_minor_found_by_a_date_of_birth_update_is_suppressed_at_once(c: Contai
     says no, and an erasure job is queued; the worker erases the subject."""
     _create(c, "teen-1", {"user.name": "Teen"})
     assert _allowed(c, "teen-1")
-    with c.uow() as uow:
-        update_subject(
-            uow,
-            c.vault,
-            _officer(c),
-            "teen-1",
-            {"data": {DOB: _born(c, 16)}, "source": "direct", "purpose": "fraud-prevention"},
-        )
+    update_subject(
+        c.deps,
+        _officer(c),
+        "teen-1",
+        {"data": {DOB: _born(c, 16)}, "source": "direct", "purpose": "fraud-prevention"},
+    )
     assert not _allowed(c, "teen-1")
     [job] = _queued_erasures(c)
     assert job.status == "queued"
@@ -123,34 +117,28 @@ def test_an_adult_is_not_suppressed(c: Container) -> None:
 def _statistics_consent(c: Container, subject: str) -> None:
     """The visitor accepts statistics cookies and is linked to the subject."""
     web = Evidence(Method.ACCEPT, Via.WEB)
-    with c.uow() as uow:
-        record_choices(
-            uow,
-            c.decider,
-            WEB_TENANT,
-            "t",
-            Holder(visitor=VISITOR),
-            [Choice(Kind.COOKIE, "statistics", True)],
-            web,
-            c.clock.now(),
-        )
+    record_choices(
+        c.deps,
+        WEB_TENANT,
+        "t",
+        Holder(visitor=VISITOR),
+        [Choice(Kind.COOKIE, "statistics", True)],
+        web,
+        c.clock.now(),
+    )
     from privault.services.consent import link_visitor
 
-    with c.uow() as uow:
-        link_visitor(uow, c.decider, WEB_TENANT, "t", VISITOR, subject, web, c.clock.now())
+    link_visitor(c.deps, WEB_TENANT, "t", VISITOR, subject, web, c.clock.now())
 
 
 def _visit(c: Container) -> Any:
-    with c.uow() as uow:
-        return record_visit(
-            uow,
-            c.decider,
-            c.keyring,
-            "truncate",
-            WEB_TENANT,
-            Hit("/plans", None, "Mozilla/5.0 Firefox/128.0", "203.0.113.9", VISITOR),
-            c.clock.now(),
-        )
+    return record_visit(
+        c.deps,
+        "truncate",
+        WEB_TENANT,
+        Hit("/plans", None, "Mozilla/5.0 Firefox/128.0", "203.0.113.9", VISITOR),
+        c.clock.now(),
+    )
 
 
 def _visits(c: Container) -> list[tuple[Any, ...]]:
@@ -172,10 +160,7 @@ def test_erasing_a_subject_unlinks_its_visits(c: Container) -> None:
     [(_, visitor, subject)] = _visits(c)
     assert visitor == VISITOR
     assert subject is not None
-    with c.uow() as uow:
-        erase_subject(
-            uow, c.vault, _officer(c, WEB_TENANT), "web-1", "customer-service", "request:1"
-        )
+    erase_subject(c.deps, _officer(c, WEB_TENANT), "web-1", "customer-service", "request:1")
     [(_, _, subject)] = _visits(c)
     assert subject is None
 

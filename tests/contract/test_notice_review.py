@@ -3,6 +3,7 @@ dashboard alerts from the 11th month, and a version that rewords a consent-based
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,7 +17,7 @@ from privault.errors import Forbidden
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.dashboard import dashboard
 from privault.services.decisions import decide
-from privault.services.notices import notice_review, publish_notice
+from privault.services.notices import current_notice_review, publish_notice
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault import SubjectView, show_subject
@@ -29,9 +30,7 @@ PUBLISHED = datetime(2026, 3, 31, 10, tzinfo=UTC)
 def c(container: Container) -> Container:
     """The container with the template manifest applied (publishing the notices) on ``PUBLISHED``."""
     _at(container, PUBLISHED)
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -44,30 +43,24 @@ def test_the_dashboard_alerts_from_the_11th_month_and_says_when_it_is_overdue(
     c: Container,
 ) -> None:
     """Published 31 March 2026: current; review soon on 28 February 2027; overdue on 31 March."""
-    assert dashboard(c.requests, "northwind", PUBLISHED).notice_state == "current"
-    soon = dashboard(c.requests, "northwind", datetime(2027, 2, 28, 12, tzinfo=UTC))
+    assert dashboard(c.deps, "northwind", PUBLISHED).notice_state == "current"
+    soon = dashboard(c.deps, "northwind", datetime(2027, 2, 28, 12, tzinfo=UTC))
     assert (soon.notice_state, soon.notice_review_due) == ("review_soon", date(2027, 3, 31))
-    late = dashboard(c.requests, "northwind", datetime(2027, 3, 31, 12, tzinfo=UTC))
+    late = dashboard(c.deps, "northwind", datetime(2027, 3, 31, 12, tzinfo=UTC))
     assert late.notice_state == "overdue"
 
 
 def test_a_new_version_rewording_a_consent_purpose_marks_it_for_reconsent(c: Container) -> None:
     """Rewording the surveys purpose (consent) marks it, audited; the dashboard lists it."""
-    with c.uow() as uow:
-        assert (
-            publish_notice(uow, c.manifest, "northwind", c.clock, renderer=c.renderer).reconsent
-            == ()
-        )
+    assert publish_notice(c.deps, "northwind").reconsent == ()
     text = c.manifest.model_dump_json()
     reworded = parse_manifest(text.replace('"name":"Satisfaction surveys"', '"name":"Surveys"'))
     assert reworded != c.manifest
-    with c.uow() as uow:
-        second = publish_notice(uow, reworded, "northwind", c.clock, renderer=c.renderer)
+    second = publish_notice(dataclasses.replace(c.deps, manifest=reworded), "northwind")
     assert second.reconsent == ("surveys",)
-    with c.uow() as uow:
-        review = notice_review(uow, "northwind", PUBLISHED.date())
+    review = current_notice_review(c.deps, "northwind")
     assert review.reconsent == {"surveys": second.record.version_id}
-    shown = dashboard(c.requests, "northwind", PUBLISHED)
+    shown = dashboard(c.deps, "northwind", PUBLISHED)
     assert shown.reconsent == (("surveys", second.record.version_id),)
 
 
@@ -77,37 +70,32 @@ SMS = "marketing-sms"
 def _reword(c: Container) -> None:
     text = c.manifest.model_dump_json()
     reworded = parse_manifest(text.replace('"name":"Marketing text messages"', '"name":"Texts"'))
-    with c.uow() as uow:
-        assert publish_notice(
-            uow, reworded, "northwind", c.clock, renderer=c.renderer
-        ).reconsent == (SMS,)
+    assert publish_notice(
+        dataclasses.replace(c.deps, manifest=reworded), "northwind"
+    ).reconsent == (SMS,)
 
 
 def _decided(c: Container) -> tuple[bool, str]:
-    with c.uow() as uow:
-        found = decide(uow, c.decider, "northwind", "cust-1", SMS, at=c.clock.now())
+    found = decide(c.deps, "northwind", "cust-1", SMS, at=c.clock.now())
     return found.allowed, " ".join(r.rule for r in found.reasons if not r.allowed)
 
 
 def _consent(c: Container) -> None:
     choice = [Choice(Kind.PURPOSE, SMS, True)]
     evidence = Evidence(Method.FORM, Via.WEB, shown="tick box: offers by text")
-    with c.uow() as uow:
-        record_choices(
-            uow,
-            c.decider,
-            "northwind",
-            "t",
-            Holder(subject="cust-1"),
-            choice,
-            evidence,
-            c.clock.now(),
-        )
+    record_choices(
+        c.deps,
+        "northwind",
+        "t",
+        Holder(subject="cust-1"),
+        choice,
+        evidence,
+        c.clock.now(),
+    )
 
 
 def _read(c: Container, role: Principal) -> SubjectView:
-    with c.uow() as uow:
-        return show_subject(uow, c.vault, role, "cust-1", SMS)
+    return show_subject(c.deps, role, "cust-1", SMS)
 
 
 def test_a_consent_recorded_before_the_purpose_was_reworded_no_longer_counts(c: Container) -> None:
@@ -120,7 +108,7 @@ def test_a_consent_recorded_before_the_purpose_was_reworded_no_longer_counts(c: 
     marketing = Principal(tenant_id, "northwind", "marketing", "cli", "test")
     raw = {"subject": "cust-1", "identities": {"phone": "+14155550123"},
            "data": {"user.name": "Ana"}, "source": "direct", "purpose": "customer-service"}  # fmt: skip
-    create_subject(c.uow, c.vault, officer, raw)
+    create_subject(c.deps, officer, raw)
     _consent(c)
     assert _decided(c) == (True, "")  # and now cached
     assert "user.name" in _read(c, marketing).data

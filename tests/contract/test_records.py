@@ -32,9 +32,7 @@ ACTOR = "staff:alice"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -54,12 +52,11 @@ def _subject(c: Container, tenant: str, ref: str, purpose: str, data: dict[str, 
         "source": "direct",
         "purpose": purpose,
     }
-    create_subject(c.uow, c.vault, officer, raw)
+    create_subject(c.deps, officer, raw)
 
 
 def _export(c: Container, tenant: str, fmt: str = "json") -> Any:
-    with c.uow() as uow:
-        text = export_ropa(uow, c.manifest, c.clock, tenant, ACTOR, fmt, renderer=c.renderer)
+    text = export_ropa(c.deps, tenant, ACTOR, fmt)
     return json.loads(text) if fmt == "json" else text
 
 
@@ -139,24 +136,17 @@ def test_ropa_export_is_audited(c: Container) -> None:
 
 def test_dpia_register_flags_until_an_approved_unexpired_dpia(c: Container) -> None:
     """vulnerability-support requires a DPIA: missing, drafted, approved, then expired."""
-    with c.uow() as uow:
-        assert dpias.missing(uow, c.manifest, c.clock, "bluewave") == [
-            ("vulnerability-support", "missing")
-        ]
+    assert dpias.missing(c.deps, "bluewave") == [("vulnerability-support", "missing")]
     item = dpias.NewDpia(
         "vulnerability-support", "Health notes", "disclosure", "need-to-know", "low"
     )
-    with c.uow() as uow:
-        added = dpias.add_dpia(uow, c.manifest, c.clock, "bluewave", ACTOR, item)
+    added = dpias.add_dpia(c.deps, "bluewave", ACTOR, item)
     assert added.state == "draft"
-    with c.uow() as uow, pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput):
+        dpias.decide_dpia(c.deps, "bluewave", ACTOR, added.dpia.id, "approved", reviewer="DPO")
+    with pytest.raises(InvalidInput):
         dpias.decide_dpia(
-            uow, c.clock, "bluewave", ACTOR, added.dpia.id, "approved", reviewer="DPO"
-        )
-    with c.uow() as uow, pytest.raises(InvalidInput):
-        dpias.decide_dpia(
-            uow,
-            c.clock,
+            c.deps,
             "bluewave",
             ACTOR,
             added.dpia.id,
@@ -165,38 +155,32 @@ def test_dpia_register_flags_until_an_approved_unexpired_dpia(c: Container) -> N
             review_on=date(2027, 3, 1),
             residual_risk="high",
         )
-    with c.uow() as uow:
-        decided = dpias.decide_dpia(
-            uow,
-            c.clock,
-            "bluewave",
-            ACTOR,
-            added.dpia.id,
-            "approved",
-            reviewer="DPO",
-            review_on=date(2027, 3, 1),
-        )
+    decided = dpias.decide_dpia(
+        c.deps,
+        "bluewave",
+        ACTOR,
+        added.dpia.id,
+        "approved",
+        reviewer="DPO",
+        review_on=date(2027, 3, 1),
+    )
     assert decided.state == "approved"
     assert decided.dpia.decided_at == c.clock.now()
-    with c.uow() as uow:
-        assert dpias.missing(uow, c.manifest, c.clock, "bluewave") == []
+    assert dpias.missing(c.deps, "bluewave") == []
     assert _export(c, "bluewave")["dpia_missing"] == []
     _clock(c).at = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
-    with c.uow() as uow:
-        assert dpias.list_dpias(uow, c.clock, "bluewave")[0].state == "expired"
-        assert dpias.missing(uow, c.manifest, c.clock, "bluewave")[0][0] == "vulnerability-support"
+    assert dpias.list_dpias(c.deps, "bluewave")[0].state == "expired"
+    assert dpias.missing(c.deps, "bluewave")[0][0] == "vulnerability-support"
     assert _actions(c, "bluewave").count("records:dpia") == 2
 
 
 def test_dpia_needs_a_purpose_of_the_tenant(c: Container) -> None:
     """recruitment is harbour's, not bluewave's; an unknown id is dpia.unknown."""
-    with c.uow() as uow, pytest.raises(NotFound) as caught:
-        dpias.add_dpia(
-            uow, c.manifest, c.clock, "bluewave", ACTOR, dpias.NewDpia("recruitment", "x")
-        )
+    with pytest.raises(NotFound) as caught:
+        dpias.add_dpia(c.deps, "bluewave", ACTOR, dpias.NewDpia("recruitment", "x"))
     assert caught.value.code == "purpose.unknown"
-    with c.uow() as uow, pytest.raises(NotFound) as unknown:
-        dpias.decide_dpia(uow, c.clock, "bluewave", ACTOR, 999, "rejected", reviewer="DPO")
+    with pytest.raises(NotFound) as unknown:
+        dpias.decide_dpia(c.deps, "bluewave", ACTOR, 999, "rejected", reviewer="DPO")
     assert unknown.value.code == "dpia.unknown"
 
 
@@ -213,10 +197,7 @@ def _open(c: Container, tenant: str = "harbour", **values: Any) -> incidents.Inc
         "regimes": ["gdpr", "quebec"],
     }
     base.update(values)
-    with c.uow() as uow:
-        return incidents.open_incident(
-            uow, c.manifest, c.clock, tenant, ACTOR, incidents.NewIncident(**base)
-        )
+    return incidents.open_incident(c.deps, tenant, ACTOR, incidents.NewIncident(**base))
 
 
 def test_incident_clocks_are_stored_and_a_late_notice_needs_its_reason(c: Container) -> None:
@@ -226,22 +207,19 @@ def test_incident_clocks_are_stored_and_a_late_notice_needs_its_reason(c: Contai
     assert [s for s in opened.states if s.startswith("due in")] == ["due in 3d 0h"]
     _clock(c).at = c.clock.now() + timedelta(hours=80)
     ref = opened.incident.ref
-    with c.uow() as uow:
-        listed = incidents.list_incidents(uow, c.clock, "harbour")
+    listed = incidents.list_incidents(c.deps, "harbour")
     assert listed[0].overdue
     assert "overdue by 8h" in listed[0].states
-    with c.uow() as uow, pytest.raises(PolicyViolation) as caught:
-        incidents.notify_incident(uow, c.clock, "harbour", ACTOR, ref, "authority")
+    with pytest.raises(PolicyViolation) as caught:
+        incidents.notify_incident(c.deps, "harbour", ACTOR, ref, "authority")
     assert caught.value.code == "incident.invalid"
-    with c.uow() as uow:
-        done = incidents.notify_incident(
-            uow, c.clock, "harbour", ACTOR, ref, "authority", late_reason="scope unclear for days"
-        )
+    done = incidents.notify_incident(
+        c.deps, "harbour", ACTOR, ref, "authority", late_reason="scope unclear for days"
+    )
     gdpr = next(k for k in done.clocks if k.rule == "GDPR-BR-1")
     assert gdpr.late_reason == "scope unclear for days"
     assert gdpr.done_at == c.clock.now()
-    with c.uow() as uow:
-        shown = incidents.show_incident(uow, c.clock, "harbour", ref)
+    shown = incidents.show_incident(c.deps, "harbour", ref)
     assert shown.incident.notifications[0]["late_reason"] == "scope unclear for days"
     assert "done (late)" in shown.states
     assert _actions(c, "harbour")[-2:] == ["incident:change", "incident:change"]
@@ -250,16 +228,14 @@ def test_incident_clocks_are_stored_and_a_late_notice_needs_its_reason(c: Contai
 def test_closing_needs_every_notice_made_or_waived(c: Container) -> None:
     """Open clocks block closing until made, or waived with the reason (e.g. GDPR 34(3))."""
     ref = _open(c).incident.ref
-    with c.uow() as uow, pytest.raises(Conflict):
-        incidents.close_incident(uow, c.clock, "harbour", ACTOR, ref)
-    with c.uow() as uow:
-        closed = incidents.close_incident(
-            uow, c.clock, "harbour", ACTOR, ref, waive_reason="data encrypted: 34(3)(a)"
-        )
+    with pytest.raises(Conflict):
+        incidents.close_incident(c.deps, "harbour", ACTOR, ref)
+    closed = incidents.close_incident(
+        c.deps, "harbour", ACTOR, ref, waive_reason="data encrypted: 34(3)(a)"
+    )
     assert closed.incident.status == "closed"
     assert set(closed.states) == {"waived"}
-    with c.uow() as uow:
-        assert incidents.list_incidents(uow, c.clock, "harbour", open_only=True) == []
+    assert incidents.list_incidents(c.deps, "harbour", open_only=True) == []
 
 
 def test_incident_input_is_checked(c: Container) -> None:
@@ -271,8 +247,8 @@ def test_incident_input_is_checked(c: Container) -> None:
         _open(c, aware_at=c.clock.now() + timedelta(hours=1))
     with pytest.raises(InvalidInput):
         _open(c, regimes=["fcc"])
-    with c.uow() as uow, pytest.raises(NotFound) as missing:
-        incidents.show_incident(uow, c.clock, "harbour", "I-NOPE")
+    with pytest.raises(NotFound) as missing:
+        incidents.show_incident(c.deps, "harbour", "I-NOPE")
     assert missing.value.code == "incident.unknown"
 
 
@@ -285,10 +261,7 @@ def test_notices_render_with_the_dpo_contact_and_33_3_content(c: Container) -> N
         categories=["cc.payment.card", "user.contact.email"],
         measures="Cards cancelled; export link revoked.",
     ).incident.ref
-    with c.uow() as uow:
-        notice = incidents.render_notice(
-            uow, c.manifest, c.clock, "northwind", ref, "authority", renderer=c.renderer
-        )
+    notice = incidents.render_notice(c.deps, "northwind", ref, "authority")
     assert "dpo@northwind.example" in notice
     assert "Northwind DPO" in notice
     assert "Payment card" in notice
@@ -296,10 +269,7 @@ def test_notices_render_with_the_dpo_contact_and_33_3_content(c: Container) -> N
     assert "financial loss" in notice
     assert "Cards cancelled; export link revoked." in notice
     assert "Art. 33(3)(d)" in notice
-    with c.uow() as uow:
-        letter = incidents.render_notice(
-            uow, c.manifest, c.clock, "northwind", ref, "subjects", renderer=c.renderer
-        )
+    letter = incidents.render_notice(c.deps, "northwind", ref, "subjects")
     assert "dpo@northwind.example" in letter
     assert "Northwind Outfitters Ltd." in letter
 
@@ -307,8 +277,8 @@ def test_notices_render_with_the_dpo_contact_and_33_3_content(c: Container) -> N
 def test_tenants_cannot_see_each_others_incidents(c: Container) -> None:
     """The register is tenant-scoped."""
     ref = _open(c).incident.ref
-    with c.uow() as uow, pytest.raises(NotFound):
-        incidents.show_incident(uow, c.clock, "bluewave", ref)
+    with pytest.raises(NotFound):
+        incidents.show_incident(c.deps, "bluewave", ref)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
@@ -320,10 +290,7 @@ def api(c: Container) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(c)
     if not any(getattr(r, "path", "") == "/v1/ropa" for r in app.routes):
         app.include_router(router)
-    with c.uow() as uow:
-        created = create_api_key(
-            uow, c.manifest, "northwind", "privacy-officer", name="t", clock=c.clock
-        )
+    created = create_api_key(c.deps, "northwind", "privacy-officer", name="t")
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, {"Authorization": f"Bearer {created.token.reveal()}"}
 

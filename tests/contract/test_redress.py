@@ -53,20 +53,18 @@ def c(container: Container, clock: FixedClock) -> Container:
     """The template with a declared automated decision, applied; the clock on 1 July 2026."""
     clock.at = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
     _declare_decision(container)
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
 def _open(c: Container, kind: str, jurisdiction: str, **extra: Any) -> Any:
     raw = {"type": kind, "identities": {"email": [PERSON]}, "jurisdiction": jurisdiction}
-    return open_request(c.requests, "harbour", raw | extra)
+    return open_request(c.deps, "harbour", raw | extra)
 
 
 def _verified(c: Container, kind: str, jurisdiction: str, **extra: Any) -> str:
     opened = _open(c, kind, jurisdiction, **extra)
-    verify_manually(c.requests, "harbour", opened.ref, STAFF, "called the person back")
+    verify_manually(c.deps, "harbour", opened.ref, STAFF, "called the person back")
     return str(opened.ref)
 
 
@@ -92,13 +90,13 @@ def test_a_complaint_is_closed_with_its_outcome_sent_naming_the_rule_and_the_law
 ) -> None:
     """s.164A(4)(b): the complainant is told the outcome; the text names UK-CMPL-1, s.164A and the ICO."""
     ref = _verified(c, "complaint", "uk")
-    closed = fulfil(c.requests, "harbour", ref, STAFF, "We stopped the calls and apologise.")
+    closed = fulfil(c.deps, "harbour", ref, STAFF, "We stopped the calls and apologise.")
     assert closed.state is State.COMPLETED
     sent = _last_to_person(c, ref)
     assert "We stopped the calls and apologise." in sent
     assert "UK-CMPL-1, DPA 2018 s.164A(3), (4)" in sent
     assert "You may complain to the Information Commissioner's Office" in sent
-    assert show_request(c.requests, "harbour", ref).request.result["outcome"].startswith("We stop")
+    assert show_request(c.deps, "harbour", ref).request.result["outcome"].startswith("We stop")
 
 
 def test_a_complaint_without_its_outcome_is_refused_and_stays_open(c: Container) -> None:
@@ -106,9 +104,9 @@ def test_a_complaint_without_its_outcome_is_refused_and_stays_open(c: Container)
     ref = _verified(c, "complaint", "uk")
     before = len(read_outbox(c.settings.outbox_path))
     with pytest.raises(InvalidInput) as refused:
-        fulfil(c.requests, "harbour", ref, STAFF, "  ")
+        fulfil(c.deps, "harbour", ref, STAFF, "  ")
     assert refused.value.code == "request.outcome_missing"
-    assert show_request(c.requests, "harbour", ref).request.state is State.VERIFIED
+    assert show_request(c.deps, "harbour", ref).request.state is State.VERIFIED
     assert len(read_outbox(c.settings.outbox_path)) == before
 
 
@@ -129,7 +127,7 @@ def test_an_indian_grievance_answer_says_the_board_comes_after_it(c: Container) 
     opened = _open(c, "grievance", "in")
     assert (opened.due_on, opened.rule) == (date(2026, 9, 29), "DPDP-GRV-1")
     ref = _verified(c, "grievance", "in")
-    fulfil(c.requests, "harbour", ref, STAFF, "We corrected your address.")
+    fulfil(c.deps, "harbour", ref, STAFF, "We corrected your address.")
     sent = _last_to_person(c, ref)
     assert "We corrected your address." in sent
     assert "DPDP-GRV-1" in sent
@@ -140,8 +138,8 @@ def test_an_indian_grievance_answer_says_the_board_comes_after_it(c: Container) 
 def test_an_indian_refusal_says_a_grievance_must_come_before_the_board(c: Container) -> None:
     """s.13(3): a refused request under India's law points to a grievance first, not the Board."""
     ref = _verified(c, "access", "in")
-    deny_request(c.requests, "harbour", ref, STAFF, DenialCode.EXEMPT, "We hold no data on you.")
-    text = show_request(c.requests, "harbour", ref).request.denial_text or ""
+    deny_request(c.deps, "harbour", ref, STAFF, DenialCode.EXEMPT, "We hold no data on you.")
+    text = show_request(c.deps, "harbour", ref).request.denial_text or ""
     assert "you must first raise a grievance with us (DPDP Act s.13(3))" in text
     assert "You may complain to the Data Protection Board" not in text
 
@@ -155,7 +153,7 @@ def test_a_human_review_of_a_declared_decision_is_answered_on_the_one_month_cloc
     opened = _open(c, "human_review", law, decision="fraud-prevention", details="I pay on time.")
     assert (opened.due_on, opened.rule) == (date(2026, 8, 3), "GDPR-ADM-1")
     ref = _verified(c, "human_review", law, decision="fraud-prevention")
-    fulfil(c.requests, "harbour", ref, STAFF, "A person reviewed it; your limit is raised.")
+    fulfil(c.deps, "harbour", ref, STAFF, "A person reviewed it; your limit is raised.")
     sent = _last_to_person(c, ref)
     assert "review of an automated decision 'fraud-prevention'" in sent
     assert "GDPR-ADM-1" in sent
@@ -175,9 +173,7 @@ def test_a_human_review_is_refused_where_the_manifest_declares_no_decision(
     container: Container,
 ) -> None:
     """Without purposes[].automated_decision there is nothing for a person to review."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     raw = {
         "type": "human_review",
         "identities": {"email": [PERSON]},
@@ -185,7 +181,7 @@ def test_a_human_review_is_refused_where_the_manifest_declares_no_decision(
         "decision": "fraud-prevention",
     }
     with pytest.raises(PolicyViolation) as refused:
-        open_request(container.requests, "harbour", raw)
+        open_request(container.deps, "harbour", raw)
     assert refused.value.code == "request.no_automated_decision"
 
 

@@ -44,7 +44,7 @@ def c(settings: Settings, clock: FixedClock) -> Iterator[Container]:
     """A container with the levels on, for a business over the §7102 threshold."""
     levels = {"ccpa_verification_levels": True, "ccpa_consumers_per_year": 10_000_000}
     built = Container(settings.model_copy(update=levels), clock=clock)
-    apply_manifest(built.uow, built.manifest, built.keyring, built.clock, built.renderer)
+    apply_manifest(built.deps)
     yield built
     built.close()
 
@@ -55,8 +55,7 @@ def _subject(c: Container, identities: dict[str, str], **data: str) -> None:
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
     body = {"user.name": "Ana Lima", **data}
     create_subject(
-        c.uow,
-        c.vault,
+        c.deps,
         officer,
         {"subject": "ana", "identities": identities, "data": body, "source": "direct",
          "purpose": "billing"},
@@ -69,7 +68,7 @@ def _open(c: Container, kind: str = "access", jurisdiction: str = "us-ca") -> st
         "identities": {"email": [EMAIL], "phone": [PHONE]},
         "jurisdiction": jurisdiction,
     }
-    return str(open_request(c.requests, "bluewave", body).ref)
+    return str(open_request(c.deps, "bluewave", body).ref)
 
 
 def _enter_codes(c: Container, ref: str) -> Any:
@@ -79,11 +78,11 @@ def _enter_codes(c: Container, ref: str) -> Any:
         if ref in m["subject"] and m["kind"] == "verification_code"
     ]
     found = [match.group(1) for b in codes if (match := _CODE.search(b))]
-    return verify_codes(c.requests, "bluewave", ref, found)
+    return verify_codes(c.deps, "bluewave", ref, found)
 
 
 def _actions(c: Container, ref: str) -> list[str]:
-    return [e.action for e in show_request(c.requests, "bluewave", ref).events]
+    return [e.action for e in show_request(c.deps, "bluewave", ref).events]
 
 
 def test_specific_pieces_wait_for_three_matched_points_and_a_declaration(c: Container) -> None:
@@ -95,14 +94,14 @@ def test_specific_pieces_wait_for_three_matched_points_and_a_declaration(c: Cont
     assert "1 more matched data point(s) (2 of 3)" in entered.missing
     assert "declaration" in entered.missing
     with pytest.raises(Conflict) as refused:
-        start(c.requests, "bluewave", ref, STAFF)
+        start(c.deps, "bluewave", ref, STAFF)
     assert refused.value.code == "request.not_verified"
-    declared = sign_declaration(c.requests, "bluewave", ref, "  Ana   Lima ")
+    declared = sign_declaration(c.deps, "bluewave", ref, "  Ana   Lima ")
     assert declared.state is State.RECEIVED
     assert "declaration" not in declared.missing
-    done = verify_manually(c.requests, "bluewave", ref, STAFF, "asked", points=["postal_address"])
+    done = verify_manually(c.deps, "bluewave", ref, STAFF, "asked", points=["postal_address"])
     assert done.state is State.VERIFIED
-    view = show_request(c.requests, "bluewave", ref)
+    view = show_request(c.deps, "bluewave", ref)
     signed = [e for e in view.events if e.action == "declaration_signed"]
     assert [(e.note, e.details["statement"]) for e in signed] == [("Ana Lima", "ccpa-7062c-1")]
     assert "awaiting_evidence" in _actions(c, ref)
@@ -116,7 +115,7 @@ def test_an_identity_the_vault_does_not_hold_counts_for_nothing(c: Container) ->
     assert entered.state is State.RECEIVED
     assert "(1 of 2)" in entered.missing
     assert "declaration" not in entered.missing
-    done = verify_manually(c.requests, "bluewave", ref, STAFF, "call back", points=["address"])
+    done = verify_manually(c.deps, "bluewave", ref, STAFF, "call back", points=["address"])
     assert done.state is State.VERIFIED
 
 
@@ -135,22 +134,22 @@ def test_staff_below_the_level_are_refused_and_the_evidence_kept(c: Container) -
     _subject(c, {"email": EMAIL})
     ref = _open(c, "erasure")
     with pytest.raises(PolicyViolation) as short:
-        verify_manually(c.requests, "bluewave", ref, STAFF, "letter", points=["Address "])
+        verify_manually(c.deps, "bluewave", ref, STAFF, "letter", points=["Address "])
     assert short.value.code == "verification.insufficient"
-    view = show_request(c.requests, "bluewave", ref)
+    view = show_request(c.deps, "bluewave", ref)
     assert view.request.state is State.RECEIVED
     kept = [e.details for e in view.events if e.action == "verification_evidence"]
     assert kept == [{"points": ["address"], "account": False}]
     with pytest.raises(PolicyViolation):  # the same point twice is still one
-        verify_manually(c.requests, "bluewave", ref, STAFF, "again", points=["address"])
-    done = verify_manually(c.requests, "bluewave", ref, STAFF, "more", points=["last_order"])
+        verify_manually(c.deps, "bluewave", ref, STAFF, "again", points=["address"])
+    done = verify_manually(c.deps, "bluewave", ref, STAFF, "more", points=["last_order"])
     assert done.state is State.VERIFIED
 
 
 def test_an_account_holder_is_verified_through_the_account(c: Container) -> None:
     """Re-authenticated through their account, an access request needs nothing more (§7061)."""
     ref = _open(c)
-    done = verify_manually(c.requests, "bluewave", ref, STAFF, "signed in again", account=True)
+    done = verify_manually(c.deps, "bluewave", ref, STAFF, "signed in again", account=True)
     assert done.state is State.VERIFIED
 
 
@@ -159,24 +158,24 @@ def test_a_request_outside_california_keeps_the_codes(c: Container) -> None:
     ref = _open(c, jurisdiction="eu")
     assert _enter_codes(c, ref).state is State.VERIFIED
     with pytest.raises(Conflict):
-        sign_declaration(c.requests, "bluewave", ref, "Ana Lima")
+        sign_declaration(c.deps, "bluewave", ref, "Ana Lima")
 
 
 def test_a_blank_declaration_is_refused_and_nothing_kept(c: Container) -> None:
     """A declaration needs a name; a refused one leaves no trace."""
     ref = _open(c)
     with pytest.raises(InvalidInput):
-        sign_declaration(c.requests, "bluewave", ref, "   ")
+        sign_declaration(c.deps, "bluewave", ref, "   ")
     assert "declaration_signed" not in _actions(c, ref)
 
 
 def test_the_request_log_has_the_7101b_fields_for_each_request(c: Container) -> None:
     """A denied and an open request: dates, nature, manner, response and basis."""
     denied = _open(c)
-    deny_request(c.requests, "bluewave", denied, STAFF, DenialCode.WITHDRAWN, "withdrawn")
+    deny_request(c.deps, "bluewave", denied, STAFF, DenialCode.WITHDRAWN, "withdrawn")
     pending = _open(c, "erasure")
     today = c.clock.now().date()
-    log = request_log(c.requests, "bluewave", today - timedelta(days=1), today + timedelta(days=1))
+    log = request_log(c.deps, "bluewave", today - timedelta(days=1), today + timedelta(days=1))
     rows = {e.ref: e for e in log}
     assert set(rows) == {denied, pending}
     assert (rows[denied].response, rows[denied].denial_basis) == (Response.DENIED, "withdrawn")
@@ -184,25 +183,23 @@ def test_the_request_log_has_the_7101b_fields_for_each_request(c: Container) -> 
     assert (rows[pending].nature, rows[pending].manner) == ("erasure", "web")
     assert (rows[pending].response, rows[pending].responded_on) == (Response.PENDING, None)
     with pytest.raises(InvalidInput):
-        request_log(c.requests, "bluewave", today, today - timedelta(days=1))
+        request_log(c.deps, "bluewave", today, today - timedelta(days=1))
 
 
 def test_the_metrics_count_the_year_of_receipt(c: Container) -> None:
     """This year's requests are counted for this year, none for the last; the duty is due."""
     denied = _open(c)
-    deny_request(
-        c.requests, "bluewave", denied, STAFF, DenialCode.IDENTITY_NOT_VERIFIED, "unverified"
-    )
+    deny_request(c.deps, "bluewave", denied, STAFF, DenialCode.IDENTITY_NOT_VERIFIED, "unverified")
     _open(c, "erasure")
     year = c.clock.now().year
-    found = request_metrics(c.requests, "bluewave", year)
+    found = request_metrics(c.deps, "bluewave", year)
     know = next(k for k in found.kinds if k.kind is Kind.KNOW)
     assert (know.received, know.complied, know.denied) == (1, 0, 1)
     assert know.median_days is not None
     assert found.denied_because == {"not_verifiable": 1}
     assert (found.required, found.disclose_by) == (True, date(year + 1, 7, 1))
-    last = request_metrics(c.requests, "bluewave")
+    last = request_metrics(c.deps, "bluewave")
     assert last.year == year - 1
     assert sum(k.received for k in last.kinds) == 0
     with pytest.raises(InvalidInput):
-        request_metrics(c.requests, "bluewave", year + 1)
+        request_metrics(c.deps, "bluewave", year + 1)

@@ -45,9 +45,7 @@ SEVEN_YEARS_ON = "2033-03-02"  # the test clock's day (2 March 2026) + 7 years
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied (tenants, keys, notices)."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -71,11 +69,7 @@ def _phone_only_dataset() -> str:
 
 
 def _connect(c: Container, key: str, url: str, dataset: str | None = None) -> None:
-    with c.uow() as uow:
-        add_datastore(
-            uow, c.keyring, c.clock, "bluewave", STAFF, key,
-            url=url, dataset=dataset or shop_dataset_text(),
-        )  # fmt: skip
+    add_datastore(c.deps, "bluewave", STAFF, key, url=url, dataset=dataset or shop_dataset_text())
 
 
 def _subject(c: Container, data: dict[str, str], purpose: str) -> None:
@@ -84,7 +78,7 @@ def _subject(c: Container, data: dict[str, str], purpose: str) -> None:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
     record = {"subject": "cust-3", "identities": {"email": email(CUSTOMER)}, "data": data}
-    create_subject(c.uow, c.vault, officer, record | {"source": "direct", "purpose": purpose})
+    create_subject(c.deps, officer, record | {"source": "direct", "purpose": purpose})
 
 
 def _erasure(
@@ -92,7 +86,7 @@ def _erasure(
 ) -> str:
     """An erasure request (under Canadian law: no GDPR or CCPA ground needed) opened and verified."""
     opened = open_request(
-        c.requests,
+        c.deps,
         "bluewave",
         {"type": kind, "identities": {"email": [email(who)]}, "jurisdiction": jurisdiction},
     )
@@ -101,22 +95,22 @@ def _erasure(
         for m in read_outbox(c.settings.outbox_path)
         if m["kind"] == "verification_code" and opened.ref in m["subject"]
     ]
-    verify_codes(c.requests, "bluewave", opened.ref, codes)
+    verify_codes(c.deps, "bluewave", opened.ref, codes)
     return str(opened.ref)
 
 
 def _finish_tasks(c: Container, ref: str) -> None:
-    for task in show_request(c.requests, "bluewave", ref).tasks:
+    for task in show_request(c.deps, "bluewave", ref).tasks:
         if task.state == "open":
-            finish_task(c.requests, "bluewave", ref, task.id, STAFF, "told them")
+            finish_task(c.deps, "bluewave", ref, task.id, STAFF, "told them")
 
 
 def _completed(c: Container, ref: str) -> Any:
     """Fulfil ``ref``, finish the manual tasks it opened, and fulfil it again: completed."""
-    closed = fulfil(c.requests, "bluewave", ref, STAFF)
+    closed = fulfil(c.deps, "bluewave", ref, STAFF)
     if closed.state is State.INCOMPLETE:
         _finish_tasks(c, ref)
-        closed = fulfil(c.requests, "bluewave", ref, STAFF)
+        closed = fulfil(c.deps, "bluewave", ref, STAFF)
     assert closed.state is State.COMPLETED
     return closed
 
@@ -130,8 +124,7 @@ def _scalar(url: str, sql: str) -> Any:
 
 
 def _decision(c: Container, purpose: str) -> Any:
-    with c.uow() as uow:
-        return decide(uow, c.decider, "bluewave", "cust-3", purpose, at=c.clock.now())
+    return decide(c.deps, "bluewave", "cust-3", purpose, at=c.clock.now())
 
 
 BILLING_DATA = {
@@ -155,7 +148,7 @@ def test_legal_obligation_data_is_kept_in_vault_and_datastore_with_rule_and_law(
     _connect(c, "shop", url, billing_dataset_text())
     _subject(c, BILLING_DATA, "billing")
     ref = _erasure(c)
-    closed = fulfil(c.requests, "bluewave", ref, STAFF)
+    closed = fulfil(c.deps, "bluewave", ref, STAFF)
     result = closed.result
     kept = {
         "code": "legal_obligation",
@@ -242,7 +235,7 @@ def test_what_the_law_keeps_may_be_used_for_the_law_alone(c: Container, tmp_path
     naming the restriction; the legal-obligation purpose may still use them."""
     _subject(c, BILLING_DATA, "billing")
     assert _decision(c, "customer-service").allowed
-    fulfil(c.requests, "bluewave", _erasure(c), STAFF)
+    fulfil(c.deps, "bluewave", _erasure(c), STAFF)
     for purpose in ("customer-service", "billing", "fraud-prevention"):
         answer = _decision(c, purpose)
         assert not answer.allowed, purpose
@@ -270,7 +263,7 @@ def test_the_notice_states_the_rule_and_law_the_erasure_keeps_data_under(
     assert sentence in notice.markdown
     assert sentence in notice.html
     _subject(c, BILLING_DATA, "billing")
-    closed = fulfil(c.requests, "bluewave", _erasure(c), STAFF)
+    closed = fulfil(c.deps, "bluewave", _erasure(c), STAFF)
     assert {(r["rule"], r["law"]) for r in closed.result["vault"]["retained"]} == {
         (stated["key"], stated["law"])
     }
@@ -288,12 +281,12 @@ def test_a_rerun_erasure_adds_up_the_counts_of_every_run(c: Container, tmp_path:
     _connect(c, "shop", _shop(tmp_path / "shop.db"))
     _subject(c, {"user.name": "Customer 3"}, "customer-service")
     ref = _erasure(c)
-    first = fulfil(c.requests, "bluewave", ref, STAFF)
+    first = fulfil(c.deps, "bluewave", ref, STAFF)
     assert first.state is State.INCOMPLETE
     deleted = first.result["deleted"]
     assert deleted > 0
     _finish_tasks(c, ref)
-    second = fulfil(c.requests, "bluewave", ref, STAFF)
+    second = fulfil(c.deps, "bluewave", ref, STAFF)
     assert second.state is State.COMPLETED
     result = second.result
     assert [run["deleted"] for run in result["runs"]] == [deleted, 0]
@@ -317,7 +310,7 @@ def test_a_rerun_erasure_adds_up_the_counts_of_every_run(c: Container, tmp_path:
         if m["kind"] == "completed" and ref in m["subject"]
     ]
     assert f"we deleted {deleted} records" in done["body"]
-    runs = [e.details for e in show_request(c.requests, "bluewave", ref).events]
+    runs = [e.details for e in show_request(c.deps, "bluewave", ref).events]
     assert [d["deleted"] for d in runs if "run" in d] == [deleted, 0]
 
 
@@ -330,7 +323,7 @@ def test_every_datastore_is_named_with_what_happened_there(c: Container, tmp_pat
     _connect(c, "archive", _shop(tmp_path / "archive.db"))
     (tmp_path / "archive.db").unlink()
     (tmp_path / "archive.db").mkdir()  # no longer a database file: the archive cannot be reached
-    closed = fulfil(c.requests, "bluewave", _erasure(c), STAFF)
+    closed = fulfil(c.deps, "bluewave", _erasure(c), STAFF)
     stores = closed.result["by_datastore"]
     assert list(stores) == ["archive", "outlet", "phones", "shop"]
     assert stores["archive"]["status"] == "unreachable"
@@ -361,7 +354,7 @@ def test_an_erasure_that_matches_nobody_says_so_plainly(c: Container, tmp_path: 
     """Nobody in the vault, nobody in the datastore: the request completes (everything was searched)
     and the answer says no record matched and there was nothing to erase, never 'we deleted 0'."""
     _connect(c, "shop", _shop(tmp_path / "shop.db"))
-    closed = fulfil(c.requests, "bluewave", _erasure(c, who=9), STAFF)
+    closed = fulfil(c.deps, "bluewave", _erasure(c, who=9), STAFF)
     assert closed.state is State.COMPLETED
     assert closed.result["no_record"] is True
     assert closed.result["by_datastore"]["shop"]["status"] == "no_match"
@@ -376,7 +369,7 @@ def test_access_names_every_datastore_with_what_it_found(c: Container, tmp_path:
     _connect(c, "shop", _shop(tmp_path / "shop.db"))
     _connect(c, "outlet", _shop(tmp_path / "outlet.db", customers=2))
     _subject(c, {"user.name": "Customer 3"}, "customer-service")
-    closed = fulfil(c.requests, "bluewave", _erasure(c, kind="access"), STAFF)
+    closed = fulfil(c.deps, "bluewave", _erasure(c, kind="access"), STAFF)
     assert closed.state is State.COMPLETED
     stores = closed.result["by_datastore"]
     assert stores["outlet"] == {
@@ -402,8 +395,8 @@ def test_a_legal_hold_names_every_datastore_it_keeps(c: Container, tmp_path: Pat
 
     _connect(c, "shop", _shop(tmp_path / "shop.db"))
     _subject(c, {"user.name": "Customer 3"}, "customer-service")
-    add_hold(c.requests, "bluewave", STAFF, scope="subject", reference="case-9", subject="cust-3")
-    closed = fulfil(c.requests, "bluewave", _erasure(c), STAFF)
+    add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="case-9", subject="cust-3")
+    closed = fulfil(c.deps, "bluewave", _erasure(c), STAFF)
     assert closed.result["held"] == "case-9"
     assert closed.result["by_datastore"]["shop"]["status"] == "held"
     assert "legal hold" in closed.response

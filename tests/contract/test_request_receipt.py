@@ -14,7 +14,8 @@ from privault.bootstrap import Container
 from privault.core.clock import FixedClock
 from privault.core.manifest.model import Establishment
 from privault.errors import InvalidInput
-from privault.services.requests import RequestDeps, open_request, show_request
+from privault.services.deps import Deps
+from privault.services.requests import open_request, show_request
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 
@@ -24,20 +25,16 @@ EMAIL = "ana@example.com"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied (the clock reads 2 March 2026, 09:30 UTC)."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
-def _open(
-    deps: RequestDeps, tenant: str = "bluewave", jurisdiction: str = "us-ca", **kwargs: Any
-) -> Any:
+def _open(deps: Deps, tenant: str = "bluewave", jurisdiction: str = "us-ca", **kwargs: Any) -> Any:
     body = {"type": "access", "identities": {"email": [EMAIL]}, "jurisdiction": jurisdiction}
     return open_request(deps, tenant, body, "staff:bob", **kwargs)
 
 
-def _irish(c: Container, establishment: str | None) -> RequestDeps:
+def _irish(c: Container, establishment: str | None) -> Deps:
     """Northwind as an EU-only controller, established in ``establishment``."""
     manifest = c.manifest
     seat = Establishment.model_validate(_split(establishment)) if establishment else None
@@ -49,7 +46,7 @@ def _irish(c: Container, establishment: str | None) -> RequestDeps:
         else t
         for t in manifest.tenants
     ]
-    return replace(c.requests, manifest=manifest.model_copy(update={"tenants": tenants}))
+    return replace(c.deps, manifest=manifest.model_copy(update={"tenants": tenants}))
 
 
 def _split(code: str) -> dict[str, str | None]:
@@ -60,9 +57,9 @@ def _split(code: str) -> dict[str, str | None]:
 def test_a_letter_received_earlier_counts_from_its_day_and_says_so(c: Container) -> None:
     """Received 20 February, entered 2 March: due 6 April (45 days after 20 February); the
     timeline and the audit entry keep both dates."""
-    opened = _open(c.requests, received=date(2026, 2, 20))
+    opened = _open(c.deps, received=date(2026, 2, 20))
     assert (opened.received_on, opened.due_on) == (date(2026, 2, 20), date(2026, 4, 6))
-    view = show_request(c.requests, "bluewave", opened.ref)
+    view = show_request(c.deps, "bluewave", opened.ref)
     assert view.request.received_on == date(2026, 2, 20)
     received = next(e for e in view.events if e.action == "received")
     assert received.details["received"] == "2026-02-20"
@@ -81,16 +78,16 @@ def test_a_letter_received_earlier_counts_from_its_day_and_says_so(c: Container)
 def test_an_impossible_receipt_date_is_refused(c: Container, received: date, message: str) -> None:
     """Tomorrow, or more than a year back: refused with a clear error, nothing kept."""
     with pytest.raises(InvalidInput, match=message) as caught:
-        _open(c.requests, received=received)
+        _open(c.deps, received=received)
     assert caught.value.code == "request.invalid"
 
 
 def test_the_working_target_is_set_earlier_by_the_setting(c: Container) -> None:
     """Due 16 April 2026 (a Thursday); 5 days earlier is Saturday 11 April: the target is Friday
     10 April."""
-    opened = _open(c.requests)
+    opened = _open(c.deps)
     assert (opened.due_on, opened.target_on) == (date(2026, 4, 16), date(2026, 4, 10))
-    none_early = replace(c.requests, settings=replace(c.requests.settings, target_days_early=0))
+    none_early = replace(c.deps, settings=replace(c.deps.settings, target_days_early=0))
     assert _open(none_early).target_on == date(2026, 4, 16)
 
 

@@ -20,11 +20,8 @@ BODY = {"type": "access", "identities": {"email": ["ana@example.com"]}, "jurisdi
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied and a webhook endpoint registered for bluewave."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
-    with container.uow() as uow:
-        add_webhook(uow, container.keyring, container.clock, "bluewave", "test", NOWHERE)
+    apply_manifest(container.deps)
+    add_webhook(container.deps, "bluewave", "test", NOWHERE)
     return container
 
 
@@ -36,13 +33,13 @@ def _attempts(c: Container) -> list[int]:
 
 def test_outside_the_web_app_a_webhook_waits_in_the_queue(c: Container) -> None:
     """The CLI's container: the request.received delivery is queued, not tried."""
-    open_request(c.requests, "bluewave", BODY, "test")
+    open_request(c.deps, "bluewave", BODY, "test")
     assert _attempts(c) == [0]
 
 
 def test_in_the_web_app_a_webhook_is_tried_right_after_the_commit(c: Container) -> None:
     """The app's container: tried once after the commit; the failure leaves it queued."""
     create_app(c)
-    opened = open_request(c.requests, "bluewave", BODY, "test")
+    opened = open_request(c.deps, "bluewave", BODY, "test")
     assert opened.ref.startswith("R-")
     assert _attempts(c) == [1]

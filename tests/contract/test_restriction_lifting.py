@@ -6,6 +6,7 @@ be reached, and no lift when the message cannot be sent.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -16,7 +17,8 @@ from privault.errors import ConnectorError, PolicyViolation
 from privault.outbound.messenger import Message, read_outbox
 from privault.services.consent import Evidence, Holder, history, record_choices
 from privault.services.decisions import decide
-from privault.services.restrictions import Informing, restrict_processing
+from privault.services.deps import Deps
+from privault.services.restrictions import restrict_processing
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import create_subject
@@ -37,37 +39,40 @@ class _Broken:
 @pytest.fixture
 def c(container: Container) -> Container:
     """The manifest applied; Ana (with her e-mail) and Bo (no contact details) in the vault."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, TENANT).id
     officer = Principal(tenant_id, TENANT, "privacy-officer", "cli", "test")
     for ref, identities in (("ana", {"email": EMAIL}), ("bo", {})):
         create_subject(
-            container.uow, container.vault, officer,
+            container.deps, officer,
             {"subject": ref, "identities": identities, "data": {"user.name": ref},
              "source": "direct", "purpose": "customer-service"},
         )  # fmt: skip
     return container
 
 
-def _restrict(c: Container, refs: list[str], *, restricted: bool, inform: Informing) -> int:
+def _restrict(
+    c: Container,
+    refs: list[str],
+    *,
+    restricted: bool,
+    otherwise: str = "",
+    deps: Deps | None = None,
+) -> int:
     return restrict_processing(
-        c.uow, c.decider, TENANT, "staff:alice", refs, None, restricted=restricted,
-        reference=None, evidence=PROOF, at=c.clock.now(), inform=inform,
+        deps or c.deps, TENANT, "staff:alice", refs, None, restricted=restricted,
+        reference=None, evidence=PROOF, informed_otherwise=otherwise,
     )  # fmt: skip
 
 
 def _allowed(c: Container, ref: str) -> bool:
-    with c.uow() as uow:
-        found = decide(uow, c.decider, TENANT, ref, "customer-service", at=c.clock.now())
+    found = decide(c.deps, TENANT, ref, "customer-service", at=c.clock.now())
     return found.allowed
 
 
 def _informed(c: Container, ref: str) -> str | None:
-    with c.uow() as uow:
-        last = history(uow, TENANT, Holder(subject=ref))[-1]
+    last = history(c.deps, TENANT, Holder(subject=ref))[-1]
     informed: str | None = json.loads(last.evidence).get("informed")
     return informed
 
@@ -78,11 +83,10 @@ def _lifts(c: Container) -> list[dict[str, str]]:
 
 def test_lifting_tells_the_person_first_and_records_how(c: Container) -> None:
     """Ana gets a message saying the restriction is lifted; her ledger event says by e-mail."""
-    inform = Informing(c.keyring, c.messenger)
-    _restrict(c, ["ana"], restricted=True, inform=inform)
+    _restrict(c, ["ana"], restricted=True)
     assert not _allowed(c, "ana")
     assert _lifts(c) == []  # restricting tells nobody
-    assert _restrict(c, ["ana"], restricted=False, inform=inform) == 1
+    assert _restrict(c, ["ana"], restricted=False) == 1
     assert _allowed(c, "ana")
     [told] = _lifts(c)
     assert told["to"] == EMAIL
@@ -92,10 +96,9 @@ def test_lifting_tells_the_person_first_and_records_how(c: Container) -> None:
 
 def test_lifting_for_someone_who_cannot_be_reached_is_refused(c: Container) -> None:
     """Bo has no e-mail or phone: restriction.cannot_inform; nobody is told, nothing is lifted."""
-    inform = Informing(c.keyring, c.messenger)
-    _restrict(c, ["ana", "bo"], restricted=True, inform=inform)
+    _restrict(c, ["ana", "bo"], restricted=True)
     with pytest.raises(PolicyViolation) as caught:
-        _restrict(c, ["ana", "bo"], restricted=False, inform=inform)
+        _restrict(c, ["ana", "bo"], restricted=False)
     assert caught.value.code == "restriction.cannot_inform"
     assert "'bo'" in caught.value.message
     assert not _allowed(c, "ana")
@@ -105,18 +108,17 @@ def test_lifting_for_someone_who_cannot_be_reached_is_refused(c: Container) -> N
 
 def test_lifting_records_how_staff_told_someone_with_no_contact_details(c: Container) -> None:
     """Staff say how Bo was told: lifted, and his event records it."""
-    _restrict(c, ["bo"], restricted=True, inform=Informing(c.keyring, c.messenger))
-    told = Informing(c.keyring, c.messenger, "letter posted 2026-03-01")
-    _restrict(c, ["bo"], restricted=False, inform=told)
+    _restrict(c, ["bo"], restricted=True)
+    _restrict(c, ["bo"], restricted=False, otherwise="letter posted 2026-03-01")
     assert _allowed(c, "bo")
     assert _informed(c, "bo") == "otherwise: letter posted 2026-03-01"
 
 
 def test_a_notice_that_cannot_be_sent_lifts_nothing(c: Container) -> None:
     """The messenger fails: restriction.notice_failed, and the restriction stays."""
-    _restrict(c, ["ana"], restricted=True, inform=Informing(c.keyring, c.messenger))
+    _restrict(c, ["ana"], restricted=True)
     with pytest.raises(PolicyViolation) as caught:
-        _restrict(c, ["ana"], restricted=False, inform=Informing(c.keyring, _Broken()))
+        _restrict(c, ["ana"], restricted=False, deps=replace(c.deps, messenger=_Broken()))
     assert caught.value.code == "restriction.notice_failed"
     assert not _allowed(c, "ana")
 
@@ -124,17 +126,12 @@ def test_a_notice_that_cannot_be_sent_lifts_nothing(c: Container) -> None:
 def test_the_general_consent_call_cannot_lift_a_restriction(c: Container) -> None:
     """A restriction granted back through record_choices is refused and nothing is written: only the
     restriction service, which tells the person first, lifts one; an import records past lifts."""
-    _restrict(c, ["ana"], restricted=True, inform=Informing(c.keyring, c.messenger))
+    _restrict(c, ["ana"], restricted=True)
     lift = [Choice(Kind.RESTRICTION, "*", True)]
-    with c.uow() as uow, pytest.raises(PolicyViolation) as caught:
-        record_choices(
-            uow, c.decider, TENANT, "t", Holder(subject="ana"), lift, PROOF, c.clock.now()
-        )
+    with pytest.raises(PolicyViolation) as caught:
+        record_choices(c.deps, TENANT, "t", Holder(subject="ana"), lift, PROOF, c.clock.now())
     assert caught.value.code == "restriction.lift_elsewhere"
     assert not _allowed(c, "ana")
     imported = Evidence(Method.IMPORT, Via.API)
-    with c.uow() as uow:
-        record_choices(
-            uow, c.decider, TENANT, "t", Holder(subject="ana"), lift, imported, c.clock.now()
-        )
+    record_choices(c.deps, TENANT, "t", Holder(subject="ana"), lift, imported, c.clock.now())
     assert _allowed(c, "ana")

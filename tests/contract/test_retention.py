@@ -41,9 +41,7 @@ TRANSCRIPT_DUE = date(2026, 5, 31)  # 2 March + 90 days
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -80,7 +78,7 @@ def _subject(
         "source": source,
         "purpose": purpose,
     }
-    return create_subject(c.uow, c.vault, _officer(c, tenant, role), raw)
+    return create_subject(c.deps, _officer(c, tenant, role), raw)
 
 
 def _fields(c: Container, ref: str, tenant: str = "bluewave") -> list[str]:
@@ -107,7 +105,7 @@ def _audit(c: Container, tenant: str = "bluewave") -> list[tuple[str, str, dict[
 
 
 def _sweep(c: Container, tenant: str = "bluewave", **kw: Any) -> dict[str, Any]:
-    return sweep(c.requests, tenant, batch_size=kw.pop("batch_size", 50), **kw).report
+    return sweep(c.deps, tenant, batch_size=kw.pop("batch_size", 50), **kw).report
 
 
 def _ana(c: Container) -> str:
@@ -138,7 +136,7 @@ def test_the_report_names_the_rule_why_and_counts_without_personal_data(c: Conta
     _ana(c)
     _subject(c, "ben", {"cc.call.transcript": "Bonjour"})
     _on(c, TRANSCRIPT_DUE)
-    result = sweep(c.requests, "bluewave", batch_size=1)
+    result = sweep(c.deps, "bluewave", batch_size=1)
     rule = result.report["rules"]["call-recordings"]
     assert rule["why"] == "90 days after collected"
     assert rule["action"] == "delete"
@@ -228,15 +226,13 @@ def test_anonymise_deletes_the_value_and_counts_it_as_anonymised(c: Container) -
 def test_a_subject_hold_keeps_its_values_until_released(c: Container) -> None:
     """Held values are counted as held and stay; once the hold is released they go."""
     _ana(c)
-    hold = add_hold(
-        c.requests, "bluewave", STAFF, scope="subject", reference="CASE-7", subject="ana"
-    )
+    hold = add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="CASE-7", subject="ana")
     _on(c, TRANSCRIPT_DUE)
     report = _sweep(c)
     assert report["rules"]["call-recordings"]["held"] == 1
     assert report["totals"]["deleted"] == 0
     assert _fields(c, "ana") == ["cc.call.transcript", "user.name"]
-    release_hold(c.requests, "bluewave", hold.id, STAFF)
+    release_hold(c.deps, "bluewave", hold.id, STAFF)
     assert _sweep(c)["totals"]["deleted"] == 1
     assert _fields(c, "ana") == ["user.name"]
     holds = [d for a, _, d in _audit(c) if a == "retention:hold"]
@@ -249,7 +245,7 @@ def test_a_category_hold_keeps_that_category_and_expires(c: Container) -> None:
     _ana(c)
     expiry = TRANSCRIPT_DUE + timedelta(days=10)
     add_hold(
-        c.requests,
+        c.deps,
         "bluewave",
         STAFF,
         scope="category",
@@ -264,15 +260,15 @@ def test_a_category_hold_keeps_that_category_and_expires(c: Container) -> None:
     assert _sweep(c)["totals"]["held"] == 1
     _on(c, expiry)
     assert _sweep(c)["totals"]["deleted"] == 1
-    assert list_holds(c.requests, "bluewave") == []
-    assert len(list_holds(c.requests, "bluewave", include_ended=True)) == 1
+    assert list_holds(c.deps, "bluewave") == []
+    assert len(list_holds(c.deps, "bluewave", include_ended=True)) == 1
 
 
 def test_a_tenant_hold_keeps_everything(c: Container) -> None:
     """A tenant hold keeps every value of the tenant; other tenants are swept."""
     _ana(c)
     _subject(c, "nina", {"cc.call.transcript": "Hi"}, tenant="northwind")
-    add_hold(c.requests, "bluewave", STAFF, scope="tenant", reference="LITIGATION-2026-01")
+    add_hold(c.deps, "bluewave", STAFF, scope="tenant", reference="LITIGATION-2026-01")
     _on(c, TRANSCRIPT_DUE)
     assert _sweep(c)["totals"] == {
         "deleted": 0,
@@ -289,17 +285,17 @@ def test_holds_are_validated(c: Container) -> None:
     """A hold needs a known scope, a reference, its target, and a future expiry."""
     _ana(c)
     with pytest.raises(InvalidInput) as bad_scope:
-        add_hold(c.requests, "bluewave", STAFF, scope="planet", reference="X")
+        add_hold(c.deps, "bluewave", STAFF, scope="planet", reference="X")
     assert bad_scope.value.code == "retention.invalid"
     with pytest.raises(InvalidInput):
-        add_hold(c.requests, "bluewave", STAFF, scope="tenant", reference="")
+        add_hold(c.deps, "bluewave", STAFF, scope="tenant", reference="")
     with pytest.raises(InvalidInput):
-        add_hold(c.requests, "bluewave", STAFF, scope="subject", reference="X")
+        add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="X")
     with pytest.raises(InvalidInput):
-        add_hold(c.requests, "bluewave", STAFF, scope="category", reference="X", category="nope.x")
+        add_hold(c.deps, "bluewave", STAFF, scope="category", reference="X", category="nope.x")
     with pytest.raises(InvalidInput):
         add_hold(
-            c.requests,
+            c.deps,
             "bluewave",
             STAFF,
             scope="tenant",
@@ -307,15 +303,15 @@ def test_holds_are_validated(c: Container) -> None:
             expires_on=START.date(),
         )
     with pytest.raises(NotFound) as unknown:
-        add_hold(c.requests, "bluewave", STAFF, scope="subject", reference="X", subject="zed")
+        add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="X", subject="zed")
     assert unknown.value.code == "subject.unknown"
     with pytest.raises(NotFound) as no_hold:
-        release_hold(c.requests, "bluewave", 999, STAFF)
+        release_hold(c.deps, "bluewave", 999, STAFF)
     assert no_hold.value.code == "hold.unknown"
-    hold = add_hold(c.requests, "bluewave", STAFF, scope="tenant", reference="X")
-    release_hold(c.requests, "bluewave", hold.id, STAFF)
+    hold = add_hold(c.deps, "bluewave", STAFF, scope="tenant", reference="X")
+    release_hold(c.deps, "bluewave", hold.id, STAFF)
     with pytest.raises(Conflict):
-        release_hold(c.requests, "bluewave", hold.id, STAFF)
+        release_hold(c.deps, "bluewave", hold.id, STAFF)
 
 
 # --- contract end --------------------------------------------------------------------------------
@@ -328,7 +324,7 @@ def test_a_contract_end_on_31_january_deletes_the_subject_by_the_end_of_february
     there on 27 February and erased by the worker on 28 February (crypto-shredded, audited)."""
     _clock(c).at = datetime(2027, 1, 20, 9, tzinfo=UTC)
     _subject(c, "nora", {"user.name": "Nora"}, tenant="northwind")
-    ended = record_contract_end(c.requests, "northwind", "nora", date(2027, 1, 31), STAFF)
+    ended = record_contract_end(c.deps, "northwind", "nora", date(2027, 1, 31), STAFF)
     assert ended.delete_on == date(2027, 2, 28)
     _on(c, date(2027, 2, 27), 23)
     Worker(c).drain()
@@ -346,7 +342,7 @@ def test_a_contract_end_on_31_january_deletes_the_subject_by_the_end_of_february
 def test_bluewave_deletes_14_days_after_the_contract_end(c: Container) -> None:
     """A tenant's stricter policy (14 days) wins over the month."""
     _ana(c)
-    ended = record_contract_end(c.requests, "bluewave", "ana", date(2026, 3, 10), STAFF)
+    ended = record_contract_end(c.deps, "bluewave", "ana", date(2026, 3, 10), STAFF)
     assert ended.delete_on == date(2026, 3, 24)
 
 
@@ -355,10 +351,8 @@ def test_a_held_subject_is_kept_at_contract_end_and_erased_by_the_sweep_after_re
 ) -> None:
     """The erase job finishes reporting 'held'; after the hold's release the daily sweep erases."""
     _ana(c)
-    hold = add_hold(
-        c.requests, "bluewave", STAFF, scope="subject", reference="CASE-9", subject="ana"
-    )
-    ended = record_contract_end(c.requests, "bluewave", "ana", date(2026, 3, 10), STAFF)
+    hold = add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="CASE-9", subject="ana")
+    ended = record_contract_end(c.deps, "bluewave", "ana", date(2026, 3, 10), STAFF)
     _on(c, ended.delete_on)
     Worker(c).drain()
     assert _retention_subject(c, ended.uid).live
@@ -366,7 +360,7 @@ def test_a_held_subject_is_kept_at_contract_end_and_erased_by_the_sweep_after_re
         jobs = [j for j in uow.jobs.recent(limit=100) if j.kind == "subject.erase"]
     assert jobs[0].status == "done"
     assert jobs[0].progress == {"outcome": "held"}
-    release_hold(c.requests, "bluewave", hold.id, STAFF)
+    release_hold(c.deps, "bluewave", hold.id, STAFF)
     report = _sweep(c)
     assert report["whole_subjects"] == {"contract_end": {"erased": 1}}
     assert not _retention_subject(c, ended.uid).live
@@ -375,7 +369,7 @@ def test_a_held_subject_is_kept_at_contract_end_and_erased_by_the_sweep_after_re
 def test_contract_end_of_an_unknown_subject_is_refused(c: Container) -> None:
     """No subject, no contract end."""
     with pytest.raises(NotFound) as caught:
-        record_contract_end(c.requests, "bluewave", "ghost", date(2026, 3, 10), STAFF)
+        record_contract_end(c.deps, "bluewave", "ghost", date(2026, 3, 10), STAFF)
     assert caught.value.code == "subject.unknown"
 
 
@@ -391,11 +385,10 @@ def test_a_minor_is_suppressed_at_once_and_erased(c: Container) -> None:
         {"user.name": "Kid", "user.demographic.date_of_birth": "2010-01-01"},
         purpose="fraud-prevention",
     )
-    with c.uow() as uow:
-        now = decide(uow, c.decider, "bluewave", "kid", "customer-service", at=c.clock.now())
+    now = decide(c.deps, "bluewave", "kid", "customer-service", at=c.clock.now())
     assert not now.allowed
     assert [a for a, _, _ in _audit(c)].count("subject:minor") == 1
-    assert discover_minors(c.requests, "bluewave") == []  # already suppressed: once only
+    assert discover_minors(c.deps, "bluewave") == []  # already suppressed: once only
     with c.uow() as uow:
         bind_tenant(uow, "bluewave")
         kid = uow.retention.subject(ref="kid")
@@ -432,8 +425,8 @@ def test_status_says_what_is_due_now_soon_and_next(c: Container) -> None:
     """Per rule: due now, within 30 days, the next due date; the holds; the last run."""
     _ana(c)
     _on(c, TRANSCRIPT_DUE - timedelta(days=10))
-    hold = add_hold(c.requests, "bluewave", STAFF, scope="tenant", reference="X")
-    now = status(c.requests, "bluewave")
+    hold = add_hold(c.deps, "bluewave", STAFF, scope="tenant", reference="X")
+    now = status(c.deps, "bluewave")
     rules = {r.key: r for r in now.rules}
     calls = rules["call-recordings"]
     assert (calls.due_now, calls.due_soon, calls.next_due) == (0, 1, TRANSCRIPT_DUE)
@@ -441,7 +434,7 @@ def test_status_says_what_is_due_now_soon_and_next(c: Container) -> None:
     assert rules["privacy-request-log"].note == "handled by request records"
     assert [h.id for h in now.holds] == [hold.id]
     _on(c, TRANSCRIPT_DUE)
-    assert {r.key: r for r in status(c.requests, "bluewave").rules}["call-recordings"].due_now == 1
+    assert {r.key: r for r in status(c.deps, "bluewave").rules}["call-recordings"].due_now == 1
 
 
 class _Crash(Exception):
@@ -467,9 +460,9 @@ def test_a_sweep_taken_over_from_its_checkpoint_deletes_nothing_twice_and_misses
         saved.update(progress)
 
     with pytest.raises(_Crash):
-        sweep(c.requests, "bluewave", batch_size=2, checkpoint=dying)
+        sweep(c.deps, "bluewave", batch_size=2, checkpoint=dying)
     assert sum(1 for n in range(9) if "cc.call.transcript" in _fields(c, f"s{n}")) == 5
-    result = sweep(c.requests, "bluewave", batch_size=2, progress=dict(saved))
+    result = sweep(c.deps, "bluewave", batch_size=2, progress=dict(saved))
     assert result.report["totals"]["deleted"] == 9
     assert result.report["rules"]["call-recordings"]["subjects"] == 9
     assert all(_fields(c, f"s{n}") == ["user.name"] for n in range(9))

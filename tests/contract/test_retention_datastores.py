@@ -35,9 +35,7 @@ STATS_DUE = date(2026, 2, 1)  # + 13 months (web-statistics), when no purpose is
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -54,11 +52,11 @@ def _shop(
     document = yaml.safe_load(shop_dataset_text())
     entry: dict[str, Any] = {"date": "at"} | ({"purpose": purpose} if purpose else {})
     document["privault"] = {"retention": {"logins": entry}}
-    with c.uow() as uow:
-        add_datastore(
-            uow, c.keyring, c.clock, tenant, STAFF, "shop",
-            url=f"sqlite:///{db}", dataset=yaml.safe_dump(document),
-        )  # fmt: skip
+    add_datastore(
+        c.deps, tenant, STAFF, "shop",
+        url=f"sqlite:///{db}",
+        dataset=yaml.safe_dump(document),
+    )  # fmt: skip
     return db
 
 
@@ -76,7 +74,7 @@ def _on(c: Container, day: date) -> None:
 
 
 def _sweep(c: Container, tenant: str = "bluewave", **kw: Any) -> dict[str, Any]:
-    return sweep(c.requests, tenant, batch_size=kw.pop("batch_size", 50), **kw).report
+    return sweep(c.deps, tenant, batch_size=kw.pop("batch_size", 50), **kw).report
 
 
 def test_a_dated_field_is_erased_on_the_day_it_falls_due_and_not_before(
@@ -145,18 +143,18 @@ def test_holds_keep_a_subjects_rows_a_category_and_the_whole_tenant(
     db = _shop(c, tmp_path)
     raw = {"subject": "c1", "identities": {"email": email(1)}, "data": {"user.name": "C One"},
            "source": "direct", "purpose": "customer-service"}  # fmt: skip
-    create_subject(c.uow, c.vault, _officer(c), raw)
-    tenant = add_hold(c.requests, "bluewave", STAFF, scope="tenant", reference="LIT-1")
+    create_subject(c.deps, _officer(c), raw)
+    tenant = add_hold(c.deps, "bluewave", STAFF, scope="tenant", reference="LIT-1")
     category = add_hold(
-        c.requests, "bluewave", STAFF, scope="category", reference="REG-2", category="user.device"
+        c.deps, "bluewave", STAFF, scope="category", reference="REG-2", category="user.device"
     )
-    add_hold(c.requests, "bluewave", STAFF, scope="subject", reference="CASE-9", subject="c1")
+    add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="CASE-9", subject="c1")
     _on(c, LOGINS_DUE)
     held = _sweep(c)["datastores"]["shop"]["logins"]
     assert held["problem"] == "a tenant legal hold keeps everything"
-    release_hold(c.requests, "bluewave", tenant.id, STAFF)
+    release_hold(c.deps, "bluewave", tenant.id, STAFF)
     assert _sweep(c)["datastores"]["shop"]["logins"]["masked"] == 0
-    release_hold(c.requests, "bluewave", category.id, STAFF)
+    release_hold(c.deps, "bluewave", category.id, STAFF)
     entry = _sweep(c)["datastores"]["shop"]["logins"]
     assert (entry["masked"], entry["held"]) == (9, 3)
     assert _ips(db)[:3] != ["[erased]"] * 3
@@ -188,9 +186,9 @@ def test_a_sweep_taken_over_mid_datastore_masks_and_counts_every_row_once(
         saved.update(progress)
 
     with pytest.raises(_Crash):
-        sweep(c.requests, "bluewave", batch_size=2, checkpoint=dying)
+        sweep(c.deps, "bluewave", batch_size=2, checkpoint=dying)
     assert _ips(db).count("[erased]") == 6  # the third batch reached the shop, not the checkpoint
-    report = sweep(c.requests, "bluewave", batch_size=2, progress=dict(saved)).report
+    report = sweep(c.deps, "bluewave", batch_size=2, progress=dict(saved)).report
     assert _ips(db) == ["[erased]"] * 12
     assert report["datastores"]["shop"]["logins"]["masked"] == 10
     assert report["rules"]["fraud-signals"]["datastore_values"] == 10
@@ -203,7 +201,7 @@ def test_status_counts_rows_due_now_and_soon_in_dated_collections(
     sweep: none. A held subject's rows are counted apart. Status changes nothing."""
     db = _shop(c, tmp_path)
     _on(c, date(2025, 12, 20))
-    [early] = status(c.requests, "bluewave", batch_size=5).datastores
+    [early] = status(c.deps, "bluewave", batch_size=5).datastores
     assert (early.datastore, early.collection, early.due_now, early.due_soon) == (
         "shop",
         "logins",
@@ -212,14 +210,14 @@ def test_status_counts_rows_due_now_and_soon_in_dated_collections(
     )
     raw = {"subject": "c1", "identities": {"email": email(1)}, "data": {"user.name": "C One"},
            "source": "direct", "purpose": "customer-service"}  # fmt: skip
-    create_subject(c.uow, c.vault, _officer(c), raw)
-    add_hold(c.requests, "bluewave", STAFF, scope="subject", reference="CASE-9", subject="c1")
+    create_subject(c.deps, _officer(c), raw)
+    add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="CASE-9", subject="c1")
     _on(c, LOGINS_DUE)
-    [due] = status(c.requests, "bluewave", batch_size=5).datastores
+    [due] = status(c.deps, "bluewave", batch_size=5).datastores
     assert (due.due_now, due.due_soon, due.held, due.problem) == (9, 0, 3, None)
     assert "[erased]" not in _ips(db)
     _sweep(c)
-    [after] = status(c.requests, "bluewave").datastores
+    [after] = status(c.deps, "bluewave").datastores
     assert (after.due_now, after.held) == (0, 3)
 
 
@@ -227,5 +225,5 @@ def test_status_says_why_a_dated_collection_has_nothing_counted(
     c: Container, tmp_path: Path
 ) -> None:
     _shop(c, tmp_path, purpose="no-such-purpose")
-    [entry] = status(c.requests, "bluewave").datastores
+    [entry] = status(c.deps, "bluewave").datastores
     assert entry.problem == "purpose 'no-such-purpose' is not a purpose of this tenant"

@@ -36,9 +36,7 @@ def template(template: str) -> str:
 @pytest.fixture
 def c(container: Container) -> Container:
     """The container with the manifest applied and one Harbour subject created on ``CREATED``."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     _at(container, CREATED)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "harbour").id
@@ -50,7 +48,7 @@ def c(container: Container) -> Container:
         "source": "direct",
         "purpose": "fraud-prevention",
     }
-    create_subject(container.uow, container.vault, officer, raw)
+    create_subject(container.deps, officer, raw)
     return container
 
 
@@ -81,10 +79,10 @@ def test_a_person_inactive_three_years_is_told_then_erased_after_the_notice(c: C
     """Eight days before the three years end nobody is told; seven days before, Priya is told once
     (audited); the erasure waits for the day the three years end, then erases her."""
     _at(c, THREE_YEARS - timedelta(days=8))
-    assert notify_dormant(c.requests, "harbour").noticed == 0
+    assert notify_dormant(c.deps, "harbour").noticed == 0
     _at(c, THREE_YEARS - timedelta(days=7))
-    assert notify_dormant(c.requests, "harbour").noticed == 1
-    assert notify_dormant(c.requests, "harbour").already == 1  # told once
+    assert notify_dormant(c.deps, "harbour").noticed == 1
+    assert notify_dormant(c.deps, "harbour").already == 1  # told once
     [notice] = _notices(c)
     assert notice["to"] == "priya@example.com"
     assert "2029-01-05" in notice["body"]
@@ -105,7 +103,7 @@ def test_a_notice_sent_late_still_leaves_48_hours_before_the_erasure(c: Containe
     """Told an hour before the three years end, Priya keeps her data for 48 hours after the notice."""
     told = THREE_YEARS - timedelta(hours=1)
     _at(c, told)
-    assert notify_dormant(c.requests, "harbour").noticed == 1
+    assert notify_dormant(c.deps, "harbour").noticed == 1
     _at(c, told + timedelta(hours=47))
     Worker(c).drain()
     assert _live(c)
@@ -117,14 +115,14 @@ def test_a_notice_sent_late_still_leaves_48_hours_before_the_erasure(c: Containe
 def test_a_tenant_that_is_no_declared_platform_erases_nobody_for_dormancy(c: Container) -> None:
     """Bluewave declares no DPDP platform: its sweep sends no notice, however old its subjects."""
     _at(c, THREE_YEARS + timedelta(days=400))
-    assert notify_dormant(c.requests, "bluewave").noticed == 0
+    assert notify_dormant(c.deps, "bluewave").noticed == 0
     assert _notices(c) == []
 
 
 def test_an_anonymisation_records_its_purpose_supervisor_and_risk_analysis(c: Container) -> None:
     """Harbour's survey answers are anonymised: the sweep's report and its audit entry carry the
     rule's purpose, supervisor and re-identification risk analysis, and the state it leaves."""
-    report = sweep(c.requests, "harbour", batch_size=50).report
+    report = sweep(c.deps, "harbour", batch_size=50).report
     rule = report["rules"]["survey-answers"]
     assert rule["state"] == "anonymised"
     assert rule["anonymisation"]["supervisor"] == "Chief Privacy Officer"

@@ -56,9 +56,7 @@ BY_LAW = {
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -71,11 +69,7 @@ def shop(c: Container, tmp_path: Path) -> str:
     create_shop(engine)
     seed(engine, customers=4)
     engine.dispose()
-    with c.uow() as uow:
-        add_datastore(
-            uow, c.keyring, c.clock, "bluewave", STAFF, "shop",
-            url=url, dataset=billing_dataset_text(),
-        )  # fmt: skip
+    add_datastore(c.deps, "bluewave", STAFF, "shop", url=url, dataset=billing_dataset_text())
     return url
 
 
@@ -89,9 +83,7 @@ def _customer(c: Container, data: dict[str, str], ref: str = "cust-3") -> str:
     """Customer 3 in the vault, collected for billing and found in the shop by e-mail."""
     officer = _officer(c)
     record = {"subject": ref, "identities": {"email": email(CUSTOMER)}, "data": data}
-    return create_subject(
-        c.uow, c.vault, officer, record | {"source": "direct", "purpose": "billing"}
-    )
+    return create_subject(c.deps, officer, record | {"source": "direct", "purpose": "billing"})
 
 
 def _on(c: Container, day: date) -> None:
@@ -101,13 +93,13 @@ def _on(c: Container, day: date) -> None:
 
 def _ended(c: Container) -> date:
     """Customer 3's contract ends on 10 March 2026; the clock moves to the deletion day."""
-    ended = record_contract_end(c.requests, "bluewave", "cust-3", date(2026, 3, 10), STAFF)
+    ended = record_contract_end(c.deps, "bluewave", "cust-3", date(2026, 3, 10), STAFF)
     _on(c, ended.delete_on)
     return ended.delete_on
 
 
 def _sweep(c: Container) -> dict[str, Any]:
-    return sweep(c.requests, "bluewave", batch_size=50).report
+    return sweep(c.deps, "bluewave", batch_size=50).report
 
 
 def _fields(c: Container, ref: str = "cust-3") -> list[str] | None:
@@ -135,8 +127,7 @@ def _audit(c: Container, action: str) -> list[dict[str, Any]]:
 
 
 def _allowed(c: Container, purpose: str, ref: str = "cust-3") -> bool:
-    with c.uow() as uow:
-        return decide(uow, c.decider, "bluewave", ref, purpose, at=c.clock.now()).allowed
+    return decide(c.deps, "bluewave", ref, purpose, at=c.clock.now()).allowed
 
 
 def test_contract_end_keeps_the_bills_the_tax_law_requires_in_vault_and_datastore(
@@ -174,8 +165,7 @@ def test_what_a_contract_end_keeps_may_be_used_for_the_law_alone(c: Container, s
     _ended(c)
     _sweep(c)
     for purpose in ("marketing-email", "customer-service", "billing"):
-        with c.uow() as uow:
-            answer = decide(uow, c.decider, "bluewave", "cust-3", purpose, at=c.clock.now())
+        answer = decide(c.deps, "bluewave", "cust-3", purpose, at=c.clock.now())
         assert not answer.allowed, purpose
         assert any(r.rule == "POL-RES-1" and not r.allowed for r in answer.reasons), purpose
     assert _allowed(c, "legal-records")
@@ -223,11 +213,10 @@ def test_a_minors_bills_are_kept_by_law_and_everything_else_erased(c: Container,
     birth, the card and the customer's row go; the report names the rule and the law."""
     _customer(c, BILLS, ref="kid-3")
     born = {"user.demographic.date_of_birth": date(2010, 1, 1).isoformat()}
-    with c.uow() as uow:
-        update_subject(
-            uow, c.vault, _officer(c), "kid-3",
-            {"data": born, "source": "direct", "purpose": "fraud-prevention"},
-        )  # fmt: skip
+    update_subject(
+        c.deps, _officer(c), "kid-3",
+        {"data": born, "source": "direct", "purpose": "fraud-prevention"},
+    )  # fmt: skip
     assert not _allowed(c, "customer-service", ref="kid-3")
     report = _sweep(c)
     assert report["whole_subjects"] == {"minor": {"partial": 1}}

@@ -29,28 +29,21 @@ def c(container: Container) -> Container:
 
 
 def _record(c: Container, holder: Holder, choices: list[Choice]) -> None:
-    with c.uow() as uow:
-        record_choices(uow, c.decider, "bluewave", "test", holder, choices, WEB, c.clock.now())
+    record_choices(c.deps, "bluewave", "test", holder, choices, WEB, c.clock.now())
 
 
 def _request(c: Container, holder: Holder, *, consumer: bool) -> str:
-    with c.uow() as uow:
-        return request_sale_opt_in(
-            uow, c.decider, c.keyring, "bluewave", "test", holder, WEB, c.clock.now(),
-            consumer_initiated=consumer,
-        ).token  # fmt: skip
+    return request_sale_opt_in(
+        c.deps, "bluewave", "test", holder, WEB, consumer_initiated=consumer
+    ).token
 
 
 def _confirm(c: Container, token: str) -> None:
-    with c.uow() as uow:
-        confirm_sale_opt_in(
-            uow, c.decider, c.keyring, "bluewave", "test", token, WEB, c.clock.now()
-        )
+    confirm_sale_opt_in(c.deps, "bluewave", "test", token, WEB)
 
 
 def _sale(c: Container, holder: Holder) -> bool | None:
-    with c.uow() as uow:
-        entry = current_state(uow, "bluewave", holder).get("sale_sharing:*")
+    entry = current_state(c.deps, "bluewave", holder).get("sale_sharing:*")
     return None if entry is None else entry.granted
 
 
@@ -61,8 +54,7 @@ def test_a_one_step_opt_in_after_an_opt_out_is_refused_and_writes_nothing(c: Con
         _record(c, SUBJECT, OPT_IN)
     assert raised.value.code == "consent.opt_in_two_step"
     assert _sale(c, SUBJECT) is False
-    with c.uow() as uow:
-        assert len(history(uow, "bluewave", SUBJECT)) == 1
+    assert len(history(c.deps, "bluewave", SUBJECT)) == 1
 
 
 def test_a_consumer_request_then_a_separate_confirmation_opts_back_in(c: Container) -> None:
@@ -74,8 +66,7 @@ def test_a_consumer_request_then_a_separate_confirmation_opts_back_in(c: Contain
     c.clock.at += timedelta(minutes=5)  # type: ignore[attr-defined]
     _confirm(c, token)
     assert _sale(c, SUBJECT) is True
-    with c.uow() as uow:
-        last = history(uow, "bluewave", SUBJECT)[-1]
+    last = history(c.deps, "bluewave", SUBJECT)[-1]
     evidence = json.loads(last.evidence)
     assert evidence["opt_in"] == "two_step"
     assert evidence["opt_in_started_by"] == "consumer"
@@ -117,12 +108,10 @@ def test_the_banner_data_says_not_to_ask_for_12_months(c: Container) -> None:
     """The cookie status carries the instant before which the visitor is not asked to opt in."""
     start = c.clock.now()
     _record(c, VISITOR, OPT_OUT)
-    with c.uow() as uow:
-        held = cookie_status(uow, c.decider, "bluewave", VISITOR.visitor or "", start)
+    held = cookie_status(c.deps, "bluewave", VISITOR.visitor or "", start)
     assert held.sale_opt_in_ask_after == start.replace(year=start.year + 1)
     later = start.replace(year=start.year + 1)
-    with c.uow() as uow:
-        free = cookie_status(uow, c.decider, "bluewave", VISITOR.visitor or "", later)
+    free = cookie_status(c.deps, "bluewave", VISITOR.visitor or "", later)
     assert free.sale_opt_in_ask_after is None
 
 

@@ -36,10 +36,8 @@ WRONG = "Wrong username or password"
 @pytest.fixture
 def staff(container: Container) -> Container:
     """The manifest applied and one privacy officer, ``ann``, in bluewave."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
-    create_staff(container.staff, "bluewave", "Ann", "privacy-officer", PASSWORD, "cli:test")
+    apply_manifest(container.deps)
+    create_staff(container.deps, "bluewave", "Ann", "privacy-officer", PASSWORD, "cli:test")
     return container
 
 
@@ -50,7 +48,7 @@ def _events(container: Container, tenant: str = "bluewave") -> list[AuditEvent]:
 
 
 def _record(container: Container, username: str = "ann"):
-    return next(s for s in list_staff(container.staff, "bluewave") if s.username == username)
+    return next(s for s in list_staff(container.deps, "bluewave") if s.username == username)
 
 
 def test_password_is_stored_as_an_argon2id_hash_never_in_clear(staff: Container) -> None:
@@ -69,34 +67,34 @@ def test_password_is_stored_as_an_argon2id_hash_never_in_clear(staff: Container)
 def test_a_weak_password_is_refused_and_nothing_is_stored(staff: Container) -> None:
     """Fewer than 12 characters: a clear error naming the rule, no login created."""
     with pytest.raises(InvalidInput, match="at least 12 characters") as caught:
-        create_staff(staff.staff, "bluewave", "bob", "agent", "short pass", "cli:test")
+        create_staff(staff.deps, "bluewave", "bob", "agent", "short pass", "cli:test")
     assert caught.value.code == "staff.password_weak"
     assert "short pass" not in caught.value.message
-    assert [s.username for s in list_staff(staff.staff, "bluewave")] == ["ann"]
+    assert [s.username for s in list_staff(staff.deps, "bluewave")] == ["ann"]
 
 
 def test_the_role_must_be_one_the_tenants_manifest_gives(staff: Container) -> None:
     """recruiter exists in the manifest but not for bluewave."""
     with pytest.raises(NotFound, match="known: privacy-officer") as caught:
-        create_staff(staff.staff, "bluewave", "rita", "recruiter", PASSWORD, "cli:test")
+        create_staff(staff.deps, "bluewave", "rita", "recruiter", PASSWORD, "cli:test")
     assert caught.value.code == "role.unknown"
 
 
 def test_usernames_are_unique_per_tenant(staff: Container) -> None:
     """A second ann in bluewave is refused; an ann in northwind is another login."""
     with pytest.raises(Conflict) as caught:
-        create_staff(staff.staff, "bluewave", "ANN", "agent", PASSWORD, "cli:test")
+        create_staff(staff.deps, "bluewave", "ANN", "agent", PASSWORD, "cli:test")
     assert caught.value.code == "staff.exists"
-    create_staff(staff.staff, "northwind", "ann", "agent", PASSWORD, "cli:test")
-    assert sign_in(staff.staff, "northwind", "ann", PASSWORD).staff.principal.role == "agent"
+    create_staff(staff.deps, "northwind", "ann", "agent", PASSWORD, "cli:test")
+    assert sign_in(staff.deps, "northwind", "ann", PASSWORD).staff.principal.role == "agent"
 
 
 def test_sign_in_opens_a_session_whose_token_is_stored_only_as_a_hash(staff: Container) -> None:
     """The session resolves to a user principal of the tenant; the database holds the SHA-256."""
-    signed = sign_in(staff.staff, "bluewave", "Ann", PASSWORD)
+    signed = sign_in(staff.deps, "bluewave", "Ann", PASSWORD)
     token = signed.token.reveal()
     assert len(token) == 43
-    who = resolve_session(staff.staff, token)
+    who = resolve_session(staff.deps, token)
     assert who.principal.kind == "user"
     assert who.actor == "user:ann"
     assert (who.tenant_key, who.admin, who.role_name) == ("bluewave", True, "Privacy officer")
@@ -114,7 +112,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(staff: Container) -
         ("no-such-tenant", "ann", PASSWORD),
     ):
         with pytest.raises(Unauthenticated) as caught:
-            sign_in(staff.staff, tenant, name, password)
+            sign_in(staff.deps, tenant, name, password)
         assert (caught.value.message, caught.value.code) == (WRONG, "staff.login_failed")
     refused = [e for e in _events(staff) if e.action == "staff:login"]
     assert [e.outcome for e in refused] == ["denied", "denied"]
@@ -129,17 +127,17 @@ def test_five_wrong_passwords_lock_the_login_for_fifteen_minutes(
     """The fifth failure locks until 09:45; the right password is refused until then, then works."""
     for _ in range(4):
         with pytest.raises(Unauthenticated, match=WRONG):
-            sign_in(staff.staff, "bluewave", "ann", "a wrong password!")
+            sign_in(staff.deps, "bluewave", "ann", "a wrong password!")
     assert _record(staff).failed_attempts == 4
     with pytest.raises(Unauthenticated) as caught:
-        sign_in(staff.staff, "bluewave", "ann", "a wrong password!")
+        sign_in(staff.deps, "bluewave", "ann", "a wrong password!")
     assert caught.value.code == "staff.locked"
     assert caught.value.message == "Too many attempts; try again after 09:45 UTC"
     clock.at += timedelta(minutes=14, seconds=59)
     with pytest.raises(Unauthenticated, match="try again after 09:45"):
-        sign_in(staff.staff, "bluewave", "ann", PASSWORD)
+        sign_in(staff.deps, "bluewave", "ann", PASSWORD)
     clock.at += timedelta(seconds=1)
-    assert sign_in(staff.staff, "bluewave", "ann", PASSWORD).staff.username == "ann"
+    assert sign_in(staff.deps, "bluewave", "ann", PASSWORD).staff.username == "ann"
     found = _record(staff)
     assert (found.failed_attempts, found.locked_until, found.last_login_at) == (0, None, clock.at)
     details = [json.loads(e.details) for e in _events(staff) if e.action == "staff:login"]
@@ -152,8 +150,8 @@ def test_a_successful_sign_in_resets_the_count(staff: Container) -> None:
     for _ in range(2):
         for _ in range(4):
             with pytest.raises(Unauthenticated, match=WRONG):
-                sign_in(staff.staff, "bluewave", "ann", "a wrong password!")
-        sign_in(staff.staff, "bluewave", "ann", PASSWORD)
+                sign_in(staff.deps, "bluewave", "ann", "a wrong password!")
+        sign_in(staff.deps, "bluewave", "ann", PASSWORD)
     assert _record(staff).failed_attempts == 0
 
 
@@ -163,12 +161,12 @@ def test_the_lockout_settings_apply(container: Container) -> None:
         update={"admin_lockout_attempts": 2, "admin_lockout_minutes": 60}
     )
     built = Container(settings, clock=container.clock)
-    apply_manifest(built.uow, built.manifest, built.keyring, built.clock, built.renderer)
-    create_staff(built.staff, "bluewave", "ann", "agent", PASSWORD, "cli:test")
+    apply_manifest(built.deps)
+    create_staff(built.deps, "bluewave", "ann", "agent", PASSWORD, "cli:test")
     with pytest.raises(Unauthenticated, match=WRONG):
-        sign_in(built.staff, "bluewave", "ann", "a wrong password!")
+        sign_in(built.deps, "bluewave", "ann", "a wrong password!")
     with pytest.raises(Unauthenticated, match="try again after 10:30 UTC"):
-        sign_in(built.staff, "bluewave", "ann", "a wrong password!")
+        sign_in(built.deps, "bluewave", "ann", "a wrong password!")
     built.close()
 
 
@@ -176,22 +174,22 @@ def test_unlock_lifts_the_lockout_at_once(staff: Container) -> None:
     """An administrator unlocks; the right password works without waiting."""
     for _ in range(5):
         with pytest.raises(Unauthenticated):
-            sign_in(staff.staff, "bluewave", "ann", "a wrong password!")
-    unlock_staff(staff.staff, "bluewave", "ann", "cli:admin")
-    assert sign_in(staff.staff, "bluewave", "ann", PASSWORD).staff.username == "ann"
+            sign_in(staff.deps, "bluewave", "ann", "a wrong password!")
+    unlock_staff(staff.deps, "bluewave", "ann", "cli:admin")
+    assert sign_in(staff.deps, "bluewave", "ann", PASSWORD).staff.username == "ann"
     change = next(e for e in _events(staff) if e.action == "staff:change")
     assert (change.actor, json.loads(change.details)["change"]) == ("cli:admin", "unlocked")
 
 
 def test_a_session_ends_after_the_idle_timeout(staff: Container, clock: FixedClock) -> None:
     """Used every 29 minutes it lives on; 30 minutes unused and it is gone (and audited)."""
-    token = sign_in(staff.staff, "bluewave", "ann", PASSWORD).token.reveal()
+    token = sign_in(staff.deps, "bluewave", "ann", PASSWORD).token.reveal()
     for _ in range(3):
         clock.at += timedelta(minutes=29)
-        assert resolve_session(staff.staff, token).username == "ann"
+        assert resolve_session(staff.deps, token).username == "ann"
     clock.at += timedelta(minutes=30)
     with pytest.raises(Unauthenticated) as caught:
-        resolve_session(staff.staff, token)
+        resolve_session(staff.deps, token)
     assert caught.value.code == "staff.session_invalid"
     ended = [e for e in _events(staff) if e.action == "staff:logout"]
     assert json.loads(ended[-1].details)["reason"] == "idle"
@@ -199,60 +197,60 @@ def test_a_session_ends_after_the_idle_timeout(staff: Container, clock: FixedClo
         assert connection.execute(text("SELECT count(*) FROM staff_sessions")).scalar_one() == 0
     clock.at -= timedelta(minutes=30)  # even back within the window the session stays ended
     with pytest.raises(Unauthenticated):
-        resolve_session(staff.staff, token)
+        resolve_session(staff.deps, token)
 
 
 def test_a_session_ends_after_its_lifetime_however_busy(
     staff: Container, clock: FixedClock
 ) -> None:
     """Twelve hours after sign-in it ends, even if used every ten minutes."""
-    token = sign_in(staff.staff, "bluewave", "ann", PASSWORD).token.reveal()
+    token = sign_in(staff.deps, "bluewave", "ann", PASSWORD).token.reveal()
     start = clock.at
     while clock.at + timedelta(minutes=10) < start + timedelta(hours=12):
         clock.at += timedelta(minutes=10)
-        resolve_session(staff.staff, token)
+        resolve_session(staff.deps, token)
     clock.at = start + timedelta(hours=12)
     with pytest.raises(Unauthenticated):
-        resolve_session(staff.staff, token)
+        resolve_session(staff.deps, token)
     ended = next(e for e in _events(staff) if e.action == "staff:logout")
     assert json.loads(ended.details)["reason"] == "lifetime"
 
 
 def test_sign_out_revokes_the_session_on_the_server(staff: Container) -> None:
     """The token stops working at once; another session of the same login goes on."""
-    first = sign_in(staff.staff, "bluewave", "ann", PASSWORD)
-    second = sign_in(staff.staff, "bluewave", "ann", PASSWORD)
-    sign_out(staff.staff, first.staff)
+    first = sign_in(staff.deps, "bluewave", "ann", PASSWORD)
+    second = sign_in(staff.deps, "bluewave", "ann", PASSWORD)
+    sign_out(staff.deps, first.staff)
     with pytest.raises(Unauthenticated):
-        resolve_session(staff.staff, first.token.reveal())
-    assert resolve_session(staff.staff, second.token.reveal()).username == "ann"
+        resolve_session(staff.deps, first.token.reveal())
+    assert resolve_session(staff.deps, second.token.reveal()).username == "ann"
     ended = next(e for e in _events(staff) if e.action == "staff:logout")
     assert (ended.actor, json.loads(ended.details)["reason"]) == ("user:ann", "signed_out")
 
 
 def test_disabling_a_login_ends_its_sessions_and_refuses_sign_in(staff: Container) -> None:
     """Disabled: every session ends and sign-in gets the generic answer; enabled again, it works."""
-    token = sign_in(staff.staff, "bluewave", "ann", PASSWORD).token.reveal()
-    disable_staff(staff.staff, "bluewave", "ann", "cli:admin")
+    token = sign_in(staff.deps, "bluewave", "ann", PASSWORD).token.reveal()
+    disable_staff(staff.deps, "bluewave", "ann", "cli:admin")
     with pytest.raises(Unauthenticated):
-        resolve_session(staff.staff, token)
+        resolve_session(staff.deps, token)
     with pytest.raises(Unauthenticated, match=WRONG):
-        sign_in(staff.staff, "bluewave", "ann", PASSWORD)
-    disable_staff(staff.staff, "bluewave", "ann", "cli:admin", disabled=False)
-    assert sign_in(staff.staff, "bluewave", "ann", PASSWORD).staff.username == "ann"
+        sign_in(staff.deps, "bluewave", "ann", PASSWORD)
+    disable_staff(staff.deps, "bluewave", "ann", "cli:admin", disabled=False)
+    assert sign_in(staff.deps, "bluewave", "ann", PASSWORD).staff.username == "ann"
 
 
 def test_a_new_password_ends_sessions_and_replaces_the_old_one(staff: Container) -> None:
     """After set_password the old password and the old sessions are useless."""
-    token = sign_in(staff.staff, "bluewave", "ann", PASSWORD).token.reveal()
-    set_password(staff.staff, "bluewave", "ann", "a brand new passphrase", "cli:admin")
+    token = sign_in(staff.deps, "bluewave", "ann", PASSWORD).token.reveal()
+    set_password(staff.deps, "bluewave", "ann", "a brand new passphrase", "cli:admin")
     with pytest.raises(Unauthenticated):
-        resolve_session(staff.staff, token)
+        resolve_session(staff.deps, token)
     with pytest.raises(Unauthenticated, match=WRONG):
-        sign_in(staff.staff, "bluewave", "ann", PASSWORD)
-    assert sign_in(staff.staff, "bluewave", "ann", "a brand new passphrase").staff
+        sign_in(staff.deps, "bluewave", "ann", PASSWORD)
+    assert sign_in(staff.deps, "bluewave", "ann", "a brand new passphrase").staff
     with pytest.raises(NotFound) as caught:
-        set_password(staff.staff, "bluewave", "zed", "a brand new passphrase", "cli:admin")
+        set_password(staff.deps, "bluewave", "zed", "a brand new passphrase", "cli:admin")
     assert caught.value.code == "staff.unknown"
 
 
@@ -265,7 +263,7 @@ def test_a_hash_made_with_older_parameters_is_replaced_at_sign_in(staff: Contain
         bind_tenant(uow, "bluewave")
         uow.staff.update(ann, StaffChange(password_hash=old))
         uow.commit()
-    sign_in(staff.staff, "bluewave", "ann", PASSWORD)
+    sign_in(staff.deps, "bluewave", "ann", PASSWORD)
     assert not needs_rehash(_record(staff).password_hash)
     login = [e for e in _events(staff) if e.action == "staff:login"][-1]
     assert json.loads(login.details)["rehashed"] is True
@@ -273,16 +271,16 @@ def test_a_hash_made_with_older_parameters_is_replaced_at_sign_in(staff: Contain
 
 def test_a_role_removed_from_the_manifest_ends_the_session(staff: Container) -> None:
     """A login whose role is no longer the tenant's cannot use its session or sign in."""
-    token = sign_in(staff.staff, "bluewave", "ann", PASSWORD).token.reveal()
+    token = sign_in(staff.deps, "bluewave", "ann", PASSWORD).token.reveal()
     ann = _record(staff).id
     with staff.uow() as uow:
         bind_tenant(uow, "bluewave")
         uow.staff.update(ann, StaffChange(role="recruiter"))
         uow.commit()
     with pytest.raises(Unauthenticated):
-        resolve_session(staff.staff, token)
+        resolve_session(staff.deps, token)
     with pytest.raises(Unauthenticated, match=WRONG):
-        sign_in(staff.staff, "bluewave", "ann", PASSWORD)
+        sign_in(staff.deps, "bluewave", "ann", PASSWORD)
 
 
 def test_a_password_reset_while_the_old_one_is_being_checked_opens_no_session(
@@ -294,12 +292,12 @@ def test_a_password_reset_while_the_old_one_is_being_checked_opens_no_session(
 
     def racing(stored: str, password: str) -> bool:
         ok = checked(stored, password)
-        set_password(staff.staff, "bluewave", "ann", "a brand new passphrase", "cli:test")
+        set_password(staff.deps, "bluewave", "ann", "a brand new passphrase", "cli:test")
         return ok
 
     monkeypatch.setattr(staff_sessions, "verify_password", racing)
     with pytest.raises(Unauthenticated):
-        sign_in(staff.staff, "bluewave", "ann", PASSWORD)
+        sign_in(staff.deps, "bluewave", "ann", PASSWORD)
     denied = [e for e in _events(staff) if e.action == "staff:login" and e.outcome == "denied"]
     assert json.loads(denied[-1].details)["reason"] == "password_changed"
     with staff.uow() as uow:
@@ -312,5 +310,5 @@ def test_a_username_no_login_could_have_is_an_unknown_user(staff: Container) -> 
     """A NUL byte or a space in the username is never sent to the database: the same answer."""
     for name in ("an\x00n", "a n", ""):
         with pytest.raises(Unauthenticated) as caught:
-            sign_in(staff.staff, "bluewave", name, PASSWORD)
+            sign_in(staff.deps, "bluewave", name, PASSWORD)
         assert caught.value.message == WRONG

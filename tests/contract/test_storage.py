@@ -21,8 +21,7 @@ from privault.storage.scoping import CROSS_TENANT, TenantScopeError
 
 
 def _two_tenants(container: Container) -> tuple[str, str]:
-    with container.uow() as uow:
-        records = sync_tenants(uow, container.manifest, container.clock)
+    records = sync_tenants(container.deps)
     return records[0].key, records[1].key
 
 
@@ -47,8 +46,7 @@ def test_every_tenant_owned_table_carries_a_non_null_tenant(container: Container
 def test_sync_tenants_is_idempotent(container: Container) -> None:
     """Syncing twice keeps one row per tenant."""
     for _ in range(2):
-        with container.uow() as uow:
-            sync_tenants(uow, container.manifest, container.clock)
+        sync_tenants(container.deps)
     with container.uow() as uow:
         keys = [t.key for t in uow.tenants.list()]
     assert keys == sorted(t.key for t in container.manifest.tenants)
@@ -57,22 +55,15 @@ def test_sync_tenants_is_idempotent(container: Container) -> None:
 def test_rendering_twice_keeps_one_version(container: Container) -> None:
     """An unchanged manifest keeps its notice version and date."""
     tenant, _ = _two_tenants(container)
-    with container.uow() as uow:
-        first = publish_notice(
-            uow, container.manifest, tenant, container.clock, renderer=container.renderer
-        )
+    first = publish_notice(container.deps, tenant)
     assert isinstance(container.clock, FixedClock)
     container.clock.at += timedelta(days=3)
-    with container.uow() as uow:
-        second = publish_notice(
-            uow, container.manifest, tenant, container.clock, renderer=container.renderer
-        )
+    second = publish_notice(container.deps, tenant)
     assert first.created
     assert not second.created
     assert second.record.version_id == first.record.version_id
     assert second.record.published_on == first.record.published_on
-    with container.uow() as uow:
-        assert len(notice_history(uow, tenant)) == 1
+    assert len(notice_history(container.deps, tenant)) == 1
 
 
 def test_changing_a_purpose_publishes_a_new_dated_version(
@@ -80,22 +71,17 @@ def test_changing_a_purpose_publishes_a_new_dated_version(
 ) -> None:
     """A content change gets a new version id and date; both versions stay in the database."""
     tenant, _ = _two_tenants(container)
-    with container.uow() as uow:
-        first = publish_notice(
-            uow, container.manifest, tenant, container.clock, renderer=container.renderer
-        )
+    first = publish_notice(container.deps, tenant)
     changed = parse_manifest(_rename_first_purpose(template), "changed.yaml")
     assert isinstance(container.clock, FixedClock)
     container.clock.at += timedelta(days=10)
-    with container.uow() as uow:
-        second = publish_notice(uow, changed, tenant, container.clock, renderer=container.renderer)
+    second = publish_notice(dataclasses.replace(container.deps, manifest=changed), tenant)
     assert second.created
     assert second.record.version_id != first.record.version_id
     assert second.record.published_on == first.record.published_on + timedelta(days=10)
     assert f"Last updated: {second.record.published_on.isoformat()}" in second.record.markdown
-    with container.uow() as uow:
-        history = notice_history(uow, tenant)
-        old = get_notice_version(uow, tenant, first.record.version_id[:12])
+    history = notice_history(container.deps, tenant)
+    old = get_notice_version(container.deps, tenant, first.record.version_id[:12])
     assert [h.version_id for h in history] == [second.record.version_id, first.record.version_id]
     assert old.markdown == first.record.markdown
 
@@ -110,9 +96,7 @@ def _rename_first_purpose(template: str) -> str:
 def test_notice_versions_are_scoped_to_their_tenant(container: Container) -> None:
     """A unit of work bound to one tenant never sees another tenant's rows, even unfiltered."""
     first, second = _two_tenants(container)
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         bound = bind_tenant(uow, first)
         seen = {r.tenant_id for r in uow.session.scalars(select(tables.NoticeVersion))}
@@ -128,9 +112,7 @@ def test_counts_and_core_selects_are_scoped_too(container: Container) -> None:
     """select(func.count()).select_from(Entity), a Core select over the table and a join count
     only the bound tenant's rows (these forms escape loader criteria, so they are scoped by table)."""
     first, second = _two_tenants(container)
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         everyone = uow.session.scalar(
             select(func.count()).select_from(tables.NoticeVersion),
@@ -164,9 +146,7 @@ def test_a_core_delete_only_touches_the_bound_tenant(container: Container) -> No
     """A Core DELETE over a tenant-owned table with no tenant filter deletes only the bound
     tenant's rows."""
     first, second = _two_tenants(container)
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     table = tables.NoticeVersion.__table__
     with container.uow() as uow:
         bind_tenant(uow, first)
@@ -209,14 +189,10 @@ def test_api_key_round_trip(container: Container) -> None:
     """A created key authenticates to its tenant and role until revoked; only its hash is stored."""
     tenant, _ = _two_tenants(container)
     role = container.manifest.roles[0].key
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, tenant, role, name="ci", clock=container.clock
-        )
+    created = create_api_key(container.deps, tenant, role, name="ci")
     token = created.token.reveal()
     assert token not in repr(created)
-    with container.uow() as uow:
-        principal = authenticate(uow, token, container.clock)
+    principal = authenticate(container.deps, token)
     assert (principal.tenant_key, principal.role) == (tenant, role)
     with container.uow() as uow:
         stored = uow.session.scalars(
@@ -224,33 +200,26 @@ def test_api_key_round_trip(container: Container) -> None:
         ).all()
     secret = token.split("_", 2)[2]  # pv_<prefix>_<secret>; the secret may itself hold "_"
     assert all(secret not in h for h in stored)
-    with container.uow() as uow:
-        revoke_api_key(uow, tenant, created.record.prefix, container.clock)
-    with container.uow() as uow, pytest.raises(Unauthenticated):
-        authenticate(uow, token, container.clock)
-    with container.uow() as uow:
-        assert list_api_keys(uow, tenant)[0].revoked_at is not None
+    revoke_api_key(container.deps, tenant, created.record.prefix)
+    with pytest.raises(Unauthenticated):
+        authenticate(container.deps, token)
+    assert list_api_keys(container.deps, tenant)[0].revoked_at is not None
 
 
 def test_a_key_with_a_wrong_secret_is_refused(container: Container) -> None:
     """Same prefix, other secret: refused."""
     tenant, _ = _two_tenants(container)
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, tenant, "agent", name="", clock=container.clock
-        )
+    created = create_api_key(container.deps, tenant, "agent", name="")
     forged = created.token.reveal()[:-4] + "AAAA"
-    with container.uow() as uow, pytest.raises(Unauthenticated):
-        authenticate(uow, forged, container.clock)
+    with pytest.raises(Unauthenticated):
+        authenticate(container.deps, forged)
 
 
 def test_a_role_the_tenant_lacks_is_refused(container: Container) -> None:
     """Keys can only be made for roles the manifest gives the tenant."""
     tenant, _ = _two_tenants(container)
-    with container.uow() as uow, pytest.raises(NotFound) as caught:
-        create_api_key(
-            uow, container.manifest, tenant, "no-such-role", name="", clock=container.clock
-        )
+    with pytest.raises(NotFound) as caught:
+        create_api_key(container.deps, tenant, "no-such-role", name="")
     assert caught.value.code == "role.unknown"
 
 
@@ -258,8 +227,7 @@ def test_datetimes_come_back_aware_and_equal(container: Container) -> None:
     """Timestamps round-trip as the same aware UTC instant on every engine."""
     at = datetime(2026, 5, 17, 23, 59, 58, 123456, tzinfo=UTC)
     clock = FixedClock(at)
-    with container.uow() as uow:
-        record = sync_tenants(uow, container.manifest, clock)[0]
+    record = sync_tenants(dataclasses.replace(container.deps, clock=clock))[0]
     with container.uow() as uow:
         loaded = uow.tenants.get_by_key(record.key)
     assert loaded is not None

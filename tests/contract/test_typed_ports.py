@@ -16,9 +16,9 @@ from privault.bootstrap import Container
 from privault.core.cpni import CampaignStatus
 from privault.core.cpni_ports import CampaignChange, CampaignRecord, NewCampaign
 from privault.core.datastore_ports import ConnectionChange, NewDatastore, SealedUrl
-from privault.core.job_ports import JobRecord, NewJob
+from privault.core.job_ports import JobRecord, JobStatus, NewJob
 from privault.core.ports import UnitOfWork
-from privault.core.records import DatastoreRecord
+from privault.core.records import DatastoreKind, DatastoreRecord
 from privault.core.staff_ports import NewSession, NewStaff, StaffChange
 from privault.core.webhook_ports import (
     DeliveryChange,
@@ -44,8 +44,7 @@ REFS = itertools.count()
 @pytest.fixture
 def ready(container: Container) -> Container:
     """The manifest's tenants exist."""
-    with container.uow() as uow:
-        sync_tenants(uow, container.manifest, container.clock)
+    sync_tenants(container.deps)
     return container
 
 
@@ -64,30 +63,31 @@ def _hook(uow: UnitOfWork) -> int:
 
 def test_a_new_datastore_and_its_changes_read_back_unchanged(ready: Container) -> None:
     """A manual system, a connected datastore, a new connection and a test outcome."""
-    url = SealedUrl("postgresql", 1, b"wrapped", b"sealed", "postgresql://u:***@db/crm")
+    url = SealedUrl(DatastoreKind.POSTGRESQL, 1, b"wrapped", b"sealed", "postgresql://u:***@db/crm")
     with _bound(ready) as uow:
         uow.datastores.add(NewDatastore("desk", "the front desk", "ann", None, None, AT))
         uow.datastores.add(NewDatastore("crm", "", None, "dataset: []", url, AT))
         uow.commit()
     with _bound(ready) as uow:
         assert uow.datastores.get("desk") == DatastoreRecord(
-            "desk", "manual", "the front desk", "ann", None, None, None, None, None, None, None
-        )
+            "desk", DatastoreKind.MANUAL, "the front desk", "ann",
+            None, None, None, None, None, None, None,
+        )  # fmt: skip
         crm = uow.datastores.get("crm")
         assert crm == DatastoreRecord(
-            "crm", "postgresql", "", None, "dataset: []", 1, b"wrapped", b"sealed",
+            "crm", DatastoreKind.POSTGRESQL, "", None, "dataset: []", 1, b"wrapped", b"sealed",
             "postgresql://u:***@db/crm", None, None,
         )  # fmt: skip
         uow.datastores.record_test("crm", AT, True)
         uow.commit()
-    moved = SealedUrl("mysql", 2, b"w2", b"s2", "mysql://u:***@db2/crm")
+    moved = SealedUrl(DatastoreKind.MYSQL, 2, b"w2", b"s2", "mysql://u:***@db2/crm")
     with _bound(ready) as uow:
         assert uow.datastores.get("crm").last_test_ok is True  # type: ignore[union-attr]
         uow.datastores.update("crm", ConnectionChange(AT, moved, "dataset: [x]"))
         uow.commit()
     with _bound(ready) as uow:
         assert uow.datastores.get("crm") == DatastoreRecord(
-            "crm", "mysql", "", None, "dataset: [x]", 2, b"w2", b"s2", "mysql://u:***@db2/crm",
+            "crm", DatastoreKind.MYSQL, "", None, "dataset: [x]", 2, b"w2", b"s2", "mysql://u:***@db2/crm",
             None, None,
         )  # fmt: skip
 
@@ -251,7 +251,7 @@ def test_a_new_job_reads_back_unchanged(ready: Container) -> None:
             tenant_key="bluewave",
             payload=payload,
             progress={},
-            status="queued",
+            status=JobStatus.QUEUED,
             run_at=AT,
             attempts=0,
             max_attempts=3,

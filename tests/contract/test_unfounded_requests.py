@@ -29,25 +29,23 @@ FACTS = "The same access request was answered on 2 and 9 March; nothing has chan
 @pytest.fixture
 def c(container: Container) -> Container:
     """The template manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
 def _open(c: Container) -> str:
     body = {"type": "access", "identities": {"email": [EMAIL]}, "jurisdiction": "uk"}
-    return str(open_request(c.requests, "northwind", body).ref)
+    return str(open_request(c.deps, "northwind", body).ref)
 
 
 def _event(c: Container, ref: str, action: str) -> dict[str, Any]:
-    view = show_request(c.requests, "northwind", ref)
+    view = show_request(c.deps, "northwind", ref)
     [event] = [e for e in view.events if e.action == action]
     return event.details
 
 
 def _state(c: Container, ref: str) -> State:
-    return show_request(c.requests, "northwind", ref).request.state
+    return show_request(c.deps, "northwind", ref).request.state
 
 
 @pytest.mark.parametrize("code", [DenialCode.MANIFESTLY_UNFOUNDED, DenialCode.EXCESSIVE])
@@ -55,7 +53,7 @@ def test_a_refusal_as_unfounded_or_excessive_needs_evidence(c: Container, code: 
     """No evidence: refused (request.evidence_missing) and the request stays open."""
     ref = _open(c)
     with pytest.raises(InvalidInput) as caught:
-        deny_request(c.requests, "northwind", ref, STAFF, code, "We will not answer this.")
+        deny_request(c.deps, "northwind", ref, STAFF, code, "We will not answer this.")
     assert caught.value.code == "request.evidence_missing"
     assert "burden of proof" in caught.value.message
     assert _state(c, ref) is State.RECEIVED
@@ -68,7 +66,7 @@ def test_the_evidence_of_a_refusal_is_kept_with_the_earlier_requests_it_names(
     earlier, ref = _open(c), _open(c)
     proof = evidence_of(FACTS, [earlier])
     deny_request(
-        c.requests, "northwind", ref, STAFF, DenialCode.EXCESSIVE, "We answered this already.",
+        c.deps, "northwind", ref, STAFF, DenialCode.EXCESSIVE, "We answered this already.",
         evidence=proof,
     )  # fmt: skip
     assert _state(c, ref) is State.DENIED
@@ -82,9 +80,7 @@ def test_evidence_naming_an_unknown_request_is_refused_and_changes_nothing(c: Co
     ref = _open(c)
     proof = evidence_of(FACTS, ["R-ZZZZZZZZ"])
     with pytest.raises(NotFound) as caught:
-        deny_request(
-            c.requests, "northwind", ref, STAFF, DenialCode.EXCESSIVE, "No.", evidence=proof
-        )
+        deny_request(c.deps, "northwind", ref, STAFF, DenialCode.EXCESSIVE, "No.", evidence=proof)
     assert caught.value.code == "request.unknown"
     assert _state(c, ref) is State.RECEIVED
 
@@ -96,7 +92,7 @@ def test_a_fee_records_its_amount_currency_costs_and_evidence_and_is_told(c: Con
         Decimal("25.00"), "GBP", FeeGround.EXCESSIVE, "two hours of staff time", evidence_of(FACTS)
     )
     pause_request(
-        c.requests, "northwind", ref, STAFF, PauseReason.AWAITING_FEE, "the fee below", fee=fee
+        c.deps, "northwind", ref, STAFF, PauseReason.AWAITING_FEE, "the fee below", fee=fee
     )
     assert _state(c, ref) is State.PAUSED
     assert _event(c, ref, "paused")["fee"] == {
@@ -117,7 +113,7 @@ def test_a_pause_for_a_fee_names_the_fee_and_only_it_does(c: Container) -> None:
     attempts = [(PauseReason.AWAITING_FEE, None), (PauseReason.AWAITING_CLARIFICATION, fee)]
     for reason, given in attempts:
         with pytest.raises(InvalidInput) as caught:
-            pause_request(c.requests, "northwind", ref, STAFF, reason, "something", fee=given)
+            pause_request(c.deps, "northwind", ref, STAFF, reason, "something", fee=given)
         assert caught.value.code == "request.fee_invalid"
     assert _state(c, ref) is State.RECEIVED
 
@@ -129,7 +125,7 @@ def test_the_search_scope_is_kept_on_the_timeline_and_audited(c: Container) -> N
     """Searched and left-out systems with their reasons: one timeline step, one audit entry."""
     ref = _open(c)
     scope = scope_of(["crm", "paper files"], {"tape-archive": "restored only for a court order"})
-    record_search_scope(c.requests, "northwind", ref, STAFF, scope)
+    record_search_scope(c.deps, "northwind", ref, STAFF, scope)
     assert _event(c, ref, "search_scope") == {
         "searched": ["crm", "paper files"],
         "left_out": [{"system": "tape-archive", "why": "restored only for a court order"}],
@@ -144,9 +140,9 @@ def test_the_search_scope_is_kept_on_the_timeline_and_audited(c: Container) -> N
 def test_a_search_scope_is_only_for_access_and_portability(c: Container) -> None:
     """An erasure request: request.scope_invalid, nothing recorded."""
     body = {"type": "erasure", "identities": {"email": [EMAIL]}, "jurisdiction": "uk"}
-    ref = open_request(c.requests, "northwind", body).ref
+    ref = open_request(c.deps, "northwind", body).ref
     with pytest.raises(InvalidInput) as caught:
-        record_search_scope(c.requests, "northwind", ref, STAFF, scope_of(["crm"], {}))
+        record_search_scope(c.deps, "northwind", ref, STAFF, scope_of(["crm"], {}))
     assert caught.value.code == "request.scope_invalid"
-    events = show_request(c.requests, "northwind", ref).events
+    events = show_request(c.deps, "northwind", ref).events
     assert "search_scope" not in [e.action for e in events]

@@ -45,9 +45,7 @@ def record(ref: str, email: str, **data: Any) -> dict[str, Any]:
 @pytest.fixture
 def vault_ready(container: Container) -> Container:
     """The manifest applied: tenants, keys, notices."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return container
 
 
@@ -65,7 +63,7 @@ def officer(vault_ready: Container) -> Principal:
 
 
 def _import(container: Container, who: Principal, *records: dict[str, Any]) -> None:
-    report = import_subjects(container.uow, container.vault, who, enumerate(records, start=1))
+    report = import_subjects(container.deps, who, enumerate(records, start=1))
     assert report.errors == []
 
 
@@ -83,10 +81,7 @@ def _reads(container: Container, who: Principal) -> int:
 def test_find_by_email_opens_every_value(vault_ready: Container, officer: Principal) -> None:
     """Lookup by a differently written email finds the subject and decrypts what the role may read."""
     _import(vault_ready, officer, record("c1", "Ana@Example.com"))
-    with vault_ready.uow() as uow:
-        [view] = find_subjects(
-            uow, vault_ready.vault, officer, "email", ["  ana@example.COM "], "billing"
-        )
+    [view] = find_subjects(vault_ready.deps, officer, "email", ["  ana@example.COM "], "billing")
     assert view.ref == "c1"
     assert view.data["user.name"].value.reveal() == "Name of c1"
     assert view.data["cc.payment.card"].value.reveal() == "****1111"  # no full_values grant
@@ -99,10 +94,7 @@ def test_find_by_email_opens_every_value(vault_ready: Container, officer: Princi
 def test_phone_lookup_normalises_to_e164(vault_ready: Container, officer: Principal) -> None:
     """(415) 555-0101 in the tenant's region finds +1 415 555 0101."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
-    with vault_ready.uow() as uow:
-        views = find_subjects(
-            uow, vault_ready.vault, officer, "phone", ["(415) 555-0101"], "billing"
-        )
+    views = find_subjects(vault_ready.deps, officer, "phone", ["(415) 555-0101"], "billing")
     assert [v.ref for v in views] == ["c1"]
 
 
@@ -112,8 +104,7 @@ def test_every_read_writes_exactly_one_audit_event(
     """One audit event per subject read, no values in it."""
     _import(vault_ready, officer, record("c1", "a@example.com"), record("c2", "b@example.com"))
     before = _reads(vault_ready, officer)
-    with vault_ready.uow() as uow:
-        show_subject(uow, vault_ready.vault, officer, "c1", "billing")
+    show_subject(vault_ready.deps, officer, "c1", "billing")
     assert _reads(vault_ready, officer) == before + 1
     with vault_ready.uow() as uow:
         uow.bind_tenant(officer.tenant_id)
@@ -127,8 +118,7 @@ def test_billing_staff_read_billing_fields_and_nothing_else(
     """The billing role sees account and card; name, address and identities are withheld with the rule."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
     billing = principal(vault_ready, "billing-agent")
-    with vault_ready.uow() as uow:
-        view = show_subject(uow, vault_ready.vault, billing, "c1", "billing")
+    view = show_subject(vault_ready.deps, billing, "c1", "billing")
     assert set(view.data) == {"cc.account.number", "cc.payment.card"}
     withheld = {w.field: w.rule for w in view.withheld}
     assert set(withheld) == {
@@ -148,8 +138,8 @@ def test_a_role_without_a_grant_is_denied_and_audited(
     _import(vault_ready, officer, record("c1", "a@example.com"))
     agent = principal(vault_ready, "agent")
     before = _reads(vault_ready, agent)
-    with vault_ready.uow() as uow, pytest.raises(Forbidden) as caught:
-        show_subject(uow, vault_ready.vault, agent, "c1", "billing")
+    with pytest.raises(Forbidden) as caught:
+        show_subject(vault_ready.deps, agent, "c1", "billing")
     assert "role 'agent' has no grant" in caught.value.message
     assert "Name of" not in caught.value.message
     assert _reads(vault_ready, agent) == before + 1
@@ -158,12 +148,10 @@ def test_a_role_without_a_grant_is_denied_and_audited(
 def test_payment_data_needs_an_explicit_grant(vault_ready: Container, officer: Principal) -> None:
     """A broad grant on 'user' does not reach payment data: its rule says so."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
-    with vault_ready.uow() as uow:
-        view = show_subject(uow, vault_ready.vault, officer, "c1", "customer-service")
+    view = show_subject(vault_ready.deps, officer, "c1", "customer-service")
     assert "cc.payment.card" in view.data  # the officer's grant names cc.payment.card explicitly
     auditor = principal(vault_ready, "auditor")
-    with vault_ready.uow() as uow:
-        view = show_subject(uow, vault_ready.vault, auditor, "c1", "legal-records")
+    view = show_subject(vault_ready.deps, auditor, "c1", "legal-records")
     rules = {w.field: w.rule for w in view.withheld}
     assert rules["cc.payment.card"].startswith("deny: payment data needs an explicit grant")
 
@@ -186,15 +174,12 @@ def test_a_card_and_a_government_id_are_read_as_their_last_four(
     """Without a full_values grant a read shows ****1111 and ****6789; other values are whole."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
     national_id = "user.government_id.national_identification_number"
-    with vault_ready.uow() as uow:
-        update_subject(
-            uow, vault_ready.vault, officer, "c1",
-            {"data": {national_id: "123-45-6789"}, "source": "direct", "purpose": "fraud-prevention"},
-        )  # fmt: skip
-    with vault_ready.uow() as uow:
-        billing = show_subject(uow, vault_ready.vault, officer, "c1", "billing")
-    with vault_ready.uow() as uow:
-        fraud = show_subject(uow, vault_ready.vault, officer, "c1", "fraud-prevention")
+    update_subject(
+        vault_ready.deps, officer, "c1",
+        {"data": {national_id: "123-45-6789"}, "source": "direct", "purpose": "fraud-prevention"},
+    )  # fmt: skip
+    billing = show_subject(vault_ready.deps, officer, "c1", "billing")
+    fraud = show_subject(vault_ready.deps, officer, "c1", "fraud-prevention")
     assert billing.data["cc.payment.card"].value.reveal() == "****1111"
     assert fraud.data[national_id].value.reveal() == "****6789"
     assert fraud.data[national_id].last_four
@@ -215,8 +200,7 @@ def test_a_role_granted_full_values_reads_the_whole_card_and_the_read_is_audited
         vault_ready, officer, record("c1", "a@example.com", **{"cc.payment.bank_account": iban})
     )
     billing = principal(vault_ready, "billing-agent")
-    with vault_ready.uow() as uow:
-        view = show_subject(uow, vault_ready.vault, billing, "c1", "billing")
+    view = show_subject(vault_ready.deps, billing, "c1", "billing")
     assert view.data["cc.payment.card"].value.reveal() == "4111 1111 1111 1111"
     assert not view.data["cc.payment.card"].last_four
     assert view.data["cc.payment.bank_account"].value.reveal() == "****5555"
@@ -228,8 +212,7 @@ def test_a_role_granted_full_values_reads_the_whole_card_and_the_read_is_audited
         "grants": ["roles.billing-agent.grants[0].full_values"],
     }
     assert "4111" not in details
-    with vault_ready.uow() as uow:
-        again = show_subject(uow, vault_ready.vault, officer, "c1", "billing")
+    again = show_subject(vault_ready.deps, officer, "c1", "billing")
     assert again.data["cc.payment.card"].value.reveal() == "****1111"  # the officer is not granted
     assert len(_events(vault_ready, officer, "vault:field:read")) == 1
 
@@ -239,12 +222,11 @@ def test_unknown_purposes_and_categories_are_refused(
 ) -> None:
     """Reads need a declared purpose; writes need a known category the purpose collects."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
-    with vault_ready.uow() as uow, pytest.raises(NotFound):
-        show_subject(uow, vault_ready.vault, officer, "c1", "curiosity")
+    with pytest.raises(NotFound):
+        show_subject(vault_ready.deps, officer, "c1", "curiosity")
     with pytest.raises(PolicyViolation):
         create_subject(
-            vault_ready.uow,
-            vault_ready.vault,
+            vault_ready.deps,
             officer,
             record("c9", "z@example.com", **{"user.behavior": "x"}),
         )
@@ -261,7 +243,7 @@ def test_a_bad_line_is_reported_and_the_rest_imports(
         (3, record("c3", "c@example.com")),
         (4, "not json"),
     ]
-    report = import_subjects(vault_ready.uow, vault_ready.vault, officer, lines)
+    report = import_subjects(vault_ready.deps, officer, lines)
     assert report.imported == 2
     assert [n for n, _ in report.errors] == [2, 4]
     assert "not-an-email" not in report.errors[0][1]
@@ -276,9 +258,7 @@ def test_a_duplicate_subject_is_refused_not_overwritten(
 ) -> None:
     """Importing an existing reference again is an error for that line."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
-    report = import_subjects(
-        vault_ready.uow, vault_ready.vault, officer, [(7, record("c1", "x@example.com"))]
-    )
+    report = import_subjects(vault_ready.deps, officer, [(7, record("c1", "x@example.com"))])
     assert report.errors == [(7, "subject 'c1' already exists")]
 
 
@@ -307,8 +287,8 @@ def test_a_ciphertext_copied_to_another_subject_does_not_open(
     """The associated data binds the subject: a moved value fails to open."""
     _import(vault_ready, officer, record("c1", "a@example.com"), record("c2", "b@example.com"))
     _copy_ciphertext(vault_ready, officer, "c1", "c2", "user.name", "user.name")
-    with vault_ready.uow() as uow, pytest.raises(DecryptionFailed):
-        show_subject(uow, vault_ready.vault, officer, "c2", "billing")
+    with pytest.raises(DecryptionFailed):
+        show_subject(vault_ready.deps, officer, "c2", "billing")
 
 
 def test_a_ciphertext_copied_to_another_field_does_not_open(
@@ -317,8 +297,8 @@ def test_a_ciphertext_copied_to_another_field_does_not_open(
     """The associated data binds the field too."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
     _copy_ciphertext(vault_ready, officer, "c1", "c1", "user.name", "user.contact.address")
-    with vault_ready.uow() as uow, pytest.raises(DecryptionFailed):
-        show_subject(uow, vault_ready.vault, officer, "c1", "billing")
+    with pytest.raises(DecryptionFailed):
+        show_subject(vault_ready.deps, officer, "c1", "billing")
 
 
 def test_a_staff_erasure_of_data_the_law_keeps_is_refused(
@@ -327,13 +307,12 @@ def test_a_staff_erasure_of_data_the_law_keeps_is_refused(
     """A billing subject's bills are kept 7 years for tax law: shredding them is refused, naming the
     rule and its law, and nothing is erased."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
-    with vault_ready.uow() as uow, pytest.raises(PolicyViolation) as refused:
-        erase_subject(uow, vault_ready.vault, officer, "c1", "privacy-requests", "request:1")
+    with pytest.raises(PolicyViolation) as refused:
+        erase_subject(vault_ready.deps, officer, "c1", "privacy-requests", "request:1")
     assert refused.value.code == "retention.kept_by_law"
     assert "billing-records" in str(refused.value)
     assert "Income Tax Act" in str(refused.value)
-    with vault_ready.uow() as uow:
-        shown = show_subject(uow, vault_ready.vault, officer, "c1", "billing")
+    shown = show_subject(vault_ready.deps, officer, "c1", "billing")
     assert "user.name" in shown.data
 
 
@@ -350,10 +329,7 @@ def test_erasure_destroys_the_data_key(vault_ready: Container, officer: Principa
         subject = uow.subjects.get_by_ref("c1")
         assert subject is not None
         saved = uow.subjects.fields([subject.id])
-    with vault_ready.uow() as uow:
-        erased = erase_subject(
-            uow, vault_ready.vault, officer, "c1", "privacy-requests", "request:1"
-        )
+    erased = erase_subject(vault_ready.deps, officer, "c1", "privacy-requests", "request:1")
     assert erased.fields == 2
     assert erased.identities == 2
     with vault_ready.uow() as uow:
@@ -365,26 +341,18 @@ def test_erasure_destroys_the_data_key(vault_ready: Container, officer: Principa
     # A backup holds the old ciphertexts and the old wrapped key record; without the key they are noise.
     assert subject.wrapped_key is not None
     assert saved
-    with vault_ready.uow() as uow, pytest.raises(NotFound):
-        show_subject(uow, vault_ready.vault, officer, "c1", "billing")
-    with vault_ready.uow() as uow:
-        assert (
-            find_subjects(uow, vault_ready.vault, officer, "email", ["a@example.com"], "billing")
-            == []
-        )
+    with pytest.raises(NotFound):
+        show_subject(vault_ready.deps, officer, "c1", "billing")
+    assert find_subjects(vault_ready.deps, officer, "email", ["a@example.com"], "billing") == []
 
 
 def test_erasure_needs_an_erase_grant(vault_ready: Container, officer: Principal) -> None:
     """The billing role cannot erase."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
-    with vault_ready.uow() as uow, pytest.raises(Forbidden):
-        erase_subject(
-            uow, vault_ready.vault, principal(vault_ready, "billing-agent"), "c1", "billing"
-        )
-    with vault_ready.uow() as uow, pytest.raises(InvalidInput):
-        erase_subject(
-            uow, vault_ready.vault, officer, "c1", "privacy-requests", "the customer Ana asked"
-        )
+    with pytest.raises(Forbidden):
+        erase_subject(vault_ready.deps, principal(vault_ready, "billing-agent"), "c1", "billing")
+    with pytest.raises(InvalidInput):
+        erase_subject(vault_ready.deps, officer, "c1", "privacy-requests", "the customer Ana asked")
 
 
 def test_update_replaces_a_value_and_derives_minority(
@@ -393,10 +361,8 @@ def test_update_replaces_a_value_and_derives_minority(
     """A new value replaces the old; a date of birth under 18 marks the subject a minor."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
     body = {"data": {"user.name": "Ana B"}, "source": "agent-call", "purpose": "billing"}
-    with vault_ready.uow() as uow:
-        update_subject(uow, vault_ready.vault, officer, "c1", body)
-    with vault_ready.uow() as uow:
-        view = show_subject(uow, vault_ready.vault, officer, "c1", "billing")
+    update_subject(vault_ready.deps, officer, "c1", body)
+    view = show_subject(vault_ready.deps, officer, "c1", "billing")
     assert view.data["user.name"].value.reveal() == "Ana B"
     assert view.data["user.name"].source == "agent-call"
     assert not view.is_minor
@@ -408,13 +374,9 @@ def test_tenants_do_not_see_each_others_subjects(
     """The same email in another tenant finds nothing there (different keys, different rows)."""
     _import(vault_ready, officer, record("c1", "a@example.com"))
     other = principal(vault_ready, "privacy-officer", tenant="northwind")
-    with vault_ready.uow() as uow:
-        assert (
-            find_subjects(
-                uow, vault_ready.vault, other, "email", ["a@example.com"], "customer-service"
-            )
-            == []
-        )
+    assert (
+        find_subjects(vault_ready.deps, other, "email", ["a@example.com"], "customer-service") == []
+    )
 
 
 def test_the_operation_fails_if_its_audit_event_cannot_be_written(
@@ -428,7 +390,7 @@ def test_the_operation_fails_if_its_audit_event_cannot_be_written(
 
     monkeypatch.setattr(SqlAudit, "append", broken)
     with pytest.raises(RuntimeError):
-        create_subject(vault_ready.uow, vault_ready.vault, officer, record("c1", "a@example.com"))
+        create_subject(vault_ready.deps, officer, record("c1", "a@example.com"))
     monkeypatch.undo()
     with vault_ready.uow() as uow:
         uow.bind_tenant(officer.tenant_id)
@@ -447,15 +409,13 @@ def test_rotation_under_concurrent_reads_loses_nothing(
     def reader() -> None:
         while not stop.is_set():
             try:
-                with vault_ready.uow() as uow:
-                    views = find_subjects(
-                        uow,
-                        vault_ready.vault,
-                        officer,
-                        "email",
-                        [f"u{i}@example.com" for i in range(0, 60, 7)],
-                        "billing",
-                    )
+                views = find_subjects(
+                    vault_ready.deps,
+                    officer,
+                    "email",
+                    [f"u{i}@example.com" for i in range(0, 60, 7)],
+                    "billing",
+                )
                 assert len(views) == 9
                 assert all(v.data["user.name"].value.reveal().startswith("Name of") for v in views)
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
@@ -465,24 +425,20 @@ def test_rotation_under_concurrent_reads_loses_nothing(
     threads = [threading.Thread(target=reader) for _ in range(2)]
     for thread in threads:
         thread.start()
-    rotation = rotate_keys(
-        vault_ready.uow, vault_ready.keyring, "bluewave", "test", vault_ready.clock, batch=7
-    )
+    rotation = rotate_keys(vault_ready.deps, "bluewave", "test", batch=7)
     stop.set()
     for thread in threads:
         thread.join()
     assert failures == []
     assert rotation.rewrapped == 60
     assert rotation.remaining == {rotation.version: 60}
-    with vault_ready.uow() as uow:
-        views = find_subjects(
-            uow,
-            vault_ready.vault,
-            officer,
-            "email",
-            [f"u{i}@example.com" for i in range(60)],
-            "billing",
-        )
+    views = find_subjects(
+        vault_ready.deps,
+        officer,
+        "email",
+        [f"u{i}@example.com" for i in range(60)],
+        "billing",
+    )
     assert sorted(v.data["cc.account.number"].value.reveal() for v in views) == sorted(
         f"ACC-c{i}" for i in range(60)
     )
@@ -518,10 +474,8 @@ def test_a_date_of_birth_under_the_minor_age_marks_a_minor(
         "source": "credit-agency",
         "purpose": "fraud-prevention",
     }
-    with vault_ready.uow() as uow:
-        update_subject(uow, vault_ready.vault, officer, "c1", young)
-    with vault_ready.uow() as uow:
-        update_subject(uow, vault_ready.vault, officer, "c2", adult)
+    update_subject(vault_ready.deps, officer, "c1", young)
+    update_subject(vault_ready.deps, officer, "c2", adult)
     with vault_ready.uow() as uow:  # the minor is suppressed at once, so look at the stored fact
         uow.bind_tenant(officer.tenant_id)
         minor, grown = uow.subjects.get_by_ref("c1"), uow.subjects.get_by_ref("c2")
@@ -530,8 +484,7 @@ def test_a_date_of_birth_under_the_minor_age_marks_a_minor(
     assert minor.adult_on is not None
     assert minor.adult_on > today
     assert grown.adult_on == today
-    with vault_ready.uow() as uow:
-        assert not show_subject(uow, vault_ready.vault, officer, "c2", "fraud-prevention").is_minor
+    assert not show_subject(vault_ready.deps, officer, "c2", "fraud-prevention").is_minor
     bad = {**young, "data": {"user.demographic.date_of_birth": "13/05/2012"}}
-    with vault_ready.uow() as uow, pytest.raises(InvalidInput):
-        update_subject(uow, vault_ready.vault, officer, "c1", bad)
+    with pytest.raises(InvalidInput):
+        update_subject(vault_ready.deps, officer, "c1", bad)

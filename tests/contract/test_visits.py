@@ -44,16 +44,13 @@ IPS = ["203.0.113.77", "198.51.100.200", "2001:db8:85a3:8d3:1319:8a2e:370:7348",
 @pytest.fixture
 def ready(container: Container) -> Container:
     """The manifest applied; two northwind subjects; visitors that granted, refused or never chose."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "northwind").id
     officer = Principal(tenant_id, "northwind", "privacy-officer", "cli", "test")
     for n in (1, 2):
         create_subject(
-            container.uow,
-            container.vault,
+            container.deps,
             officer,
             {
                 "subject": f"n-{n}",
@@ -77,30 +74,26 @@ def _banner(c: Container, visitor: str, *, statistics: bool) -> None:
         Choice(Kind.COOKIE, "statistics", statistics),
         Choice(Kind.COOKIE, "marketing", False),
     ]
-    with c.uow() as uow:
-        record_choices(
-            uow,
-            c.decider,
-            "northwind",
-            "test",
-            Holder(visitor=visitor),
-            choices,
-            Evidence(Method.SAVE, Via.WEB),
-            c.clock.now(),
-        )
+    record_choices(
+        c.deps,
+        "northwind",
+        "test",
+        Holder(visitor=visitor),
+        choices,
+        Evidence(Method.SAVE, Via.WEB),
+        c.clock.now(),
+    )
 
 
 def _link(c: Container, visitor: str, subject: str) -> None:
-    with c.uow() as uow:
-        evidence = Evidence(Method.FORM, Via.WEB)
-        link_visitor(uow, c.decider, "northwind", "test", visitor, subject, evidence, c.clock.now())
+    evidence = Evidence(Method.FORM, Via.WEB)
+    link_visitor(c.deps, "northwind", "test", visitor, subject, evidence, c.clock.now())
 
 
 def _visit(
     c: Container, hit: Hit, *, tenant: str = "northwind", mode: IpMode = "truncate"
 ) -> NewVisit:
-    with c.uow() as uow:
-        return record_visit(uow, c.decider, c.keyring, mode, tenant, hit, c.clock.now())
+    return record_visit(c.deps, mode, tenant, hit, c.clock.now())
 
 
 def _rows(c: Container, tenant: str = "northwind") -> list[t.Visit]:
@@ -180,8 +173,8 @@ def test_an_erased_subject_is_never_linked(ready: Container) -> None:
     """After the subject's erasure its consenting visitor is still counted, but names nobody."""
     with ready.uow() as uow:
         tenant_id = bind_tenant(uow, "northwind").id
-        officer = Principal(tenant_id, "northwind", "privacy-officer", "cli", "test")
-        erase_subject(uow, ready.vault, officer, "n-1", "privacy-requests", "request:1")
+    officer = Principal(tenant_id, "northwind", "privacy-officer", "cli", "test")
+    erase_subject(ready.deps, officer, "n-1", "privacy-requests", "request:1")
     _visit(ready, Hit(page="/", visitor=LINKED))
     row = _rows(ready)[0]
     assert (row.visitor, row.subject_id) == (LINKED, None)
@@ -260,8 +253,7 @@ def test_stats_count_pages_days_browsers_referrers_and_links(
     _visit(ready, Hit(page="/help", user_agent=BOT, visitor=LINKED))
     _visit(ready, Hit(page="/", user_agent=CHROME, referrer="https://b.example/y"))
     _visit(ready, Hit(page="/elsewhere"), tenant="harbour")
-    with ready.uow() as uow:
-        found = visit_stats(uow, "northwind", 30, start)
+    found = visit_stats(ready.deps, "northwind", 30, start)
     assert (found.totals.visits, found.totals.consented, found.totals.linked) == (7, 2, 1)
     assert [(c.key, c.visits) for c in found.pages] == [("/plans", 4), ("/help", 2), ("/", 1)]
     assert [(c.key, c.visits) for c in found.browsers] == [
@@ -276,8 +268,7 @@ def test_stats_count_pages_days_browsers_referrers_and_links(
         (start.date() - timedelta(days=2), 4),
         (start.date(), 3),
     ]
-    with ready.uow() as uow:
-        week = visit_stats(uow, "northwind", 1, start)
+    week = visit_stats(ready.deps, "northwind", 1, start)
     assert week.totals.visits == 3
 
 
@@ -286,8 +277,7 @@ def test_top_pages_are_at_most_twenty(ready: Container) -> None:
     for n in range(25):
         for _ in range(1 + (n == 7)):
             _visit(ready, Hit(page=f"/p{n}"))
-    with ready.uow() as uow:
-        found = visit_stats(uow, "northwind", 1, ready.clock.now())
+    found = visit_stats(ready.deps, "northwind", 1, ready.clock.now())
     assert len(found.pages) == 20
     assert found.pages[0].key == "/p7"
     assert found.totals.visits == 26
@@ -347,5 +337,4 @@ def test_anonymising_old_visits_keeps_the_counts(ready: Container, clock: FixedC
     assert (old.page, old.client, old.visitor, old.subject_id) == ("/old", None, None, None)
     assert (new.client, new.visitor) == ("203.0.113.0/24", LINKED)
     assert _rows(ready, "harbour")[0].client == "203.0.113.0/24"
-    with ready.uow() as uow:
-        assert visit_stats(uow, "northwind", 366, now).totals.visits == 1
+    assert visit_stats(ready.deps, "northwind", 366, now).totals.visits == 1

@@ -80,16 +80,13 @@ def parse(html: str) -> Page:
 def prepare(container: Container) -> Container:
     """The manifest applied; an officer (admin), an auditor and an agent in bluewave; Ada (ref
     ``ada``) in the vault."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     for name, role in LOGINS:
-        create_staff(container.staff, TENANT, name, role, PASSWORD, "cli:test")
+        create_staff(container.deps, TENANT, name, role, PASSWORD, "cli:test")
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, TENANT).id
     create_subject(
-        container.uow,
-        container.vault,
+        container.deps,
         Principal(tenant_id, TENANT, "privacy-officer", "cli", "test"),
         {
             "subject": "ada",

@@ -79,16 +79,13 @@ def _app_client(container: Container, base_url: str) -> TestClient:
 @pytest.fixture
 def console(container: Container) -> Container:
     """The manifest applied; an officer (admin), an auditor and an agent in bluewave; Ada in the vault."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     for name, role in (("officer", "privacy-officer"), ("aud", "auditor"), ("agent", "agent")):
-        create_staff(container.staff, "bluewave", name, role, PASSWORD, "cli:test")
+        create_staff(container.deps, "bluewave", name, role, PASSWORD, "cli:test")
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     create_subject(
-        container.uow,
-        container.vault,
+        container.deps,
         Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test"),
         {
             "subject": "ada",
@@ -145,7 +142,7 @@ def _open(container: Container, kind: str = "access", email: str = EMAIL) -> svc
         "jurisdiction": "us-ca",
         "channel": "email",
     }
-    return svc.open_request(container.requests, "bluewave", raw, "test")
+    return svc.open_request(container.deps, "bluewave", raw, "test")
 
 
 def _events(container: Container) -> list[AuditEvent]:
@@ -276,7 +273,7 @@ def test_a_post_without_the_right_csrf_token_changes_nothing(
         )
         assert response.status_code == 403
         assert "did not come from this console" in response.text
-    assert svc.show_request(console.requests, "bluewave", opened.ref).request.state == "received"
+    assert svc.show_request(console.deps, "bluewave", opened.ref).request.state == "received"
     logout = officer.post("/admin/logout", data={}, follow_redirects=False)
     assert logout.status_code == 403
     assert officer.get("/admin").status_code == 200
@@ -285,7 +282,7 @@ def test_a_post_without_the_right_csrf_token_changes_nothing(
         f"/admin/requests/{opened.ref}", data=deny | {"csrf": token}, headers=same
     )
     assert accepted.status_code == 200  # followed the 303 back to the request
-    assert svc.show_request(console.requests, "bluewave", opened.ref).request.state == "denied"
+    assert svc.show_request(console.deps, "bluewave", opened.ref).request.state == "denied"
 
 
 def test_sign_out_ends_the_session_on_the_server(officer: TestClient) -> None:
@@ -310,7 +307,7 @@ def test_the_queue_is_sorted_by_due_date_with_days_left_and_filters(
     clock.at = T0
     sooner = _open(console, "erasure")
     other = svc.open_request(
-        console.requests,
+        console.deps,
         "northwind",
         {"type": "access", "identities": {"email": [EMAIL]}, "jurisdiction": "uk"},
         "test",
@@ -368,7 +365,7 @@ def test_an_extension_with_its_reason_moves_the_date_the_requester_sees(
     assert "an extension needs its reasons" in refused.text
     extended = _act(officer, opened.ref, action="extend", reasons="Records are held off-site.")
     assert extended.status_code == 303
-    now_due = svc.show_request(console.requests, "bluewave", opened.ref).request.due_on
+    now_due = svc.show_request(console.deps, "bluewave", opened.ref).request.due_on
     assert now_due > opened.due_on
     assert (
         f"Deadline extended to {now_due.isoformat()}"
@@ -398,7 +395,7 @@ def test_deny_with_a_reason_code(console: Container, officer: TestClient) -> Non
         evidence="Requests R-1, R-2 and R-3 asked the same this month.",
     )  # fmt: skip
     assert denied.status_code == 303
-    request = svc.show_request(console.requests, "bluewave", opened.ref).request
+    request = svc.show_request(console.deps, "bluewave", opened.ref).request
     assert (request.state, request.denial_code) == ("denied", "excessive")
     page = officer.get(f"/admin/requests/{opened.ref}")
     assert "Denied; the requester was sent the text" in page.text
@@ -426,7 +423,7 @@ def test_manual_tasks_are_added_and_completed(console: Container, officer: TestC
         follow_redirects=False,
     )
     assert added.status_code == 303
-    task = svc.show_request(console.requests, "bluewave", opened.ref).tasks[0]
+    task = svc.show_request(console.deps, "bluewave", opened.ref).tasks[0]
     assert (task.system, task.assignee, task.state) == ("billing-legacy", "it-billing", "open")
     assert f"Task {task.id} opened." in officer.get(added.headers["location"]).text
     done = officer.post(
@@ -435,7 +432,7 @@ def test_manual_tasks_are_added_and_completed(console: Container, officer: TestC
         follow_redirects=False,
     )
     assert done.status_code == 303
-    task = svc.show_request(console.requests, "bluewave", opened.ref).tasks[0]
+    task = svc.show_request(console.deps, "bluewave", opened.ref).tasks[0]
     assert (task.state, task.note, task.done_by) == ("done", "Sent by post", "user:officer")
     audited = [json.loads(e.details) for e in _events(console) if e.action == "request:task"]
     assert [a["state"] for a in audited] == ["opened", "done"]
@@ -476,7 +473,7 @@ def test_other_roles_may_not_handle_requests(console: Container, client: TestCli
     )
     assert acted.status_code == 403
     assert client.get(f"/admin/requests/{opened.ref}/package").status_code == 403
-    assert svc.show_request(console.requests, "bluewave", opened.ref).request.state == "received"
+    assert svc.show_request(console.deps, "bluewave", opened.ref).request.state == "received"
 
 
 def _look_up(client: TestClient, purpose: str, value: str = EMAIL):
@@ -555,13 +552,12 @@ def test_a_person_the_role_may_see_nothing_of_is_not_shown_beside_one_it_may(
     raw = {"subject": "twin", "identities": {"email": EMAIL}, "data": {"user.name": "Twin Person"},
            "source": "direct", "purpose": "billing"}  # fmt: skip
     officer_principal = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
-    create_subject(console.uow, console.vault, officer_principal, raw)
+    create_subject(console.deps, officer_principal, raw)
     restriction = Choice(Kind.RESTRICTION, "*", False)
-    with console.uow() as uow:
-        record_choices(
-            uow, console.decider, "bluewave", "test", Holder(subject="twin"), [restriction],
-            Evidence(Method.REQUEST, Via.API), console.clock.now(),
-        )  # fmt: skip
+    record_choices(
+        console.deps, "bluewave", "test", Holder(subject="twin"), [restriction],
+        Evidence(Method.REQUEST, Via.API), console.clock.now(),
+    )  # fmt: skip
     page = _look_up(officer, "billing")
     assert page.status_code == 200
     assert "2 people found" in page.text
@@ -590,11 +586,11 @@ def test_a_lookup_withholds_a_security_pin_and_says_why(
     of it is shown and no whole-value read is audited."""
     with console.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
-        update_subject(
-            uow, console.vault, Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test"),
-            "ada", {"data": {"cc.account.security_pin": "839201"}, "source": "direct",
-                    "purpose": "fraud-prevention"},
-        )  # fmt: skip
+    update_subject(
+        console.deps, Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test"),
+        "ada", {"data": {"cc.account.security_pin": "839201"}, "source": "direct",
+                "purpose": "fraud-prevention"},
+    )  # fmt: skip
     page = _look_up(officer, "fraud-prevention")
     assert "<td>cc.account.security_pin</td><td>[withheld]</td>" in page.text
     assert "show as [withheld]" in page.text
@@ -608,7 +604,7 @@ def test_a_role_granted_the_full_value_sees_the_whole_card_in_the_lookup_audited
     """A billing agent whose grant lists cc.payment.card under full_values sees it whole; the read
     is audited as vault:field:read with the purpose and the grant, never the number."""
     grant_full_values(console, "[cc.payment.card]")
-    create_staff(console.staff, "bluewave", "biller", "billing-agent", PASSWORD, "cli:test")
+    create_staff(console.deps, "bluewave", "biller", "billing-agent", PASSWORD, "cli:test")
     assert _sign_in(client, "biller").status_code == 303
     page = _look_up(client, "billing")
     assert "<td>cc.payment.card</td><td>4111 1111 1111 1234</td>" in page.text
@@ -647,7 +643,7 @@ def test_control_characters_and_odd_numbers_are_refused_not_crashed_on(
         data={"csrf": token, "outcome": "done", "note": "x"},
     )
     assert task.status_code == 422
-    assert svc.show_request(console.requests, "bluewave", opened.ref).request.state == "received"
+    assert svc.show_request(console.deps, "bluewave", opened.ref).request.state == "received"
     officer.cookies.clear()
     login_token = _csrf(client, "/admin/login")
     refused = client.post(

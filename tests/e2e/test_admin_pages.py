@@ -81,10 +81,7 @@ def officer(client: TestClient) -> TestClient:
 
 
 def _choose(c: Container, *choices: Choice, evidence: Evidence = PHONE_AGENT) -> None:
-    with c.uow() as uow:
-        record_choices(
-            uow, c.decider, TENANT, "test", Holder(subject="ada"), choices, evidence, c.clock.now()
-        )
+    record_choices(c.deps, TENANT, "test", Holder(subject="ada"), choices, evidence, c.clock.now())
 
 
 def _events(c: Container) -> list[AuditEvent]:
@@ -95,7 +92,7 @@ def _events(c: Container) -> list[AuditEvent]:
 
 def _open(c: Container, kind: str = "access") -> svc.Opened:
     raw = {"type": kind, "identities": {"email": [EMAIL]}, "jurisdiction": "us-ca"}
-    return svc.open_request(c.requests, TENANT, raw, "test")
+    return svc.open_request(c.deps, TENANT, raw, "test")
 
 
 def _text(html: str) -> str:
@@ -135,7 +132,7 @@ def test_the_registers_are_for_admin_roles(console: Container, client: TestClien
     assert placed.status_code == 403
     swept = client.post("/admin/retention/sweep", data={"csrf": token}, follow_redirects=False)
     assert swept.status_code == 403
-    assert legal_holds.list_holds(console.requests, TENANT) == []
+    assert legal_holds.list_holds(console.deps, TENANT) == []
     assert "retention:sweep" not in [e.action for e in _events(console)]
     dashboard = client.get("/admin/dashboard")
     assert dashboard.status_code == 200
@@ -167,7 +164,7 @@ def test_the_dashboard_counts_an_overdue_request_and_draws_its_charts(
     late = _open(console, "access")
     closed = _open(console, "erasure")
     clock.at = start + timedelta(days=2)
-    svc.deny_request(console.requests, TENANT, closed.ref, "test", DenialCode.NO_RIGHT, "No.")
+    svc.deny_request(console.deps, TENANT, closed.ref, "test", DenialCode.NO_RIGHT, "No.")
     _choose(console, Choice(Kind.PURPOSE, "marketing-sms", True))
     assert sign_in(officer).status_code == 303  # the session went idle meanwhile
     before = _text(officer.get("/admin/dashboard").text)
@@ -316,7 +313,7 @@ def test_a_hold_is_placed_and_released_through_the_page(
         reason="Litigation with a customer",
     )
     assert placed.status_code == 303
-    [hold] = legal_holds.list_holds(console.requests, TENANT)
+    [hold] = legal_holds.list_holds(console.deps, TENANT)
     assert (hold.scope, hold.category, hold.reference) == (
         "category",
         "cc.account.number",
@@ -343,7 +340,7 @@ def test_a_hold_is_placed_and_released_through_the_page(
     released = post(officer, f"/admin/retention/holds/{hold.id}/release", "/admin/retention")
     assert released.status_code == 303
     assert f"Legal hold {hold.id} released (CASE-42)." in officer.get("/admin/retention").text
-    assert legal_holds.list_holds(console.requests, TENANT) == []
+    assert legal_holds.list_holds(console.deps, TENANT) == []
     again = post(officer, f"/admin/retention/holds/{hold.id}/release", "/admin/retention")
     assert again.status_code == 409
 
@@ -363,13 +360,11 @@ def test_holds_need_the_csrf_token(console: Container, officer: TestClient) -> N
         )
         assert response.status_code == 403
         assert "did not come from this console" in response.text
-    assert legal_holds.list_holds(console.requests, TENANT) == []
-    hold = legal_holds.add_hold(
-        console.requests, TENANT, "test", scope="tenant", reference="CASE-8"
-    )
+    assert legal_holds.list_holds(console.deps, TENANT) == []
+    hold = legal_holds.add_hold(console.deps, TENANT, "test", scope="tenant", reference="CASE-8")
     url = f"/admin/retention/holds/{hold.id}/release"
     assert officer.post(url, data={}, follow_redirects=False).status_code == 403
-    assert [h.id for h in legal_holds.list_holds(console.requests, TENANT)] == [hold.id]
+    assert [h.id for h in legal_holds.list_holds(console.deps, TENANT)] == [hold.id]
 
 
 def test_the_retention_page_shows_the_rules_and_a_dry_run_report(
@@ -407,19 +402,17 @@ def test_the_disclosure_register_and_the_recipients(
     with console.uow() as uow:
         tenant_id = bind_tenant(uow, TENANT).id
     principal = Principal(tenant_id, TENANT, "privacy-officer", "cli", "test")
-    with console.uow() as uow:
-        disclose(
-            uow,
-            console.vault,
-            principal,
-            "law-enforcement",
-            ["ada"],
-            "legal-records",
-            legal_basis="Court order (18 U.S.C. 2703(d))",
-            document_ref="No. 26-114",
-            notice_withheld_until=clock.at.date() + timedelta(days=30),
-            withhold_reference="Delay order 7",
-        )
+    disclose(
+        console.deps,
+        principal,
+        "law-enforcement",
+        ["ada"],
+        "legal-records",
+        legal_basis="Court order (18 U.S.C. 2703(d))",
+        document_ref="No. 26-114",
+        notice_withheld_until=clock.at.date() + timedelta(days=30),
+        withhold_reference="Delay order 7",
+    )
     page = officer.get("/admin/disclosures")
     assert page.status_code == 200
     parse(page.text)
@@ -442,15 +435,12 @@ def test_the_records_of_processing_and_the_dpia_register(
 ) -> None:
     """Every purpose with its basis, retention and DPIA state; the gaps; the DPIA register; the
     CSV download is the export, audited."""
-    with console.uow() as uow:
-        dpias.add_dpia(
-            uow,
-            console.manifest,
-            console.clock,
-            TENANT,
-            "test",
-            dpias.NewDpia("vulnerability-support", "Health notes", "disclosure", "need-to-know"),
-        )
+    dpias.add_dpia(
+        console.deps,
+        TENANT,
+        "test",
+        dpias.NewDpia("vulnerability-support", "Health notes", "disclosure", "need-to-know"),
+    )
     page = officer.get("/admin/records")
     assert page.status_code == 200
     parse(page.text)
@@ -478,17 +468,12 @@ def test_the_incident_register_says_overdue_in_words(
     """Empty at first; a high-risk incident with the controller's 24-hour clock; 30 hours later the
     clock is overdue, said in words on the register and the incident's page."""
     assert "No incidents recorded." in officer.get("/admin/incidents").text
-    with console.uow() as uow:
-        opened = incidents.open_incident(
-            uow,
-            console.manifest,
-            console.clock,
-            TENANT,
-            "test",
-            incidents.NewIncident(
-                "Call recordings exposed", clock.at, "high", subjects_affected=600
-            ),
-        )
+    opened = incidents.open_incident(
+        console.deps,
+        TENANT,
+        "test",
+        incidents.NewIncident("Call recordings exposed", clock.at, "high", subjects_affected=600),
+    )
     ref = opened.incident.ref
     fresh = _text(officer.get("/admin/incidents").text)
     assert "controller (PROC-CONTRACT): due in 24h" in fresh

@@ -18,9 +18,7 @@ from privault.storage.database import SqlDatabase
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """A client of an app whose manifest has been applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -28,15 +26,7 @@ def client(container: Container) -> Iterator[TestClient]:
 @pytest.fixture
 def token(container: Container, client: TestClient) -> str:
     """An API key of the first tenant's first role."""
-    with container.uow() as uow:
-        created = create_api_key(
-            uow,
-            container.manifest,
-            "bluewave",
-            "privacy-officer",
-            name="test",
-            clock=container.clock,
-        )
+    created = create_api_key(container.deps, "bluewave", "privacy-officer", name="test")
     return created.token.reveal()
 
 

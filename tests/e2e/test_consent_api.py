@@ -23,9 +23,7 @@ VISITOR = "visitor-0123456789abcdef"
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """An app with the manifest applied and two bluewave customers."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     from privault.core.access import Principal
     from privault.services.tenants import bind_tenant
 
@@ -34,8 +32,7 @@ def client(container: Container) -> Iterator[TestClient]:
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
     for n in (1, 2):
         create_subject(
-            container.uow,
-            container.vault,
+            container.deps,
             officer,
             {
                 "subject": f"cust-{n}",
@@ -52,10 +49,7 @@ def client(container: Container) -> Iterator[TestClient]:
 def _auth(
     container: Container, role: str = "privacy-officer", tenant: str = "bluewave"
 ) -> dict[str, str]:
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, tenant, role, name=role, clock=container.clock
-        )
+    created = create_api_key(container.deps, tenant, role, name=role)
     return {"Authorization": f"Bearer {created.token.reveal()}"}
 
 
@@ -236,10 +230,8 @@ def test_cookie_choice_is_reasked_when_the_notice_cookies_change(
     container.settings.manifest_path.write_text(
         text.replace("Count visits and pages viewed, without identifying you.", "Count visits.")
     )
-    manifest = container.reload_manifest()
-    apply_manifest(
-        container.uow, manifest, container.keyring, container.clock, renderer=container.renderer
-    )
+    container.reload_manifest()
+    apply_manifest(container.deps)
     status = client.get(f"/v1/tenants/northwind/cookie-consent/{VISITOR}").json()
     assert status["reask"] is True
     assert "notice" in status["reason"]
@@ -256,8 +248,7 @@ def test_gpc_header_opts_the_visitor_and_linked_subject_out_of_sharing(
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "northwind").id
     create_subject(
-        container.uow,
-        container.vault,
+        container.deps,
         Principal(tenant_id, "northwind", "privacy-officer", "cli", "t"),
         {
             "subject": "nw-1",

@@ -31,16 +31,13 @@ def client(container: Container) -> Iterator[TestClient]:
         "source": "direct",
         "purpose": "fraud-prevention",
     }
-    create_subject(container.uow, container.vault, officer(container, "harbour"), raw)
+    create_subject(container.deps, officer(container, "harbour"), raw)
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 
 
 def _auth(container: Container, tenant: str = "bluewave") -> dict[str, str]:
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, tenant, "privacy-officer", name="t", clock=container.clock
-        )
+    created = create_api_key(container.deps, tenant, "privacy-officer", name="t")
     return {"Authorization": f"Bearer {created.token.reveal()}"}
 
 

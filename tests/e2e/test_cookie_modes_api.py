@@ -20,9 +20,7 @@ STATUS = f"/v1/tenants/northwind/cookie-consent/{VISITOR}"
 
 
 def _client(container: Container) -> TestClient:
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     return TestClient(create_app(container), raise_server_exceptions=False)
 
 

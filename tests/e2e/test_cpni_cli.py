@@ -28,9 +28,7 @@ from privault.services.vault_import import create_subject
 @pytest.fixture
 def run(container: Container):
     """Invoke an app with the container; returns the Result."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     runner = CliRunner()
 
     def invoke(app: typer.Typer, *args: str, stdin: str | None = None) -> Result:
@@ -62,16 +60,14 @@ def caller(container: Container, run) -> str:
         "source": "direct",
         "purpose": "billing",
     }
-    create_subject(container.uow, container.vault, officer, raw)
+    create_subject(container.deps, officer, raw)
     pin = {"data": {"cc.account.security_pin": "harbour-kite-42"}}
-    with container.uow() as uow:
-        update_subject(
-            uow,
-            container.vault,
-            officer,
-            "cust-9",
-            pin | {"source": "direct", "purpose": "fraud-prevention"},
-        )
+    update_subject(
+        container.deps,
+        officer,
+        "cust-9",
+        pin | {"source": "direct", "purpose": "fraud-prevention"},
+    )
     return "cust-9"
 
 
@@ -186,15 +182,7 @@ def test_an_agent_desktop_gets_call_detail_over_http_only_with_the_password(
     from privault.http.app import create_app
     from privault.services.api_keys import create_api_key
 
-    with container.uow() as uow:
-        key = create_api_key(
-            uow,
-            container.manifest,
-            "bluewave",
-            "privacy-officer",
-            name="desk",
-            clock=container.clock,
-        )
+    key = create_api_key(container.deps, "bluewave", "privacy-officer", name="desk")
     auth = {"Authorization": f"Bearer {key.token.reveal()}"}
     body = {"subject": caller, "purpose": "billing"}
     with TestClient(create_app(container)) as client:

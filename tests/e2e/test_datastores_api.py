@@ -31,9 +31,7 @@ def _shop(path: Path, customers: int) -> str:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The API with the manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -41,10 +39,7 @@ def client(container: Container) -> Iterator[TestClient]:
 @pytest.fixture
 def staff(container: Container, client: TestClient, tmp_path: Path) -> dict[str, str]:
     """An admin API key of the tenant, and the shop (four customers) connected as ``shop``."""
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, "bluewave", "privacy-officer", name="t", clock=container.clock
-        )
+    created = create_api_key(container.deps, "bluewave", "privacy-officer", name="t")
     headers = {"Authorization": f"Bearer {created.token.reveal()}"}
     body = {"key": "shop", "url": _shop(tmp_path / "shop.db", 4), "dataset": shop_dataset_text()}
     assert client.post("/v1/datastores", json=body, headers=headers).status_code == 201

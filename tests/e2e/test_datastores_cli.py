@@ -93,8 +93,7 @@ def test_update_changes_the_url_and_the_dataset_in_place_and_audits_the_parts(
     assert "datastore shop: url updated (sqlite, 8 collections)" in out
     code, out, _ = desk("datastores", "list", "--tenant", "bluewave")
     assert "never" in out
-    with container.uow() as uow:
-        (listed,) = list_datastores(uow, "bluewave")
+    (listed,) = list_datastores(container.deps, "bluewave")
     assert (listed.url, listed.last_tested_at) == (other, None)
     code, out, _ = desk("datastores", "test", "shop", "--tenant", "bluewave")
     assert code == 0

@@ -35,16 +35,13 @@ PHONE = "+14155550134"
 @pytest.fixture
 def c(container: Container) -> Container:
     """The manifest applied, and two bluewave customers: one consented to marketing texts."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
     for ref, phone in (("cust-1", PHONE), ("cust-2", "+14155550135")):
         create_subject(
-            container.uow,
-            container.vault,
+            container.deps,
             officer,
             {
                 "subject": ref,
@@ -54,17 +51,15 @@ def c(container: Container) -> Container:
                 "purpose": "customer-service",
             },
         )
-    with container.uow() as uow:
-        record_choices(
-            uow,
-            container.decider,
-            "bluewave",
-            "test",
-            Holder(subject="cust-1"),
-            [Choice(Kind.PURPOSE, "marketing-sms", True)],
-            Evidence(Method.FORM, Via.WEB),
-            container.clock.now(),
-        )
+    record_choices(
+        container.deps,
+        "bluewave",
+        "test",
+        Holder(subject="cust-1"),
+        [Choice(Kind.PURPOSE, "marketing-sms", True)],
+        Evidence(Method.FORM, Via.WEB),
+        container.clock.now(),
+    )
     return container
 
 
@@ -117,17 +112,15 @@ def test_make_writes_the_minimised_payload_and_list_shows_the_register(
 
 def test_make_prints_the_payload_and_refusals(c: Container) -> None:
     """Without --output the payload is the command's standard output; a restricted subject is named."""
-    with c.uow() as uow:
-        record_choices(
-            uow,
-            c.decider,
-            "bluewave",
-            "test",
-            Holder(subject="cust-2"),
-            [Choice(Kind.RESTRICTION, "*", False)],
-            Evidence(Method.FORM, Via.WEB),
-            c.clock.now(),
-        )
+    record_choices(
+        c.deps,
+        "bluewave",
+        "test",
+        Holder(subject="cust-2"),
+        [Choice(Kind.RESTRICTION, "*", False)],
+        Evidence(Method.FORM, Via.WEB),
+        c.clock.now(),
+    )
     args = ["make", "--tenant", "bluewave", "--recipient", "carrier-partner"]
     args += ["--purpose", "customer-service", "--subject", "cust-1", "--subject", "cust-2"]
     code, output, error = _run(c, app, *args)
@@ -204,8 +197,7 @@ def client(c: Container) -> Iterator[TestClient]:
 
 
 def _headers(c: Container, role: str) -> dict[str, str]:
-    with c.uow() as uow:
-        created = create_api_key(uow, c.manifest, "bluewave", role, name=role, clock=c.clock)
+    created = create_api_key(c.deps, "bluewave", role, name=role)
     return {"Authorization": f"Bearer {created.token.reveal()}"}
 
 

@@ -64,9 +64,7 @@ def _parse(html: str) -> _Page:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The app with the manifest applied and the web router mounted."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     app = create_app(container)
     if not any(getattr(r, "path", "") == "/p/{tenant}/" for r in app.routes):
         app.include_router(router)
@@ -141,7 +139,7 @@ def test_request_through_the_form_verified_completed_and_downloaded(
     assert "Confirm it is you" not in verified.text
     ref = re.search(r"Your request (R-[A-Z0-9]+)", verified.text)
     assert ref
-    fulfil(container.requests, "bluewave", ref.group(1), "staff")
+    fulfil(container.deps, "bluewave", ref.group(1), "staff")
     done = client.get(status_url)
     assert "Download your data" in done.text
     package = client.get(f"{status_url}/package")
@@ -163,7 +161,7 @@ def test_a_bad_email_re_renders_the_form_and_stores_nothing(
     assert 'id="email-error"' in response.text
     assert response.text.count("not-an-email") == 1  # the field's value, nowhere else
     assert read_outbox(container.settings.outbox_path) == []
-    assert list_requests(container.requests, "bluewave") == []
+    assert list_requests(container.deps, "bluewave") == []
 
 
 def test_preferences_show_and_save_choices_with_csrf(
@@ -186,8 +184,7 @@ def test_preferences_show_and_save_choices_with_csrf(
     )
     assert saved.status_code == 200
     assert "Your choices are saved" in saved.text
-    with container.uow() as uow:
-        state = current_state(uow, "northwind", Holder(visitor=VISITOR))
+    state = current_state(container.deps, "northwind", Holder(visitor=VISITOR))
     assert state[topic(Kind.COOKIE, "statistics")].granted
     assert not state[topic(Kind.COOKIE, "marketing")].granted
     assert not state[topic(Kind.MARKETING, "northwind:email")].granted

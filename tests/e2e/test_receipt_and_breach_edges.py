@@ -81,9 +81,7 @@ def test_cli_opens_an_incident_with_state_clocks(ready) -> None:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The API with the manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -92,10 +90,7 @@ def test_api_takes_a_receipt_date_from_staff_only(container: Container, client: 
     """Without an API key `received` is forbidden; with one, the deadline counts from it (the test
     clock reads 2 March 2026: received 20 February, due 6 April)."""
     assert client.post("/v1/requests", json=BODY | {"received": "2026-02-20"}).status_code == 403
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, "bluewave", "privacy-officer", name="t", clock=container.clock
-        )
+    created = create_api_key(container.deps, "bluewave", "privacy-officer", name="t")
     staff = {"Authorization": f"Bearer {created.token.reveal()}"}
     response = client.post("/v1/requests", json=BODY | {"received": "2026-02-20"}, headers=staff)
     assert response.status_code == 201, response.text

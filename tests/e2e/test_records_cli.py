@@ -28,9 +28,7 @@ from privault.services.setup import apply_manifest
 @pytest.fixture
 def run(container: Container):
     """Invoke one of the records apps with the container; returns the Result."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     runner = CliRunner()
 
     def invoke(app: typer.Typer, *args: str) -> Result:

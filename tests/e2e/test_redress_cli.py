@@ -102,13 +102,11 @@ def test_the_console_lists_a_complaint_and_closes_it_with_the_outcome(container,
     """The queue shows the complaint; its page asks for the outcome, refuses a blank one, then closes
     it and the person is sent the text."""
     clock.at = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
-    create_staff(container.staff, "northwind", "officer", "privacy-officer", PASSWORD, "cli:test")
+    apply_manifest(container.deps)
+    create_staff(container.deps, "northwind", "officer", "privacy-officer", PASSWORD, "cli:test")
     raw = {"type": "complaint", "identities": {"email": [PERSON]}, "jurisdiction": "uk"}
-    ref = svc.open_request(container.requests, "northwind", raw).ref
-    svc.verify_manually(container.requests, "northwind", ref, "staff:test", "called back")
+    ref = svc.open_request(container.deps, "northwind", raw).ref
+    svc.verify_manually(container.deps, "northwind", ref, "staff:test", "called back")
     client = app_client(container)
     token = csrf(client, "/admin/login")
     login = {"csrf": token, "tenant": "northwind", "username": "officer", "password": PASSWORD}
@@ -120,6 +118,6 @@ def test_the_console_lists_a_complaint_and_closes_it_with_the_outcome(container,
     assert blank.status_code == 422
     done = post(client, page, page, action="complete", outcome="We corrected the record.")
     assert done.status_code == 303
-    assert svc.show_request(container.requests, "northwind", ref).request.state == "completed"
+    assert svc.show_request(container.deps, "northwind", ref).request.state == "completed"
     sent = [m["body"] for m in read_outbox(container.settings.outbox_path) if ref in m["subject"]]
     assert "We corrected the record." in sent[-1]

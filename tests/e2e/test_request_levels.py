@@ -125,9 +125,7 @@ def client(settings: Settings, clock: FixedClock) -> Iterator[tuple[TestClient, 
     """The API with the levels on and the manifest applied."""
     on = settings.model_copy(update={"ccpa_verification_levels": True})
     container = Container(on, clock=clock)
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client, container
     container.close()
@@ -138,10 +136,7 @@ def test_api_declaration_evidence_log_and_metrics(
 ) -> None:
     """The requester signs; staff add evidence (422 below the level); the log and metrics answer."""
     http, container = client
-    with container.uow() as uow:
-        key = create_api_key(
-            uow, container.manifest, "bluewave", "privacy-officer", name="t", clock=container.clock
-        )
+    key = create_api_key(container.deps, "bluewave", "privacy-officer", name="t")
     staff = {"Authorization": f"Bearer {key.token.reveal()}"}
     statement = http.get("/v1/requests/declaration").json()
     assert statement["version"] == "ccpa-7062c-1"

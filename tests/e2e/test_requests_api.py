@@ -69,16 +69,13 @@ def shops(tmp_path: Path) -> Iterator[dict[str, tuple[str, Engine]]]:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The API with the manifest applied and two customers in the vault."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with container.uow() as uow:
         tenant_id = bind_tenant(uow, "bluewave").id
     officer = Principal(tenant_id, "bluewave", "privacy-officer", "cli", "test")
     for n in (SHARING, CUSTOMER):
         create_subject(
-            container.uow,
-            container.vault,
+            container.deps,
             officer,
             {
                 "subject": f"cust-{n}",
@@ -95,10 +92,7 @@ def client(container: Container) -> Iterator[TestClient]:
 @pytest.fixture
 def staff(container: Container, client: TestClient) -> dict[str, str]:
     """An admin API key of the tenant."""
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, "bluewave", "privacy-officer", name="t", clock=container.clock
-        )
+    created = create_api_key(container.deps, "bluewave", "privacy-officer", name="t")
     return {"Authorization": f"Bearer {created.token.reveal()}"}
 
 

@@ -41,12 +41,9 @@ OFFICER = "privacy-officer"
 def c(container: Container) -> Container:
     """The container with the manifest applied and Ana in bluewave's vault (a name and a transcript
     collected on 2 March 2026)."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     create_subject(
-        container.uow,
-        container.vault,
+        container.deps,
         _officer(container, "bluewave"),
         {
             "subject": "ana",
@@ -154,8 +151,7 @@ def client(c: Container) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(c)
     if not any(getattr(r, "path", "") == "/v1/retention/status" for r in app.routes):
         app.include_router(router)
-    with c.uow() as uow:
-        made = create_api_key(uow, c.manifest, "bluewave", OFFICER, name="officer", clock=c.clock)
+    made = create_api_key(c.deps, "bluewave", OFFICER, name="officer")
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client, {"Authorization": f"Bearer {made.token.reveal()}"}
 
@@ -210,7 +206,7 @@ def _seed(c: Container) -> None:
         )
         for n in range(DUE)
     )
-    report = import_subjects(c.uow, c.vault, _officer(c, "bluewave"), lines, batch_size=1000)
+    report = import_subjects(c.deps, _officer(c, "bluewave"), lines, batch_size=1000)
     assert report.errors == []
 
 
@@ -262,7 +258,7 @@ def test_killing_the_worker_mid_sweep_and_starting_another_finishes_it_exactly_o
     """SIGKILL after some batches: part is deleted; a second worker takes the job over after the
     lease and finishes; every due value is gone, nothing else, and the counts add up exactly."""
     c = container
-    apply_manifest(c.uow, c.manifest, c.keyring, c.clock, c.renderer)
+    apply_manifest(c.deps)
     _seed(c)
     engine = create_engine(c.settings.sqlalchemy_url)  # plain reads: no write lock taken
     first = _worker(c)

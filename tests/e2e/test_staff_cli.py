@@ -30,7 +30,7 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
 def _sign_in(settings: Settings, username: str, password: str) -> str:
     container = Container(settings)
     try:
-        return sign_in(container.staff, "bluewave", username, password).staff.role_name
+        return sign_in(container.deps, "bluewave", username, password).staff.role_name
     finally:
         container.close()
 

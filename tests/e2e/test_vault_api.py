@@ -20,18 +20,13 @@ from tests.fixtures.grants import OFFICER_CATEGORIES, grant_full_values
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """An app with the manifest applied."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client
 
 
 def _auth(container: Container, role: str) -> dict[str, str]:
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, "bluewave", role, name=role, clock=container.clock
-        )
+    created = create_api_key(container.deps, "bluewave", role, name=role)
     return {"Authorization": f"Bearer {created.token.reveal()}"}
 
 

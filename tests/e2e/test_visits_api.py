@@ -40,9 +40,7 @@ def _app(container: Container) -> FastAPI:
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
     """The app with the manifest applied, called from a known client address."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     app = _app(container)
     with TestClient(
         app, raise_server_exceptions=False, client=(IP, 50000), headers={"User-Agent": CHROME}
@@ -59,10 +57,7 @@ def _rows(container: Container, tenant: str = "northwind") -> list[t.Visit]:
 
 
 def _auth(container: Container, role: str = "privacy-officer") -> dict[str, str]:
-    with container.uow() as uow:
-        created = create_api_key(
-            uow, container.manifest, "northwind", role, name=role, clock=container.clock
-        )
+    created = create_api_key(container.deps, "northwind", role, name=role)
     return {"Authorization": f"Bearer {created.token.reveal()}"}
 
 
@@ -163,9 +158,7 @@ def test_pixel_answers_an_uncached_gif_and_records(
 def test_pseudonym_mode_keeps_no_prefix(container: Container) -> None:
     """With visit_ip_mode=pseudonym the client column holds a 32-hex pseudonym, not the network."""
     container.settings = container.settings.model_copy(update={"visit_ip_mode": "pseudonym"})
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
+    apply_manifest(container.deps)
     with TestClient(_app(container), client=(IP, 1)) as client:
         assert (
             client.post("/v1/visits", json={"tenant": "northwind", "page": "/"}).status_code == 204

@@ -6,7 +6,8 @@ the SQL unit of work's semantics (commit and rollback, tenant binding, ids). The
 the use cases be tested without them.
 """
 
+from tests.fakes.deps import SentMessages, fake_deps
 from tests.fakes.tables import FakeDatabase
 from tests.fakes.uow import FakeUnitOfWork
 
-__all__ = ["FakeDatabase", "FakeUnitOfWork"]
+__all__ = ["FakeDatabase", "FakeUnitOfWork", "SentMessages", "fake_deps"]

@@ -14,7 +14,7 @@ from privault.core.records import (
     SubjectRecord,
     TenantRecord,
 )
-from privault.core.records_ports import DisclosureCount, DpiaRecord, Holding
+from privault.core.records_ports import DisclosureCount, DpiaRecord, DpiaStatus, Holding
 from privault.storage.scoping import TenantScopeError
 from tests.fakes.base import FakeRepository
 from tests.fakes.tables import StoredSubject
@@ -187,7 +187,7 @@ class FakeDpias(FakeRepository):
     def decide(
         self,
         dpia_id: int,
-        status: str,
+        status: DpiaStatus,
         residual_risk: str,
         reviewer: str,
         review_on: date | None,

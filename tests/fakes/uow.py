@@ -21,8 +21,9 @@ from privault.core.dashboard_ports import DashboardQueries
 from privault.core.datastore_ports import DatastoreRepository
 from privault.core.disclosure_ports import DisclosureRepository
 from privault.core.job_ports import JobRepository
-from privault.core.ports import ApiKeyRepository, RequestRepository
+from privault.core.ports import ApiKeyRepository
 from privault.core.records_ports import IncidentRepository
+from privault.core.request_ports import RequestRepository
 from privault.core.retention_ports import HoldRepository, RetentionRunRepository
 from privault.core.staff_ports import StaffRepository
 from privault.core.visit_ports import VisitRepository
@@ -48,7 +49,7 @@ class FakeUnitOfWork:
         self.db = db if db is not None else FakeDatabase()
         self.tenant_id: int | None = None
         self._work: Tables | None = None
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], object]] = []
         self.tenants = FakeTenants(self)
         self.notices = FakeNotices(self)
         self.subjects = FakeSubjects(self)
@@ -107,7 +108,7 @@ class FakeUnitOfWork:
             self._work = self.db.committed.copy()
         self._after_commit = []
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
+    def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the work is committed; dropped if it is rolled back."""
         self._after_commit.append(callback)
 

@@ -47,24 +47,19 @@ ACTIONS = ("verify", "start", "pause", "resume", "extend", "deny", "fulfil", "fi
 @pytest.fixture
 def ready(container: Container) -> Container:
     """The template manifest applied, and a manual system (so fulfilment can be incomplete)."""
-    apply_manifest(
-        container.uow, container.manifest, container.keyring, container.clock, container.renderer
-    )
-    with container.uow() as uow:
-        add_datastore(
-            uow, container.keyring, container.clock, TENANT, "test", "crm", owner="it-team"
-        )
+    apply_manifest(container.deps)
+    add_datastore(container.deps, TENANT, "test", "crm", owner="it-team")
     return container
 
 
 def _finish_tasks(c: Container, ref: str) -> None:
-    for task in show_request(c.requests, TENANT, ref).tasks:
+    for task in show_request(c.deps, TENANT, ref).tasks:
         if task.state == "open":
-            finish_task(c.requests, TENANT, ref, task.id, STAFF, "done by hand")
+            finish_task(c.deps, TENANT, ref, task.id, STAFF, "done by hand")
 
 
 def _act(c: Container, ref: str, action: str) -> Callable[[], object]:
-    deps = c.requests
+    deps = c.deps
     return {
         "verify": lambda: verify_manually(deps, TENANT, ref, STAFF, "documents seen"),
         "start": lambda: start(deps, TENANT, ref, STAFF),
@@ -109,7 +104,7 @@ def test_random_staff_actions_keep_the_workflow_consistent(
     assert isinstance(clock, FixedClock)
     begin = clock.at
     opened = open_request(
-        c.requests,
+        c.deps,
         TENANT,
         {"type": "access", "identities": {"email": ["prop@example.com"]}, "jurisdiction": "eu"},
     )
@@ -119,16 +114,16 @@ def test_random_staff_actions_keep_the_workflow_consistent(
             if action == "tick":
                 clock.at += timedelta(days=days)
                 continue
-            before = show_request(c.requests, TENANT, ref)
+            before = show_request(c.deps, TENANT, ref)
             try:
                 _act(c, ref, action)()
             except PrivaultError:
-                after = show_request(c.requests, TENANT, ref)
+                after = show_request(c.deps, TENANT, ref)
                 assert after.request.state is before.request.state
                 assert after.request.due_on == before.request.due_on
                 assert len(after.events) == len(before.events)
                 continue
-            after = show_request(c.requests, TENANT, ref)
+            after = show_request(c.deps, TENANT, ref)
             if action == "finish":
                 continue
             if before.request.state in FINAL:
@@ -144,12 +139,11 @@ def test_random_staff_actions_keep_the_workflow_consistent(
             if after.request.state in FINAL:
                 assert after.request.closed_at is not None
                 assert after.request.retain_until is not None
-        view = show_request(c.requests, TENANT, ref)
+        view = show_request(c.deps, TENANT, ref)
         chained = [e for e in view.events if e.from_state and e.to_state]
         for earlier, later in pairwise(chained):
             assert earlier.to_state == later.from_state
         assert _transitions_audited(c, ref) == len(chained)
-        with c.uow() as uow:
-            assert verify(uow, c.keyring, TENANT).ok
+        assert verify(c.deps, TENANT).ok
     finally:
         clock.at = begin

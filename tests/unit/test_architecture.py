@@ -4,6 +4,7 @@ imports no outer layer; only config reads the environment."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,119 @@ def test_only_config_reads_the_environment() -> None:
         if p.name != "config.py" and ("os.environ" in p.read_text() or "getenv" in p.read_text())
     ]
     assert not offenders
+
+
+# One calling convention (services/deps.py): a use case takes ``deps: Deps`` first and opens its own
+# units of work; a step takes the ``uow`` of the use case that composes it. Edges call use cases only.
+STEP_FIRST = frozenset({"uow", "make_uow"})
+CALLERS = ("api", "web", "cli", "jobs", "http", "demo")
+
+
+@functools.cache
+def _defined(module: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A services module's own functions with their first parameter, and what it re-exports from
+    which services module."""
+    path = SRC.joinpath(*module.split(".")[1:])
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    functions: dict[str, str] = {}
+    reexports: dict[str, str] = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef) and node.args.args:
+            functions[node.name] = node.args.args[0].arg
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "privault.services"
+        ):
+            reexports.update({a.asname or a.name: str(node.module) for a in node.names})
+    return functions, reexports
+
+
+def _first_parameter(module: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
+    """The first parameter of the function ``module.name`` resolves to (following re-exports)."""
+    functions, reexports = _defined(module)
+    if name in functions:
+        return functions[name]
+    source = reexports.get(name)
+    if source is None or source in seen:
+        return None
+    return _first_parameter(source, name, seen | {module})
+
+
+def _service_calls(path: Path) -> set[tuple[str, str]]:
+    """(module, name) of every function imported from privault.services into this file."""
+    return {
+        (node.module, alias.name)
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("privault.services")
+        for alias in node.names
+    }
+
+
+def _edge_files() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if _part(_module(p)) in {*CALLERS, "http.app"})
+
+
+def test_edges_call_use_cases_never_steps() -> None:
+    """An edge never calls a service function that takes a unit of work: it holds no transaction."""
+    bad = sorted(
+        f"{path.relative_to(SRC)} calls {module}.{name}"
+        for path in _edge_files()
+        for module, name in _service_calls(path)
+        if _first_parameter(module, name) in STEP_FIRST
+    )
+    assert not bad
+
+
+def test_edges_open_no_unit_of_work() -> None:
+    """No edge opens a unit of work (``container.uow``) or names the port."""
+    bad = sorted(
+        f"{path.relative_to(SRC)}:{node.lineno}"
+        for path in _edge_files()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (isinstance(node, ast.Attribute) and node.attr == "uow")
+        or (isinstance(node, ast.Name) and node.id in {"UnitOfWork", "UowDep"})
+    )
+    assert not bad
+
+
+def test_no_use_case_takes_a_bare_unit_of_work_factory() -> None:
+    """``make_uow`` travels inside ``Deps``, never as a parameter of its own."""
+    bad = sorted(
+        f"{path.relative_to(SRC)}:{node.name}"
+        for path in (SRC / "services").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and any(a.arg == "make_uow" for a in node.args.args)
+    )
+    assert not bad
+
+
+def test_no_module_global_state_in_services() -> None:
+    """No registry or cache lives in a services module: state belongs to the container's objects."""
+    bad = sorted(
+        f"{path.relative_to(SRC)}:{node.lineno}"
+        for path in (SRC / "services").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Global)
+    )
+    mutable = sorted(
+        f"{path.relative_to(SRC)}:{node.lineno}"
+        for path in (SRC / "services").rglob("*.py")
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        and isinstance(node.value, ast.Dict | ast.List | ast.Set | ast.Call)
+        and _is_empty_container(node.value)
+    )
+    assert not bad + mutable
+
+
+def _is_empty_container(value: ast.expr) -> bool:
+    if isinstance(value, ast.Dict):
+        return not value.keys
+    if isinstance(value, ast.List | ast.Set):
+        return not value.elts
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id
+        in {"dict", "set", "list", "defaultdict", "OrderedDict", "WeakValueDictionary"}
+        and not value.args
+    )

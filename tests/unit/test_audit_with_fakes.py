@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from privault.core.audit import GENESIS, AuditEvent
+from privault.core.clock import FixedClock
+from privault.core.manifest import Manifest
 from privault.crypto.keyring import LocalKeyring
 from privault.errors import InvalidInput
 from privault.services.audit import Entry, checkpoint, recent_events, record, verify
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
-from tests.fakes import FakeDatabase, FakeUnitOfWork
+from tests.fakes import FakeDatabase, FakeUnitOfWork, fake_deps
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TENANT = "bluewave"
@@ -38,25 +41,29 @@ def db() -> FakeDatabase:
     return db
 
 
+@pytest.fixture
+def deps(db: FakeDatabase, manifest: Manifest, keyring: LocalKeyring) -> Deps:
+    """Use cases over ``db`` at ``AT`` with the tenant's keys."""
+    return fake_deps(db, manifest, FixedClock(AT), keyring)
+
+
 def _read(n: int) -> Entry:
     return Entry(
         "test:x", "vault:subject:read", f"s{n}", "billing", "ok", {"fields": ["user.name"]}
     )
 
 
-def _chain(db: FakeDatabase, keyring: LocalKeyring, events: int = 20) -> None:
+def _chain(deps: Deps, events: int = 20) -> None:
     """``events`` reads, then a signed checkpoint (one more event)."""
-    with FakeUnitOfWork(db) as uow:
+    with deps.make_uow() as uow:
         bind_tenant(uow, TENANT)
         record(uow, [_read(n) for n in range(events)], AT)
         uow.commit()
-    with FakeUnitOfWork(db) as uow:
-        checkpoint(uow, keyring, TENANT, "test:x", AT)
+    checkpoint(deps, TENANT, "test:x")
 
 
-def _problems(db: FakeDatabase, keyring: LocalKeyring) -> list[tuple[int, str]]:
-    with FakeUnitOfWork(db) as uow:
-        return [(p.seq, p.kind) for p in verify(uow, keyring, TENANT).problems]
+def _problems(deps: Deps) -> list[tuple[int, str]]:
+    return [(p.seq, p.kind) for p in verify(deps, TENANT).problems]
 
 
 def _events(db: FakeDatabase) -> list[AuditEvent]:
@@ -112,77 +119,71 @@ def test_an_uncommitted_use_case_leaves_no_audit_event(db: FakeDatabase) -> None
     assert db.committed.audit_events == {}
 
 
-def test_an_untouched_chain_verifies(db: FakeDatabase, keyring: LocalKeyring) -> None:
+def test_an_untouched_chain_verifies(deps: Deps) -> None:
     """Every event counted, the checkpoint's signature and hash match."""
-    _chain(db, keyring)
-    with FakeUnitOfWork(db) as uow:
-        report = verify(uow, keyring, TENANT)
+    _chain(deps)
+    report = verify(deps, TENANT)
     assert report.ok
     assert (report.events, report.checkpoints) == (21, 1)
 
 
-def test_an_edited_event_is_found(db: FakeDatabase, keyring: LocalKeyring) -> None:
+def test_an_edited_event_is_found(deps: Deps, db: FakeDatabase) -> None:
     """Changing one event's details is reported at that event."""
-    _chain(db, keyring)
+    _chain(deps)
     events = _events(db)
     events[9] = dataclasses.replace(events[9], details="{}")
-    assert _problems(db, keyring) == [(10, "modified")]
+    assert _problems(deps) == [(10, "modified")]
 
 
-def test_a_deleted_event_is_found_where_the_gap_is(db: FakeDatabase, keyring: LocalKeyring) -> None:
+def test_a_deleted_event_is_found_where_the_gap_is(deps: Deps, db: FakeDatabase) -> None:
     """Deleting an event: the next one is missing its predecessor and out of the chain."""
-    _chain(db, keyring)
+    _chain(deps)
     del _events(db)[11]
-    assert _problems(db, keyring) == [(13, "missing"), (13, "out_of_chain")]
+    assert _problems(deps) == [(13, "missing"), (13, "out_of_chain")]
 
 
-def test_swapped_events_are_found(db: FakeDatabase, keyring: LocalKeyring) -> None:
+def test_swapped_events_are_found(deps: Deps, db: FakeDatabase) -> None:
     """Exchanging the positions of two events is reported at the first."""
-    _chain(db, keyring)
+    _chain(deps)
     events = _events(db)
     fifth, sixth = events[4], events[5]
     events[4], events[5] = dataclasses.replace(sixth, seq=5), dataclasses.replace(fifth, seq=6)
-    assert (5, "out_of_chain") in _problems(db, keyring)
+    assert (5, "out_of_chain") in _problems(deps)
 
 
-def test_a_truncated_tail_is_found_by_the_signed_checkpoint(
-    db: FakeDatabase, keyring: LocalKeyring
-) -> None:
+def test_a_truncated_tail_is_found_by_the_signed_checkpoint(deps: Deps, db: FakeDatabase) -> None:
     """Deleting the newest events and rewinding the head still fails: the checkpoint was signed."""
-    _chain(db, keyring)
+    _chain(deps)
     events = _events(db)
     del events[-3:]
     db.committed.audit_heads[db.tenant_id(TENANT)] = (events[-1].seq, events[-1].hash)
-    assert [kind for _, kind in _problems(db, keyring)] == ["checkpoint_mismatch"]
+    assert [kind for _, kind in _problems(deps)] == ["checkpoint_mismatch"]
 
 
-def test_a_forged_checkpoint_signature_is_found(db: FakeDatabase, keyring: LocalKeyring) -> None:
+def test_a_forged_checkpoint_signature_is_found(deps: Deps, db: FakeDatabase) -> None:
     """A checkpoint whose signature does not verify is reported."""
-    _chain(db, keyring)
+    _chain(deps)
     [point] = db.committed.checkpoints[db.tenant_id(TENANT)]
     forged = dataclasses.replace(point, signature="00" + point.signature[2:])
     db.committed.checkpoints[db.tenant_id(TENANT)] = [forged]
-    assert [kind for _, kind in _problems(db, keyring)] == ["bad_signature"]
+    assert [kind for _, kind in _problems(deps)] == ["bad_signature"]
 
 
-def test_recent_events_are_read_newest_first_by_page(
-    db: FakeDatabase, keyring: LocalKeyring
-) -> None:
+def test_recent_events_are_read_newest_first_by_page(deps: Deps) -> None:
     """Pages run backwards from ``before``; one action of the vocabulary can be picked."""
-    _chain(db, keyring, events=5)
-    with FakeUnitOfWork(db) as uow:
-        page = recent_events(uow, TENANT, limit=2)
-        older = recent_events(uow, TENANT, before=page[-1].seq, limit=2)
-        checkpoints = recent_events(uow, TENANT, action="audit:checkpoint")
+    _chain(deps, events=5)
+    page = recent_events(deps, TENANT, limit=2)
+    older = recent_events(deps, TENANT, before=page[-1].seq, limit=2)
+    checkpoints = recent_events(deps, TENANT, action="audit:checkpoint")
     assert [e.seq for e in page + older] == [6, 5, 4, 3]
     assert [e.seq for e in checkpoints] == [6]
 
 
 @pytest.mark.parametrize(("action", "limit"), [("vault:subject:peek", 50), (None, 0), (None, 501)])
 def test_a_page_names_a_known_action_and_holds_1_to_500_events(
-    db: FakeDatabase, action: str | None, limit: int
+    deps: Deps, action: str | None, limit: int
 ) -> None:
     """An unknown action or a page size out of range: input.invalid."""
-    with FakeUnitOfWork(db) as uow, pytest.raises(InvalidInput) as raised:
-        recent_events(uow, TENANT, action=action, limit=limit)
+    with pytest.raises(InvalidInput) as raised:
+        recent_events(deps, TENANT, action=action, limit=limit)
     assert raised.value.code == "input.invalid"

@@ -5,13 +5,15 @@ The storage side (locks, upserts, both engines) is tests/contract/test_consent.p
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from privault.core.clock import FixedClock
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.core.manifest import Manifest
 from privault.core.records import NoticeVersionRecord
@@ -26,7 +28,8 @@ from privault.services.consent import (
     record_choices,
 )
 from privault.services.decisions import Decider
-from tests.fakes import FakeDatabase, FakeUnitOfWork
+from privault.services.deps import Deps
+from tests.fakes import FakeDatabase, FakeUnitOfWork, fake_deps
 from tests.fakes.tables import StoredState
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -52,6 +55,12 @@ def decider(manifest: Manifest) -> Decider:
     return Decider(manifest)
 
 
+def _deps(db: FakeDatabase, decider: Decider) -> Deps:
+    """Use-case deps over ``db`` deciding with ``decider``; no key is read."""
+    deps = fake_deps(db, decider.manifest, FixedClock(AT), Path("no-keys"))
+    return replace(deps, decider=decider)
+
+
 def _record(
     db: FakeDatabase,
     decider: Decider,
@@ -60,8 +69,7 @@ def _record(
     evidence: Evidence = WEB,
     at: datetime = AT,
 ) -> list[int]:
-    with FakeUnitOfWork(db) as uow:
-        done = record_choices(uow, decider, "bluewave", "test", holder, choices, evidence, at)
+    done = record_choices(_deps(db, decider), "bluewave", "test", holder, choices, evidence, at)
     return [e.id for e in done.events]
 
 
@@ -70,9 +78,8 @@ def _audit(db: FakeDatabase) -> list[tuple[str, str | None, dict[str, object]]]:
     return [(e.action, e.subject, json.loads(e.details)) for e in chain]
 
 
-def _state(db: FakeDatabase, holder: Holder) -> dict[str, bool]:
-    with FakeUnitOfWork(db) as uow:
-        return {k: v.granted for k, v in current_state(uow, "bluewave", holder).items()}
+def _state(db: FakeDatabase, decider: Decider, holder: Holder) -> dict[str, bool]:
+    return {k: v.granted for k, v in current_state(_deps(db, decider), "bluewave", holder).items()}
 
 
 def test_a_choice_is_one_ledger_event_one_audit_event_and_the_new_state(
@@ -81,7 +88,7 @@ def test_a_choice_is_one_ledger_event_one_audit_event_and_the_new_state(
     """Each choice appends an event, updates the holder's state and is audited, in one commit."""
     assert _record(db, decider, Holder(subject="s-1"), [SMS]) == [1]
     _record(db, decider, Holder(subject="s-1"), [Choice(Kind.PURPOSE, "marketing-sms", False)])
-    assert _state(db, Holder(subject="s-1")) == {"purpose:marketing-sms": False}
+    assert _state(db, decider, Holder(subject="s-1")) == {"purpose:marketing-sms": False}
     assert [(a, s) for a, s, _ in _audit(db)] == [
         ("consent:grant", "uid-1"),
         ("consent:withdraw", "uid-1"),
@@ -207,9 +214,8 @@ def test_an_opt_in_to_sale_after_an_opt_out_takes_two_steps(
     with pytest.raises(PolicyViolation) as raised:
         _record(db, decider, holder, [grant])
     assert raised.value.code == "consent.opt_in_two_step"
-    with FakeUnitOfWork(db) as uow:
-        record_choices(uow, decider, "bluewave", "t", holder, [grant], WEB, AT, two_step=True)
-    assert _state(db, holder) == {"sale_sharing:*": True}
+    record_choices(_deps(db, decider), "bluewave", "t", holder, [grant], WEB, AT, two_step=True)
+    assert _state(db, decider, holder) == {"sale_sharing:*": True}
 
 
 def test_the_ip_address_is_truncated_and_the_evidence_kept(
@@ -229,10 +235,9 @@ def test_a_linked_visitors_choices_count_for_the_subject(
     """After a link, a visitor's choice changes the subject's state and its audit names the subject."""
     visitor = Holder(visitor=VISITOR)
     _record(db, decider, visitor, [Choice(Kind.COOKIE, "preference", True)])
-    with FakeUnitOfWork(db) as uow:
-        link_visitor(uow, decider, "bluewave", "t", VISITOR, "s-3", WEB, AT)
+    link_visitor(_deps(db, decider), "bluewave", "t", VISITOR, "s-3", WEB, AT)
     _record(db, decider, visitor, [Choice(Kind.SALE_SHARING, "*", False)], at=AT + timedelta(1))
-    assert _state(db, Holder(subject="s-3")) == {
+    assert _state(db, decider, Holder(subject="s-3")) == {
         "cookie:preference": True,
         "sale_sharing:*": False,
     }
@@ -246,10 +251,9 @@ def test_a_linked_visitors_choices_count_for_the_subject(
 
 def test_a_visitor_is_linked_to_one_subject_only(db: FakeDatabase, decider: Decider) -> None:
     """Linking a visitor already linked to another subject is refused and writes nothing."""
-    with FakeUnitOfWork(db) as uow:
-        link_visitor(uow, decider, "bluewave", "t", VISITOR, "s-1", WEB, AT)
-    with FakeUnitOfWork(db) as uow, pytest.raises(InvalidInput) as raised:
-        link_visitor(uow, decider, "bluewave", "t", VISITOR, "s-2", WEB, AT)
+    link_visitor(_deps(db, decider), "bluewave", "t", VISITOR, "s-1", WEB, AT)
+    with pytest.raises(InvalidInput) as raised:
+        link_visitor(_deps(db, decider), "bluewave", "t", VISITOR, "s-2", WEB, AT)
     assert raised.value.code == "consent.invalid"
     assert len(db.committed.consent_events) == 1
 
@@ -257,11 +261,10 @@ def test_a_visitor_is_linked_to_one_subject_only(db: FakeDatabase, decider: Deci
 def test_a_gpc_signal_is_recorded_once(db: FakeDatabase, decider: Decider) -> None:
     """The first signal opts out of sale/sharing (and more); the same signal again records nothing."""
     evidence = Evidence(Method.GPC, Via.WEB)
-    with FakeUnitOfWork(db) as uow:
-        assert honour_gpc(uow, decider, "bluewave", Holder(visitor=VISITOR), evidence, AT)
-    with FakeUnitOfWork(db) as uow:
-        assert not honour_gpc(uow, decider, "bluewave", Holder(visitor=VISITOR), evidence, AT)
-    state = _state(db, Holder(visitor=VISITOR))
+    deps = _deps(db, decider)
+    assert honour_gpc(deps, "bluewave", Holder(visitor=VISITOR), evidence, AT)
+    assert not honour_gpc(deps, "bluewave", Holder(visitor=VISITOR), evidence, AT)
+    state = _state(db, decider, Holder(visitor=VISITOR))
     assert state["sale_sharing:*"] is False
     assert all(granted is False for granted in state.values())
 
@@ -269,9 +272,9 @@ def test_a_gpc_signal_is_recorded_once(db: FakeDatabase, decider: Decider) -> No
 def test_tenants_never_see_each_others_consent(db: FakeDatabase, decider: Decider) -> None:
     """A visitor's state in one tenant does not exist in another."""
     _record(db, decider, Holder(visitor=VISITOR), [Choice(Kind.COOKIE, "preference", True)])
-    with FakeUnitOfWork(db) as uow:
-        assert current_state(uow, "bluewave", Holder(visitor=VISITOR))
-        assert current_state(uow, "northwind", Holder(visitor=VISITOR)) == {}
+    deps = _deps(db, decider)
+    assert current_state(deps, "bluewave", Holder(visitor=VISITOR))
+    assert current_state(deps, "northwind", Holder(visitor=VISITOR)) == {}
 
 
 def test_a_rebuild_finds_and_fixes_a_projection_that_drifted(
@@ -281,13 +284,11 @@ def test_a_rebuild_finds_and_fixes_a_projection_that_drifted(
     _record(db, decider, Holder(subject="s-1"), [SMS])
     key = (db.tenant_id("bluewave"), "s:1")
     db.committed.consent_states[key] = StoredState("{}", 1)
-    with FakeUnitOfWork(db) as uow:
-        assert rebuild(uow, "bluewave", "t", AT, apply_fix=False).differing == ["s:1"]
-    with FakeUnitOfWork(db) as uow:
-        assert rebuild(uow, "bluewave", "t", AT, apply_fix=True).differing == ["s:1"]
-    with FakeUnitOfWork(db) as uow:
-        assert rebuild(uow, "bluewave", "t", AT, apply_fix=False).differing == []
-    assert _state(db, Holder(subject="s-1")) == {"purpose:marketing-sms": True}
+    deps = _deps(db, decider)
+    assert rebuild(deps, "bluewave", "t", AT, apply_fix=False).differing == ["s:1"]
+    assert rebuild(deps, "bluewave", "t", AT, apply_fix=True).differing == ["s:1"]
+    assert rebuild(deps, "bluewave", "t", AT, apply_fix=False).differing == []
+    assert _state(db, decider, Holder(subject="s-1")) == {"purpose:marketing-sms": True}
     assert [a for a, _, _ in _audit(db)][-3:] == ["consent:rebuild"] * 3
 
 
@@ -326,8 +327,7 @@ def _apply(db: FakeDatabase, decider: Decider, step: Step, at: datetime) -> None
     """One step; the refusals the rules make (a second link, a one-step opt-in) write nothing."""
     try:
         if step.topic is None:
-            with FakeUnitOfWork(db) as uow:
-                link_visitor(uow, decider, "bluewave", "t", step.who, step.to, WEB, at)
+            link_visitor(_deps(db, decider), "bluewave", "t", step.who, step.to, WEB, at)
             return
         holder = Holder(visitor=step.who) if step.who in VISITORS else Holder(subject=step.who)
         choice = Choice(step.topic[0], step.topic[1], step.granted)
@@ -351,5 +351,4 @@ def test_the_projection_always_equals_a_rebuild_from_the_ledger(
     decider = Decider(manifest)
     for i, op in enumerate(ops):
         _apply(db, decider, op, AT + timedelta(seconds=i))
-    with FakeUnitOfWork(db) as uow:
-        assert rebuild(uow, "bluewave", "t", AT, apply_fix=False).differing == []
+    assert rebuild(_deps(db, decider), "bluewave", "t", AT, apply_fix=False).differing == []

@@ -4,16 +4,20 @@ process remembers follows every change audited by another, the day, and a restor
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from privault.core.clock import FixedClock
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.core.manifest import Manifest
-from privault.core.records_ports import DpiaRecord
+from privault.core.records_ports import DpiaRecord, DpiaStatus
 from privault.services.consent import Evidence, Holder, rebuild, record_choices
 from privault.services.decisions import Decider, Question, decide_many
-from tests.fakes import FakeDatabase, FakeUnitOfWork
+from privault.services.deps import Deps
+from tests.fakes import FakeDatabase, fake_deps
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 WEB = Evidence(Method.FORM, Via.WEB)
@@ -31,17 +35,21 @@ def db() -> FakeDatabase:
     return db
 
 
+def _deps(db: FakeDatabase, decider: Decider) -> Deps:
+    """Use-case deps over ``db`` deciding with ``decider`` (one per process); no key is read."""
+    deps = fake_deps(db, decider.manifest, FixedClock(AT), Path("no-keys"))
+    return replace(deps, decider=decider)
+
+
 def _ask(db: FakeDatabase, decider: Decider, question: Question, at: datetime = AT) -> bool:
-    with FakeUnitOfWork(db) as uow:
-        tenant = db.tenant_id("bluewave")
-        [answer] = decide_many(uow, decider, "bluewave", tenant, [question], at)
+    tenant = db.tenant_id("bluewave")
+    [answer] = decide_many(_deps(db, decider), "bluewave", tenant, [question], at)
     return answer.allowed
 
 
 def _choose(db: FakeDatabase, decider: Decider, holder: Holder, granted: bool) -> None:
-    with FakeUnitOfWork(db) as uow:
-        choice = Choice(Kind.PURPOSE, SMS, granted)
-        record_choices(uow, decider, "bluewave", "t", holder, [choice], WEB, AT)
+    choice = Choice(Kind.PURPOSE, SMS, granted)
+    record_choices(_deps(db, decider), "bluewave", "t", holder, [choice], WEB, AT)
 
 
 def test_a_choice_recorded_by_another_process_reaches_the_next_batch(
@@ -85,8 +93,7 @@ def test_a_rebuild_drops_every_remembered_answer(db: FakeDatabase, manifest: Man
     _choose(db, there, Holder(subject="s-1"), True)
     db.committed.consent_states.clear()  # the projection drifted, unaudited
     assert _ask(db, here, Question(SMS, subject="s-1")) is False
-    with FakeUnitOfWork(db) as uow:
-        rebuild(uow, "bluewave", "t", AT, apply_fix=True)
+    rebuild(_deps(db, here), "bluewave", "t", AT, apply_fix=True)
     assert _ask(db, here, Question(SMS, subject="s-1")) is True
 
 
@@ -106,15 +113,16 @@ def test_a_purpose_needing_an_assessment_is_denied_until_one_is_approved(
     """GDPR-DPIA-1 denies a purpose marked ``requires_dpia`` until its assessment is approved."""
 
     def denials() -> set[str]:
-        with FakeUnitOfWork(db) as uow:
-            question = Question("vulnerability-support", subject="s-1")
-            tenant = db.tenant_id("bluewave")
-            [answer] = decide_many(uow, Decider(manifest), "bluewave", tenant, [question], AT)
+        question = Question("vulnerability-support", subject="s-1")
+        tenant = db.tenant_id("bluewave")
+        deps = _deps(db, Decider(manifest))
+        [answer] = decide_many(deps, "bluewave", tenant, [question], AT)
         return {r.rule for r in answer.reasons if not r.allowed}
 
     assert "GDPR-DPIA-1" in denials()
+    status = DpiaStatus.APPROVED
     approved = DpiaRecord(
-        1, "vulnerability-support", "t", "approved", "r", "m", "low", "dpo", AT, None, AT, AT
+        1, "vulnerability-support", "t", status, "r", "m", "low", "dpo", AT, None, AT, AT
     )
     db.committed.dpias[db.tenant_id("bluewave")] = [approved]
     assert "GDPR-DPIA-1" not in denials()
@@ -125,9 +133,8 @@ def test_a_batch_asked_by_an_actor_is_audited_by_counts(
 ) -> None:
     """``decision:batch`` holds how many questions were allowed and denied, never who was asked."""
     questions = [Question("customer-service", subject="s-1"), Question(SMS, subject="s-2")]
-    with FakeUnitOfWork(db) as uow:
-        tenant = db.tenant_id("bluewave")
-        decide_many(uow, Decider(manifest), "bluewave", tenant, questions, AT, actor="api:k1")
+    tenant = db.tenant_id("bluewave")
+    decide_many(_deps(db, Decider(manifest)), "bluewave", tenant, questions, AT, actor="api:k1")
     [event] = db.committed.audit_events[db.tenant_id("bluewave")]
     assert (event.action, event.actor, event.subject) == ("decision:batch", "api:k1", None)
     assert json.loads(event.details) == {"allowed": 1, "denied": 1, "questions": 2}

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from privault.core.clock import FixedClock
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.core.manifest import Manifest
 from privault.crypto.keyring import LocalKeyring
 from privault.errors import Conflict, Forbidden, PolicyViolation
 from privault.services.consent import Evidence, Holder, current_state, record_choices
-from privault.services.decisions import Decider
 from privault.services.opt_in import OptInRequest, confirm_sale_opt_in, request_sale_opt_in
-from tests.fakes import FakeDatabase, FakeUnitOfWork
+from tests.fakes import FakeDatabase, fake_deps
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 WEB = Evidence(Method.FORM, Via.WEB)
@@ -32,33 +32,31 @@ def keyring(tmp_path: Path) -> LocalKeyring:
 
 
 @pytest.fixture
-def db(manifest: Manifest) -> FakeDatabase:
+def db(manifest: Manifest, keyring: LocalKeyring) -> FakeDatabase:
     """bluewave's subject s-1, opted out of sale and sharing at AT."""
     db = FakeDatabase()
     tenant = db.add_tenant("bluewave")
     db.add_tenant("northwind")
     db.add_subject(tenant.id, "s-1")
     opt_out = Choice(Kind.SALE_SHARING, "*", False)
-    with FakeUnitOfWork(db) as uow:
-        record_choices(uow, Decider(manifest), "bluewave", "t", HOLDER, [opt_out], WEB, AT)
+    deps = fake_deps(db, manifest, FixedClock(AT), keyring)
+    record_choices(deps, "bluewave", "t", HOLDER, [opt_out], WEB, AT)
     return db
 
 
 def _ask(
     db: FakeDatabase, keyring: LocalKeyring, manifest: Manifest, at: datetime, *, consumer: bool
 ) -> OptInRequest:
-    with FakeUnitOfWork(db) as uow:
-        return request_sale_opt_in(
-            uow, Decider(manifest), keyring, "bluewave", "t", HOLDER, WEB, at,
-            consumer_initiated=consumer,
-        )  # fmt: skip
+    deps = fake_deps(db, manifest, FixedClock(at), keyring)
+    return request_sale_opt_in(deps, "bluewave", "t", HOLDER, WEB, consumer_initiated=consumer)
 
 
 def _confirm(
     db: FakeDatabase, keyring: LocalKeyring, manifest: Manifest, token: str, at: datetime
 ) -> None:
-    with FakeUnitOfWork(db) as uow:
-        confirm_sale_opt_in(uow, Decider(manifest), keyring, "bluewave", "t", token, WEB, at)
+    confirm_sale_opt_in(
+        fake_deps(db, manifest, FixedClock(at), keyring), "bluewave", "t", token, WEB
+    )
 
 
 def test_a_request_then_a_separate_confirmation_opts_back_in(
@@ -69,8 +67,8 @@ def test_a_request_then_a_separate_confirmation_opts_back_in(
     assert asked.expires_at == AT + timedelta(days=2)
     assert asked.ask_after == datetime(2027, 3, 2, 9, 30, tzinfo=UTC)
     _confirm(db, keyring, manifest, asked.token, AT + timedelta(days=1, hours=2))
-    with FakeUnitOfWork(db) as uow:
-        assert current_state(uow, "bluewave", HOLDER)["sale_sharing:*"].granted is True
+    deps = fake_deps(db, manifest, FixedClock(AT), keyring)
+    assert current_state(deps, "bluewave", HOLDER)["sale_sharing:*"].granted is True
     chain = db.committed.audit_events[db.tenant_id("bluewave")]
     assert [e.action for e in chain] == [
         "consent:withdraw",
@@ -109,6 +107,7 @@ def test_a_token_is_good_for_its_own_tenant_only(
     asked = _ask(db, keyring, manifest, AT + timedelta(days=1), consumer=True)
     later = AT + timedelta(days=1, hours=1)
     for tenant, token in (("northwind", asked.token), ("bluewave", asked.token[:-2] + "xx")):
-        with FakeUnitOfWork(db) as uow, pytest.raises(Forbidden) as raised:
-            confirm_sale_opt_in(uow, Decider(manifest), keyring, tenant, "t", token, WEB, later)
+        deps = fake_deps(db, manifest, FixedClock(later), keyring)
+        with pytest.raises(Forbidden) as raised:
+            confirm_sale_opt_in(deps, tenant, "t", token, WEB)
         assert raised.value.code == "consent.opt_in_invalid"

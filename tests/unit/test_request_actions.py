@@ -10,7 +10,8 @@ import pytest
 
 from privault.core.requests import RequestRecord, StaffAction, State, allowed_actions
 from privault.errors import InvalidInput
-from privault.services.requests import RequestDeps, actions
+from privault.services.deps import Deps
+from privault.services.requests import actions
 from privault.services.requests.actions import ActionIn, take_action
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -70,7 +71,7 @@ def test_every_staff_action_is_reachable_from_some_state() -> None:
 def test_a_pause_needs_its_reason_and_a_denial_its_code(kind: StaffAction, code: str) -> None:
     """Refused before anything is read or written, whichever edge sent the action."""
     with pytest.raises(InvalidInput) as refused:
-        take_action(cast(RequestDeps, None), "bluewave", "R-1", ActionIn(kind), "staff:alice")
+        take_action(cast(Deps, None), "bluewave", "R-1", ActionIn(kind), "staff:alice")
     assert refused.value.code == code
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from privault.core.manifest import Manifest, parse_manifest
 from privault.core.manifest.resolve import tenant_view
-from privault.core.records_ports import DisclosureCount, DpiaRecord, Holding
+from privault.core.records_ports import DisclosureCount, DpiaRecord, DpiaStatus, Holding
 from privault.core.ropa import Facts, build_ropa, home_region, missing_dpias
 from privault.rendering import TemplateRenderer
 from privault.services.ropa import CSV_COLUMNS, ropa_csv, ropa_dict, ropa_html, ropa_json
@@ -23,7 +23,8 @@ TENANTS = ("bluewave", "northwind", "harbour")
 
 
 def _dpia(purpose: str, status: str, review_on: date | None, dpia_id: int = 1) -> DpiaRecord:
-    return DpiaRecord(dpia_id, purpose, "t", status, "", "", "low", "r", AT, review_on, AT, AT)
+    kept = DpiaStatus(status)
+    return DpiaRecord(dpia_id, purpose, "t", kept, "", "", "low", "r", AT, review_on, AT, AT)
 
 
 @pytest.mark.parametrize("tenant", TENANTS)

@@ -83,6 +83,7 @@ def test_verify_accepts_one_good_signature_among_several() -> None:
         (VECTOR_SECRET, {"webhook-signature": ""}, VECTOR_BODY, VECTOR_TIMESTAMP),
         (VECTOR_SECRET, {"webhook-signature": "v1a,x v2,y"}, VECTOR_BODY, VECTOR_TIMESTAMP),
     ],
+    ids=["body", "secret", "id", "old", "future", "timestamp", "empty", "versions"],
 )
 def test_verify_refuses_anything_else(
     secret: str, changes: dict[str, str], body: bytes, now: int

@@ -19,11 +19,8 @@ def create(
     """Create a key; it is printed once and cannot be shown again."""
     from privault.services.api_keys import create_api_key
 
-    c = container(ctx)
-    with c.uow() as uow:
-        created = create_api_key(
-            uow, c.manifest, tenant, role, name=name or role, clock=c.clock, actor=cli_actor()
-        )
+    deps = container(ctx).deps
+    created = create_api_key(deps, tenant, role, name=name or role, actor=cli_actor())
     typer.echo(created.token.reveal())
     err.print(
         f"created key {created.record.prefix} for role '{role}' in tenant '{tenant}'; store it now"
@@ -35,11 +32,9 @@ def list_keys(ctx: typer.Context, tenant: str = typer.Option(..., help="Tenant k
     """List the tenant's keys (prefix, role, state)."""
     from privault.services.api_keys import list_api_keys
 
-    c = container(ctx)
-    with c.uow() as uow:
-        for key in list_api_keys(uow, tenant):
-            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-            out.print(f"{key.prefix}  {key.role:<20} {state:<18} {key.name}", markup=False)
+    for key in list_api_keys(container(ctx).deps, tenant):
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        out.print(f"{key.prefix}  {key.role:<20} {state:<18} {key.name}", markup=False)
 
 
 @app.command("revoke")
@@ -51,7 +46,5 @@ def revoke(
     """Revoke a key; requests with it are refused from now on."""
     from privault.services.api_keys import revoke_api_key
 
-    c = container(ctx)
-    with c.uow() as uow:
-        revoke_api_key(uow, tenant, prefix, c.clock, actor=cli_actor())
+    revoke_api_key(container(ctx).deps, tenant, prefix, actor=cli_actor())
     out.print(f"revoked {prefix}")

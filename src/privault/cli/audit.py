@@ -21,8 +21,7 @@ def verify(
     tenants = [tenant] if tenant else [t.key for t in c.manifest.tenants]
     failed = False
     for key in tenants:
-        with c.uow() as uow:
-            report = verify_chain(uow, c.keyring, key)
+        report = verify_chain(c.deps, key)
         state = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         out.print(f"{key}: {report.events} events, {report.checkpoints} checkpoints: {state}")
         for problem in report.problems:
@@ -39,7 +38,5 @@ def take_checkpoint(
     """Sign the current head of the tenant's chain (Ed25519, key in the keyring)."""
     from privault.services.audit import checkpoint
 
-    c = container(ctx)
-    with c.uow() as uow:
-        point = checkpoint(uow, c.keyring, tenant, cli_actor(), c.clock.now())
+    point = checkpoint(container(ctx).deps, tenant, cli_actor())
     out.print(f"{tenant}: checkpoint at event {point.seq} ({point.hash[:16]}...)")

@@ -77,17 +77,15 @@ def record_(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     c = container(ctx)
-    with c.uow() as uow:
-        done = record_choices(
-            uow,
-            c.decider,
-            tenant,
-            cli_actor(),
-            holder,
-            [Choice(Kind(k), s, g) for k, s, g in choices],
-            proof,
-            c.clock.now(),
-        )
+    done = record_choices(
+        c.deps,
+        tenant,
+        cli_actor(),
+        holder,
+        [Choice(Kind(k), s, g) for k, s, g in choices],
+        proof,
+        c.clock.now(),
+    )
     for event in done.events:
         verb = "granted" if event.granted else "withdrawn"
         out.print(
@@ -117,9 +115,7 @@ def show(
     from privault.services.consent import current_state
 
     holder = _holder(subject, visitor)
-    c = container(ctx)
-    with c.uow() as uow:
-        state = current_state(uow, tenant, holder)
+    state = current_state(container(ctx).deps, tenant, holder)
     if not state:
         out.print("no choices recorded (everything that needs consent is refused)")
     for key, entry in sorted(state.items()):
@@ -139,9 +135,7 @@ def history_(
     from privault.services.consent import history
 
     holder = _holder(subject, visitor)
-    c = container(ctx)
-    with c.uow() as uow:
-        events = history(uow, tenant, holder)
+    events = history(container(ctx).deps, tenant, holder)
     for e in events:
         verb = "granted" if e.granted else "withdrawn"
         extra = [f"agent {e.agent}" if e.agent else "", f"call {e.call_id}" if e.call_id else ""]
@@ -167,17 +161,15 @@ def link(
     from privault.services.consent import Evidence, link_visitor
 
     c = container(ctx)
-    with c.uow() as uow:
-        done = link_visitor(
-            uow,
-            c.decider,
-            tenant,
-            cli_actor(),
-            visitor,
-            subject,
-            Evidence(Method.FORM, Via.API),
-            c.clock.now(),
-        )
+    done = link_visitor(
+        c.deps,
+        tenant,
+        cli_actor(),
+        visitor,
+        subject,
+        Evidence(Method.FORM, Via.API),
+        c.clock.now(),
+    )
     out.print(f"event {done.events[0].id}: visitor linked to {subject}")
 
 
@@ -191,8 +183,7 @@ def rebuild_(
     from privault.services.consent import rebuild
 
     c = container(ctx)
-    with c.uow() as uow:
-        report = rebuild(uow, tenant, cli_actor(), c.clock.now(), apply_fix=not check)
+    report = rebuild(c.deps, tenant, cli_actor(), c.clock.now(), apply_fix=not check)
     out.print(
         f"{tenant}: {report.events} events, {report.holders} holders, {len(report.differing)} differing"
     )
@@ -214,11 +205,7 @@ def unsubscribe_link_(
     from privault.services.unsubscribe import unsubscribe_link
 
     c = container(ctx)
-    with c.uow() as uow:
-        link_ = unsubscribe_link(
-            uow, c.decider, c.keyring, tenant, subject, brand, channel, c.settings.public_url,
-            c.clock.now().date(),
-        )  # fmt: skip
+    link_ = unsubscribe_link(c.deps, tenant, subject, brand, channel, c.clock.now().date())
     from privault.core.unsubscribe import is_https
 
     out.print(link_.url, markup=False)
@@ -280,17 +267,15 @@ def object_(
 
     proof = _evidence(method, channel, agent, call_id)
     c = container(ctx)
-    with c.uow() as uow:
-        done = record_choices(
-            uow,
-            c.decider,
-            tenant,
-            cli_actor(),
-            Holder(subject=subject),
-            [Choice(Kind.OBJECTION, purpose, lift)],
-            proof,
-            c.clock.now(),
-        )
+    done = record_choices(
+        c.deps,
+        tenant,
+        cli_actor(),
+        Holder(subject=subject),
+        [Choice(Kind.OBJECTION, purpose, lift)],
+        proof,
+        c.clock.now(),
+    )
     what = "lifted" if lift else "recorded"
     out.print(f"event {done.events[0].id}: objection to {purpose} {what}")
 
@@ -317,7 +302,7 @@ def restrict(
     channel: str = typer.Option("api", help="Where it reached us (see 'consent record')."),
 ) -> None:
     """Restrict processing (GDPR Art. 18) of one subject or a whole run, all or nothing."""
-    from privault.services.restrictions import Informing, restrict_processing
+    from privault.services.restrictions import restrict_processing
 
     refs = list(subject)
     if subjects_file is not None:
@@ -331,8 +316,7 @@ def restrict(
     proof = _evidence(method, channel, None, None)
     c = container(ctx)
     count = restrict_processing(
-        c.uow,
-        c.decider,
+        c.deps,
         tenant,
         cli_actor(),
         refs,
@@ -340,8 +324,7 @@ def restrict(
         restricted=not lift,
         reference=reference,
         evidence=proof,
-        at=c.clock.now(),
-        inform=Informing(c.keyring, c.messenger, informed_otherwise),
+        informed_otherwise=informed_otherwise,
     )
     verb = "lifted for" if lift else "restricted"
     out.print(f"{verb} {count} subject(s){' for ' + purpose if purpose else ''}")
@@ -362,8 +345,7 @@ def import_(
     c = container(ctx)
     with file.open(encoding="utf-8") as handle:
         report = import_choices(
-            c.uow,
-            c.decider,
+            c.deps,
             tenant,
             cli_actor(),
             parse_json_lines(handle),

@@ -37,13 +37,12 @@ def cli_principal(ctx: typer.Context, tenant: str, role: str | None) -> Principa
 
     Access rules apply to the CLI exactly as to API keys; the audit trail names the OS user.
     """
-    from privault.services.tenants import bind_tenant
+    from privault.services.tenants import find_tenant
 
     c = container(ctx)
     view = tenant_view(c.manifest, tenant)
     chosen = role or next((r.key for r in view.roles if r.admin), None)
     if chosen is None or view.role(chosen) is None:
         raise NotFound(f"tenant '{tenant}' has no role '{chosen}'", code="role.unknown")
-    with c.uow() as uow:
-        record = bind_tenant(uow, tenant)
+    record = find_tenant(c.deps, tenant)
     return Principal(record.id, tenant, chosen, "cli", cli_actor().removeprefix("cli:"))

@@ -41,8 +41,7 @@ def notices_record(
     except ValueError as exc:
         raise typer.BadParameter("--delivery is mail or electronic") from exc
     c = container(ctx)
-    with c.uow() as uow:
-        sent = record_notice(uow, c.decider, c.clock, tenant, cli_actor(), ref, how)
+    sent = record_notice(c.deps, tenant, cli_actor(), ref, how)
     out.print(
         f"notice to {sent.ref} by {sent.delivery.value}: wait starts {sent.wait_starts}, "
         f"approval from {sent.approval_from}, renew by {sent.renew_by}",
@@ -60,8 +59,7 @@ def notices_due(
     from privault.services.cpni import notices_due as due
 
     c = container(ctx)
-    with c.uow() as uow:
-        found = due(uow, c.decider, c.clock, tenant, limit)
+    found = due(c.deps, tenant, limit)
     for item in found:
         typer.echo(f"{item.ref}\t{item.reason}\t{item.due_on}")
     err.print(f"{len(found)} notices due")
@@ -83,8 +81,7 @@ def campaigns_log(
 
     c = container(ctx)
     draft = CampaignDraft(ref, description, tuple(cpni), products, purpose)
-    with c.uow() as uow:
-        made = log_campaign(uow, c.manifest, c.clock, tenant, cli_actor(), draft)
+    made = log_campaign(c.deps, tenant, cli_actor(), draft)
     out.print(f"campaign {made.ref} {made.status}, kept until {made.retain_until}", markup=False)
 
 
@@ -100,10 +97,7 @@ def campaigns_review(
     from privault.services.cpni_campaigns import review_campaign
 
     c = container(ctx)
-    with c.uow() as uow:
-        done = review_campaign(
-            uow, c.manifest, c.clock, tenant, cli_actor(), ref, approve=approve, note=note
-        )
+    done = review_campaign(c.deps, tenant, cli_actor(), ref, approve=approve, note=note)
     out.print(f"campaign {done.ref} {done.status}", markup=False)
 
 
@@ -117,8 +111,7 @@ def campaigns_launch(
     from privault.services.cpni_campaigns import launch_campaign
 
     c = container(ctx)
-    with c.uow() as uow:
-        done = launch_campaign(uow, c.manifest, c.clock, tenant, cli_actor(), ref)
+    done = launch_campaign(c.deps, tenant, cli_actor(), ref)
     out.print(f"campaign {done.ref} {done.status}", markup=False)
 
 
@@ -132,8 +125,7 @@ def campaigns_list(
     from privault.services.cpni_campaigns import list_campaigns
 
     c = container(ctx)
-    with c.uow() as uow:
-        found = list_campaigns(uow, c.manifest, tenant, year or c.clock.now().year)
+    found = list_campaigns(c.deps, tenant, year or c.clock.now().year)
     rows = [
         {
             "ref": x.ref,
@@ -168,8 +160,7 @@ def certificate(
 
     c = container(ctx)
     signer = Officer(officer, title, broker_actions, complaints)
-    with c.uow() as uow:
-        made = draft(uow, c.manifest, c.clock, tenant, cli_actor(), year, signer)
+    made = draft(c.deps, tenant, cli_actor(), year, signer)
     typer.echo(made.text)
     if made.late:
         err.print(f"late: the certificate for {year} was due by {made.due_on}")
@@ -193,8 +184,7 @@ def call(
     given = Secret(sys.stdin.readline().rstrip("\n")) if password_stdin else None
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
-    with c.uow() as uow:
-        seen = inbound_call(uow, c.vault, principal, ref, purpose, given)
+    seen = inbound_call(c.deps, principal, ref, purpose, given)
     _print([seen.view])
     err.print(f"password: {seen.password}", markup=False)
     if seen.masked:

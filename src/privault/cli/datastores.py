@@ -39,21 +39,17 @@ def add(
         raise typer.BadParameter("give --url with --dataset, or --manual with --owner")
     text = dataset.read_text(encoding="utf-8") if dataset else None
     c = container(ctx)
-    with c.uow() as uow:
-        info = add_datastore(
-            uow,
-            c.keyring,
-            c.clock,
-            tenant,
-            cli_actor(),
-            key,
-            url=url,
-            dataset=text,
-            description=description,
-            owner=owner,
-            privault_url=c.settings.sqlalchemy_url,
-            manifest=c.manifest,
-        )
+    info = add_datastore(
+        c.deps,
+        tenant,
+        cli_actor(),
+        key,
+        url=url,
+        dataset=text,
+        description=description,
+        owner=owner,
+        privault_url=c.settings.sqlalchemy_url,
+    )
     out.print(
         f"datastore {info.key} added ({info.kind}"
         + (f", {info.collections} collections)" if info.collections else ")")
@@ -75,19 +71,15 @@ def update(
         raise typer.BadParameter("give --url, --dataset or both")
     text = dataset.read_text(encoding="utf-8") if dataset else None
     c = container(ctx)
-    with c.uow() as uow:
-        change = update_datastore(
-            uow,
-            c.keyring,
-            c.clock,
-            tenant,
-            cli_actor(),
-            key,
-            url=url,
-            dataset=text,
-            privault_url=c.settings.sqlalchemy_url,
-            manifest=c.manifest,
-        )
+    change = update_datastore(
+        c.deps,
+        tenant,
+        cli_actor(),
+        key,
+        url=url,
+        dataset=text,
+        privault_url=c.settings.sqlalchemy_url,
+    )
     info, parts = change.info, " and ".join(change.changed)
     done = (
         f"{parts} updated ({info.kind}, {info.collections} collections)" if parts else "unchanged"
@@ -100,9 +92,7 @@ def check(ctx: typer.Context, key: str = typer.Argument(...), tenant: str = TENA
     """Compare the dataset with the database, its data and the login's privileges."""
     from privault.services.datastores import check_datastore
 
-    c = container(ctx)
-    with c.uow() as uow:
-        check = check_datastore(uow, c.keyring, c.clock, tenant, key, manifest=c.manifest)
+    check = check_datastore(container(ctx).deps, tenant, key)
     table = Table("collection", "rows")
     for name, rows in check.rows.items():
         table.add_row(name, str(rows))
@@ -123,9 +113,7 @@ def list_(ctx: typer.Context, tenant: str = TENANT) -> None:
     """The tenant's datastores (URLs masked)."""
     from privault.services.datastores import list_datastores
 
-    c = container(ctx)
-    with c.uow() as uow:
-        rows = list_datastores(uow, tenant)
+    rows = list_datastores(container(ctx).deps, tenant)
     table = Table("key", "kind", "url / owner", "collections", "last test")
     for d in rows:
         tested = "never" if d.last_tested_at is None else ("ok" if d.last_test_ok else "failed")
@@ -138,9 +126,7 @@ def remove(ctx: typer.Context, key: str = typer.Argument(...), tenant: str = TEN
     """Forget a datastore and its credentials."""
     from privault.services.datastores import remove_datastore
 
-    c = container(ctx)
-    with c.uow() as uow:
-        remove_datastore(uow, c.clock, tenant, cli_actor(), key)
+    remove_datastore(container(ctx).deps, tenant, cli_actor(), key)
     out.print(f"datastore {key} removed")
 
 
@@ -156,11 +142,8 @@ def webhook_add(
     """Register an endpoint; prints its signing secret once."""
     from privault.services.webhooks import add_webhook
 
-    c = container(ctx)
-    with c.uow() as uow:
-        endpoint, secret = add_webhook(
-            uow, c.keyring, c.clock, tenant, cli_actor(), url, tuple(event)
-        )
+    deps = container(ctx).deps
+    endpoint, secret = add_webhook(deps, tenant, cli_actor(), url, tuple(event))
     out.print(f"webhook {endpoint.id} added; signing secret (shown once): {secret}", markup=False)
 
 
@@ -169,13 +152,11 @@ def webhook_list(ctx: typer.Context, tenant: str = TENANT) -> None:
     """The tenant's endpoints."""
     from privault.services.webhooks import list_webhooks
 
-    c = container(ctx)
-    with c.uow() as uow:
-        for w in list_webhooks(uow, tenant):
-            out.print(
-                f"{w.id} {w.url} events={','.join(w.events)} {'active' if w.active else 'removed'}",
-                markup=False,
-            )
+    for w in list_webhooks(container(ctx).deps, tenant):
+        out.print(
+            f"{w.id} {w.url} events={','.join(w.events)} {'active' if w.active else 'removed'}",
+            markup=False,
+        )
 
 
 @webhooks_app.command("remove")
@@ -185,9 +166,7 @@ def webhook_remove(
     """Stop sending to an endpoint."""
     from privault.services.webhooks import remove_webhook
 
-    c = container(ctx)
-    with c.uow() as uow:
-        remove_webhook(uow, c.clock, tenant, cli_actor(), webhook_id)
+    remove_webhook(container(ctx).deps, tenant, cli_actor(), webhook_id)
     out.print(f"webhook {webhook_id} removed")
 
 
@@ -196,8 +175,7 @@ def webhook_deliver(ctx: typer.Context, tenant: str = TENANT) -> None:
     """Send queued deliveries that are due (failures are retried with backoff)."""
     from privault.services.webhooks import deliver_due
 
-    c = container(ctx)
-    done = deliver_due(c.uow, c.keyring, c.clock, tenant)
+    done = deliver_due(container(ctx).deps, tenant)
     out.print(f"delivered {done.delivered}; retrying {done.retrying}; failed {done.failed}")
 
 

@@ -19,18 +19,13 @@ def decide(
     brand: str | None = typer.Option(None, help="For marketing: the brand it is for."),
 ) -> None:
     """Answer yes or no with every rule that applied; exit 0 if allowed, 10 if denied."""
-    from privault.services.decisions import Question, decide_many
-    from privault.services.tenants import bind_tenant
+    from privault.services.decisions import Question, decide_question
 
     if (subject is None) == (visitor is None):
         raise typer.BadParameter("give exactly one of --subject or --visitor")
     c = container(ctx)
-    with c.uow() as uow:
-        tenant_id = bind_tenant(uow, tenant).id
-        question = Question(purpose, subject, visitor, tuple(category), brand)
-        [answer] = decide_many(
-            uow, c.decider, tenant, tenant_id, [question], c.clock.now(), actor=cli_actor()
-        )
+    question = Question(purpose, subject, visitor, tuple(category), brand)
+    answer = decide_question(c.deps, tenant, question, c.clock.now(), actor=cli_actor())
     out.print("allowed" if answer.allowed else "denied")
     for reason in answer.reasons:
         mark = "+" if reason.allowed else "-"

@@ -71,21 +71,19 @@ def make(
 
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
-    with c.uow() as uow:
-        done = disclose(
-            uow,
-            c.vault,
-            principal,
-            recipient,
-            subject,
-            purpose,
-            categories=category,
-            legal_basis=legal_basis,
-            document_ref=document_ref,
-            notice_withheld_until=_day(withhold_until),
-            withhold_reference=withhold_reference,
-            transform=transform,
-        )
+    done = disclose(
+        c.deps,
+        principal,
+        recipient,
+        subject,
+        purpose,
+        categories=category,
+        legal_basis=legal_basis,
+        document_ref=document_ref,
+        notice_withheld_until=_day(withhold_until),
+        withhold_reference=withhold_reference,
+        transform=transform,
+    )
     err.print(
         f"disclosure {done.batch}: {len(done.subjects)} subject(s) to {done.recipient} for "
         f"{done.purpose} ({done.transform}; {', '.join(done.categories)})"
@@ -114,14 +112,10 @@ def list_(
 ) -> None:
     """The disclosure register, newest first."""
     from privault.services.disclosures import list_disclosures
-    from privault.services.tenants import bind_tenant
 
-    c = container(ctx)
-    with c.uow() as uow:
-        tenant_id = bind_tenant(uow, tenant).id
-        rows = list_disclosures(
-            uow, tenant_id, subject_ref=subject, recipient=recipient, limit=limit
-        )
+    rows = list_disclosures(
+        container(ctx).deps, tenant, subject_ref=subject, recipient=recipient, limit=limit
+    )
     items = [
         {
             "batch": r.batch,
@@ -182,7 +176,7 @@ def send(
     text = body_file.read_text(encoding="utf-8") if body_file is not None else body or ""
     c = container(ctx)
     result = send_offer(
-        c.requests,
+        c.deps,
         tenant,
         partner,
         purpose,

@@ -30,9 +30,7 @@ def incident_exempt(
     """Close the GDPR subjects' notice under an Art. 34(3) exception; (c) adds a public notice."""
     from privault.services.incident_exceptions import exempt_subjects
 
-    c = container(ctx)
-    with c.uow() as uow:
-        shown = exempt_subjects(uow, c.clock, tenant, cli_actor(), ref, code, justification)
+    shown = exempt_subjects(container(ctx).deps, tenant, cli_actor(), ref, code, justification)
     public = any(clock.notify == "public" for clock in shown.clocks)
     then = "; a public communication is now due (--to public)" if public else ""
     out.print(f"{ref}: data subjects exempted under GDPR {code}{then}")
@@ -54,17 +52,15 @@ def incident_delay(
 
     c = container(ctx)
     on = _day(directed_on, "--directed-on") if directed_on else c.clock.now().date()
-    with c.uow() as uow:
-        delay_customer_notice(
-            uow,
-            c.clock,
-            tenant,
-            cli_actor(),
-            ref,
-            directed_on=on,
-            until=_day(until, "--until"),
-            reference=reference,
-        )
+    delay_customer_notice(
+        c.deps,
+        tenant,
+        cli_actor(),
+        ref,
+        directed_on=on,
+        until=_day(until, "--until"),
+        reference=reference,
+    )
     out.print(f"{ref}: customer notice delayed until {until} (law enforcement)")
 
 
@@ -83,8 +79,5 @@ def incident_lift_delay(
 
     c = container(ctx)
     day = _day(lifted_on, "--from") if lifted_on else c.clock.now().date()
-    with c.uow() as uow:
-        lift_customer_delay(
-            uow, c.clock, tenant, cli_actor(), ref, lifted_on=day, reference=reference
-        )
+    lift_customer_delay(c.deps, tenant, cli_actor(), ref, lifted_on=day, reference=reference)
     out.print(f"{ref}: customers may be told from {day.isoformat()}")

@@ -31,9 +31,7 @@ def rotate(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        rotation = rotate_keys(
-            c.uow, c.keyring, tenant, cli_actor(), c.clock, batch=batch, progress=advance
-        )
+        rotation = rotate_keys(c.deps, tenant, cli_actor(), batch=batch, progress=advance)
     out.print(
         f"tenant '{tenant}' now on key version {rotation.version}; re-wrapped {rotation.rewrapped} subject keys"
     )

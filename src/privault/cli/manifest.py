@@ -81,7 +81,7 @@ def apply(ctx: typer.Context) -> None:
 
     c = container(ctx)
     ensure_schema(c.database)
-    result = apply_manifest(c.uow, c.manifest, c.keyring, c.clock, c.renderer, cli_actor())
+    result = apply_manifest(c.deps, cli_actor())
     for key, published in result.notices.items():
         state = "new version" if published.created else "unchanged"
         record = published.record

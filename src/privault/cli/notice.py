@@ -27,10 +27,8 @@ def render(
         raise typer.BadParameter("use md or html", param_hint="--format")
     fmt: Literal["md", "html"] = "md" if format == "md" else "html"
     c = container(ctx)
-    with c.uow() as uow:
-        sync_tenants(uow, c.manifest, c.clock)
-    with c.uow() as uow:
-        published = publish_notice(uow, c.manifest, tenant, c.clock, renderer=c.renderer)
+    sync_tenants(c.deps)
+    published = publish_notice(c.deps, tenant)
     typer.echo(published.text(fmt), nl=False)
     state = "new version" if published.created else "unchanged"
     err.print(
@@ -43,7 +41,5 @@ def history(ctx: typer.Context, tenant: str = typer.Option(..., help="Tenant key
     """List every published version of the tenant's notice, newest first."""
     from privault.services.notices import notice_history
 
-    c = container(ctx)
-    with c.uow() as uow:
-        for record in notice_history(uow, tenant):
-            out.print(f"{record.seq:>4}  {record.version_id}  {record.published_on}")
+    for record in notice_history(container(ctx).deps, tenant):
+        out.print(f"{record.seq:>4}  {record.version_id}  {record.published_on}")

@@ -66,9 +66,7 @@ def ropa_export(
     """Export the tenant's records of processing (audited as records:export)."""
     from privault.services.ropa import export_ropa
 
-    c = container(ctx)
-    with c.uow() as uow:
-        text = export_ropa(uow, c.manifest, c.clock, tenant, cli_actor(), fmt, renderer=c.renderer)
+    text = export_ropa(container(ctx).deps, tenant, cli_actor(), fmt)
     _write(text, output)
 
 
@@ -88,10 +86,8 @@ def dpia_add(
     """Record a draft impact assessment of a purpose."""
     from privault.services.dpias import NewDpia, add_dpia
 
-    c = container(ctx)
     item = NewDpia(purpose, title, risks, measures, residual_risk)
-    with c.uow() as uow:
-        added = add_dpia(uow, c.manifest, c.clock, tenant, cli_actor(), item)
+    added = add_dpia(container(ctx).deps, tenant, cli_actor(), item)
     out.print(f"DPIA {added.dpia.id} added for {purpose} (draft)")
 
 
@@ -107,25 +103,24 @@ def dpia_list(
     """The register, or (``--missing``) the purposes lacking an approved, unexpired DPIA."""
     from privault.services import dpias
 
-    c = container(ctx)
+    deps = container(ctx).deps
     rows: list[dict[str, object]]
-    with c.uow() as uow:
-        if missing:
-            gaps = dpias.missing(uow, c.manifest, c.clock, tenant)
-            rows = [{"purpose": p, "state": s} for p, s in gaps]
-        else:
-            rows = [
-                {
-                    "id": v.dpia.id,
-                    "purpose": v.dpia.purpose,
-                    "title": v.dpia.title,
-                    "state": v.state,
-                    "residual_risk": v.dpia.residual_risk,
-                    "reviewer": v.dpia.reviewer,
-                    "review_on": v.dpia.review_on.isoformat() if v.dpia.review_on else None,
-                }
-                for v in dpias.list_dpias(uow, c.clock, tenant)
-            ]
+    if missing:
+        gaps = dpias.missing(deps, tenant)
+        rows = [{"purpose": p, "state": s} for p, s in gaps]
+    else:
+        rows = [
+            {
+                "id": v.dpia.id,
+                "purpose": v.dpia.purpose,
+                "title": v.dpia.title,
+                "state": v.state,
+                "residual_risk": v.dpia.residual_risk,
+                "reviewer": v.dpia.reviewer,
+                "review_on": v.dpia.review_on.isoformat() if v.dpia.review_on else None,
+            }
+            for v in dpias.list_dpias(deps, tenant)
+        ]
     _table(rows, as_json, "no purpose lacks its DPIA" if missing else "no DPIA recorded")
 
 
@@ -162,20 +157,17 @@ def dpia_decide(
         review = date.fromisoformat(review_on) if review_on else None
     except ValueError as exc:
         raise typer.BadParameter("--review-on is YYYY-MM-DD") from exc
-    c = container(ctx)
     decision = "approved" if approve else "rejected"
-    with c.uow() as uow:
-        decided = decide_dpia(
-            uow,
-            c.clock,
-            tenant,
-            cli_actor(),
-            dpia_id,
-            decision,
-            reviewer=reviewer,
-            review_on=review,
-            residual_risk=residual_risk,
-        )
+    decided = decide_dpia(
+        container(ctx).deps,
+        tenant,
+        cli_actor(),
+        dpia_id,
+        decision,
+        reviewer=reviewer,
+        review_on=review,
+        residual_risk=residual_risk,
+    )
     out.print(f"DPIA {dpia_id} {decided.state}")
 
 
@@ -224,16 +216,7 @@ def incident_open(
         measures=measures,
         residents=dict(_residents(r) for r in residents),
     )
-    with c.uow() as uow:
-        shown = open_incident(
-            uow,
-            c.manifest,
-            c.clock,
-            tenant,
-            cli_actor(),
-            item,
-            fcc_rule=c.settings.fcc_breach_rule,
-        )
+    shown = open_incident(c.deps, tenant, cli_actor(), item, fcc_rule=c.settings.fcc_breach_rule)
     out.print(
         f"incident {shown.incident.ref} opened ({', '.join(shown.incident.regimes) or 'no regime'})"
     )
@@ -270,9 +253,7 @@ def incident_list(
     """The register, newest first, with each clock's state (due in / overdue / done)."""
     from privault.services.incidents import incident_dict, list_incidents
 
-    c = container(ctx)
-    with c.uow() as uow:
-        shown = list_incidents(uow, c.clock, tenant, open_only=open_only)
+    shown = list_incidents(container(ctx).deps, tenant, open_only=open_only)
     if as_json:
         typer.echo(json.dumps([incident_dict(s) for s in shown], indent=2))
         return
@@ -298,9 +279,7 @@ def incident_show(
     """One incident with its clocks and notifications."""
     from privault.services.incidents import incident_dict, show_incident
 
-    c = container(ctx)
-    with c.uow() as uow:
-        shown = show_incident(uow, c.clock, tenant, ref)
+    shown = show_incident(container(ctx).deps, tenant, ref)
     if as_json:
         typer.echo(json.dumps(incident_dict(shown), indent=2))
         return
@@ -337,20 +316,17 @@ def incident_notify(
     """Record a notification; after its due time it needs --late-reason (GDPR 33(1))."""
     from privault.services.incidents import notify_incident
 
-    c = container(ctx)
-    with c.uow() as uow:
-        shown = notify_incident(
-            uow,
-            c.clock,
-            tenant,
-            cli_actor(),
-            ref,
-            to,
-            _instant(at, "--at"),
-            late_reason=late_reason,
-            reference=reference,
-            law_enforcement_agrees=le_agrees,
-        )
+    shown = notify_incident(
+        container(ctx).deps,
+        tenant,
+        cli_actor(),
+        ref,
+        to,
+        _instant(at, "--at"),
+        late_reason=late_reason,
+        reference=reference,
+        law_enforcement_agrees=le_agrees,
+    )
     out.print(f"{ref}: {to} notified")
     _print_clocks(shown)
 
@@ -368,11 +344,14 @@ def incident_close(
     """Close an incident (it stays in the register until its keeping period ends)."""
     from privault.services.incidents import close_incident
 
-    c = container(ctx)
-    with c.uow() as uow:
-        shown = close_incident(
-            uow, c.clock, tenant, cli_actor(), ref, measures=measures, waive_reason=waive_reason
-        )
+    shown = close_incident(
+        container(ctx).deps,
+        tenant,
+        cli_actor(),
+        ref,
+        measures=measures,
+        waive_reason=waive_reason,
+    )
     out.print(f"{ref} closed; kept until {shown.incident.retain_until.isoformat()}")
 
 
@@ -387,7 +366,5 @@ def incident_notice(
     """Render the notice (Markdown) from the incident and the manifest."""
     from privault.services.incidents import render_notice
 
-    c = container(ctx)
-    with c.uow() as uow:
-        text = render_notice(uow, c.manifest, c.clock, tenant, ref, to, renderer=c.renderer)
+    text = render_notice(container(ctx).deps, tenant, ref, to)
     _write(text, output)

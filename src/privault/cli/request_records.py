@@ -28,7 +28,7 @@ def log(
     """The §7101(b) request log (CSV): ref and the six fields the regulation names."""
     from privault.services.requests import request_log
 
-    entries = request_log(container(ctx).requests, tenant, _date(first), _date(last))
+    entries = request_log(container(ctx).deps, tenant, _date(first), _date(last))
     if as_json:
         out.print(json.dumps([_row(e) for e in entries], indent=2), markup=False)
         return
@@ -60,7 +60,7 @@ def metrics(
     """The §7102 metrics of a calendar year: received, complied with, denied, median and mean days."""
     from privault.services.requests import request_metrics
 
-    found = request_metrics(container(ctx).requests, tenant, year)
+    found = request_metrics(container(ctx).deps, tenant, year)
     if as_json:
         out.print(json.dumps(asdict(found), indent=2, default=str), markup=False)
         return
@@ -96,6 +96,6 @@ def declare(
     """Record a declaration under penalty of perjury the requester signed on paper (§7062(c))."""
     from privault.services.requests import sign_declaration
 
-    result = sign_declaration(container(ctx).requests, tenant, ref, name, cli_actor())
+    result = sign_declaration(container(ctx).deps, tenant, ref, name, cli_actor())
     still = f"; still needed: {result.missing}" if result.missing else ""
     out.print(f"{ref}: declaration kept; {result.state.value}{still}", markup=False)

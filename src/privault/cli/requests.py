@@ -99,7 +99,7 @@ def open_(
         "decision": decision,
     }
     c = container(ctx)
-    opened = receive_request(c.requests, tenant, raw, cli_actor(), received=_day(received))
+    opened = receive_request(c.deps, tenant, raw, cli_actor(), received=_day(received))
     out.print(f"request {opened.ref} received; due {opened.due_on.isoformat()} ({opened.rule})")
     out.print(f"  {opened.explanation}")
     if received and opened.received_on:
@@ -142,7 +142,7 @@ def list_(
     from privault.services.requests import list_requests
 
     rows = list_requests(
-        container(ctx).requests,
+        container(ctx).deps,
         tenant,
         states=state,
         types=type_,
@@ -197,7 +197,7 @@ def show(
     """A request with its deadline, timeline, tasks and result."""
     from privault.services.requests import show_request
 
-    view = show_request(container(ctx).requests, tenant, ref)
+    view = show_request(container(ctx).deps, tenant, ref)
     r = view.request
     out.print(f"[bold]{r.ref}[/bold] {r.type.value} - {r.state.value} (via {r.channel.value})")
     out.print(
@@ -258,7 +258,7 @@ def verify(
         request = _act(ctx, tenant, ref, how)
         out.print(f"{ref}: {request.state.value}")
         return
-    result = verify_codes(c.requests, tenant, ref, code, cli_actor())
+    result = verify_codes(c.deps, tenant, ref, code, cli_actor())
     out.print(
         f"{ref}: {result.state.value} ({result.verified}/{result.identities} identities verified)"
         + (f"; still needed: {result.missing}" if result.missing else ""),
@@ -271,14 +271,14 @@ def resend(ctx: typer.Context, ref: str = typer.Argument(...), tenant: str = TEN
     """Send new codes to the identities not verified yet."""
     from privault.services.requests import resend_codes
 
-    out.print(f"{resend_codes(container(ctx).requests, tenant, ref, cli_actor())} code(s) sent")
+    out.print(f"{resend_codes(container(ctx).deps, tenant, ref, cli_actor())} code(s) sent")
 
 
 def _act(ctx: typer.Context, tenant: str, ref: str, action: ActionIn) -> RequestRecord:
     """Take a staff action (``services.requests.actions.take_action``) under your name."""
     from privault.services.requests.actions import take_action
 
-    return take_action(container(ctx).requests, tenant, ref, action, cli_actor())
+    return take_action(container(ctx).deps, tenant, ref, action, cli_actor())
 
 
 @app.command("start")
@@ -413,7 +413,7 @@ def scope(
     from privault.services.requests.search_scope import record_search_scope
 
     found = scope_of(searched, parse_left_out(left_out))
-    record_search_scope(container(ctx).requests, tenant, ref, cli_actor(), found)
+    record_search_scope(container(ctx).deps, tenant, ref, cli_actor(), found)
     out.print(
         f"{ref}: search scope recorded ({len(found.searched)} searched, "
         f"{len(found.left_out)} left out)"
@@ -438,7 +438,7 @@ def task(
     c = container(ctx)
     if done is not None or cancel is not None:
         finish_task(
-            c.requests,
+            c.deps,
             tenant,
             ref,
             done or cancel or 0,
@@ -451,7 +451,7 @@ def task(
     if system is None:
         raise typer.BadParameter("give --system and --description, or --done/--cancel ID")
     out.print(
-        f"{ref}: task {add_task(c.requests, tenant, ref, cli_actor(), system, description, assignee)} opened"
+        f"{ref}: task {add_task(c.deps, tenant, ref, cli_actor(), system, description, assignee)} opened"
     )
 
 
@@ -460,7 +460,7 @@ def sweep(ctx: typer.Context, tenant: str = TENANT) -> None:
     """Close unverified requests, flag overdue ones, purge records past their keeping period."""
     from privault.services.requests import sweep as run_sweep
 
-    done = run_sweep(container(ctx).requests, tenant)
+    done = run_sweep(container(ctx).deps, tenant)
     out.print(
         f"closed unverified: {done.closed_unverified}; overdue: {done.overdue}; "
         f"due soon: {done.due_soon}; records purged: {done.purged}; "
@@ -478,7 +478,7 @@ def download(
     """Save a request's access package (to hand over another way); audited under your name."""
     from privault.services.fulfilment import staff_download
 
-    found = staff_download(container(ctx).requests, tenant, ref, cli_actor())
+    found = staff_download(container(ctx).deps, tenant, ref, cli_actor())
     target = output / found.filename if output.is_dir() else output
     private_write(target, found.content)
     out.print(f"saved {target} ({len(found.content)} bytes, readable by you only)")

@@ -79,9 +79,9 @@ def sweep_(
 
     c = container(ctx)
     if not dry_run:
-        discover_minors(c.requests, tenant, cli_actor())
+        discover_minors(c.deps, tenant, cli_actor())
     result = sweep(
-        c.requests,
+        c.deps,
         tenant,
         batch_size=c.settings.retention_batch_size,
         dry_run=dry_run,
@@ -105,7 +105,7 @@ def status_(
     from privault.services.retention import status
 
     c = container(ctx)
-    found = status(c.requests, tenant, batch_size=c.settings.retention_batch_size)
+    found = status(c.deps, tenant, batch_size=c.settings.retention_batch_size)
     if as_json:
         typer.echo(json.dumps(status_json(found), indent=2, sort_keys=True))
         return
@@ -205,7 +205,7 @@ def hold_add(
     from privault.services.legal_holds import add_hold
 
     hold = add_hold(
-        container(ctx).requests,
+        container(ctx).deps,
         tenant,
         cli_actor(),
         scope=scope,
@@ -228,7 +228,7 @@ def hold_list(
     """The active legal holds."""
     from privault.services.legal_holds import list_holds
 
-    holds = list_holds(container(ctx).requests, tenant, include_ended=all_)
+    holds = list_holds(container(ctx).deps, tenant, include_ended=all_)
     if as_json:
         typer.echo(json.dumps([hold_json(h) for h in holds], indent=2))
         return
@@ -246,7 +246,7 @@ def hold_release(
     """Release a legal hold (the next sweep deletes what it kept, if due)."""
     from privault.services.legal_holds import release_hold
 
-    hold = release_hold(container(ctx).requests, tenant, hold_id, cli_actor())
+    hold = release_hold(container(ctx).deps, tenant, hold_id, cli_actor())
     out.print(f"hold {hold.id} released", markup=False)
 
 
@@ -261,7 +261,7 @@ def contract_end(
 
     day = _day(on, "--on")
     assert day is not None  # noqa: S101 - the option is required
-    ended = record_contract_end(container(ctx).requests, tenant, ref, day, cli_actor())
+    ended = record_contract_end(container(ctx).deps, tenant, ref, day, cli_actor())
     out.print(
         f"contract end {ended.on.isoformat()} recorded; deletion scheduled on "
         f"{ended.delete_on.isoformat()}",

@@ -23,7 +23,7 @@ def serve(
     c = container(ctx)
     configure_logging(c.settings)
     ensure_schema(c.database)
-    apply_manifest(c.uow, c.manifest, c.keyring, c.clock, c.renderer, "system")
+    apply_manifest(c.deps, "system")
     bind_host, bind_port = host or c.settings.host, port or c.settings.port
     stop = None
     if c.settings.worker_embedded:

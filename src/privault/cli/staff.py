@@ -37,7 +37,7 @@ def add(
     from privault.services.staff import create_staff
 
     created = create_staff(
-        container(ctx).staff, tenant, username, role, _password(password_stdin), cli_actor()
+        container(ctx).deps, tenant, username, role, _password(password_stdin), cli_actor()
     )
     out.print(f"created login '{created.username}' with role '{role}' in tenant '{tenant}'")
 
@@ -50,7 +50,7 @@ def list_(ctx: typer.Context, tenant: str = TENANT) -> None:
 
     c = container(ctx)
     now = c.clock.now()
-    for s in list_staff(c.staff, tenant):
+    for s in list_staff(c.deps, tenant):
         until = lock_end(s, now)
         state = (
             "disabled" if s.disabled else (f"locked until {until:%H:%M} UTC" if until else "active")
@@ -69,7 +69,7 @@ def disable(
     """Stop a login from signing in; its sessions end at once (--enable undoes it)."""
     from privault.services.staff import disable_staff
 
-    disable_staff(container(ctx).staff, tenant, username, cli_actor(), disabled=not enable)
+    disable_staff(container(ctx).deps, tenant, username, cli_actor(), disabled=not enable)
     out.print(f"{username}: {'enabled' if enable else 'disabled'}")
 
 
@@ -78,7 +78,7 @@ def unlock(ctx: typer.Context, username: str = USERNAME, tenant: str = TENANT) -
     """Lift a lock-out after too many wrong passwords, before it runs out."""
     from privault.services.staff import unlock_staff
 
-    unlock_staff(container(ctx).staff, tenant, username, cli_actor())
+    unlock_staff(container(ctx).deps, tenant, username, cli_actor())
     out.print(f"{username}: unlocked")
 
 
@@ -89,5 +89,5 @@ def password(
     """Set a new password; the login's sessions end and any lock-out is lifted."""
     from privault.services.staff import set_password
 
-    set_password(container(ctx).staff, tenant, username, _password(password_stdin), cli_actor())
+    set_password(container(ctx).deps, tenant, username, _password(password_stdin), cli_actor())
     out.print(f"{username}: password changed; every session of this login has ended")

@@ -90,8 +90,7 @@ def import_(
         total = _count_records(file)
         task = progress.add_task("import", total=total)
         report = import_subjects(
-            c.uow,
-            c.vault,
+            c.deps,
             principal,
             lines,
             batch_size=batch,
@@ -134,8 +133,7 @@ def find(
         raise typer.BadParameter("give exactly one of --email, --phone or --identity kind=value")
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
-    with c.uow() as uow:
-        views = find_subjects(uow, c.vault, principal, given[0][0], [given[0][1]], purpose)
+    views = find_subjects(c.deps, principal, given[0][0], [given[0][1]], purpose)
     _print(views)
     if not views:
         err.print("no subject found")
@@ -154,8 +152,7 @@ def show(
 
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
-    with c.uow() as uow:
-        _print([show_subject(uow, c.vault, principal, ref, purpose)])
+    _print([show_subject(c.deps, principal, ref, purpose)])
 
 
 @app.command("update")
@@ -186,8 +183,7 @@ def update(
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
     body = {"data": data, "identities": identities, "source": source, "purpose": purpose}
-    with c.uow() as uow:
-        fields = update_subject(uow, c.vault, principal, ref, body)
+    fields = update_subject(c.deps, principal, ref, body)
     out.print(f"updated {ref}: {', '.join(fields) or 'identities only'}")
 
 
@@ -205,8 +201,7 @@ def erase(
 
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
-    with c.uow() as uow:
-        erased = erase_subject(uow, c.vault, principal, ref, purpose, reason)
+    erased = erase_subject(c.deps, principal, ref, purpose, reason)
     out.print(
         f"erased {ref}: {erased.fields} values, {erased.identities} identities, data key destroyed"
     )

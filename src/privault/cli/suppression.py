@@ -31,8 +31,7 @@ def export(
         raise typer.BadParameter("the channel is phone, email or sms")
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
-    with c.uow() as uow:
-        rows = suppression_list(uow, c.vault, c.decider, principal, channel, brand)
+    rows = suppression_list(c.deps, principal, channel, brand)
     text = suppression_csv(rows)
     if output is None:
         typer.echo(text, nl=False)

@@ -81,8 +81,7 @@ def stats(
     from privault.services.visits import visit_stats
 
     c = container(ctx)
-    with c.uow() as uow:
-        found = visit_stats(uow, tenant, days, c.clock.now())
+    found = visit_stats(c.deps, tenant, days, c.clock.now())
     if as_json:
         typer.echo(_as_json(found))
     else:

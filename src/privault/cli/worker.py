@@ -53,8 +53,7 @@ def list_jobs(
     """The newest jobs with their state, attempts and progress."""
     from privault.services.jobs import recent_jobs
 
-    with container(ctx).uow() as uow:
-        rows = recent_jobs(uow, status, limit)
+    rows = recent_jobs(container(ctx).deps, status, limit)
     if as_json:
         typer.echo(
             json.dumps(
@@ -100,7 +99,5 @@ def run_job(
 
     if kind not in HANDLERS:
         raise typer.BadParameter(f"unknown job kind; one of {', '.join(sorted(HANDLERS))}")
-    c = container(ctx)
-    with c.uow() as uow:
-        job = queue_job(uow, tenant, kind, c.clock, cli_actor())
+    job = queue_job(container(ctx).deps, tenant, kind, cli_actor())
     out.print(f"job {job} queued")

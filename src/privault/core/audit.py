@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from hashlib import sha256
 from typing import Any
 
@@ -287,12 +287,23 @@ def checkpoint_message(tenant: str, seq: int, hash_: str) -> bytes:
     return f"privault:audit-checkpoint:v1|{tenant}|{seq}|{hash_}".encode()
 
 
+class ProblemKind(StrEnum):
+    """How the chain fails to hold at one place."""
+
+    MODIFIED = "modified"
+    MISSING = "missing"
+    OUT_OF_CHAIN = "out_of_chain"
+    HEAD_MISMATCH = "head_mismatch"
+    CHECKPOINT_MISMATCH = "checkpoint_mismatch"
+    BAD_SIGNATURE = "bad_signature"
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyProblem:
     """One place where the chain does not hold."""
 
     seq: int
-    kind: str  # modified | missing | out_of_chain | head_mismatch | checkpoint_mismatch | bad_signature
+    kind: ProblemKind
     message: str
 
 

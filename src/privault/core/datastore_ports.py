@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from privault.core.records import DatastoreRecord
+from privault.core.records import DatastoreKind, DatastoreRecord
 
 
 @dataclass(frozen=True, slots=True)
 class SealedUrl:
     """A connected datastore's URL as kept: its connector kind, the URL sealed, a masked copy."""
 
-    kind: str
+    kind: DatastoreKind
     kek_version: int
     wrapped_key: bytes
     sealed_url: bytes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from privault.errors import PrivaultError
@@ -19,6 +20,15 @@ class LeaseLost(PrivaultError):
     title = "Job taken over"
 
 
+class JobStatus(StrEnum):
+    """Where a job is: waiting its turn, claimed under a lease, finished, or failed for good."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class JobRecord:
     """A job as stored."""
@@ -28,7 +38,7 @@ class JobRecord:
     tenant_key: str | None
     payload: dict[str, Any]
     progress: dict[str, Any]
-    status: str
+    status: JobStatus
     run_at: datetime
     attempts: int
     max_attempts: int
@@ -93,7 +103,8 @@ class JobRepository(Protocol):
         ...
 
     def recent(self, statuses: Sequence[str] = (), limit: int = 50) -> list[JobRecord]:
-        """The newest jobs."""
+        """The newest jobs (only those with one of these status values, if any are given: an
+        unknown value matches none)."""
         ...
 
     def purge_finished(self, before: datetime) -> int:

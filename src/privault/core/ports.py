@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -21,13 +21,12 @@ from privault.core.records import (
     IdentityRecord,
     NewSubjectData,
     NoticeVersionRecord,
-    PackageRecord,
     SubjectFacts,
     SubjectRecord,
     TenantRecord,
 )
 from privault.core.records_ports import DpiaRepository, IncidentRepository
-from privault.core.requests import EventRecord, RequestRecord, TaskRecord, VerificationRecord
+from privault.core.request_ports import RequestRepository
 from privault.core.retention_ports import HoldRepository, RetentionRunRepository
 from privault.core.staff_ports import StaffRepository
 from privault.core.visit_ports import VisitRepository
@@ -292,132 +291,6 @@ class AuditRepository(Protocol):
         ...
 
 
-class RequestRepository(Protocol):
-    """Subject requests of the bound tenant, their timeline, codes, tasks and packages."""
-
-    def add(self, **values: Any) -> RequestRecord:
-        """Store a new request."""
-        ...
-
-    def get(self, ref: str, *, lock: bool = False) -> RequestRecord | None:
-        """The request with this reference (``lock``: held until commit)."""
-        ...
-
-    def tenant_of_token(self, token_hash: str) -> int | None:
-        """The tenant of a requester token, in any tenant."""
-        ...
-
-    def by_token(self, token_hash: str) -> RequestRecord | None:
-        """The bound tenant's request with this requester token."""
-        ...
-
-    def update(self, request_id: int, **values: Any) -> None:
-        """Change columns of one request."""
-        ...
-
-    def search(
-        self,
-        *,
-        states: Sequence[str] = (),
-        types: Sequence[str] = (),
-        due_by: date | None = None,
-        limit: int | None = None,
-    ) -> list[RequestRecord]:
-        """Requests by due date, filtered."""
-        ...
-
-    def received_between(self, first: date, last: date) -> list[RequestRecord]:
-        """Requests received from ``first`` to ``last`` (both included), oldest first."""
-        ...
-
-    def unverified_before(self, before: datetime) -> list[RequestRecord]:
-        """Open requests awaiting verification received before ``before``."""
-        ...
-
-    def expired_records(self, today: date) -> list[int]:
-        """Closed requests past their keeping period."""
-        ...
-
-    def delete(self, ids: Sequence[int]) -> None:
-        """Remove request records with everything attached."""
-        ...
-
-    def add_event(
-        self,
-        request_id: int,
-        at: datetime,
-        actor: str,
-        action: str,
-        *,
-        from_state: str | None = None,
-        to_state: str | None = None,
-        note: str = "",
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """Append a timeline step."""
-        ...
-
-    def events(self, request_id: int) -> list[EventRecord]:
-        """The timeline, oldest first."""
-        ...
-
-    def add_verification(
-        self, request_id: int, kind: str, slot: int, code_hash: str, expires_at: datetime
-    ) -> None:
-        """Store a code's hash."""
-        ...
-
-    def verifications(self, request_id: int) -> list[VerificationRecord]:
-        """The request's codes."""
-        ...
-
-    def update_verification(self, verification_id: int, **values: Any) -> None:
-        """Change a code."""
-        ...
-
-    def add_task(
-        self, request_id: int, system: str, description: str, assignee: str | None, at: datetime
-    ) -> int:
-        """Open a manual task."""
-        ...
-
-    def tasks(self, request_id: int) -> list[TaskRecord]:
-        """The request's tasks."""
-        ...
-
-    def update_task(self, task_id: int, **values: Any) -> None:
-        """Change a task."""
-        ...
-
-    def add_package(self, **values: Any) -> None:
-        """Store a sealed package."""
-        ...
-
-    def tenant_of_package(self, token_hash: str) -> int | None:
-        """The tenant of a download token, in any tenant."""
-        ...
-
-    def package(self, token_hash: str) -> PackageRecord | None:
-        """The package with this download token."""
-        ...
-
-    def latest_package(self, request_id: int) -> PackageRecord | None:
-        """The newest package of a request."""
-        ...
-
-    def count_download(self, package_id: int) -> None:
-        """Record a download."""
-        ...
-
-    def drop_expired_packages(self, now: datetime) -> int:
-        """Delete packages whose link expired."""
-        ...
-
-    def counts_by_state(self) -> dict[str, int]:
-        """Requests per state."""
-        ...
-
-
 class UnitOfWork(Protocol):
     """One use case, one transaction. ``bind_tenant`` scopes every tenant-owned query."""
 
@@ -538,7 +411,7 @@ class UnitOfWork(Protocol):
         """Make the work durable, then run the callbacks registered with ``on_commit``."""
         ...
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
+    def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` after the next successful commit (webhooks, messages); dropped on
         rollback. A callback that fails is logged and never undoes the commit."""
         ...

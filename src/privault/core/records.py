@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +157,21 @@ class SubjectFacts:
     exclusive_data: str | None
 
 
+class DatastoreKind(StrEnum):
+    """What a datastore is: a database privault connects to (by its engine), or a manual system."""
+
+    POSTGRESQL = "postgresql"
+    MYSQL = "mysql"
+    SQLITE = "sqlite"
+    MANUAL = "manual"
+
+
 @dataclass(frozen=True, slots=True)
 class DatastoreRecord:
     """A datastore as stored: its URL only sealed (and masked for display)."""
 
     key: str
-    kind: str
+    kind: DatastoreKind
     description: str
     owner: str | None
     dataset: str | None

@@ -6,7 +6,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Protocol
+
+
+class DpiaStatus(StrEnum):
+    """An impact assessment's decision: none yet, approved (until its review), or rejected."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class IncidentStatus(StrEnum):
+    """An incident is open until closed (its open clocks then waived with a reason)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +32,7 @@ class DpiaRecord:
     id: int
     purpose: str
     title: str
-    status: str  # draft | approved | rejected
+    status: DpiaStatus
     risks: str
     measures: str
     residual_risk: str  # low | medium | high ("" while a draft does not say)
@@ -43,7 +59,7 @@ class IncidentRecord:
     regimes: tuple[str, ...]
     clocks: list[dict[str, Any]]
     notifications: list[dict[str, Any]]
-    status: str
+    status: IncidentStatus
     measures: str
     created_by: str
     created_at: datetime
@@ -117,7 +133,7 @@ class DpiaRepository(ProcessingFacts, Protocol):
     def decide(
         self,
         dpia_id: int,
-        status: str,
+        status: DpiaStatus,
         residual_risk: str,
         reviewer: str,
         review_on: date | None,
@@ -164,7 +180,7 @@ class IncidentRepository(Protocol):
         *,
         clocks: list[dict[str, Any]],
         notifications: list[dict[str, Any]],
-        status: str,
+        status: IncidentStatus,
         measures: str,
         closed_at: datetime | None,
     ) -> IncidentRecord:

@@ -11,7 +11,6 @@ waiting for the requester), ``extended`` (the one extension the law allows, with
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -244,20 +243,6 @@ class PauseSpan:
     start: date
     end: date | None
     reason: str
-
-
-def pauses_json(pauses: tuple[PauseSpan, ...] | list[PauseSpan]) -> str:
-    """How pauses are stored."""
-    return json.dumps(
-        [
-            {
-                "start": p.start.isoformat(),
-                "end": p.end.isoformat() if p.end else None,
-                "reason": p.reason,
-            }
-            for p in pauses
-        ]
-    )
 
 
 @dataclass(frozen=True, slots=True)

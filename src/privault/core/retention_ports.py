@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from privault.core.manifest.model import RetentionEvent
@@ -40,6 +41,13 @@ class HoldRecord:
         )
 
 
+class RunStatus(StrEnum):
+    """A retention sweep is running (possibly taken over from its checkpoint) until done."""
+
+    RUNNING = "running"
+    DONE = "done"
+
+
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     """A retention sweep and its report."""
@@ -48,7 +56,7 @@ class RunRecord:
     started_at: datetime
     finished_at: datetime | None
     dry_run: bool
-    status: str
+    status: RunStatus
     report: dict[str, Any]
 
 
@@ -135,7 +143,7 @@ class RetentionRunRepository(Protocol):
         ...
 
     def save(
-        self, run_id: int, report: dict[str, Any], status: str, finished_at: datetime | None
+        self, run_id: int, report: dict[str, Any], status: RunStatus, finished_at: datetime | None
     ) -> None:
         """Store a sweep's report so far (or its end)."""
         ...

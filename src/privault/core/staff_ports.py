@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Protocol
 
-
-class Unchanged(Enum):
-    """The value of a field that a change leaves as it is."""
-
-    UNCHANGED = "unchanged"
-
-
-UNCHANGED = Unchanged.UNCHANGED
+from privault.core.changes import UNCHANGED, Unchanged
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,8 @@
-"""Request dependencies shared by the API and the web: the container, a unit of work, the
-authenticated API key (principal) and an admin principal."""
+"""Request dependencies shared by the API and the web: the container, the authenticated API key
+(principal) and an admin principal. No edge holds a unit of work: the use cases open their own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,7 +10,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from privault.bootstrap import Container
 from privault.core.access import Principal
-from privault.core.ports import UnitOfWork
 from privault.errors import Forbidden, Unauthenticated
 from privault.services.api_keys import authenticate
 
@@ -29,24 +27,14 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_uow(container: ContainerDep) -> Iterator[UnitOfWork]:
-    """A unit of work for this request, closed (and rolled back if not committed) afterwards."""
-    with container.uow() as uow:
-        yield uow
-
-
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
-
-
 def get_principal(
     container: ContainerDep,
-    uow: UowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Authenticate the API key; the request's unit of work is bound to its tenant."""
+    """Authenticate the API key (in a unit of work of its own)."""
     if credentials is None:
         raise Unauthenticated("an API key is required: 'Authorization: Bearer pv_...'")
-    return authenticate(uow, credentials.credentials, container.clock)
+    return authenticate(container.deps, credentials.credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

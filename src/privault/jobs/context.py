@@ -10,8 +10,9 @@ from typing import Any
 
 from privault.bootstrap import Container
 from privault.core.job_ports import JobRecord, LeaseLost
-from privault.core.ports import UnitOfWork
 from privault.errors import PrivaultError
+from privault.services.jobs import JobLease
+from privault.services.retention import Checkpoint
 
 __all__ = ["JobContext", "LeaseLost"]
 
@@ -24,7 +25,12 @@ class JobContext:
     job: JobRecord
     worker: str
     lease: timedelta
-    progress: dict[str, Any] = field(default_factory=dict)
+    started: dict[str, Any] = field(default_factory=dict)  # the progress it was claimed with
+    held: JobLease = field(init=False)
+
+    def __post_init__(self) -> None:
+        clock = self.container.clock
+        self.held = JobLease(self.job.id, self.worker, self.lease, clock, dict(self.started))
 
     @property
     def tenant_key(self) -> str:
@@ -33,10 +39,14 @@ class JobContext:
             raise PrivaultError(f"job {self.job.id} ({self.job.kind}) has no tenant")
         return self.job.tenant_key
 
-    def checkpoint(self, uow: UnitOfWork, progress: dict[str, Any]) -> None:
-        """Record progress in ``uow`` (commit it with the work) and extend the lease; raises
-        LeaseLost if the job is no longer this worker's (the caller's work must then roll back)."""
-        lease_until = self.container.clock.now() + self.lease
-        if not uow.jobs.checkpoint(self.job.id, self.worker, progress, lease_until):
-            raise LeaseLost(f"job {self.job.id} was taken over by another worker")
-        self.progress = progress
+    @property
+    def progress(self) -> dict[str, Any]:
+        """The progress saved last (at first, the one the job was claimed with)."""
+        return self.held.progress
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        """Record progress in the caller's unit of work (commit it with the work) and extend the
+        lease; raises LeaseLost if the job is no longer this worker's (the caller's work must then
+        roll back)."""
+        return self.held.save

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import structlog
 
 from privault.jobs.context import JobContext
-from privault.services.notices import notice_review
+from privault.services.notices import current_notice_review
 from privault.services.requests import sweep as sweep_requests
 from privault.services.retention import sweep as sweep_retention
 from privault.services.retention_dormancy import notify_dormant
@@ -22,13 +22,12 @@ log = structlog.get_logger(__name__)
 
 def _requests_sweep(ctx: JobContext) -> None:
     """Close unverified requests, flag deadlines, purge old records and packages."""
-    sweep_requests(ctx.container.requests, ctx.tenant_key)
+    sweep_requests(ctx.container.deps, ctx.tenant_key)
 
 
 def _webhooks_deliver(ctx: JobContext) -> None:
     """Send the webhook deliveries that are due."""
-    c = ctx.container
-    deliver_due(c.uow, c.keyring, c.clock, ctx.tenant_key)
+    deliver_due(ctx.container.deps, ctx.tenant_key)
 
 
 def _retention_sweep(ctx: JobContext) -> None:
@@ -36,24 +35,22 @@ def _retention_sweep(ctx: JobContext) -> None:
     is due (continuing from the job's cursor), anonymise the visit log past its retention, then warn
     if the notice needs its yearly review (idempotent: safe to repeat after a take-over)."""
     c = ctx.container
-    discover_minors(c.requests, ctx.tenant_key)
-    notify_dormant(c.requests, ctx.tenant_key)  # DPDP-ERA-1, declared platforms only
+    discover_minors(c.deps, ctx.tenant_key)
+    notify_dormant(c.deps, ctx.tenant_key)  # DPDP-ERA-1, declared platforms only
     sweep_retention(
-        c.requests,
+        c.deps,
         ctx.tenant_key,
         batch_size=c.settings.retention_batch_size,
         progress=ctx.progress,
         checkpoint=ctx.checkpoint,
     )
-    anonymise_due_visits(c.uow, c.decider.view(ctx.tenant_key), c.clock.now())
+    anonymise_due_visits(c.deps, ctx.tenant_key)
     _notice_review(ctx)
 
 
 def _notice_review(ctx: JobContext) -> None:
     """Warn, daily, when the privacy notice is 11 months old or more (CCPA-PP-1)."""
-    c = ctx.container
-    with c.uow() as uow:
-        review = notice_review(uow, ctx.tenant_key, c.clock.now().date())
+    review = current_notice_review(ctx.container.deps, ctx.tenant_key)
     if review.state in ("review_soon", "overdue"):
         log.warning(
             "privacy notice review due",
@@ -71,7 +68,7 @@ def _subject_erase(ctx: JobContext) -> None:
     if "outcome" in ctx.progress:  # taken over after it finished its work: nothing left to do
         return
     erase_whole_subject(
-        ctx.container.requests,
+        ctx.container.deps,
         ctx.tenant_key,
         str(payload["subject"]),
         str(payload.get("reason", "contract_end")),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from privault.bootstrap import Container
 from privault.core.job_ports import NewJob
+from privault.services.jobs import queue_periodic
 
 KEEP_FINISHED = timedelta(days=7)
 
@@ -36,15 +37,16 @@ def period_start(now: datetime, every: timedelta) -> datetime:
 def schedule(container: Container, now: datetime) -> int:
     """Queue this period's periodic jobs for every tenant (once); forget old finished jobs.
     Returns how many jobs were queued."""
-    queued = 0
-    with container.uow() as uow:
-        for tenant in container.manifest.tenants:
-            for periodic in PERIODIC:
-                start = period_start(now, periodic.every)
-                key = f"{periodic.kind}:{tenant.key}:{start:%Y%m%dT%H%M}"
-                new = NewJob(periodic.kind, tenant.key, {}, start, dedupe_key=key)
-                job = uow.jobs.enqueue(new, now)
-                queued += job is not None
-        uow.jobs.purge_finished(now - KEEP_FINISHED)
-        uow.commit()
-    return queued
+    jobs = [
+        _periodic_job(periodic, tenant.key, now)
+        for tenant in container.manifest.tenants
+        for periodic in PERIODIC
+    ]
+    return queue_periodic(container.deps, jobs, now, now - KEEP_FINISHED)
+
+
+def _periodic_job(periodic: Periodic, tenant_key: str, now: datetime) -> NewJob:
+    """This period's job of ``periodic`` for the tenant (its dedupe key names the period)."""
+    start = period_start(now, periodic.every)
+    key = f"{periodic.kind}:{tenant_key}:{start:%Y%m%dT%H%M}"
+    return NewJob(periodic.kind, tenant_key, {}, start, dedupe_key=key)

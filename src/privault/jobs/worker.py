@@ -20,6 +20,7 @@ from privault.errors import PrivaultError
 from privault.jobs.context import JobContext, LeaseLost
 from privault.jobs.handlers import HANDLERS
 from privault.jobs.schedule import PERIODIC, period_start, schedule
+from privault.services.jobs import claim_jobs, fail_job, finish_job
 
 log = structlog.get_logger(__name__)
 RETRY_BASE = timedelta(minutes=1)
@@ -51,9 +52,8 @@ class Worker:
         ):  # periods are minutes at the finest: no need to ask more often
             schedule(self.container, now)
             self._scheduled = minute
-        with self.container.uow() as uow:
-            jobs = uow.jobs.claim(self.name, now, now + self.lease, self.batch, EXCLUSIVE)
-            uow.commit()
+        deps = self.container.deps
+        jobs = claim_jobs(deps, self.name, now, now + self.lease, self.batch, EXCLUSIVE)
         for job in jobs:
             self._run(job)
         return len(jobs)
@@ -95,9 +95,7 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
             self._failed(job, exc)
             return
-        with self.container.uow() as uow:
-            uow.jobs.finish(job.id, self.name, self.container.clock.now())
-            uow.commit()
+        finish_job(self.container.deps, job.id, self.name)
 
     def _failed(self, job: JobRecord, exc: Exception) -> None:
         code = exc.code if isinstance(exc, PrivaultError) else type(exc).__name__
@@ -106,9 +104,7 @@ class Worker:
             now + RETRY_BASE * 2 ** (job.attempts - 1) if job.attempts < job.max_attempts else None
         )
         log.warning("job failed", job=job.id, kind=job.kind, code=code, retry=retry is not None)
-        with self.container.uow() as uow:
-            uow.jobs.fail(job.id, self.name, code, now, retry)
-            uow.commit()
+        fail_job(self.container.deps, job.id, self.name, code, now, retry)
 
 
 def start_in_thread(container: Container) -> tuple[threading.Thread, threading.Event]:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from privault.core.access import Principal
-from privault.core.clock import Clock
-from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.records import ApiKeyRecord
@@ -15,6 +13,7 @@ from privault.core.secrets import Secret
 from privault.crypto.tokens import generate_api_key, secret_matches, split_api_key
 from privault.errors import NotFound, Unauthenticated
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 # Recording every use would turn each read into a write; a minute's precision is enough.
@@ -30,62 +29,63 @@ class CreatedApiKey:
 
 
 def create_api_key(
-    uow: UnitOfWork,
-    manifest: Manifest,
-    tenant_key: str,
-    role: str,
-    *,
-    name: str,
-    clock: Clock,
-    actor: str = "system",
+    deps: Deps, tenant_key: str, role: str, *, name: str, actor: str = "system"
 ) -> CreatedApiKey:
     """Create a key for ``role`` in the tenant; the role must be one the tenant's manifest grants."""
-    view = tenant_view(manifest, tenant_key)
+    view = tenant_view(deps.manifest, tenant_key)
     if view.role(role) is None:
         known = ", ".join(r.key for r in view.roles) or "none"
         raise NotFound(
             f"tenant '{tenant_key}' has no role '{role}' (known: {known})", code="role.unknown"
         )
-    tenant = bind_tenant(uow, tenant_key)
-    new = generate_api_key()
-    stored = uow.api_keys.add(
-        tenant.id,
-        name=name,
-        role=role,
-        prefix=new.prefix,
-        secret_hash=new.secret_hash,
-        at=clock.now(),
-    )
-    details = {"prefix": new.prefix, "role": role}
-    record(uow, [Entry(actor, "config:api_key:create", details=details)], clock.now())
-    uow.commit()
+    with deps.make_uow() as uow:
+        tenant = bind_tenant(uow, tenant_key)
+        new = generate_api_key()
+        stored = uow.api_keys.add(
+            tenant.id,
+            name=name,
+            role=role,
+            prefix=new.prefix,
+            secret_hash=new.secret_hash,
+            at=deps.clock.now(),
+        )
+        details = {"prefix": new.prefix, "role": role}
+        record(uow, [Entry(actor, "config:api_key:create", details=details)], deps.clock.now())
+        uow.commit()
     return CreatedApiKey(stored, new.token)
 
 
-def list_api_keys(uow: UnitOfWork, tenant_key: str) -> list[ApiKeyRecord]:
+def list_api_keys(deps: Deps, tenant_key: str) -> list[ApiKeyRecord]:
     """The tenant's keys (never their secrets)."""
-    bind_tenant(uow, tenant_key)
-    return list(uow.api_keys.list())
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return list(uow.api_keys.list())
 
 
-def revoke_api_key(
-    uow: UnitOfWork, tenant_key: str, prefix: str, clock: Clock, actor: str = "system"
-) -> None:
+def revoke_api_key(deps: Deps, tenant_key: str, prefix: str, actor: str = "system") -> None:
     """Revoke one of the tenant's keys by its prefix."""
-    bind_tenant(uow, tenant_key)
-    if not uow.api_keys.revoke(prefix, clock.now()):
-        raise NotFound(
-            f"no active API key '{prefix}' in tenant '{tenant_key}'", code="api_key.unknown"
-        )
-    record(uow, [Entry(actor, "config:api_key:revoke", details={"prefix": prefix})], clock.now())
-    uow.commit()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        if not uow.api_keys.revoke(prefix, deps.clock.now()):
+            raise NotFound(
+                f"no active API key '{prefix}' in tenant '{tenant_key}'", code="api_key.unknown"
+            )
+        entry = Entry(actor, "config:api_key:revoke", details={"prefix": prefix})
+        record(uow, [entry], deps.clock.now())
+        uow.commit()
 
 
-def authenticate(uow: UnitOfWork, token: str, clock: Clock) -> Principal:
-    """The principal a bearer token stands for; the unit of work is bound to its tenant."""
+def authenticate(deps: Deps, token: str) -> Principal:
+    """The principal a bearer token stands for (its last use recorded, at most once a minute)."""
     parts = split_api_key(token)
     if parts is None:
         raise Unauthenticated("malformed API key", code="api_key.invalid")
+    with deps.make_uow() as uow:
+        return _authenticated(uow, parts, deps.clock.now())
+
+
+def _authenticated(uow: UnitOfWork, parts: tuple[str, str], now: datetime) -> Principal:
+    """The principal of a well-formed key's (prefix, secret), or Unauthenticated."""
     prefix, secret = parts
     record = uow.api_keys.find_by_prefix(prefix)
     if (
@@ -98,7 +98,6 @@ def authenticate(uow: UnitOfWork, token: str, clock: Clock) -> Principal:
     tenant = uow.tenants.get(record.tenant_id)
     if tenant is None:  # pragma: no cover - the foreign key makes this impossible
         raise Unauthenticated("unknown or revoked API key", code="api_key.invalid")
-    now = clock.now()
     if record.last_used_at is None or now - record.last_used_at > TOUCH_INTERVAL:
         uow.api_keys.touch(record.id, now)
     uow.commit()  # end the transaction either way: SQLite holds its write lock until then

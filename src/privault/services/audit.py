@@ -1,4 +1,4 @@
-"""The audit trail: append in the caller's transaction (fail closed), checkpoint, verify."""
+"""The audit trail: append in the caller's transaction (fail closed), checkpoint, read, verify."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import sha256
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 
@@ -15,6 +15,7 @@ from privault.core.audit import (
     GENESIS,
     OUTCOMES,
     AuditEvent,
+    ProblemKind,
     VerifyProblem,
     VerifyReport,
     canonical_details,
@@ -27,6 +28,9 @@ from privault.core.records import CheckpointRecord
 from privault.crypto.keyring import Keyring
 from privault.errors import InvalidInput
 from privault.services.tenants import bind_tenant
+
+if TYPE_CHECKING:  # services.deps imports services.decisions, which records audit events
+    from privault.services.deps import Deps
 
 MAX_PROBLEMS = 100
 PAGE_MAX = 500
@@ -76,24 +80,23 @@ def record(uow: UnitOfWork, entries: Sequence[Entry], at: datetime) -> list[Audi
     return events
 
 
-def checkpoint(
-    uow: UnitOfWork, keyring: Keyring, tenant_key: str, actor: str, at: datetime
-) -> CheckpointRecord:
+def checkpoint(deps: Deps, tenant_key: str, actor: str) -> CheckpointRecord:
     """Sign the current head of the tenant's chain (and record that it was signed)."""
-    bind_tenant(uow, tenant_key)
-    record(uow, [Entry(actor, "audit:checkpoint")], at)
-    seq, head = uow.audit.lock_head()
-    signature = (
-        keyring.signing_key(tenant_key).sign(checkpoint_message(tenant_key, seq, head)).hex()
-    )
-    created = CheckpointRecord(seq, head, signature, at)
-    uow.audit.add_checkpoint(created)
-    uow.commit()
+    at = deps.clock.now()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        record(uow, [Entry(actor, "audit:checkpoint")], at)
+        seq, head = uow.audit.lock_head()
+        message = checkpoint_message(tenant_key, seq, head)
+        signature = deps.keyring.signing_key(tenant_key).sign(message).hex()
+        created = CheckpointRecord(seq, head, signature, at)
+        uow.audit.add_checkpoint(created)
+        uow.commit()
     return created
 
 
 def recent_events(
-    uow: UnitOfWork,
+    deps: Deps,
     tenant_key: str,
     *,
     action: str | None = None,
@@ -106,13 +109,20 @@ def recent_events(
         raise InvalidInput(f"'{action}' is not an audit action", code="input.invalid")
     if not 1 <= limit <= PAGE_MAX:
         raise InvalidInput(f"a page holds 1 to {PAGE_MAX} events", code="input.invalid")
-    bind_tenant(uow, tenant_key)
-    return uow.audit.recent(limit, before=before, action=action)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return uow.audit.recent(limit, before=before, action=action)
 
 
-def verify(uow: UnitOfWork, keyring: Keyring, tenant_key: str, batch: int = 20_000) -> VerifyReport:
+def verify(deps: Deps, tenant_key: str, batch: int = 20_000) -> VerifyReport:
     """Walk the tenant's chain: every problem (modified, missing, inserted, reordered, truncated) with its seq."""
-    bind_tenant(uow, tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return _walk(uow, deps.keyring, tenant_key, batch)
+
+
+def _walk(uow: UnitOfWork, keyring: Keyring, tenant_key: str, batch: int) -> VerifyReport:
+    """:func:`verify` in the unit of work bound to the tenant."""
     checkpoints = {c.seq: c for c in uow.audit.checkpoints()}
     problems: list[VerifyProblem] = []
     seen_at: dict[int, str] = {}
@@ -123,7 +133,10 @@ def verify(uow: UnitOfWork, keyring: Keyring, tenant_key: str, batch: int = 20_0
         count += 1
         if seq != expected_seq:
             _problem(
-                problems, seq, "missing", f"events {expected_seq}..{seq - 1} are missing (deleted)"
+                problems,
+                seq,
+                ProblemKind.MISSING,
+                f"events {expected_seq}..{seq - 1} are missing (deleted)",
             )
         text = f"{prev}\n{seq}\n{at_us}\n{actor}\n{action}\n{subject or ''}\n{purpose or ''}\n{outcome}\n{details}"
         if sha256(text.encode("utf-8")).hexdigest() != stored:  # rare: find out what is wrong
@@ -145,14 +158,16 @@ def _diagnose(
         _problem(
             problems,
             seq,
-            "out_of_chain",
+            ProblemKind.OUT_OF_CHAIN,
             f"event {seq} does not follow the event before it (inserted, deleted or reordered)",
         )
     if sha256(f"{prev_hash}\n{body}".encode()).hexdigest() != stored:
-        _problem(problems, seq, "modified", f"event {seq} was modified after it was written")
+        _problem(
+            problems, seq, ProblemKind.MODIFIED, f"event {seq} was modified after it was written"
+        )
 
 
-def _problem(problems: list[VerifyProblem], seq: int, kind: str, message: str) -> None:
+def _problem(problems: list[VerifyProblem], seq: int, kind: ProblemKind, message: str) -> None:
     if len(problems) < MAX_PROBLEMS:
         problems.append(VerifyProblem(seq, kind, message))
 
@@ -165,7 +180,7 @@ def _check_head(
         _problem(
             problems,
             head_seq,
-            "head_mismatch",
+            ProblemKind.HEAD_MISMATCH,
             f"the chain ends at event {last_seq} but its head says {head_seq} (events removed or added)",
         )
 
@@ -187,7 +202,7 @@ def _check_checkpoints(
             _problem(
                 problems,
                 seq,
-                "bad_signature",
+                ProblemKind.BAD_SIGNATURE,
                 f"the checkpoint at event {seq} is not validly signed",
             )
             continue
@@ -196,6 +211,6 @@ def _check_checkpoints(
             _problem(
                 problems,
                 seq,
-                "checkpoint_mismatch",
+                ProblemKind.CHECKPOINT_MISMATCH,
                 f"event {seq} {what} (history rewritten or truncated)",
             )

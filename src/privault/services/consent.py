@@ -1,8 +1,10 @@
 """Consent use cases: record choices (with their evidence), link visitors, honour GPC, read state, rebuild.
 
-Each call is one transaction: the ledger rows, the updated projections and one audit event per choice
-commit together. The holders' state rows are locked first, so concurrent writers for one person
-apply their events in id order and the projection always equals a rebuild from the ledger.
+Each use case (``deps`` first) is one transaction: the ledger rows, the updated projections and one
+audit event per choice commit together. The holders' state rows are locked first, so concurrent
+writers for one person apply their events in id order and the projection always equals a rebuild
+from the ledger. Other services compose the steps (``uow`` first) into their own transactions:
+:func:`append_choices`, :func:`state_of`, :func:`events_of`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from privault.core.records import ConsentEventRecord, SubjectRecord
 from privault.errors import InvalidInput, NotFound, PolicyViolation
 from privault.services.audit import Entry, record
 from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 
@@ -130,8 +133,7 @@ def _check_not_a_lift(choice: Choice, method: Method) -> None:
 
 
 def record_choices(
-    uow: UnitOfWork,
-    decider: Decider,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     holder: Holder,
@@ -143,6 +145,27 @@ def record_choices(
 ) -> Recorded:
     """Append one event per choice with its evidence; update the projection; audit; commit.
     ``two_step``: a confirmed opt-in request (``services/opt_in.py``, CCPA-OI-1)."""
+    with deps.make_uow() as uow:
+        done = append_choices(
+            uow, deps.decider, tenant_key, actor, holder, choices, evidence, at, two_step=two_step
+        )
+        uow.commit()
+    return done
+
+
+def append_choices(
+    uow: UnitOfWork,
+    decider: Decider,
+    tenant_key: str,
+    actor: str,
+    holder: Holder,
+    choices: Sequence[Choice],
+    evidence: Evidence,
+    at: datetime,
+    *,
+    two_step: bool = False,
+) -> Recorded:
+    """:func:`record_choices` in the caller's transaction (binds the tenant; the caller commits)."""
     view = decider.view(tenant_key)
     if not choices:
         raise InvalidInput("no choices given", code="consent.invalid")
@@ -171,7 +194,6 @@ def record_choices(
     save_states(uow, states, visitor, subject_id, at)
     uid = subject.uid if subject else None
     record(uow, [audit_entry(row, actor, uid) for row in stored], at)
-    uow.commit()
     return Recorded(stored, states.get(f"s:{subject_id}" if subject_id else f"v:{visitor}", {}))
 
 
@@ -276,8 +298,7 @@ def audit_entry(row: ConsentEventRecord, actor: str, subject_uid: str | None) ->
 
 
 def link_visitor(
-    uow: UnitOfWork,
-    decider: Decider,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     visitor: str,
@@ -286,10 +307,18 @@ def link_visitor(
     at: datetime,
 ) -> Recorded:
     """Attach an anonymous visitor to a subject: its choices (cookies, GPC) now count for the subject."""
-    decider.view(tenant_key)
-    check_evidence(decider.view(tenant_key), evidence)
+    check_evidence(deps.decider.view(tenant_key), evidence)
     check_visitor(visitor)
-    bind_tenant(uow, tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        done = _link(uow, actor, visitor, subject_ref, evidence, at)
+        uow.commit()
+    return done
+
+
+def _link(
+    uow: UnitOfWork, actor: str, visitor: str, subject_ref: str, evidence: Evidence, at: datetime
+) -> Recorded:
     subject = subject_by_ref(uow, subject_ref)
     states, linked = _lock(uow, subject.id, visitor)
     if linked is not None and linked != subject.id:
@@ -303,7 +332,6 @@ def link_visitor(
     apply(states, fold_row(stored))
     save_states(uow, states, visitor, subject.id, at)
     record(uow, [audit_entry(stored, actor, subject.uid)], at)
-    uow.commit()
     return Recorded([stored], states.get(f"s:{subject.id}", {}))
 
 
@@ -323,31 +351,40 @@ def gpc_choices(view: TenantView, on: date | None = None) -> list[Choice]:
 
 
 def honour_gpc(
-    uow: UnitOfWork,
-    decider: Decider,
-    tenant_key: str,
-    holder: Holder,
-    evidence: Evidence,
-    at: datetime,
+    deps: Deps, tenant_key: str, holder: Holder, evidence: Evidence, at: datetime
 ) -> bool:
     """Record a ``Sec-GPC: 1`` signal once: False if the holder was already opted out by GPC."""
-    view = decider.view(tenant_key)
-    choices = gpc_choices(view, at.date())
-    current = current_state(uow, tenant_key, holder)
-    if all(
-        (e := current.get(topic(c.kind, c.scope))) is not None
-        and not e.granted
-        and e.method == "gpc"
-        for c in choices
-    ):
-        return False
-    actor = f"visitor:{holder.visitor[:8]}" if holder.visitor else "gpc"
-    record_choices(uow, decider, tenant_key, actor, holder, choices, evidence, at)
+    choices = gpc_choices(deps.decider.view(tenant_key), at.date())
+    with deps.make_uow() as uow:
+        current = state_of(uow, tenant_key, holder)
+        if all(
+            (e := current.get(topic(c.kind, c.scope))) is not None
+            and not e.granted
+            and e.method == "gpc"
+            for c in choices
+        ):
+            return False
+        actor = f"visitor:{holder.visitor[:8]}" if holder.visitor else "gpc"
+        append_choices(uow, deps.decider, tenant_key, actor, holder, choices, evidence, at)
+        uow.commit()
     return True
 
 
-def current_state(uow: UnitOfWork, tenant_key: str, holder: Holder) -> State:
+def current_state(deps: Deps, tenant_key: str, holder: Holder) -> State:
     """The holder's projected state (empty if it never chose anything)."""
+    with deps.make_uow() as uow:
+        return state_of(uow, tenant_key, holder)
+
+
+def state_and_notice(deps: Deps, tenant_key: str, holder: Holder) -> tuple[State, str | None]:
+    """The holder's state and the latest published notice version's id, read together (what the
+    preference center shows and saves against)."""
+    with deps.make_uow() as uow:
+        return state_of(uow, tenant_key, holder), notice_version(uow, None)
+
+
+def state_of(uow: UnitOfWork, tenant_key: str, holder: Holder) -> State:
+    """:func:`current_state` in the caller's transaction (binds the tenant)."""
     bind_tenant(uow, tenant_key)
     if holder.subject is not None:
         key = f"s:{subject_by_ref(uow, holder.subject).id}"
@@ -357,9 +394,15 @@ def current_state(uow: UnitOfWork, tenant_key: str, holder: Holder) -> State:
     return load_state(found[key][0]) if key in found else {}
 
 
-def history(uow: UnitOfWork, tenant_key: str, holder: Holder) -> list[ConsentEventRecord]:
+def history(deps: Deps, tenant_key: str, holder: Holder) -> list[ConsentEventRecord]:
     """Every ledger event of the holder, oldest first; a subject's includes its linked visitors'
     events from before the link (they count for the subject too)."""
+    with deps.make_uow() as uow:
+        return events_of(uow, tenant_key, holder)
+
+
+def events_of(uow: UnitOfWork, tenant_key: str, holder: Holder) -> list[ConsentEventRecord]:
+    """:func:`history` in the caller's transaction (binds the tenant)."""
     bind_tenant(uow, tenant_key)
     if holder.subject is not None:
         subject_id = subject_by_ref(uow, holder.subject).id
@@ -391,10 +434,17 @@ class RebuildReport:
 
 
 def rebuild(
-    uow: UnitOfWork, tenant_key: str, actor: str, at: datetime, *, apply_fix: bool
+    deps: Deps, tenant_key: str, actor: str, at: datetime, *, apply_fix: bool
 ) -> RebuildReport:
     """Recompute every state from the ledger; compare with what is stored; with ``apply_fix``, replace."""
-    bind_tenant(uow, tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        report = _rebuild(uow, actor, at, apply_fix=apply_fix)
+        uow.commit()
+    return report
+
+
+def _rebuild(uow: UnitOfWork, actor: str, at: datetime, *, apply_fix: bool) -> RebuildReport:
     if apply_fix:
         uow.consent.lock_all()
     events: list[ConsentEvent] = []
@@ -426,5 +476,4 @@ def rebuild(
         "fixed": apply_fix,
     }
     record(uow, [Entry(actor, "consent:rebuild", details=details)], at)
-    uow.commit()
     return RebuildReport(len(events), len(rebuilt), differing)

@@ -8,7 +8,7 @@ process's decision cache sees the imported choices.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,7 @@ from privault.services.consent import (
     with_id,
 )
 from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 
@@ -95,8 +96,7 @@ class _Checked:
 
 
 def import_choices(
-    make_uow: Callable[[], UnitOfWork],
-    decider: Decider,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     lines: Iterable[tuple[int, object]],
@@ -106,8 +106,8 @@ def import_choices(
 ) -> ConsentImportReport:
     """Import records in batches (one transaction each); a record dated in the future is refused."""
     report = ConsentImportReport()
-    for batch in _batches(_checked(decider, tenant_key, lines, now, report), batch_size):
-        _store(make_uow, tenant_key, actor, batch, now, report)
+    for batch in _batches(_checked(deps.decider, tenant_key, lines, now, report), batch_size):
+        _store(deps, tenant_key, actor, batch, now, report)
     report.errors.sort()
     return report
 
@@ -156,14 +156,14 @@ def _batches(items: Iterator[_Checked], size: int) -> Iterator[list[_Checked]]:
 
 
 def _store(
-    make_uow: Callable[[], UnitOfWork],
+    deps: Deps,
     tenant_key: str,
     actor: str,
     batch: list[_Checked],
     now: datetime,
     report: ConsentImportReport,
 ) -> None:
-    with make_uow() as uow:
+    with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
         found = uow.consent.facts(sorted({c.record.subject for c in batch}))
         subjects = {ref: facts for ref, (facts, _) in found.items() if not facts.erased}

@@ -11,6 +11,7 @@ from privault.core.ports import UnitOfWork
 from privault.core.records import ConsentEventRecord
 from privault.errors import InvalidInput
 from privault.services.consent import subject_by_ref
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 PAGE_MAX = 500
@@ -38,12 +39,17 @@ def _check(query: LedgerQuery) -> None:
 
 
 def ledger(
-    uow: UnitOfWork, tenant_key: str, query: LedgerQuery
+    deps: Deps, tenant_key: str, query: LedgerQuery
 ) -> list[tuple[ConsentEventRecord, str | None]]:
     """The events the query selects, newest first, each with its subject's ref (None: a visitor
     not linked, or an erased subject)."""
     _check(query)
-    bind_tenant(uow, tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return _page(uow, query)
+
+
+def _page(uow: UnitOfWork, query: LedgerQuery) -> list[tuple[ConsentEventRecord, str | None]]:
     subject_id, visitors = None, []
     if query.subject is not None:
         subject_id = subject_by_ref(uow, query.subject).id

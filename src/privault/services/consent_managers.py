@@ -1,6 +1,6 @@
 """Consent artefacts and withdrawals from a consent manager (DPDP-CM-1, DPDP Act s.6(7)-(9)).
 
-One call is one transaction, through :func:`services.consent.record_choices`: one ledger event per
+One call is one transaction, through :func:`services.consent.append_choices`: one ledger event per
 purpose with the manager and the artefact id as evidence, the projection and one audit event each.
 A withdrawal must name an artefact the same manager granted for the same person; without purposes
 it withdraws every purpose that artefact granted.
@@ -20,13 +20,12 @@ from privault.core.consent_managers import (
 )
 from privault.core.ports import UnitOfWork
 from privault.errors import NotFound
-from privault.services.consent import Evidence, Holder, Recorded, history, record_choices
-from privault.services.decisions import Decider
+from privault.services.consent import Evidence, Holder, Recorded, append_choices, events_of
+from privault.services.deps import Deps
 
 
 def record_artefact(
-    uow: UnitOfWork,
-    decider: Decider,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     holder: Holder,
@@ -34,7 +33,22 @@ def record_artefact(
     at: datetime,
 ) -> Recorded:
     """Record a consent manager's artefact (a grant) or its withdrawal for one person."""
-    check_artefact(decider.view(tenant_key).tenant.jurisdictions, artefact)
+    check_artefact(deps.decider.view(tenant_key).tenant.jurisdictions, artefact)
+    with deps.make_uow() as uow:
+        done = _record(uow, deps, tenant_key, actor, holder, artefact, at)
+        uow.commit()
+    return done
+
+
+def _record(
+    uow: UnitOfWork,
+    deps: Deps,
+    tenant_key: str,
+    actor: str,
+    holder: Holder,
+    artefact: Artefact,
+    at: datetime,
+) -> Recorded:
     granted = _granted_by(uow, tenant_key, holder, artefact)
     if not artefact.granted and not granted:
         raise NotFound(
@@ -49,13 +63,13 @@ def record_artefact(
         extra=evidence_of(artefact),
     )
     choices = choices_of(artefact, granted)
-    return record_choices(uow, decider, tenant_key, actor, holder, choices, evidence, at)
+    return append_choices(uow, deps.decider, tenant_key, actor, holder, choices, evidence, at)
 
 
 def _granted_by(uow: UnitOfWork, tenant_key: str, holder: Holder, artefact: Artefact) -> list[str]:
     """The purposes this artefact granted the person (ledger order)."""
     return [
         e.scope
-        for e in history(uow, tenant_key, holder)
+        for e in events_of(uow, tenant_key, holder)
         if e.kind == Kind.PURPOSE.value and e.granted and came_with(e.evidence, artefact)
     ]

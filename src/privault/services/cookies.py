@@ -21,10 +21,11 @@ from privault.core.audit import from_micros
 from privault.core.consent import Kind, topic
 from privault.core.manifest.cookies import uk_exempt
 from privault.core.manifest.model import CookieCategoryKey
+from privault.core.manifest.resolve import TenantView
 from privault.core.opt_in import ask_after
 from privault.core.ports import UnitOfWork
-from privault.services.consent import Holder, current_state, history
-from privault.services.decisions import Decider
+from privault.services.consent import Holder, events_of, state_of
+from privault.services.deps import Deps
 
 
 def add_months(at: datetime, months: int) -> datetime:
@@ -50,12 +51,16 @@ class CookieStatus:
     sale_opt_in_ask_after: datetime | None = None  # CCPA-OI-1: do not ask to opt in before this
 
 
-def cookie_status(
-    uow: UnitOfWork, decider: Decider, tenant_key: str, visitor: str, now: datetime
-) -> CookieStatus:
+def cookie_status(deps: Deps, tenant_key: str, visitor: str, now: datetime) -> CookieStatus:
     """Current choices for every category the tenant offers (necessary is always on)."""
-    view = decider.view(tenant_key)
-    state = current_state(uow, tenant_key, Holder(visitor=visitor))
+    with deps.make_uow() as uow:
+        return _status(uow, deps.decider.view(tenant_key), tenant_key, visitor, now)
+
+
+def _status(
+    uow: UnitOfWork, view: TenantView, tenant_key: str, visitor: str, now: datetime
+) -> CookieStatus:
+    state = state_of(uow, tenant_key, Holder(visitor=visitor))
     offered = [
         c.key.value for c in view.cookie_categories if c.key is not CookieCategoryKey.NECESSARY
     ]
@@ -105,7 +110,8 @@ def _reask_reason(
 
 def _cookies_changed(uow: UnitOfWork, tenant_key: str, visitor: str) -> bool:
     """Did the cookie section of the notice change since the notice shown with the last cookie choice?"""
-    events = [e for e in history(uow, tenant_key, Holder(visitor=visitor)) if e.kind == Kind.COOKIE]
+    holder = Holder(visitor=visitor)
+    events = [e for e in events_of(uow, tenant_key, holder) if e.kind == Kind.COOKIE]
     shown = next((e.notice_version for e in reversed(events) if e.notice_version), None)
     latest = uow.notices.latest()
     if shown is None or latest is None or shown == latest.version_id:

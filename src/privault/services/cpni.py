@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 
 from privault.core.access import Principal
 from privault.core.audit import to_micros
-from privault.core.clock import Clock
 from privault.core.consent import Choice, Kind, Method, Via, load_state, topic
 from privault.core.consent import Entry as Approval
 from privault.core.cpni import (
@@ -40,10 +39,10 @@ from privault.core.secrets import Secret
 from privault.crypto.subjects import subject_cipher
 from privault.errors import Conflict, NotFound
 from privault.services.audit import Entry, record
-from privault.services.consent import Evidence, Holder, current_state, record_choices
-from privault.services.decisions import Decider
+from privault.services.consent import Evidence, Holder, append_choices, state_of
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
-from privault.services.vault import SubjectView, Vault, Withheld, read_subjects
+from privault.services.vault import SubjectView, Withheld, read_subjects
 
 # --- notices (FCC-NOT-1) -------------------------------------------------------------------------
 
@@ -61,26 +60,15 @@ class NoticeSent:
 
 
 def record_notice(
-    uow: UnitOfWork,
-    decider: Decider,
-    clock: Clock,
-    tenant_key: str,
-    actor: str,
-    ref: str,
-    delivery: Delivery,
+    deps: Deps, tenant_key: str, actor: str, ref: str, delivery: Delivery
 ) -> NoticeSent:
     """Record that an opt-out notice was sent (or mailed) to a customer today.
 
     Refused for a customer who opted out (an opt-out stands until the customer lifts it) and for a
     tenant the CPNI rules do not reach. The wait runs from the recording, never from an earlier day.
     """
+    decider, holder = deps.decider, Holder(subject=ref)
     require_carrier(decider.view(tenant_key))
-    entry = current_state(uow, tenant_key, Holder(subject=ref)).get(topic(Kind.CPNI, "*"))
-    if entry is not None and not entry.granted:
-        raise Conflict(
-            "the customer opted out of CPNI use: no opt-out notice assumes approval again",
-            code="cpni.opted_out",
-        )
     mailed = delivery is Delivery.MAIL
     evidence = Evidence(
         Method.NOTICE_MAIL if mailed else Method.NOTICE,
@@ -88,9 +76,17 @@ def record_notice(
         shown="CPNI opt-out notice (47 CFR 64.2008)",
         extra={"delivery": delivery.value},
     )
-    now = clock.now()
+    now = deps.clock.now()
     choice = Choice(Kind.CPNI, "*", True)
-    record_choices(uow, decider, tenant_key, actor, Holder(subject=ref), [choice], evidence, now)
+    with deps.make_uow() as uow:
+        entry = state_of(uow, tenant_key, holder).get(topic(Kind.CPNI, "*"))
+        if entry is not None and not entry.granted:
+            raise Conflict(
+                "the customer opted out of CPNI use: no opt-out notice assumes approval again",
+                code="cpni.opted_out",
+            )
+        append_choices(uow, decider, tenant_key, actor, holder, [choice], evidence, now)
+        uow.commit()
     today = now.date()
     return NoticeSent(
         ref,
@@ -111,15 +107,17 @@ class NoticeDue:
     due_on: date
 
 
-def notices_due(
-    uow: UnitOfWork, decider: Decider, clock: Clock, tenant_key: str, limit: int = 1000
-) -> list[NoticeDue]:
+def notices_due(deps: Deps, tenant_key: str, limit: int = 1000) -> list[NoticeDue]:
     """The notice schedule: customers with no CPNI approval or notice on file (due today), and those
     whose last notice is near two years old (due on its second anniversary); never those who
     opted out or opted in."""
-    require_carrier(decider.view(tenant_key))
-    bind_tenant(uow, tenant_key)
-    now = clock.now()
+    require_carrier(deps.decider.view(tenant_key))
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return _due(uow, deps.clock.now(), limit)
+
+
+def _due(uow: UnitOfWork, now: datetime, limit: int) -> list[NoticeDue]:
     now_us, after = to_micros(now), 0
     found: list[NoticeDue] = []
     while len(found) < limit and (page := uow.cpni.subjects_after(after, 500)):
@@ -161,36 +159,32 @@ class InboundCall:
 
 
 def inbound_call(
-    uow: UnitOfWork,
-    vault: Vault,
-    principal: Principal,
-    ref: str,
-    purpose: str,
-    password: Secret[str] | None,
+    deps: Deps, principal: Principal, ref: str, purpose: str, password: Secret[str] | None
 ) -> InboundCall:
     """Read a customer for an inbound call: call detail only after the customer's password passes
     (47 CFR 64.2010(b)). The check is audited (``cpni:call_detail``) with the read, never the
     password."""
-    view = tenant_view(vault.manifest, principal.tenant_key)
+    view = tenant_view(deps.manifest, principal.tenant_key)
     require_carrier(view)
-    uow.bind_tenant(principal.tenant_id)
-    subject = uow.subjects.get_by_ref(ref)
-    if subject is None or subject.wrapped_key is None:
-        raise NotFound(f"no subject '{ref}'", code="subject.unknown")
-    outcome = _check_password(uow, vault, principal, subject, password)
-    verdict = "ok" if outcome == "passed" else "denied"
-    details = {"password": outcome}
-    entry = Entry(principal.actor, "cpni:call_detail", subject.uid, purpose, verdict, details)
-    record(uow, [entry], vault.clock.now())
-    read = read_subjects(uow, vault, principal, [subject.id], purpose)[0]
+    with deps.make_uow() as uow:
+        uow.bind_tenant(principal.tenant_id)
+        subject = uow.subjects.get_by_ref(ref)
+        if subject is None or subject.wrapped_key is None:
+            raise NotFound(f"no subject '{ref}'", code="subject.unknown")
+        outcome = _check_password(uow, deps, principal, subject, password)
+        verdict = "ok" if outcome == "passed" else "denied"
+        details = {"password": outcome}
+        entry = Entry(principal.actor, "cpni:call_detail", subject.uid, purpose, verdict, details)
+        record(uow, [entry], deps.clock.now())
+        read = read_subjects(uow, deps, principal, [subject.id], purpose)[0]
     if outcome == "passed":
         return InboundCall(read, outcome, [], [])
-    return _masked(vault, read, outcome)
+    return _masked(deps, read, outcome)
 
 
 def _check_password(
     uow: UnitOfWork,
-    vault: Vault,
+    deps: Deps,
     principal: Principal,
     subject: SubjectRecord,
     password: Secret[str] | None,
@@ -198,31 +192,31 @@ def _check_password(
     """Compare the password given with the one on file (a category within
     ``user.authorization.password``), opened by the system, never shown to the agent."""
     on_file = [
-        f for f in uow.subjects.fields([subject.id]) if within(vault.manifest, f.category, PASSWORD)
+        f for f in uow.subjects.fields([subject.id]) if within(deps.manifest, f.category, PASSWORD)
     ]
     if not on_file:
         return "none_on_file"
     if password is None or not password.reveal():
         return "not_given"
-    cipher = subject_cipher(vault.keyring, principal.tenant_key, principal.tenant_id, subject)
+    cipher = subject_cipher(deps.keyring, principal.tenant_key, principal.tenant_id, subject)
     stored = [str(cipher.open_value(f.field, f.ciphertext).reveal()) for f in on_file]
     return "passed" if password_matches(stored, password.reveal()) else "failed"
 
 
-def _masked(vault: Vault, read: SubjectView, outcome: str) -> InboundCall:
+def _masked(deps: Deps, read: SubjectView, outcome: str) -> InboundCall:
     """The read with call detail withheld, and the alternatives the customer's records allow."""
     hidden = sorted(
         name
         for name, value in read.data.items()
-        if within(vault.manifest, value.category, CALL_DETAIL)
+        if within(deps.manifest, value.category, CALL_DETAIL)
     )
     data = {k: v for k, v in read.data.items() if k not in hidden}
     withheld = [
         *read.withheld,
         *(Withheld(n, read.data[n].category, CALL_DETAIL_RULE) for n in hidden),
     ]
-    has_address = any(within(vault.manifest, v.category, ADDRESS) for v in read.data.values())
-    has_address |= any(within(vault.manifest, w.category, ADDRESS) for w in read.withheld)
+    has_address = any(within(deps.manifest, v.category, ADDRESS) for v in read.data.values())
+    has_address |= any(within(deps.manifest, w.category, ADDRESS) for w in read.withheld)
     has_phone = "phone" in read.identities or any(
         w.field == "identity:phone" for w in read.withheld
     )

@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 
-from privault.core.clock import Clock
 from privault.core.cpni import (
     CampaignDraft,
     CampaignStatus,
@@ -32,6 +31,7 @@ from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.errors import InvalidInput, NotFound
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 
@@ -49,18 +49,15 @@ def _audit(
     record(uow, [Entry(actor, "cpni:campaign", None, campaign.purpose, "ok", details)], at)
 
 
-def log_campaign(
-    uow: UnitOfWork,
-    manifest: Manifest,
-    clock: Clock,
-    tenant_key: str,
-    actor: str,
-    draft: CampaignDraft,
-) -> CampaignRecord:
+def log_campaign(deps: Deps, tenant_key: str, actor: str, draft: CampaignDraft) -> CampaignRecord:
     """Log a proposed campaign (64.2009(c)); it waits for a supervisor's review."""
-    view = _carrier(uow, manifest, tenant_key)
-    check_campaign(view, draft)
-    now = clock.now()
+    with deps.make_uow() as uow:
+        view = _carrier(uow, deps.manifest, tenant_key)
+        check_campaign(view, draft)
+        return _log(uow, actor, draft, deps.clock.now())
+
+
+def _log(uow: UnitOfWork, actor: str, draft: CampaignDraft, now: datetime) -> CampaignRecord:
     new = NewCampaign(
         ref=draft.ref,
         description=draft.description.strip(),
@@ -85,43 +82,35 @@ def _get(uow: UnitOfWork, ref: str) -> CampaignRecord:
 
 
 def review_campaign(
-    uow: UnitOfWork,
-    manifest: Manifest,
-    clock: Clock,
-    tenant_key: str,
-    reviewer: str,
-    ref: str,
-    *,
-    approve: bool,
-    note: str = "",
+    deps: Deps, tenant_key: str, reviewer: str, ref: str, *, approve: bool, note: str = ""
 ) -> CampaignRecord:
     """A supervisor approves or rejects a proposed campaign (64.2009(d)); never its requester."""
-    _carrier(uow, manifest, tenant_key)
-    campaign = _get(uow, ref)
-    check_review(campaign.status, campaign.requested_by, reviewer)
-    if len(note) > 2000:
-        raise InvalidInput("a review note is at most 2000 characters", code="cpni.invalid")
-    status = CampaignStatus.APPROVED if approve else CampaignStatus.REJECTED
-    now = clock.now()
-    review = CampaignChange(status, reviewer=reviewer, review_note=note, decided_at=now)
-    uow.cpni.update_campaign(campaign.id, review)
-    _audit(uow, reviewer, campaign, status.value, now)
-    uow.commit()
+    with deps.make_uow() as uow:
+        _carrier(uow, deps.manifest, tenant_key)
+        campaign = _get(uow, ref)
+        check_review(campaign.status, campaign.requested_by, reviewer)
+        if len(note) > 2000:
+            raise InvalidInput("a review note is at most 2000 characters", code="cpni.invalid")
+        status = CampaignStatus.APPROVED if approve else CampaignStatus.REJECTED
+        now = deps.clock.now()
+        review = CampaignChange(status, reviewer=reviewer, review_note=note, decided_at=now)
+        uow.cpni.update_campaign(campaign.id, review)
+        _audit(uow, reviewer, campaign, status.value, now)
+        uow.commit()
     return replace(campaign, status=status, reviewer=reviewer, review_note=note, decided_at=now)
 
 
-def launch_campaign(
-    uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str, actor: str, ref: str
-) -> CampaignRecord:
+def launch_campaign(deps: Deps, tenant_key: str, actor: str, ref: str) -> CampaignRecord:
     """Mark an approved campaign launched: the moment it starts using CPNI (refused before)."""
-    _carrier(uow, manifest, tenant_key)
-    campaign = _get(uow, ref)
-    check_launch(campaign.status)
-    now = clock.now()
-    launch = CampaignChange(CampaignStatus.LAUNCHED, launched_at=now)
-    uow.cpni.update_campaign(campaign.id, launch)
-    _audit(uow, actor, campaign, "launched", now)
-    uow.commit()
+    with deps.make_uow() as uow:
+        _carrier(uow, deps.manifest, tenant_key)
+        campaign = _get(uow, ref)
+        check_launch(campaign.status)
+        now = deps.clock.now()
+        launch = CampaignChange(CampaignStatus.LAUNCHED, launched_at=now)
+        uow.cpni.update_campaign(campaign.id, launch)
+        _audit(uow, actor, campaign, "launched", now)
+        uow.commit()
     return replace(campaign, status=CampaignStatus.LAUNCHED, launched_at=now)
 
 
@@ -129,12 +118,11 @@ def _year(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
 
 
-def list_campaigns(
-    uow: UnitOfWork, manifest: Manifest, tenant_key: str, year: int
-) -> list[CampaignRecord]:
+def list_campaigns(deps: Deps, tenant_key: str, year: int) -> list[CampaignRecord]:
     """The campaigns logged in a calendar year, oldest first."""
-    _carrier(uow, manifest, tenant_key)
-    return list(uow.cpni.campaigns_between(*_year(year)))
+    with deps.make_uow() as uow:
+        _carrier(uow, deps.manifest, tenant_key)
+        return list(uow.cpni.campaigns_between(*_year(year)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,17 +146,17 @@ class Officer:
 
 
 def certificate(
-    uow: UnitOfWork,
-    manifest: Manifest,
-    clock: Clock,
-    tenant_key: str,
-    actor: str,
-    year: int,
-    officer: Officer,
+    deps: Deps, tenant_key: str, actor: str, year: int, officer: Officer
 ) -> Certificate:
     """Draft the compliance certificate for calendar ``year`` from privault's records (audited)."""
-    view = _carrier(uow, manifest, tenant_key)
-    today = clock.now().date()
+    with deps.make_uow() as uow:
+        view = _carrier(uow, deps.manifest, tenant_key)
+        today = deps.clock.now().date()
+        _check_certificate(year, today, officer)
+        return _certify(uow, view, actor, year, officer, deps.clock.now())
+
+
+def _check_certificate(year: int, today: date, officer: Officer) -> None:
     if not 2007 <= year < today.year:
         raise InvalidInput(
             f"a certificate covers a past calendar year, not {year}", code="cpni.invalid"
@@ -176,14 +164,19 @@ def certificate(
     for label, text in asdict(officer).items():
         if not text.strip() or len(text) > 2000:
             raise InvalidInput(f"the certificate needs the officer's {label}", code="cpni.invalid")
+
+
+def _certify(
+    uow: UnitOfWork, view: TenantView, actor: str, year: int, officer: Officer, now: datetime
+) -> Certificate:
     campaigns = uow.cpni.campaigns_between(*_year(year))
     notices = uow.cpni.notices_between(*_year(year))
     due = certificate_due(year)
     text = _text(company(view), year, due, officer, Counter(c.status for c in campaigns), notices)
     details = {"year": year, "due_on": due.isoformat(), "campaigns": len(campaigns)}
-    record(uow, [Entry(actor, "cpni:certificate", None, None, "ok", details)], clock.now())
+    record(uow, [Entry(actor, "cpni:certificate", None, None, "ok", details)], now)
     uow.commit()
-    return Certificate(year, due, today > due, text)
+    return Certificate(year, due, now.date() > due, text)
 
 
 def _text(

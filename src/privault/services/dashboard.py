@@ -27,8 +27,9 @@ from privault.core.deadlines import local_day
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.requests import OPEN
+from privault.services.deps import Deps
 from privault.services.notices import notice_review
-from privault.services.requests import RequestDeps, deadline_state
+from privault.services.requests import deadline_state
 from privault.services.tenants import bind_tenant
 
 __all__ = ["ConsentRate", "Dashboard", "Week", "dashboard"]
@@ -38,7 +39,7 @@ _HORIZON = timedelta(days=7 + 1)
 _DUE_SOON = ("due_today", "due_soon")
 
 
-def dashboard(deps: RequestDeps, tenant_key: str, now: datetime, weeks: int = 12) -> Dashboard:
+def dashboard(deps: Deps, tenant_key: str, now: datetime, weeks: int = 12) -> Dashboard:
     """The figures of the last ``weeks`` ISO weeks (the current one included) at ``now``."""
     since, until = week_window(now, weeks)
     topics = consent_topics(tenant_view(deps.manifest, tenant_key))

@@ -7,10 +7,7 @@ gets a task for every verified request.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -24,17 +21,17 @@ from privault.connectors.dataset_checks import unknown_categories
 from privault.connectors.model import DatasetSpec
 from privault.connectors.results import DatastoreCheck
 from privault.connectors.sql import SqlDatastore
-from privault.core.clock import Clock
 from privault.core.datastore_ports import ConnectionChange, NewDatastore, SealedUrl
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import known_categories, tenant_view
 from privault.core.ports import UnitOfWork
-from privault.core.records import DatastoreRecord
+from privault.core.records import DatastoreKind, DatastoreRecord
 from privault.core.taxonomy import fides_categories
 from privault.crypto.keyring import Keyring
 from privault.crypto.sealed import Sealed, open_record, seal_record
 from privault.errors import Conflict, InvalidInput, NotFound
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,119}$")
@@ -71,39 +68,10 @@ class DatastoreChange:
     changed: tuple[str, ...]
 
 
-_OPEN_LIMIT = 8  # connected datastores kept open per process (each holds a small pool)
-_open: OrderedDict[tuple[str, str, str], SqlDatastore] = OrderedDict()
-_open_lock = threading.Lock()
-
-
 @lru_cache(maxsize=64)
 def parsed_dataset(text: str) -> DatasetSpec:
     """A dataset parsed once per process (the spec is immutable)."""
     return load_dataset(text)
-
-
-def _forget(tenant_key: str, key: str) -> None:
-    with _open_lock:
-        for cached in [k for k in _open if k[:2] == (tenant_key, key)]:
-            _open.pop(cached).close()
-
-
-def _connector(tenant_key: str, key: str, url: str, dataset: str) -> SqlDatastore:
-    """One connector (engine and pool) per datastore and process, reused across requests."""
-    digest = hashlib.sha256(f"{url}\x00{dataset}".encode()).hexdigest()
-    wanted = (tenant_key, key, digest)
-    with _open_lock:
-        store = _open.get(wanted)
-        if store is not None:
-            _open.move_to_end(wanted)
-            return store
-    _forget(tenant_key, key)  # the URL or dataset changed
-    store = SqlDatastore(url, parsed_dataset(dataset))
-    with _open_lock:
-        _open[wanted] = store
-        while len(_open) > _OPEN_LIMIT:
-            _open.popitem(last=False)[1].close()
-    return store
 
 
 def _url(raw: str) -> tuple[str, str]:
@@ -150,7 +118,9 @@ def _sealed_url(
         )
     sealed = seal_record(keyring, tenant_key, tenant_id, "datastore", key, full.encode())
     masked = make_url(full).render_as_string(hide_password=True)
-    return SealedUrl(kind, sealed.kek_version, sealed.wrapped_key, sealed.ciphertext, masked)
+    return SealedUrl(
+        DatastoreKind(kind), sealed.kek_version, sealed.wrapped_key, sealed.ciphertext, masked
+    )
 
 
 def _same_database(a: str, b: str) -> bool:
@@ -165,9 +135,7 @@ def _same_database(a: str, b: str) -> bool:
 
 
 def add_datastore(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     key: str,
@@ -177,13 +145,12 @@ def add_datastore(
     description: str = "",
     owner: str | None = None,
     privault_url: str | None = None,
-    manifest: Manifest | None = None,
 ) -> DatastoreInfo:
     """Add a connected datastore (``url`` and ``dataset`` YAML) or a manual system (neither).
 
     ``privault_url`` is privault's own database: a datastore may never point at it (a dataset over
     privault's tables would let an erasure delete them). The dataset's categories must be known to
-    the taxonomy: fideslang's, plus the ``manifest``'s own when given.
+    the taxonomy: fideslang's, plus the manifest's own.
     """
     if not _KEY.match(key):
         raise InvalidInput(
@@ -199,19 +166,20 @@ def add_datastore(
         raise InvalidInput(
             "a manual system needs an owner who gets its tasks", code="datastore.invalid"
         )
-    spec = _checked_dataset(dataset, manifest) if dataset is not None else None
-    tenant = bind_tenant(uow, tenant_key)
-    if uow.datastores.get(key) is not None:
-        raise Conflict(f"datastore '{key}' exists", code="datastore.exists")
-    at = clock.now()
-    sealed = None
-    if url is not None:
-        sealed = _sealed_url(keyring, tenant_key, tenant.id, key, url, privault_url)
-    uow.datastores.add(NewDatastore(key, description, owner, dataset, sealed, at))
-    kind = "manual" if sealed is None else sealed.kind
-    details = {"key": key, "kind": kind, "added": True}
-    record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], at)
-    uow.commit()
+    spec = _checked_dataset(dataset, deps.manifest) if dataset is not None else None
+    with deps.make_uow() as uow:
+        tenant = bind_tenant(uow, tenant_key)
+        if uow.datastores.get(key) is not None:
+            raise Conflict(f"datastore '{key}' exists", code="datastore.exists")
+        at = deps.clock.now()
+        sealed = None
+        if url is not None:
+            sealed = _sealed_url(deps.keyring, tenant_key, tenant.id, key, url, privault_url)
+        uow.datastores.add(NewDatastore(key, description, owner, dataset, sealed, at))
+        kind = "manual" if sealed is None else sealed.kind
+        details = {"key": key, "kind": kind, "added": True}
+        record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], at)
+        uow.commit()
     return DatastoreInfo(
         key,
         kind,
@@ -225,9 +193,7 @@ def add_datastore(
 
 
 def update_datastore(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     key: str,
@@ -235,7 +201,6 @@ def update_datastore(
     url: str | None = None,
     dataset: str | None = None,
     privault_url: str | None = None,
-    manifest: Manifest | None = None,
 ) -> DatastoreChange:
     """Change a connected datastore's URL and/or dataset in place, checked as when added.
 
@@ -244,23 +209,19 @@ def update_datastore(
     """
     if url is None and dataset is None:
         raise InvalidInput("give the new URL, the new dataset or both", code="datastore.invalid")
-    spec = _checked_dataset(dataset, manifest) if dataset is not None else None
-    tenant = bind_tenant(uow, tenant_key)
-    store = uow.datastores.get(key)
-    if store is None:
-        raise NotFound(f"no datastore '{key}'", code="datastore.unknown")
-    if store.kind == "manual":
-        raise InvalidInput(
-            f"'{key}' is a manual system: it has no URL or dataset", code="datastore.invalid"
-        )
-    sealed = None
-    if url is not None and _url(url)[1] != _opened_url(uow, keyring, tenant_key, store):
-        sealed = _sealed_url(keyring, tenant_key, tenant.id, key, url, privault_url)
-    new_dataset = dataset if dataset is not None and dataset != store.dataset else None
-    changed = [p for p, part in (("url", sealed), ("dataset", new_dataset)) if part is not None]
-    if changed:
-        _record_update(uow, actor, key, ConnectionChange(clock.now(), sealed, new_dataset), changed)
-        _forget(tenant_key, key)
+    spec = _checked_dataset(dataset, deps.manifest) if dataset is not None else None
+    with deps.make_uow() as uow:
+        tenant = bind_tenant(uow, tenant_key)
+        store = _connectable(uow, key, "it has no URL or dataset")
+        sealed = None
+        if url is not None and _url(url)[1] != _opened_url(uow, deps.keyring, tenant_key, store):
+            sealed = _sealed_url(deps.keyring, tenant_key, tenant.id, key, url, privault_url)
+        new_dataset = dataset if dataset is not None and dataset != store.dataset else None
+        changed = [p for p, part in (("url", sealed), ("dataset", new_dataset)) if part is not None]
+        if changed:
+            change = ConnectionChange(deps.clock.now(), sealed, new_dataset)
+            _record_update(uow, actor, key, change, changed)
+            deps.pools.forget(tenant_key, key)
     kept = not changed
     info = DatastoreInfo(
         key,
@@ -285,9 +246,11 @@ def _record_update(
     uow.commit()
 
 
-def list_datastores(uow: UnitOfWork, tenant_key: str) -> list[DatastoreInfo]:
+def list_datastores(deps: Deps, tenant_key: str) -> list[DatastoreInfo]:
     """Every datastore of the tenant."""
-    bind_tenant(uow, tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        stores = uow.datastores.stores()
     return [
         DatastoreInfo(
             s.key,
@@ -299,32 +262,42 @@ def list_datastores(uow: UnitOfWork, tenant_key: str) -> list[DatastoreInfo]:
             s.last_tested_at,
             s.last_test_ok,
         )
-        for s in uow.datastores.stores()
+        for s in stores
     ]
 
 
-def remove_datastore(uow: UnitOfWork, clock: Clock, tenant_key: str, actor: str, key: str) -> None:
+def remove_datastore(deps: Deps, tenant_key: str, actor: str, key: str) -> None:
     """Forget a datastore (its sealed credentials go with it)."""
-    bind_tenant(uow, tenant_key)
-    if not uow.datastores.delete(key):
-        raise NotFound(f"no datastore '{key}'", code="datastore.unknown")
-    _forget(tenant_key, key)
-    details = {"key": key, "removed": True}
-    record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], clock.now())
-    uow.commit()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        if not uow.datastores.delete(key):
+            raise NotFound(f"no datastore '{key}'", code="datastore.unknown")
+        deps.pools.forget(tenant_key, key)
+        details = {"key": key, "removed": True}
+        record(uow, [Entry(actor, "datastore:change", None, None, "ok", details)], deps.clock.now())
+        uow.commit()
 
 
-def connect(uow: UnitOfWork, keyring: Keyring, tenant_key: str, key: str) -> SqlDatastore:
-    """The connector of one connected datastore of the bound tenant (kept open for reuse: do not
-    close it)."""
+def _connectable(uow: UnitOfWork, key: str, missing: str) -> DatastoreRecord:
+    """The bound tenant's datastore ``key``: NotFound if none, InvalidInput if a manual system."""
     store = uow.datastores.get(key)
     if store is None:
         raise NotFound(f"no datastore '{key}'", code="datastore.unknown")
-    if store.kind == "manual" or store.dataset is None or store.sealed_url is None:
+    if store.kind == "manual":
+        raise InvalidInput(f"'{key}' is a manual system: {missing}", code="datastore.invalid")
+    return store
+
+
+def _connect(deps: Deps, uow: UnitOfWork, tenant_key: str, key: str) -> SqlDatastore:
+    """The connector of one connected datastore of the bound tenant (kept open in ``deps.pools``
+    for reuse: do not close it)."""
+    store = _connectable(uow, key, "it has no connection")
+    if store.dataset is None or store.sealed_url is None:
         raise InvalidInput(
             f"'{key}' is a manual system: it has no connection", code="datastore.invalid"
         )
-    return _connector(tenant_key, key, _opened_url(uow, keyring, tenant_key, store), store.dataset)
+    url = _opened_url(uow, deps.keyring, tenant_key, store)
+    return deps.pools.connector(tenant_key, key, url, store.dataset, parsed_dataset(store.dataset))
 
 
 def _opened_url(uow: UnitOfWork, keyring: Keyring, tenant_key: str, store: DatastoreRecord) -> str:
@@ -343,32 +316,25 @@ def _opened_url(uow: UnitOfWork, keyring: Keyring, tenant_key: str, store: Datas
     return open_record(keyring, tenant_key, tenant_id, "datastore", store.key, sealed).decode()
 
 
-def connected(uow: UnitOfWork, keyring: Keyring, tenant_key: str) -> list[tuple[str, SqlDatastore]]:
-    """Connectors for every connected datastore of the tenant, by key."""
+def connected(deps: Deps, uow: UnitOfWork, tenant_key: str) -> list[tuple[str, SqlDatastore]]:
+    """Connectors for every connected datastore of the tenant, by key (a step: binds ``uow``)."""
     bind_tenant(uow, tenant_key)
     return [
-        (s.key, connect(uow, keyring, tenant_key, s.key))
+        (s.key, _connect(deps, uow, tenant_key, s.key))
         for s in uow.datastores.stores()
         if s.kind != "manual"
     ]
 
 
-def check_datastore(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    clock: Clock,
-    tenant_key: str,
-    key: str,
-    *,
-    manifest: Manifest | None = None,
-) -> DatastoreCheck:
+def check_datastore(deps: Deps, tenant_key: str, key: str) -> DatastoreCheck:
     """Connect, compare the dataset with the database and its data, remember the outcome.
 
-    Stored phones without a country code are read in the tenant's phone region (``manifest``).
+    Stored phones without a country code are read in the tenant's phone region (the manifest's).
     """
-    bind_tenant(uow, tenant_key)
-    region = tenant_view(manifest, tenant_key).phone_region if manifest is not None else None
-    check = connect(uow, keyring, tenant_key, key).test(phone_region=region)
-    uow.datastores.record_test(key, clock.now(), check.ok)
-    uow.commit()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        region = tenant_view(deps.manifest, tenant_key).phone_region
+        check = _connect(deps, uow, tenant_key, key).test(phone_region=region)
+        uow.datastores.record_test(key, deps.clock.now(), check.ok)
+        uow.commit()
     return check

@@ -1,8 +1,9 @@
 """The processing decision as a use case: load what the rules need for a batch, then ask the core.
 
-``decide_many`` answers a batch of questions with two queries per 900 subjects (facts and consent
-states) and the pure rules of :mod:`privault.core.decisions`. Plans (the manifest side of a question)
-are compiled once per container by its :class:`Decider`.
+``decide_many`` answers a batch of questions in one unit of work, with two queries per 900 subjects
+(facts and consent states) and the pure rules of :mod:`privault.core.decisions`; services that decide
+inside their own transaction call the step :func:`answer_many`. Plans (the manifest side of a
+question) are compiled once per container by its :class:`Decider`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from privault.core.assessments import DPIA_RULE, unassessed, without_assessment
 from privault.core.audit import ACTIONS, Affects, to_micros
@@ -41,6 +42,10 @@ from privault.core.records import SubjectFacts
 from privault.core.vault import is_minor
 from privault.errors import InvalidInput, NotFound
 from privault.services.audit import Entry, record
+from privault.services.tenants import bind_tenant
+
+if TYPE_CHECKING:  # ``services.deps`` imports the Decider from here
+    from privault.services.deps import Deps
 
 MAX_BATCH = 10_000
 
@@ -225,8 +230,7 @@ def subject_facts(row: SubjectFacts, state_json: str | None, today: date, teens:
 
 
 def decide_many(
-    uow: UnitOfWork,
-    decider: Decider,
+    deps: Deps,
     tenant_key: str,
     tenant_id: int,
     questions: Sequence[Question],
@@ -235,6 +239,47 @@ def decide_many(
     actor: str | None = None,
 ) -> list[Decision]:
     """Answer a batch of questions at instant ``at``. With ``actor``, the batch is audited (counts only)."""
+    with deps.make_uow() as uow:
+        return _decide(uow, deps.decider, tenant_key, tenant_id, questions, at, actor)
+
+
+def decide_question(
+    deps: Deps, tenant_key: str, question: Question, at: datetime, *, actor: str | None = None
+) -> Decision:
+    """One question about a subject or a visitor (see :func:`decide_many`), the tenant by its key."""
+    with deps.make_uow() as uow:
+        tenant_id = bind_tenant(uow, tenant_key).id
+        [answer] = _decide(uow, deps.decider, tenant_key, tenant_id, [question], at, actor)
+    return answer
+
+
+def _decide(
+    uow: UnitOfWork,
+    decider: Decider,
+    tenant_key: str,
+    tenant_id: int,
+    questions: Sequence[Question],
+    at: datetime,
+    actor: str | None,
+) -> list[Decision]:
+    answers = answer_many(uow, decider, tenant_key, tenant_id, questions, at)
+    if actor is not None:
+        allowed = sum(1 for a in answers if a.allowed)
+        details = {"questions": len(answers), "allowed": allowed, "denied": len(answers) - allowed}
+        record(uow, [Entry(actor, "decision:batch", details=details)], at)
+        uow.commit()
+    return answers
+
+
+def answer_many(
+    uow: UnitOfWork,
+    decider: Decider,
+    tenant_key: str,
+    tenant_id: int,
+    questions: Sequence[Question],
+    at: datetime,
+) -> list[Decision]:
+    """:func:`decide_many` in the caller's transaction (binds it to ``tenant_id``), not audited."""
     if len(questions) > MAX_BATCH:
         raise InvalidInput(f"at most {MAX_BATCH} questions per batch")
     uow.bind_tenant(tenant_id)
@@ -256,17 +301,11 @@ def decide_many(
             _require_assessments(batch, cache.unassessed)
         if cache.reconsent and batch.touches(frozenset(cache.reconsent)):
             _require_reconsent(batch, questions, cache.by_ref, visitors, cache.reconsent)
-    if actor is not None:
-        allowed = sum(1 for a in answers if a.allowed)
-        details = {"questions": len(answers), "allowed": allowed, "denied": len(answers) - allowed}
-        record(uow, [Entry(actor, "decision:batch", details=details)], at)
-        uow.commit()
     return answers
 
 
 def decide(
-    uow: UnitOfWork,
-    decider: Decider,
+    deps: Deps,
     tenant_key: str,
     subject: str,
     purpose: str,
@@ -278,11 +317,12 @@ def decide(
 ) -> Decision:
     """May ``subject``'s data of ``categories`` (default: all the purpose uses) be processed for
     ``purpose`` at ``at``? One question; see :func:`decide_many` for batches."""
-    tenant = uow.tenants.get_by_key(tenant_key)
-    if tenant is None:
-        raise NotFound(f"no tenant '{tenant_key}' in the database", code="tenant.unknown")
     question = Question(purpose, subject, categories=tuple(categories), brand=brand)
-    [answer] = decide_many(uow, decider, tenant_key, tenant.id, [question], at, actor=actor)
+    with deps.make_uow() as uow:
+        tenant = uow.tenants.get_by_key(tenant_key)
+        if tenant is None:
+            raise NotFound(f"no tenant '{tenant_key}' in the database", code="tenant.unknown")
+        [answer] = _decide(uow, deps.decider, tenant_key, tenant.id, [question], at, actor)
     return answer
 
 

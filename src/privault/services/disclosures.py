@@ -43,8 +43,10 @@ from privault.errors import Forbidden, PolicyViolation, PrivaultError
 from privault.services.audit import Entry, record
 from privault.services.child_disclosures import REFUSED as CHILD_REFUSED
 from privault.services.child_disclosures import without_parental_consent
-from privault.services.decisions import Question, decide_many
-from privault.services.vault import Vault, VaultContext
+from privault.services.decisions import Question, answer_many
+from privault.services.deps import Deps
+from privault.services.tenants import bind_tenant
+from privault.services.vault import VaultContext
 
 MAX_SUBJECTS = 10_000
 NO_SUBJECT = "SUBJECT: no such subject (unknown or erased)"
@@ -86,8 +88,7 @@ class _Subject:
 
 
 def disclose(
-    uow: UnitOfWork,
-    vault: Vault,
+    deps: Deps,
     principal: Principal,
     recipient_key: str,
     subject_refs: Sequence[str],
@@ -101,10 +102,28 @@ def disclose(
     transform: str | None = None,
 ) -> Disclosed:
     """Disclose the subjects' data of ``categories`` (default: all the register allows) for ``purpose``."""
-    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
-    uow.bind_tenant(principal.tenant_id)
     legal = LegalFields(legal_basis, document_ref, notice_withheld_until, withhold_reference)
     refs = _refs(subject_refs)
+    with deps.make_uow() as uow:
+        uow.bind_tenant(principal.tenant_id)
+        return _disclose(
+            uow, deps, principal, recipient_key, refs, purpose, categories, transform, legal
+        )
+
+
+def _disclose(
+    uow: UnitOfWork,
+    deps: Deps,
+    principal: Principal,
+    recipient_key: str,
+    refs: list[str],
+    purpose: str,
+    categories: Sequence[str],
+    transform: str | None,
+    legal: LegalFields,
+) -> Disclosed:
+    """Plan, check, decide, record and commit in the bound unit of work."""
+    ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
     try:
         plan = plan_disclosure(
             ctx.view,
@@ -117,13 +136,13 @@ def disclose(
         )
         _require_dpia(uow, ctx, purpose)
     except PrivaultError as exc:
-        _deny(uow, vault, principal, recipient_key, purpose, exc)
+        _deny(uow, deps, principal, recipient_key, purpose, exc)
         raise
     subjects, refusals = _load(uow, plan, refs)
-    _require_role(uow, vault, ctx, principal, plan, subjects)
+    _require_role(uow, deps, ctx, principal, plan, subjects)
     subjects, denied = _decide(uow, ctx, principal, plan, subjects)
     refusals += denied
-    return _finish(uow, vault, ctx, principal, plan, subjects, refusals)
+    return _finish(uow, deps, ctx, principal, plan, subjects, refusals)
 
 
 def _require_dpia(uow: UnitOfWork, ctx: VaultContext, purpose: str) -> None:
@@ -149,7 +168,7 @@ def _refs(subject_refs: Sequence[str]) -> list[str]:
 
 def _deny(
     uow: UnitOfWork,
-    vault: Vault,
+    deps: Deps,
     principal: Principal,
     recipient: str,
     purpose: str,
@@ -158,7 +177,7 @@ def _deny(
     """Audit a refused disclosure (the reason's code, never values) and commit it."""
     details = {"recipient": recipient, "code": exc.code}
     entry = Entry(principal.actor, "disclosure:make", None, purpose, "denied", details)
-    record(uow, [entry], vault.clock.now())
+    record(uow, [entry], deps.clock.now())
     uow.commit()
 
 
@@ -193,7 +212,7 @@ def _load(
 
 def _require_role(
     uow: UnitOfWork,
-    vault: Vault,
+    deps: Deps,
     ctx: VaultContext,
     principal: Principal,
     plan: DisclosurePlan,
@@ -205,7 +224,7 @@ def _require_role(
         verdict = ctx.verdict(principal, Action.DISCLOSE, plan.purpose.key, category)
         if not verdict.allowed:
             error = Forbidden(verdict.rule, code="access.denied")
-            _deny(uow, vault, principal, plan.recipient.key, plan.purpose.key, error)
+            _deny(uow, deps, principal, plan.recipient.key, plan.purpose.key, error)
             raise error
 
 
@@ -222,7 +241,7 @@ def _decide(
     questions = [
         Question(plan.purpose.key, s.ref, categories=tuple(s.categories)) for s in subjects
     ]
-    answers = decide_many(
+    answers = answer_many(
         uow,
         ctx.decider,
         principal.tenant_key,
@@ -260,7 +279,7 @@ def _refusal_rule(subject: _Subject, answer: Decision) -> str | None:
 
 def _finish(
     uow: UnitOfWork,
-    vault: Vault,
+    deps: Deps,
     ctx: VaultContext,
     principal: Principal,
     plan: DisclosurePlan,
@@ -268,7 +287,7 @@ def _finish(
     refusals: list[Refusal],
 ) -> Disclosed:
     """Record, audit and commit; then hand the payload over (or refuse if nobody may be disclosed)."""
-    batch, at = uuid.uuid4().hex, vault.clock.now()
+    batch, at = uuid.uuid4().hex, deps.clock.now()
     payload = _payload(ctx, plan, batch, subjects)
     legal = plan.legal
     rows = [
@@ -397,20 +416,22 @@ def _pseudonym(key: bytes, name: str, value: object) -> str:
 
 
 def list_disclosures(
-    uow: UnitOfWork,
-    tenant_id: int,
+    deps: Deps,
+    tenant_key: str,
     *,
     subject_ref: str | None = None,
     recipient: str | None = None,
     limit: int = 500,
 ) -> list[tuple[DisclosureRecord, str | None]]:
     """The newest disclosures (with each subject's ref), optionally of one subject or recipient."""
-    uow.bind_tenant(tenant_id)
-    subject_id = None
-    if subject_ref is not None:
-        subject_id = uow.disclosures.live_ids([subject_ref]).get(subject_ref, -1)
-    rows = uow.disclosures.recent(subject_id=subject_id, recipient=recipient, limit=limit)
-    refs = {s.id: s.ref for s in uow.subjects.get_many(sorted({r.subject_id for r in rows}))}
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        subject_id = None
+        if subject_ref is not None:
+            subject_id = uow.disclosures.live_ids([subject_ref]).get(subject_ref, -1)
+        rows = uow.disclosures.recent(subject_id=subject_id, recipient=recipient, limit=limit)
+        subject_ids = sorted({r.subject_id for r in rows})
+        refs = {s.id: s.ref for s in uow.subjects.get_many(subject_ids)}
     return [(row, refs.get(row.subject_id)) for row in rows]
 
 

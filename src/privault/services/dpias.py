@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from privault.core.clock import Clock
-from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
-from privault.core.records_ports import DpiaRecord
+from privault.core.records_ports import DpiaRecord, DpiaStatus
 from privault.core.ropa import dpia_state, missing_dpias
 from privault.errors import Conflict, InvalidInput, NotFound
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 RESIDUAL_RISKS = ("low", "medium", "high")
@@ -57,11 +56,9 @@ def _check_risk(value: str, *, required: bool) -> None:
         )
 
 
-def add_dpia(
-    uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str, actor: str, item: NewDpia
-) -> DpiaView:
+def add_dpia(deps: Deps, tenant_key: str, actor: str, item: NewDpia) -> DpiaView:
     """Record a draft assessment of one of the tenant's purposes."""
-    view = tenant_view(manifest, tenant_key)
+    view = tenant_view(deps.manifest, tenant_key)
     if view.purpose(item.purpose) is None:
         raise NotFound(
             f"tenant '{tenant_key}' has no purpose '{item.purpose}'", code="purpose.unknown"
@@ -69,20 +66,20 @@ def add_dpia(
     if not item.title.strip() or len(item.title) > 300:
         raise InvalidInput("a DPIA needs a title of 1 to 300 characters", code="dpia.invalid")
     _check_risk(item.residual_risk, required=False)
-    bind_tenant(uow, tenant_key)
-    now = clock.now()
-    created = uow.dpias.add(
-        item.purpose, item.title.strip(), item.risks, item.measures, item.residual_risk, now
-    )
-    details = {"dpia": created.id, "purpose": item.purpose, "change": "added"}
-    record(uow, [Entry(actor, "records:dpia", None, item.purpose, "ok", details)], now)
-    uow.commit()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        now = deps.clock.now()
+        created = uow.dpias.add(
+            item.purpose, item.title.strip(), item.risks, item.measures, item.residual_risk, now
+        )
+        details = {"dpia": created.id, "purpose": item.purpose, "change": "added"}
+        record(uow, [Entry(actor, "records:dpia", None, item.purpose, "ok", details)], now)
+        uow.commit()
     return DpiaView(created, created.status)
 
 
 def decide_dpia(
-    uow: UnitOfWork,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     dpia_id: int,
@@ -97,7 +94,25 @@ def decide_dpia(
         raise InvalidInput("decide 'approved' or 'rejected'", code="dpia.invalid")
     if not reviewer.strip():
         raise InvalidInput("a decision names its reviewer", code="dpia.invalid")
-    bind_tenant(uow, tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        current = _open_dpia(uow, dpia_id)
+        now = deps.clock.now()
+        risk = current.residual_risk if residual_risk is None else residual_risk
+        if decision == "approved":
+            _check_approval(risk, review_on, now.date())
+        else:
+            _check_risk(risk, required=False)
+        status = DpiaStatus(decision)
+        decided = uow.dpias.decide(dpia_id, status, risk, reviewer.strip(), review_on, now)
+        details = {"dpia": dpia_id, "purpose": current.purpose, "change": decision, "risk": risk}
+        record(uow, [Entry(actor, "records:dpia", None, current.purpose, "ok", details)], now)
+        uow.commit()
+    return DpiaView(decided, _state(decided, now.date()))
+
+
+def _open_dpia(uow: UnitOfWork, dpia_id: int) -> DpiaRecord:
+    """The assessment, locked for its decision; a rejected one cannot be decided again."""
     current = uow.dpias.get(dpia_id, lock=True)
     if current is None:
         raise NotFound(f"no impact assessment {dpia_id}", code="dpia.unknown")
@@ -105,17 +120,7 @@ def decide_dpia(
         raise Conflict(
             f"impact assessment {dpia_id} was rejected: add a new one", code="dpia.invalid"
         )
-    now = clock.now()
-    risk = current.residual_risk if residual_risk is None else residual_risk
-    if decision == "approved":
-        _check_approval(risk, review_on, now.date())
-    else:
-        _check_risk(risk, required=False)
-    decided = uow.dpias.decide(dpia_id, decision, risk, reviewer.strip(), review_on, now)
-    details = {"dpia": dpia_id, "purpose": current.purpose, "change": decision, "risk": risk}
-    record(uow, [Entry(actor, "records:dpia", None, current.purpose, "ok", details)], now)
-    uow.commit()
-    return DpiaView(decided, _state(decided, now.date()))
+    return current
 
 
 def _check_approval(risk: str, review_on: date | None, today: date) -> None:
@@ -130,18 +135,18 @@ def _check_approval(risk: str, review_on: date | None, today: date) -> None:
         raise InvalidInput("an approval sets a review date after today", code="dpia.invalid")
 
 
-def list_dpias(uow: UnitOfWork, clock: Clock, tenant_key: str) -> list[DpiaView]:
+def list_dpias(deps: Deps, tenant_key: str) -> list[DpiaView]:
     """Every assessment of the tenant, with its state today."""
-    bind_tenant(uow, tenant_key)
-    today = clock.now().date()
-    return [DpiaView(d, _state(d, today)) for d in uow.dpias.all()]
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        today = deps.clock.now().date()
+        return [DpiaView(d, _state(d, today)) for d in uow.dpias.all()]
 
 
-def missing(
-    uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str
-) -> list[tuple[str, str]]:
+def missing(deps: Deps, tenant_key: str) -> list[tuple[str, str]]:
     """Purposes requiring an assessment without an approved, unexpired one: (purpose, state)."""
-    view = tenant_view(manifest, tenant_key)
-    bind_tenant(uow, tenant_key)
-    dpias, today = uow.dpias.all(), clock.now().date()
+    view = tenant_view(deps.manifest, tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        dpias, today = uow.dpias.all(), deps.clock.now().date()
     return [(key, dpia_state(key, dpias, today)) for key in missing_dpias(view, dpias, today)]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from privault.core import breach_delays, breach_exemptions
-from privault.core.clock import Clock
 from privault.core.incidents import BreachClock
 from privault.core.ports import UnitOfWork
 from privault.errors import Conflict
+from privault.services.deps import Deps
 from privault.services.incidents import IncidentView, audit_change, get_incident, incident_view
 from privault.services.tenants import bind_tenant
 
@@ -21,11 +22,10 @@ Change = Callable[[list[BreachClock]], list[BreachClock]]
 
 
 def _change_clocks(
-    uow: UnitOfWork, clock: Clock, tenant_key: str, actor: str, ref: str, change: Change
-) -> tuple[IncidentView, datetime]:
+    uow: UnitOfWork, now: datetime, tenant_key: str, ref: str, change: Change
+) -> IncidentView:
     """Apply ``change`` to an open incident's clocks and save them (the caller audits, commits)."""
     bind_tenant(uow, tenant_key)
-    now = clock.now()
     incident = get_incident(uow, ref, lock=True)
     if incident.status == "closed":
         raise Conflict(f"incident '{ref}' is closed already", code="incident.invalid")
@@ -38,12 +38,23 @@ def _change_clocks(
         measures=incident.measures,
         closed_at=incident.closed_at,
     )
-    return incident_view(saved, now), now
+    return incident_view(saved, now)
+
+
+def _apply(
+    deps: Deps, tenant_key: str, actor: str, ref: str, change: Change, details: dict[str, Any]
+) -> IncidentView:
+    """One transaction: change the incident's clocks, audit ``details`` and commit."""
+    now = deps.clock.now()
+    with deps.make_uow() as uow:
+        shown = _change_clocks(uow, now, tenant_key, ref, change)
+        audit_change(uow, actor, now, details)
+        uow.commit()
+    return shown
 
 
 def exempt_subjects(
-    uow: UnitOfWork,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     ref: str,
@@ -55,15 +66,12 @@ def exempt_subjects(
     def change(clocks: list[BreachClock]) -> list[BreachClock]:
         return breach_exemptions.exempt_subjects(clocks, code, justification)
 
-    shown, now = _change_clocks(uow, clock, tenant_key, actor, ref, change)
-    audit_change(uow, actor, now, {"ref": ref, "change": "subjects_exempted", "exception": code})
-    uow.commit()
-    return shown
+    details = {"ref": ref, "change": "subjects_exempted", "exception": code}
+    return _apply(deps, tenant_key, actor, ref, change, details)
 
 
 def delay_customer_notice(
-    uow: UnitOfWork,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     ref: str,
@@ -77,16 +85,13 @@ def delay_customer_notice(
     def change(clocks: list[BreachClock]) -> list[BreachClock]:
         return breach_delays.delay_customers(clocks, directed_on, until, reference)
 
-    shown, now = _change_clocks(uow, clock, tenant_key, actor, ref, change)
     details = {"ref": ref, "change": "customers_delayed", "until": until.isoformat()}
-    audit_change(uow, actor, now, details | {"directed_on": directed_on.isoformat()})
-    uow.commit()
-    return shown
+    details |= {"directed_on": directed_on.isoformat()}
+    return _apply(deps, tenant_key, actor, ref, change, details)
 
 
 def lift_customer_delay(
-    uow: UnitOfWork,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     ref: str,
@@ -99,8 +104,5 @@ def lift_customer_delay(
     def change(clocks: list[BreachClock]) -> list[BreachClock]:
         return breach_delays.lift_delay(clocks, lifted_on, reference)
 
-    shown, now = _change_clocks(uow, clock, tenant_key, actor, ref, change)
     details = {"ref": ref, "change": "delay_lifted", "from": lifted_on.isoformat()}
-    audit_change(uow, actor, now, details)
-    uow.commit()
-    return shown
+    return _apply(deps, tenant_key, actor, ref, change, details)

@@ -13,15 +13,13 @@ from typing import Any
 
 from privault.core import breach_states, incident_notices
 from privault.core import incidents as rules
-from privault.core.clock import Clock
-from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView, known_categories, tenant_view
 from privault.core.ports import UnitOfWork
-from privault.core.records_ports import IncidentRecord
-from privault.core.rendering import Renderer
+from privault.core.records_ports import IncidentRecord, IncidentStatus
 from privault.core.taxonomy import is_within
 from privault.errors import Conflict, InvalidInput, NotFound
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -105,9 +103,7 @@ def _check_new(view: TenantView, item: NewIncident, now: datetime) -> None:
 
 
 def open_incident(
-    uow: UnitOfWork,
-    manifest: Manifest,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     item: NewIncident,
@@ -116,17 +112,36 @@ def open_incident(
 ) -> IncidentView:
     """Record an incident and start its clocks (regimes: the tenant's applicable ones by default,
     and the US states where affected people live; ``fcc_rule``: the setting)."""
-    view = tenant_view(manifest, tenant_key)
-    now = clock.now()
+    view = tenant_view(deps.manifest, tenant_key)
+    now = deps.clock.now()
     _check_new(view, item, now)
     residents = breach_states.check_residents(item.residents)
     regimes = rules.choose_regimes(view, item.regimes, residents)
     clocks = rules.compute_clocks(
         view, regimes, item.aware_at, item.risk, item.subjects_affected, residents, fcc_rule
     )
-    bind_tenant(uow, tenant_key)
     ref = "I-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
-    created = uow.incidents.add(
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        created = _add(uow, ref, actor, item, regimes, clocks, now)
+        details = {"ref": ref, "change": "opened", "risk": item.risk, "regimes": regimes}
+        details |= {"states": sorted(residents)} if residents else {}
+        audit_change(uow, actor, now, details | {"subjects_affected": item.subjects_affected})
+        uow.commit()
+    return incident_view(created, now)
+
+
+def _add(
+    uow: UnitOfWork,
+    ref: str,
+    actor: str,
+    item: NewIncident,
+    regimes: list[str],
+    clocks: list[rules.BreachClock],
+    now: datetime,
+) -> IncidentRecord:
+    """Store the new incident with its clocks (the caller audits and commits)."""
+    return uow.incidents.add(
         ref=ref,
         title=item.title.strip(),
         description=item.description,
@@ -142,11 +157,6 @@ def open_incident(
         at=now,
         retain_until=rules.retain_until(regimes, item.aware_at),
     )
-    details = {"ref": ref, "change": "opened", "risk": item.risk, "regimes": regimes}
-    details |= {"states": sorted(residents)} if residents else {}
-    audit_change(uow, actor, now, details | {"subjects_affected": item.subjects_affected})
-    uow.commit()
-    return incident_view(created, now)
 
 
 def get_incident(uow: UnitOfWork, ref: str, *, lock: bool = False) -> IncidentRecord:
@@ -157,24 +167,23 @@ def get_incident(uow: UnitOfWork, ref: str, *, lock: bool = False) -> IncidentRe
     return found
 
 
-def list_incidents(
-    uow: UnitOfWork, clock: Clock, tenant_key: str, *, open_only: bool = False
-) -> list[IncidentView]:
+def list_incidents(deps: Deps, tenant_key: str, *, open_only: bool = False) -> list[IncidentView]:
     """The register, newest first, with each clock's state."""
-    bind_tenant(uow, tenant_key)
-    now = clock.now()
-    return [incident_view(i, now) for i in uow.incidents.all(open_only=open_only)]
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        now = deps.clock.now()
+        return [incident_view(i, now) for i in uow.incidents.all(open_only=open_only)]
 
 
-def show_incident(uow: UnitOfWork, clock: Clock, tenant_key: str, ref: str) -> IncidentView:
+def show_incident(deps: Deps, tenant_key: str, ref: str) -> IncidentView:
     """One incident with its clocks and notifications."""
-    bind_tenant(uow, tenant_key)
-    return incident_view(get_incident(uow, ref), clock.now())
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return incident_view(get_incident(uow, ref), deps.clock.now())
 
 
 def notify_incident(
-    uow: UnitOfWork,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     ref: str,
@@ -186,15 +195,36 @@ def notify_incident(
     law_enforcement_agrees: bool = False,
 ) -> IncidentView:
     """Record that ``target`` was told (at ``at``, default now); late notices need their reasons."""
-    bind_tenant(uow, tenant_key)
-    now = clock.now()
-    when = at or now
-    if when.tzinfo is None or when > now:
-        raise InvalidInput(
-            "a notification time has its time zone and is not in the future",
-            code="incident.invalid",
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        now = deps.clock.now()
+        when = at or now
+        if when.tzinfo is None or when > now:
+            raise InvalidInput(
+                "a notification time has its time zone and is not in the future",
+                code="incident.invalid",
+            )
+        incident = get_incident(uow, ref, lock=True)
+        saved = _notify(
+            uow, incident, actor, target, when, late_reason, reference, law_enforcement_agrees, now
         )
-    incident = get_incident(uow, ref, lock=True)
+        uow.commit()
+    return incident_view(saved, now)
+
+
+def _notify(
+    uow: UnitOfWork,
+    incident: IncidentRecord,
+    actor: str,
+    target: str,
+    when: datetime,
+    late_reason: str | None,
+    reference: str | None,
+    law_enforcement_agrees: bool,
+    now: datetime,
+) -> IncidentRecord:
+    """Satisfy ``target``'s clocks, add the note and audit (the caller commits)."""
+    ref = incident.ref
     if when < incident.aware_at:
         raise InvalidInput("a notification cannot precede awareness", code="incident.invalid")
     clocks = [rules.BreachClock.from_json(c) for c in incident.clocks]
@@ -220,13 +250,11 @@ def notify_incident(
     )
     late = any(c.late_reason for c in satisfied)
     audit_change(uow, actor, now, {"ref": ref, "change": "notified", "to": target, "late": late})
-    uow.commit()
-    return incident_view(saved, now)
+    return saved
 
 
 def close_incident(
-    uow: UnitOfWork,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     ref: str,
@@ -235,9 +263,24 @@ def close_incident(
     waive_reason: str | None = None,
 ) -> IncidentView:
     """Close an incident; clocks still open need the reason they were not needed (e.g. 34(3))."""
-    bind_tenant(uow, tenant_key)
-    now = clock.now()
-    incident = get_incident(uow, ref, lock=True)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        now = deps.clock.now()
+        saved = _close(uow, get_incident(uow, ref, lock=True), actor, measures, waive_reason, now)
+        uow.commit()
+    return incident_view(saved, now)
+
+
+def _close(
+    uow: UnitOfWork,
+    incident: IncidentRecord,
+    actor: str,
+    measures: str | None,
+    waive_reason: str | None,
+    now: datetime,
+) -> IncidentRecord:
+    """Close the incident, waiving its open clocks with the reason, and audit (the caller commits)."""
+    ref = incident.ref
     if incident.status == "closed":
         raise Conflict(f"incident '{ref}' is closed already", code="incident.invalid")
     clocks = [rules.BreachClock.from_json(c) for c in incident.clocks]
@@ -253,13 +296,12 @@ def close_incident(
         ref,
         clocks=[c.to_json() for c in rules.waive_open(clocks, reason)],
         notifications=incident.notifications,
-        status="closed",
+        status=IncidentStatus.CLOSED,
         measures=incident.measures if measures is None else measures,
         closed_at=now,
     )
     audit_change(uow, actor, now, {"ref": ref, "change": "closed", "waived": len(pending)})
-    uow.commit()
-    return incident_view(saved, now)
+    return saved
 
 
 # --- notices ------------------------------------------------------------------------------------
@@ -285,25 +327,17 @@ def _notice_context(view: TenantView, shown: IncidentView, to: str) -> dict[str,
     }
 
 
-def render_notice(
-    uow: UnitOfWork,
-    manifest: Manifest,
-    clock: Clock,
-    tenant_key: str,
-    ref: str,
-    to: str,
-    renderer: Renderer,
-) -> str:
+def render_notice(deps: Deps, tenant_key: str, ref: str, to: str) -> str:
     """The notice to the authority (GDPR 33(3)(a)-(d)), the controller, the subjects (34(2)) or
     the public communication that replaces the subjects' notices (34(3)(c), same content)."""
     if to not in NOTICES:
         raise InvalidInput(
             f"a notice goes to one of: {', '.join(NOTICES)}", code="incident.invalid"
         )
-    view = tenant_view(manifest, tenant_key)
-    shown = show_incident(uow, clock, tenant_key, ref)
+    view = tenant_view(deps.manifest, tenant_key)
+    shown = show_incident(deps, tenant_key, ref)
     name = "subjects.md" if to in ("subjects", "public") else "authority.md"
-    return renderer.render(f"incidents/{name}", _notice_context(view, shown, to))  # Markdown
+    return deps.renderer.render(f"incidents/{name}", _notice_context(view, shown, to))  # Markdown
 
 
 def with_clock_states(shown: IncidentView) -> list[dict[str, Any]]:

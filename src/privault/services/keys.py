@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from privault.core.clock import Clock
-from privault.core.ports import UnitOfWork
 from privault.crypto.envelope import data_key_aad
-from privault.crypto.keyring import Keyring
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 
@@ -23,30 +21,28 @@ class Rotation:
     remaining: dict[int, int]
 
 
-def ensure_tenant_keys(
-    uow: UnitOfWork, keyring: Keyring, tenant_key: str, actor: str, clock: Clock
-) -> bool:
+def ensure_tenant_keys(deps: Deps, tenant_key: str, actor: str) -> bool:
     """Create the tenant's keys if the keyring lacks them (audited); True if created."""
-    if not keyring.ensure_tenant(tenant_key):
+    if not deps.keyring.ensure_tenant(tenant_key):
         return False
-    bind_tenant(uow, tenant_key)
-    record(uow, [Entry(actor, "keys:tenant:create")], clock.now())
-    uow.commit()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        record(uow, [Entry(actor, "keys:tenant:create")], deps.clock.now())
+        uow.commit()
     return True
 
 
 def rotate_keys(
-    make_uow: Callable[[], UnitOfWork],
-    keyring: Keyring,
+    deps: Deps,
     tenant_key: str,
     actor: str,
-    clock: Clock,
     *,
     batch: int = 500,
     progress: Callable[[int, int], None] | None = None,
 ) -> Rotation:
     """Add a new key-encryption key version and re-wrap every subject key under it, in small
     transactions, while reads go on (old versions stay readable until nothing uses them)."""
+    make_uow, keyring = deps.make_uow, deps.keyring
     with make_uow() as uow:
         tenant = bind_tenant(uow, tenant_key)
         total = sum(uow.subjects.count_by_kek_version().values())
@@ -72,6 +68,6 @@ def rotate_keys(
         uow.bind_tenant(tenant.id)
         remaining = uow.subjects.count_by_kek_version()
         details = {"version": version, "rewrapped": done}
-        record(uow, [Entry(actor, "keys:rotate", details=details)], clock.now())
+        record(uow, [Entry(actor, "keys:rotate", details=details)], deps.clock.now())
         uow.commit()
     return Rotation(tenant_key, version, done, remaining)

@@ -18,7 +18,7 @@ from privault.core.taxonomy import is_within
 from privault.core.vault import identity_category
 from privault.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from privault.services.audit import Entry, record
-from privault.services.requests import RequestDeps
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:/#\-]{0,199}$")
@@ -43,7 +43,7 @@ def _check(scope: str, reference: str, reason: str) -> None:
 
 
 def add_hold(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     *,
@@ -99,16 +99,14 @@ def add_hold(
     return hold
 
 
-def list_holds(
-    deps: RequestDeps, tenant_key: str, *, include_ended: bool = False
-) -> list[HoldRecord]:
+def list_holds(deps: Deps, tenant_key: str, *, include_ended: bool = False) -> list[HoldRecord]:
     """Active holds (with ``include_ended``: released and expired ones too), oldest first."""
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
         return uow.holds.list(include_ended=include_ended, today=deps.clock.now().date())
 
 
-def release_hold(deps: RequestDeps, tenant_key: str, hold_id: int, actor: str) -> HoldRecord:
+def release_hold(deps: Deps, tenant_key: str, hold_id: int, actor: str) -> HoldRecord:
     """Release a hold (the next sweep deletes what it kept, if due); audited."""
     at = deps.clock.now()
     with deps.make_uow() as uow:
@@ -186,9 +184,7 @@ def refuse_if_kept_by_law(
             )
 
 
-def still_free(
-    deps: RequestDeps, tenant_key: str, subject_id: int | None
-) -> list[ErasureException]:
+def still_free(deps: Deps, tenant_key: str, subject_id: int | None) -> list[ErasureException]:
     """Right before a datastore is erased: refuse (``hold.active``) if a subject or tenant hold was
     placed meanwhile; otherwise the category holds in force now, as an exception to add."""
     with deps.make_uow() as uow:

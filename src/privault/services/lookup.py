@@ -16,8 +16,9 @@ from privault.core.consent import State, load_state
 from privault.core.requests import RequestRecord
 from privault.errors import Forbidden, InvalidInput, NotFound
 from privault.services.audit import Entry, record
-from privault.services.requests import RequestDeps, list_requests
-from privault.services.vault import SubjectView, Vault, VaultContext, read_subjects
+from privault.services.deps import Deps
+from privault.services.requests import list_requests
+from privault.services.vault import SubjectView, VaultContext, read_subjects
 
 KINDS = ("email", "phone")
 
@@ -60,8 +61,7 @@ def _check(ctx: VaultContext, kind: str, value: str, purpose: str) -> None:
 
 
 def look_up(
-    requests: RequestDeps,
-    vault: Vault,
+    deps: Deps,
     principal: Principal,
     kind: str,
     value: str,
@@ -70,26 +70,26 @@ def look_up(
     with_requests: bool,
 ) -> Lookup:
     """Find the subjects with this email or phone and read them for ``purpose`` (audited)."""
-    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
+    ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
     _check(ctx, kind, value, purpose)
     index = ctx.index(kind, value)
-    with requests.make_uow() as uow:
+    with deps.make_uow() as uow:
         uow.bind_tenant(principal.tenant_id)
         ids = sorted({subject_id for _, subject_id in uow.subjects.find(kind, [index])})
         details = {"kind": kind, "found": len(ids)}
         entry = Entry(principal.actor, "vault:subject:lookup", None, purpose, "ok", details)
-        record(uow, [entry], vault.clock.now())
+        record(uow, [entry], deps.clock.now())
         if not ids:
             uow.commit()
             return Lookup(kind, purpose, [])
         uids = {s.uid: s.id for s in uow.subjects.get_many(ids)}
         try:
-            views = read_subjects(uow, vault, principal, ids, purpose)  # commits the lookup too
+            views = read_subjects(uow, deps, principal, ids, purpose)  # commits the lookup too
         except Forbidden as exc:
             return Lookup(kind, purpose, [], denied=exc.message)
     shown = {uids[v.uid]: v for v in views if v.data or v.identities}
     hidden = [_why_hidden(v) for v in views if not (v.data or v.identities)]
-    found = _around(requests, principal, shown, with_requests=with_requests) if shown else []
+    found = _around(deps, principal, shown, with_requests=with_requests) if shown else []
     return Lookup(kind, purpose, found, hidden=hidden)
 
 
@@ -99,19 +99,17 @@ def _why_hidden(view: SubjectView) -> str:
 
 
 def _around(
-    requests: RequestDeps,
+    deps: Deps,
     principal: Principal,
     views: dict[int, SubjectView],
     *,
     with_requests: bool,
 ) -> list[Found]:
     """Each subject with its consent state and (for admin roles) its open requests."""
-    with requests.make_uow() as uow:
+    with deps.make_uow() as uow:
         uow.bind_tenant(principal.tenant_id)
         states = uow.consent.states([f"s:{i}" for i in views])
-    open_ones = (
-        list_requests(requests, principal.tenant_key, open_only=True) if with_requests else []
-    )
+    open_ones = list_requests(deps, principal.tenant_key, open_only=True) if with_requests else []
     return [
         Found(
             view,

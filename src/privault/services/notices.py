@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from privault.core.clock import Clock
-from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import tenant_view
 from privault.core.notice import LAST_UPDATED_MARK, canonical_json, notice_content, version_id
 from privault.core.notice_review import (
@@ -24,6 +22,7 @@ from privault.core.records import NoticeVersionRecord
 from privault.core.rendering import Renderer
 from privault.errors import NotFound
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 NoticeFormat = Literal["md", "html"]
@@ -59,23 +58,23 @@ def _tidy(markdown: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
-def publish_notice(
-    uow: UnitOfWork,
-    manifest: Manifest,
-    tenant_key: str,
-    clock: Clock,
-    renderer: Renderer,
-    actor: str = "system",
-) -> PublishedNotice:
+def publish_notice(deps: Deps, tenant_key: str, actor: str = "system") -> PublishedNotice:
     """Render the tenant's notice; store a new version only if its content changed."""
+    with deps.make_uow() as uow:
+        return _publish(uow, deps, tenant_key, actor)
+
+
+def _publish(uow: UnitOfWork, deps: Deps, tenant_key: str, actor: str) -> PublishedNotice:
+    """Render, compare with the latest version, and store and audit a changed one (commits)."""
     tenant = bind_tenant(uow, tenant_key)
-    content = notice_content(tenant_view(manifest, tenant_key))
-    markdown = _render(renderer, "notice.md.j2", content)
-    html = _render(renderer, "notice.html.j2", content)
+    content = notice_content(tenant_view(deps.manifest, tenant_key))
+    markdown = _render(deps.renderer, "notice.md.j2", content)
+    html = _render(deps.renderer, "notice.html.j2", content)
     vid = version_id(markdown, html)
     latest = uow.notices.latest()
     if latest is not None and latest.version_id == vid:
         return PublishedNotice(latest, created=False)
+    clock = deps.clock
     today = clock.now().date().isoformat()
     reconsent = reconsent_purposes(json.loads(latest.content_json) if latest else None, content)
     version = NoticeVersionRecord(
@@ -106,8 +105,15 @@ class NoticeReview:
     reconsent: dict[str, str]  # purpose -> the version that marked it
 
 
+def current_notice_review(deps: Deps, tenant_key: str) -> NoticeReview:
+    """``notice_review`` today (by ``deps.clock``), in its own unit of work."""
+    with deps.make_uow() as uow:
+        return notice_review(uow, tenant_key, deps.clock.now().date())
+
+
 def notice_review(uow: UnitOfWork, tenant_key: str, today: date) -> NoticeReview:
-    """The latest version's age against the 12 months, and the purposes marked for re-consent."""
+    """The latest version's age against the 12 months, and the purposes marked for re-consent
+    (a step: ``services.dashboard`` composes it in its transaction)."""
     bind_tenant(uow, tenant_key)
     versions = list(uow.notices.history())
     if not versions:
@@ -117,16 +123,18 @@ def notice_review(uow: UnitOfWork, tenant_key: str, today: date) -> NoticeReview
     return NoticeReview(latest, review_due(latest), review_state(latest, today), marks)
 
 
-def notice_history(uow: UnitOfWork, tenant_key: str) -> list[NoticeVersionRecord]:
+def notice_history(deps: Deps, tenant_key: str) -> list[NoticeVersionRecord]:
     """Every published version of the tenant's notice, newest first."""
-    bind_tenant(uow, tenant_key)
-    return list(uow.notices.history())
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return list(uow.notices.history())
 
 
-def get_notice_version(uow: UnitOfWork, tenant_key: str, version: str) -> NoticeVersionRecord:
+def get_notice_version(deps: Deps, tenant_key: str, version: str) -> NoticeVersionRecord:
     """One version by its id (or a unique prefix of it)."""
-    bind_tenant(uow, tenant_key)
-    record = uow.notices.by_version_id(version)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        record = uow.notices.by_version_id(version)
     if record is None:
         raise NotFound(f"no notice version '{version}'", code="notice.version_unknown")
     return record

@@ -22,8 +22,8 @@ from privault.crypto.subjects import subject_cipher
 from privault.errors import InvalidInput, NotFound, PrivaultError
 from privault.outbound.messenger import Message
 from privault.services.audit import Entry, record
-from privault.services.decisions import Question, decide_many
-from privault.services.requests import RequestDeps
+from privault.services.decisions import Question, answer_many
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 from privault.services.unsubscribe import Target, make_token
 
@@ -84,7 +84,7 @@ def _check_brand(view: TenantView, brand: str | None) -> None:
 
 
 def send_offer(
-    deps: RequestDeps,
+    deps: Deps,
     tenant: str,
     partner_key: str,
     purpose: str,
@@ -141,7 +141,7 @@ class _Asked:
 
 
 def _allowed(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     asked: _Asked,
     subjects: list[SubjectRecord],
@@ -151,7 +151,7 @@ def _allowed(
     questions = [Question(asked.purpose, s.ref or "", brand=asked.brand) for s in subjects]
     decider = deps.decider
     at = deps.clock.now()
-    answers = decide_many(uow, decider, asked.tenant, asked.tenant_id, questions, at)
+    answers = answer_many(uow, decider, asked.tenant, asked.tenant_id, questions, at)
     first: dict[int, IdentityRecord] = {}
     for identity in uow.subjects.identities([s.id for s in subjects]):
         if identity.kind == asked.kind:
@@ -173,7 +173,7 @@ def _rule(answer: Decision) -> str:
 
 
 def _open(
-    deps: RequestDeps, tenant: str, tenant_id: int, subject: SubjectRecord, identity: IdentityRecord
+    deps: Deps, tenant: str, tenant_id: int, subject: SubjectRecord, identity: IdentityRecord
 ) -> Secret[str]:
     cipher = subject_cipher(deps.keyring, tenant, tenant_id, subject)
     value: Secret[str] = cipher.open_value(f"identity:{identity.kind}", identity.ciphertext)
@@ -181,7 +181,7 @@ def _open(
 
 
 def _send(
-    deps: RequestDeps,
+    deps: Deps,
     tenant: str,
     channel: str,
     brand: str | None,

@@ -18,7 +18,6 @@ from datetime import datetime
 from privault.core.audit import from_micros, to_micros
 from privault.core.consent import Choice, Kind, check_visitor
 from privault.core.opt_in import OPT_IN_CONFIRM_WITHIN, ask_after, check_request
-from privault.core.ports import UnitOfWork
 from privault.crypto.keyring import Keyring
 from privault.crypto.signed import sign, verify
 from privault.errors import ConfigurationError, Conflict, Forbidden, InvalidInput
@@ -27,12 +26,12 @@ from privault.services.consent import (
     Evidence,
     Holder,
     Recorded,
+    append_choices,
     check_evidence,
-    current_state,
-    record_choices,
+    state_of,
     subject_by_ref,
 )
-from privault.services.decisions import Decider
+from privault.services.deps import Deps
 
 TOKEN_KIND = "token:opt-in"  # noqa: S105 - a key-derivation label, not a secret
 _INVALID = "this opt-in confirmation is not valid"
@@ -61,30 +60,28 @@ def _holder_ref(holder: Holder) -> str:
 
 
 def request_sale_opt_in(
-    uow: UnitOfWork,
-    decider: Decider,
-    keyring: Keyring,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     holder: Holder,
     evidence: Evidence,
-    at: datetime,
     *,
     consumer_initiated: bool,
 ) -> OptInRequest:
     """Step one: take the request (refused if the business starts it within 12 months of an
     opt-out); audited as ``consent:opt_in:request``."""
-    check_evidence(decider.view(tenant_key), evidence)
-    who = _holder_ref(holder)
-    state = current_state(uow, tenant_key, holder)
-    check_request(state, at, consumer_initiated=consumer_initiated)
-    claim = {"t": tenant_key, "h": who, "at": to_micros(at), "c": consumer_initiated}
-    token = sign(_key(keyring, tenant_key), json.dumps(claim, sort_keys=True).encode())
-    details = {"kind": Kind.SALE_SHARING.value, "consumer_initiated": consumer_initiated}
-    details |= {"via": evidence.via.value, "holder": "subject" if holder.subject else "visitor"}
-    uid = subject_by_ref(uow, holder.subject).uid if holder.subject else None
-    record(uow, [Entry(actor, "consent:opt_in:request", uid, None, "ok", details)], at)
-    uow.commit()
+    check_evidence(deps.decider.view(tenant_key), evidence)
+    who, at = _holder_ref(holder), deps.clock.now()
+    with deps.make_uow() as uow:
+        state = state_of(uow, tenant_key, holder)
+        check_request(state, at, consumer_initiated=consumer_initiated)
+        claim = {"t": tenant_key, "h": who, "at": to_micros(at), "c": consumer_initiated}
+        token = sign(_key(deps.keyring, tenant_key), json.dumps(claim, sort_keys=True).encode())
+        details = {"kind": Kind.SALE_SHARING.value, "consumer_initiated": consumer_initiated}
+        details |= {"via": evidence.via.value, "holder": "subject" if holder.subject else "visitor"}
+        uid = subject_by_ref(uow, holder.subject).uid if holder.subject else None
+        record(uow, [Entry(actor, "consent:opt_in:request", uid, None, "ok", details)], at)
+        uow.commit()
     return OptInRequest(token, at + OPT_IN_CONFIRM_WITHIN, ask_after(state))
 
 
@@ -103,17 +100,11 @@ def _claim(keyring: Keyring, tenant_key: str, token: str) -> tuple[Holder, datet
 
 
 def confirm_sale_opt_in(
-    uow: UnitOfWork,
-    decider: Decider,
-    keyring: Keyring,
-    tenant_key: str,
-    actor: str,
-    token: str,
-    evidence: Evidence,
-    at: datetime,
+    deps: Deps, tenant_key: str, actor: str, token: str, evidence: Evidence
 ) -> Recorded:
     """Step two: the separate confirmation, within 24 hours of the request: records the grant."""
-    holder, requested, initiated = _claim(keyring, tenant_key, token)
+    holder, requested, initiated = _claim(deps.keyring, tenant_key, token)
+    at = deps.clock.now()
     if not requested < at <= requested + OPT_IN_CONFIRM_WITHIN:
         raise Conflict(
             "an opt-in is confirmed separately, within 24 hours of its request: ask again",
@@ -127,6 +118,9 @@ def confirm_sale_opt_in(
     }
     confirmed = dataclasses.replace(evidence, extra=extra)
     choice = Choice(Kind.SALE_SHARING, "*", True)
-    return record_choices(
-        uow, decider, tenant_key, actor, holder, [choice], confirmed, at, two_step=True
-    )
+    with deps.make_uow() as uow:
+        done = append_choices(
+            uow, deps.decider, tenant_key, actor, holder, [choice], confirmed, at, two_step=True
+        )
+        uow.commit()
+    return done

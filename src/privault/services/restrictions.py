@@ -13,8 +13,7 @@ they were told (``informed_otherwise``). Each ledger event records how (``inform
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -46,12 +45,12 @@ from privault.services.consent import (
     with_id,
 )
 from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 
 def restrict_processing(
-    make_uow: Callable[[], UnitOfWork],
-    decider: Decider,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     subject_refs: Sequence[str],
@@ -60,44 +59,62 @@ def restrict_processing(
     restricted: bool,
     reference: str | None,
     evidence: Evidence,
-    at: datetime,
-    inform: Informing,
+    informed_otherwise: str = "",
 ) -> int:
     """Restrict (or lift) processing of many subjects at once, all or nothing; e.g. a billing run.
 
     ``reference`` names the batch (``billing-run:2026-11``) in every event's evidence. Lifting
-    tells each person before it is committed (GDPR Art. 18(3); see the module's docstring).
+    tells each person before it is committed (GDPR Art. 18(3); see the module's docstring);
+    ``informed_otherwise`` says how people with no e-mail or phone on file were told.
     """
-    view = decider.view(tenant_key)
+    view = deps.decider.view(tenant_key)
     choice = Choice(Kind.RESTRICTION, purpose or "*", not restricted)
     check_choice(view, choice, evidence.method)
     check_reference("reference", reference)
     check_evidence(view, evidence)
     if reference:
         evidence = dataclasses.replace(evidence, extra={**evidence.extra, "reference": reference})
-    refs = list(dict.fromkeys(subject_refs))
-    with make_uow() as uow:
+    refs, at = list(dict.fromkeys(subject_refs)), deps.clock.now()
+    with deps.make_uow() as uow:
         tenant_id = bind_tenant(uow, tenant_key).id
         notice = notice_version(uow, evidence.notice_version)
         subjects = [subject_by_ref(uow, ref) for ref in refs]
-        told = {} if restricted else _contacts(uow, inform, tenant_key, tenant_id, subjects)
-        states = {
-            h: load_state(v[0])
-            for h, v in uow.consent.states([f"s:{s.id}" for s in subjects], lock=True).items()
-        }
-        rows = [
-            event_row(choice, s.id, None, _informed(evidence, told, s, inform), notice, actor, at)
-            for s in subjects
-        ]
-        stored = [with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
-        for row in stored:
-            apply(states, fold_row(row))
-        save_states(uow, states, None, None, at)
-        entries = [audit_entry(r, actor, s.uid) for r, s in zip(stored, subjects, strict=True)]
-        record(uow, entries, at)
+        told: dict[int, _Contact] = {}
+        if not restricted:
+            told = _contacts(uow, deps.keyring, informed_otherwise, tenant_key, tenant_id, subjects)
+        proofs = [_informed(evidence, told, s, informed_otherwise) for s in subjects]
+        count = _append(uow, choice, subjects, proofs, notice, actor, at)
         named = view.purpose(purpose) if purpose else None
-        _tell(inform, view.tenant.name, tenant_key, named.name if named else purpose, told, at)
+        scope = named.name if named else purpose
+        _tell(deps.messenger, view.tenant.name, tenant_key, scope, told, at)
         uow.commit()
+    return count
+
+
+def _append(
+    uow: UnitOfWork,
+    choice: Choice,
+    subjects: Sequence[SubjectRecord],
+    proofs: Sequence[Evidence],
+    notice: str | None,
+    actor: str,
+    at: datetime,
+) -> int:
+    """One ledger event per subject (with its evidence), the projection and the audit entries."""
+    states = {
+        h: load_state(v[0])
+        for h, v in uow.consent.states([f"s:{s.id}" for s in subjects], lock=True).items()
+    }
+    rows = [
+        event_row(choice, s.id, None, proof, notice, actor, at)
+        for s, proof in zip(subjects, proofs, strict=True)
+    ]
+    stored = [with_id(r, i) for r, i in zip(rows, uow.consent.append(rows), strict=True)]
+    for row in stored:
+        apply(states, fold_row(row))
+    save_states(uow, states, None, None, at)
+    entries = [audit_entry(r, actor, s.uid) for r, s in zip(stored, subjects, strict=True)]
+    record(uow, entries, at)
     return len(stored)
 
 
@@ -133,22 +150,13 @@ def restrict_kept(
     return new_id
 
 
-@dataclass(frozen=True, slots=True)
-class Informing:
-    """What lifting a restriction needs to tell each person first (GDPR Art. 18(3)): the keys to
-    read their contact details, the messenger, and how people with none on file were told."""
-
-    keyring: Keyring
-    messenger: Messenger
-    informed_otherwise: str = ""
-
-
 _Contact = tuple[Literal["email", "sms"], str]
 
 
 def _contacts(
     uow: UnitOfWork,
-    inform: Informing,
+    keyring: Keyring,
+    informed_otherwise: str,
     tenant_key: str,
     tenant_id: int,
     subjects: Sequence[SubjectRecord],
@@ -160,13 +168,13 @@ def _contacts(
         subject = next(s for s in subjects if s.id == identity.subject_id)
         if identity.kind not in ("email", "phone") or subject.wrapped_key is None:
             continue
-        cipher = subject_cipher(inform.keyring, tenant_key, tenant_id, subject)
+        cipher = subject_cipher(keyring, tenant_key, tenant_id, subject)
         value = cipher.open_value(f"identity:{identity.kind}", identity.ciphertext).reveal()
         current = found.get(subject.id)
         if current is None or (current[0] == "sms" and identity.kind == "email"):
             found[subject.id] = ("email" if identity.kind == "email" else "sms", str(value))
     unreachable = [s.ref for s in subjects if s.id not in found]
-    if unreachable and not inform.informed_otherwise.strip():
+    if unreachable and not informed_otherwise.strip():
         raise PolicyViolation(
             f"{len(unreachable)} subject(s) have no e-mail address or phone number to be told "
             f"before the restriction is lifted (GDPR Art. 18(3)), e.g. '{unreachable[0]}': say how "
@@ -177,21 +185,21 @@ def _contacts(
 
 
 def _informed(
-    evidence: Evidence, told: dict[int, _Contact], subject: SubjectRecord, inform: Informing
+    evidence: Evidence, told: dict[int, _Contact], subject: SubjectRecord, informed_otherwise: str
 ) -> Evidence:
     """The evidence of one subject's event, saying how they were told of a lift."""
     how: str
     if subject.id in told:
         how = told[subject.id][0]
-    elif inform.informed_otherwise.strip():
-        how = f"otherwise: {inform.informed_otherwise.strip()}"
+    elif informed_otherwise.strip():
+        how = f"otherwise: {informed_otherwise.strip()}"
     else:
         return evidence  # a restriction, not a lift
     return dataclasses.replace(evidence, extra={**evidence.extra, "informed": how})
 
 
 def _tell(
-    inform: Informing,
+    messenger: Messenger,
     tenant_name: str,
     tenant_key: str,
     purpose: str | None,
@@ -208,9 +216,7 @@ def _tell(
     subject = f"{tenant_name}: the restriction of your data is being lifted"
     for sent, (channel, to) in enumerate(told.values()):
         try:
-            inform.messenger.send(
-                Message(channel, to, subject, body, tenant_key, "restriction_lifted")
-            )
+            messenger.send(Message(channel, to, subject, body, tenant_key, "restriction_lifted"))
         except PrivaultError as exc:
             raise PolicyViolation(
                 f"a notice could not be sent ({exc.code}): nothing was lifted; {sent} of "

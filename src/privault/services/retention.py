@@ -32,9 +32,9 @@ from privault.core.retention import (
     holding,
     why,
 )
-from privault.core.retention_ports import DueRow, HoldRecord, RulePlan, RunRecord
+from privault.core.retention_ports import DueRow, HoldRecord, RulePlan, RunRecord, RunStatus
 from privault.services.audit import Entry, record
-from privault.services.requests import RequestDeps
+from privault.services.deps import Deps
 from privault.services.retention_datastores import DatedStatus, dated_status, sweep_datastores
 from privault.services.retention_erasure import Ended, erase_due_subjects
 from privault.services.retention_kept import count_kept
@@ -132,7 +132,7 @@ class SweepResult:
 
 
 def _begin(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     dry_run: bool,
     checkpoint: Checkpoint | None,
@@ -157,7 +157,7 @@ def _begin(
 
 
 def _batch(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     state: dict[str, Any],
     batch_size: int,
@@ -187,7 +187,7 @@ def _batch(
             "batches": run.report["totals"]["batches"],
             "swept": run.report["totals"]["deleted"] + run.report["totals"]["anonymised"],
         }
-        uow.retention.save(run.id, run.report, "running", None)
+        uow.retention.save(run.id, run.report, RunStatus.RUNNING, None)
         if checkpoint is not None:
             checkpoint(uow, state)
         uow.commit()
@@ -202,7 +202,7 @@ def _run(uow: UnitOfWork, state: dict[str, Any]) -> RunRecord:
 
 
 def _finish(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     state: dict[str, Any],
     actor: str,
@@ -215,7 +215,7 @@ def _finish(
         run = _run(uow, state)
         if run.status == "done":
             return SweepResult(run.id, run.report)
-        uow.retention.save(run.id, run.report, "done", now)
+        uow.retention.save(run.id, run.report, RunStatus.DONE, now)
         record(uow, [Entry(actor, "retention:sweep", None, None, "ok", audited(run))], now)
         if checkpoint is not None:
             checkpoint(uow, state | {"phase": "done"})
@@ -224,7 +224,7 @@ def _finish(
 
 
 def sweep(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     *,
     batch_size: int,
@@ -255,7 +255,7 @@ def sweep(
 
 
 def _whole_subjects(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     state: dict[str, Any],
     checkpoint: Checkpoint | None,
@@ -271,7 +271,7 @@ def _whole_subjects(
         group[ended.outcome] = group.get(ended.outcome, 0) + 1
         count_kept(run.report.setdefault("kept_by_law", {}), ended.kept)
         current["subject_after"] = subject_id
-        uow.retention.save(run.id, run.report, "running", None)
+        uow.retention.save(run.id, run.report, RunStatus.RUNNING, None)
         if checkpoint is not None:
             checkpoint(uow, dict(current))
 
@@ -330,7 +330,7 @@ def _rule_status(
     )
 
 
-def status(deps: RequestDeps, tenant_key: str, *, batch_size: int = 1000) -> Status:
+def status(deps: Deps, tenant_key: str, *, batch_size: int = 1000) -> Status:
     """Per rule: how many values are due now and within 30 days, and the next due date (values a
     hold keeps are included: the holds are listed beside); the active holds; the last sweep; and
     per dated collection of the connected datastores, the rows due now and within 30 days (read

@@ -25,10 +25,11 @@ from privault.core.manifest.model import RetentionEvent, RetentionRule
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
 from privault.core.retention import Hold, due_before, due_on, hold_active
+from privault.core.retention_ports import RunStatus
 from privault.core.taxonomy import is_within
 from privault.errors import PrivaultError
 from privault.services.datastores import connected
-from privault.services.requests import RequestDeps
+from privault.services.deps import Deps
 from privault.services.retention_subjects import subject_identities
 from privault.services.tenants import bind_tenant
 
@@ -108,7 +109,7 @@ def dated_plan(
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    deps: RequestDeps
+    deps: Deps
     view: TenantView
     today: date
     dry_run: bool
@@ -117,7 +118,7 @@ class _Context:
 
 
 def sweep_datastores(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     state: dict[str, Any],
     batch_size: int,
@@ -159,11 +160,11 @@ class _Setting:
     people: list[dict[str, list[str]]]  # the identities of held subjects
 
 
-def _setting(deps: RequestDeps, view: TenantView, today: date) -> _Setting:
+def _setting(deps: Deps, view: TenantView, today: date) -> _Setting:
     with deps.make_uow() as uow:
         tenant = bind_tenant(uow, view.tenant.key)
         active = [h for r in uow.holds.list(today=today) if hold_active(h := r.rule_view(), today)]
-        stores = connected(uow, deps.keyring, view.tenant.key)
+        stores = connected(deps, uow, view.tenant.key)
         people = _held_people(deps, uow, view, tenant.id, active)
     return _Setting(
         stores,
@@ -174,7 +175,7 @@ def _setting(deps: RequestDeps, view: TenantView, today: date) -> _Setting:
 
 
 def _held_people(
-    deps: RequestDeps, uow: UnitOfWork, view: TenantView, tenant_id: int, active: Sequence[Hold]
+    deps: Deps, uow: UnitOfWork, view: TenantView, tenant_id: int, active: Sequence[Hold]
 ) -> list[dict[str, list[str]]]:
     """The identities of every subject an active subject hold keeps."""
     ids = sorted({h.subject_id for h in active if h.scope == "subject" and h.subject_id})
@@ -214,7 +215,7 @@ def _save(ctx: _Context, state: dict[str, Any], change: Change) -> dict[str, Any
         if run is None:
             raise LookupError("the retention run of this job is gone")
         change(uow, run.report)
-        uow.retention.save(run.id, run.report, "running", None)
+        uow.retention.save(run.id, run.report, RunStatus.RUNNING, None)
         ctx.save(uow, state)
         uow.commit()
     return state
@@ -313,7 +314,7 @@ class DatedStatus:
 
 
 def dated_status(
-    deps: RequestDeps, view: TenantView, today: date, soon: date, batch_size: int
+    deps: Deps, view: TenantView, today: date, soon: date, batch_size: int
 ) -> list[DatedStatus]:
     """Per dated collection of every connected datastore, what a sweep on ``today`` would erase
     and what falls due by ``soon`` (read-only: every row dated before the bound is read)."""

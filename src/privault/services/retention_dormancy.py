@@ -28,7 +28,7 @@ from privault.core.retention_ports import RetentionSubject
 from privault.errors import PrivaultError
 from privault.outbound.messenger import Message
 from privault.services.audit import Entry, record
-from privault.services.requests import RequestDeps
+from privault.services.deps import Deps
 from privault.services.retention_subjects import (
     DORMANT,
     ERASE_JOB,
@@ -52,7 +52,7 @@ class DormancyCounts:
     jobs: list[int] = field(default_factory=list)
 
 
-def notify_dormant(deps: RequestDeps, tenant_key: str) -> DormancyCounts:
+def notify_dormant(deps: Deps, tenant_key: str) -> DormancyCounts:
     """Tell every subject of a declared DPDP platform whose three years of inactivity end soon, and
     queue the erasure (nothing for other tenants)."""
     view = tenant_view(deps.manifest, tenant_key)
@@ -69,7 +69,7 @@ def notify_dormant(deps: RequestDeps, tenant_key: str) -> DormancyCounts:
 
 
 def _notify_one(
-    deps: RequestDeps, view: TenantView, subject: RetentionSubject, counts: DormancyCounts
+    deps: Deps, view: TenantView, subject: RetentionSubject, counts: DormancyCounts
 ) -> None:
     """Queue one subject's erasure and tell her, in one transaction (nothing if already queued)."""
     activity = subject.last_activity_at
@@ -107,9 +107,7 @@ def _address(identities: dict[str, list[str]]) -> tuple[str, str] | None:
     return None
 
 
-def _send(
-    deps: RequestDeps, view: TenantView, to: tuple[str, str] | None, notice: DormancyNotice
-) -> bool:
+def _send(deps: Deps, view: TenantView, to: tuple[str, str] | None, notice: DormancyNotice) -> bool:
     """Send the notice; False when there is nowhere to send it."""
     if to is None:
         return False

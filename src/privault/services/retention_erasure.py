@@ -29,6 +29,7 @@ from privault.core.vault import is_minor
 from privault.errors import PrivaultError
 from privault.services.audit import Entry, record
 from privault.services.datastores import connected
+from privault.services.deps import Deps
 from privault.services.fulfilment.kept import (
     Source,
     VaultKept,
@@ -38,7 +39,6 @@ from privault.services.fulfilment.kept import (
     retained_rows,
 )
 from privault.services.legal_holds import active_holds, still_free
-from privault.services.requests import RequestDeps
 from privault.services.retention_kept import (
     LawKept,
     always_kept,
@@ -115,7 +115,7 @@ def _blocked(
 
 
 def _prepare(
-    deps: RequestDeps, view: TenantView, uid: str, reason: str, after: After | None
+    deps: Deps, view: TenantView, uid: str, reason: str, after: After | None
 ) -> _Plan | str:
     """The subject, its identities and the exceptions; or why nothing is to be done."""
     at = deps.clock.now()
@@ -144,14 +144,14 @@ class _Stores:
     retained: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _erase_datastores(deps: RequestDeps, view: TenantView, plan: _Plan) -> _Stores:
+def _erase_datastores(deps: Deps, view: TenantView, plan: _Plan) -> _Stores:
     """Erase the person in every connected datastore, keeping what the law and the exceptions keep
     there (a failure stops here: the vault keeps the identities so the next attempt can try again)."""
     done = _Stores()
     if not plan.identities:
         return done
     with deps.make_uow() as uow:
-        stores = connected(uow, deps.keyring, view.tenant.key)
+        stores = connected(deps, uow, view.tenant.key)
     for key, store in stores:
         fresh = still_free(deps, view.tenant.key, plan.subject.id)  # a hold placed meanwhile wins
         sources = [*legal_sources(view, store.dataset), *plan.sources]
@@ -165,7 +165,7 @@ def _erase_datastores(deps: RequestDeps, view: TenantView, plan: _Plan) -> _Stor
 
 
 def _erase_vault(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     plan: _Plan,
     reason: str,
@@ -191,9 +191,7 @@ def _erase_vault(
 _Found = tuple[SubjectRecord, list[FieldRecord], list[IdentityRecord], VaultKept]
 
 
-def _kept(
-    deps: RequestDeps, uow: UnitOfWork, view: TenantView, subject: RetentionSubject
-) -> _Found:
+def _kept(deps: Deps, uow: UnitOfWork, view: TenantView, subject: RetentionSubject) -> _Found:
     """The subject's record, values and identities, and which of them the law or an exception
     keeps (category holds in force now included)."""
     today = deps.clock.now().date()
@@ -206,7 +204,7 @@ def _kept(
 
 
 def _shred(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     view: TenantView,
     subject: RetentionSubject,
@@ -242,7 +240,7 @@ def _shred(
 
 
 def erase_whole_subject(
-    deps: RequestDeps, tenant_key: str, uid: str, reason: str, *, after: After | None = None
+    deps: Deps, tenant_key: str, uid: str, reason: str, *, after: After | None = None
 ) -> str:
     """Erase a subject whose contract end or minority makes it due, unless a hold keeps it.
 
@@ -275,7 +273,7 @@ def due_subjects(
 
 
 def erase_due_subjects(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     today: date,
     *,
@@ -317,7 +315,7 @@ def _counter(counted: Counted, subject_id: int, reason: str) -> After:
 
 
 def _count_alone(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     subject_id: int,
     reason: str,

@@ -20,9 +20,9 @@ from privault.core.ports import UnitOfWork
 from privault.core.records import SubjectRecord
 from privault.core.retention import Hold
 from privault.services.consent import Evidence
+from privault.services.deps import Deps
 from privault.services.fulfilment.kept import LEGAL_OBLIGATION, Source, VaultKept, excepted
 from privault.services.legal_holds import hold_exception
-from privault.services.requests import RequestDeps
 from privault.services.restrictions import restrict_kept
 from privault.services.retention_subjects import SYSTEM_ACTOR
 
@@ -42,7 +42,7 @@ def always_kept(view: TenantView, holds: list[Hold]) -> list[Source]:
 
 
 def restrict_to_law(
-    deps: RequestDeps, uow: UnitOfWork, view: TenantView, owner: SubjectRecord, reason: str
+    deps: Deps, uow: UnitOfWork, view: TenantView, owner: SubjectRecord, reason: str
 ) -> None:
     """Restrict what was kept to the law's own use (GDPR Art. 18(2)), in the consent ledger, with
     the retention erasure as evidence (nothing if the subject is restricted already)."""

@@ -19,9 +19,9 @@ from privault.core.vault import is_minor
 from privault.crypto.subjects import subject_cipher
 from privault.errors import NotFound
 from privault.services.audit import Entry, record
-from privault.services.consent import Evidence, Holder, record_choices
+from privault.services.consent import Evidence, Holder, append_choices
 from privault.services.decisions import Decider
-from privault.services.requests import RequestDeps
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 SYSTEM_ACTOR = "privault:retention"
@@ -51,9 +51,7 @@ class ContractEnd:
     job: int | None
 
 
-def record_contract_end(
-    deps: RequestDeps, tenant_key: str, ref: str, on: date, actor: str
-) -> ContractEnd:
+def record_contract_end(deps: Deps, tenant_key: str, ref: str, on: date, actor: str) -> ContractEnd:
     """Record the day the subject's contract ended and schedule its deletion (the policy's
     ``contract_end_delete_days``, and at most one calendar month after); audited."""
     view = tenant_view(deps.manifest, tenant_key)
@@ -109,7 +107,7 @@ def mark_minor(
     details = {"policy": "POL-MIN-1", "minor_age": minor_age, "job": job}
     record(uow, [Entry(actor, "subject:minor", subject.uid, None, "ok", details)], at)
     restriction = [Choice(Kind.RESTRICTION, "*", False)]
-    record_choices(
+    append_choices(
         uow,
         decider,
         tenant_key,
@@ -119,6 +117,7 @@ def mark_minor(
         MINOR_EVIDENCE,
         at,
     )
+    uow.commit()
     return True
 
 
@@ -135,7 +134,7 @@ def mark_minor_by_ref(
     return mark_minor(uow, decider, tenant_key, subject, minor_age, at, actor)
 
 
-def discover_minors(deps: RequestDeps, tenant_key: str, actor: str = SYSTEM_ACTOR) -> list[str]:
+def discover_minors(deps: Deps, tenant_key: str, actor: str = SYSTEM_ACTOR) -> list[str]:
     """Find subjects under the tenant's minor age not yet suppressed; suppress them and queue their
     erasure. Returns their uids."""
     view = tenant_view(deps.manifest, tenant_key)
@@ -156,7 +155,7 @@ def discover_minors(deps: RequestDeps, tenant_key: str, actor: str = SYSTEM_ACTO
 
 
 def subject_identities(
-    deps: RequestDeps, uow: UnitOfWork, view: TenantView, tenant_id: int, subject_id: int
+    deps: Deps, uow: UnitOfWork, view: TenantView, tenant_id: int, subject_id: int
 ) -> dict[str, list[str]]:
     """The subject's identities, decrypted and normalised as requests normalise them."""
     found = uow.subjects.get_many([subject_id])

@@ -17,6 +17,7 @@ from privault.core.rendering import Renderer
 from privault.core.ropa import Facts, PurposeEntry, Ropa, build_ropa
 from privault.errors import InvalidInput
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 Format = Literal["json", "csv", "html"]
@@ -59,38 +60,38 @@ def gather_facts(uow: UnitOfWork) -> Facts:
     )
 
 
-def ropa_for(uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str) -> Ropa:
-    """The tenant's record of processing now (not audited: for the console and other use cases)."""
+def ropa_for(deps: Deps, tenant_key: str) -> Ropa:
+    """The tenant's record of processing now (not audited: for the console)."""
+    with deps.make_uow() as uow:
+        return _ropa(uow, deps.manifest, deps.clock, tenant_key)
+
+
+def _ropa(uow: UnitOfWork, manifest: Manifest, clock: Clock, tenant_key: str) -> Ropa:
+    """The record built in ``uow``, bound to the tenant."""
     view = tenant_view(manifest, tenant_key)
     bind_tenant(uow, tenant_key)
     return build_ropa(view, gather_facts(uow), clock.now())
 
 
-def export_ropa(
-    uow: UnitOfWork,
-    manifest: Manifest,
-    clock: Clock,
-    tenant_key: str,
-    actor: str,
-    fmt: str,
-    renderer: Renderer,
-) -> str:
+def export_ropa(deps: Deps, tenant_key: str, actor: str, fmt: str) -> str:
     """The record in ``fmt`` (json, csv or html); the export is audited."""
     if fmt not in FORMATS:
         raise InvalidInput(
             f"unknown format '{fmt}': use {', '.join(FORMATS)}", code="input.invalid"
         )
-    ropa = ropa_for(uow, manifest, clock, tenant_key)
-    text = ropa_html(renderer, ropa) if fmt == "html" else WRITERS[fmt](ropa)
-    details = {
-        "format": fmt,
-        "record": ropa.record,
-        "purposes": len(ropa.purposes),
-        "dpia_missing": list(ropa.dpia_missing),
-        "gaps": len(ropa.gaps),
-    }
-    record(uow, [Entry(actor, "records:export", None, None, "ok", details)], ropa.generated_at)
-    uow.commit()
+    with deps.make_uow() as uow:
+        ropa = _ropa(uow, deps.manifest, deps.clock, tenant_key)
+        text = ropa_html(deps.renderer, ropa) if fmt == "html" else WRITERS[fmt](ropa)
+        details = {
+            "format": fmt,
+            "record": ropa.record,
+            "purposes": len(ropa.purposes),
+            "dpia_missing": list(ropa.dpia_missing),
+            "gaps": len(ropa.gaps),
+        }
+        entry = Entry(actor, "records:export", None, None, "ok", details)
+        record(uow, [entry], ropa.generated_at)
+        uow.commit()
     return text
 
 

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from privault.core.clock import Clock
 from privault.core.manifest import Manifest, parse_manifest
-from privault.core.ports import UnitOfWorkFactory
-from privault.core.rendering import Renderer
 from privault.crypto.keyring import Keyring
 from privault.errors import Conflict, InvalidInput
 from privault.services.audit import Entry, checkpoint, record
+from privault.services.deps import Deps
 from privault.services.keys import ensure_tenant_keys
 from privault.services.notices import PublishedNotice, publish_notice
 from privault.services.tenants import bind_tenant, sync_tenants
@@ -53,31 +51,21 @@ class AppliedManifest:
     new_keys: list[str]
 
 
-def apply_manifest(
-    make_uow: UnitOfWorkFactory,
-    manifest: Manifest,
-    keyring: Keyring,
-    clock: Clock,
-    renderer: Renderer,
-    actor: str = "system",
-) -> AppliedManifest:
-    """Sync tenants, create missing keys, publish every tenant's notice where its content changed,
-    and take a signed audit checkpoint per tenant. Each step is audited."""
-    with make_uow() as uow:
-        tenants = [t.key for t in sync_tenants(uow, manifest, clock)]
+def apply_manifest(deps: Deps, actor: str = "system") -> AppliedManifest:
+    """Sync ``deps.manifest``'s tenants, create missing keys, publish every tenant's notice where its
+    content changed, and take a signed audit checkpoint per tenant. Each step is audited."""
+    make_uow, clock = deps.make_uow, deps.clock
+    tenants = [t.key for t in sync_tenants(deps)]
     notices, new_keys = {}, []
     for key in tenants:
-        with make_uow() as uow:
-            if ensure_tenant_keys(uow, keyring, key, actor, clock):
-                new_keys.append(key)
-        with make_uow() as uow:
-            notices[key] = publish_notice(uow, manifest, key, clock, renderer, actor)
+        if ensure_tenant_keys(deps, key, actor):
+            new_keys.append(key)
+        notices[key] = publish_notice(deps, key, actor)
         with make_uow() as uow:
             bind_tenant(uow, key)
             record(
                 uow, [Entry(actor, "config:manifest:apply", details={"tenant": key})], clock.now()
             )
             uow.commit()
-        with make_uow() as uow:
-            checkpoint(uow, keyring, key, actor, clock.now())
+        checkpoint(deps, key, actor)
     return AppliedManifest(tenants, notices, new_keys)

@@ -7,30 +7,19 @@ Sessions (sign-in, resolving the cookie, sign-out) are in ``services.staff_sessi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from privault.core.clock import Clock
 from privault.core.manifest import Manifest
 from privault.core.manifest.model import Role
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
-from privault.core.staff import StaffPolicy, check_password, check_username
+from privault.core.staff import check_password, check_username
 from privault.core.staff_ports import NewStaff, StaffChange, StaffRecord
 from privault.crypto.passwords import hash_password
 from privault.errors import Conflict, NotFound
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
-
-
-@dataclass(frozen=True, slots=True)
-class StaffDeps:
-    """What staff use cases need: each opens its own short units of work."""
-
-    make_uow: Callable[[], UnitOfWork]
-    manifest: Manifest
-    clock: Clock
-    policy: StaffPolicy
 
 
 def role_of(manifest: Manifest, tenant_key: str, role: str) -> Role:
@@ -46,7 +35,7 @@ def role_of(manifest: Manifest, tenant_key: str, role: str) -> Role:
 
 
 def create_staff(
-    deps: StaffDeps, tenant_key: str, username: str, role: str, password: str, actor: str
+    deps: Deps, tenant_key: str, username: str, role: str, password: str, actor: str
 ) -> StaffRecord:
     """A new login with a role the tenant's manifest gives; the password must meet the policy."""
     name = check_username(username)
@@ -67,7 +56,7 @@ def create_staff(
     return created
 
 
-def list_staff(deps: StaffDeps, tenant_key: str) -> list[StaffRecord]:
+def list_staff(deps: Deps, tenant_key: str) -> list[StaffRecord]:
     """The tenant's logins, by username (never their passwords)."""
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
@@ -83,7 +72,7 @@ def _existing(uow: UnitOfWork, tenant_key: str, username: str) -> StaffRecord:
 
 
 def _change(
-    deps: StaffDeps,
+    deps: Deps,
     tenant_key: str,
     username: str,
     actor: str,
@@ -103,9 +92,7 @@ def _change(
         uow.commit()
 
 
-def set_password(
-    deps: StaffDeps, tenant_key: str, username: str, password: str, actor: str
-) -> None:
+def set_password(deps: Deps, tenant_key: str, username: str, password: str, actor: str) -> None:
     """Give a login a new password: its sessions end and any lock-out is lifted."""
     check_password(password)
     hashed = hash_password(password)
@@ -121,7 +108,7 @@ def set_password(
 
 
 def disable_staff(
-    deps: StaffDeps, tenant_key: str, username: str, actor: str, *, disabled: bool = True
+    deps: Deps, tenant_key: str, username: str, actor: str, *, disabled: bool = True
 ) -> None:
     """Stop a login from signing in (its sessions end at once), or allow it again."""
     change = "disabled" if disabled else "enabled"
@@ -129,7 +116,7 @@ def disable_staff(
     _change(deps, tenant_key, username, actor, change, to, end_sessions=disabled)
 
 
-def unlock_staff(deps: StaffDeps, tenant_key: str, username: str, actor: str) -> None:
+def unlock_staff(deps: Deps, tenant_key: str, username: str, actor: str) -> None:
     """Lift a lock-out before it runs out, and forget the failed attempts."""
     _change(
         deps,

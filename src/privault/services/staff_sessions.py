@@ -20,15 +20,17 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 from privault.core.access import Principal
+from privault.core.changes import UNCHANGED
 from privault.core.ports import UnitOfWork
 from privault.core.secrets import Secret
 from privault.core.staff import USERNAME, after_failure, lock_end, session_expiry
-from privault.core.staff_ports import UNCHANGED, NewSession, SessionRecord, StaffChange, StaffRecord
+from privault.core.staff_ports import NewSession, SessionRecord, StaffChange, StaffRecord
 from privault.crypto.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from privault.crypto.tokens import hash_secret
 from privault.errors import NotFound, PrivaultError, Unauthenticated
 from privault.services.audit import Entry, record
-from privault.services.staff import StaffDeps, role_of
+from privault.services.deps import Deps
+from privault.services.staff import role_of
 from privault.services.tenants import bind_tenant
 
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -82,14 +84,14 @@ def _expired() -> Unauthenticated:
 
 
 def _staff(
-    deps: StaffDeps, tenant_key: str, found: StaffRecord, session_id: int, csrf: str, ends: datetime
+    deps: Deps, tenant_key: str, found: StaffRecord, session_id: int, csrf: str, ends: datetime
 ) -> Staff:
     role = role_of(deps.manifest, tenant_key, found.role)
     principal = Principal(found.tenant_id, tenant_key, found.role, "user", found.username)
     return Staff(principal, found.username, role.name, role.admin, csrf, session_id, ends)
 
 
-def _lookup(deps: StaffDeps, tenant_key: str, username: str) -> tuple[bool, StaffRecord | None]:
+def _lookup(deps: Deps, tenant_key: str, username: str) -> tuple[bool, StaffRecord | None]:
     """(whether the tenant exists, the login if it does) in one short read."""
     with deps.make_uow() as uow:
         if deps.manifest.tenant(tenant_key) is None:
@@ -105,7 +107,7 @@ def _lookup(deps: StaffDeps, tenant_key: str, username: str) -> tuple[bool, Staf
     return True, found
 
 
-def _refusal(deps: StaffDeps, tenant_key: str, found: StaffRecord | None) -> str | None:
+def _refusal(deps: Deps, tenant_key: str, found: StaffRecord | None) -> str | None:
     """Why an existing login may not sign in (``disabled``, ``role_removed``), or None."""
     if found is None:
         return None
@@ -113,7 +115,7 @@ def _refusal(deps: StaffDeps, tenant_key: str, found: StaffRecord | None) -> str
 
 
 def _audit_login(
-    deps: StaffDeps, tenant_key: str, actor: str, outcome: str, details: dict[str, str]
+    deps: Deps, tenant_key: str, actor: str, outcome: str, details: dict[str, str]
 ) -> None:
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
@@ -123,7 +125,7 @@ def _audit_login(
         uow.commit()
 
 
-def sign_in(deps: StaffDeps, tenant_key: str, username: str, password: str) -> SignedIn:
+def sign_in(deps: Deps, tenant_key: str, username: str, password: str) -> SignedIn:
     """Check the password and open a session; Unauthenticated (``staff.login_failed``, or
     ``staff.locked`` with the time the lock-out ends) otherwise. Every attempt is audited."""
     name = username.strip().lower()
@@ -147,7 +149,7 @@ def sign_in(deps: StaffDeps, tenant_key: str, username: str, password: str) -> S
     return _open_session(deps, tenant_key, found, rehashed)
 
 
-def _count_failure(deps: StaffDeps, tenant_key: str, staff_id: int) -> NoReturn:
+def _count_failure(deps: Deps, tenant_key: str, staff_id: int) -> NoReturn:
     """One more wrong password, under the login's lock; always raises."""
     now = deps.clock.now()
     with deps.make_uow() as uow:
@@ -155,12 +157,12 @@ def _count_failure(deps: StaffDeps, tenant_key: str, staff_id: int) -> NoReturn:
         current = uow.staff.get_by_id(staff_id, lock=True)
         if current is None:
             raise _wrong()
-        failures, until = after_failure(current, now, deps.policy)
+        failures, until = after_failure(current, now, deps.staff_policy)
         failed = StaffChange(failed_attempts=failures, locked_until=until, updated_at=now)
         uow.staff.update(staff_id, failed)
         locked = until if until is not None and until > now else None
         details: dict[str, object] = {"username": current.username, "reason": "wrong_password"}
-        details["failures"] = deps.policy.lockout_attempts if locked else failures
+        details["failures"] = deps.staff_policy.lockout_attempts if locked else failures
         details |= {"locked_until": locked.isoformat()} if locked else {}
         entry = Entry(f"user:{current.username}", "staff:login", outcome="denied", details=details)
         record(uow, [entry], now)
@@ -193,10 +195,10 @@ def _signed_in(now: datetime, rehashed: str | None) -> StaffChange:
 
 
 def _open_session(
-    deps: StaffDeps, tenant_key: str, checked: StaffRecord, rehashed: str | None
+    deps: Deps, tenant_key: str, checked: StaffRecord, rehashed: str | None
 ) -> SignedIn:
     now = deps.clock.now()
-    policy = deps.policy
+    policy = deps.staff_policy
     staff_id = checked.id
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + timedelta(hours=policy.session_hours)
@@ -224,7 +226,7 @@ def _open_session(
     return SignedIn(staff, Secret(token))
 
 
-def resolve_session(deps: StaffDeps, token: str) -> Staff:
+def resolve_session(deps: Deps, token: str) -> Staff:
     """The staff member behind a session token; Unauthenticated (``staff.session_invalid``) if the
     session is unknown or over (an ending found here is audited and the session deleted)."""
     if not _TOKEN.match(token):
@@ -238,7 +240,7 @@ def resolve_session(deps: StaffDeps, token: str) -> Staff:
         tenant = uow.tenants.get(session.tenant_id)
         found = uow.staff.get_by_id(session.staff_id)
         key = tenant.key if tenant else ""
-        reason = session_expiry(session, now, deps.policy) or _revoked(deps, key, found)
+        reason = session_expiry(session, now, deps.staff_policy) or _revoked(deps, key, found)
         if reason is not None or found is None:
             _end(uow, session, found, reason or "revoked", now)
             uow.commit()
@@ -249,7 +251,7 @@ def resolve_session(deps: StaffDeps, token: str) -> Staff:
     return _staff(deps, key, found, session.id, session.csrf_token, session.expires_at)
 
 
-def _revoked(deps: StaffDeps, tenant_key: str, found: StaffRecord | None) -> str | None:
+def _revoked(deps: Deps, tenant_key: str, found: StaffRecord | None) -> str | None:
     """Why a login can no longer use its sessions (disabled, role or tenant gone), or None."""
     if found is None or found.disabled:
         return "disabled"
@@ -269,7 +271,7 @@ def _end(
     record(uow, [Entry(f"user:{name}", "staff:logout", details=details)], at)
 
 
-def sign_out(deps: StaffDeps, staff: Staff) -> None:
+def sign_out(deps: Deps, staff: Staff) -> None:
     """End the staff member's session (server-side: the token stops working at once)."""
     now = deps.clock.now()
     with deps.make_uow() as uow:

@@ -27,7 +27,8 @@ from privault.core.vault import identity_category
 from privault.errors import Forbidden, InvalidInput
 from privault.services.audit import Entry, record
 from privault.services.decisions import Decider, subject_facts
-from privault.services.vault import Vault, VaultContext
+from privault.services.deps import Deps
+from privault.services.vault import VaultContext
 
 SUPPRESSING = also_named(
     {"CANSPAM-1", "GDPR-CONS-2", "GDPR-OBJ-1", "GDPR-RES-1", "POL-MIN-1", "GDPR-CHILD-1"}
@@ -47,43 +48,45 @@ class Suppressed:
 
 
 def suppression_list(
-    uow: UnitOfWork,
-    vault: Vault,
-    decider: Decider,
-    principal: Principal,
-    channel: str,
-    brand: str | None,
+    deps: Deps, principal: Principal, channel: str, brand: str | None
 ) -> list[Suppressed]:
     """The current suppression list of ``channel`` (email, sms or phone), optionally for one brand."""
     if channel not in IDENTITY_KIND:
         raise InvalidInput("the channel is one of email, sms, phone", code="input.invalid")
+    decider = deps.decider
     view = decider.view(principal.tenant_key)
     purposes = marketing_purposes(view, channel)
     if not purposes:
         raise InvalidInput(f"tenant '{view.tenant.key}' has no marketing purpose on '{channel}'")
     kind = IDENTITY_KIND[channel]
-    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
-    allowed = [
-        p
-        for p in [*purposes, "privacy-requests"]
-        if view.purpose(p)
-        and ctx.verdict(principal, Action.READ, p, identity_category(kind)).allowed
-    ]
-    if not allowed:
-        raise Forbidden(
-            f"role '{principal.role}' may not read {kind} identities for {channel} marketing",
-            code="access.denied",
-        )
-    now = vault.clock.now()
-    uow.bind_tenant(principal.tenant_id)
-    reasons = _reasons(uow, decider, principal.tenant_key, purposes, brand, now)
-    rows = _values(uow, ctx, kind, reasons)
-    details = {"channel": channel, "brand": brand or "*", "rows": len(rows), "purpose": allowed[0]}
-    record(
-        uow, [Entry(principal.actor, "suppression:export", None, allowed[0], "ok", details)], now
-    )
-    uow.commit()
+    ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
+    allowed = _readable(ctx, principal, [*purposes, "privacy-requests"], kind, channel)
+    now = deps.clock.now()
+    with deps.make_uow() as uow:
+        uow.bind_tenant(principal.tenant_id)
+        reasons = _reasons(uow, decider, principal.tenant_key, purposes, brand, now)
+        rows = _values(uow, ctx, kind, reasons)
+        details = {"channel": channel, "brand": brand or "*", "rows": len(rows), "purpose": allowed}
+        entry = Entry(principal.actor, "suppression:export", None, allowed, "ok", details)
+        record(uow, [entry], now)
+        uow.commit()
     return rows
+
+
+def _readable(
+    ctx: VaultContext, principal: Principal, purposes: list[str], kind: str, channel: str
+) -> str:
+    """The first of ``purposes`` for which the role may read ``kind`` identities; else Forbidden."""
+    for p in purposes:
+        if (
+            ctx.view.purpose(p)
+            and ctx.verdict(principal, Action.READ, p, identity_category(kind)).allowed
+        ):
+            return p
+    raise Forbidden(
+        f"role '{principal.role}' may not read {kind} identities for {channel} marketing",
+        code="access.denied",
+    )
 
 
 def _reasons(

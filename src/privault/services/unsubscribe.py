@@ -20,8 +20,9 @@ from privault.core.ports import UnitOfWork
 from privault.crypto.keyring import Keyring
 from privault.crypto.signed import sign, unb64, verify
 from privault.errors import ConfigurationError, Forbidden, NotFound
-from privault.services.consent import Evidence, Holder, record_choices
+from privault.services.consent import Evidence, Holder, append_choices
 from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 TOKEN_KIND = "token:unsubscribe"  # noqa: S105 - a key-derivation label, not a secret
@@ -82,56 +83,62 @@ class Link:
 
 
 def unsubscribe_link(
-    uow: UnitOfWork,
-    decider: Decider,
-    keyring: Keyring,
+    deps: Deps,
     tenant_key: str,
     subject_ref: str,
     brand: str,
     channel: str,
-    public_url: str,
     sent_on: date | None = None,
 ) -> Link:
-    """A signed link and the RFC 8058 headers (``List-Unsubscribe``, ``List-Unsubscribe-Post``);
-    ``sent_on``: the day the message goes out (kept in the link, CASL-1)."""
-    view = decider.view(tenant_key)
+    """A signed link (under ``deps.settings.public_url``) and the RFC 8058 headers
+    (``List-Unsubscribe``, ``List-Unsubscribe-Post``); ``sent_on``: the day the message goes out
+    (kept in the link, CASL-1)."""
+    view = deps.decider.view(tenant_key)
     if brand != "*" and brand not in {b.key for b in view.tenant.brands}:
         raise NotFound(f"tenant has no brand '{brand}'", code="brand.unknown")
     if channel not in {c.value for c in Channel} | {"*"}:
         raise NotFound(f"no marketing channel '{channel}'", code="consent.unknown_scope")
-    bind_tenant(uow, tenant_key)
-    subject = uow.subjects.get_by_ref(subject_ref)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        subject = uow.subjects.get_by_ref(subject_ref)
     if subject is None or subject.wrapped_key is None:
         raise NotFound(f"no subject '{subject_ref}'", code="subject.unknown")
     target = Target(tenant_key, subject.id, subject.uid, brand, channel, sent_on)
-    token = make_token(keyring, target)
-    url = f"{public_url.rstrip('/')}/u/{token}"
+    token = make_token(deps.keyring, target)
+    url = f"{deps.settings.public_url.rstrip('/')}/u/{token}"
     return Link(
         url, {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     )
 
 
-def describe(decider: Decider, keyring: Keyring, token: str) -> tuple[Target, str, str]:
+def describe(deps: Deps, token: str) -> tuple[Target, str, str]:
     """For the confirmation page: the target, the brand's name and the tenant's name."""
-    target = read_token(keyring, token)
-    view = decider.view(target.tenant)
+    target = read_token(deps.keyring, token)
+    view = deps.decider.view(target.tenant)
     brand = next((b.name for b in view.tenant.brands if b.key == target.brand), "all our brands")
     return target, brand, view.tenant.name
 
 
 def unsubscribe(
-    uow: UnitOfWork,
-    decider: Decider,
-    keyring: Keyring,
-    token: str,
-    at: datetime,
-    *,
-    ip: str | None = None,
-    user_agent: str | None = None,
+    deps: Deps, token: str, *, ip: str | None = None, user_agent: str | None = None
 ) -> Target:
     """Opt the token's subject out of the brand's channel, now (idempotent: a repeat adds an event)."""
-    target = read_token(keyring, token)
-    record = bind_tenant(uow, target.tenant)
+    target = read_token(deps.keyring, token)
+    with deps.make_uow() as uow:
+        _opt_out(uow, deps.decider, target, deps.clock.now(), ip, user_agent)
+        uow.commit()
+    return target
+
+
+def _opt_out(
+    uow: UnitOfWork,
+    decider: Decider,
+    target: Target,
+    at: datetime,
+    ip: str | None,
+    user_agent: str | None,
+) -> None:
+    bind_tenant(uow, target.tenant)
     found = uow.subjects.get_many([target.subject_id])
     if (
         not found
@@ -140,7 +147,6 @@ def unsubscribe(
         or found[0].ref is None
     ):
         raise NotFound("this person is no longer on our lists", code="subject.unknown")
-    del record
     evidence = Evidence(
         Method.UNSUBSCRIBE,
         Via.EMAIL if target.channel in ("email", "*") else Via.WEB,
@@ -151,7 +157,7 @@ def unsubscribe(
         extra=_casl_evidence(decider, target, at),
     )
     choice = Choice(Kind.MARKETING, f"{target.brand}:{target.channel}", False)
-    record_choices(
+    append_choices(
         uow,
         decider,
         target.tenant,
@@ -161,7 +167,6 @@ def unsubscribe(
         evidence,
         at,
     )
-    return target
 
 
 def _casl_evidence(decider: Decider, target: Target, at: datetime) -> dict[str, str]:

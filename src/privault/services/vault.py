@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from privault.core.access import Principal, Verdict, authorise, full_value
 from privault.core.assessments import DPIA_RULE, unassessed, unassessed_message
@@ -34,6 +34,7 @@ from privault.core.retention import check_child_collection
 from privault.core.secrets import Secret
 from privault.core.vault import (
     DATE_OF_BIRTH,
+    SubjectIn,
     adult_on,
     check_collection,
     identity_category,
@@ -46,27 +47,16 @@ from privault.crypto.envelope import SubjectCipher
 from privault.crypto.keyring import Keyring
 from privault.crypto.subjects import subject_cipher
 from privault.errors import Forbidden, InvalidInput, NotFound
-from privault.outbound.messenger import Messenger
 from privault.services.audit import Entry, record
 from privault.services.cpni_alerts import Write, account_change, send_alert
 from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.legal_holds import refuse_if_held, refuse_if_kept_by_law
 from privault.services.retention_subjects import mark_minor_by_ref
 from privault.services.visits import forget_subject_visits
 
 DATA_KEY_VERSION = 1
 _REASON = re.compile(r"^[A-Za-z0-9_.:\-]{0,64}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Vault:
-    """What the vault's use cases need besides a unit of work."""
-
-    manifest: Manifest
-    keyring: Keyring
-    clock: Clock
-    decider: Decider  # the container's: compiled plans and facts caches of ``manifest``
-    messenger: Messenger | None = None  # account-change alerts of US carriers (FCC-AUTH-2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +109,28 @@ class SubjectView:
     full: dict[str, str] = field(default_factory=dict)  # field read whole -> the grant allowing it
 
 
+class VaultDeps(Protocol):
+    """What a :class:`VaultContext` reads: ``Deps`` has it; an import's worker processes get only
+    this (``services.vault_import``: no engine or connector pools to pickle)."""
+
+    @property
+    def manifest(self) -> Manifest: ...
+    @property
+    def decider(self) -> Decider: ...
+    @property
+    def keyring(self) -> Keyring: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
 class VaultContext:
     """Per-call helpers: the tenant's view, its phone region and cached index keys and verdicts."""
 
-    def __init__(self, vault: Vault, tenant_key: str, tenant_id: int) -> None:
-        self.vault, self.tenant_key, self.tenant_id = vault, tenant_key, tenant_id
-        self.view: TenantView = tenant_view(vault.manifest, tenant_key)
+    def __init__(self, deps: VaultDeps, tenant_key: str, tenant_id: int) -> None:
+        self.vault, self.tenant_key, self.tenant_id = deps, tenant_key, tenant_id
+        self.view: TenantView = tenant_view(deps.manifest, tenant_key)
         self.region = self.view.phone_region
-        self.decider = vault.decider
+        self.decider = deps.decider
         self._index_keys: dict[str, bytes] = {}
         self._collectable: set[tuple[str, str, frozenset[str]]] = set()
         self._read_rules: dict[tuple[str, str, str, str | None], str | None] = {}
@@ -187,14 +191,15 @@ class VaultContext:
 
 
 def read_subjects(
-    uow: UnitOfWork, vault: Vault, principal: Principal, subject_ids: Sequence[int], purpose: str
+    uow: UnitOfWork, deps: Deps, principal: Principal, subject_ids: Sequence[int], purpose: str
 ) -> list[SubjectView]:
-    """Read subjects for ``purpose``: what the role may see, each withheld value with its rule.
+    """Read subjects for ``purpose`` in ``uow`` (a step: lookups and calls compose it), then commit:
+    what the role may see, each withheld value with its rule.
 
     One audit event per subject, committed even when the read is denied. If nothing at all may be
     read, Forbidden is raised (after the audit events are stored) naming the rule.
     """
-    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
+    ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
     if ctx.view.purpose(purpose) is None:
         raise NotFound(
             f"tenant '{ctx.tenant_key}' has no purpose '{purpose}'", code="purpose.unknown"
@@ -209,7 +214,7 @@ def read_subjects(
     for i in uow.subjects.identities(ids):
         identities_by.setdefault(i.subject_id, []).append(i)
     states = uow.consent.states([f"s:{i}" for i in ids])
-    at_us = to_micros(vault.clock.now())
+    at_us = to_micros(deps.clock.now())
     unassessed = _unassessed(uow, ctx, purpose)
     mark = _reconsent(uow, ctx, purpose)
     views = [
@@ -226,7 +231,7 @@ def read_subjects(
         for s in subjects
     ]
     entries = [e for v in views for e in _read_entries(principal, v, purpose)]
-    record(uow, entries, vault.clock.now())
+    record(uow, entries, deps.clock.now())
     uow.commit()
     if views and all(v.withheld and not v.data and not v.identities for v in views):
         raise Forbidden(views[0].withheld[0].rule, code="access.denied")
@@ -393,19 +398,15 @@ def _read_entries(principal: Principal, view: SubjectView, purpose: str) -> list
 
 
 def find_subjects(
-    uow: UnitOfWork,
-    vault: Vault,
-    principal: Principal,
-    kind: str,
-    values: Sequence[str],
-    purpose: str,
+    deps: Deps, principal: Principal, kind: str, values: Sequence[str], purpose: str
 ) -> list[SubjectView]:
     """Look subjects up by identity (blind index, no decryption to search) and read them for ``purpose``."""
-    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
+    ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
     indexes = [ctx.index(kind, v) for v in values]
-    uow.bind_tenant(principal.tenant_id)
-    ids = sorted({subject_id for _, subject_id in uow.subjects.find(kind, indexes)})
-    return read_subjects(uow, vault, principal, ids, purpose) if ids else []
+    with deps.make_uow() as uow:
+        uow.bind_tenant(principal.tenant_id)
+        ids = sorted({subject_id for _, subject_id in uow.subjects.find(kind, indexes)})
+        return read_subjects(uow, deps, principal, ids, purpose) if ids else []
 
 
 def _subject(uow: UnitOfWork, principal: Principal, ref: str) -> SubjectRecord:
@@ -416,24 +417,21 @@ def _subject(uow: UnitOfWork, principal: Principal, ref: str) -> SubjectRecord:
     return subject
 
 
-def show_subject(
-    uow: UnitOfWork, vault: Vault, principal: Principal, ref: str, purpose: str
-) -> SubjectView:
+def show_subject(deps: Deps, principal: Principal, ref: str, purpose: str) -> SubjectView:
     """Read one subject by its ref for ``purpose``."""
-    subject = _subject(uow, principal, ref)
-    return read_subjects(uow, vault, principal, [subject.id], purpose)[0]
+    with deps.make_uow() as uow:
+        subject = _subject(uow, principal, ref)
+        return read_subjects(uow, deps, principal, [subject.id], purpose)[0]
 
 
-def update_subject(
-    uow: UnitOfWork, vault: Vault, principal: Principal, ref: str, raw: object
-) -> list[str]:
+def update_subject(deps: Deps, principal: Principal, ref: str, raw: object) -> list[str]:
     """Write fields and add identities (``{"data", "identities", "source", "purpose"}``); return the fields."""
-    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
+    ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
     item = parse_subject(raw)
     pairs = identity_pairs(item.identities)
     check_collection(ctx.view, item.source, item.purpose, list(item.data))
     check_child_collection(
-        ctx.view, item.data, item.parental_consent is not None, vault.clock.now().date()
+        ctx.view, item.data, item.parental_consent is not None, deps.clock.now().date()
     )
     ctx.require(
         principal,
@@ -441,16 +439,45 @@ def update_subject(
         item.purpose,
         [*item.data, *(identity_category(k) for k, _ in pairs)],
     )
-    subject = _subject(uow, principal, ref)
-    cipher, at = ctx.cipher(subject), vault.clock.now()
-    write = Write(item.data, pairs)  # FCC-AUTH-2: decided before the values change
-    alert = account_change(
-        uow, vault.manifest, ctx.view, cipher, subject, write, principal.actor, at
-    )
+    with deps.make_uow() as uow:
+        subject = _subject(uow, principal, ref)
+        cipher, at = ctx.cipher(subject), deps.clock.now()
+        write = Write(item.data, pairs)  # FCC-AUTH-2: decided before the values change
+        alert = account_change(
+            uow, deps.manifest, ctx.view, cipher, subject, write, principal.actor, at
+        )
+        _write(uow, ctx, cipher, subject.id, item, pairs, at)
+        record(uow, [_update_entry(principal, subject.uid, item, pairs)], at)
+        uow.commit()
+        send_alert(deps.messenger, alert)
+        if DATE_OF_BIRTH in item.data:  # POL-MIN-1: a minor found now is suppressed at once
+            mark_minor_by_ref(uow, ctx.decider, ctx.tenant_key, ref, at, principal.actor)
+    return sorted(item.data)
+
+
+def _update_entry(
+    principal: Principal, uid: str, item: SubjectIn, pairs: list[tuple[str, str]]
+) -> Entry:
+    """The audit entry of an update: the fields and identity kinds written, never the values."""
+    identities = sorted({k for k, _ in pairs})
+    details = {"fields": sorted(item.data), "identities": identities, "source": item.source}
+    return Entry(principal.actor, "vault:subject:update", uid, item.purpose, "ok", details)
+
+
+def _write(
+    uow: UnitOfWork,
+    ctx: VaultContext,
+    cipher: SubjectCipher,
+    subject_id: int,
+    item: SubjectIn,
+    pairs: list[tuple[str, str]],
+    at: datetime,
+) -> None:
+    """Store the item's values and identities, sealed with the subject's key."""
     uow.subjects.put_fields(
         [
             FieldRecord(
-                subject.id,
+                subject_id,
                 name,
                 name,
                 item.source,
@@ -463,35 +490,20 @@ def update_subject(
         ]
     )
     uow.subjects.add_identities(
-        [subject.id],
+        [subject_id],
         [
-            IdentityRecord(subject.id, k, ctx.index(k, v), cipher.seal_value(f"identity:{k}", v))
+            IdentityRecord(subject_id, k, ctx.index(k, v), cipher.seal_value(f"identity:{k}", v))
             for k, v in pairs
         ],
         at,
     )
     exclusive = [p.key for p in ctx.view.purposes if p.exclusive]
     if exclusive:
-        uow.subjects.refresh_exclusive(subject.id, exclusive, at)
+        uow.subjects.refresh_exclusive(subject_id, exclusive, at)
     if DATE_OF_BIRTH in item.data:
         uow.subjects.set_adult_on(
-            subject.id, adult_on(item.data[DATE_OF_BIRTH], ctx.view.policy.minor_age), at
+            subject_id, adult_on(item.data[DATE_OF_BIRTH], ctx.view.policy.minor_age), at
         )
-    details = {
-        "fields": sorted(item.data),
-        "identities": sorted({k for k, _ in pairs}),
-        "source": item.source,
-    }
-    record(
-        uow,
-        [Entry(principal.actor, "vault:subject:update", subject.uid, item.purpose, "ok", details)],
-        at,
-    )
-    uow.commit()
-    send_alert(vault.messenger, alert)
-    if DATE_OF_BIRTH in item.data:  # POL-MIN-1: a minor found now is suppressed at once
-        mark_minor_by_ref(uow, ctx.decider, ctx.tenant_key, ref, at, principal.actor)
-    return sorted(item.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,7 +516,7 @@ class Erased:
 
 
 def erase_subject(
-    uow: UnitOfWork, vault: Vault, principal: Principal, ref: str, purpose: str, reason: str = ""
+    deps: Deps, principal: Principal, ref: str, purpose: str, reason: str = ""
 ) -> Erased:
     """Delete the subject's values and identities and destroy its data key (crypto-shredding).
 
@@ -514,34 +526,39 @@ def erase_subject(
         raise InvalidInput(
             "an erasure reason is a short code such as 'request:42' (letters, digits, _.:-)"
         )
-    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
-    subject = _subject(uow, principal, ref)
-    categories = {f.category for f in uow.subjects.fields([subject.id])}
-    categories |= {identity_category(i.kind) for i in uow.subjects.identities([subject.id])}
-    at = vault.clock.now()
+    ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
+    with deps.make_uow() as uow:
+        subject = _subject(uow, principal, ref)
+        categories = {f.category for f in uow.subjects.fields([subject.id])}
+        categories |= {identity_category(i.kind) for i in uow.subjects.identities([subject.id])}
+        at = deps.clock.now()
+        _require_erase(uow, ctx, principal, subject.uid, purpose, categories, at)
+        refuse_if_held(uow, subject.id, sorted(categories), at.date())
+        refuse_if_kept_by_law(uow, deps.manifest, principal.tenant_key, subject, at.date())
+        fields, identities = uow.subjects.erase(subject.id, at)
+        forget_subject_visits(uow, [subject.id])
+        details = {"fields": fields, "identities": identities, "reason": reason, "key": "destroyed"}
+        entry = Entry(principal.actor, "vault:subject:erase", subject.uid, purpose, "ok", details)
+        record(uow, [entry], at)
+        uow.commit()
+    return Erased(subject.uid, fields, identities)
+
+
+def _require_erase(
+    uow: UnitOfWork,
+    ctx: VaultContext,
+    principal: Principal,
+    uid: str,
+    purpose: str,
+    categories: set[str],
+    at: datetime,
+) -> None:
+    """Forbidden, with the denial audited and committed, if the role may not erase a category."""
     for category in sorted(categories):
         verdict = ctx.verdict(principal, Action.ERASE, purpose, category)
         if not verdict.allowed:
-            denied = Entry(
-                principal.actor,
-                "vault:subject:erase",
-                subject.uid,
-                purpose,
-                "denied",
-                {"category": category},
-            )
+            details = {"category": category}
+            denied = Entry(principal.actor, "vault:subject:erase", uid, purpose, "denied", details)
             record(uow, [denied], at)
             uow.commit()
             raise Forbidden(verdict.rule, code="access.denied")
-    refuse_if_held(uow, subject.id, sorted(categories), at.date())
-    refuse_if_kept_by_law(uow, vault.manifest, principal.tenant_key, subject, at.date())
-    fields, identities = uow.subjects.erase(subject.id, at)
-    forget_subject_visits(uow, [subject.id])
-    details = {"fields": fields, "identities": identities, "reason": reason, "key": "destroyed"}
-    record(
-        uow,
-        [Entry(principal.actor, "vault:subject:erase", subject.uid, purpose, "ok", details)],
-        at,
-    )
-    uow.commit()
-    return Erased(subject.uid, fields, identities)

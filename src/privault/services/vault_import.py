@@ -21,6 +21,8 @@ from datetime import datetime
 
 from privault.core.access import Principal
 from privault.core.audit import canonical_details
+from privault.core.clock import Clock
+from privault.core.manifest import Manifest
 from privault.core.manifest.model import Action
 from privault.core.ports import UnitOfWork
 from privault.core.records import NewSubject, NewSubjectData
@@ -33,10 +35,13 @@ from privault.core.vault import (
     parse_subject,
 )
 from privault.crypto.envelope import SubjectCipher, data_key_aad, new_data_key
+from privault.crypto.keyring import Keyring
 from privault.errors import Conflict, PrivaultError
 from privault.services.audit import Entry, record
+from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.retention_subjects import mark_minor_by_ref
-from privault.services.vault import DATA_KEY_VERSION, Vault, VaultContext
+from privault.services.vault import DATA_KEY_VERSION, VaultContext
 
 
 @dataclass
@@ -129,8 +134,7 @@ def _prepare(
 
 
 def import_subjects(
-    make_uow: Callable[[], UnitOfWork],
-    vault: Vault,
+    deps: Deps,
     principal: Principal,
     lines: Iterable[tuple[int, object]],
     *,
@@ -145,12 +149,12 @@ def import_subjects(
     and database work use separate cores (threads would fight over the GIL).
     """
     report = ImportReport()
-    with _cyclic_gc_paused(), _preparer(vault, principal, workers) as prepare:
+    with _cyclic_gc_paused(), _preparer(deps, principal, workers) as prepare:
         for prepared, errors, count, pid in prepare(_batches(lines, batch_size)):
             report.errors += errors
             report.preparers.add(pid)
-            _store(make_uow, principal, prepared, report)
-            _suppress_minors(make_uow, vault, principal, [p for p in prepared if p.minor])
+            _store(deps, principal, prepared, report)
+            _suppress_minors(deps, principal, [p for p in prepared if p.minor])
             if progress is not None:
                 progress(count)
     report.errors.sort()
@@ -162,45 +166,49 @@ Preparer = Callable[[Iterator[list[tuple[int, object]]]], Iterator[Prepared]]
 
 
 @contextmanager
-def _preparer(vault: Vault, principal: Principal, workers: int) -> Iterator[Preparer]:
+def _preparer(deps: Deps, principal: Principal, workers: int) -> Iterator[Preparer]:
     if workers <= 0:
-        ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
-        yield lambda batches: (
-            _prepare_batch(ctx, principal, b, vault.clock.now()) for b in batches
-        )
+        ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
+        yield lambda batches: (_prepare_batch(ctx, principal, b, deps.clock.now()) for b in batches)
         return
     context = multiprocessing.get_context("spawn")  # fork would copy live connections and locks
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(vault, principal)
-    ) as pool:
-        yield lambda batches: _in_pool(pool, vault, batches, ahead=workers + 1)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable) as pool:
+        yield lambda batches: _in_pool(pool, deps, principal, batches, ahead=workers + 1)
 
 
 def _in_pool(
-    pool: ProcessPoolExecutor, vault: Vault, batches: Iterator[list[tuple[int, object]]], ahead: int
+    pool: ProcessPoolExecutor,
+    deps: Deps,
+    principal: Principal,
+    batches: Iterator[list[tuple[int, object]]],
+    ahead: int,
 ) -> Iterator[Prepared]:
     """Keep ``ahead`` batches in preparation; hand them back in order."""
+    sealing = _Sealing(deps.manifest, Decider(deps.manifest), deps.keyring, deps.clock)
     pending: deque[Future[Prepared]] = deque()
     for batch in batches:
-        pending.append(pool.submit(_prepare_in_worker, batch, vault.clock.now()))
+        pending.append(pool.submit(_prepare_in_worker, sealing, principal, batch, deps.clock.now()))
         if len(pending) > ahead:
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
 
 
-_WORKER: tuple[VaultContext, Principal] | None = None
+@dataclass(frozen=True, slots=True)
+class _Sealing:
+    """What a worker process needs to validate and encrypt a batch: picklable (no engine, no pools,
+    a decider without caches), sent with each batch (about 1 ms) so that workers keep no state."""
+
+    manifest: Manifest
+    decider: Decider
+    keyring: Keyring
+    clock: Clock
 
 
-def _init_worker(vault: Vault, principal: Principal) -> None:
-    global _WORKER  # noqa: PLW0603 - one context per worker process
-    gc.disable()
-    _WORKER = (VaultContext(vault, principal.tenant_key, principal.tenant_id), principal)
-
-
-def _prepare_in_worker(batch: list[tuple[int, object]], at: datetime) -> Prepared:
-    assert _WORKER is not None  # noqa: S101 - set by the initializer
-    ctx, principal = _WORKER
+def _prepare_in_worker(
+    sealing: _Sealing, principal: Principal, batch: list[tuple[int, object]], at: datetime
+) -> Prepared:
+    ctx = VaultContext(sealing, principal.tenant_key, principal.tenant_id)
     return _prepare_batch(ctx, principal, batch, at)
 
 
@@ -249,7 +257,7 @@ def _prepare_batch(
 
 
 def _store(
-    make_uow: Callable[[], UnitOfWork],
+    deps: Deps,
     principal: Principal,
     prepared: list[_Prepared],
     report: ImportReport,
@@ -259,22 +267,22 @@ def _store(
     if not prepared:
         return
     try:
-        with make_uow() as uow:
+        with deps.make_uow() as uow:
             uow.bind_tenant(principal.tenant_id)
             _write_new(uow, prepared, prepared[0].subject.at)
             uow.commit()
         report.imported += len(prepared)
     except Conflict:
-        _store_checked(make_uow, principal, prepared, report)
+        _store_checked(deps, principal, prepared, report)
 
 
 def _store_checked(
-    make_uow: Callable[[], UnitOfWork],
+    deps: Deps,
     principal: Principal,
     prepared: list[_Prepared],
     report: ImportReport,
 ) -> None:
-    with make_uow() as uow:
+    with deps.make_uow() as uow:
         uow.bind_tenant(principal.tenant_id)
         taken = uow.subjects.existing_refs([p.subject.ref for p in prepared])
         fresh = [p for p in prepared if p.subject.ref not in taken]
@@ -294,32 +302,35 @@ def _write_new(uow: UnitOfWork, items: Sequence[_Prepared], at: datetime) -> Non
     record(uow, [p.entry for p in items], at)
 
 
-def _suppress_minors(
-    make_uow: Callable[[], UnitOfWork], vault: Vault, principal: Principal, minors: list[_Prepared]
-) -> None:
+def _suppress_minors(deps: Deps, principal: Principal, minors: list[_Prepared]) -> None:
     """POL-MIN-1: a minor's data is suppressed from processing at once and its erasure queued."""
     if not minors:
         return
-    decider, at = vault.decider, vault.clock.now()
+    decider, at = deps.decider, deps.clock.now()
     for item in minors:
-        with make_uow() as uow:
+        with deps.make_uow() as uow:
             mark_minor_by_ref(
                 uow, decider, principal.tenant_key, item.subject.ref, at, principal.actor
             )
 
 
-def create_subject(
-    make_uow: Callable[[], UnitOfWork], vault: Vault, principal: Principal, raw: object
-) -> str:
+def create_subject(deps: Deps, principal: Principal, raw: object) -> str:
     """Create one subject; return its ref."""
-    ctx = VaultContext(vault, principal.tenant_key, principal.tenant_id)
-    at = vault.clock.now()
+    ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
+    at = deps.clock.now()
     item = _prepare(ctx, principal, 1, raw, at)
-    with make_uow() as uow:
+    with deps.make_uow() as uow:
         uow.bind_tenant(principal.tenant_id)
         if uow.subjects.existing_refs([item.subject.ref]):
             raise Conflict(f"subject '{item.subject.ref}' already exists", code="subject.exists")
         _write_new(uow, [item], at)
         uow.commit()
-    _suppress_minors(make_uow, vault, principal, [item] if item.minor else [])
+    _suppress_minors(deps, principal, [item] if item.minor else [])
     return item.subject.ref
+
+
+def existing_refs(deps: Deps, principal: Principal, refs: Sequence[str]) -> set[str]:
+    """Which of ``refs`` the principal's tenant holds already (e.g. to import a sample once)."""
+    with deps.make_uow() as uow:
+        uow.bind_tenant(principal.tenant_id)
+        return uow.subjects.existing_refs(refs)

@@ -7,13 +7,11 @@ and the consent itself is audited when it is given); the stats are counts only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from privault.core.consent import check_visitor, load_state
 from privault.core.manifest.model import CookieCategoryKey, Period, RetentionEvent
-from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
 from privault.core.retention import due_before
 from privault.core.visits import (
@@ -33,7 +31,7 @@ from privault.core.visits import (
 )
 from privault.crypto.keyring import Keyring
 from privault.errors import InvalidInput
-from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 KEY_KIND = "visit-ip"
@@ -91,41 +89,39 @@ def _live(uow: UnitOfWork, subject_id: int) -> bool:
     return bool(found) and found[0].wrapped_key is not None and found[0].erased_at is None
 
 
-def record_visit(
-    uow: UnitOfWork,
-    decider: Decider,
-    keyring: Keyring,
-    mode: IpMode,
-    tenant_key: str,
-    hit: Hit,
-    at: datetime,
-) -> NewVisit:
+def record_visit(deps: Deps, mode: IpMode, tenant_key: str, hit: Hit, at: datetime) -> NewVisit:
     """Store one page view of the tenant's site, minimised; commit; return what was stored."""
     page = normalise_page(hit.page)
     visitor = _visitor(hit.visitor)
-    view = decider.view(tenant_key)
+    view = deps.decider.view(tenant_key)
     offered = any(c.key is CookieCategoryKey.STATISTICS for c in view.cookie_categories)
-    bind_tenant(uow, tenant_key)
-    link = _link(uow, visitor, hit.private, offered)
-    visit = NewVisit(
-        at=at,
-        page=page,
-        referrer=referrer_host(hit.referrer),
-        browser=browser_family(hit.user_agent).value,
-        client=_client(keyring, mode, tenant_key, hit.ip, at),
-        visitor=link.visitor,
-        subject_id=link.subject_id,
-    )
-    uow.visits.add(visit)
-    uow.commit()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        link = _link(uow, visitor, hit.private, offered)
+        visit = NewVisit(
+            at=at,
+            page=page,
+            referrer=referrer_host(hit.referrer),
+            browser=browser_family(hit.user_agent).value,
+            client=_client(deps.keyring, mode, tenant_key, hit.ip, at),
+            visitor=link.visitor,
+            subject_id=link.subject_id,
+        )
+        uow.visits.add(visit)
+        uow.commit()
     return visit
 
 
-def visit_stats(uow: UnitOfWork, tenant_key: str, days: int, now: datetime) -> VisitStats:
+def visit_stats(deps: Deps, tenant_key: str, days: int, now: datetime) -> VisitStats:
     """Popular pages, visits per day, browsers, referrer hosts and how many visits were linked, for
     the last ``days`` UTC days up to ``now`` (today included)."""
     check_days(days)
-    bind_tenant(uow, tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return _stats(uow, days, now)
+
+
+def _stats(uow: UnitOfWork, days: int, now: datetime) -> VisitStats:
     until_day = now.astimezone(UTC).date()
     since_day = until_day - timedelta(days=days - 1)
     since = datetime.combine(since_day, time(), UTC)
@@ -158,13 +154,12 @@ def anonymise_visits(uow: UnitOfWork, before: datetime) -> int:
 DEFAULT_VISIT_RETENTION = Period(amount=13, unit="month")
 
 
-def anonymise_due_visits(
-    make_uow: Callable[[], UnitOfWork], view: TenantView, now: datetime
-) -> int:
+def anonymise_due_visits(deps: Deps, tenant_key: str) -> int:
     """Apply the visit log's retention: the shortest rule kept for a statistics-cookie purpose
     (``web-statistics`` in the template: 13 months, anonymise) clears older visits' client, visitor
     and subject; without such a rule, 13 months (the cookie re-consent horizon) applies. Returns how
     many visits were anonymised."""
+    view, now = deps.decider.view(tenant_key), deps.clock.now()
     statistics = {p.key for p in view.purposes if p.cookie_category == "statistics"}
     rules = [
         r
@@ -173,8 +168,8 @@ def anonymise_due_visits(
     ]
     periods = [r.period for r in rules] or [DEFAULT_VISIT_RETENTION]
     cutoff = max(due_before(p, now.date()) for p in periods)
-    with make_uow() as uow:
-        bind_tenant(uow, view.tenant.key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
         done = anonymise_visits(uow, cutoff)
         uow.commit()
     return done

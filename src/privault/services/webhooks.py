@@ -9,12 +9,10 @@ attempts. Bodies carry the request reference, type and states, never personal da
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from privault.core.clock import Clock
 from privault.core.ports import UnitOfWork
 from privault.core.webhook_ports import (
     DeliveryChange,
@@ -29,6 +27,7 @@ from privault.crypto.sealed import Sealed, open_record, seal_record
 from privault.errors import InvalidInput, NotFound, PrivaultError
 from privault.outbound.webhooks import check_url, deliver, message_body, new_secret
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 BACKOFF = (
@@ -76,9 +75,7 @@ def _check_events(events: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def add_webhook(
-    uow: UnitOfWork,
-    keyring: Keyring,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     actor: str,
     url: str,
@@ -89,37 +86,35 @@ def add_webhook(
     if len(url) > 500:
         raise InvalidInput("a webhook URL is at most 500 characters", code="webhook.invalid_url")
     wanted = _check_events(events)
-    tenant = bind_tenant(uow, tenant_key)
-    secret, at = new_secret(), clock.now()
-    name = secrets.token_hex(8)
-    sealed = seal_record(keyring, tenant_key, tenant.id, "webhook", name, secret.encode())
-    blob = name.encode() + b"|" + sealed.ciphertext
-    new = NewWebhook(url, wanted, sealed.kek_version, sealed.wrapped_key, blob, at)
-    webhook_id = uow.webhooks.add(new)
-    record(uow, [Entry(actor, "webhook:change", None, None, "ok", {"added": webhook_id})], at)
-    uow.commit()
+    with deps.make_uow() as uow:
+        tenant = bind_tenant(uow, tenant_key)
+        secret, at = new_secret(), deps.clock.now()
+        name = secrets.token_hex(8)
+        sealed = seal_record(deps.keyring, tenant_key, tenant.id, "webhook", name, secret.encode())
+        blob = name.encode() + b"|" + sealed.ciphertext
+        new = NewWebhook(url, wanted, sealed.kek_version, sealed.wrapped_key, blob, at)
+        webhook_id = uow.webhooks.add(new)
+        record(uow, [Entry(actor, "webhook:change", None, None, "ok", {"added": webhook_id})], at)
+        uow.commit()
     return Endpoint(webhook_id, url, wanted, True), secret
 
 
-def list_webhooks(uow: UnitOfWork, tenant_key: str) -> list[Endpoint]:
+def list_webhooks(deps: Deps, tenant_key: str) -> list[Endpoint]:
     """The tenant's endpoints."""
-    bind_tenant(uow, tenant_key)
-    return [Endpoint(w.id, w.url, w.events, w.active) for w in uow.webhooks.endpoints()]
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        return [Endpoint(w.id, w.url, w.events, w.active) for w in uow.webhooks.endpoints()]
 
 
-def remove_webhook(
-    uow: UnitOfWork, clock: Clock, tenant_key: str, actor: str, webhook_id: int
-) -> None:
+def remove_webhook(deps: Deps, tenant_key: str, actor: str, webhook_id: int) -> None:
     """Stop sending to an endpoint."""
-    bind_tenant(uow, tenant_key)
-    if not uow.webhooks.remove(webhook_id):
-        raise NotFound(f"no webhook {webhook_id}", code="webhook.unknown")
-    record(
-        uow,
-        [Entry(actor, "webhook:change", None, None, "ok", {"removed": webhook_id})],
-        clock.now(),
-    )
-    uow.commit()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        if not uow.webhooks.remove(webhook_id):
+            raise NotFound(f"no webhook {webhook_id}", code="webhook.unknown")
+        entry = Entry(actor, "webhook:change", None, None, "ok", {"removed": webhook_id})
+        record(uow, [entry], deps.clock.now())
+        uow.commit()
 
 
 def enqueue_event(uow: UnitOfWork, event: str, body: dict[str, Any], at: datetime) -> int:
@@ -144,25 +139,20 @@ class Delivered:
     failed: int
 
 
-def deliver_due(
-    make_uow: Callable[[], UnitOfWork],
-    keyring: Keyring,
-    clock: Clock,
-    tenant_key: str,
-    timeout: float = 5.0,
-) -> Delivered:
+def deliver_due(deps: Deps, tenant_key: str, timeout: float = 5.0) -> Delivered:
     """Send every due delivery once (in batches until none is due); failures are retried later
     with backoff, then given up."""
     delivered = retrying = failed = 0
     seen: set[int] = set()
     while True:
-        with make_uow() as uow:
+        with deps.make_uow() as uow:
             tenant = bind_tenant(uow, tenant_key)
-            due = [(d.id, d.webhook_id) for d in uow.webhooks.due(clock.now()) if d.id not in seen]
+            now = deps.clock.now()
+            due = [(d.id, d.webhook_id) for d in uow.webhooks.due(now) if d.id not in seen]
         if not due:
             return Delivered(delivered, retrying, failed)
         seen.update(d for d, _ in due)
-        done = _deliver_batch(make_uow, keyring, clock, tenant_key, tenant.id, due, timeout)
+        done = _deliver_batch(deps, tenant_key, tenant.id, due, timeout)
         delivered, retrying, failed = (
             delivered + done.delivered,
             retrying + done.retrying,
@@ -171,9 +161,7 @@ def deliver_due(
 
 
 def _deliver_batch(
-    make_uow: Callable[[], UnitOfWork],
-    keyring: Keyring,
-    clock: Clock,
+    deps: Deps,
     tenant_key: str,
     tenant_id: int,
     due: list[tuple[int, int]],
@@ -182,6 +170,7 @@ def _deliver_batch(
     """Each delivery: read it (and its endpoint's secret), POST outside any transaction (the
     database is never locked during a network call), record the outcome in a new transaction."""
     delivered = retrying = failed = 0
+    make_uow, keyring, clock = deps.make_uow, deps.keyring, deps.clock
     for delivery_id, webhook_id in due:
         with make_uow() as uow:
             bind_tenant(uow, tenant_key)

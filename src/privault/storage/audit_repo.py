@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -11,21 +12,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from privault.core.audit import GENESIS, AuditEvent
 from privault.core.records import CheckpointRecord
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository
+from privault.storage.base import BoundRepository, columns_of, field_names
 from privault.storage.bulk import insert_rows
 
-_EVENT_COLUMNS = (
-    t.AuditEvent.seq,
-    t.AuditEvent.at_us,
-    t.AuditEvent.actor,
-    t.AuditEvent.action,
-    t.AuditEvent.subject,
-    t.AuditEvent.purpose,
-    t.AuditEvent.outcome,
-    t.AuditEvent.details,
-    t.AuditEvent.prev_hash,
-    t.AuditEvent.hash,
-)
+# The columns named like the record's fields, in field order: position equals name by construction.
+_EVENT_COLUMNS = columns_of(t.AuditEvent, AuditEvent)
+_CHECKPOINT_COLUMNS = columns_of(t.AuditCheckpoint, CheckpointRecord)
+_EVENT_NAMES = field_names(AuditEvent)
+_EVENT_VALUES = attrgetter(*_EVENT_NAMES)  # an event's values in field order (insert)
 
 
 def _event(row: Any) -> AuditEvent:
@@ -56,35 +50,8 @@ class SqlAudit(BoundRepository):
         if not events:
             return
         tenant = self.tenant_id
-        rows = [
-            (
-                tenant,
-                e.seq,
-                e.at_us,
-                e.actor,
-                e.action,
-                e.subject,
-                e.purpose,
-                e.outcome,
-                e.details,
-                e.prev_hash,
-                e.hash,
-            )
-            for e in events
-        ]
-        columns = (
-            "tenant_id",
-            "seq",
-            "at_us",
-            "actor",
-            "action",
-            "subject",
-            "purpose",
-            "outcome",
-            "details",
-            "prev_hash",
-            "hash",
-        )
+        rows = [(tenant, *_EVENT_VALUES(e)) for e in events]
+        columns = ("tenant_id", *_EVENT_NAMES)
         insert_rows(self.session, t.AuditEvent.__tablename__, columns, rows)
         last = events[-1]
         stmt = update(t.AuditHead).where(t.AuditHead.tenant_id == self.tenant_id)
@@ -119,12 +86,7 @@ class SqlAudit(BoundRepository):
 
     def checkpoints(self) -> list[CheckpointRecord]:
         """Signed checkpoints in seq order."""
-        stmt = select(
-            t.AuditCheckpoint.seq,
-            t.AuditCheckpoint.hash,
-            t.AuditCheckpoint.signature,
-            t.AuditCheckpoint.created_at,
-        ).order_by(t.AuditCheckpoint.seq)
+        stmt = select(*_CHECKPOINT_COLUMNS).order_by(t.AuditCheckpoint.seq)
         return [CheckpointRecord(*row) for row in self.session.execute(stmt)]
 
     def add_checkpoint(self, record: CheckpointRecord) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -23,33 +24,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from privault.core.records import ConsentEventRecord, SubjectFacts
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository
+from privault.storage.base import BoundRepository, field_names
 from privault.storage.bulk import DriverValues, insert_rows
 
 _EVENTS: Table = t.ConsentEvent.__table__  # type: ignore[assignment]
 _STATES: Table = t.ConsentState.__table__  # type: ignore[assignment]
 _SUBJECTS: Table = t.Subject.__table__  # type: ignore[assignment]
-_EVENT_FIELDS = (
-    "id",
-    "subject_id",
-    "visitor",
-    "brand",
-    "kind",
-    "scope",
-    "granted",
-    "method",
-    "channel",
-    "notice_version",
-    "shown",
-    "agent",
-    "call_id",
-    "ip_prefix",
-    "user_agent",
-    "evidence",
-    "actor",
-    "at",
-    "at_us",
-)
+# Selects read the columns named like the record's fields, in field order (position equals name).
+_EVENT_FIELDS = field_names(ConsentEventRecord)
+_EVENT_VALUES = attrgetter(*_EVENT_FIELDS)  # an event's values in field order (insert)
+_ID, _AT = _EVENT_FIELDS.index("id"), _EVENT_FIELDS.index("at")
+_GRANTED = _EVENT_FIELDS.index("granted")  # stored as an integer on SQLite
 CHUNK = 900
 
 
@@ -80,7 +65,7 @@ class SqlConsent(BoundRepository):
         ids = allocate_ids(self.session, "consent_events", len(events))
         value = DriverValues(self.session)
         rows = [
-            (self.tenant_id, new_id, *_row(e, value)) for new_id, e in zip(ids, events, strict=True)
+            (self.tenant_id, *_row(e, new_id, value)) for new_id, e in zip(ids, events, strict=True)
         ]
         insert_rows(self.session, "consent_events", ("tenant_id", *_EVENT_FIELDS), rows)
         return ids
@@ -236,11 +221,8 @@ class SqlConsent(BoundRepository):
             _STATES, and_(_STATES.c.holder == holder, _STATES.c.tenant_id == _SUBJECTS.c.tenant_id)
         )
         columns = (
-            _SUBJECTS.c.id,
-            _SUBJECTS.c.uid,
-            _SUBJECTS.c.ref,
-            _SUBJECTS.c.adult_on,
-            _SUBJECTS.c.wrapped_key.is_(None),
+            *(_SUBJECTS.c[name] for name in ("id", "uid", "ref", "adult_on")),
+            _SUBJECTS.c.wrapped_key.is_(None).label("erased"),
             _SUBJECTS.c.exclusive_data,
             _STATES.c.state,
         )
@@ -254,9 +236,19 @@ class SqlConsent(BoundRepository):
         )
         found: dict[str, tuple[SubjectFacts, str | None]] = {}
         for chunk in _chunks(sorted(set(refs))):
-            for row in self.session.execute(stmt, {"refs": list(chunk)}):
-                facts = SubjectFacts(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
-                found[row[2]] = (facts, row[6])
+            rows = self.session.execute(stmt, {"refs": list(chunk)})
+            # unpacked in the order of ``columns`` above: plain tuples are cheaper than attribute
+            # access on each of the thousands of rows a cold batch reads
+            for id_, uid, ref, adult_on, erased, exclusive, state in rows:
+                facts = SubjectFacts(
+                    id=id_,
+                    uid=uid,
+                    ref=ref,
+                    adult_on=adult_on,
+                    erased=bool(erased),
+                    exclusive_data=exclusive,
+                )
+                found[ref] = (facts, state)
         return found
 
     def minors(self, today: Any) -> list[int]:
@@ -269,32 +261,16 @@ class SqlConsent(BoundRepository):
         return [int(v) for v in self.session.scalars(stmt)]
 
 
-def _row(e: ConsentEventRecord, value: DriverValues) -> tuple[Any, ...]:
-    return (
-        e.subject_id,
-        e.visitor,
-        e.brand,
-        e.kind,
-        e.scope,
-        e.granted,
-        e.method,
-        e.channel,
-        e.notice_version,
-        e.shown,
-        e.agent,
-        e.call_id,
-        e.ip_prefix,
-        e.user_agent,
-        e.evidence,
-        e.actor,
-        value(e.at),
-        e.at_us,
-    )
+def _row(e: ConsentEventRecord, new_id: int, value: DriverValues) -> tuple[Any, ...]:
+    """The event's values in field order, with its new id and its instant as the driver stores it."""
+    values = list(_EVENT_VALUES(e))
+    values[_ID], values[_AT] = new_id, value(values[_AT])
+    return tuple(values)
 
 
 def _record(row: Any) -> ConsentEventRecord:
     values = list(row)
-    values[6] = bool(values[6])
+    values[_GRANTED] = bool(values[_GRANTED])
     return ConsentEventRecord(*values)
 
 

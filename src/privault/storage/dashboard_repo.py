@@ -36,7 +36,10 @@ class SqlDashboard(BoundRepository):
             .where(r.tenant_id == self.tenant_id, r.received_on >= since, r.received_on < until)
             .group_by(r.type, r.received_on)
         )
-        return [TypeDayCount(kind, day, int(n)) for kind, day, n in self.session.execute(stmt)]
+        return [
+            TypeDayCount(type=kind, day=day, requests=int(n))
+            for kind, day, n in self.session.execute(stmt)
+        ]
 
     def closed_between(self, since: datetime, until: datetime) -> list[Closure]:
         """Requests closed (completed or denied) in ``[since, until)``."""
@@ -48,7 +51,7 @@ class SqlDashboard(BoundRepository):
             r.closed_at < until,
         )
         return [
-            Closure(kind, received, closed)
+            Closure(type=kind, received_at=received, closed_at=closed)
             for kind, received, closed in self.session.execute(stmt)
             if closed is not None
         ]
@@ -70,7 +73,7 @@ class SqlDashboard(BoundRepository):
             .group_by(each.c.key, granted)
         )
         return [
-            TopicCount(str(key), bool(int(yes)), int(n))
+            TopicCount(topic=str(key), granted=bool(int(yes)), people=int(n))
             for key, yes, n in self.session.execute(stmt)
         ]
 

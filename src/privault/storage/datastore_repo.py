@@ -8,32 +8,18 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from privault.core.datastore_ports import ConnectionChange, NewDatastore, SealedUrl
-from privault.core.records import DatastoreRecord
+from privault.core.records import DatastoreKind, DatastoreRecord
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository
-
-MANUAL = "manual"
+from privault.storage.base import BoundRepository, record_of
 
 
 def _datastore(row: t.Datastore) -> DatastoreRecord:
-    return DatastoreRecord(
-        key=row.key,
-        kind=row.kind,
-        description=row.description,
-        owner=row.owner,
-        dataset=row.dataset,
-        kek_version=row.kek_version,
-        wrapped_key=row.wrapped_key,
-        sealed_url=row.sealed_url,
-        masked_url=row.masked_url,
-        last_tested_at=row.last_tested_at,
-        last_test_ok=row.last_test_ok,
-    )
+    return record_of(DatastoreRecord, row, kind=DatastoreKind(row.kind))
 
 
 def _url_columns(url: SealedUrl) -> dict[str, object]:
     return {
-        "kind": url.kind,
+        "kind": url.kind.value,
         "kek_version": url.kek_version,
         "wrapped_key": url.wrapped_key,
         "sealed_url": url.sealed_url,
@@ -54,7 +40,11 @@ class SqlDatastores(BoundRepository):
             dataset=new.dataset,
             created_at=new.created_at,
             updated_at=new.created_at,
-            **(_url_columns(new.url) if new.url is not None else {"kind": MANUAL}),
+            **(
+                _url_columns(new.url)
+                if new.url is not None
+                else {"kind": DatastoreKind.MANUAL.value}
+            ),
         )
         self.session.add(row)
         self.session.flush()

@@ -9,27 +9,13 @@ from sqlalchemy import select
 
 from privault.core.disclosure_ports import DisclosureRecord
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository
+from privault.storage.base import BoundRepository, record_of
 
 _CHUNK = 900
 
 
 def _record(row: t.Disclosure) -> DisclosureRecord:
-    return DisclosureRecord(
-        row.batch,
-        row.recipient,
-        row.subject_id,
-        row.purpose,
-        tuple(json.loads(row.categories)),
-        row.transform,
-        row.legal_basis,
-        row.document_ref,
-        row.notice_withheld_until,
-        row.withhold_reference,
-        row.actor,
-        row.at,
-        row.id,
-    )
+    return record_of(DisclosureRecord, row, categories=tuple(json.loads(row.categories)))
 
 
 class SqlDisclosures(BoundRepository):

@@ -13,28 +13,23 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from privault.core.job_ports import JobRecord, NewJob
+from privault.core.job_ports import JobRecord, JobStatus, NewJob
 from privault.storage import tables as t
+from privault.storage.base import record_of
 
 
 def _job(row: t.Job) -> JobRecord:
-    return JobRecord(
-        id=row.id,
-        kind=row.kind,
-        tenant_key=row.tenant_key,
+    return record_of(
+        JobRecord,
+        row,
         payload=json.loads(row.payload),
         progress=json.loads(row.progress),
-        status=row.status,
-        run_at=row.run_at,
-        attempts=row.attempts,
-        max_attempts=row.max_attempts,
-        locked_by=row.locked_by,
-        locked_until=row.locked_until,
-        last_error=row.last_error,
-        dedupe_key=row.dedupe_key,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
+        status=JobStatus(row.status),
     )
+
+
+_QUEUED, _RUNNING = JobStatus.QUEUED.value, JobStatus.RUNNING.value
+_DONE, _FAILED = JobStatus.DONE.value, JobStatus.FAILED.value
 
 
 class SqlJobs:
@@ -50,7 +45,7 @@ class SqlJobs:
             tenant_key=job.tenant_key,
             payload=json.dumps(job.payload, sort_keys=True),
             progress="{}",
-            status="queued",
+            status=_QUEUED,
             run_at=job.run_at,
             attempts=0,
             max_attempts=job.max_attempts,
@@ -81,12 +76,12 @@ class SqlJobs:
         self.session.execute(
             update(t.Job)
             .where(
-                t.Job.status == "running",
+                t.Job.status == _RUNNING,
                 t.Job.locked_until < now,
                 t.Job.attempts >= t.Job.max_attempts,
             )
             .values(
-                status="failed",
+                status=_FAILED,
                 finished_at=now,
                 locked_by=None,
                 last_error="lease expired on the last attempt",
@@ -99,7 +94,7 @@ class SqlJobs:
                 other.kind == t.Job.kind,
                 other.tenant_key == t.Job.tenant_key,
                 other.id != t.Job.id,
-                other.status == "running",
+                other.status == _RUNNING,
                 other.locked_until >= now,
             )
             .exists()
@@ -109,8 +104,8 @@ class SqlJobs:
             .where(
                 t.Job.run_at <= now,
                 or_(
-                    t.Job.status == "queued",
-                    (t.Job.status == "running") & (t.Job.locked_until < now),
+                    t.Job.status == _QUEUED,
+                    (t.Job.status == _RUNNING) & (t.Job.locked_until < now),
                 ),
                 ~(t.Job.kind.in_(list(exclusive)) & busy),
             )
@@ -126,7 +121,7 @@ class SqlJobs:
             update(t.Job)
             .where(t.Job.id.in_(ids))
             .values(
-                status="running",
+                status=_RUNNING,
                 locked_by=worker,
                 locked_until=lease_until,
                 attempts=t.Job.attempts + 1,
@@ -136,7 +131,7 @@ class SqlJobs:
         return [_job(r) for r in rows]
 
     def _held(self, job_id: int, worker: str) -> Any:
-        return (t.Job.id == job_id) & (t.Job.locked_by == worker) & (t.Job.status == "running")
+        return (t.Job.id == job_id) & (t.Job.locked_by == worker) & (t.Job.status == _RUNNING)
 
     def checkpoint(
         self, job_id: int, worker: str, progress: dict[str, Any], lease_until: datetime
@@ -154,7 +149,7 @@ class SqlJobs:
         result = self.session.execute(
             update(t.Job)
             .where(self._held(job_id, worker))
-            .values(status="done", finished_at=now, locked_by=None, locked_until=None)
+            .values(status=_DONE, finished_at=now, locked_by=None, locked_until=None)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -168,9 +163,9 @@ class SqlJobs:
             "locked_until": None,
         }
         if retry_at is None:
-            values |= {"status": "failed", "finished_at": now}
+            values |= {"status": _FAILED, "finished_at": now}
         else:
-            values |= {"status": "queued", "run_at": retry_at}
+            values |= {"status": _QUEUED, "run_at": retry_at}
         self.session.execute(update(t.Job).where(self._held(job_id, worker)).values(**values))
 
     def get(self, job_id: int) -> JobRecord | None:
@@ -182,12 +177,12 @@ class SqlJobs:
         """The newest jobs."""
         stmt = select(t.Job).order_by(t.Job.id.desc()).limit(limit)
         if statuses:
-            stmt = stmt.where(t.Job.status.in_(list(statuses)))
+            stmt = stmt.where(t.Job.status.in_([str(s) for s in statuses]))
         return [_job(r) for r in self.session.scalars(stmt)]
 
     def purge_finished(self, before: datetime) -> int:
         """Delete done jobs that finished before ``before``."""
         result = self.session.execute(
-            delete(t.Job).where(t.Job.status == "done", t.Job.finished_at < before)
+            delete(t.Job).where(t.Job.status == _DONE, t.Job.finished_at < before)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -10,27 +10,21 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from privault.core.records_ports import DisclosureCount, DpiaRecord, Holding, IncidentRecord
+from privault.core.records_ports import (
+    DisclosureCount,
+    DpiaRecord,
+    DpiaStatus,
+    Holding,
+    IncidentRecord,
+    IncidentStatus,
+)
 from privault.errors import NotFound
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository
+from privault.storage.base import BoundRepository, record_of
 
 
 def _dpia(row: t.Dpia) -> DpiaRecord:
-    return DpiaRecord(
-        row.id,
-        row.purpose,
-        row.title,
-        row.status,
-        row.risks,
-        row.measures,
-        row.residual_risk,
-        row.reviewer,
-        row.decided_at,
-        row.review_on,
-        row.created_at,
-        row.updated_at,
-    )
+    return record_of(DpiaRecord, row, status=DpiaStatus(row.status))
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -38,25 +32,14 @@ def _split(text: str) -> tuple[str, ...]:
 
 
 def _incident(row: t.Incident) -> IncidentRecord:
-    return IncidentRecord(
-        row.id,
-        row.ref,
-        row.title,
-        row.description,
-        row.aware_at,
-        row.occurred_at,
-        _split(row.categories),
-        row.subjects_affected,
-        row.risk,
-        _split(row.regimes),
-        json.loads(row.clocks),
-        json.loads(row.notifications),
-        row.status,
-        row.measures,
-        row.created_by,
-        row.created_at,
-        row.closed_at,
-        row.retain_until,
+    return record_of(
+        IncidentRecord,
+        row,
+        categories=_split(row.categories),
+        regimes=_split(row.regimes),
+        status=IncidentStatus(row.status),
+        clocks=json.loads(row.clocks),
+        notifications=json.loads(row.notifications),
     )
 
 
@@ -76,7 +59,8 @@ class SqlProcessingFacts(BoundRepository):
             .group_by(pd.purpose, pd.category)
             .order_by(pd.purpose, pd.category)
         )
-        return [Holding(p, c, s, v) for p, c, s, v in self.session.execute(stmt)]
+        rows = self.session.execute(stmt)
+        return [Holding(purpose=p, category=c, subjects=s, values=v) for p, c, s, v in rows]
 
     def subjects_by_purpose(self) -> dict[str, int]:
         """Distinct subjects holding at least one value collected for each purpose."""
@@ -106,7 +90,10 @@ class SqlProcessingFacts(BoundRepository):
             .group_by(d.recipient)
             .order_by(d.recipient)
         )
-        return [DisclosureCount(r, n, s, last) for r, n, s, last in self.session.execute(stmt)]
+        return [
+            DisclosureCount(recipient=r, disclosures=n, subjects=s, last_at=last)
+            for r, n, s, last in self.session.execute(stmt)
+        ]
 
 
 class SqlDpias(SqlProcessingFacts):
@@ -126,7 +113,7 @@ class SqlDpias(SqlProcessingFacts):
             tenant_id=self.tenant_id,
             purpose=purpose,
             title=title,
-            status="draft",
+            status=DpiaStatus.DRAFT.value,
             risks=risks,
             measures=measures,
             residual_risk=residual_risk,
@@ -153,7 +140,7 @@ class SqlDpias(SqlProcessingFacts):
     def decide(
         self,
         dpia_id: int,
-        status: str,
+        status: DpiaStatus,
         residual_risk: str,
         reviewer: str,
         review_on: date | None,
@@ -163,7 +150,7 @@ class SqlDpias(SqlProcessingFacts):
         row = self._row(dpia_id, lock=True)
         if row is None:
             raise NotFound(f"no impact assessment {dpia_id}", code="dpia.unknown")
-        row.status, row.residual_risk, row.reviewer = status, residual_risk, reviewer
+        row.status, row.residual_risk, row.reviewer = status.value, residual_risk, reviewer
         row.review_on, row.decided_at, row.updated_at = review_on, at, at
         self.session.flush()
         return _dpia(row)
@@ -203,7 +190,7 @@ class SqlIncidents(BoundRepository):
             regimes=",".join(regimes),
             clocks=json.dumps(clocks, sort_keys=True),
             notifications="[]",
-            status="open",
+            status=IncidentStatus.OPEN.value,
             measures=measures,
             created_by=created_by,
             created_at=at,
@@ -226,7 +213,7 @@ class SqlIncidents(BoundRepository):
         """Incidents, newest awareness first."""
         stmt = select(t.Incident).order_by(t.Incident.aware_at.desc(), t.Incident.id.desc())
         if open_only:
-            stmt = stmt.where(t.Incident.status == "open")
+            stmt = stmt.where(t.Incident.status == IncidentStatus.OPEN.value)
         return [_incident(r) for r in self.session.scalars(stmt)]
 
     def save(
@@ -235,7 +222,7 @@ class SqlIncidents(BoundRepository):
         *,
         clocks: list[dict[str, Any]],
         notifications: list[dict[str, Any]],
-        status: str,
+        status: IncidentStatus,
         measures: str,
         closed_at: datetime | None,
     ) -> IncidentRecord:
@@ -245,6 +232,6 @@ class SqlIncidents(BoundRepository):
             raise NotFound(f"no incident '{ref}'", code="incident.unknown")
         row.clocks = json.dumps(clocks, sort_keys=True)
         row.notifications = json.dumps(notifications, sort_keys=True)
-        row.status, row.measures, row.closed_at = status, measures, closed_at
+        row.status, row.measures, row.closed_at = status.value, measures, closed_at
         self.session.flush()
         return _incident(row)

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from privault.core.records import ApiKeyRecord, NoticeVersionRecord, TenantRecord
 from privault.storage import tables as t
+from privault.storage.base import record_of
 from privault.storage.scoping import CROSS_TENANT
 
 
 def _tenant(row: t.Tenant) -> TenantRecord:
-    return TenantRecord(row.id, row.key, row.name, row.role, row.created_at)
+    return record_of(TenantRecord, row)
 
 
 class SqlTenants:
@@ -50,16 +51,7 @@ class SqlTenants:
 
 
 def _notice(row: t.NoticeVersion) -> NoticeVersionRecord:
-    return NoticeVersionRecord(
-        row.tenant_id,
-        row.seq,
-        row.version_id,
-        row.published_on,
-        row.content_json,
-        row.markdown,
-        row.html,
-        row.created_at,
-    )
+    return record_of(NoticeVersionRecord, row)
 
 
 class SqlNotices:
@@ -106,17 +98,7 @@ class SqlNotices:
 
 
 def _api_key(row: t.ApiKey) -> ApiKeyRecord:
-    return ApiKeyRecord(
-        row.id,
-        row.tenant_id,
-        row.name,
-        row.role,
-        row.prefix,
-        row.secret_hash,
-        row.created_at,
-        row.revoked_at,
-        row.last_used_at,
-    )
+    return record_of(ApiKeyRecord, row)
 
 
 class SqlApiKeys:

@@ -4,14 +4,24 @@ of the bound tenant (datastores and webhooks: ``datastore_repo``, ``webhook_repo
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import fields
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, select, update
 
+from privault.core.changes import UNCHANGED
 from privault.core.jurisdictions import Right
 from privault.core.records import PackageRecord
+from privault.core.request_ports import (
+    NewPackage,
+    NewRequest,
+    RequestChange,
+    TaskChange,
+    VerificationChange,
+)
 from privault.core.requests import (
     Channel,
     EventRecord,
@@ -22,39 +32,47 @@ from privault.core.requests import (
     VerificationRecord,
 )
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository
+from privault.storage.base import BoundRepository, record_of
 from privault.storage.scoping import CROSS_TENANT
 
-_SCALAR_FIELDS = (
-    "id",
-    "tenant_id",
-    "ref",
-    "jurisdiction",
-    "rule",
-    "deadline_explanation",
-    "received_at",
-    "received_on",
-    "due_on",
-    "ack_due_on",
-    "acknowledged_at",
-    "extended",
-    "extension_reasons",
-    "subject_id",
-    "verified_at",
-    "verification",
-    "assignee",
-    "denial_code",
-    "denial_text",
-    "response",
-    "closed_at",
-    "retain_until",
-    "created_at",
-    "updated_at",
-    "kek_version",
-    "wrapped_key",
-    "sealed",
-    "token_hash",
-)
+# how the fields stored in another form are written (enums are written as their values)
+_ENCODE: dict[str, Callable[[Any], object]] = {
+    "jurisdictions": ",".join,
+    "pauses": lambda pauses: json.dumps([_pause(p) for p in pauses]),
+    "result": lambda result: json.dumps(result, sort_keys=True),
+}
+
+# what a new request starts with
+_FRESH: dict[str, object] = {
+    "state": State.RECEIVED.value,
+    "resume_state": None,
+    "extended": False,
+    "extension_reasons": "",
+    "pauses": "[]",
+    "subject_id": None,
+    "response": "",
+    "result": "{}",
+}
+
+
+def _column(name: str, value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    encode = _ENCODE.get(name)
+    return encode(value) if encode else value
+
+
+def _columns(
+    values: NewRequest | RequestChange | VerificationChange | TaskChange | NewPackage,
+) -> dict[str, object]:
+    """The columns written, named like the fields (those left ``UNCHANGED`` are not written)."""
+    pairs = ((f.name, getattr(values, f.name)) for f in fields(values))
+    return {name: _column(name, value) for name, value in pairs if value is not UNCHANGED}
+
+
+def _pause(span: PauseSpan) -> dict[str, str | None]:
+    end = span.end.isoformat() if span.end else None
+    return {"start": span.start.isoformat(), "end": end, "reason": span.reason}
 
 
 def _pauses(text: str) -> tuple[PauseSpan, ...]:
@@ -69,14 +87,13 @@ def _pauses(text: str) -> tuple[PauseSpan, ...]:
 
 
 def _request(row: t.Request) -> RequestRecord:
-    values: dict[str, Any] = {name: getattr(row, name) for name in _SCALAR_FIELDS}
-    return RequestRecord(
-        **values,
+    return record_of(
+        RequestRecord,
+        row,
         type=Right(row.type),
         state=State(row.state),
         resume_state=State(row.resume_state) if row.resume_state else None,
         channel=Channel(row.channel),
-        brand=row.brand,
         jurisdictions=tuple(row.jurisdictions.split(",")),
         pauses=_pauses(row.pauses),
         result=json.loads(row.result),
@@ -84,68 +101,27 @@ def _request(row: t.Request) -> RequestRecord:
 
 
 def _event(row: t.RequestEvent) -> EventRecord:
-    return EventRecord(
-        row.id,
-        row.request_id,
-        row.at,
-        row.actor,
-        row.action,
-        row.from_state,
-        row.to_state,
-        row.note,
-        json.loads(row.details),
-    )
+    return record_of(EventRecord, row, details=json.loads(row.details))
 
 
 def _verification(row: t.RequestVerification) -> VerificationRecord:
-    return VerificationRecord(
-        row.id,
-        row.request_id,
-        row.kind,
-        row.slot,
-        row.code_hash,
-        row.expires_at,
-        row.attempts,
-        row.sends,
-        row.verified_at,
-    )
+    return record_of(VerificationRecord, row)
 
 
 def _task(row: t.RequestTask) -> TaskRecord:
-    return TaskRecord(
-        row.id,
-        row.request_id,
-        row.system,
-        row.description,
-        row.assignee,
-        row.state,  # type: ignore[arg-type]
-        row.note,
-        row.created_at,
-        row.done_at,
-        row.done_by,
-    )
+    return record_of(TaskRecord, row)
 
 
 def _package(row: t.RequestPackage) -> PackageRecord:
-    return PackageRecord(
-        row.id,
-        row.request_id,
-        row.filename,
-        row.size,
-        row.kek_version,
-        row.wrapped_key,
-        row.sealed,
-        row.expires_at,
-        row.downloads,
-    )
+    return record_of(PackageRecord, row)
 
 
 class SqlRequests(BoundRepository):
     """The bound tenant's subject requests."""
 
-    def add(self, **values: Any) -> RequestRecord:
-        """Store a new request; ``values`` are column values (pauses and result as JSON text)."""
-        row = t.Request(tenant_id=self.tenant_id, **values)
+    def add(self, new: NewRequest) -> RequestRecord:
+        """Store a new request."""
+        row = t.Request(tenant_id=self.tenant_id, **_FRESH, **_columns(new))
         self.session.add(row)
         self.session.flush()
         return _request(row)
@@ -172,9 +148,10 @@ class SqlRequests(BoundRepository):
         row = self.session.scalar(select(t.Request).where(t.Request.token_hash == token_hash))
         return _request(row) if row else None
 
-    def update(self, request_id: int, **values: Any) -> None:
-        """Change columns of one request."""
-        self.session.execute(update(t.Request).where(t.Request.id == request_id).values(**values))
+    def update(self, request_id: int, change: RequestChange) -> None:
+        """Change one request."""
+        stmt = update(t.Request).where(t.Request.id == request_id).values(_columns(change))
+        self.session.execute(stmt)
 
     def search(
         self,
@@ -289,12 +266,12 @@ class SqlRequests(BoundRepository):
         )
         return [_verification(r) for r in self.session.scalars(stmt)]
 
-    def update_verification(self, verification_id: int, **values: Any) -> None:
+    def update_verification(self, verification_id: int, change: VerificationChange) -> None:
         """Change a code's hash, expiry, counters or verified time."""
         self.session.execute(
             update(t.RequestVerification)
             .where(t.RequestVerification.id == verification_id)
-            .values(**values)
+            .values(_columns(change))
         )
 
     # manual tasks ---------------------------------------------------------------------------
@@ -325,16 +302,16 @@ class SqlRequests(BoundRepository):
         )
         return [_task(r) for r in self.session.scalars(stmt)]
 
-    def update_task(self, task_id: int, **values: Any) -> None:
+    def update_task(self, task_id: int, change: TaskChange) -> None:
         """Change a task."""
         self.session.execute(
-            update(t.RequestTask).where(t.RequestTask.id == task_id).values(**values)
+            update(t.RequestTask).where(t.RequestTask.id == task_id).values(_columns(change))
         )
 
     # packages -------------------------------------------------------------------------------
-    def add_package(self, **values: Any) -> None:
-        """Store a sealed package."""
-        self.session.add(t.RequestPackage(tenant_id=self.tenant_id, **values))
+    def add_package(self, new: NewPackage) -> None:
+        """Store a sealed package, not downloaded yet."""
+        self.session.add(t.RequestPackage(tenant_id=self.tenant_id, downloads=0, **_columns(new)))
         self.session.flush()
 
     def tenant_of_package(self, token_hash: str) -> int | None:

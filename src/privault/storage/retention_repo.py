@@ -18,9 +18,10 @@ from privault.core.retention_ports import (
     RetentionSubject,
     RulePlan,
     RunRecord,
+    RunStatus,
 )
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository
+from privault.storage.base import BoundRepository, record_of
 
 _FIELDS: Table = t.PersonalData.__table__  # type: ignore[assignment]
 _SUBJECTS: Table = t.Subject.__table__  # type: ignore[assignment]
@@ -28,24 +29,11 @@ CHUNK = 900  # under SQLite's bound-parameter limit
 
 
 def _hold(row: t.LegalHold) -> HoldRecord:
-    return HoldRecord(
-        row.id,
-        row.scope,
-        row.subject_id,
-        row.category,
-        row.reference,
-        row.reason,
-        row.created_by,
-        row.created_at,
-        row.expires_on,
-        row.released_at,
-    )
+    return record_of(HoldRecord, row)
 
 
 def _run(row: t.RetentionRun) -> RunRecord:
-    return RunRecord(
-        row.id, row.started_at, row.finished_at, row.dry_run, row.status, json.loads(row.report)
-    )
+    return record_of(RunRecord, row, status=RunStatus(row.status), report=json.loads(row.report))
 
 
 class SqlHolds(BoundRepository):
@@ -161,7 +149,7 @@ class SqlRetentionRuns(BoundRepository):
             tenant_id=self.tenant_id,
             started_at=at,
             dry_run=dry_run,
-            status="running",
+            status=RunStatus.RUNNING.value,
             report=json.dumps(report, sort_keys=True),
         )
         self.session.add(row)
@@ -175,14 +163,16 @@ class SqlRetentionRuns(BoundRepository):
         return _run(row) if row else None
 
     def save(
-        self, run_id: int, report: dict[str, Any], status: str, finished_at: datetime | None
+        self, run_id: int, report: dict[str, Any], status: RunStatus, finished_at: datetime | None
     ) -> None:
         """Store a sweep's report so far (or its end)."""
         self.session.execute(
             sql_update(t.RetentionRun)
             .where(t.RetentionRun.id == run_id)
             .values(
-                report=json.dumps(report, sort_keys=True), status=status, finished_at=finished_at
+                report=json.dumps(report, sort_keys=True),
+                status=status.value,
+                finished_at=finished_at,
             )
         )
 
@@ -297,17 +287,16 @@ class SqlRetentionRuns(BoundRepository):
                 s.id,
                 s.uid,
                 s.ref,
-                s.wrapped_key.is_not(None),
+                s.wrapped_key.is_not(None).label("live"),
                 s.adult_on,
                 s.contract_end_on,
-                _activity(),
+                _activity().label("last_activity_at"),
             )
             .where(s.tenant_id == self.tenant_id, *where)
             .order_by(s.id)
         )
         return [
-            RetentionSubject(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6])
-            for r in self.session.execute(stmt)
+            record_of(RetentionSubject, r, live=bool(r.live)) for r in self.session.execute(stmt)
         ]
 
     def set_contract_end(self, subject_id: int, on: date, at: datetime) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from privault.core.changes import UNCHANGED
 from privault.core.staff_ports import (
-    UNCHANGED,
     NewSession,
     NewStaff,
     SessionRecord,

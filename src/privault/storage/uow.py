@@ -38,7 +38,7 @@ class SqlUnitOfWork:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
         self.tenant_id: int | None = None
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], object]] = []
 
     def __enter__(self) -> Self:
         self.session = self._factory()
@@ -88,7 +88,7 @@ class SqlUnitOfWork:
         self.tenant_id = tenant_id
         self.session.info[scoping.TENANT_KEY] = tenant_id
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
+    def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the work is committed; dropped if it is rolled back."""
         self._after_commit.append(callback)
 
@@ -105,7 +105,7 @@ class SqlUnitOfWork:
         self.session.rollback()
 
 
-def _after_commit(callback: Callable[[], None]) -> None:
+def _after_commit(callback: Callable[[], object]) -> None:
     """The work is committed: a side effect that fails is logged, never undoes or fails it."""
     try:
         callback()

@@ -11,32 +11,16 @@ from sqlalchemy import Table, delete, func, select, update
 
 from privault.core.records import FieldRecord, IdentityRecord, NewSubjectData, SubjectRecord
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository
+from privault.storage.base import BoundRepository, columns_of, field_names
 from privault.storage.bulk import DriverValues, insert_rows
 from privault.storage.consent_repo import allocate_ids
 
-_SUBJECT_COLUMNS = (
-    t.Subject.id,
-    t.Subject.uid,
-    t.Subject.ref,
-    t.Subject.key_version,
-    t.Subject.kek_version,
-    t.Subject.wrapped_key,
-    t.Subject.adult_on,
-    t.Subject.created_at,
-    t.Subject.updated_at,
-    t.Subject.erased_at,
-)
-_FIELD_COLUMNS = (
-    t.PersonalData.subject_id,
-    t.PersonalData.field,
-    t.PersonalData.category,
-    t.PersonalData.source,
-    t.PersonalData.purpose,
-    t.PersonalData.collected_at,
-    t.PersonalData.updated_at,
-    t.PersonalData.ciphertext,
-)
+# Hot-path selects read the columns named like the record's fields, in field order: a record is then
+# built from a row by position, which equals its name by construction.
+_SUBJECT_COLUMNS = columns_of(t.Subject, SubjectRecord)
+_SUBJECT_NAMES = field_names(SubjectRecord)
+_FIELD_NAMES = field_names(FieldRecord)
+_IDENTITY_NAMES = field_names(IdentityRecord)
 _SUBJECT_INSERT = (
     "id",
     "tenant_id",
@@ -140,8 +124,7 @@ class SqlSubjects(BoundRepository):
 
     def get_many(self, ids: Sequence[int]) -> list[SubjectRecord]:
         """Subjects by id."""
-        columns = [c.key for c in _SUBJECT_COLUMNS]
-        return [_subject(row) for row in self._rows(_SUBJECTS, columns, "id", ids)]
+        return [_subject(row) for row in self._rows(_SUBJECTS, _SUBJECT_NAMES, "id", ids)]
 
     def find(self, kind: str, indexes: Sequence[str]) -> list[tuple[str, int]]:
         """(blind index, subject id) of live subjects with one of these identities."""
@@ -152,14 +135,12 @@ class SqlSubjects(BoundRepository):
 
     def fields(self, subject_ids: Sequence[int]) -> list[FieldRecord]:
         """Stored values of these subjects."""
-        columns = [c.key for c in _FIELD_COLUMNS]
-        return [
-            FieldRecord(*row) for row in self._rows(_FIELDS, columns, "subject_id", subject_ids)
-        ]
+        rows = self._rows(_FIELDS, _FIELD_NAMES, "subject_id", subject_ids)
+        return [FieldRecord(*row) for row in rows]
 
     def identities(self, subject_ids: Sequence[int]) -> list[IdentityRecord]:
         """Stored identities of these subjects, in the order they were added."""
-        columns = ("id", "subject_id", "kind", "blind_index", "ciphertext")
+        columns = ("id", *_IDENTITY_NAMES)  # the id orders them, the rest is the record
         rows = sorted(
             self._rows(_IDENTITIES, columns, "subject_id", subject_ids), key=lambda r: r[0]
         )

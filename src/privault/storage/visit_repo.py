@@ -41,7 +41,8 @@ class SqlVisits(BoundRepository):
                 *self._in(since, until)
             )
         ).one()
-        return Totals(int(row[0]), int(row[1]), int(row[2]))
+        visits, consented, linked = (int(n) for n in row)
+        return Totals(visits=visits, consented=consented, linked=linked)
 
     def _grouped(
         self, column: Any, since: datetime, until: datetime, limit: int | None
@@ -54,7 +55,7 @@ class SqlVisits(BoundRepository):
             .order_by(visits.desc(), column)
             .limit(limit)
         )
-        return [Count(str(key), int(n)) for key, n in self.session.execute(stmt)]
+        return [Count(key=str(key), visits=int(n)) for key, n in self.session.execute(stmt)]
 
     def top_pages(self, since: datetime, until: datetime, limit: int) -> list[Count]:
         """The most visited pages, most first (ties by page)."""
@@ -78,7 +79,7 @@ class SqlVisits(BoundRepository):
         """Visits per UTC day, oldest first."""
         day = self._day().label("day")
         stmt = select(day, func.count()).where(*self._in(since, until)).group_by(day).order_by(day)
-        return [DayCount(_as_date(d), int(n)) for d, n in self.session.execute(stmt)]
+        return [DayCount(day=_as_date(d), visits=int(n)) for d, n in self.session.execute(stmt)]
 
     def forget_subjects(self, subject_ids: Sequence[int]) -> int:
         """Unlink these subjects' visits (visitor id and subject cleared); the count of visits."""

@@ -22,7 +22,7 @@ from privault.core.manifest.cookies import (
     consent_mode_map,
     uk_exempt,
 )
-from privault.http.deps import ContainerDep, UowDep
+from privault.http.deps import ContainerDep
 from privault.services.notices import notice_history
 
 router = APIRouter(include_in_schema=False)
@@ -35,11 +35,11 @@ def script_text() -> str:
     return files("privault.web").joinpath("banner.js").read_text(encoding="utf-8")
 
 
-def banner_config(tenant: str, uow: UowDep, container: ContainerDep) -> dict[str, object]:
+def banner_config(tenant: str, container: ContainerDep) -> dict[str, object]:
     """What the script needs: categories in manifest order, the notice version, the Consent Mode
     types and their mapping, and the categories exempt from consent."""
     view = container.decider.view(tenant)
-    history = notice_history(uow, tenant)
+    history = notice_history(container.deps, tenant)
     exempt = uk_exempt(view.policy.uk_cookie_mode, view.tenant.jurisdictions)
     categories = [
         {"key": c.key.value, "name": c.name, "description": c.description}
@@ -62,10 +62,10 @@ def _embed(config: dict[str, object]) -> str:
 
 
 @router.get("/v1/tenants/{tenant}/banner.js")
-def banner_js(tenant: str, uow: UowDep, container: ContainerDep) -> Response:
+def banner_js(tenant: str, container: ContainerDep) -> Response:
     """The tenant's cookie banner (cacheable for five minutes)."""
     return Response(
-        _embed(banner_config(tenant, uow, container)),
+        _embed(banner_config(tenant, container)),
         media_type="text/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
     )

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from privault.errors import NotFound
-from privault.http.deps import ContainerDep, UowDep
+from privault.http.deps import ContainerDep
 from privault.services.notices import get_notice_version, notice_history
 from privault.web.pages import PageRoute, brand_look, notice_body, render
 
@@ -22,12 +22,10 @@ def landing(container: ContainerDep) -> HTMLResponse:
 
 
 @router.get("/p/{tenant}/", response_class=HTMLResponse)
-def notice(
-    tenant: str, uow: UowDep, container: ContainerDep, brand: str | None = None
-) -> HTMLResponse:
+def notice(tenant: str, container: ContainerDep, brand: str | None = None) -> HTMLResponse:
     """The current privacy notice, its date and the way to earlier versions."""
     look = brand_look(container.decider.view(tenant), brand)
-    history = notice_history(uow, tenant)
+    history = notice_history(container.deps, tenant)
     if not history:
         raise NotFound(
             f"tenant '{tenant}' has no published notice yet", code="notice.version_unknown"
@@ -46,12 +44,10 @@ def notice(
 
 
 @router.get("/p/{tenant}/notice/versions", response_class=HTMLResponse)
-def versions(
-    tenant: str, uow: UowDep, container: ContainerDep, brand: str | None = None
-) -> HTMLResponse:
+def versions(tenant: str, container: ContainerDep, brand: str | None = None) -> HTMLResponse:
     """Every published version, newest first."""
     look = brand_look(container.decider.view(tenant), brand)
-    history = notice_history(uow, tenant)
+    history = notice_history(container.deps, tenant)
     return render(
         container.renderer, "versions.html.j2", tenant=tenant, brand=look, history=history
     )
@@ -59,12 +55,12 @@ def versions(
 
 @router.get("/p/{tenant}/notice/versions/{version}", response_class=HTMLResponse)
 def version(
-    tenant: str, version: str, uow: UowDep, container: ContainerDep, brand: str | None = None
+    tenant: str, version: str, container: ContainerDep, brand: str | None = None
 ) -> HTMLResponse:
     """One version exactly as it was shown."""
     look = brand_look(container.decider.view(tenant), brand)
-    found = get_notice_version(uow, tenant, version)
-    latest = notice_history(uow, tenant)[0]
+    found = get_notice_version(container.deps, tenant, version)
+    latest = notice_history(container.deps, tenant)[0]
     return render(
         container.renderer,
         "notice.html.j2",

@@ -25,8 +25,8 @@ from privault.services.consent import (
     Evidence,
     Holder,
     current_state,
-    notice_version,
     record_choices,
+    state_and_notice,
 )
 from privault.services.form_tokens import csrf_ok, csrf_token
 from privault.web.pages import PRIVATE_HEADERS, PageRoute, brand_look, render
@@ -103,9 +103,7 @@ def _page(
     container: Container, tenant: str, visitor: str, brand: str | None, saved: bool
 ) -> HTMLResponse:
     view = container.decider.view(tenant)
-    with container.uow() as uow:
-        state = current_state(uow, tenant, Holder(visitor=visitor))
-        version = notice_version(uow, None)
+    state, version = state_and_notice(container.deps, tenant, Holder(visitor=visitor))
     marketing, cookies = _toggles(view, state)
     return render(
         container.renderer,
@@ -144,8 +142,8 @@ def _save(
     container: Container, tenant: str, visitor: str, fields: dict[str, str], request: Request
 ) -> None:
     view = container.decider.view(tenant)
-    with container.uow() as uow:
-        marketing, cookies = _toggles(view, current_state(uow, tenant, Holder(visitor=visitor)))
+    state = current_state(container.deps, tenant, Holder(visitor=visitor))
+    marketing, cookies = _toggles(view, state)
     choices = [
         Choice(Kind(t.name.split(":", 1)[0]), t.name.split(":", 1)[1], t.name in fields)
         for t in marketing + cookies
@@ -158,17 +156,15 @@ def _save(
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
     )
-    with container.uow() as uow:
-        record_choices(
-            uow,
-            container.decider,
-            tenant,
-            f"visitor:{visitor[:8]}",
-            Holder(visitor=visitor),
-            choices,
-            evidence,
-            container.clock.now(),
-        )
+    record_choices(
+        container.deps,
+        tenant,
+        f"visitor:{visitor[:8]}",
+        Holder(visitor=visitor),
+        choices,
+        evidence,
+        container.clock.now(),
+    )
 
 
 @router.post("/p/{tenant}/preferences", response_class=HTMLResponse)

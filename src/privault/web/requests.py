@@ -100,7 +100,7 @@ def submit(
         return _form_page(container, tenant, brand, form, status=422)
     try:
         item = parse_request(form.as_request(brand))
-        opened = receive_request(container.requests, tenant, item, "requester")
+        opened = receive_request(container.deps, tenant, item, "requester")
     except PrivaultError as exc:
         form.errors["form"] = exc.message
         return _form_page(container, tenant, brand, form, status=exc.status)
@@ -109,7 +109,7 @@ def submit(
 
 
 def _ref(container: Container, tenant: str, token: str) -> str:
-    owner, ref = svc.ref_for_token(container.requests, token)
+    owner, ref = svc.ref_for_token(container.deps, token)
     if owner != tenant:
         raise NotFound("no request for this link", code="request.unknown")
     return ref
@@ -124,7 +124,7 @@ def _status_page(
     status: int = 200,
 ) -> HTMLResponse:
     _ref(container, tenant, token)
-    found = svc.requester_status(container.requests, token)
+    found = svc.requester_status(container.deps, token)
     pending = [m for m, ok in zip(found.identities, found.verified, strict=True) if not ok]
     return render(
         container.renderer,
@@ -165,7 +165,7 @@ def verify(
     """Check the codes; back to the status page, or the page again with what went wrong."""
     ref = _ref(container, tenant, token)
     try:
-        svc.verify_codes(container.requests, tenant, ref, code or [])
+        svc.verify_codes(container.deps, tenant, ref, code or [])
     except PrivaultError as exc:
         return _status_page(container, tenant, token, brand, exc.message, status=exc.status)
     look = brand_look(container.decider.view(tenant), brand)
@@ -186,7 +186,7 @@ def declare(
     try:
         if agree != "yes":
             raise InvalidInput("tick the box to sign the declaration", code="verification.failed")
-        svc.sign_declaration(container.requests, tenant, ref, name)
+        svc.sign_declaration(container.deps, tenant, ref, name)
     except PrivaultError as exc:
         return _status_page(container, tenant, token, brand, exc.message, status=exc.status)
     look = brand_look(container.decider.view(tenant), brand)
@@ -198,7 +198,7 @@ def resend(tenant: str, token: str, container: ContainerDep, brand: str | None =
     """New codes for the identities not verified yet."""
     ref = _ref(container, tenant, token)
     try:
-        sent = svc.resend_codes(container.requests, tenant, ref)
+        sent = svc.resend_codes(container.deps, tenant, ref)
     except PrivaultError as exc:
         return _status_page(container, tenant, token, brand, exc.message, status=exc.status)
     look = brand_look(container.decider.view(tenant), brand)
@@ -211,4 +211,4 @@ def resend(tenant: str, token: str, container: ContainerDep, brand: str | None =
 def package(tenant: str, token: str, container: ContainerDep) -> Response:
     """The access or portability package, while its link is live."""
     _ref(container, tenant, token)
-    return package_response(download(container.requests, token))
+    return package_response(download(container.deps, token))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from privault.http.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep
 from privault.services.audit import checkpoint, verify
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -37,9 +37,9 @@ class CheckpointOut(BaseModel):
 
 
 @router.get("/verify", response_model=VerifyOut)
-def verify_chain(principal: AdminDep, uow: UowDep, container: ContainerDep) -> VerifyOut:
+def verify_chain(principal: AdminDep, container: ContainerDep) -> VerifyOut:
     """Walk the tenant's audit chain and report every problem with its position."""
-    report = verify(uow, container.keyring, principal.tenant_key)
+    report = verify(container.deps, principal.tenant_key)
     problems = [Problem(seq=p.seq, kind=p.kind, message=p.message) for p in report.problems]
     return VerifyOut(
         ok=report.ok, events=report.events, checkpoints=report.checkpoints, problems=problems
@@ -47,9 +47,7 @@ def verify_chain(principal: AdminDep, uow: UowDep, container: ContainerDep) -> V
 
 
 @router.post("/checkpoint", response_model=CheckpointOut)
-def take_checkpoint(principal: AdminDep, uow: UowDep, container: ContainerDep) -> CheckpointOut:
+def take_checkpoint(principal: AdminDep, container: ContainerDep) -> CheckpointOut:
     """Sign the current head of the tenant's chain."""
-    point = checkpoint(
-        uow, container.keyring, principal.tenant_key, principal.actor, container.clock.now()
-    )
+    point = checkpoint(container.deps, principal.tenant_key, principal.actor)
     return CheckpointOut(seq=point.seq, hash=point.hash, signature=point.signature)

@@ -14,7 +14,7 @@ from privault.core.consent import Choice, Kind, Method, State, Via
 from privault.core.consent_managers import Artefact
 from privault.core.records import ConsentEventRecord
 from privault.errors import InvalidInput
-from privault.http.deps import AdminDep, ContainerDep, PrincipalDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep, PrincipalDep
 from privault.services.consent import (
     Evidence,
     Holder,
@@ -26,7 +26,7 @@ from privault.services.consent import (
 )
 from privault.services.consent_managers import record_artefact
 from privault.services.opt_in import confirm_sale_opt_in, request_sale_opt_in
-from privault.services.restrictions import Informing, restrict_processing
+from privault.services.restrictions import restrict_processing
 
 router = APIRouter(prefix="/v1/consent", tags=["consent"])
 
@@ -225,7 +225,6 @@ def evidence_from(body: EvidenceIn, *, brand: str | None = None) -> Evidence:
 def record(
     body: ConsentIn,
     principal: PrincipalDep,
-    uow: UowDep,
     container: ContainerDep,
     sec_gpc: Annotated[str | None, Header(alias="Sec-GPC")] = None,
 ) -> RecordedOut:
@@ -234,16 +233,13 @@ def record(
     choices = [Choice(c.kind, c.scope, c.granted) for c in body.choices]
     evidence = evidence_from(body)
     at = container.clock.now()
-    done = record_choices(
-        uow, container.decider, principal.tenant_key, principal.actor, holder, choices, evidence, at
-    )
+    deps, tenant = container.deps, principal.tenant_key
+    done = record_choices(deps, tenant, principal.actor, holder, choices, evidence, at)
     honoured, state_now = False, done.state
     if sec_gpc == "1":  # the person's browser sent GPC through the caller: honour it as well
         gpc = Evidence(Method.GPC, Via.WEB, ip=evidence.ip, user_agent=evidence.user_agent)
-        with container.uow() as second:
-            honoured = honour_gpc(second, container.decider, principal.tenant_key, holder, gpc, at)
-        with container.uow() as third:
-            state_now = current_state(third, principal.tenant_key, holder)
+        honoured = honour_gpc(deps, tenant, holder, gpc, at)
+        state_now = current_state(deps, tenant, holder)
     return RecordedOut(
         events=[event_out(e) for e in done.events],
         state=state_out(state_now),
@@ -252,11 +248,10 @@ def record(
 
 
 @router.post("/link", response_model=RecordedOut, status_code=status.HTTP_201_CREATED)
-def link(body: LinkIn, principal: AdminDep, uow: UowDep, container: ContainerDep) -> RecordedOut:
+def link(body: LinkIn, principal: AdminDep, container: ContainerDep) -> RecordedOut:
     """Link an anonymous visitor to a subject: the visitor's choices count for the subject from now on."""
     done = link_visitor(
-        uow,
-        container.decider,
+        container.deps,
         principal.tenant_key,
         principal.actor,
         body.visitor,
@@ -270,28 +265,29 @@ def link(body: LinkIn, principal: AdminDep, uow: UowDep, container: ContainerDep
 @router.get("", response_model=StateOut)
 def state(
     principal: PrincipalDep,
-    uow: UowDep,
+    container: ContainerDep,
     subject: str | None = Query(None),
     visitor: str | None = Query(None),
 ) -> StateOut:
     """The current state of a subject or a visitor."""
     if (subject is None) == (visitor is None):
         raise InvalidInput("name either a subject or a visitor", code="consent.invalid")
-    found = current_state(uow, principal.tenant_key, Holder(subject=subject, visitor=visitor))
+    holder = Holder(subject=subject, visitor=visitor)
+    found = current_state(container.deps, principal.tenant_key, holder)
     return StateOut(state=state_out(found))
 
 
 @router.get("/events", response_model=HistoryOut)
 def events(
     principal: AdminDep,
-    uow: UowDep,
+    container: ContainerDep,
     subject: str | None = Query(None),
     visitor: str | None = Query(None),
 ) -> HistoryOut:
     """The ledger of a subject or a visitor, oldest first (the proof of each choice)."""
     if (subject is None) == (visitor is None):
         raise InvalidInput("name either a subject or a visitor", code="consent.invalid")
-    found = history(uow, principal.tenant_key, Holder(subject=subject, visitor=visitor))
+    found = history(container.deps, principal.tenant_key, Holder(subject=subject, visitor=visitor))
     return HistoryOut(events=[event_out(e) for e in found])
 
 
@@ -300,8 +296,7 @@ def restrict(body: RestrictIn, principal: AdminDep, container: ContainerDep) -> 
     """Restrict processing (GDPR Art. 18) of one or many subjects, for all purposes or one."""
     evidence = evidence_from(body)
     count = restrict_processing(
-        container.uow,
-        container.decider,
+        container.deps,
         principal.tenant_key,
         principal.actor,
         body.subjects,
@@ -309,8 +304,7 @@ def restrict(body: RestrictIn, principal: AdminDep, container: ContainerDep) -> 
         restricted=body.restricted,
         reference=body.reference,
         evidence=evidence,
-        at=container.clock.now(),
-        inform=Informing(container.keyring, container.messenger, body.informed_otherwise),
+        informed_otherwise=body.informed_otherwise,
     )
     return RestrictOut(subjects=count, events=count)
 
@@ -319,18 +313,15 @@ def restrict(body: RestrictIn, principal: AdminDep, container: ContainerDep) -> 
     "/opt-in/sale-sharing", response_model=OptInRequestOut, status_code=status.HTTP_201_CREATED
 )
 def opt_in_request(
-    body: OptInRequestIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep
+    body: OptInRequestIn, principal: PrincipalDep, container: ContainerDep
 ) -> OptInRequestOut:
     """Step one of the two-step opt-in to sale or sharing: take the consumer's request."""
     found = request_sale_opt_in(
-        uow,
-        container.decider,
-        container.keyring,
+        container.deps,
         principal.tenant_key,
         principal.actor,
         Holder(subject=body.subject, visitor=body.visitor),
         evidence_from(body),
-        container.clock.now(),
         consumer_initiated=body.consumer_initiated,
     )
     return OptInRequestOut(
@@ -342,31 +333,21 @@ def opt_in_request(
     "/opt-in/sale-sharing/confirm", response_model=RecordedOut, status_code=status.HTTP_201_CREATED
 )
 def opt_in_confirm(
-    body: OptInConfirmIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep
+    body: OptInConfirmIn, principal: PrincipalDep, container: ContainerDep
 ) -> RecordedOut:
     """Step two: the separate confirmation; records the opt-in with its request as evidence."""
     done = confirm_sale_opt_in(
-        uow,
-        container.decider,
-        container.keyring,
-        principal.tenant_key,
-        principal.actor,
-        body.token,
-        evidence_from(body),
-        container.clock.now(),
+        container.deps, principal.tenant_key, principal.actor, body.token, evidence_from(body)
     )
     return RecordedOut(events=[event_out(e) for e in done.events], state=state_out(done.state))
 
 
 @router.post("/artefacts", response_model=RecordedOut, status_code=status.HTTP_201_CREATED)
-def artefact(
-    body: ArtefactIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep
-) -> RecordedOut:
+def artefact(body: ArtefactIn, principal: PrincipalDep, container: ContainerDep) -> RecordedOut:
     """Record a consent manager's artefact, or its withdrawal (DPDP-CM-1)."""
     given = Artefact(body.consent_manager, body.artefact_id, tuple(body.purposes), body.granted)
     done = record_artefact(
-        uow,
-        container.decider,
+        container.deps,
         principal.tenant_key,
         principal.actor,
         Holder(subject=body.subject),

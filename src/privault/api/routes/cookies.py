@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.errors import InvalidInput
-from privault.http.deps import ContainerDep, UowDep
+from privault.http.deps import ContainerDep
 from privault.services.consent import Evidence, Holder, honour_gpc, record_choices
 from privault.services.cookies import cookie_status
 
@@ -94,8 +94,8 @@ def _choices(offered: list[str], body: CookieChoicesIn) -> list[Choice]:
     return [Choice(Kind.COOKIE, key, value) for key, value in sorted(body.choices.items())]
 
 
-def _status(uow: UowDep, container: ContainerDep, tenant: str, visitor: str) -> CookieStatusOut:
-    found = cookie_status(uow, container.decider, tenant, visitor, container.clock.now())
+def _status(container: ContainerDep, tenant: str, visitor: str) -> CookieStatusOut:
+    found = cookie_status(container.deps, tenant, visitor, container.clock.now())
     return CookieStatusOut(
         choices=found.choices,
         reask=found.reask,
@@ -118,7 +118,6 @@ def choose(
     tenant: str,
     body: CookieChoicesIn,
     request: Request,
-    uow: UowDep,
     container: ContainerDep,
     sec_gpc: GpcHeader = None,
 ) -> CookieStatusOut:
@@ -129,14 +128,10 @@ def choose(
     holder, at = Holder(visitor=body.visitor), container.clock.now()
     actor = f"visitor:{body.visitor[:8]}"
     evidence = _evidence(request, body.method, body)
-    record_choices(uow, container.decider, tenant, actor, holder, choices, evidence, at)
+    record_choices(container.deps, tenant, actor, holder, choices, evidence, at)
     if sec_gpc == "1":
-        with container.uow() as second:
-            honour_gpc(
-                second, container.decider, tenant, holder, _evidence(request, Method.GPC), at
-            )
-    with container.uow() as third:
-        return _status(third, container, tenant, body.visitor)
+        honour_gpc(container.deps, tenant, holder, _evidence(request, Method.GPC), at)
+    return _status(container, tenant, body.visitor)
 
 
 @router.get("/v1/tenants/{tenant}/cookie-consent/{visitor}", response_model=CookieStatusOut)
@@ -144,23 +139,20 @@ def status_(
     tenant: str,
     visitor: str,
     request: Request,
-    uow: UowDep,
     container: ContainerDep,
     sec_gpc: GpcHeader = None,
 ) -> CookieStatusOut:
     """The visitor's choices and whether the banner must ask again (a GPC signal is honoured here too)."""
     container.decider.view(tenant)
     if sec_gpc == "1":
-        with container.uow() as first:
-            honour_gpc(
-                first,
-                container.decider,
-                tenant,
-                Holder(visitor=visitor),
-                _evidence(request, Method.GPC),
-                container.clock.now(),
-            )
-    return _status(uow, container, tenant, visitor)
+        honour_gpc(
+            container.deps,
+            tenant,
+            Holder(visitor=visitor),
+            _evidence(request, Method.GPC),
+            container.clock.now(),
+        )
+    return _status(container, tenant, visitor)
 
 
 @router.get("/.well-known/gpc.json", response_model=GpcOut)

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from privault.core.secrets import Secret
-from privault.http.deps import ContainerDep, PrincipalDep, UowDep
+from privault.http.deps import ContainerDep, PrincipalDep
 from privault.services.cpni import inbound_call
 from privault.services.vault_json import SubjectOut, subject_out
 
@@ -35,10 +35,10 @@ class CallOut(BaseModel):
 
 
 @router.post("/inbound-call", response_model=CallOut)
-def inbound(body: CallIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep) -> CallOut:
+def inbound(body: CallIn, principal: PrincipalDep, container: ContainerDep) -> CallOut:
     """Show a caller on an inbound call; the password check is audited (``cpni:call_detail``)."""
     given = Secret(body.password) if body.password is not None else None
-    seen = inbound_call(uow, container.vault, principal, body.subject, body.purpose, given)
+    seen = inbound_call(container.deps, principal, body.subject, body.purpose, given)
     return CallOut(
         caller=subject_out(seen.view),
         password=seen.password,

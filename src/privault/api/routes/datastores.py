@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 
-from privault.http.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep
 from privault.services.datastores import (
     DatastoreInfo,
     add_datastore,
@@ -41,14 +41,10 @@ def _shown(info: DatastoreInfo) -> dict[str, Any]:
 
 
 @router.post("/v1/datastores", status_code=status.HTTP_201_CREATED)
-def create_datastore(
-    body: DatastoreIn, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
+def create_datastore(body: DatastoreIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Add a datastore; its URL is sealed and only shown masked."""
     info = add_datastore(
-        uow,
-        container.keyring,
-        container.clock,
+        container.deps,
         admin.tenant_key,
         admin.actor,
         body.key,
@@ -57,33 +53,29 @@ def create_datastore(
         description=body.description,
         owner=body.owner,
         privault_url=container.settings.sqlalchemy_url,
-        manifest=container.manifest,
     )
     return _shown(info)
 
 
 @router.patch("/v1/datastores/{key}")
 def change_datastore(
-    key: str, body: DatastoreChangeIn, admin: AdminDep, uow: UowDep, container: ContainerDep
+    key: str, body: DatastoreChangeIn, admin: AdminDep, container: ContainerDep
 ) -> dict[str, Any]:
     """Change a connected datastore's URL and/or dataset in place (checked as when added)."""
     change = update_datastore(
-        uow,
-        container.keyring,
-        container.clock,
+        container.deps,
         admin.tenant_key,
         admin.actor,
         key,
         url=body.url,
         dataset=body.dataset,
         privault_url=container.settings.sqlalchemy_url,
-        manifest=container.manifest,
     )
     return _shown(change.info) | {"changed": list(change.changed)}
 
 
 @router.get("/v1/datastores")
-def datastores(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
+def datastores(admin: AdminDep, container: ContainerDep) -> list[dict[str, Any]]:
     """The tenant's datastores (URLs masked)."""
     return [
         {
@@ -94,23 +86,14 @@ def datastores(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
             "collections": d.collections,
             "last_test_ok": d.last_test_ok,
         }
-        for d in list_datastores(uow, admin.tenant_key)
+        for d in list_datastores(container.deps, admin.tenant_key)
     ]
 
 
 @router.post("/v1/datastores/{key}/test")
-def datastore_check(
-    key: str, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
+def datastore_check(key: str, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Compare the dataset with the database, its data and the login's privileges."""
-    check = check_datastore(
-        uow,
-        container.keyring,
-        container.clock,
-        admin.tenant_key,
-        key,
-        manifest=container.manifest,
-    )
+    check = check_datastore(container.deps, admin.tenant_key, key)
     return {
         "ok": check.ok,
         "connected": check.connected,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from privault.core.decisions import Decision, Reason
-from privault.http.deps import ContainerDep, PrincipalDep, UowDep
+from privault.http.deps import ContainerDep, PrincipalDep
 from privault.services.decisions import MAX_BATCH, Question, decide_many
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
@@ -134,9 +134,7 @@ _BODY_SCHEMA = _inline(_BODY_SCHEMA, _BODY_SCHEMA.get("$defs", {}))
         }
     },
 )
-async def decide(
-    request: Request, principal: PrincipalDep, uow: UowDep, container: ContainerDep
-) -> Response:
+async def decide(request: Request, principal: PrincipalDep, container: ContainerDep) -> Response:
     """Answer each question with allowed or not and every reason (the rule and the record behind it).
 
     The body is a ``DecisionsIn``: ``{"questions": [{"subject", "purpose", "categories", "brand"}]}``.
@@ -144,8 +142,7 @@ async def decide(
     questions = _parse(await request.body())
     answers = await run_in_threadpool(
         decide_many,
-        uow,
-        container.decider,
+        container.deps,
         principal.tenant_key,
         principal.tenant_id,
         questions,

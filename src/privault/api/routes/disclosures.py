@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from privault.http.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep
 from privault.services.disclosures import Disclosed, disclose, list_disclosures
 from privault.services.offers import send_offer
 
@@ -69,11 +69,10 @@ def _disclosed(done: Disclosed) -> DisclosedOut:
 
 
 @router.post("/v1/disclosures", response_model=DisclosedOut)
-def make(body: DisclosureIn, admin: AdminDep, uow: UowDep, container: ContainerDep) -> DisclosedOut:
+def make(body: DisclosureIn, admin: AdminDep, container: ContainerDep) -> DisclosedOut:
     """Disclose subjects' data to a recipient: checked, minimised, recorded, audited."""
     done = disclose(
-        uow,
-        container.vault,
+        container.deps,
         admin,
         body.recipient,
         body.subjects,
@@ -108,14 +107,14 @@ class DisclosureOut(BaseModel):
 @router.get("/v1/disclosures", response_model=list[DisclosureOut])
 def register(
     admin: AdminDep,
-    uow: UowDep,
+    container: ContainerDep,
     subject: str | None = None,
     recipient: str | None = None,
     limit: int = Query(500, ge=1, le=10_000),
 ) -> list[DisclosureOut]:
     """The disclosure register, newest first; filter by subject reference or recipient."""
     rows = list_disclosures(
-        uow, admin.tenant_id, subject_ref=subject, recipient=recipient, limit=limit
+        container.deps, admin.tenant_key, subject_ref=subject, recipient=recipient, limit=limit
     )
     return [
         DisclosureOut(
@@ -165,7 +164,7 @@ class OfferOut(BaseModel):
 def offer(body: OfferIn, admin: AdminDep, container: ContainerDep) -> OfferOut:
     """Send a partner's offer through the tenant's messenger; no personal data leaves."""
     sent = send_offer(
-        container.requests,
+        container.deps,
         admin.tenant_key,
         body.partner,
         body.purpose,

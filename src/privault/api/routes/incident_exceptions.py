@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from privault.http.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep
 from privault.services import incident_exceptions as svc
 from privault.services.incidents import incident_dict
 
@@ -40,24 +40,19 @@ class LiftIn(BaseModel):
 
 
 @router.post("/v1/incidents/{ref}/exemption")
-def exempt(
-    ref: str, body: ExemptionIn, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
+def exempt(ref: str, body: ExemptionIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Close the data subjects' notice under Art. 34(3); (c) opens the public communication."""
     shown = svc.exempt_subjects(
-        uow, container.clock, admin.tenant_key, admin.actor, ref, body.code, body.justification
+        container.deps, admin.tenant_key, admin.actor, ref, body.code, body.justification
     )
     return incident_dict(shown)
 
 
 @router.post("/v1/incidents/{ref}/delay")
-def delay(
-    ref: str, body: DelayIn, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
+def delay(ref: str, body: DelayIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Record a law-enforcement delay of FCC customer notice (at most 30 days at first)."""
     shown = svc.delay_customer_notice(
-        uow,
-        container.clock,
+        container.deps,
         admin.tenant_key,
         admin.actor,
         ref,
@@ -69,13 +64,10 @@ def delay(
 
 
 @router.post("/v1/incidents/{ref}/delay/lift")
-def lift(
-    ref: str, body: LiftIn, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
+def lift(ref: str, body: LiftIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Record that the agency lifted its delay: customers may be told from ``lifted_on``."""
     shown = svc.lift_customer_delay(
-        uow,
-        container.clock,
+        container.deps,
         admin.tenant_key,
         admin.actor,
         ref,

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from privault.core.records import NoticeVersionRecord
 from privault.errors import NotFound
-from privault.http.deps import UowDep
+from privault.http.deps import ContainerDep
 from privault.services.notices import get_notice_version, notice_history
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/notice", tags=["notice"])
@@ -42,9 +42,11 @@ def _text(record: NoticeVersionRecord, fmt: Format) -> Response:
 
 
 @router.get("", response_class=Response)
-def current_notice(tenant: str, uow: UowDep, format: Format = Query("html")) -> Response:
+def current_notice(
+    tenant: str, container: ContainerDep, format: Format = Query("html")
+) -> Response:
     """The current notice as HTML or Markdown; the version id is in the X-Notice-Version header."""
-    history = notice_history(uow, tenant)
+    history = notice_history(container.deps, tenant)
     if not history:
         raise NotFound(
             f"tenant '{tenant}' has no published notice yet", code="notice.version_unknown"
@@ -53,12 +55,14 @@ def current_notice(tenant: str, uow: UowDep, format: Format = Query("html")) -> 
 
 
 @router.get("/versions", response_model=list[NoticeVersion])
-def versions(tenant: str, uow: UowDep) -> list[NoticeVersion]:
+def versions(tenant: str, container: ContainerDep) -> list[NoticeVersion]:
     """Every published version, newest first."""
-    return [_summary(r) for r in notice_history(uow, tenant)]
+    return [_summary(r) for r in notice_history(container.deps, tenant)]
 
 
 @router.get("/versions/{version}", response_class=Response)
-def version(tenant: str, version: str, uow: UowDep, format: Format = Query("html")) -> Response:
+def version(
+    tenant: str, version: str, container: ContainerDep, format: Format = Query("html")
+) -> Response:
     """One earlier version exactly as it was shown."""
-    return _text(get_notice_version(uow, tenant, version), format)
+    return _text(get_notice_version(container.deps, tenant, version), format)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from privault.http.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep
 from privault.services import dpias as dpia_svc
 from privault.services import incidents as incident_svc
 from privault.services.ropa import MEDIA_TYPES, export_ropa
@@ -20,20 +20,11 @@ router = APIRouter(tags=["records"])
 @router.get("/v1/ropa")
 def ropa(
     admin: AdminDep,
-    uow: UowDep,
     container: ContainerDep,
     format: Literal["json", "csv", "html"] = Query("json"),
 ) -> Response:
     """The tenant's records of processing (GDPR Art. 30) as JSON, CSV or HTML (audited)."""
-    text = export_ropa(
-        uow,
-        container.manifest,
-        container.clock,
-        admin.tenant_key,
-        admin.actor,
-        format,
-        renderer=container.renderer,
-    )
+    text = export_ropa(container.deps, admin.tenant_key, admin.actor, format)
     return Response(text, media_type=MEDIA_TYPES[format])
 
 
@@ -77,37 +68,33 @@ def _dpia(view: dpia_svc.DpiaView) -> dict[str, Any]:
 
 
 @router.post("/v1/dpias", status_code=status.HTTP_201_CREATED)
-def add_dpia(body: DpiaIn, admin: AdminDep, uow: UowDep, container: ContainerDep) -> dict[str, Any]:
+def add_dpia(body: DpiaIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Record a draft assessment (audited as records:dpia)."""
     item = dpia_svc.NewDpia(**body.model_dump())
-    added = dpia_svc.add_dpia(
-        uow, container.manifest, container.clock, admin.tenant_key, admin.actor, item
-    )
+    added = dpia_svc.add_dpia(container.deps, admin.tenant_key, admin.actor, item)
     return _dpia(added)
 
 
 @router.get("/v1/dpias")
 def list_dpias(
     admin: AdminDep,
-    uow: UowDep,
     container: ContainerDep,
     missing: bool = Query(False, description="Only purposes lacking an approved, unexpired DPIA."),
 ) -> list[dict[str, Any]]:
     """The register, or the purposes that need an approved DPIA and lack one."""
     if missing:
-        gaps = dpia_svc.missing(uow, container.manifest, container.clock, admin.tenant_key)
+        gaps = dpia_svc.missing(container.deps, admin.tenant_key)
         return [{"purpose": p, "state": s} for p, s in gaps]
-    return [_dpia(v) for v in dpia_svc.list_dpias(uow, container.clock, admin.tenant_key)]
+    return [_dpia(v) for v in dpia_svc.list_dpias(container.deps, admin.tenant_key)]
 
 
 @router.post("/v1/dpias/{dpia_id}/decision")
 def decide_dpia(
-    dpia_id: int, body: DecisionIn, admin: AdminDep, uow: UowDep, container: ContainerDep
+    dpia_id: int, body: DecisionIn, admin: AdminDep, container: ContainerDep
 ) -> dict[str, Any]:
     """Approve or reject an assessment (audited as records:dpia)."""
     decided = dpia_svc.decide_dpia(
-        uow,
-        container.clock,
+        container.deps,
         admin.tenant_key,
         admin.actor,
         dpia_id,
@@ -167,17 +154,13 @@ class CloseIn(BaseModel):
 
 
 @router.post("/v1/incidents", status_code=status.HTTP_201_CREATED)
-def open_incident(
-    body: IncidentIn, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
+def open_incident(body: IncidentIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Open an incident and start its clocks (audited as incident:change)."""
     values = body.model_dump()
     values["aware_at"] = body.aware_at or container.clock.now()
     item = incident_svc.NewIncident(**values)
     shown = incident_svc.open_incident(
-        uow,
-        container.manifest,
-        container.clock,
+        container.deps,
         admin.tenant_key,
         admin.actor,
         item,
@@ -189,12 +172,11 @@ def open_incident(
 @router.get("/v1/incidents")
 def list_incidents(
     admin: AdminDep,
-    uow: UowDep,
     container: ContainerDep,
     open_only: bool = Query(False, alias="open", description="Only open incidents."),
 ) -> list[dict[str, Any]]:
     """The register, newest first, with each clock's state."""
-    shown = incident_svc.list_incidents(uow, container.clock, admin.tenant_key, open_only=open_only)
+    shown = incident_svc.list_incidents(container.deps, admin.tenant_key, open_only=open_only)
     return [incident_svc.incident_dict(s) for s in shown]
 
 
@@ -202,7 +184,6 @@ def list_incidents(
 def show_incident(
     ref: str,
     admin: AdminDep,
-    uow: UowDep,
     container: ContainerDep,
     notice: Literal["authority", "subjects", "controller", "public"] | None = Query(
         None, description="Return this notice (Markdown) instead."
@@ -210,28 +191,19 @@ def show_incident(
 ) -> Any:
     """One incident with its clocks and notifications, or one of its notices."""
     if notice is not None:
-        text = incident_svc.render_notice(
-            uow,
-            container.manifest,
-            container.clock,
-            admin.tenant_key,
-            ref,
-            notice,
-            renderer=container.renderer,
-        )
+        text = incident_svc.render_notice(container.deps, admin.tenant_key, ref, notice)
         return Response(text, media_type="text/markdown; charset=utf-8")
-    shown = incident_svc.show_incident(uow, container.clock, admin.tenant_key, ref)
+    shown = incident_svc.show_incident(container.deps, admin.tenant_key, ref)
     return incident_svc.incident_dict(shown)
 
 
 @router.post("/v1/incidents/{ref}/notifications")
 def notify(
-    ref: str, body: NotificationIn, admin: AdminDep, uow: UowDep, container: ContainerDep
+    ref: str, body: NotificationIn, admin: AdminDep, container: ContainerDep
 ) -> dict[str, Any]:
     """Record a notification; after its due time it needs its late reason (GDPR 33(1))."""
     shown = incident_svc.notify_incident(
-        uow,
-        container.clock,
+        container.deps,
         admin.tenant_key,
         admin.actor,
         ref,
@@ -245,13 +217,10 @@ def notify(
 
 
 @router.post("/v1/incidents/{ref}/close")
-def close(
-    ref: str, body: CloseIn, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
+def close(ref: str, body: CloseIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Close an incident; open clocks need the reason they are not needed."""
     shown = incident_svc.close_incident(
-        uow,
-        container.clock,
+        container.deps,
         admin.tenant_key,
         admin.actor,
         ref,

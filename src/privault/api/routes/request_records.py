@@ -42,8 +42,8 @@ def declare(
     token: str, body: DeclarationIn, container: ContainerDep, response: Response
 ) -> StatusOut:
     """Sign the declaration; once every code is entered and the level is met, it is verified."""
-    tenant, ref = svc.ref_for_token(container.requests, token)
-    svc.sign_declaration(container.requests, tenant, ref, body.name)
+    tenant, ref = svc.ref_for_token(container.deps, token)
+    svc.sign_declaration(container.deps, tenant, ref, body.name)
     return request_status(token, container, response)
 
 
@@ -59,7 +59,7 @@ class EvidenceIn(BaseModel):
 def evidence(ref: str, body: EvidenceIn, admin: AdminDep, container: ContainerDep) -> DetailOut:
     """Verify by hand with the evidence (422 ``verification.insufficient`` below the level)."""
     svc.verify_manually(
-        container.requests,
+        container.deps,
         admin.tenant_key,
         ref,
         admin.actor,
@@ -90,7 +90,7 @@ def request_log(
     last: date = Query(alias="to"),
 ) -> list[LogEntryOut]:
     """The §7101(b) log of the requests received from ``from`` to ``to``."""
-    entries = svc.request_log(container.requests, admin.tenant_key, first, last)
+    entries = svc.request_log(container.deps, admin.tenant_key, first, last)
     return [LogEntryOut.model_validate(e, from_attributes=True) for e in entries]
 
 
@@ -121,5 +121,5 @@ def request_metrics(
     admin: AdminDep, container: ContainerDep, year: int | None = None
 ) -> MetricsOut:
     """The §7102 metrics (default: the previous calendar year)."""
-    found = svc.request_metrics(container.requests, admin.tenant_key, year)
+    found = svc.request_metrics(container.deps, admin.tenant_key, year)
     return MetricsOut.model_validate(found, from_attributes=True)

@@ -24,7 +24,7 @@ from privault.core.requests import (
 from privault.core.search_scope import scope_of
 from privault.core.unfounded import Evidence, Fee, optional_evidence, optional_fee
 from privault.errors import Forbidden, InvalidInput
-from privault.http.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep
 from privault.http.downloads import package_response
 from privault.services import requests as svc
 from privault.services.api_keys import authenticate
@@ -117,12 +117,11 @@ class StatusOut(BaseModel):
 
 def _staff_principal(
     container: ContainerDep,
-    uow: UowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
 ) -> Principal | None:
     if credentials is None:
         return None
-    return authenticate(uow, credentials.credentials, container.clock)
+    return authenticate(container.deps, credentials.credentials)
 
 
 @router.post("/v1/requests", status_code=status.HTTP_201_CREATED, response_model=OpenedOut)
@@ -144,7 +143,7 @@ def open_request(
         body.model_dump(exclude={"tenant", "channel", "received"}) | {"channel": channel}
     )
     actor = staff.actor if staff else "requester"
-    opened = receive_request(container.requests, tenant, item, actor, received=body.received)
+    opened = receive_request(container.deps, tenant, item, actor, received=body.received)
     return OpenedOut(
         **{k: getattr(opened, k) for k in OpenedOut.model_fields} | {"state": opened.state.value}
     )
@@ -155,7 +154,7 @@ def request_status(token: str, container: ContainerDep, response: Response) -> S
     """The requester's status page, by the private token from the receipt."""
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
-    found = svc.requester_status(container.requests, token)
+    found = svc.requester_status(container.deps, token)
     return StatusOut(
         **{k: getattr(found, k) for k in StatusOut.model_fields if k not in ("type", "state")},
         type=found.type.value,
@@ -166,22 +165,22 @@ def request_status(token: str, container: ContainerDep, response: Response) -> S
 @router.post("/v1/requests/status/{token}/verify", response_model=StatusOut)
 def verify(token: str, body: CodesIn, container: ContainerDep, response: Response) -> StatusOut:
     """Enter the codes sent to each identity; when all are verified the request is verified."""
-    tenant, ref = svc.ref_for_token(container.requests, token)
-    svc.verify_codes(container.requests, tenant, ref, body.codes)
+    tenant, ref = svc.ref_for_token(container.deps, token)
+    svc.verify_codes(container.deps, tenant, ref, body.codes)
     return request_status(token, container, response)
 
 
 @router.post("/v1/requests/status/{token}/resend", status_code=status.HTTP_202_ACCEPTED)
 def resend(token: str, container: ContainerDep) -> dict[str, int]:
     """Send new codes to the identities not verified yet."""
-    tenant, ref = svc.ref_for_token(container.requests, token)
-    return {"sent": svc.resend_codes(container.requests, tenant, ref)}
+    tenant, ref = svc.ref_for_token(container.deps, token)
+    return {"sent": svc.resend_codes(container.deps, tenant, ref)}
 
 
 @router.get("/v1/requests/status/{token}/package")
 def download_package(token: str, container: ContainerDep) -> Response:
     """The requester downloads their access or portability package (until the link expires)."""
-    return package_response(download(container.requests, token))
+    return package_response(download(container.deps, token))
 
 
 # --- staff ---------------------------------------------------------------------------------------
@@ -233,7 +232,7 @@ def queue(
 ) -> list[RequestOut]:
     """The queue, soonest due first; filter by state, type, overdue or open; at most ``limit``."""
     rows = svc.list_requests(
-        container.requests,
+        container.deps,
         admin.tenant_key,
         states=state,
         types=type,
@@ -302,13 +301,13 @@ def _detail(view: svc.RequestView) -> DetailOut:
 @router.get("/v1/requests/{ref}/package")
 def staff_package(ref: str, admin: AdminDep, container: ContainerDep) -> Response:
     """Staff download a request's package (e.g. to send it by post); audited under their name."""
-    return package_response(staff_download(container.requests, admin.tenant_key, ref, admin.actor))
+    return package_response(staff_download(container.deps, admin.tenant_key, ref, admin.actor))
 
 
 @router.get("/v1/requests/{ref}", response_model=DetailOut)
 def show(ref: str, admin: AdminDep, container: ContainerDep) -> DetailOut:
     """One request with its timeline, tasks and result."""
-    return _detail(svc.show_request(container.requests, admin.tenant_key, ref))
+    return _detail(svc.show_request(container.deps, admin.tenant_key, ref))
 
 
 class FeeIn(BaseModel):
@@ -347,7 +346,7 @@ def act(ref: str, body: Action, admin: AdminDep, container: ContainerDep) -> Det
     """verify (with a note saying how), start, extend (reasons), pause (reason + note = what we
     need), resume, complete (runs fulfilment; a complaint, grievance or human review: text = the
     outcome sent), deny (code + text sent)."""
-    take_action(container.requests, admin.tenant_key, ref, _action_in(body), admin.actor)
+    take_action(container.deps, admin.tenant_key, ref, _action_in(body), admin.actor)
     return show(ref, admin, container)
 
 
@@ -384,7 +383,7 @@ class ScopeIn(BaseModel):
 def search_scope(ref: str, body: ScopeIn, admin: AdminDep, container: ContainerDep) -> DetailOut:
     """Record what was searched for an access or portability request, and what was not and why."""
     found = scope_of(body.searched, body.left_out)
-    record_search_scope(container.requests, admin.tenant_key, ref, admin.actor, found)
+    record_search_scope(container.deps, admin.tenant_key, ref, admin.actor, found)
     return show(ref, admin, container)
 
 
@@ -407,7 +406,7 @@ class TaskDone(BaseModel):
 def add_task(ref: str, body: TaskIn, admin: AdminDep, container: ContainerDep) -> dict[str, int]:
     """Open a manual task on a request."""
     task = svc.add_task(
-        container.requests,
+        container.deps,
         admin.tenant_key,
         ref,
         admin.actor,
@@ -424,7 +423,7 @@ def finish_task(
 ) -> DetailOut:
     """Mark a manual task done (or cancelled)."""
     svc.finish_task(
-        container.requests,
+        container.deps,
         admin.tenant_key,
         ref,
         task_id,
@@ -446,18 +445,10 @@ class WebhookIn(BaseModel):
 
 
 @router.post("/v1/webhooks", status_code=status.HTTP_201_CREATED)
-def create_webhook(
-    body: WebhookIn, admin: AdminDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
+def create_webhook(body: WebhookIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Register an endpoint; the signing secret is returned only now."""
     endpoint, secret = add_webhook(
-        uow,
-        container.keyring,
-        container.clock,
-        admin.tenant_key,
-        admin.actor,
-        body.url,
-        tuple(body.events),
+        container.deps, admin.tenant_key, admin.actor, body.url, tuple(body.events)
     )
     return {
         "id": endpoint.id,
@@ -468,9 +459,9 @@ def create_webhook(
 
 
 @router.get("/v1/webhooks")
-def webhooks(admin: AdminDep, uow: UowDep) -> list[dict[str, Any]]:
+def webhooks(admin: AdminDep, container: ContainerDep) -> list[dict[str, Any]]:
     """The tenant's endpoints (never their secrets)."""
     return [
         {"id": w.id, "url": w.url, "events": list(w.events), "active": w.active}
-        for w in list_webhooks(uow, admin.tenant_key)
+        for w in list_webhooks(container.deps, admin.tenant_key)
     ]

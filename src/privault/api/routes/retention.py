@@ -114,7 +114,7 @@ def _hold(h: HoldRecord) -> HoldOut:
 def retention_status(container: ContainerDep, principal: AdminDep) -> StatusOut:
     """Per rule: values due now, in the next 30 days, and the next due date; the active holds."""
     found = svc.status(
-        container.requests,
+        container.deps,
         principal.tenant_key,
         batch_size=container.settings.retention_batch_size,
     )
@@ -160,9 +160,9 @@ def retention_sweep(
 ) -> SweepOut:
     """Run a sweep now, in this request (a worker runs one every day anyway)."""
     if not dry_run:
-        discover_minors(container.requests, principal.tenant_key, principal.actor)
+        discover_minors(container.deps, principal.tenant_key, principal.actor)
     result = svc.sweep(
-        container.requests,
+        container.deps,
         principal.tenant_key,
         batch_size=container.settings.retention_batch_size,
         dry_run=dry_run,
@@ -175,7 +175,7 @@ def retention_sweep(
 def place_hold(body: HoldIn, container: ContainerDep, principal: AdminDep) -> HoldOut:
     """Place a legal hold on a subject, the tenant, or a category."""
     hold = legal_holds.add_hold(
-        container.requests,
+        container.deps,
         principal.tenant_key,
         principal.actor,
         scope=body.scope,
@@ -195,16 +195,14 @@ def list_holds(
     all_: bool = Query(False, alias="all", description="Released and expired holds too."),
 ) -> list[HoldOut]:
     """The legal holds, oldest first."""
-    holds = legal_holds.list_holds(container.requests, principal.tenant_key, include_ended=all_)
+    holds = legal_holds.list_holds(container.deps, principal.tenant_key, include_ended=all_)
     return [_hold(h) for h in holds]
 
 
 @router.delete("/v1/legal-holds/{hold_id}", response_model=HoldOut)
 def release_hold(hold_id: int, container: ContainerDep, principal: AdminDep) -> HoldOut:
     """Release a legal hold."""
-    hold = legal_holds.release_hold(
-        container.requests, principal.tenant_key, hold_id, principal.actor
-    )
+    hold = legal_holds.release_hold(container.deps, principal.tenant_key, hold_id, principal.actor)
     return _hold(hold)
 
 
@@ -213,7 +211,5 @@ def contract_end(
     ref: str, body: ContractEndIn, container: ContainerDep, principal: AdminDep
 ) -> ContractEndOut:
     """Record the day a subject's contract ended; its deletion is scheduled per the policy."""
-    ended = record_contract_end(
-        container.requests, principal.tenant_key, ref, body.on, principal.actor
-    )
+    ended = record_contract_end(container.deps, principal.tenant_key, ref, body.on, principal.actor)
     return ContractEndOut(on=ended.on, delete_on=ended.delete_on)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from privault.core.vault import SubjectIn
-from privault.http.deps import ContainerDep, PrincipalDep, UowDep
+from privault.http.deps import ContainerDep, PrincipalDep
 from privault.services.vault import erase_subject, find_subjects, show_subject
 from privault.services.vault import update_subject as update_subject_service
 from privault.services.vault_import import create_subject
@@ -63,16 +63,14 @@ class ErasedOut(BaseModel):
 @router.post("", response_model=Created, status_code=status.HTTP_201_CREATED)
 def create(body: SubjectIn, principal: PrincipalDep, container: ContainerDep) -> Created:
     """Create a subject with identities and data; values are encrypted with its own key."""
-    ref = create_subject(container.uow, container.vault, principal, body.model_dump())
+    ref = create_subject(container.deps, principal, body.model_dump())
     return Created(subject=ref)
 
 
 @router.post("/lookup", response_model=LookupOut)
-def lookup(
-    body: Lookup, principal: PrincipalDep, uow: UowDep, container: ContainerDep
-) -> LookupOut:
+def lookup(body: Lookup, principal: PrincipalDep, container: ContainerDep) -> LookupOut:
     """Find subjects by email, phone or another identity (blind index) and read them for the purpose."""
-    views = find_subjects(uow, container.vault, principal, body.kind, body.values, body.purpose)
+    views = find_subjects(container.deps, principal, body.kind, body.values, body.purpose)
     return LookupOut(subjects=[subject_out(v) for v in views])
 
 
@@ -80,20 +78,17 @@ def lookup(
 def read(
     ref: str,
     principal: PrincipalDep,
-    uow: UowDep,
     container: ContainerDep,
     purpose: str = Query(...),
 ) -> SubjectOut:
     """Read a subject for a stated purpose: only what the role may see; the rest is listed as withheld."""
-    return subject_out(show_subject(uow, container.vault, principal, ref, purpose))
+    return subject_out(show_subject(container.deps, principal, ref, purpose))
 
 
 @router.patch("/{ref}", response_model=UpdateOut)
-def update(
-    ref: str, body: Update, principal: PrincipalDep, uow: UowDep, container: ContainerDep
-) -> UpdateOut:
+def update(ref: str, body: Update, principal: PrincipalDep, container: ContainerDep) -> UpdateOut:
     """Write values (replacing earlier ones of the same field) and add identities."""
-    fields = update_subject_service(uow, container.vault, principal, ref, body.model_dump())
+    fields = update_subject_service(container.deps, principal, ref, body.model_dump())
     return UpdateOut(fields=fields)
 
 
@@ -101,11 +96,10 @@ def update(
 def erase(
     ref: str,
     principal: PrincipalDep,
-    uow: UowDep,
     container: ContainerDep,
     purpose: str = Query(...),
     reason: str = Query("", max_length=64),
 ) -> ErasedOut:
     """Erase a subject: values and identities deleted, its data key destroyed (crypto-shredding)."""
-    erased = erase_subject(uow, container.vault, principal, ref, purpose, reason)
+    erased = erase_subject(container.deps, principal, ref, purpose, reason)
     return ErasedOut(uid=erased.uid, fields=erased.fields, identities=erased.identities)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from privault.api.pages import render
 from privault.core.rendering import Renderer
 from privault.errors import PrivaultError
-from privault.http.deps import ContainerDep, PrincipalDep, UowDep
+from privault.http.deps import ContainerDep, PrincipalDep
 from privault.services.unsubscribe import describe, unsubscribe, unsubscribe_link
 
 router = APIRouter(tags=["unsubscribe"])
@@ -36,19 +36,14 @@ class LinkOut(BaseModel):
 
 
 @router.post("/v1/unsubscribe-links", response_model=LinkOut, tags=["consent"])
-def make_link(
-    body: LinkIn, principal: PrincipalDep, uow: UowDep, container: ContainerDep
-) -> LinkOut:
+def make_link(body: LinkIn, principal: PrincipalDep, container: ContainerDep) -> LinkOut:
     """A signed one-click unsubscribe link and its ``List-Unsubscribe`` headers."""
     link = unsubscribe_link(
-        uow,
-        container.decider,
-        container.keyring,
+        container.deps,
         principal.tenant_key,
         body.subject,
         body.brand,
         body.channel,
-        container.settings.public_url,
         container.clock.now().date(),
     )
     return LinkOut(url=link.url, headers=link.headers)
@@ -68,23 +63,20 @@ def _error_page(renderer: Renderer, exc: PrivaultError) -> HTMLResponse:
 def confirm_page(token: str, container: ContainerDep) -> HTMLResponse:
     """The confirmation page: a button that POSTs; nothing changes on GET."""
     try:
-        target, brand, tenant = describe(container.decider, container.keyring, token)
+        target, brand, tenant = describe(container.deps, token)
     except PrivaultError as exc:
         return _error_page(container.renderer, exc)
     return _page(container.renderer, "confirm", brand=brand, tenant=tenant, channel=target.channel)
 
 
 @router.post("/u/{token}", response_class=HTMLResponse, include_in_schema=False)
-def one_click(token: str, request: Request, uow: UowDep, container: ContainerDep) -> HTMLResponse:
+def one_click(token: str, request: Request, container: ContainerDep) -> HTMLResponse:
     """Unsubscribe now (RFC 8058 one-click POST, or the confirmation page's button)."""
     try:
-        target, brand, tenant = describe(container.decider, container.keyring, token)
+        target, brand, tenant = describe(container.deps, token)
         unsubscribe(
-            uow,
-            container.decider,
-            container.keyring,
+            container.deps,
             token,
-            container.clock.now(),
             ip=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent"),
         )

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from privault.bootstrap import Container
 from privault.core.visits import VisitStats
-from privault.http.deps import AdminDep, ContainerDep, UowDep
+from privault.http.deps import AdminDep, ContainerDep
 from privault.services.visits import Hit, record_visit, visit_stats
 
 router = APIRouter(tags=["visits"])
@@ -85,11 +85,9 @@ def _private(sec_gpc: str | None, dnt: str | None) -> bool:
     return (sec_gpc or "").strip() == "1" or (dnt or "").strip() == "1"
 
 
-def _record(container: Container, uow: UowDep, tenant: str, hit: Hit) -> None:
+def _record(container: Container, tenant: str, hit: Hit) -> None:
     record_visit(
-        uow,
-        container.decider,
-        container.keyring,
+        container.deps,
         container.settings.visit_ip_mode,
         tenant,
         hit,
@@ -114,7 +112,6 @@ def _hit(
 def post_visit(
     body: VisitIn,
     request: Request,
-    uow: UowDep,
     container: ContainerDep,
     sec_gpc: GpcHeader = None,
     dnt: DntHeader = None,
@@ -122,7 +119,7 @@ def post_visit(
     """Record a page view (JSON, or text/plain JSON from ``navigator.sendBeacon``); 204."""
     private = _private(sec_gpc, dnt)
     hit = _hit(request, body.page, body.referrer, body.visitor, private)
-    _record(container, uow, body.tenant, hit)
+    _record(container, body.tenant, hit)
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers=NO_STORE)
 
 
@@ -133,7 +130,6 @@ def post_visit(
 )
 def pixel(
     request: Request,
-    uow: UowDep,
     container: ContainerDep,
     t: Annotated[str, Query(max_length=120, description="The tenant.")],
     p: Annotated[str, Query(description="The page's path.")],
@@ -143,7 +139,7 @@ def pixel(
 ) -> Response:
     """Record a page view from ``<img src=".../v1/visits/pixel.gif?t=T&p=/path">`` (pages without
     JavaScript); answers a transparent GIF that is never cached."""
-    _record(container, uow, t, _hit(request, p, r, None, _private(sec_gpc, dnt)))
+    _record(container, t, _hit(request, p, r, None, _private(sec_gpc, dnt)))
     return Response(content=PIXEL, media_type="image/gif", headers=NO_STORE)
 
 
@@ -163,10 +159,11 @@ def _stats_out(found: VisitStats) -> StatsOut:
 
 @router.get("/v1/visits/stats", response_model=StatsOut)
 def stats(
-    uow: UowDep,
     container: ContainerDep,
     principal: AdminDep,
     days: Annotated[int, Query(ge=1, le=366, description="UTC days up to today.")] = 30,
 ) -> StatsOut:
     """The tenant's visit statistics for the last ``days`` days (counts only)."""
-    return _stats_out(visit_stats(uow, principal.tenant_key, days, container.clock.now()))
+    return _stats_out(
+        visit_stats(container.deps, principal.tenant_key, days, container.clock.now())
+    )

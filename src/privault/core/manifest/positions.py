@@ -19,7 +19,10 @@ class Position:
     column: int
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where PyYAML has it
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader with YAML 1.2 booleans that refuses duplicate keys instead of keeping the last one.
 
     YAML 1.1 reads ``no``, ``yes``, ``on`` and ``off`` as booleans, so Norway's country code ``NO``
@@ -95,6 +98,10 @@ class PositionMap:
 
 def load_with_positions(text: str) -> tuple[Any, PositionMap]:
     """Parse YAML text into plain data and a map of positions. Raises ``yaml.YAMLError``."""
-    root = yaml.compose(text, Loader=_UniqueKeyLoader)
-    data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    loader = _UniqueKeyLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
     return data, PositionMap(root)

@@ -25,9 +25,11 @@ from privault.core.manifest.resolve import TenantView, fides_lineage, tenant_vie
 from privault.core.package import Package, Section, package_filename
 from privault.core.ports import UnitOfWork
 from privault.core.records import FieldRecord
+from privault.core.request_ports import NewPackage
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.core.vault import identity_category
 from privault.crypto.sealed import seal_record
+from privault.services.deps import Deps
 from privault.services.fulfilment.answers import access_answer
 from privault.services.fulfilment.package_files import build_zip
 from privault.services.fulfilment.report import Held, _disclosed, _disclosure_section, _report
@@ -40,7 +42,6 @@ from privault.services.fulfilment.staged import (
     _datastore_access,
     _subject,
 )
-from privault.services.requests import RequestDeps
 
 CCPA_EARLIEST_LOOKBACK = date(2022, 1, 1)
 
@@ -104,7 +105,7 @@ class _AccessStaged(Staged):
         name = package_filename(package)
         sealed = seal_record(deps.keyring, tenant_key, tenant_id, "package", name, blob)
         expires = now + timedelta(days=deps.settings.package_link_days)
-        uow.requests.add_package(
+        new = NewPackage(
             request_id=request.id,
             token_hash=request.token_hash,  # reached with the requester's token, nothing else
             filename=name,
@@ -113,9 +114,9 @@ class _AccessStaged(Staged):
             wrapped_key=sealed.wrapped_key,
             sealed=sealed.ciphertext,
             expires_at=expires,
-            downloads=0,
             created_at=now,
         )
+        uow.requests.add_package(new)
         rows = sum(len(s.rows) for s in sections)
         related = sum(
             len(f.rows)
@@ -185,7 +186,7 @@ def _lookback(view: TenantView, request: RequestRecord, details: RequestDetails)
 
 
 def _vault_sections(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     tenant_id: int,
@@ -297,7 +298,7 @@ def _portable(view: TenantView, item: FieldRecord) -> bool:
 
 
 def _access(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     request: RequestRecord,
     details: RequestDetails,

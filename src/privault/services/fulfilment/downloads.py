@@ -9,7 +9,8 @@ from privault.core.records import PackageRecord
 from privault.crypto.sealed import Sealed, open_record
 from privault.errors import Forbidden, NotFound
 from privault.services.audit import Entry, record
-from privault.services.requests import RequestDeps, hash_token, load_request
+from privault.services.deps import Deps
+from privault.services.requests import hash_token, load_request
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +21,7 @@ class Download:
     content: bytes
 
 
-def download(deps: RequestDeps, token: str) -> Download:
+def download(deps: Deps, token: str) -> Download:
     """The requester's newest package, by their private token, while its link has not expired."""
     digest = hash_token(token)
     with deps.make_uow() as uow:
@@ -35,7 +36,7 @@ def download(deps: RequestDeps, token: str) -> Download:
     return found
 
 
-def staff_download(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> Download:
+def staff_download(deps: Deps, tenant_key: str, ref: str, actor: str) -> Download:
     """A request's newest package for staff (to send by post, say); audited under their name."""
     with deps.make_uow() as uow:
         request = load_request(uow, tenant_key, ref, lock=False)
@@ -46,7 +47,7 @@ def staff_download(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> 
 
 
 def _hand_over(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     tenant_id: int,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from privault.core.appeals import how_to_appeal
@@ -13,10 +14,12 @@ from privault.core.jurisdictions import RIGHT_TITLES, Right
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.redress import REDRESS_RIGHTS
+from privault.core.request_ports import RequestChange
 from privault.core.requests import RequestDetails, RequestRecord, State
 from privault.errors import Conflict
 from privault.services.audit import Entry, record
 from privault.services.cpni_alerts import send_alert
+from privault.services.deps import Deps
 from privault.services.fulfilment.access import _access
 from privault.services.fulfilment.answers import refused_something
 from privault.services.fulfilment.erasure import _erasure
@@ -25,7 +28,6 @@ from privault.services.fulfilment.rectification import _rectification
 from privault.services.fulfilment.staged import SYSTEM_ACTOR, Closing, Outcome, Staged
 from privault.services.fulfilment.tally import runs_of, totals
 from privault.services.requests import (
-    RequestDeps,
     answer_request,
     close_request,
     load_request,
@@ -42,7 +44,7 @@ WORKING = (State.VERIFIED, State.IN_PROGRESS, State.EXTENDED, State.INCOMPLETE)
 
 
 def fulfil(
-    deps: RequestDeps, tenant_key: str, ref: str, actor: str, outcome_text: str = ""
+    deps: Deps, tenant_key: str, ref: str, actor: str, outcome_text: str = ""
 ) -> RequestRecord:
     """Carry out a verified request and close it as completed, or incomplete saying what is left.
 
@@ -64,19 +66,17 @@ def fulfil(
     try:
         request = _rematch(deps, tenant_key, request, details, outcome)
         staged = _HANDLERS[request.type](deps, view, request, details, identities, outcome)
-        closed = _close(deps, tenant_key, ref, actor, request, staged, outcome)
+        closed = _close(deps, tenant_key, ref, actor, request, details, staged, outcome)
     except Exception:
         _release(deps, tenant_key, ref, actor)
         raise
-    if closed.state is State.COMPLETED:
-        _tell(deps, tenant_key, closed, details, closed.response, closed.result)
     return closed
 
 
 CLAIM_MINUTES = 15
 
 
-def _claim(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+def _claim(deps: Deps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
     """Check the request can be fulfilled and mark it as being fulfilled (refusing a second
     fulfilment while one runs, unless the first was abandoned CLAIM_MINUTES ago)."""
     now = deps.clock.now()
@@ -106,7 +106,7 @@ def _claim(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestR
     return request
 
 
-def _release(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> None:
+def _release(deps: Deps, tenant_key: str, ref: str, actor: str) -> None:
     """A fulfilment failed: say so on the timeline so it can be run again at once."""
     with deps.make_uow() as uow:
         request = load_request(uow, tenant_key, ref, lock=False)
@@ -115,7 +115,7 @@ def _release(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> None:
 
 
 def _rematch(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     request: RequestRecord,
     details: RequestDetails,
@@ -135,21 +135,24 @@ def _rematch(
 
 
 def _close(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     ref: str,
     actor: str,
     request: RequestRecord,
+    details: RequestDetails,
     staged: Staged,
     outcome: Outcome,
 ) -> RequestRecord:
+    """Do the vault part, record the run and close the request, in one transaction; once it is
+    committed, send the account-change alerts and tell the requester."""
     with deps.make_uow() as uow:
         tenant = bind_tenant(uow, tenant_key)
         current = uow.requests.get(ref, lock=True)
         if current is None or current.state not in WORKING:
             raise Conflict("the request changed while it was being fulfilled; try again")
         current = replace(current, subject_id=request.subject_id)
-        uow.requests.update(current.id, subject_id=request.subject_id)
+        uow.requests.update(current.id, RequestChange(subject_id=request.subject_id))
         staged.commit(Closing(deps, uow, tenant_key, tenant.id, current, outcome))
         _open_tasks(deps, uow, current, outcome)
         now = deps.clock.now()
@@ -183,15 +186,15 @@ def _close(
             response=_public_response(request, outcome, total),
             result=total,
         )
+        for alert in outcome.alerts:  # FCC-AUTH-2: told once the change is committed
+            uow.on_commit(partial(send_alert, deps.messenger, alert))
+        if closed.state is State.COMPLETED:
+            uow.on_commit(partial(_tell, deps, tenant_key, closed, details))
         uow.commit()
-    for alert in outcome.alerts:  # FCC-AUTH-2: told once the change is committed
-        send_alert(deps.messenger, alert)
     return closed
 
 
-def _open_tasks(
-    deps: RequestDeps, uow: UnitOfWork, request: RequestRecord, outcome: Outcome
-) -> None:
+def _open_tasks(deps: Deps, uow: UnitOfWork, request: RequestRecord, outcome: Outcome) -> None:
     """Open the tasks fulfilment found (not again if an earlier run opened them)."""
     existing = {(t.system, t.description) for t in uow.requests.tasks(request.id)}
     for system, what in outcome.tasks:
@@ -230,15 +233,10 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _tell(
-    deps: RequestDeps,
-    tenant_key: str,
-    request: RequestRecord,
-    details: RequestDetails,
-    response: str,
-    result: dict[str, Any],
-) -> None:
-    body = f"Your request {request.ref} is complete.\n{response}"
+def _tell(deps: Deps, tenant_key: str, request: RequestRecord, details: RequestDetails) -> None:
+    """Tell the requester the request is complete (and where the package is)."""
+    body = f"Your request {request.ref} is complete.\n{request.response}"
+    result = request.result
     if "package" in result:
         body += (
             "\nDownload your data from your status page (the link in our first message) until "
@@ -262,7 +260,7 @@ _HANDLERS = {
 }
 
 
-def grant_appeal(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+def grant_appeal(deps: Deps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
     """Completing an appeal grants it: the refusal is reversed and the person is told so (staff
     then act on the refused request's right). Upholding the refusal is ``deny_request``."""
     with deps.make_uow() as uow:
@@ -280,17 +278,17 @@ def grant_appeal(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> Re
         closed = close_request(
             deps, uow, tenant_key, request, actor, complete=True, response=response, result=result
         )
+        uow.on_commit(partial(_tell, deps, tenant_key, closed, details))
         uow.commit()
-    _tell(deps, tenant_key, closed, details, response, result)
     return closed
 
 
-def _type(deps: RequestDeps, tenant_key: str, ref: str) -> Right:
+def _type(deps: Deps, tenant_key: str, ref: str) -> Right:
     with deps.make_uow() as uow:
         return load_request(uow, tenant_key, ref, lock=False).type
 
 
-def apply_at_once(deps: RequestDeps, tenant_key: str, ref: str) -> RequestRecord:
+def apply_at_once(deps: Deps, tenant_key: str, ref: str) -> RequestRecord:
     """Opt-out and limit requests need no verification: mark them verified and apply them now."""
     at = deps.clock.now()
     with deps.make_uow() as uow:

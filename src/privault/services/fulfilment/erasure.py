@@ -22,6 +22,7 @@ from privault.errors import PrivaultError
 from privault.services.audit import Entry, record
 from privault.services.consent import Evidence
 from privault.services.datastores import connected
+from privault.services.deps import Deps
 from privault.services.fulfilment.answers import erasure_answer
 from privault.services.fulfilment.kept import (
     Keeping,
@@ -41,7 +42,6 @@ from privault.services.fulfilment.staged import (
 )
 from privault.services.fulfilment.tally import erased_here, failed_here
 from privault.services.legal_holds import active_holds, hold_exception, still_free
-from privault.services.requests import RequestDeps
 from privault.services.restrictions import restrict_kept
 from privault.services.visits import forget_subject_visits
 
@@ -94,7 +94,7 @@ class _ErasureStaged(Staged):
 
 
 def _erase_vault(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     view: TenantView,
     request: RequestRecord,
@@ -145,7 +145,7 @@ def _erase_vault(
 
 
 def _restrict(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     view: TenantView,
     request: RequestRecord,
@@ -166,7 +166,7 @@ def _restrict(
 
 
 def _erasure(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     request: RequestRecord,
     details: RequestDetails,
@@ -174,7 +174,7 @@ def _erasure(
     outcome: Outcome,
 ) -> Staged:
     with deps.make_uow() as uow:
-        stores = connected(uow, deps.keyring, view.tenant.key)
+        stores = connected(deps, uow, view.tenant.key)
         holds = active_holds(uow, deps.clock.now().date())
     hold = holding(holds, request.subject_id, None) if request.subject_id is not None else None
     if hold is not None:  # a subject or tenant hold keeps everything, in every datastore
@@ -205,7 +205,7 @@ class _Erased:
 
 
 def _erase_datastores(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     request: RequestRecord,
     identities: dict[str, list[str]],

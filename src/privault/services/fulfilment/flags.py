@@ -11,9 +11,9 @@ from privault.core.manifest.resolve import TenantView
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.errors import PrivaultError
 from privault.services.consent import Evidence, Holder, record_choices
+from privault.services.deps import Deps
 from privault.services.fulfilment.notify import _art19
 from privault.services.fulfilment.staged import SYSTEM_ACTOR, Outcome, Staged, _subject
-from privault.services.requests import RequestDeps
 from privault.services.tenants import bind_tenant
 
 
@@ -56,7 +56,7 @@ def _choices(
 
 
 def _record_flags(
-    deps: RequestDeps, view: TenantView, request: RequestRecord, ref: str, choices: list[Choice]
+    deps: Deps, view: TenantView, request: RequestRecord, ref: str, choices: list[Choice]
 ) -> int:
     """Write the choices to the consent ledger, with the request as evidence."""
     evidence = Evidence(
@@ -66,22 +66,20 @@ def _record_flags(
         shown=f"request {request.ref}",
         extra={"request": request.ref},
     )
-    with deps.make_uow() as uow:
-        done = record_choices(
-            uow,
-            deps.decider,
-            view.tenant.key,
-            SYSTEM_ACTOR,
-            Holder(subject=ref),
-            choices,
-            evidence,
-            deps.clock.now(),
-        )
+    done = record_choices(
+        deps,
+        view.tenant.key,
+        SYSTEM_ACTOR,
+        Holder(subject=ref),
+        choices,
+        evidence,
+        deps.clock.now(),
+    )
     return len(done.events)
 
 
 def _flags(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     request: RequestRecord,
     details: RequestDetails,

@@ -8,6 +8,7 @@ from privault.core.manifest.resolve import TenantView
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.services.audit import Entry, record
 from privault.services.cpni_alerts import Write, account_change
+from privault.services.deps import Deps
 from privault.services.fulfilment.notify import _art19
 from privault.services.fulfilment.staged import (
     SYSTEM_ACTOR,
@@ -18,7 +19,6 @@ from privault.services.fulfilment.staged import (
     _datastore_access,
     _subject,
 )
-from privault.services.requests import RequestDeps
 
 
 @dataclass
@@ -79,7 +79,7 @@ class _RectifyStaged(Staged):
 
 
 def _rectification(
-    deps: RequestDeps,
+    deps: Deps,
     view: TenantView,
     request: RequestRecord,
     details: RequestDetails,

@@ -18,8 +18,8 @@ from privault.crypto.subjects import subject_cipher
 from privault.errors import PrivaultError
 from privault.services.cpni_alerts import Alert
 from privault.services.datastores import connected
+from privault.services.deps import Deps
 from privault.services.fulfilment.tally import failed_here, found_here
-from privault.services.requests import RequestDeps
 
 
 @dataclass
@@ -39,9 +39,7 @@ class Outcome:
         self.problems.append(problem)
 
 
-def _cipher(
-    deps: RequestDeps, tenant_key: str, tenant_id: int, subject: SubjectRecord
-) -> SubjectCipher:
+def _cipher(deps: Deps, tenant_key: str, tenant_id: int, subject: SubjectRecord) -> SubjectCipher:
     return subject_cipher(deps.keyring, tenant_key, tenant_id, subject)
 
 
@@ -56,7 +54,7 @@ def _subject(uow: UnitOfWork, request: RequestRecord) -> SubjectRecord | None:
 class Closing:
     """What the vault part of fulfilment works with, inside the transaction that closes the request."""
 
-    deps: RequestDeps
+    deps: Deps
     uow: UnitOfWork
     tenant_key: str
     tenant_id: int
@@ -81,7 +79,7 @@ class Staged:
 
 
 def _datastore_access(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     identities: dict[str, list[str]],
     outcome: Outcome,
@@ -91,7 +89,7 @@ def _datastore_access(
     found: dict[str, AccessResult] = {}
     by_store: dict[str, dict[str, Any]] = {}
     with deps.make_uow() as uow:
-        stores = connected(uow, deps.keyring, tenant_key)
+        stores = connected(deps, uow, tenant_key)
     for key, store in stores:
         try:
             found[key] = store.access(identities)

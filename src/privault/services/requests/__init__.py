@@ -22,8 +22,6 @@ from privault.services.requests.deadline import allowed_rights, compute_deadline
 from privault.services.requests.declarations import sign_declaration
 from privault.services.requests.deps import (
     SYSTEM,
-    RequestDeps,
-    RequestSettings,
     hash_token,
     load_request,
     normalised_identities,
@@ -70,8 +68,6 @@ __all__ = [
     "SYSTEM",
     "TOKEN_PREFIX",
     "Opened",
-    "RequestDeps",
-    "RequestSettings",
     "RequestView",
     "RequesterStatus",
     "Swept",

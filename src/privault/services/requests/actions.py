@@ -14,8 +14,8 @@ from typing import cast
 from privault.core.requests import DenialCode, PauseReason, RequestRecord, StaffAction
 from privault.core.unfounded import Evidence, Fee
 from privault.errors import InvalidInput
+from privault.services.deps import Deps
 from privault.services.fulfilment import fulfil
-from privault.services.requests.deps import RequestDeps
 from privault.services.requests.verification import verify_manually
 from privault.services.requests.workflow import (
     deny_request,
@@ -45,47 +45,45 @@ class ActionIn:
     evidence: Evidence | None = None  # deny: manifestly unfounded or excessive
 
 
-Step = Callable[[RequestDeps, str, str, str, ActionIn], RequestRecord]
+Step = Callable[[Deps, str, str, str, ActionIn], RequestRecord]
 
 
 def take_action(
-    deps: RequestDeps, tenant_key: str, ref: str, action: ActionIn, actor: str
+    deps: Deps, tenant_key: str, ref: str, action: ActionIn, actor: str
 ) -> RequestRecord:
     """Take one staff action on a request; the request as it stands after it."""
     return _STEPS[action.kind](deps, tenant_key, ref, actor, action)
 
 
-def _verify(deps: RequestDeps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
+def _verify(deps: Deps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
     return verify_manually(deps, tenant_key, ref, actor, a.note, points=a.points, account=a.account)
 
 
-def _start(deps: RequestDeps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
+def _start(deps: Deps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
     del a
     return start(deps, tenant_key, ref, actor)
 
 
-def _extend(deps: RequestDeps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
+def _extend(deps: Deps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
     return extend_request(deps, tenant_key, ref, actor, a.reasons)
 
 
-def _pause(deps: RequestDeps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
+def _pause(deps: Deps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
     if a.reason is None:
         raise InvalidInput("a pause needs its reason", code="request.pause_invalid")
     return pause_request(deps, tenant_key, ref, actor, a.reason, a.message, fee=a.fee)
 
 
-def _resume(deps: RequestDeps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
+def _resume(deps: Deps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
     del a
     return resume_request(deps, tenant_key, ref, actor)
 
 
-def _complete(
-    deps: RequestDeps, tenant_key: str, ref: str, actor: str, a: ActionIn
-) -> RequestRecord:
+def _complete(deps: Deps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
     return fulfil(deps, tenant_key, ref, actor, a.text)
 
 
-def _deny(deps: RequestDeps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
+def _deny(deps: Deps, tenant_key: str, ref: str, actor: str, a: ActionIn) -> RequestRecord:
     if a.code is None:
         raise InvalidInput("a denial needs its reason code", code="request.denial_invalid")
     denied = deny_request(deps, tenant_key, ref, actor, a.code, a.text, evidence=a.evidence)

@@ -6,8 +6,8 @@ from privault.core.appeals import check_appealable
 from privault.core.manifest.resolve import TenantView
 from privault.core.requests import RequestDetails
 from privault.errors import Forbidden
+from privault.services.deps import Deps
 from privault.services.requests.deps import (
-    RequestDeps,
     load_request,
     normalised_identities,
     open_details,
@@ -15,7 +15,7 @@ from privault.services.requests.deps import (
 
 
 def appealed(
-    deps: RequestDeps, view: TenantView, ref: str, identities: dict[str, list[str]]
+    deps: Deps, view: TenantView, ref: str, identities: dict[str, list[str]]
 ) -> tuple[str, ...]:
     """The jurisdictions an appeal of request ``ref`` runs under (those granting an appeal).
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from privault.core.deadlines import Pause, Strictest, applicable, local_day
 from privault.core.deadlines import add_months as _add_months
 from privault.core.jurisdictions import JURISDICTIONS, Right
 from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.request_ports import RequestChange
 from privault.core.requests import PauseSpan, RequestRecord
 from privault.errors import InvalidInput, NotFound
-from privault.services.requests.deps import RequestDeps
+from privault.services.deps import Deps
 
 
 def _applicable(view: TenantView, declared: str | None) -> tuple[str, ...]:
@@ -32,7 +32,7 @@ def _applicable(view: TenantView, declared: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def establishment(deps: RequestDeps, tenant_key: str) -> str | None:
+def establishment(deps: Deps, tenant_key: str) -> str | None:
     """The tenant's establishment (``IE``, ``DE-BY``): its EU/UK deadlines' holiday calendar."""
     tenant = deps.manifest.tenant(tenant_key)
     return tenant.establishment.code if tenant and tenant.establishment else None
@@ -64,21 +64,21 @@ def compute_deadline(
     )
 
 
-def _deadline_columns(chosen: Strictest) -> dict[str, Any]:
-    """What the request row stores about its deadline."""
-    return {
-        "due_on": chosen.winner.due,
-        "rule": chosen.winner.rule,
-        "jurisdiction": chosen.winner.jurisdiction,
-        "deadline_explanation": chosen.explanation,
-    }
+def _deadline_change(chosen: Strictest) -> RequestChange:
+    """What the request keeps about its deadline."""
+    return RequestChange(
+        due_on=chosen.winner.due,
+        rule=chosen.winner.rule,
+        jurisdiction=chosen.winner.jurisdiction,
+        deadline_explanation=chosen.explanation,
+    )
 
 
-def _today(deps: RequestDeps, request: RequestRecord) -> date:
+def _today(deps: Deps, request: RequestRecord) -> date:
     return local_day(request.jurisdiction, deps.clock.now())
 
 
-def _retain_until(deps: RequestDeps, at: datetime) -> date:
+def _retain_until(deps: Deps, at: datetime) -> date:
     return _add_months(at.date(), deps.settings.record_months)
 
 

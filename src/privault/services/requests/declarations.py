@@ -11,13 +11,14 @@ from __future__ import annotations
 from privault.core.verification import DECLARATION_SHA256, DECLARATION_VERSION, KNOW
 from privault.errors import Conflict, InvalidInput
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.requests import levels
-from privault.services.requests.deps import RequestDeps, load_request
+from privault.services.requests.deps import load_request
 from privault.services.requests.verification import Verified, _require_unverified, verify_if_met
 
 
 def sign_declaration(
-    deps: RequestDeps, tenant_key: str, ref: str, name: str, actor: str = "requester"
+    deps: Deps, tenant_key: str, ref: str, name: str, actor: str = "requester"
 ) -> Verified:
     """Store the requester's signed declaration; if every code is entered and the level is then met,
     the request is verified."""

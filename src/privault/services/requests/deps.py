@@ -6,60 +6,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from privault.core.clock import Clock
 from privault.core.identities import normalise
-from privault.core.manifest import Manifest
 from privault.core.manifest.resolve import TenantView
 from privault.core.ports import UnitOfWork
-from privault.core.rendering import Renderer
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.crypto.keyring import Keyring
 from privault.crypto.sealed import Sealed, open_record
 from privault.errors import Forbidden, NotFound
-from privault.outbound.messenger import Messenger
-from privault.services.decisions import Decider
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 SYSTEM = "privault"
-
-
-@dataclass(frozen=True, slots=True)
-class RequestSettings:
-    """The request settings (from ``config.Settings``)."""
-
-    code_minutes: int = 30
-    max_attempts: int = 5
-    max_sends: int = 5
-    unverified_close_days: int = 30
-    package_link_days: int = 14
-    record_months: int = 24
-    target_days_early: int = 5
-    public_url: str = "http://127.0.0.1:8000"
-    verification_levels: bool = False  # 11 CCR §§7060-7062 (services.requests.levels)
-    ccpa_consumers_per_year: int = 0  # 11 CCR §7102(a): the metrics duty starts at 10,000,000
-
-
-@dataclass(frozen=True, slots=True)
-class RequestDeps:
-    """What request use cases need: each opens its own units of work (fulfilment spans several)."""
-
-    make_uow: Callable[[], UnitOfWork]
-    manifest: Manifest
-    decider: Decider  # the container's: compiled plans and facts caches of this manifest
-    keyring: Keyring
-    clock: Clock
-    messenger: Messenger
-    settings: RequestSettings
-    renderer: Renderer  # draws the access package's report.html
-    # Send queued webhooks right after each commit that queued one (the API and the console, where
-    # someone waits for the answer); else they wait for `webhooks deliver` and the worker.
-    webhooks_now: bool = False
 
 
 def hash_token(token: str) -> str:
@@ -72,7 +33,7 @@ def _code_hash(keyring: Keyring, tenant_key: str, request_id: int, slot: int, co
     return hmac.new(key, f"{request_id}|{slot}|{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def open_details(deps: RequestDeps, tenant_key: str, request: RequestRecord) -> RequestDetails:
+def open_details(deps: Deps, tenant_key: str, request: RequestRecord) -> RequestDetails:
     """What the requester told us, decrypted."""
     sealed = Sealed(request.kek_version, request.wrapped_key, request.sealed)
     raw = open_record(deps.keyring, tenant_key, request.tenant_id, "request", request.ref, sealed)
@@ -92,7 +53,7 @@ def normalised_identities(view: TenantView, details: RequestDetails) -> dict[str
     }
 
 
-def _status_url(deps: RequestDeps, token: str) -> str:
+def _status_url(deps: Deps, token: str) -> str:
     return f"{deps.settings.public_url.rstrip('/')}/v1/requests/status/{token}"
 
 

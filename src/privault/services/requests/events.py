@@ -10,14 +10,14 @@ import structlog
 
 from privault.core.ports import UnitOfWork
 from privault.errors import PrivaultError
-from privault.services.requests.deps import RequestDeps
+from privault.services.deps import Deps
 from privault.services.webhooks import deliver_due, enqueue_event
 
 log = structlog.get_logger(__name__)
 
 
 def queue_event(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     event: str,
@@ -31,10 +31,10 @@ def queue_event(
         uow.on_commit(partial(send_webhooks, deps, tenant_key))
 
 
-def send_webhooks(deps: RequestDeps, tenant_key: str) -> None:
+def send_webhooks(deps: Deps, tenant_key: str) -> None:
     """Send the tenant's due webhooks now; failures stay queued for ``privault webhooks deliver``
     and the worker (the action has happened: a failing endpoint never turns it into an error)."""
     try:
-        deliver_due(deps.make_uow, deps.keyring, deps.clock, tenant_key, timeout=2.0)
+        deliver_due(deps, tenant_key, timeout=2.0)
     except PrivaultError as exc:
         log.warning("webhook delivery deferred", code=exc.code)

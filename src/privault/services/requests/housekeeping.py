@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from privault.core.requests import FINAL, DenialCode, State
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.requests.deadline import _today
-from privault.services.requests.deps import SYSTEM, RequestDeps
+from privault.services.requests.deps import SYSTEM
 from privault.services.requests.events import queue_event
 from privault.services.requests.reading import deadline_state
 from privault.services.requests.workflow import _hook_body, deny_request
@@ -26,7 +27,7 @@ class Swept:
     packages_dropped: int
 
 
-def sweep(deps: RequestDeps, tenant_key: str, actor: str = SYSTEM) -> Swept:
+def sweep(deps: Deps, tenant_key: str, actor: str = SYSTEM) -> Swept:
     """Close requests never verified, flag overdue and soon-due ones (once a day), delete packages
     whose link expired, and delete request records past their keeping period (CCPA §7101: 24 months)."""
     now = deps.clock.now()

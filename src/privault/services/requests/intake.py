@@ -13,6 +13,7 @@ from privault.core.jurisdictions import RIGHT_TITLES
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.redress import check_decision
+from privault.core.request_ports import NewRequest
 from privault.core.requests import (
     RequestDetails,
     RequestIn,
@@ -24,12 +25,12 @@ from privault.core.requests import (
 from privault.crypto.sealed import Sealed, seal_record
 from privault.errors import InvalidInput, NotFound
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.requests.appeals import appealed
 from privault.services.requests.deadline import _applicable, establishment
 from privault.services.requests.deps import (
     _REF_ALPHABET,
     SYSTEM,
-    RequestDeps,
     _code_hash,
     _identity_list,
     _status_url,
@@ -71,7 +72,7 @@ def _new_ref() -> str:
 
 
 def _seal_details(
-    deps: RequestDeps, tenant_key: str, tenant_id: int, ref: str, details: RequestDetails
+    deps: Deps, tenant_key: str, tenant_id: int, ref: str, details: RequestDetails
 ) -> Sealed:
     plaintext = json.dumps(asdict(details), sort_keys=True, default=str).encode()
     return seal_record(deps.keyring, tenant_key, tenant_id, "request", ref, plaintext)
@@ -102,7 +103,7 @@ def details_identities(item: RequestIn) -> dict[str, list[str]]:
 
 
 def open_request(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     raw: object,
     actor: str = "requester",
@@ -157,14 +158,12 @@ def open_request(
         while uow.requests.get(ref) is not None:
             ref = _new_ref()
         sealed = _seal_details(deps, tenant_key, tenant.id, ref, details)
-        request = uow.requests.add(
+        new = NewRequest(
             ref=ref,
-            type=item.type.value,
-            state=State.RECEIVED.value,
-            resume_state=None,
-            channel=item.channel.value,
+            type=item.type,
+            channel=item.channel,
             brand=item.brand,
-            jurisdictions=",".join(jurisdictions),
+            jurisdictions=jurisdictions,
             jurisdiction=winner.jurisdiction,
             rule=winner.rule,
             deadline_explanation=chosen.explanation,
@@ -173,13 +172,7 @@ def open_request(
             due_on=winner.due,
             ack_due_on=ack.due if ack else None,
             acknowledged_at=at,
-            extended=False,
-            extension_reasons="",
-            pauses="[]",
-            subject_id=None,
             verification="pending" if verify else "not_required",
-            response="",
-            result="{}",
             kek_version=sealed.kek_version,
             wrapped_key=sealed.wrapped_key,
             sealed=sealed.ciphertext,
@@ -187,6 +180,7 @@ def open_request(
             created_at=at,
             updated_at=at,
         )
+        request = uow.requests.add(new)
         uow.requests.add_event(
             request.id,
             at,
@@ -273,7 +267,7 @@ def _acknowledgement(
 
 
 def _issue_codes(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     request: RequestRecord,

@@ -24,8 +24,8 @@ from privault.core.verification import (
     shortfall,
 )
 from privault.crypto.blind_index import blind_index
+from privault.services.deps import Deps
 from privault.services.requests.deps import (
-    RequestDeps,
     _identity_list,
     normalised_identities,
     open_details,
@@ -36,12 +36,12 @@ EVIDENCE = "verification_evidence"  # timeline action: data points staff matched
 DECLARED = "declaration_signed"  # timeline action: the signed declaration (§7062(c))
 
 
-def applies(deps: RequestDeps, request: RequestRecord) -> bool:
+def applies(deps: Deps, request: RequestRecord) -> bool:
     """Whether the §7062 levels govern this request's verification."""
     return deps.settings.verification_levels and CALIFORNIA in request.jurisdictions
 
 
-def _sensitive(deps: RequestDeps, uow: UnitOfWork, subject_id: int | None) -> bool:
+def _sensitive(deps: Deps, uow: UnitOfWork, subject_id: int | None) -> bool:
     if subject_id is None:
         return False
     categories = {f.category for f in uow.subjects.fields([subject_id])}
@@ -49,7 +49,7 @@ def _sensitive(deps: RequestDeps, uow: UnitOfWork, subject_id: int | None) -> bo
 
 
 def evidence(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     request: RequestRecord,
@@ -72,7 +72,7 @@ def evidence(
 
 
 def _code_points(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     details: RequestDetails,
@@ -94,9 +94,7 @@ def _code_points(
     return points
 
 
-def declaration_due(
-    deps: RequestDeps, request: RequestRecord, events: Sequence[EventRecord]
-) -> bool:
+def declaration_due(deps: Deps, request: RequestRecord, events: Sequence[EventRecord]) -> bool:
     """Whether the requester is still to sign the §7062(c) declaration (shown on their page)."""
     return (
         applies(deps, request)
@@ -108,7 +106,7 @@ def declaration_due(
 
 
 def missing(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     request: RequestRecord,

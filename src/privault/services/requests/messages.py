@@ -12,7 +12,8 @@ from privault.core.ports import UnitOfWork
 from privault.core.requests import RequestDetails, RequestRecord
 from privault.errors import PrivaultError
 from privault.outbound.messenger import Message
-from privault.services.requests.deps import SYSTEM, RequestDeps, load_request
+from privault.services.deps import Deps
+from privault.services.requests.deps import SYSTEM, load_request
 
 log = structlog.get_logger(__name__)
 
@@ -40,9 +41,7 @@ def to_requester(details: RequestDetails, subject: str, body: str, kind: str) ->
     return out
 
 
-def send_messages(
-    deps: RequestDeps, tenant_key: str, ref: str, messages: Sequence[_Outgoing]
-) -> int:
+def send_messages(deps: Deps, tenant_key: str, ref: str, messages: Sequence[_Outgoing]) -> int:
     """Hand messages to the messenger after the transaction that decided them committed.
 
     Never raises: the action has happened. Each message that could not be sent is counted and
@@ -76,7 +75,7 @@ def send_messages(
 class Outbox:
     """Messages waiting for their transaction's commit; ``failed`` counts those not sent."""
 
-    deps: RequestDeps
+    deps: Deps
     tenant_key: str
     ref: str
     messages: Sequence[_Outgoing]
@@ -87,7 +86,7 @@ class Outbox:
 
 
 def send_on_commit(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     ref: str,

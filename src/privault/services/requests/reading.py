@@ -19,10 +19,10 @@ from privault.core.requests import (
     choice_of,
 )
 from privault.core.verification import DECLARATION_TEXT
+from privault.services.deps import Deps
 from privault.services.requests import levels
 from privault.services.requests.deadline import _today
 from privault.services.requests.deps import (
-    RequestDeps,
     _identity_list,
     _status_url,
     load_request,
@@ -54,16 +54,14 @@ def _mask(kind: str, value: str) -> str:
     return f"***{value[-2:]}"
 
 
-def show_request(deps: RequestDeps, tenant_key: str, ref: str) -> RequestView:
+def show_request(deps: Deps, tenant_key: str, ref: str) -> RequestView:
     """A request with everything staff need to act on it."""
     with deps.make_uow() as uow:
         request = load_request(uow, tenant_key, ref, lock=False)
         return _view(deps, uow, tenant_key, request)
 
 
-def _view(
-    deps: RequestDeps, uow: UnitOfWork, tenant_key: str, request: RequestRecord
-) -> RequestView:
+def _view(deps: Deps, uow: UnitOfWork, tenant_key: str, request: RequestRecord) -> RequestView:
     codes = uow.requests.verifications(request.id)
     package = uow.requests.latest_package(request.id)
     today = _today(deps, request)
@@ -101,7 +99,7 @@ def deadline_state(request: RequestRecord, today: date) -> str:
 
 
 def list_requests(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     *,
     states: Sequence[str] = (),
@@ -167,7 +165,7 @@ _PUBLIC_ACTIONS = {
 }
 
 
-def requester_status(deps: RequestDeps, token: str) -> RequesterStatus:
+def requester_status(deps: Deps, token: str) -> RequesterStatus:
     """The status page behind the requester's private link."""
     tenant_key, ref = ref_for_token(deps, token)
     with deps.make_uow() as uow:

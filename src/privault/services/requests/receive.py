@@ -7,13 +7,13 @@ from dataclasses import replace
 from datetime import date
 
 from privault.core.requests import UNVERIFIED_RIGHTS, parse_request
+from privault.services.deps import Deps
 from privault.services.fulfilment import apply_at_once
-from privault.services.requests.deps import RequestDeps
 from privault.services.requests.intake import Opened, open_request
 
 
 def receive_request(
-    deps: RequestDeps, tenant_key: str, raw: object, actor: str, *, received: date | None = None
+    deps: Deps, tenant_key: str, raw: object, actor: str, *, received: date | None = None
 ) -> Opened:
     """Open a request (``intake.open_request``); an opt-out of sale or sharing, of targeted ads or
     profiling, or a limit on sensitive data needs no verification (``UNVERIFIED_RIGHTS``), so it is

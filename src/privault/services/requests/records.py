@@ -11,11 +11,11 @@ from datetime import date
 
 from privault.core.request_records import LogEntry, Metrics, log_entry, metrics
 from privault.errors import InvalidInput
-from privault.services.requests.deps import RequestDeps
+from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 
-def request_log(deps: RequestDeps, tenant_key: str, first: date, last: date) -> list[LogEntry]:
+def request_log(deps: Deps, tenant_key: str, first: date, last: date) -> list[LogEntry]:
     """The §7101(b) log of the requests received from ``first`` to ``last`` (both included)."""
     if last < first:
         raise InvalidInput("the log's last day is before its first", code="request.invalid")
@@ -25,7 +25,7 @@ def request_log(deps: RequestDeps, tenant_key: str, first: date, last: date) -> 
     return [log_entry(r) for r in found]
 
 
-def request_metrics(deps: RequestDeps, tenant_key: str, year: int | None = None) -> Metrics:
+def request_metrics(deps: Deps, tenant_key: str, year: int | None = None) -> Metrics:
     """The §7102 metrics of ``year`` (default: the previous calendar year, the one due by July 1)."""
     this_year = deps.clock.now().year
     wanted = this_year - 1 if year is None else year

@@ -9,7 +9,8 @@ from __future__ import annotations
 from privault.core.redress import REDRESS_RIGHTS, check_outcome, outcome_message
 from privault.core.requests import RequestRecord, State
 from privault.errors import Conflict
-from privault.services.requests.deps import RequestDeps, load_request, open_details
+from privault.services.deps import Deps
+from privault.services.requests.deps import load_request, open_details
 from privault.services.requests.messages import send_on_commit, to_requester
 from privault.services.requests.workflow import close_request
 
@@ -17,7 +18,7 @@ ANSWERABLE = (State.VERIFIED, State.IN_PROGRESS, State.EXTENDED, State.INCOMPLET
 
 
 def answer_request(
-    deps: RequestDeps, tenant_key: str, ref: str, actor: str, outcome: str
+    deps: Deps, tenant_key: str, ref: str, actor: str, outcome: str
 ) -> RequestRecord:
     """Complete a complaint, grievance or human review with its ``outcome``, sent to the person
     with the rule and the law (and, under India's law, the Board only after the grievance)."""

@@ -8,13 +8,14 @@ from privault.core.requests import RequestRecord
 from privault.core.search_scope import SearchScope
 from privault.errors import InvalidInput
 from privault.services.audit import Entry, record
-from privault.services.requests.deps import RequestDeps, load_request
+from privault.services.deps import Deps
+from privault.services.requests.deps import load_request
 
 SCOPED_RIGHTS = frozenset({Right.ACCESS, Right.PORTABILITY})
 
 
 def record_search_scope(
-    deps: RequestDeps, tenant_key: str, ref: str, actor: str, scope: SearchScope
+    deps: Deps, tenant_key: str, ref: str, actor: str, scope: SearchScope
 ) -> RequestRecord:
     """Record what was searched for an access or portability request, and what was not and why."""
     at = deps.clock.now()

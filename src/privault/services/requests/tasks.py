@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from privault.core.ports import UnitOfWork
+from privault.core.request_ports import TaskChange
 from privault.core.requests import FINAL
 from privault.errors import Conflict, InvalidInput, NotFound
 from privault.services.audit import Entry, record
-from privault.services.requests.deps import RequestDeps, load_request
+from privault.services.deps import Deps
+from privault.services.requests.deps import load_request
 
 
 def add_task(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     ref: str,
     actor: str,
@@ -40,7 +43,7 @@ def add_task(
 
 
 def finish_task(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     ref: str,
     task_id: int,
@@ -58,8 +61,9 @@ def finish_task(
             raise NotFound(f"request {ref} has no task {task_id}", code="request.task_unknown")
         if task.state != "open":
             raise Conflict(f"task {task_id} is already {task.state}")
-        state = "cancelled" if cancelled else "done"
-        uow.requests.update_task(task_id, state=state, note=note.strip(), done_at=at, done_by=actor)
+        state: Literal["done", "cancelled"] = "cancelled" if cancelled else "done"
+        change = TaskChange(state=state, note=note.strip(), done_at=at, done_by=actor)
+        uow.requests.update_task(task_id, change)
         uow.requests.add_event(
             request.id, at, actor, f"task_{state}", note=note.strip(), details={"task": task_id}
         )

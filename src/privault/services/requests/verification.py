@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 from privault.core.jurisdictions import RIGHT_TITLES, Right
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
+from privault.core.request_ports import RequestChange, VerificationChange
 from privault.core.requests import FINAL, RequestDetails, RequestRecord, State, VerificationRecord
 from privault.core.verification import point_names
 from privault.crypto.blind_index import blind_index
 from privault.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.requests import levels
 from privault.services.requests.deps import (
-    RequestDeps,
     _code_hash,
     _identity_list,
     hash_token,
@@ -49,7 +50,7 @@ class Verified:
     missing: str = ""  # what 11 CCR §7062 still asks for once every code is entered
 
 
-def _tenant_of_token(deps: RequestDeps, token: str) -> str:
+def _tenant_of_token(deps: Deps, token: str) -> str:
     with deps.make_uow() as uow:
         tenant_id = uow.requests.tenant_of_token(hash_token(token))
         tenant = uow.tenants.get(tenant_id) if tenant_id is not None else None
@@ -58,7 +59,7 @@ def _tenant_of_token(deps: RequestDeps, token: str) -> str:
     return tenant.key
 
 
-def ref_for_token(deps: RequestDeps, token: str) -> tuple[str, str]:
+def ref_for_token(deps: Deps, token: str) -> tuple[str, str]:
     """(tenant key, request ref) of a requester token."""
     tenant_key = _tenant_of_token(deps, token)
     with deps.make_uow() as uow:
@@ -70,7 +71,7 @@ def ref_for_token(deps: RequestDeps, token: str) -> tuple[str, str]:
 
 
 def verify_codes(
-    deps: RequestDeps, tenant_key: str, ref: str, codes: Sequence[str], actor: str = "requester"
+    deps: Deps, tenant_key: str, ref: str, codes: Sequence[str], actor: str = "requester"
 ) -> Verified:
     """Check codes against every identity still unverified; all verified -> the request is verified.
 
@@ -93,9 +94,9 @@ def verify_codes(
         matched, wrong, tries = _check_codes(deps, tenant_key, request.id, pending, cleaned, at)
         for v in pending:
             if v.id in matched:
-                uow.requests.update_verification(v.id, verified_at=at)
+                uow.requests.update_verification(v.id, VerificationChange(verified_at=at))
             elif tries[v.id] != v.attempts:
-                uow.requests.update_verification(v.id, attempts=tries[v.id])
+                uow.requests.update_verification(v.id, VerificationChange(attempts=tries[v.id]))
         remaining = [v for v in pending if v.id not in matched]
         total = len(uow.requests.verifications(request.id))
         outcome = "ok" if not wrong else ("partial" if matched else "failed")
@@ -139,7 +140,7 @@ def _require_unverified(request: RequestRecord) -> None:
 
 
 def _check_codes(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     request_id: int,
     pending: Sequence[VerificationRecord],
@@ -177,7 +178,7 @@ def _check_codes(
 
 
 def verify_if_met(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     request: RequestRecord,
@@ -197,7 +198,7 @@ def verify_if_met(
 
 
 def mark_verified(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     request: RequestRecord,
@@ -214,7 +215,7 @@ def mark_verified(
         request = _resume_in(uow, request, actor, at, deps, tenant_key)
     details = open_details(deps, tenant_key, request)
     subject_id, matches = match_subject(deps, uow, tenant_key, details)
-    changes = {"verified_at": at, "verification": method, "subject_id": subject_id}
+    change = RequestChange(verified_at=at, verification=method, subject_id=subject_id)
     event = {"method": method, "vault_matches": matches}
     if request.state is State.RECEIVED:
         moved = _move(
@@ -228,10 +229,10 @@ def mark_verified(
             action="verified",
             note=note,
             details=event,
-            **changes,
+            change=change,
         )
     else:
-        uow.requests.update(request.id, updated_at=at, **changes)
+        uow.requests.update(request.id, replace(change, updated_at=at))
         uow.requests.add_event(request.id, at, actor, "verified", note=note, details=event)
         record(
             uow,
@@ -262,7 +263,7 @@ def mark_verified(
 
 
 def match_subject(
-    deps: RequestDeps, uow: UnitOfWork, tenant_key: str, details: RequestDetails
+    deps: Deps, uow: UnitOfWork, tenant_key: str, details: RequestDetails
 ) -> tuple[int | None, int]:
     """The one vault subject the request's identities lead to (None if none, or several) and how
     many subjects they lead to."""
@@ -275,7 +276,7 @@ def match_subject(
     return (next(iter(found)) if len(found) == 1 else None), len(found)
 
 
-def resend_codes(deps: RequestDeps, tenant_key: str, ref: str, actor: str = "requester") -> int:
+def resend_codes(deps: Deps, tenant_key: str, ref: str, actor: str = "requester") -> int:
     """New codes for every identity still unverified (the old ones stop working); how many sent."""
     at = deps.clock.now()
     with deps.make_uow() as uow:
@@ -305,10 +306,12 @@ def resend_codes(deps: RequestDeps, tenant_key: str, ref: str, actor: str = "req
             code = f"{secrets.randbelow(10**6):06d}"
             uow.requests.update_verification(
                 v.id,
-                code_hash=_code_hash(deps.keyring, tenant_key, request.id, v.slot, code),
-                expires_at=expires,
-                attempts=0,
-                sends=v.sends + 1,
+                VerificationChange(
+                    code_hash=_code_hash(deps.keyring, tenant_key, request.id, v.slot, code),
+                    expires_at=expires,
+                    attempts=0,
+                    sends=v.sends + 1,
+                ),
             )
             kind, value = identities[v.slot]
             out.append(_code_message(request, kind, value, code, deps.settings.code_minutes))
@@ -319,7 +322,7 @@ def resend_codes(deps: RequestDeps, tenant_key: str, ref: str, actor: str = "req
 
 
 def verify_manually(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     ref: str,
     actor: str,

@@ -7,17 +7,18 @@ trail and the webhook queue in the caller's transaction.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from privault.core.appeals import after_appeal, how_to_appeal
+from privault.core.changes import UNCHANGED
 from privault.core.deadlines import extend
 from privault.core.jurisdictions import Right
 from privault.core.manifest.resolve import tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.redress import where_to_complain
+from privault.core.request_ports import RequestChange
 from privault.core.requests import (
     FINAL,
     DenialCode,
@@ -26,25 +27,25 @@ from privault.core.requests import (
     RequestRecord,
     State,
     check_transition,
-    pauses_json,
 )
 from privault.core.unfounded import Evidence, Fee, check_denial
 from privault.errors import Conflict, InvalidInput, PolicyViolation
 from privault.services.audit import Entry, record
+from privault.services.deps import Deps
 from privault.services.requests.deadline import (
-    _deadline_columns,
+    _deadline_change,
     _retain_until,
     _today,
     compute_deadline,
     establishment,
 )
-from privault.services.requests.deps import RequestDeps, load_request, open_details
+from privault.services.requests.deps import load_request, open_details
 from privault.services.requests.events import queue_event
 from privault.services.requests.messages import send_on_commit, to_requester
 
 
 def _move(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     request: RequestRecord,
@@ -55,14 +56,15 @@ def _move(
     action: str,
     note: str = "",
     details: dict[str, Any] | None = None,
-    **changes: Any,
+    change: RequestChange = RequestChange(),
 ) -> RequestRecord:
-    """Change state (checked), with the timeline, the audit trail and the webhook queue."""
+    """Change state (checked) and what ``change`` says, with the timeline, the audit trail and
+    the webhook queue."""
     check_transition(request.state, to)
-    values: dict[str, Any] = {"state": to.value, "updated_at": at, **changes}
+    change = replace(change, state=to, updated_at=at)
     if to in FINAL:
-        values["closed_at"] = at
-    uow.requests.update(request.id, **values)
+        change = replace(change, closed_at=at)
+    uow.requests.update(request.id, change)
     uow.requests.add_event(
         request.id,
         at,
@@ -97,7 +99,7 @@ def _hook_body(
     return body
 
 
-def start(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+def start(deps: Deps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
     """Mark a verified request as being worked on (optionally assigned to the actor)."""
     at = deps.clock.now()
     with deps.make_uow() as uow:
@@ -115,14 +117,14 @@ def start(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRe
             actor,
             at,
             action="started",
-            assignee=actor,
+            change=RequestChange(assignee=actor),
         )
         uow.commit()
     return moved
 
 
 def extend_request(
-    deps: RequestDeps, tenant_key: str, ref: str, actor: str, reasons: str
+    deps: Deps, tenant_key: str, ref: str, actor: str, reasons: str
 ) -> RequestRecord:
     """The one extension the law allows, with its reasons, told to the requester before the due date."""
     at = deps.clock.now()
@@ -168,17 +170,19 @@ def extend_request(
             action="extended",
             note=reasons.strip(),
             details={"due_on": longer.due.isoformat(), "was": current.due.isoformat()},
-            extended=True,
-            extension_reasons=reasons.strip(),
-            resume_state=None,
-            **_deadline_columns(chosen),
+            change=replace(
+                _deadline_change(chosen),
+                extended=True,
+                extension_reasons=reasons.strip(),
+                resume_state=None,
+            ),
         )
         uow.commit()
     return replace(moved, due_on=longer.due, extended=True)
 
 
 def pause_request(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     ref: str,
     actor: str,
@@ -221,8 +225,7 @@ def pause_request(
             action="paused",
             note=message.strip(),
             details={"reason": reason.value} | ({"fee": fee.as_json()} if fee else {}),
-            resume_state=request.state.value,
-            pauses=pauses_json(spans),
+            change=RequestChange(resume_state=request.state, pauses=spans),
         )
         uow.commit()
     return moved
@@ -233,7 +236,7 @@ def _resume_in(
     request: RequestRecord,
     actor: str,
     at: datetime,
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
 ) -> RequestRecord:
     if request.state is not State.PAUSED or request.resume_state is None:
@@ -253,14 +256,12 @@ def _resume_in(
         at,
         action="resumed",
         details={"due_on": current.due.isoformat()},
-        pauses=pauses_json(spans),
-        resume_state=None,
-        **_deadline_columns(chosen),
+        change=replace(_deadline_change(chosen), pauses=spans, resume_state=None),
     )
     return replace(moved, pauses=spans, due_on=current.due, resume_state=None)
 
 
-def resume_request(deps: RequestDeps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
+def resume_request(deps: Deps, tenant_key: str, ref: str, actor: str) -> RequestRecord:
     """Start the clock again; the due date moves by the days it stood still."""
     at = deps.clock.now()
     with deps.make_uow() as uow:
@@ -288,7 +289,7 @@ def _denial_text(request: RequestRecord, text: str) -> str:
 
 
 def deny_request(
-    deps: RequestDeps,
+    deps: Deps,
     tenant_key: str,
     ref: str,
     actor: str,
@@ -338,17 +339,19 @@ def deny_request(
             action="denied",
             note=sent,
             details={"code": code.value} | ({"evidence": evidence.as_json()} if evidence else {}),
-            denial_code=code.value,
-            denial_text=sent,
-            response=f"denied: {code.value}",
-            retain_until=_retain_until(deps, at),
+            change=RequestChange(
+                denial_code=code,
+                denial_text=sent,
+                response=f"denied: {code.value}",
+                retain_until=_retain_until(deps, at),
+            ),
         )
         uow.commit()
     return moved
 
 
 def close_request(
-    deps: RequestDeps,
+    deps: Deps,
     uow: UnitOfWork,
     tenant_key: str,
     request: RequestRecord,
@@ -363,9 +366,11 @@ def close_request(
     ``result`` replaces the stored one: fulfilment keeps every run in it, with the totals."""
     at = deps.clock.now()
     state = State.COMPLETED if complete else State.INCOMPLETE
-    changes: dict[str, Any] = {"response": response, "result": json.dumps(result, sort_keys=True)}
-    if complete:
-        changes["retain_until"] = _retain_until(deps, at)
+    change = RequestChange(
+        response=response,
+        result=result,
+        retain_until=_retain_until(deps, at) if complete else UNCHANGED,
+    )
     moved = _move(
         deps,
         uow,
@@ -376,6 +381,6 @@ def close_request(
         at,
         action="completed" if complete else "incomplete",
         note=response,
-        **changes,
+        change=change,
     )
     return replace(moved, response=response, result=result)

@@ -63,11 +63,8 @@ def _page(
 ) -> HTMLResponse:
     c = container_of(request)
     wanted, start = optional(action), whole(before, "before")
-    with c.uow() as uow:
-        rows = [
-            entry_row(e)
-            for e in recent_events(uow, staff.tenant_key, action=wanted, before=start, limit=PAGE)
-        ]
+    events = recent_events(c.deps, staff.tenant_key, action=wanted, before=start, limit=PAGE)
+    rows = [entry_row(e) for e in events]
     older = link("/admin/audit", action=wanted, before=rows[-1].seq) if len(rows) == PAGE else None
     return render(
         request,
@@ -94,7 +91,5 @@ def audit_page(
 @router.post("/admin/audit/verify", response_class=HTMLResponse)
 def verify_chain(request: Request, staff: AdminStaffDep) -> HTMLResponse:
     """Walk the chain now and show the result above the newest events."""
-    c = container_of(request)
-    with c.uow() as uow:
-        report = verify(uow, c.keyring, staff.tenant_key)
+    report = verify(container_of(request).deps, staff.tenant_key)
     return _page(request, staff, report=report)

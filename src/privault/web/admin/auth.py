@@ -26,7 +26,7 @@ async def current_staff(request: Request) -> Staff:
     token = request.cookies.get(cookie_name(request, SESSION))
     if not token:
         raise Unauthenticated("sign in to use the console", code="staff.session_invalid")
-    staff = await run_in_threadpool(resolve_session, container.staff, token)
+    staff = await run_in_threadpool(resolve_session, container.deps, token)
     request.state.staff = staff
     if request.method not in ("GET", "HEAD"):
         await csrf.check(request, staff.csrf_token, container.settings.public_url)

@@ -103,13 +103,11 @@ def event_row(e: ConsentEventRecord, ref: str | None) -> EventRow:
 
 
 def _events(c: Container, staff: Staff, query: LedgerQuery) -> list[EventRow]:
-    with c.uow() as uow:
-        return [event_row(e, ref) for e, ref in ledger(uow, staff.tenant_key, query)]
+    return [event_row(e, ref) for e, ref in ledger(c.deps, staff.tenant_key, query)]
 
 
 def _state(c: Container, staff: Staff, ref: str) -> list[TopicRow]:
-    with c.uow() as uow:
-        state = current_state(uow, staff.tenant_key, Holder(subject=ref))
+    state = current_state(c.deps, staff.tenant_key, Holder(subject=ref))
     return [
         TopicRow(key, e.granted, e.method, e.event_id, from_micros(e.at_us))
         for key, e in sorted(state.items())

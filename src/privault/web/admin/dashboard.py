@@ -57,7 +57,7 @@ def medians(d: Dashboard) -> list[Median]:
 
 def _figures(request: Request, staff: Staff, weeks: int) -> HTMLResponse:
     c = container_of(request)
-    d = dashboard(c.requests, staff.tenant_key, c.clock.now(), weeks)
+    d = dashboard(c.deps, staff.tenant_key, c.clock.now(), weeks)
     return render(
         request,
         staff,

@@ -85,18 +85,16 @@ class Allowed:
 
 def _recipients(c: Container, tenant_key: str) -> list[Allowed]:
     transforms = {r.key: tuple(r.transforms) for r in c.decider.view(tenant_key).recipients}
-    with c.uow() as uow:
-        entries = ropa_for(uow, c.manifest, c.clock, tenant_key).recipients
+    entries = ropa_for(c.deps, tenant_key).recipients
     return [Allowed(e, transforms.get(e.key, ())) for e in entries]
 
 
 def _register(
     c: Container, staff: Staff, subject: str | None, recipient: str | None
 ) -> list[Batch]:
-    with c.uow() as uow:
-        rows = list_disclosures(
-            uow, staff.principal.tenant_id, subject_ref=subject, recipient=recipient, limit=LIMIT
-        )
+    rows = list_disclosures(
+        c.deps, staff.tenant_key, subject_ref=subject, recipient=recipient, limit=LIMIT
+    )
     return batches(rows)
 
 

@@ -29,7 +29,7 @@ CLOCKS = (
 def home(request: Request, staff: StaffDep) -> HTMLResponse:
     """Open requests by legal clock (admin roles), and where to go next."""
     found = (
-        list_requests(container_of(request).requests, staff.tenant_key, open_only=True)
+        list_requests(container_of(request).deps, staff.tenant_key, open_only=True)
         if staff.admin
         else []
     )

@@ -76,8 +76,7 @@ def incidents_page(
 ) -> HTMLResponse:
     """The register, newest first (open incidents only with ``open=1``)."""
     c = container_of(request)
-    with c.uow() as uow:
-        shown = list_incidents(uow, c.clock, staff.tenant_key, open_only=open_only == "1")
+    shown = list_incidents(c.deps, staff.tenant_key, open_only=open_only == "1")
     return render(
         request,
         staff,
@@ -92,8 +91,7 @@ def incidents_page(
 def incident_page(request: Request, ref: str, staff: AdminStaffDep) -> HTMLResponse:
     """One incident: its facts, clocks and notifications."""
     c = container_of(request)
-    with c.uow() as uow:
-        shown = show_incident(uow, c.clock, staff.tenant_key, ref)
+    shown = show_incident(c.deps, staff.tenant_key, ref)
     return render(
         request, staff, "incident.html.j2", s=shown, i=shown.incident, clocks=clock_rows(shown)
     )

@@ -92,7 +92,7 @@ async def login(
         return _form(request, tenant=tenant, username=username, error=exc.message, status=403)
     container = container_of(request)
     try:
-        signed = await run_in_threadpool(sign_in, container.staff, tenant, username, password)
+        signed = await run_in_threadpool(sign_in, container.deps, tenant, username, password)
     except Unauthenticated as exc:
         return _form(
             request,
@@ -111,7 +111,7 @@ async def login(
 @router.post("/admin/logout", response_class=HTMLResponse)
 async def logout(request: Request, staff: StaffDep) -> Response:
     """Sign out: the session ends on the server at once, and its cookie is dropped."""
-    await run_in_threadpool(sign_out, container_of(request).staff, staff)
+    await run_in_threadpool(sign_out, container_of(request).deps, staff)
     response = redirect(request, "/admin/login", "You have signed out.")
     drop_cookie(request, response, SESSION)
     return response

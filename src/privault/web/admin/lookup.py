@@ -113,8 +113,7 @@ async def lookup(
     try:
         found = await run_in_threadpool(
             look_up,
-            c.requests,
-            c.vault,
+            c.deps,
             staff.principal,
             kind,
             value,

@@ -82,7 +82,7 @@ def queue(
     error, status, rows = "", 200, []
     try:
         found = list_requests(
-            container.requests,
+            container.deps,
             staff.tenant_key,
             states=[state] if state else [],
             types=[type] if type else [],

@@ -25,9 +25,8 @@ router = APIRouter(route_class=AdminRoute, include_in_schema=False)
 def records_page(request: Request, staff: AdminStaffDep) -> HTMLResponse:
     """The record of processing and the DPIA register."""
     c = container_of(request)
-    with c.uow() as uow:
-        ropa = ropa_for(uow, c.manifest, c.clock, staff.tenant_key)
-        dpias = list_dpias(uow, c.clock, staff.tenant_key)
+    ropa = ropa_for(c.deps, staff.tenant_key)
+    dpias = list_dpias(c.deps, staff.tenant_key)
     return render(request, staff, "records.html.j2", ropa=ropa, dpias=dpias, formats=FORMATS)
 
 
@@ -37,10 +36,7 @@ def records_file(request: Request, fmt: str, staff: AdminStaffDep) -> Response:
     if fmt not in FORMATS:
         raise NotFound("the records are exported as csv, json or html", code="not_found")
     c = container_of(request)
-    with c.uow() as uow:
-        text = export_ropa(
-            uow, c.manifest, c.clock, staff.tenant_key, staff.actor, fmt, renderer=c.renderer
-        )
+    text = export_ropa(c.deps, staff.tenant_key, staff.actor, fmt)
     name = f"records-of-processing-{staff.tenant_key}.{fmt}"
     headers = HEADERS | {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(text, media_type=MEDIA_TYPES[fmt], headers=headers)

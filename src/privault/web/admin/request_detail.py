@@ -42,7 +42,7 @@ Fields = dict[str, str]
 def _page(
     request: Request, staff: Staff, ref: str, *, error: str = "", status: int = 200
 ) -> HTMLResponse:
-    view = svc.show_request(container_of(request).requests, staff.tenant_key, ref)
+    view = svc.show_request(container_of(request).deps, staff.tenant_key, ref)
     r = view.request
     return render(
         request,
@@ -140,7 +140,7 @@ async def _run(request: Request, staff: Staff, ref: str, work: Callable[[], str]
 @router.get("/admin/requests/{ref}/package")
 def package(ref: str, request: Request, staff: AdminStaffDep) -> Response:
     """The request's package (to send by post, say), audited under the staff member's name."""
-    found = staff_download(container_of(request).requests, staff.tenant_key, ref, staff.actor)
+    found = staff_download(container_of(request).deps, staff.tenant_key, ref, staff.actor)
     return package_response(found)
 
 
@@ -148,7 +148,7 @@ def package(ref: str, request: Request, staff: AdminStaffDep) -> Response:
 async def act(request: Request, ref: str, staff: AdminStaffDep) -> Response:
     """Take one action (field ``action``: verify, start, extend, pause, resume, complete, deny)."""
     form = await _fields(request)
-    deps = container_of(request).requests
+    deps = container_of(request).deps
 
     def work() -> str:
         action = _action_in(form)
@@ -161,7 +161,7 @@ async def act(request: Request, ref: str, staff: AdminStaffDep) -> Response:
 async def add_task(request: Request, ref: str, staff: AdminStaffDep) -> Response:
     """Open a manual task (system, what to do, who does it)."""
     form = await _fields(request)
-    deps = container_of(request).requests
+    deps = container_of(request).deps
 
     def work() -> str:
         task = svc.add_task(
@@ -189,7 +189,7 @@ def _task_id(text: str) -> int:
 async def finish_task(request: Request, ref: str, task: str, staff: AdminStaffDep) -> Response:
     """Mark a task done (or cancelled, field ``outcome``), with a note of what was done."""
     form = await _fields(request)
-    deps = container_of(request).requests
+    deps = container_of(request).deps
     cancelled = form.get("outcome") == "cancelled"
 
     def work() -> str:

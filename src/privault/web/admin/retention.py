@@ -73,7 +73,7 @@ def _page(
 ) -> HTMLResponse:
     container = container_of(request)
     batch = container.settings.retention_batch_size
-    found = status(container.requests, staff.tenant_key, batch_size=batch)
+    found = status(container.deps, staff.tenant_key, batch_size=batch)
     last = found.last_run
     return render(
         request,
@@ -133,7 +133,7 @@ def place_hold(
 
     def work() -> str:
         hold = legal_holds.add_hold(
-            container_of(request).requests,
+            container_of(request).deps,
             staff.tenant_key,
             staff.actor,
             scope=scope,
@@ -155,7 +155,7 @@ def release_hold(request: Request, hold_id: str, staff: AdminStaffDep) -> Respon
     def work() -> str:
         number = whole(hold_id, "the hold's number") or 0
         hold = legal_holds.release_hold(
-            container_of(request).requests, staff.tenant_key, number, staff.actor
+            container_of(request).deps, staff.tenant_key, number, staff.actor
         )
         return f"Legal hold {hold.id} released ({hold.reference})."
 
@@ -169,7 +169,7 @@ def dry_run(request: Request, staff: AdminStaffDep) -> Response:
 
     def work() -> str:
         done = sweep(
-            c.requests,
+            c.deps,
             staff.tenant_key,
             batch_size=c.settings.retention_batch_size,
             dry_run=True,

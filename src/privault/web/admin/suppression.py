@@ -35,8 +35,7 @@ def _list(request: Request, staff: Staff, channel: str, brand: str | None) -> li
         b.key for b in c.decider.view(staff.tenant_key).tenant.brands
     }:
         raise InvalidInput("choose one of the brands listed", code="input.invalid")
-    with c.uow() as uow:
-        return suppression_list(uow, c.vault, c.decider, staff.principal, channel, brand)
+    return suppression_list(c.deps, staff.principal, channel, brand)
 
 
 @router.get("/admin/suppression", response_class=HTMLResponse)
