@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -14,11 +15,12 @@ from privault.core.manifest import Manifest
 from privault.core.rendering import Renderer
 from privault.core.staff import StaffPolicy
 from privault.crypto.keyring import Keyring, make_keyring
+from privault.crypto.witness import FileWitness
 from privault.outbound.messenger import Messenger, make_messenger
 from privault.rendering import TemplateRenderer
 from privault.services.datastore_pools import DatastorePools
 from privault.services.decisions import Decider
-from privault.services.deps import Deps, RequestSettings
+from privault.services.deps import AuditSettings, Deps, RequestSettings
 from privault.services.manifest import read_manifest
 from privault.storage.database import SqlDatabase
 from privault.storage.engine import make_engine
@@ -48,12 +50,13 @@ class Container:
     @cached_property
     def uow(self) -> UnitOfWorkFactory:
         """Makes a unit of work per use case."""
-        return UnitOfWorkFactory(self.engine)
+        return UnitOfWorkFactory(self.engine, self.keyring.audit_key)
 
     @cached_property
     def keyring(self) -> Keyring:
         """The keyring named in the settings."""
-        return make_keyring(self.settings.keyring, self.settings.keyring_path)
+        s = self.settings
+        return make_keyring(s.keyring, s.keyring_path, s.keyring_permissions)
 
     @cached_property
     def messenger(self) -> Messenger:
@@ -77,6 +80,11 @@ class Container:
         return TemplateRenderer()
 
     @cached_property
+    def witness(self) -> FileWitness:
+        """Keeps each tenant's latest audit checkpoint outside the database."""
+        return FileWitness(self.settings.audit_witness_path)
+
+    @cached_property
     def pools(self) -> DatastorePools:
         """The open connectors of connected datastores (shared by every ``deps``)."""
         return DatastorePools()
@@ -93,6 +101,11 @@ class Container:
             clock=self.clock,
             messenger=self.messenger,
             renderer=self.renderer,
+            witness=self.witness,
+            audit=AuditSettings(
+                seal_delay=timedelta(seconds=s.audit_seal_delay_seconds),
+                checkpoint_every=timedelta(seconds=s.audit_checkpoint_seconds),
+            ),
             webhooks_now=self.webhooks_now,
             pools=self.pools,
             settings=RequestSettings(

@@ -13,6 +13,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+# "5/hour", "10/minute;60/hour", "3/2 days": the `limits` notation of the abuse limits' settings
+RATE_LIMITS = r"^\d+/(\d+ )?(second|minute|hour|day)s?(;\d+/(\d+ )?(second|minute|hour|day)s?)*$"
+
 
 class Settings(BaseSettings):
     """Everything privault can be configured with."""
@@ -37,6 +40,11 @@ class Settings(BaseSettings):
     keyring: str = Field(
         default="local",
         description="Keyring implementation holding key-encryption keys (local files).",
+    )
+    keyring_permissions: Literal["refuse", "warn"] = Field(
+        default="refuse",
+        description="A local key file the group or others may read or write: refuse it "
+        "(keyring.permissions) or only log a warning.",
     )
     host: str = Field(default="127.0.0.1", description="Address `privault serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `privault serve` binds to.")
@@ -148,6 +156,32 @@ class Settings(BaseSettings):
         description="Years an audit event must be kept, at least 1 (unset: kept for ever; privault "
         "itself never deletes audit events).",
     )
+    audit_witness_dir: Path | None = Field(
+        default=None,
+        description="Folder where each tenant's latest signed audit checkpoint is kept outside the "
+        "database (the witness); default <keyring folder>/witness. Put it on another disk or a "
+        "write-once mount.",
+    )
+    audit_seal_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="How often the worker seals committed audit events into each tenant's chain.",
+    )
+    audit_seal_delay_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=600,
+        description="Events younger than this wait for the next sealing, so that transactions "
+        "still committing are sealed in time order.",
+    )
+    audit_checkpoint_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=86400,
+        description="At most this long between signed checkpoints while events arrive (each is "
+        "also given to the witness).",
+    )
     retention_batch_size: int = Field(
         default=2000,
         ge=1,
@@ -188,6 +222,60 @@ class Settings(BaseSettings):
         description="Mark the admin console's cookies Secure (named __Host-...). Turn off only "
         "for a demo served over plain http on a host that is not localhost.",
     )
+    # --- abuse limits and size limits (docs/limits.md) ---
+    rate_limit_storage: SecretStr = Field(
+        default=SecretStr("memory://"),
+        description="Where the abuse limits are counted (a `limits` storage URI): memory:// "
+        "counts in this process only; several processes must share redis://host:6379.",
+    )
+    rate_limit_prefix: str = Field(
+        default="privault",
+        pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="Prefix of the counters' keys in a shared store (one per installation).",
+    )
+    rate_limit_intake_ip: str = Field(
+        default="5/hour",
+        pattern=RATE_LIMITS,
+        description="Subject requests opened without an API key, per client IP.",
+    )
+    rate_limit_intake_identity: str = Field(
+        default="3/day",
+        pattern=RATE_LIMITS,
+        description="Subject requests opened without an API key, per e-mail address or phone "
+        "number (counted under a keyed hash, never the identity itself).",
+    )
+    rate_limit_signin_ip: str = Field(
+        default="10/minute;60/hour",
+        pattern=RATE_LIMITS,
+        description="Admin-console sign-in attempts per client IP, whatever the username.",
+    )
+    rate_limit_signin_username: str = Field(
+        default="10/minute",
+        pattern=RATE_LIMITS,
+        description="Sign-in attempts per login (tenant and username), from all IPs together.",
+    )
+    rate_limit_banner_ip: str = Field(
+        default="30/minute",
+        pattern=RATE_LIMITS,
+        description="Cookie-banner choices and preference-center saves per client IP.",
+    )
+    rate_limit_visits_ip: str = Field(
+        default="120/minute",
+        pattern=RATE_LIMITS,
+        description="Visit beacons (POST /v1/visits and the pixel) per client IP.",
+    )
+    max_body_bytes: int = Field(
+        default=4_194_304,
+        ge=1024,
+        description="Largest request body accepted (413 above it), with or without Content-Length.",
+    )
+    max_value_chars: int = Field(
+        default=200_000,
+        ge=100,
+        description="Longest single text value in a JSON or form body (422 naming the field); the "
+        "default holds a two-hour call transcript; "
+        "a datastore's dataset YAML is bounded by max_body_bytes only.",
+    )
 
     @property
     def manifest_path(self) -> Path:
@@ -198,6 +286,11 @@ class Settings(BaseSettings):
     def keyring_path(self) -> Path:
         """Where local key files live."""
         return self.keyring_dir or self.data_dir / "keys"
+
+    @property
+    def audit_witness_path(self) -> Path:
+        """Where the audit witness keeps its files."""
+        return self.audit_witness_dir or self.keyring_path / "witness"
 
     @property
     def outbox_path(self) -> Path:

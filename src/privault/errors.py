@@ -110,6 +110,34 @@ class ConnectorError(PrivaultError):
     exit_code = 9
 
 
+class RateLimited(PrivaultError):
+    """Too many requests of this kind from this client (or for this identity or login) for now;
+    ``retry_after`` says in how many seconds to try again (the ``Retry-After`` header)."""
+
+    code = "rate.limited"
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int, message: str = "", *, code: str | None = None) -> None:
+        self.retry_after = max(1, retry_after)
+        text = message or f"too many requests: try again in {_wait(self.retry_after)}"
+        super().__init__(text, code=code)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The ``Retry-After`` header of the 429 answer."""
+        return {"Retry-After": str(self.retry_after)}
+
+
+def _wait(seconds: int) -> str:
+    """``45 seconds``, ``3 minutes``, ``2 hours``: a wait people read (rounded up)."""
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 7200:
+        return f"{-(-seconds // 60)} minutes"
+    return f"{-(-seconds // 3600)} hours"
+
+
 @dataclass(frozen=True, slots=True)
 class ManifestIssue:
     """One problem found in a manifest, with where it is and how to fix it."""
@@ -152,6 +180,7 @@ ALL_ERRORS: tuple[type[PrivaultError], ...] = (
     StorageError,
     ConnectorError,
     ManifestInvalid,
+    RateLimited,
 )
 
 # Codes raised with ``code=`` overrides somewhere in the code base; docs list them all.
@@ -166,6 +195,13 @@ EXTRA_CODES: tuple[str, ...] = (
     "role.unknown",
     "storage.schema_outdated",
     "keyring.missing",
+    "keyring.unreadable",
+    "keyring.wrong_tenant",
+    "keyring.mismatch",
+    "keyring.permissions",
+    "audit.rewritten",
+    "audit.witness_unreadable",
+    "job.not_found",
     "crypto.open_failed",
     "access.denied",
     "purpose.unknown",
@@ -179,6 +215,7 @@ EXTRA_CODES: tuple[str, ...] = (
     "consent.invalid",
     "consent.unknown_scope",
     "consent.evidence_missing",
+    "consent.visitor_unproven",
     "brand.unknown",
     "unsubscribe.invalid",
     "jurisdiction.unknown",
@@ -189,6 +226,7 @@ EXTRA_CODES: tuple[str, ...] = (
     "request.not_verified",
     "request.invalid",
     "request.busy",
+    "request.agent_confirmed",
     "request.pause_invalid",
     "request.denial_invalid",
     "request.not_appealable",
@@ -250,6 +288,9 @@ EXTRA_CODES: tuple[str, ...] = (
     "staff.session_invalid",
     "csrf.invalid",
     "lookup.invalid",
+    "rate_limit.unavailable",
+    "request.too_large",
+    "value.too_long",
 )
 
 

@@ -240,7 +240,8 @@ def test_uk_notice_with_object_button_when_nothing_needs_asking(
     context.add_init_script(RECORD)
     try:
         page = context.new_page()
-        page.goto(f"{uk_server}/test-site/bluewave")  # sets the visitor cookie, no northwind choice
+        page.goto(f"{uk_server}/test-site/{TENANT}")  # privault mints the visitor: no choice yet
+        expect(page.get_by_role("dialog")).to_be_visible()  # the banner has its visitor
         visitor = _visitor(context)
         _refuse_marketing(uk_container, visitor)
         page.goto(f"{uk_server}/test-site/{TENANT}")

@@ -15,7 +15,7 @@ from privault.core.access import Principal
 from privault.core.consent import Choice, Kind, Method, Via
 from privault.core.decisions import Facts
 from privault.errors import InvalidInput, NotFound, PolicyViolation
-from privault.services.audit import verify
+from privault.services.audit_verify import verify
 from privault.services.consent import (
     Evidence,
     Holder,
@@ -131,7 +131,7 @@ def test_events_are_append_only_and_audited(ready: tuple[Container, Principal]) 
         actions = uow.session.scalars(
             select(t.AuditEvent.action)
             .where(t.AuditEvent.action.like("consent:%"))
-            .order_by(t.AuditEvent.seq)
+            .order_by(t.AuditEvent.id)
         ).all()
     assert [bool(r[0]) for r in rows] == [True, False]
     assert list(actions) == ["consent:grant", "consent:withdraw"]

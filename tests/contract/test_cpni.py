@@ -85,7 +85,7 @@ def _actions(c: Container, tenant: str, action: str) -> list[tuple[str, dict[str
         rows = uow.session.execute(
             select(t.AuditEvent.outcome, t.AuditEvent.details)
             .where(t.AuditEvent.action == action)
-            .order_by(t.AuditEvent.seq)
+            .order_by(t.AuditEvent.id)
         )
         return [(o, json.loads(d) if isinstance(d, str) else d) for o, d in rows]
 

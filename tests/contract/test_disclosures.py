@@ -35,6 +35,7 @@ from privault.services.requests import open_request, verify_manually
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import create_subject
+from tests.audit_rows import audit_rows
 
 OFFICER = "privacy-officer"
 STAFF = "staff:alice"
@@ -112,7 +113,7 @@ def _audit(c: Container, action: str, tenant: str = "bluewave") -> list[tuple[st
     """(outcome, details) of the tenant's audit events of ``action``."""
     with c.uow() as uow:
         bind_tenant(uow, tenant)
-        rows = list(uow.audit.stream(10_000))
+        rows = audit_rows(uow, 10_000)
     return [(row[6], json.loads(row[7])) for row in rows if row[3] == action]
 
 

@@ -48,7 +48,7 @@ def _open(c: Container, tenant: str, **values: Any) -> str:
 def _details(c: Container, tenant: str) -> list[dict[str, Any]]:
     with c.uow() as uow:
         bind_tenant(uow, tenant)
-        rows = uow.session.scalars(select(t.AuditEvent.details).order_by(t.AuditEvent.seq))
+        rows = uow.session.scalars(select(t.AuditEvent.details).order_by(t.AuditEvent.id))
         return [json.loads(r) if isinstance(r, str) else r for r in rows]
 
 

@@ -63,7 +63,7 @@ def _export(c: Container, tenant: str, fmt: str = "json") -> Any:
 def _actions(c: Container, tenant: str) -> list[str]:
     with c.uow() as uow:
         bind_tenant(uow, tenant)
-        return list(uow.session.scalars(select(t.AuditEvent.action).order_by(t.AuditEvent.seq)))
+        return list(uow.session.scalars(select(t.AuditEvent.action).order_by(t.AuditEvent.id)))
 
 
 # --- ROPA ---------------------------------------------------------------------------------------

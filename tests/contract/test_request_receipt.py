@@ -18,6 +18,7 @@ from privault.services.deps import Deps
 from privault.services.requests import open_request, show_request
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
+from tests.audit_rows import audit_rows
 
 EMAIL = "ana@example.com"
 
@@ -65,7 +66,7 @@ def test_a_letter_received_earlier_counts_from_its_day_and_says_so(c: Container)
     assert received.details["received"] == "2026-02-20"
     with c.uow() as uow:
         bind_tenant(uow, "bluewave")
-        rows = list(uow.audit.stream(1000))
+        rows = audit_rows(uow, 1000)
     opens = [json.loads(row[7]) for row in rows if row[3] == "request:open"]
     assert opens[-1]["received_on"] == "2026-02-20"
 

@@ -45,7 +45,7 @@ from privault.errors import (
 )
 from privault.outbound.messenger import read_outbox
 from privault.outbound.webhooks import verify as verify_signature
-from privault.services.audit import verify as verify_chain
+from privault.services.audit_verify import verify as verify_chain
 from privault.services.consent import Evidence, Holder, record_choices
 from privault.services.datastores import add_datastore
 from privault.services.decisions import decide
@@ -72,6 +72,7 @@ from privault.services.tenants import bind_tenant
 from privault.services.vault import show_subject
 from privault.services.vault_import import create_subject
 from privault.services.webhooks import BACKOFF, add_webhook, deliver_due
+from tests.audit_rows import audit_rows
 from tests.fixtures.shop import shop_dataset_text
 
 EMAIL = "ana.lima@example.com"
@@ -168,7 +169,7 @@ def _audit(c: Container, tenant: str) -> list[tuple[str, str, dict[str, Any]]]:
     """(action, outcome, details) of every audit event of the tenant, in order."""
     with c.uow() as uow:
         bind_tenant(uow, tenant)
-        rows = list(uow.audit.stream(1000))
+        rows = audit_rows(uow, 1000)
     return [(row[3], row[6], json.loads(row[7])) for row in rows]
 
 

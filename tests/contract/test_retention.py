@@ -31,6 +31,7 @@ from privault.services.retention_subjects import (
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import create_subject
+from tests.audit_rows import audit_rows
 
 OFFICER = "privacy-officer"
 STAFF = "staff:alice"
@@ -100,7 +101,7 @@ def _retention_subject(c: Container, uid: str, tenant: str = "bluewave") -> Rete
 def _audit(c: Container, tenant: str = "bluewave") -> list[tuple[str, str, dict[str, Any]]]:
     with c.uow() as uow:
         bind_tenant(uow, tenant)
-        rows = list(uow.audit.stream(1000))
+        rows = audit_rows(uow, 1000)
     return [(row[3], row[6], json.loads(row[7])) for row in rows]
 
 

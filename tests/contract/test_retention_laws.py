@@ -20,6 +20,7 @@ from privault.services.retention_dormancy import notify_dormant
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import create_subject
+from tests.audit_rows import audit_rows
 
 CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 THREE_YEARS = datetime(2029, 1, 5, tzinfo=UTC)  # the day the three years end
@@ -71,7 +72,7 @@ def _notices(c: Container) -> list[dict[str, Any]]:
 def _audit(c: Container) -> list[tuple[str, dict[str, Any]]]:
     with c.uow() as uow:
         bind_tenant(uow, "harbour")
-        rows = list(uow.audit.stream(1000))
+        rows = audit_rows(uow, 1000)
     return [(row[3], json.loads(row[7])) for row in rows]
 
 

@@ -29,6 +29,7 @@ from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault import update_subject
 from privault.services.vault_import import create_subject
+from tests.audit_rows import audit_rows
 from tests.fixtures.shop import billing_dataset_text, create_shop, email, seed
 
 STAFF = "staff:alice"
@@ -122,7 +123,7 @@ def _scalar(url: str, sql: str) -> Any:
 def _audit(c: Container, action: str) -> list[dict[str, Any]]:
     with c.uow() as uow:
         bind_tenant(uow, "bluewave")
-        rows = list(uow.audit.stream(1000))
+        rows = audit_rows(uow, 1000)
     return [json.loads(row[7]) for row in rows if row[3] == action and row[6] == "ok"]
 
 

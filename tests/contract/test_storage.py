@@ -22,6 +22,8 @@ from privault.storage.scoping import CROSS_TENANT, TenantScopeError
 
 def _two_tenants(container: Container) -> tuple[str, str]:
     records = sync_tenants(container.deps)
+    for record in records:
+        container.keyring.ensure_tenant(record.key)  # audited writes need the tenant's keys
     return records[0].key, records[1].key
 
 

@@ -44,7 +44,8 @@ REFS = itertools.count()
 @pytest.fixture
 def ready(container: Container) -> Container:
     """The manifest's tenants exist."""
-    sync_tenants(container.deps)
+    for tenant in sync_tenants(container.deps):
+        container.keyring.ensure_tenant(tenant.key)  # audited writes need the tenant's keys
     return container
 
 

@@ -61,7 +61,8 @@ NEW = NewRequest(
 @pytest.fixture
 def ready(container: Container) -> Container:
     """The manifest's tenants exist."""
-    sync_tenants(container.deps)
+    for tenant in sync_tenants(container.deps):
+        container.keyring.ensure_tenant(tenant.key)  # audited writes need the tenant's keys
     return container
 
 

@@ -20,6 +20,7 @@ from privault.services.requests import deny_request, open_request, pause_request
 from privault.services.requests.search_scope import record_search_scope
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
+from tests.audit_rows import audit_rows
 
 EMAIL = "ana.lima@example.com"
 STAFF = "staff:alice"
@@ -133,7 +134,7 @@ def test_the_search_scope_is_kept_on_the_timeline_and_audited(c: Container) -> N
     assert _state(c, ref) is State.RECEIVED  # a record, not a move
     with c.uow() as uow:
         bind_tenant(uow, "northwind")
-        actions = [row[3] for row in uow.audit.stream(1000)]
+        actions = [row[3] for row in audit_rows(uow, 1000)]
     assert "request:search_scope" in actions
 
 

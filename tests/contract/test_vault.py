@@ -163,7 +163,7 @@ def _events(container: Container, who: Principal, action: str) -> list[tuple[str
         stmt = (
             select(t.AuditEvent.purpose, t.AuditEvent.details)
             .where(t.AuditEvent.action == action)
-            .order_by(t.AuditEvent.seq)
+            .order_by(t.AuditEvent.id)
         )
         return [(str(p), str(d)) for p, d in uow.session.execute(stmt)]
 

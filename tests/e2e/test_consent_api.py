@@ -16,6 +16,7 @@ from privault.http.app import create_app
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 from privault.services.vault_import import create_subject
+from tests.e2e.visitor_helpers import prove
 
 VISITOR = "visitor-0123456789abcdef"
 
@@ -43,6 +44,7 @@ def client(container: Container) -> Iterator[TestClient]:
             },
         )
     with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
+        prove(test_client, container, VISITOR, "northwind", "bluewave")  # VISITOR's own browser
         yield test_client
 
 

@@ -13,6 +13,7 @@ from privault.bootstrap import Container
 from privault.core.manifest.cookies import CONSENT_TYPES
 from privault.http.app import create_app
 from privault.services.setup import apply_manifest
+from tests.e2e.visitor_helpers import prove
 from tests.fixtures.cookie_modes import duaa_manifest
 
 VISITOR = "visitor-0123456789abcdef"
@@ -21,7 +22,9 @@ STATUS = f"/v1/tenants/northwind/cookie-consent/{VISITOR}"
 
 def _client(container: Container) -> TestClient:
     apply_manifest(container.deps)
-    return TestClient(create_app(container), raise_server_exceptions=False)
+    client = TestClient(create_app(container), raise_server_exceptions=False)
+    prove(client, container, VISITOR, "northwind")  # VISITOR's own browser
+    return client
 
 
 @pytest.fixture

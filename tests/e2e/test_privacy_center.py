@@ -21,6 +21,7 @@ from privault.services.fulfilment import fulfil
 from privault.services.requests import list_requests
 from privault.services.setup import apply_manifest
 from privault.web.routes import router
+from tests.e2e.visitor_helpers import prove
 
 EMAIL = "ada.person@example.com"
 VISITOR = "visitor-0123456789abcdef"
@@ -168,9 +169,9 @@ def test_preferences_show_and_save_choices_with_csrf(
     container: Container, client: TestClient
 ) -> None:
     """A cookie choice and a marketing opt-out are saved and shown; no token, no save."""
-    page = client.get(f"/p/northwind/preferences?visitor={VISITOR}")
+    prove(client, container, VISITOR, "northwind")  # VISITOR's own browser
+    page = client.get("/p/northwind/preferences")
     assert page.status_code == 200
-    assert "httponly" in page.headers["set-cookie"].lower()
     form = _parse(page.text)
     assert form.hidden["visitor"] == VISITOR
     fields = {k: form.hidden[k] for k in ("visitor", "csrf", "notice_version")}

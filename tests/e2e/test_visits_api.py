@@ -20,6 +20,7 @@ from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.storage import tables as t
+from tests.e2e.visitor_helpers import prove
 
 IP = "203.0.113.77"
 VISITOR = "visitor-0123456789abcdef"
@@ -45,6 +46,7 @@ def client(container: Container) -> Iterator[TestClient]:
     with TestClient(
         app, raise_server_exceptions=False, client=(IP, 50000), headers={"User-Agent": CHROME}
     ) as test_client:
+        prove(test_client, container, VISITOR, "northwind")  # VISITOR's own browser
         yield test_client
 
 

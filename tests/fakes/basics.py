@@ -45,6 +45,22 @@ class FakeTenants(FakeRepository):
         self.rows.tenants[found.id] = found
         return found
 
+    def set_key_fingerprint(self, tenant_id: int, fingerprint: str) -> None:
+        """Record the fingerprint of the tenant's keys."""
+        found = self.rows.tenants[tenant_id]
+        self.rows.tenants[tenant_id] = dataclasses.replace(found, key_fingerprint=fingerprint)
+
+    def holds_data(self, tenant_id: int) -> bool:
+        """Subjects, audit events or checkpoints, or consent events of the tenant (the fakes keep
+        no requests)."""
+        rows = self.rows
+        return (
+            any(s.tenant_id == tenant_id for s in rows.subjects.values())
+            or bool(rows.audit_events.get(tenant_id))
+            or bool(rows.checkpoints.get(tenant_id))
+            or any(t == tenant_id for t, _ in rows.consent_events)
+        )
+
 
 class FakeNotices(FakeRepository):
     """Notice versions of the bound tenant."""

@@ -13,6 +13,7 @@ from privault.services.decisions import Decider
 from privault.services.deps import Deps
 from tests.fakes.tables import FakeDatabase
 from tests.fakes.uow import FakeUnitOfWork
+from tests.fakes.witness import MemoryWitness
 
 
 class SentMessages:
@@ -35,11 +36,12 @@ def fake_deps(
     """Use-case dependencies whose units of work are ``FakeUnitOfWork``s over ``db``."""
     keyring = LocalKeyring(keys) if isinstance(keys, Path) else keys
     return Deps(
-        make_uow=lambda: FakeUnitOfWork(db),
+        make_uow=lambda: FakeUnitOfWork(db, keyring),
         manifest=manifest,
         decider=Decider(manifest),
         keyring=keyring,
         clock=clock,
         messenger=messenger or SentMessages(),
         renderer=TemplateRenderer(),
+        witness=MemoryWitness(),
     )

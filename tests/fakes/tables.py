@@ -50,7 +50,7 @@ class Tables:
     consent_events: list[tuple[int, ConsentEventRecord]] = field(default_factory=list)
     consent_states: dict[tuple[int, str], StoredState] = field(default_factory=dict)
     audit_events: dict[int, list[AuditEvent]] = field(default_factory=dict)
-    audit_heads: dict[int, tuple[int, str]] = field(default_factory=dict)
+    audit_heads: dict[int, tuple[int, str, int]] = field(default_factory=dict)
     checkpoints: dict[int, list[CheckpointRecord]] = field(default_factory=dict)
     dpias: dict[int, list[DpiaRecord]] = field(default_factory=dict)
 

@@ -28,6 +28,7 @@ from privault.core.retention_ports import HoldRepository, RetentionRunRepository
 from privault.core.staff_ports import StaffRepository
 from privault.core.visit_ports import VisitRepository
 from privault.core.webhook_ports import WebhookRepository
+from privault.crypto.keyring import Keyring
 from privault.storage.scoping import TenantScopeError
 from tests.fakes.audit import FakeAudit
 from tests.fakes.basics import FakeDpias, FakeNotices, FakeSubjects, FakeTenants
@@ -45,8 +46,9 @@ def _not_faked(name: str) -> NoReturn:
 class FakeUnitOfWork:
     """``with FakeUnitOfWork(db) as uow: ...; uow.commit()`` over a ``FakeDatabase``."""
 
-    def __init__(self, db: FakeDatabase | None = None) -> None:
+    def __init__(self, db: FakeDatabase | None = None, keyring: Keyring | None = None) -> None:
         self.db = db if db is not None else FakeDatabase()
+        self.keyring = keyring
         self.tenant_id: int | None = None
         self._work: Tables | None = None
         self._after_commit: list[Callable[[], object]] = []
@@ -88,6 +90,14 @@ class FakeUnitOfWork:
     def bind_tenant(self, tenant_id: int) -> None:
         """Scope every following query on tenant-owned data to this tenant."""
         self.tenant_id = tenant_id
+
+    def audit_key(self) -> bytes:
+        """The bound tenant's audit key from the keyring; a fixed test key when the fake is given
+        no keyring or one without the tenant's keys (the SQL unit of work refuses then)."""
+        tenant = self.tenants.get(self.bound())
+        if self.keyring is None or tenant is None or not self.keyring.has_keys(tenant.key):
+            return b"fake audit key of tenant %d" % self.bound()
+        return self.keyring.audit_key(tenant.key)
 
     def commit(self) -> None:
         """Publish the working copy, then run what waited for the commit (a callback that fails

@@ -21,7 +21,7 @@ from privault.core.clock import FixedClock
 from privault.core.requests import FINAL, TRANSITIONS, DenialCode, PauseReason, State
 from privault.core.unfounded import evidence_of
 from privault.errors import PrivaultError
-from privault.services.audit import verify
+from privault.services.audit_verify import verify
 from privault.services.datastores import add_datastore
 from privault.services.fulfilment import fulfil
 from privault.services.requests import (
@@ -37,6 +37,7 @@ from privault.services.requests import (
 )
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
+from tests.audit_rows import audit_rows
 
 TENANT = "northwind"
 STAFF = "staff:prop"
@@ -79,7 +80,7 @@ def _act(c: Container, ref: str, action: str) -> Callable[[], object]:
 def _transitions_audited(c: Container, ref: str) -> int:
     with c.uow() as uow:
         bind_tenant(uow, TENANT)
-        rows = list(uow.audit.stream(1000))
+        rows = audit_rows(uow, 1000)
     return sum(1 for row in rows if row[3] == "request:transition" and f'"{ref}"' in row[7])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -56,8 +57,16 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+def _parse(path: Path) -> ast.Module:
+    """The file's syntax tree, parsed in a thread of its own: CPython 3.11.7 can raise "AST
+    constructor recursion depth mismatch" in a thread whose recursion bookkeeping an earlier test
+    left off (gh-106905, fixed in 3.11.8); a new thread starts clean."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(ast.parse, path.read_text()).result()
+
+
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
+    tree = _parse(path)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -151,7 +160,7 @@ def _defined(module: str) -> tuple[dict[str, str], dict[str, str]]:
     path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
     functions: dict[str, str] = {}
     reexports: dict[str, str] = {}
-    for node in ast.parse(path.read_text()).body:
+    for node in _parse(path).body:
         if isinstance(node, ast.FunctionDef) and node.args.args:
             functions[node.name] = node.args.args[0].arg
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
@@ -176,7 +185,7 @@ def _service_calls(path: Path) -> set[tuple[str, str]]:
     """(module, name) of every function imported from privault.services into this file."""
     return {
         (node.module, alias.name)
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in ast.walk(_parse(path))
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("privault.services")
         for alias in node.names
     }
@@ -202,7 +211,7 @@ def test_edges_open_no_unit_of_work() -> None:
     bad = sorted(
         f"{path.relative_to(SRC)}:{node.lineno}"
         for path in _edge_files()
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in ast.walk(_parse(path))
         if (isinstance(node, ast.Attribute) and node.attr == "uow")
         or (isinstance(node, ast.Name) and node.id in {"UnitOfWork", "UowDep"})
     )
@@ -214,7 +223,7 @@ def test_no_use_case_takes_a_bare_unit_of_work_factory() -> None:
     bad = sorted(
         f"{path.relative_to(SRC)}:{node.name}"
         for path in (SRC / "services").rglob("*.py")
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in ast.walk(_parse(path))
         if isinstance(node, ast.FunctionDef) and any(a.arg == "make_uow" for a in node.args.args)
     )
     assert not bad
@@ -225,13 +234,13 @@ def test_no_module_global_state_in_services() -> None:
     bad = sorted(
         f"{path.relative_to(SRC)}:{node.lineno}"
         for path in (SRC / "services").rglob("*.py")
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in ast.walk(_parse(path))
         if isinstance(node, ast.Global)
     )
     mutable = sorted(
         f"{path.relative_to(SRC)}:{node.lineno}"
         for path in (SRC / "services").rglob("*.py")
-        for node in ast.parse(path.read_text()).body
+        for node in _parse(path).body
         if isinstance(node, ast.Assign | ast.AnnAssign)
         and isinstance(node.value, ast.Dict | ast.List | ast.Set | ast.Call)
         and _is_empty_container(node.value)

@@ -1,6 +1,6 @@
-"""The rules of the audit trail, run over the in-memory unit of work (milliseconds per test).
+"""The rules of the audit log, run over the in-memory unit of work (milliseconds per test).
 
-Appending on both engines (the head row's lock, server-side streaming) is tests/contract/test_audit.py's."""
+Appending and tampering on both engines is tests/contract/test_audit.py's."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from privault.core.clock import FixedClock
 from privault.core.manifest import Manifest
 from privault.crypto.keyring import LocalKeyring
 from privault.errors import InvalidInput
-from privault.services.audit import Entry, checkpoint, recent_events, record, verify
+from privault.services.audit import Entry, checkpoint, recent_events, record, seal
+from privault.services.audit_verify import verify
 from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 from tests.fakes import FakeDatabase, FakeUnitOfWork, fake_deps
@@ -63,34 +64,52 @@ def _chain(deps: Deps, events: int = 20) -> None:
 
 
 def _problems(deps: Deps) -> list[tuple[int, str]]:
-    return [(p.seq, p.kind) for p in verify(deps, TENANT).problems]
+    return [(p.seq, p.kind) for p in verify(deps, TENANT, full=True).problems]
 
 
 def _events(db: FakeDatabase) -> list[AuditEvent]:
-    return db.committed.audit_events[db.tenant_id(TENANT)]
+    """The tenant's events in chain order (sealed ones first)."""
+    events = db.committed.audit_events[db.tenant_id(TENANT)]
+    events.sort(key=lambda e: (e.seq is None, e.seq or 0, e.id))
+    return events
 
 
-def test_entries_are_chained_from_the_head(db: FakeDatabase) -> None:
-    """Each event continues the sequence and names the hash before it; the head follows the last."""
+def test_entries_are_written_unsealed_then_chained_from_the_head(
+    deps: Deps, db: FakeDatabase
+) -> None:
+    """Writing takes no head; sealing continues the sequence, each event naming the hash before it."""
     for batch in (2, 3):
-        with FakeUnitOfWork(db) as uow:
+        with deps.make_uow() as uow:
             bind_tenant(uow, TENANT)
-            record(uow, [_read(n) for n in range(batch)], AT)
+            written = record(uow, [_read(n) for n in range(batch)], AT)
             uow.commit()
+        assert all(e.seq is None and e.mac for e in written)
+    sealed = seal(deps, TENANT)  # the first checkpoint is due at once: its event comes sixth
+    assert (sealed.events, sealed.checkpoint is not None) == (5, True)
     events = _events(db)
-    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
     assert [e.prev_hash for e in events] == [GENESIS, *(e.hash for e in events[:-1])]
-    assert db.committed.audit_heads[db.tenant_id(TENANT)] == (5, events[-1].hash)
+    assert db.committed.audit_heads[db.tenant_id(TENANT)][:2] == (6, events[-1].hash)
 
 
-def test_each_tenant_has_its_own_chain(db: FakeDatabase) -> None:
+def test_identical_entries_get_different_macs(deps: Deps, db: FakeDatabase) -> None:
+    """Two events with the same fields at the same time are two events (each has a nonce)."""
+    with deps.make_uow() as uow:
+        bind_tenant(uow, TENANT)
+        first, second = record(uow, [_read(1), _read(1)], AT)
+        uow.commit()
+    assert first.mac != second.mac
+
+
+def test_each_tenant_has_its_own_chain(deps: Deps, db: FakeDatabase) -> None:
     """Events of one tenant do not move another tenant's head."""
     for key in (TENANT, "northwind"):
-        with FakeUnitOfWork(db) as uow:
+        deps.keyring.ensure_tenant(key)
+        with deps.make_uow() as uow:
             bind_tenant(uow, key)
-            [event] = record(uow, [_read(0)], AT)
+            record(uow, [_read(0)], AT)
             uow.commit()
-        assert (event.seq, event.prev_hash) == (1, GENESIS)
+        assert seal(deps, key).head == 1
 
 
 @pytest.mark.parametrize(
@@ -108,7 +127,7 @@ def test_unknown_actions_and_outcomes_are_refused_before_anything_is_written(
         bind_tenant(uow, TENANT)
         with pytest.raises(ValueError, match=message):
             record(uow, [_read(1), entry], AT)
-        assert uow.audit.head() == (0, GENESIS)
+        assert uow.audit.unsealed(None, 10) == []
 
 
 def test_an_uncommitted_use_case_leaves_no_audit_event(db: FakeDatabase) -> None:
@@ -124,7 +143,7 @@ def test_an_untouched_chain_verifies(deps: Deps) -> None:
     _chain(deps)
     report = verify(deps, TENANT)
     assert report.ok
-    assert (report.events, report.checkpoints) == (21, 1)
+    assert (report.events, report.checkpoints, report.witnessed) == (21, 1, 21)
 
 
 def test_an_edited_event_is_found(deps: Deps, db: FakeDatabase) -> None:
@@ -156,8 +175,11 @@ def test_a_truncated_tail_is_found_by_the_signed_checkpoint(deps: Deps, db: Fake
     _chain(deps)
     events = _events(db)
     del events[-3:]
-    db.committed.audit_heads[db.tenant_id(TENANT)] = (events[-1].seq, events[-1].hash)
-    assert [kind for _, kind in _problems(deps)] == ["checkpoint_mismatch"]
+    last = events[-1]
+    assert last.seq is not None
+    assert last.hash is not None
+    db.committed.audit_heads[db.tenant_id(TENANT)] = (last.seq, last.hash, 0)
+    assert {kind for _, kind in _problems(deps)} == {"witness_ahead", "checkpoint_mismatch"}
 
 
 def test_a_forged_checkpoint_signature_is_found(deps: Deps, db: FakeDatabase) -> None:
@@ -169,11 +191,33 @@ def test_a_forged_checkpoint_signature_is_found(deps: Deps, db: FakeDatabase) ->
     assert [kind for _, kind in _problems(deps)] == ["bad_signature"]
 
 
+def test_the_witness_checkpoint_must_be_signed_by_the_tenants_key(deps: Deps) -> None:
+    """A checkpoint planted in the witness without the key is named."""
+    _chain(deps)
+    point = deps.witness.latest(TENANT)
+    assert point is not None
+    deps.witness.publish(TENANT, dataclasses.replace(point, seq=point.seq + 1))
+    assert (point.seq + 1, "bad_signature") in _problems(deps)
+
+
+def test_a_clean_verification_moves_the_verified_mark(deps: Deps) -> None:
+    """The next check starts where the last clean one ended; the verification is audited."""
+    _chain(deps)
+    first = verify(deps, TENANT)
+    seal(deps, TENANT)  # the audit:verify event
+    second = verify(deps, TENANT)
+    assert first.ok
+    assert second.ok
+    assert (second.start, second.events) == (21, 1)
+    verified = recent_events(deps, TENANT, action="audit:verify")
+    assert len(verified) == 2
+
+
 def test_recent_events_are_read_newest_first_by_page(deps: Deps) -> None:
     """Pages run backwards from ``before``; one action of the vocabulary can be picked."""
     _chain(deps, events=5)
     page = recent_events(deps, TENANT, limit=2)
-    older = recent_events(deps, TENANT, before=page[-1].seq, limit=2)
+    older = recent_events(deps, TENANT, before=page[-1].id, limit=2)
     checkpoints = recent_events(deps, TENANT, action="audit:checkpoint")
     assert [e.seq for e in page + older] == [6, 5, 4, 3]
     assert [e.seq for e in checkpoints] == [6]

@@ -1,4 +1,5 @@
-"""The per-process facts cache follows the audit chain, and forgets everything on another history."""
+"""The per-process facts cache follows the audit log's change mark, and forgets everything on
+another history (a mark that went back)."""
 
 from __future__ import annotations
 
@@ -15,20 +16,24 @@ TODAY = date(2026, 3, 2)
 
 
 class FakeAudit:
-    """The two audit reads the cache makes, and the change events since a seq."""
+    """The audit reads the cache makes: the change mark and the change events since one."""
 
     def __init__(
-        self, head: tuple[int, str], hashes: dict[int, str], changes: list[tuple[str, str | None]]
+        self, mark: int, changes: list[tuple[str, str | None]], macs: dict[int, str] | None = None
     ) -> None:
-        self._head, self.hashes, self.changes = head, hashes, changes
+        self.mark, self.changes = mark, changes
+        self.macs = macs if macs is not None else {n: f"mac{n}" for n in range(1, mark + 1)}
+        self.asked: list[int] = []
 
-    def head(self) -> tuple[int, str]:
-        return self._head
+    def change_mark(self) -> tuple[int, int, str | None]:
+        newest = max(self.macs, default=0)
+        return self.mark, newest, self.macs.get(newest)
 
-    def hash_at(self, seq: int) -> str | None:
-        return self.hashes.get(seq)
+    def mac_of(self, event_id: int) -> str | None:
+        return self.macs.get(event_id)
 
-    def subjects_since(self, seq: int, actions: Any) -> list[tuple[str, str | None]]:
+    def changes_since(self, mark: int, actions: Any) -> list[tuple[str, str | None]]:
+        self.asked.append(mark)
         return list(self.changes)
 
 
@@ -51,10 +56,10 @@ class FakeUow:
         self.notices = FakeNotices()
 
 
-def cached(seq: int, digest: str) -> FactsCache:
-    """A cache that followed the chain to (seq, digest) and holds two subjects."""
+def cached(mark: int) -> FactsCache:
+    """A cache that followed the log to ``mark`` and holds two subjects."""
     cache = FactsCache()
-    cache.seq, cache.hash, cache.day = seq, digest, TODAY
+    cache.mark, cache.day, cache.newest = mark, TODAY, (mark, f"mac{mark}")
     for ref, uid in (("a", "uid-a"), ("b", "uid-b")):
         cache.by_ref[ref] = Facts()
         cache.ref_by_uid[uid] = ref
@@ -64,59 +69,75 @@ def cached(seq: int, digest: str) -> FactsCache:
 
 def test_a_change_event_drops_only_the_subject_it_names() -> None:
     """consent:grant for uid-a: a goes, b stays, unknown refs stay."""
-    cache = cached(5, "h5")
-    cache.refresh(FakeUow(FakeAudit((6, "h6"), {5: "h5"}, [("consent:grant", "uid-a")])), TODAY)  # type: ignore[arg-type]
+    cache = cached(5)
+    audit = FakeAudit(6, [("consent:grant", "uid-a")])
+    cache.refresh(FakeUow(audit), TODAY)  # type: ignore[arg-type]
     assert sorted(cache.by_ref) == ["b"]
     assert cache.unknown == {"ghost"}
-    assert (cache.seq, cache.hash) == (6, "h6")
+    assert (cache.mark, audit.asked) == (6, [5])  # replayed from the mark it saw last
 
 
 def test_a_new_subject_clears_the_remembered_unknown_refs() -> None:
     """vault:subject:create: a ref asked before may exist now."""
-    cache = cached(5, "h5")
-    cache.refresh(
-        FakeUow(FakeAudit((6, "h6"), {5: "h5"}, [("vault:subject:create", "uid-new")])), TODAY
-    )  # type: ignore[arg-type]
+    cache = cached(5)
+    cache.refresh(FakeUow(FakeAudit(6, [("vault:subject:create", "uid-new")])), TODAY)  # type: ignore[arg-type]
     assert cache.unknown == set()
     assert sorted(cache.by_ref) == ["a", "b"]
 
 
-def test_another_history_at_or_past_the_same_seq_clears_everything() -> None:
-    """A restored database whose chain differs where the cache last looked: nothing cached survives."""
-    same_seq = cached(5, "h5")
-    same_seq.refresh(FakeUow(FakeAudit((5, "other"), {}, [])), TODAY)  # type: ignore[arg-type]
-    assert same_seq.by_ref == {}
-    later = cached(5, "h5")
-    later.refresh(FakeUow(FakeAudit((9, "h9"), {5: "not-h5"}, [])), TODAY)  # type: ignore[arg-type]
-    assert later.by_ref == {}
-    behind = cached(5, "h5")
-    behind.refresh(FakeUow(FakeAudit((3, "h3"), {}, [])), TODAY)  # type: ignore[arg-type]
+def test_a_mark_that_went_back_clears_everything() -> None:
+    """A restored database (its mark is behind the one the cache saw): nothing cached survives."""
+    behind = cached(5)
+    behind.refresh(FakeUow(FakeAudit(3, [])), TODAY)  # type: ignore[arg-type]
     assert behind.by_ref == {}
+
+
+def test_another_event_where_the_newest_was_clears_everything() -> None:
+    """A database restored to the same length: the newest event seen last is another one now."""
+    same_length = cached(5)
+    same_length.refresh(FakeUow(FakeAudit(5, [], {5: "another"})), TODAY)  # type: ignore[arg-type]
+    assert same_length.by_ref == {}
+    gone = cached(5)
+    gone.refresh(FakeUow(FakeAudit(9, [], {9: "mac9"})), TODAY)  # type: ignore[arg-type]
+    assert gone.by_ref == {}
+    kept = cached(5)
+    kept.refresh(FakeUow(FakeAudit(9, [], {5: "mac5", 9: "mac9"})), TODAY)  # type: ignore[arg-type]
+    assert sorted(kept.by_ref) == ["a", "b"]
+
+
+def test_the_same_mark_still_replays_what_committed_since() -> None:
+    """On PostgreSQL the mark (the oldest running transaction) can stay put while events commit:
+    the cache asks for changes every time, not only when the mark moves."""
+    cache = cached(5)
+    audit = FakeAudit(5, [("consent:withdraw", "uid-b")])
+    cache.refresh(FakeUow(audit), TODAY)  # type: ignore[arg-type]
+    assert sorted(cache.by_ref) == ["a"]
+    assert audit.asked == [5]
 
 
 def test_a_new_day_clears_everything() -> None:
     """Minors grow up at midnight: facts are read again."""
-    cache = cached(5, "h5")
-    cache.refresh(FakeUow(FakeAudit((5, "h5"), {}, [])), date(2026, 3, 3))  # type: ignore[arg-type]
+    cache = cached(5)
+    cache.refresh(FakeUow(FakeAudit(5, [])), date(2026, 3, 3))  # type: ignore[arg-type]
     assert cache.by_ref == {}
 
 
-def test_an_unchanged_chain_keeps_the_cache() -> None:
-    """Same head, same hash: nothing is dropped."""
-    cache = cached(5, "h5")
-    cache.refresh(FakeUow(FakeAudit((5, "h5"), {}, [("consent:grant", "uid-a")])), TODAY)  # type: ignore[arg-type]
+def test_no_change_keeps_the_cache() -> None:
+    """Events that change nothing a decision reads: nothing is dropped."""
+    cache = cached(5)
+    cache.refresh(FakeUow(FakeAudit(7, [])), TODAY)  # type: ignore[arg-type]
     assert sorted(cache.by_ref) == ["a", "b"]
 
 
 def test_notice_marks_are_read_once_then_again_after_a_publication() -> None:
     """The re-consent marks (CCPA-PP-1) are read on the first refresh, not on the next ones, and
     again after a ``config:notice:publish`` event."""
-    cache = cached(5, "h5")
-    uow = FakeUow(FakeAudit((5, "h5"), {5: "h5"}, []))
+    cache = cached(5)
+    uow = FakeUow(FakeAudit(5, []))
     cache.refresh(uow, TODAY)  # type: ignore[arg-type]
     cache.refresh(uow, TODAY)  # type: ignore[arg-type]
     assert uow.notices.reads == 1
-    uow.audit = FakeAudit((6, "h6"), {5: "h5", 6: "h6"}, [("config:notice:publish", None)])
+    uow.audit = FakeAudit(6, [("config:notice:publish", None)])
     cache.refresh(uow, TODAY)  # type: ignore[arg-type]
     assert uow.notices.reads == 2
 
@@ -175,11 +196,11 @@ def test_every_change_makes_the_cache_read_again(action: str) -> None:
     """A change to subjects forgets the subject it names (or the unknown refs, or everything); a
     change to the tenant's inputs makes its assessments or notice versions read again."""
     tenant = ACTIONS[action].affects is Affects.TENANT
-    cache = cached(5, "h5")
+    cache = cached(5)
     cache.assessed = frozenset({"profiling"})
     cache.dpias_due = cache.notices_due = False
     inputs = FakeInputs()
-    audit = FakeAudit((6, "h6"), {5: "h5"}, [(action, None if tenant else "uid-a")])
+    audit = FakeAudit(6, [(action, None if tenant else "uid-a")])
     cache.refresh(FakeTenantUow(audit, inputs), TODAY)  # type: ignore[arg-type]
     if tenant:
         assert inputs.reads == 1

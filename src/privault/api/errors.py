@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from privault.errors import ManifestInvalid, PrivaultError, Unauthenticated
+from privault.errors import ManifestInvalid, PrivaultError, RateLimited, Unauthenticated
 from privault.logging import get_logger
 
 PROBLEM = "application/problem+json"
@@ -45,7 +45,10 @@ async def _privault_error(_request: Request, exc: Exception) -> JSONResponse:
         ]
     if exc.status >= 500:
         log.error("request_failed", code=exc.code, error=type(exc).__name__)
-    return problem(exc.status, exc.code, exc.title, exc.message, **extra)
+    response = problem(exc.status, exc.code, exc.title, exc.message, **extra)
+    if isinstance(exc, RateLimited):
+        response.headers.update(exc.headers)  # 429 with Retry-After
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

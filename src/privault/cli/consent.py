@@ -340,15 +340,16 @@ def import_(
     batch: int = typer.Option(5000, min=1, max=50_000, help="Records per transaction."),
 ) -> None:
     """Import a consent history with its original times and evidence; bad lines are reported by number."""
+    from privault.core.sizes import sized_lines
     from privault.services.consent_import import import_choices, parse_json_lines
 
     c = container(ctx)
-    with file.open(encoding="utf-8") as handle:
+    with file.open("rb") as handle:  # a line that is not UTF-8 is refused by number, not the file
         report = import_choices(
             c.deps,
             tenant,
             cli_actor(),
-            parse_json_lines(handle),
+            sized_lines(parse_json_lines(handle), c.settings.max_value_chars),
             c.clock.now(),
             batch_size=batch,
         )

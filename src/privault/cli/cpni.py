@@ -119,7 +119,9 @@ def campaigns_launch(
 def campaigns_list(
     ctx: typer.Context,
     tenant: str = TENANT,
-    year: int | None = typer.Option(None, help="Calendar year logged (default: this year)."),
+    year: int | None = typer.Option(
+        None, min=1, max=9999, help="Calendar year logged (default: this year)."
+    ),
 ) -> None:
     """The campaign log of a year, as JSON."""
     from privault.services.cpni_campaigns import list_campaigns
@@ -148,7 +150,7 @@ def campaigns_list(
 def certificate(
     ctx: typer.Context,
     tenant: str = TENANT,
-    year: int = typer.Option(..., help="The calendar year certified."),
+    year: int = typer.Option(..., min=1, max=9999, help="The calendar year certified."),
     officer: str = typer.Option(..., help="The signing officer's name."),
     title: str = typer.Option(..., help="The officer's title."),
     broker_actions: str = typer.Option(..., help="Actions against data brokers ('none')."),

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from privault.cli.context import cli_actor, container, err, out
+from privault.core.ids import MAX_ID
 
 app = typer.Typer(help="The company databases requests are fulfilled in.", no_args_is_help=True)
 webhooks_app = typer.Typer(
@@ -33,11 +34,12 @@ def add(
     description: str = typer.Option("", help="What the system is."),
 ) -> None:
     """Add a connected datastore (--url and --dataset) or a manual system (--manual --owner)."""
+    from privault.core.yamlsafe import read_text
     from privault.services.datastores import add_datastore
 
     if manual == (url is not None):
         raise typer.BadParameter("give --url with --dataset, or --manual with --owner")
-    text = dataset.read_text(encoding="utf-8") if dataset else None
+    text = read_text(dataset.read_bytes(), str(dataset)) if dataset else None
     c = container(ctx)
     info = add_datastore(
         c.deps,
@@ -65,11 +67,12 @@ def update(
     dataset: Path | None = typer.Option(None, help="The new Fides dataset YAML."),
 ) -> None:
     """Change a connected datastore's URL and/or dataset in place (checked as when added)."""
+    from privault.core.yamlsafe import read_text
     from privault.services.datastores import update_datastore
 
     if url is None and dataset is None:
         raise typer.BadParameter("give --url, --dataset or both")
-    text = dataset.read_text(encoding="utf-8") if dataset else None
+    text = read_text(dataset.read_bytes(), str(dataset)) if dataset else None
     c = container(ctx)
     change = update_datastore(
         c.deps,
@@ -161,7 +164,9 @@ def webhook_list(ctx: typer.Context, tenant: str = TENANT) -> None:
 
 @webhooks_app.command("remove")
 def webhook_remove(
-    ctx: typer.Context, webhook_id: int = typer.Argument(...), tenant: str = TENANT
+    ctx: typer.Context,
+    webhook_id: int = typer.Argument(..., min=1, max=MAX_ID),
+    tenant: str = TENANT,
 ) -> None:
     """Stop sending to an endpoint."""
     from privault.services.webhooks import remove_webhook

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
+from rich.table import Table
 
 from privault.cli.context import cli_actor, container, err, out
 
@@ -40,3 +43,35 @@ def rotate(
         out.print(
             f"still on older versions (written during the rotation): {left}; run rotate again"
         )
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The state of every tenant's keys (ok, no data yet, missing, unreadable, wrong tenant,
+    fingerprint mismatch, permissions); exit 1 if any tenant's is not ok. Writes nothing."""
+    from privault.services.database import ensure_schema
+    from privault.services.keys import check_keys
+
+    c = container(ctx)
+    ensure_schema(c.database)
+    found = check_keys(c.deps)
+    if as_json:
+        rows = [
+            {"tenant": k.tenant, "location": k.location, "state": k.state.value, "ok": k.ok}
+            | ({"code": k.code, "problem": k.problem} if k.problem else {})
+            for k in found
+        ]
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        table = Table("tenant", "key file", "state")
+        for k in found:
+            table.add_row(k.tenant, k.location, k.state.value, style=None if k.ok else "red")
+        out.print(table)
+        for k in found:
+            if k.problem:
+                err.print(f"{k.tenant} [{k.code}]: {k.problem}", markup=False)
+    if not all(k.ok for k in found):
+        raise typer.Exit(1)

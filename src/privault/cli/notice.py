@@ -6,7 +6,7 @@ from typing import Literal
 
 import typer
 
-from privault.cli.context import container, err, out
+from privault.cli.context import cli_actor, container, err, out
 
 app = typer.Typer(
     help="The privacy notice, rendered from the manifest and versioned.", no_args_is_help=True
@@ -20,6 +20,7 @@ def render(
     format: str = typer.Option("md", "--format", help="md or html."),
 ) -> None:
     """Print the tenant's notice; a content change is stored as a new version with today's date."""
+    from privault.services.keys import ensure_tenant_keys
     from privault.services.notices import publish_notice
     from privault.services.tenants import sync_tenants
 
@@ -28,6 +29,7 @@ def render(
     fmt: Literal["md", "html"] = "md" if format == "md" else "html"
     c = container(ctx)
     sync_tenants(c.deps)
+    ensure_tenant_keys(c.deps, tenant, cli_actor())  # a publication is audited (refused over data)
     published = publish_notice(c.deps, tenant)
     typer.echo(published.text(fmt), nl=False)
     state = "new version" if published.created else "unchanged"

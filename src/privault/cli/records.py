@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from privault.cli.context import cli_actor, container, out
+from privault.core.ids import MAX_ID
 from privault.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def _table(rows: list[dict[str, object]], as_json: bool, empty: str) -> None:
 @dpia_app.command("decide")
 def dpia_decide(
     ctx: typer.Context,
-    dpia_id: int = typer.Argument(..., help="The DPIA's id."),
+    dpia_id: int = typer.Argument(..., min=1, max=MAX_ID, help="The DPIA's id."),
     tenant: str = TENANT,
     approve: bool = typer.Option(False, "--approve", help="Approve it."),
     reject: bool = typer.Option(False, "--reject", help="Reject it."),
@@ -185,7 +186,9 @@ def incident_open(
     occurred_at: str | None = typer.Option(None, help="When it happened, if known."),
     risk: str = typer.Option(..., help="Risk to people: none, low or high."),
     category: list[str] = typer.Option([], "--category", help="A category affected (repeatable)."),
-    subjects: int = typer.Option(0, "--subjects", min=0, help="Approximate number of people."),
+    subjects: int = typer.Option(
+        0, "--subjects", min=0, max=MAX_ID, help="Approximate number of people."
+    ),
     regime: list[str] = typer.Option(
         [],
         "--regime",

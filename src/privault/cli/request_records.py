@@ -54,7 +54,9 @@ def _date(text: str) -> date:
 def metrics(
     ctx: typer.Context,
     tenant: str = TENANT,
-    year: int | None = typer.Option(None, "--year", help="Calendar year; default: the last one."),
+    year: int | None = typer.Option(
+        None, "--year", min=1, max=9999, help="Calendar year; default: the last one."
+    ),
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """The §7102 metrics of a calendar year: received, complied with, denied, median and mean days."""

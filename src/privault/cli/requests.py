@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from privault.cli.context import cli_actor, container, err, out
+from privault.core.ids import MAX_ID
 
 if TYPE_CHECKING:
     from privault.core.requests import RequestRecord
@@ -428,8 +429,12 @@ def task(
     system: str | None = typer.Option(None, help="Open a task for this system."),
     description: str = typer.Option("", help="What to do."),
     assignee: str | None = typer.Option(None, help="Who does it."),
-    done: int | None = typer.Option(None, "--done", help="Mark this task id done."),
-    cancel: int | None = typer.Option(None, "--cancel", help="Cancel this task id."),
+    done: int | None = typer.Option(
+        None, "--done", min=1, max=MAX_ID, help="Mark this task id done."
+    ),
+    cancel: int | None = typer.Option(
+        None, "--cancel", min=1, max=MAX_ID, help="Cancel this task id."
+    ),
     note: str = typer.Option("", help="What was done."),
 ) -> None:
     """Open a manual task, or close one (--done ID / --cancel ID)."""

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from privault.cli.context import cli_actor, container, err, out
+from privault.core.ids import MAX_ID
 
 app = typer.Typer(help="Retention: sweeps, what is due when, legal holds.", no_args_is_help=True)
 hold_app = typer.Typer(help="Legal holds: data no sweep or erasure deletes.", no_args_is_help=True)
@@ -240,7 +241,7 @@ def hold_list(
 @hold_app.command("release")
 def hold_release(
     ctx: typer.Context,
-    hold_id: int = typer.Argument(..., help="The hold's id."),
+    hold_id: int = typer.Argument(..., min=1, max=MAX_ID, help="The hold's id."),
     tenant: str = TENANT,
 ) -> None:
     """Release a legal hold (the next sweep deletes what it kept, if due)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import typer
 
 from privault.cli.context import cli_principal, container, err, out
+from privault.core.import_lines import BadLine, csv_rows, json_lines
 
 app = typer.Typer(
     help="Subjects in the vault: import, find, show, update, erase.", no_args_is_help=True
@@ -22,20 +22,18 @@ AS_ROLE = typer.Option(
 
 
 def _json_lines(path: Path) -> Iterator[tuple[int, object]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError:
-                yield number, "not valid JSON"
+    """Each line parsed; an unreadable line (binary, not JSON) is a BadLine, reported by number."""
+    with path.open("rb") as handle:
+        yield from json_lines(handle)
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, object]]:
     """CSV columns: subject, source, purpose, identity:<kind>..., and one column per data category."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
+    with path.open("rb") as handle:
+        for number, row in csv_rows(handle):
+            if isinstance(row, BadLine):
+                yield number, row
+                continue
             record: dict[str, Any] = {"identities": {}, "data": {}}
             for column, value in row.items():
                 if column is None or value in (None, ""):
@@ -50,7 +48,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, object]]:
 
 
 def _count_records(path: Path) -> int:
-    with path.open(encoding="utf-8") as handle:
+    with path.open("rb") as handle:
         lines = sum(1 for line in handle if line.strip())
     return lines - 1 if path.suffix.lower() == ".csv" else lines
 
@@ -80,11 +78,13 @@ def import_(
         TimeRemainingColumn,
     )
 
+    from privault.core.sizes import sized_lines
     from privault.services.vault_import import default_workers, import_subjects
 
     c = container(ctx)
     principal = cli_principal(ctx, tenant, as_role)
     lines = _csv_rows(file) if file.suffix.lower() == ".csv" else _json_lines(file)
+    lines = sized_lines(lines, c.settings.max_value_chars)  # a too-long value refuses its line
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         total = _count_records(file)

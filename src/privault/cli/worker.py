@@ -24,10 +24,12 @@ def worker(
     """Run scheduled and queued jobs until stopped (Ctrl-C or SIGTERM finish the current job)."""
     from privault.logging import configure_logging
     from privault.services.database import ensure_schema
+    from privault.services.keys import require_keys
 
     c = container(ctx)
     configure_logging(c.settings)
     ensure_schema(c.database)
+    require_keys(c.deps)  # before any job runs: a missing or foreign key file stops the worker
     from privault.jobs.worker import Worker
 
     runner = Worker(c, name=name)

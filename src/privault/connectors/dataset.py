@@ -27,6 +27,7 @@ from privault.connectors.model import (
     primary_key,
     reference_parts,
 )
+from privault.core import yamlsafe
 from privault.errors import InvalidInput
 
 __all__ = ["CollectionSpec", "DatasetSpec", "FieldSpec", "Reference", "load_dataset"]
@@ -34,7 +35,7 @@ __all__ = ["CollectionSpec", "DatasetSpec", "FieldSpec", "Reference", "load_data
 CODE = "dataset.invalid"
 
 
-def load_dataset(text: str) -> DatasetSpec:
+def load_dataset(text: str | bytes) -> DatasetSpec:
     """Parse and validate dataset YAML; raise InvalidInput(code="dataset.invalid") listing every problem."""
     body, ext = _unwrap(_parse_yaml(text))
     model = _in_declared_order(_validate(body), body)
@@ -52,13 +53,14 @@ def dataset_invalid(problems: list[str]) -> InvalidInput:
     return InvalidInput(head + ":\n" + "\n".join(f"  - {p}" for p in problems), code=CODE)
 
 
-def _parse_yaml(text: str) -> Any:
+def _parse_yaml(text: str | bytes) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yamlsafe.safe_load(text, "dataset")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise dataset_invalid([f"the YAML cannot be read{where}: {exc.problem}"]) from None
+        hint = f" ({exc.hint})" if isinstance(exc, yamlsafe.YamlRefused) else ""
+        raise dataset_invalid([f"the YAML cannot be read{where}: {exc.problem}{hint}"]) from None
     except yaml.YAMLError:
         raise dataset_invalid(["the YAML cannot be read"]) from None
 

@@ -1,12 +1,17 @@
-"""The audit trail's fixed vocabulary and its hash chain. Pure: storage keeps the events.
+"""The audit trail's fixed vocabulary, its event MACs and its hash chain. Pure: storage keeps the events.
 
-Each tenant has one chain. An event's hash covers the previous event's hash and every field of the
-event, so editing, deleting, inserting or reordering events breaks the chain where it happened. Signed
-checkpoints (Ed25519, key outside the database) pin the chain so a truncated tail is caught too.
+Each tenant has one log, built like a transparency log. An event is written with a keyed MAC over
+every field (the key is outside the database) and no lock: it is tamper-evident from its commit. The
+worker then seals the committed events into the tenant's hash chain, in time order: each sealed
+event's hash covers the previous hash, its position and its MAC, so editing, deleting, inserting or
+reordering sealed events breaks the chain where it happened. Signed checkpoints (Ed25519, key outside
+the database) pin the chain, and the latest one is also kept outside the database (the witness), so
+deleting checkpoints, truncating the tail or recomputing the chain is caught too.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,6 +96,11 @@ ACTIONS: dict[str, AuditAction] = {
     "config:api_key:revoke": AuditAction("An API key was revoked.", Affects.NOTHING),
     "audit:checkpoint": AuditAction(
         "A signed checkpoint of the audit chain was taken.", Affects.NOTHING
+    ),
+    "audit:verify": AuditAction(
+        "The audit log was verified, incrementally or in full (how many events, the kinds of "
+        "problem found).",
+        Affects.NOTHING,
     ),
     "consent:grant": AuditAction(
         "A consent-ledger event that permits something (consent given, opt-out lifted).",
@@ -236,9 +246,11 @@ OUTCOMES = ("ok", "denied", "failed", "partial")
 
 @dataclass(frozen=True, slots=True)
 class AuditEvent:
-    """One audit event as it is chained. Details hold references and counts, never values."""
+    """One audit event. Details hold references and counts, never values. ``seq``, ``prev_hash`` and
+    ``hash`` are set once, when the event is sealed into the chain; ``mac`` when it is written (None
+    only for events written before MACs existed, chained by :func:`event_hash`)."""
 
-    seq: int
+    seq: int | None
     at_us: int
     actor: str
     action: str
@@ -246,8 +258,11 @@ class AuditEvent:
     purpose: str | None
     outcome: str
     details: str  # canonical JSON
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
+    nonce: str | None = None  # random, so that two identical events have different MACs
+    mac: str | None = None
+    id: int = 0  # the row's id: the order events were written in (0 before it is stored)
 
 
 def to_micros(at: datetime) -> int:
@@ -282,20 +297,50 @@ def event_hash(
     return sha256(text.encode("utf-8")).hexdigest()
 
 
+def mac_text(
+    nonce: str,
+    at_us: int,
+    actor: str,
+    action: str,
+    subject: str | None,
+    purpose: str | None,
+    outcome: str,
+    details: str,
+) -> bytes:
+    """What an event's MAC covers: every field, newline-separated (None as empty), versioned."""
+    head = f"privault:audit-event:v2\n{nonce}\n{at_us}\n{actor}\n{action}\n"
+    return f"{head}{subject or ''}\n{purpose or ''}\n{outcome}\n{details}".encode()
+
+
+def event_mac(key: bytes, text: bytes) -> str:
+    """HMAC-SHA256 of an event's :func:`mac_text` with the tenant's audit key (hex)."""
+    return hmac.digest(key, text, "sha256").hex()
+
+
+def chain_hash(prev_hash: str, seq: int, mac: str) -> str:
+    """A sealed event's hash: the previous hash, its position and its MAC (which covers the rest)."""
+    return sha256(f"{prev_hash}\n{seq}\n{mac}".encode("ascii")).hexdigest()
+
+
 def checkpoint_message(tenant: str, seq: int, hash_: str) -> bytes:
     """What a checkpoint signature covers."""
     return f"privault:audit-checkpoint:v1|{tenant}|{seq}|{hash_}".encode()
 
 
 class ProblemKind(StrEnum):
-    """How the chain fails to hold at one place."""
+    """How the log fails to hold at one place."""
 
-    MODIFIED = "modified"
-    MISSING = "missing"
-    OUT_OF_CHAIN = "out_of_chain"
-    HEAD_MISMATCH = "head_mismatch"
-    CHECKPOINT_MISMATCH = "checkpoint_mismatch"
-    BAD_SIGNATURE = "bad_signature"
+    MODIFIED = "modified"  # an event's fields no longer match its MAC (or its legacy hash)
+    MISSING = "missing"  # positions of the chain are gone (deleted events)
+    OUT_OF_CHAIN = "out_of_chain"  # an event does not follow the one before it
+    HEAD_MISMATCH = "head_mismatch"  # the chain's last event is not the recorded head
+    CHECKPOINT_MISMATCH = "checkpoint_mismatch"  # a signed checkpoint's event is gone or differs
+    BAD_SIGNATURE = "bad_signature"  # a checkpoint is not validly signed by the tenant's key
+    UNKEYED = "unkeyed"  # an event without a MAC after keyed events (only old events lack one)
+    DUPLICATE = "duplicate"  # the same event (same MAC) appears twice: a replayed copy
+    WITNESS_MISMATCH = "witness_mismatch"  # the checkpoint kept outside the database disagrees
+    WITNESS_AHEAD = "witness_ahead"  # the witness saw a longer chain: the tail was truncated
+    KEY_MISMATCH = "key_mismatch"  # no event's MAC matches: the tenant's key was replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,12 +354,19 @@ class VerifyProblem:
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
-    """The result of verifying one tenant's chain."""
+    """The result of verifying one tenant's log: ``events`` sealed events checked (from position
+    ``start`` on an incremental check), ``unsealed`` written but not yet sealed (their MACs checked),
+    ``late`` sealed after an event with a later time (committed more than the sealing delay after
+    their own time; not tampering, reported so the order is never silently wrong)."""
 
     tenant: str
     events: int
     checkpoints: int
     problems: tuple[VerifyProblem, ...]
+    unsealed: int = 0
+    late: int = 0
+    start: int = 0
+    witnessed: int | None = None  # the position of the checkpoint kept outside the database
 
     @property
     def ok(self) -> bool:

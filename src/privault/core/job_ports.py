@@ -107,6 +107,10 @@ class JobRepository(Protocol):
         unknown value matches none)."""
         ...
 
+    def latest(self, kind: str, tenant_key: str) -> JobRecord | None:
+        """The newest job of ``kind`` for the tenant, if any."""
+        ...
+
     def purge_finished(self, before: datetime) -> int:
         """Delete done jobs that finished before ``before``."""
         ...

@@ -52,6 +52,15 @@ class TenantRepository(Protocol):
         """Create the tenant or update its name and role."""
         ...
 
+    def set_key_fingerprint(self, tenant_id: int, fingerprint: str) -> None:
+        """Record the fingerprint of the keys the tenant's data is written with."""
+        ...
+
+    def holds_data(self, tenant_id: int) -> bool:
+        """Whether the tenant has subjects, audit events or checkpoints, consent events or
+        requests (data its keys protect or sign: keys are never made anew for it)."""
+        ...
+
 
 class NoticeRepository(Protocol):
     """Published privacy-notice versions of the bound tenant."""
@@ -245,49 +254,81 @@ class ConsentRepository(Protocol):
 
 
 class AuditRepository(Protocol):
-    """The bound tenant's audit chain."""
-
-    def lock_head(self) -> tuple[int, str]:
-        """The chain's (seq, hash), locked until the transaction ends."""
-        ...
+    """The bound tenant's audit log: events written without a lock, sealed later into the chain."""
 
     def append(self, events: Sequence[AuditEvent]) -> None:
-        """Insert chained events and move the head to the last."""
+        """Insert unsealed events (with their MACs); takes no lock."""
         ...
 
-    def stream(self, batch: int) -> Iterator[tuple[Any, ...]]:
-        """Every event in seq order as tuples (seq, at_us, actor, action, subject, purpose, outcome,
-        details, hash)."""
+    def change_mark(self) -> tuple[int, int, str | None]:
+        """(mark, newest event id, its MAC). Every event committed after the mark was read is found
+        by :meth:`changes_since` with it (the highest id on SQLite, whose writers commit in turn; the
+        oldest running transaction on PostgreSQL). Read it before the changes it bounds. The newest
+        event tells a restored database: later, that id holds another event or none."""
         ...
 
-    def prev_hash(self, seq: int) -> str | None:
-        """The stored previous-hash of one event (to diagnose a break)."""
+    def mac_of(self, event_id: int) -> str | None:
+        """The MAC of one event ("" for an event without one, None if there is no such event)."""
+        ...
+
+    def changes_since(self, mark: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:
+        """(action, subject uid) of the events with one of these actions committed after ``mark``
+        was read (some may have been returned before)."""
+        ...
+
+    def lock_head(self) -> tuple[int, str, int]:
+        """The sealed chain's (seq, hash, time of its last event), locked until the transaction
+        ends: only the sealer takes it."""
         ...
 
     def head(self) -> tuple[int, str]:
-        """The recorded head, unlocked."""
+        """The sealed chain's recorded head, unlocked."""
         ...
 
-    def checkpoints(self) -> list[CheckpointRecord]:
-        """Signed checkpoints in seq order."""
+    def unsealed(self, until_us: int | None, limit: int) -> list[AuditEvent]:
+        """Committed events not yet sealed, written at or before ``until_us`` (all if None), in
+        time order (then id)."""
+        ...
+
+    def seal(self, events: Sequence[AuditEvent], head: tuple[int, str, int]) -> None:
+        """Store each event's seq, prev_hash and hash (by id) and move the head."""
+        ...
+
+    def stream(self, after: int, batch: int) -> Iterator[tuple[Any, ...]]:
+        """Sealed events after position ``after`` in seq order as tuples (seq, at_us, actor,
+        action, subject, purpose, outcome, details, nonce, mac, hash)."""
+        ...
+
+    def stream_unsealed(self, batch: int) -> Iterator[tuple[Any, ...]]:
+        """Unsealed events as tuples (id, at_us, actor, action, subject, purpose, outcome, details,
+        nonce, mac)."""
+        ...
+
+    def duplicate_macs(self) -> list[str]:
+        """MACs that more than one event carries (a replayed copy)."""
+        ...
+
+    def prev_hash(self, seq: int) -> str | None:
+        """The stored previous-hash of one sealed event (to diagnose a break)."""
+        ...
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of sealed event ``seq`` (the genesis hash for 0)."""
+        ...
+
+    def checkpoints(self, after: int = -1) -> list[CheckpointRecord]:
+        """Signed checkpoints past position ``after``, in seq order."""
         ...
 
     def add_checkpoint(self, record: CheckpointRecord) -> None:
         """Store a checkpoint."""
         ...
 
-    def hash_at(self, seq: int) -> str | None:
-        """The stored hash of event ``seq`` (the genesis hash for 0)."""
-        ...
-
-    def subjects_since(self, seq: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:
-        """(action, subject uid) of the events after ``seq`` with one of these actions."""
-        ...
-
     def recent(
         self, limit: int, *, before: int | None = None, action: str | None = None
     ) -> list[AuditEvent]:
-        """The newest events, newest first (only those before seq ``before``, of ``action``)."""
+        """The newest events, newest first (only those with an id below ``before``, of
+        ``action``), sealed or not."""
         ...
 
 
@@ -405,6 +446,10 @@ class UnitOfWork(Protocol):
 
     def bind_tenant(self, tenant_id: int) -> None:
         """Scope every following query on tenant-owned data to this tenant."""
+        ...
+
+    def audit_key(self) -> bytes:
+        """The bound tenant's audit MAC key (from the keyring, never the database)."""
         ...
 
     def commit(self) -> None:

@@ -16,6 +16,9 @@ class TenantRecord:
     name: str
     role: str
     created_at: datetime
+    # SHA-256 fingerprint of the keys its data was written with (``Keyring.fingerprint``); None
+    # until keys are made or first checked against the data (services.keys).
+    key_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,17 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from privault.core.manifest.resolve import TenantView, fides_lineage, known_categories
 from privault.core.taxonomy import is_within
@@ -16,6 +26,9 @@ DATE_OF_BIRTH = "user.demographic.date_of_birth"
 IDENTITY_CATEGORIES = {"email": "user.contact.email", "phone": "user.contact.phone_number"}
 DEFAULT_IDENTITY_CATEGORY = "user.unique_id"
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
+
+DataValue = StrictStr | StrictInt | StrictFloat | StrictBool | None
+"""One personal-data value: text, a number, true/false or null; a nested object or list is refused."""
 
 
 class ParentalConsent(BaseModel):
@@ -46,7 +59,7 @@ class SubjectIn(BaseModel):
         default=None, description="The business's own reference, e.g. cust-1."
     )
     identities: dict[str, str | list[str]] = {}
-    data: dict[str, Any] = {}
+    data: dict[str, DataValue] = {}
     source: str
     purpose: str
 

@@ -1,16 +1,15 @@
 """Key-encryption keys, blind-index keys and audit signing keys, kept outside the database.
 
 The :class:`Keyring` protocol lets a KMS be plugged in; :class:`LocalKeyring` keeps one JSON file per
-tenant in the keyring folder (mode 600), created by ``privault init`` / ``privault manifest apply``.
+tenant in the keyring folder (mode 600), created by ``privault init`` / ``privault manifest apply``;
+a file that is unreadable, names another tenant or is open to the group or others is refused
+(``crypto.keyfile``), and ``services.keys`` checks the keys against the fingerprint in the database.
 Key-encryption keys are versioned: rotation adds a version, old versions stay until nothing uses them.
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
-import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from privault.crypto.envelope import KEY_BYTES, new_data_key, open_sealed, seal
+from privault.crypto.keyfile import (
+    Permissions,
+    fingerprint,
+    folder_lock,
+    read_key_file,
+    write_private,
+)
 from privault.errors import ConfigurationError
 
 
@@ -31,6 +37,18 @@ class Keyring(Protocol):
 
     def ensure_tenant(self, tenant: str) -> bool:
         """Create the tenant's keys if missing; True if created."""
+        ...
+
+    def has_keys(self, tenant: str) -> bool:
+        """Whether the keyring holds keys (readable or not) for the tenant."""
+        ...
+
+    def location(self, tenant: str) -> str:
+        """Where the tenant's keys live (for messages: a file path, a KMS key name)."""
+        ...
+
+    def fingerprint(self, tenant: str) -> str:
+        """A SHA-256 hex digest identifying the tenant's keys without revealing them."""
         ...
 
     def current_version(self, tenant: str) -> int:
@@ -61,6 +79,10 @@ class Keyring(Protocol):
         """The public half of the signing key."""
         ...
 
+    def audit_key(self, tenant: str) -> bytes:
+        """The tenant's key for the audit events' MACs (outside the database)."""
+        ...
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
@@ -73,10 +95,12 @@ def _unb64(text: str) -> bytes:
 class LocalKeyring:
     """One JSON file per tenant: ``<folder>/<tenant>.json``, written atomically with mode 600."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, permissions: Permissions = "refuse") -> None:
         self.folder = folder
+        self.permissions: Permissions = permissions
         self._cache: dict[str, dict[str, Any]] = {}
         self._aeads: dict[tuple[str, int], AESGCM] = {}
+        self._audit_keys: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -84,46 +108,28 @@ class LocalKeyring:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle only the folder (for worker processes); keys are read again from it."""
-        return {"folder": self.folder}
+        return {"folder": self.folder, "permissions": self.permissions}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["folder"])  # type: ignore[misc]
+        self.__init__(state["folder"], state.get("permissions", "refuse"))  # type: ignore[misc]
 
     def _path(self, tenant: str) -> Path:
         return self.folder / f"{tenant}.json"
 
     def _load(self, tenant: str, *, fresh: bool = False) -> dict[str, Any]:
         if fresh or tenant not in self._cache:
-            path = self._path(tenant)
-            if not path.exists():
-                raise ConfigurationError(
-                    f"no keys for tenant '{tenant}' in {self.folder}: run 'privault manifest apply'",
-                    code="keyring.missing",
-                )
-            self._cache[tenant] = json.loads(path.read_text(encoding="utf-8"))
+            self._cache[tenant] = read_key_file(self._path(tenant), tenant, self.permissions)
         return self._cache[tenant]
 
     def _save(self, tenant: str, data: dict[str, Any]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self._path(tenant).with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self._path(tenant))
+        write_private(self._path(tenant), data)
         self._cache[tenant] = data
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
         """Serialise key-file changes across threads and processes (an OS lock on the folder)."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self._lock, open(self.folder / ".lock", "a", encoding="utf-8") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self._lock, folder_lock(self.folder):
+            yield
 
     def ensure_tenant(self, tenant: str) -> bool:
         """Create the tenant's key file if missing."""
@@ -141,6 +147,22 @@ class LocalKeyring:
             self._save(tenant, data)
             return True
 
+    def has_keys(self, tenant: str) -> bool:
+        """Whether the tenant's key file exists."""
+        return self._path(tenant).exists()
+
+    def location(self, tenant: str) -> str:
+        """The tenant's key file."""
+        return str(self._path(tenant))
+
+    def fingerprint(self, tenant: str) -> str:
+        """The fingerprint of the keys in the file as it is now on disk (read again)."""
+        data = self._load(tenant, fresh=True)
+        self._audit_keys.pop(tenant, None)
+        for cached in [k for k in list(self._aeads) if k[0] == tenant]:
+            self._aeads.pop(cached, None)
+        return fingerprint(tenant, _unb64(data["index_root"]), _unb64(data["signing_key"]))
+
     def current_version(self, tenant: str) -> int:
         """The version new wraps use."""
         return int(self._load(tenant)["current"])
@@ -154,7 +176,8 @@ class LocalKeyring:
             data = self._load(tenant, fresh=True)  # rotated by another process
         if str(version) not in data["kek"]:
             raise ConfigurationError(
-                f"key version {version} of tenant '{tenant}' is missing", code="keyring.missing"
+                f"key version {version} of tenant '{tenant}' is missing from {self._path(tenant)}",
+                code="keyring.missing",
             )
         aead = AESGCM(_unb64(data["kek"][str(version)]))
         self._aeads[(tenant, version)] = aead
@@ -193,13 +216,25 @@ class LocalKeyring:
         """Its public half."""
         return self.signing_key(tenant).public_key()
 
+    def audit_key(self, tenant: str) -> bytes:
+        """HKDF-SHA256 of the signing key: the key of each audit event's MAC (cached)."""
+        cached = self._audit_keys.get(tenant)
+        if cached is None:
+            seed = _unb64(self._load(tenant)["signing_key"])
+            info = f"privault:audit-mac:v1:{tenant}".encode()
+            cached = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(
+                seed
+            )
+            self._audit_keys[tenant] = cached
+        return cached
 
-KEYRINGS: dict[str, Callable[[Path], Keyring]] = {"local": LocalKeyring}
+
+KEYRINGS: dict[str, Callable[[Path, Permissions], Keyring]] = {"local": LocalKeyring}
 
 
-def make_keyring(kind: str, folder: Path) -> Keyring:
+def make_keyring(kind: str, folder: Path, permissions: Permissions = "refuse") -> Keyring:
     """Build the keyring named in the settings (built-ins register like plugins)."""
     factory = KEYRINGS.get(kind)
     if factory is None:
         raise ConfigurationError(f"unknown keyring '{kind}' (known: {', '.join(sorted(KEYRINGS))})")
-    return factory(folder)
+    return factory(folder, permissions)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from privault import __version__
-from privault.api.app import install_api
+from privault.api.app import check_limits, install_api
 from privault.bootstrap import Container
+from privault.web.pages import error_page
 from privault.web.routes import router as web_router
 
 
@@ -19,6 +22,13 @@ def create_app(container: Container) -> FastAPI:
     )
     container.webhooks_now = True  # an answer is awaited: webhooks go out after each commit
     app.state.container = container
-    install_api(app, container)
+    page = partial(error_page, container.renderer)  # what a browser gets for a refused body
+    install_api(app, container, page)  # with the size and abuse limits (docs/limits.md)
     app.include_router(web_router)  # the privacy center and the landing page (server-rendered)
     return app
+
+
+def check_processes(container: Container, processes: int) -> None:
+    """Refuse to serve with several processes that would each count the abuse limits alone, or
+    with a store of the limits that does not answer (ConfigurationError; nothing is written)."""
+    check_limits(container, processes)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import structlog
 
 from privault.jobs.context import JobContext
+from privault.services.audit_verify import verify as verify_audit
+from privault.services.jobs import save_progress
 from privault.services.notices import current_notice_review
 from privault.services.requests import sweep as sweep_requests
 from privault.services.retention import sweep as sweep_retention
@@ -76,7 +78,24 @@ def _subject_erase(ctx: JobContext) -> None:
     )
 
 
+def _audit_verify(ctx: JobContext) -> None:
+    """Verify the tenant's whole audit log (``privault audit verify --full`` queues it), saving how
+    many events were checked as it goes and the result at the end."""
+    deps = ctx.container.deps
+
+    def checked(count: int) -> None:
+        save_progress(deps, ctx.held, {"checked": count})
+
+    report = verify_audit(deps, ctx.tenant_key, full=True, progress=checked)
+    problems = [{"seq": p.seq, "kind": p.kind.value, "message": p.message} for p in report.problems]
+    result = {"checked": report.events, "ok": report.ok, "unsealed": report.unsealed}
+    save_progress(deps, ctx.held, {**result, "late": report.late, "problems": problems})
+    if not report.ok:
+        log.error("audit log verification failed", tenant=ctx.tenant_key, problems=len(problems))
+
+
 HANDLERS: dict[str, Handler] = {
+    "audit.verify": _audit_verify,
     "requests.sweep": _requests_sweep,
     "webhooks.deliver": _webhooks_deliver,
     "retention.sweep": _retention_sweep,

@@ -20,6 +20,7 @@ from privault.errors import PrivaultError
 from privault.jobs.context import JobContext, LeaseLost
 from privault.jobs.handlers import HANDLERS
 from privault.jobs.schedule import PERIODIC, period_start, schedule
+from privault.services.audit import seal
 from privault.services.jobs import claim_jobs, fail_job, finish_job
 
 log = structlog.get_logger(__name__)
@@ -42,10 +43,27 @@ class Worker:
         self.batch = batch
         self.lease = timedelta(seconds=container.settings.job_lease_seconds)
         self._scheduled: datetime | None = None
+        self._sealed: datetime | None = None
+
+    def seal_audit(self, now: datetime) -> None:
+        """Every ``audit_seal_seconds``, seal each tenant's committed audit events into its chain
+        (a checkpoint follows when due). A tenant that fails is logged and the others go on."""
+        every = timedelta(seconds=self.container.settings.audit_seal_seconds)
+        if self._sealed is not None and now - self._sealed < every:
+            return
+        self._sealed = now
+        deps = self.container.deps
+        for tenant in self.container.manifest.tenants:
+            try:
+                seal(deps, tenant.key, delay=deps.audit.seal_delay)
+            except PrivaultError as exc:
+                log.error("audit sealing failed", tenant=tenant.key, code=exc.code)
 
     def tick(self) -> int:
-        """Schedule (once per minute), claim and run the due jobs once; how many ran."""
+        """Seal the audit logs (every few seconds), schedule (once per minute), claim and run the
+        due jobs once; how many ran."""
         now = self.container.clock.now()
+        self.seal_audit(now)
         minute = period_start(now, SCHEDULE_EVERY)
         if (
             minute != self._scheduled

@@ -1,44 +1,45 @@
-"""The audit trail: append in the caller's transaction (fail closed), checkpoint, read, verify."""
+"""The audit log: append in the caller's transaction (fail closed, no lock), seal, checkpoint, read.
+
+A use case appends its events with :func:`record`: each gets a keyed MAC and is inserted, nothing
+else is locked. :func:`seal` (the worker, every few seconds, and on demand) chains the committed
+events in time order and :func:`checkpoint` signs the head and hands it to the witness outside the
+database. Verification is in ``services/audit_verify.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from hashlib import sha256
+from datetime import datetime, timedelta
+from secrets import token_hex
 from typing import TYPE_CHECKING, Any
-
-from cryptography.exceptions import InvalidSignature
 
 from privault.core.audit import (
     ACTIONS,
-    GENESIS,
     OUTCOMES,
     AuditEvent,
-    ProblemKind,
-    VerifyProblem,
-    VerifyReport,
     canonical_details,
+    chain_hash,
     checkpoint_message,
-    event_hash,
+    event_mac,
+    mac_text,
     to_micros,
 )
 from privault.core.ports import UnitOfWork
 from privault.core.records import CheckpointRecord
-from privault.crypto.keyring import Keyring
-from privault.errors import InvalidInput
+from privault.errors import Conflict, InvalidInput
 from privault.services.tenants import bind_tenant
 
 if TYPE_CHECKING:  # services.deps imports services.decisions, which records audit events
     from privault.services.deps import Deps
 
-MAX_PROBLEMS = 100
 PAGE_MAX = 500
+SEAL_BATCH = 20_000  # events chained per transaction of the sealer
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """What happened, before it is chained."""
+    """What happened, before it is written."""
 
     actor: str
     action: str
@@ -48,51 +49,127 @@ class Entry:
     details: dict[str, Any] | str = field(default_factory=dict)  # a str is already canonical JSON
 
 
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """What one round of sealing did."""
+
+    events: int
+    head: int
+    checkpoint: CheckpointRecord | None
+
+
 def record(uow: UnitOfWork, entries: Sequence[Entry], at: datetime) -> list[AuditEvent]:
-    """Chain and append entries inside the caller's transaction; if this fails, so does the use case."""
+    """Write entries with their MACs inside the caller's transaction; if this fails, so does the
+    use case. Takes no lock: the worker seals them into the chain once committed."""
     for entry in entries:
         if entry.action not in ACTIONS:
             raise ValueError(f"'{entry.action}' is not in the audit vocabulary")
         if entry.outcome not in OUTCOMES:
             raise ValueError(f"'{entry.outcome}' is not an audit outcome")
-    seq, prev = uow.audit.lock_head()
+    key = uow.audit_key()
     at_us = to_micros(at)
     events = []
     for entry in entries:
-        seq += 1
         details = (
             entry.details if isinstance(entry.details, str) else canonical_details(entry.details)
         )
-        fields = (
-            seq,
-            at_us,
-            entry.actor,
-            entry.action,
-            entry.subject,
-            entry.purpose,
-            entry.outcome,
-            details,
-        )
-        digest = event_hash(prev, *fields)
-        events.append(AuditEvent(*fields, prev, digest))
-        prev = digest
+        fields = (at_us, entry.actor, entry.action, entry.subject, entry.purpose, entry.outcome)
+        nonce = token_hex(12)
+        mac = event_mac(key, mac_text(nonce, *fields, details))
+        events.append(AuditEvent(None, *fields, details, None, None, nonce, mac))
     uow.audit.append(events)
     return events
 
 
+def seal(deps: Deps, tenant_key: str, *, delay: timedelta = timedelta(0)) -> Sealed:
+    """Chain the committed events written at least ``delay`` ago, oldest first, in short
+    transactions; take a checkpoint when one is due (``deps.audit.checkpoint_every``)."""
+    until = to_micros(deps.clock.now() - delay) if delay else None
+    total, head = 0, 0
+    while True:
+        with deps.make_uow() as uow:
+            bind_tenant(uow, tenant_key)
+            sealed, head = _seal_batch(uow, until)
+            uow.commit()
+        total += sealed
+        if sealed < SEAL_BATCH:
+            break
+    point = None
+    if total and _checkpoint_due(deps, tenant_key):
+        point = checkpoint(deps, tenant_key, "system")
+    return Sealed(total, head, point)
+
+
+def _seal_batch(uow: UnitOfWork, until: int | None) -> tuple[int, int]:
+    """Chain up to SEAL_BATCH unsealed events after the locked head: (how many, new head seq)."""
+    seq, prev, last_us = uow.audit.lock_head()
+    events = uow.audit.unsealed(until, SEAL_BATCH)
+    chained = []
+    for event in events:
+        seq += 1
+        digest = chain_hash(prev, seq, event.mac or "")
+        chained.append(
+            AuditEvent(
+                seq,
+                event.at_us,
+                event.actor,
+                event.action,
+                event.subject,
+                event.purpose,
+                event.outcome,
+                event.details,
+                prev,
+                digest,
+                event.nonce,
+                event.mac,
+                event.id,
+            )
+        )
+        prev, last_us = digest, max(last_us, event.at_us)
+    uow.audit.seal(chained, (seq, prev, last_us))
+    return len(chained), seq
+
+
+def _checkpoint_due(deps: Deps, tenant_key: str) -> bool:
+    latest = deps.witness.latest(tenant_key)
+    return latest is None or deps.clock.now() - latest.created_at >= deps.audit.checkpoint_every
+
+
 def checkpoint(deps: Deps, tenant_key: str, actor: str) -> CheckpointRecord:
-    """Sign the current head of the tenant's chain (and record that it was signed)."""
+    """Seal what is committed, sign the chain's head, store the checkpoint and give it to the
+    witness. Refused (Conflict, audit.rewritten) when the chain no longer holds the witness's checkpoint: a
+    checkpoint is never signed over a rewritten history."""
     at = deps.clock.now()
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
         record(uow, [Entry(actor, "audit:checkpoint")], at)
-        seq, head = uow.audit.lock_head()
-        message = checkpoint_message(tenant_key, seq, head)
-        signature = deps.keyring.signing_key(tenant_key).sign(message).hex()
-        created = CheckpointRecord(seq, head, signature, at)
+        uow.commit()
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        _seal_batch(uow, None)
+        seq, head, _ = uow.audit.lock_head()
+        _refuse_if_rewritten(uow, deps, tenant_key, seq)
+        signature = deps.keyring.signing_key(tenant_key).sign(
+            checkpoint_message(tenant_key, seq, head)
+        )
+        created = CheckpointRecord(seq, head, signature.hex(), at)
         uow.audit.add_checkpoint(created)
         uow.commit()
+    deps.witness.publish(tenant_key, created)  # after the commit: the witness never runs ahead
     return created
+
+
+def _refuse_if_rewritten(uow: UnitOfWork, deps: Deps, tenant_key: str, seq: int) -> None:
+    witnessed = deps.witness.latest(tenant_key)
+    if witnessed is None:
+        return
+    if seq < witnessed.seq or uow.audit.hash_at(witnessed.seq) != witnessed.hash:
+        raise Conflict(
+            f"the audit chain of '{tenant_key}' no longer contains the checkpoint at event "
+            f"{witnessed.seq} kept by the witness: no checkpoint is signed; run 'privault audit "
+            "verify --full'",
+            code="audit.rewritten",
+        )
 
 
 def recent_events(
@@ -103,8 +180,9 @@ def recent_events(
     before: int | None = None,
     limit: int = 50,
 ) -> list[AuditEvent]:
-    """The tenant's newest events, newest first: one ``action`` of the vocabulary, or all; those
-    before seq ``before`` (the next page). Details hold references and counts, never values."""
+    """The tenant's newest events, newest first, sealed or not: one ``action`` of the vocabulary,
+    or all; those with an id below ``before`` (the next page). Details hold references and counts,
+    never values."""
     if action is not None and action not in ACTIONS:
         raise InvalidInput(f"'{action}' is not an audit action", code="input.invalid")
     if not 1 <= limit <= PAGE_MAX:
@@ -112,105 +190,3 @@ def recent_events(
     with deps.make_uow() as uow:
         bind_tenant(uow, tenant_key)
         return uow.audit.recent(limit, before=before, action=action)
-
-
-def verify(deps: Deps, tenant_key: str, batch: int = 20_000) -> VerifyReport:
-    """Walk the tenant's chain: every problem (modified, missing, inserted, reordered, truncated) with its seq."""
-    with deps.make_uow() as uow:
-        bind_tenant(uow, tenant_key)
-        return _walk(uow, deps.keyring, tenant_key, batch)
-
-
-def _walk(uow: UnitOfWork, keyring: Keyring, tenant_key: str, batch: int) -> VerifyReport:
-    """:func:`verify` in the unit of work bound to the tenant."""
-    checkpoints = {c.seq: c for c in uow.audit.checkpoints()}
-    problems: list[VerifyProblem] = []
-    seen_at: dict[int, str] = {}
-    expected_seq, prev, count = 1, GENESIS, 0
-    for seq, at_us, actor, action, subject, purpose, outcome, details, stored in uow.audit.stream(
-        batch
-    ):
-        count += 1
-        if seq != expected_seq:
-            _problem(
-                problems,
-                seq,
-                ProblemKind.MISSING,
-                f"events {expected_seq}..{seq - 1} are missing (deleted)",
-            )
-        text = f"{prev}\n{seq}\n{at_us}\n{actor}\n{action}\n{subject or ''}\n{purpose or ''}\n{outcome}\n{details}"
-        if sha256(text.encode("utf-8")).hexdigest() != stored:  # rare: find out what is wrong
-            _diagnose(uow, problems, prev, seq, text.split("\n", 1)[1], stored)
-        if seq in checkpoints:
-            seen_at[seq] = stored
-        prev, expected_seq = stored, seq + 1
-    _check_head(uow, problems, expected_seq - 1, prev)
-    _check_checkpoints(keyring, tenant_key, checkpoints, seen_at, problems)
-    return VerifyReport(tenant_key, count, len(checkpoints), tuple(problems))
-
-
-def _diagnose(
-    uow: UnitOfWork, problems: list[VerifyProblem], prev: str, seq: int, body: str, stored: str
-) -> None:
-    """The event does not hash to its stored value from the chain so far: out of chain, modified, or both."""
-    prev_hash = uow.audit.prev_hash(seq)
-    if prev_hash != prev:
-        _problem(
-            problems,
-            seq,
-            ProblemKind.OUT_OF_CHAIN,
-            f"event {seq} does not follow the event before it (inserted, deleted or reordered)",
-        )
-    if sha256(f"{prev_hash}\n{body}".encode()).hexdigest() != stored:
-        _problem(
-            problems, seq, ProblemKind.MODIFIED, f"event {seq} was modified after it was written"
-        )
-
-
-def _problem(problems: list[VerifyProblem], seq: int, kind: ProblemKind, message: str) -> None:
-    if len(problems) < MAX_PROBLEMS:
-        problems.append(VerifyProblem(seq, kind, message))
-
-
-def _check_head(
-    uow: UnitOfWork, problems: list[VerifyProblem], last_seq: int, last_hash: str
-) -> None:
-    head_seq, head_hash = uow.audit.head()
-    if (head_seq, head_hash) != (last_seq, last_hash) and not (head_seq == 0 and last_seq == 0):
-        _problem(
-            problems,
-            head_seq,
-            ProblemKind.HEAD_MISMATCH,
-            f"the chain ends at event {last_seq} but its head says {head_seq} (events removed or added)",
-        )
-
-
-def _check_checkpoints(
-    keyring: Keyring,
-    tenant_key: str,
-    checkpoints: dict[int, CheckpointRecord],
-    seen_at: dict[int, str],
-    problems: list[VerifyProblem],
-) -> None:
-    public = keyring.verify_key(tenant_key)
-    for seq, point in sorted(checkpoints.items()):
-        try:
-            public.verify(
-                bytes.fromhex(point.signature), checkpoint_message(tenant_key, seq, point.hash)
-            )
-        except (InvalidSignature, ValueError):
-            _problem(
-                problems,
-                seq,
-                ProblemKind.BAD_SIGNATURE,
-                f"the checkpoint at event {seq} is not validly signed",
-            )
-            continue
-        if seen_at.get(seq) != point.hash:
-            what = "is missing" if seq not in seen_at else "differs from the signed checkpoint"
-            _problem(
-                problems,
-                seq,
-                ProblemKind.CHECKPOINT_MISMATCH,
-                f"event {seq} {what} (history rewritten or truncated)",
-            )

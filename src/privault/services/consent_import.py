@@ -7,7 +7,6 @@ process's decision cache sees the imported choices.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from privault.core.consent import Choice, Kind, Method, Via, apply, check_choice, load_state
+from privault.core.import_lines import BadLine, json_lines
 from privault.core.ports import UnitOfWork
 from privault.core.records import ConsentEventRecord, SubjectFacts
 from privault.errors import PrivaultError
@@ -121,8 +121,8 @@ def _checked(
 ) -> Iterator[_Checked]:
     view = decider.view(tenant_key)
     for number, raw in lines:
-        if isinstance(raw, str):  # the reader's own error, e.g. "not valid JSON"
-            report.errors.append((number, raw))
+        if isinstance(raw, BadLine | str):  # the reader's own error (binary, not valid JSON)
+            report.errors.append((number, raw.reason if isinstance(raw, BadLine) else raw))
             continue
         try:
             item = ConsentLine.model_validate(raw)
@@ -219,11 +219,6 @@ def _rows(
     return rows, owners
 
 
-def parse_json_lines(text_lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON or an error string) for each non-blank line."""
-    for number, line in enumerate(text_lines, start=1):
-        if line.strip():
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError:
-                yield number, "not valid JSON"
+def parse_json_lines(lines: Iterable[bytes | str]) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON or a BadLine) for each non-blank line; a binary line is a BadLine."""
+    return json_lines(lines)

@@ -60,10 +60,12 @@ MAX_CACHED = 2_000_000
 class FactsCache:
     """One tenant's subject facts, kept in this process between batches.
 
-    Every change to a subject's facts or consent is audited in the same transaction, and the tenant's
-    audit chain is a gapless sequence committed in order. So a batch reads the chain's head, replays
-    the change events since the head it saw last (dropping the subjects they name), and loads only
-    what is missing. A cached entry is never older than the head it was checked against.
+    Every change to a subject's facts or consent is audited in the same transaction. So a batch
+    reads the audit log's change mark (``AuditRepository.change_mark``), replays the change events
+    committed since the mark it saw last (dropping the subjects they name), and loads only what is
+    missing. A cached entry is never older than the mark it was checked against. Audit appends take
+    no lock, so the mark is not a position in the chain but one the storage guarantees: every event
+    committed after it was read is found from it.
     """
 
     def __init__(self, teen_years: int = 0, assessed: frozenset[str] = frozenset()) -> None:
@@ -74,8 +76,8 @@ class FactsCache:
         self.reconsent: dict[str, Mark] = {}  # purposes a notice marked for re-consent, and since
         self.notices_due = True
         self.lock = threading.Lock()
-        self.seq = -1
-        self.hash = ""
+        self.mark = -1
+        self.newest: tuple[int, str | None] = (0, None)  # the newest event seen, and its MAC
         self.day: date | None = None
         self.by_ref: dict[str, Facts] = {}
         self.ref_by_uid: dict[str, str] = {}
@@ -88,28 +90,36 @@ class FactsCache:
         self.unknown.clear()
 
     def refresh(self, uow: UnitOfWork, today: date) -> None:
-        """Bring the cache up to the tenant's current audit head."""
-        head, digest = uow.audit.head()
-        if self._stale(uow, head, digest, today):
+        """Bring the cache up to what is committed now."""
+        mark, newest, mac = uow.audit.change_mark()  # read before the changes it bounds
+        if (
+            self.mark < 0
+            or self.day != today
+            or mark < self.mark
+            or self._restored(uow, newest, mac)
+            or len(self.by_ref) > MAX_CACHED
+        ):
             self.clear()  # a new day (minors grow up), another history (a restore), or too big
             self.day, self.dpias_due = today, True  # ... or an assessment's review date passed
             self.notices_due = True
-        elif head != self.seq:
-            for action, uid in uow.audit.subjects_since(self.seq, CHANGES):
+        else:
+            for action, uid in uow.audit.changes_since(self.mark, CHANGES):
                 self._drop(action, uid)
-        self.seq, self.hash = head, digest
+        self.mark, self.newest = mark, (newest, mac)
         if self.dpias_due and self.assessed:
             self.unassessed = unassessed(self.assessed, uow.dpias.all(), today)
         if self.notices_due:
             self.reconsent = reconsent_marks(uow.notices.history())
         self.dpias_due = self.notices_due = False
 
-    def _stale(self, uow: UnitOfWork, head: int, digest: str, today: date) -> bool:
-        if self.seq < 0 or self.day != today or head < self.seq or len(self.by_ref) > MAX_CACHED:
-            return True
-        if head == self.seq:
-            return digest != self.hash
-        return uow.audit.hash_at(self.seq) != self.hash  # is the chain still the one we followed?
+    def _restored(self, uow: UnitOfWork, newest: int, mac: str | None) -> bool:
+        """The newest event seen last is gone or is another event: a restored database."""
+        seen, seen_mac = self.newest
+        if seen == 0:
+            return False
+        if newest == seen:
+            return mac != seen_mac
+        return newest < seen or uow.audit.mac_of(seen) != seen_mac
 
     def _drop(self, action: str, uid: str | None) -> None:
         if action == "records:dpia":

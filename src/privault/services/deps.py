@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from privault.core.audit_ports import Witness
 from privault.core.clock import Clock
 from privault.core.manifest import Manifest
 from privault.core.ports import UnitOfWork
@@ -40,6 +42,14 @@ class RequestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """How the audit log is sealed and checkpointed (from ``config.Settings``)."""
+
+    seal_delay: timedelta = timedelta(seconds=5)  # events this recent wait (their commits settle)
+    checkpoint_every: timedelta = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
 class Deps:
     """What use cases need: each opens its own units of work."""
 
@@ -50,6 +60,7 @@ class Deps:
     clock: Clock
     messenger: Messenger
     renderer: Renderer  # notices, registers, the access package's report.html
+    witness: Witness  # keeps the audit log's latest signed checkpoint outside the database
     settings: RequestSettings = field(default_factory=RequestSettings)
     staff_policy: StaffPolicy = field(default_factory=StaffPolicy)
     # Send queued webhooks right after each commit that queued one (the API and the console, where
@@ -57,3 +68,4 @@ class Deps:
     webhooks_now: bool = False
     # Open connectors of connected datastores (the container's one set, closed with it).
     pools: DatastorePools = field(default_factory=DatastorePools)
+    audit: AuditSettings = field(default_factory=AuditSettings)

@@ -12,6 +12,7 @@ from typing import Any
 from privault.core.clock import Clock
 from privault.core.job_ports import JobRecord, LeaseLost, NewJob
 from privault.core.ports import UnitOfWork
+from privault.errors import NotFound
 from privault.services.audit import Entry, record
 from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
@@ -26,6 +27,21 @@ def queue_job(deps: Deps, tenant_key: str, kind: str, actor: str) -> int | None:
         record(uow, [Entry(actor, "job:queue", details={"job": job, "kind": kind})], now)
         uow.commit()
     return job
+
+
+def tenant_job(deps: Deps, tenant_key: str, job_id: int, kind: str) -> JobRecord:
+    """One job of the tenant, of ``kind`` (NotFound for another tenant's or kind's)."""
+    with deps.make_uow() as uow:
+        job = uow.jobs.get(job_id)
+    if job is None or job.tenant_key != tenant_key or job.kind != kind:
+        raise NotFound(f"no {kind} job {job_id}", code="job.not_found")
+    return job
+
+
+def latest_job(deps: Deps, tenant_key: str, kind: str) -> JobRecord | None:
+    """The tenant's newest job of ``kind`` (the last full audit verification, say)."""
+    with deps.make_uow() as uow:
+        return uow.jobs.latest(kind, tenant_key)
 
 
 def recent_jobs(deps: Deps, statuses: Sequence[str], limit: int) -> list[JobRecord]:
@@ -75,6 +91,13 @@ def fail_job(
     """Record a failure by its code: retried at ``retry_at``, or failed for good (None)."""
     with deps.make_uow() as uow:
         uow.jobs.fail(job_id, worker, error, now, retry_at)
+        uow.commit()
+
+
+def save_progress(deps: Deps, lease: JobLease, progress: dict[str, Any]) -> None:
+    """Record a job's progress on its own (work that writes nothing else, such as a verification)."""
+    with deps.make_uow() as uow:
+        lease.save(uow, progress)
         uow.commit()
 
 

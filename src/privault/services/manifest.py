@@ -13,7 +13,7 @@ from privault.errors import ConfigurationError
 def read_manifest(path: Path) -> Manifest:
     """Load and validate the manifest at ``path`` (raises ManifestInvalid with every problem)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes()  # parse_manifest names the offset of any byte that is not UTF-8
     except FileNotFoundError as exc:
         raise ConfigurationError(
             f"no manifest at {path}: run 'privault init' or set PRIVAULT_MANIFEST",

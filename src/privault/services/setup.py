@@ -11,7 +11,7 @@ from privault.crypto.keyring import Keyring
 from privault.errors import Conflict, InvalidInput
 from privault.services.audit import Entry, checkpoint, record
 from privault.services.deps import Deps
-from privault.services.keys import ensure_tenant_keys
+from privault.services.keys import ensure_tenant_keys, require_keys
 from privault.services.notices import PublishedNotice, publish_notice
 from privault.services.tenants import bind_tenant, sync_tenants
 
@@ -52,9 +52,11 @@ class AppliedManifest:
 
 
 def apply_manifest(deps: Deps, actor: str = "system") -> AppliedManifest:
-    """Sync ``deps.manifest``'s tenants, create missing keys, publish every tenant's notice where its
+    """Check every tenant's keys (nothing is written if one fails: ``services.keys``), sync
+    ``deps.manifest``'s tenants, create missing keys, publish every tenant's notice where its
     content changed, and take a signed audit checkpoint per tenant. Each step is audited."""
     make_uow, clock = deps.make_uow, deps.clock
+    require_keys(deps)
     tenants = [t.key for t in sync_tenants(deps)]
     notices, new_keys = {}, []
     for key in tenants:

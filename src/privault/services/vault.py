@@ -26,7 +26,7 @@ from privault.core.display import Display, as_shown, category_display
 from privault.core.identities import normalise
 from privault.core.manifest import Manifest
 from privault.core.manifest.model import Action, LawfulBasis
-from privault.core.manifest.resolve import TenantView, tenant_view
+from privault.core.manifest.resolve import TenantView
 from privault.core.notice_review import RECONSENT_RULE, Mark, predates, stale_consent
 from privault.core.ports import UnitOfWork
 from privault.core.records import FieldRecord, IdentityRecord, SubjectRecord
@@ -128,7 +128,7 @@ class VaultContext:
 
     def __init__(self, deps: VaultDeps, tenant_key: str, tenant_id: int) -> None:
         self.vault, self.tenant_key, self.tenant_id = deps, tenant_key, tenant_id
-        self.view: TenantView = tenant_view(deps.manifest, tenant_key)
+        self.view: TenantView = deps.decider.view(tenant_key)  # resolved once per manifest
         self.region = self.view.phone_region
         self.decider = deps.decider
         self._index_keys: dict[str, bytes] = {}

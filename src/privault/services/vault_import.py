@@ -22,6 +22,7 @@ from datetime import datetime
 from privault.core.access import Principal
 from privault.core.audit import canonical_details
 from privault.core.clock import Clock
+from privault.core.import_lines import BadLine
 from privault.core.manifest import Manifest
 from privault.core.manifest.model import Action
 from privault.core.ports import UnitOfWork
@@ -243,6 +244,9 @@ def _prepare_batch(
     errors: list[tuple[int, str]] = []
     seen: set[str] = set()
     for line, raw in batch:
+        if isinstance(raw, BadLine):  # the reader could not read it (binary, not JSON or CSV)
+            errors.append((line, raw.reason))
+            continue
         try:
             item = _prepare(ctx, principal, line, raw, at)
         except PrivaultError as exc:

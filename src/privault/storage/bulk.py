@@ -1,4 +1,5 @@
-"""Fast bulk inserts for the hot paths (import, audit): COPY on PostgreSQL, executemany on SQLite.
+"""Fast bulk inserts for the hot paths (import, audit): COPY on PostgreSQL (one INSERT for a few rows),
+executemany on SQLite.
 
 Rows are plain tuples in the order of ``columns``; callers set ``tenant_id`` themselves (these
 statements bypass the ORM, so the tenant guard cannot add it).
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from privault.errors import Conflict
 
 Row = tuple[Any, ...]
+FEW_ROWS = 8  # up to this many, one INSERT round trip beats COPY's three (an audit event, say)
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -57,7 +59,7 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     connection = session.connection()
     names = ", ".join(f'"{c}"' for c in columns)
     try:
-        if connection.dialect.name == "postgresql":
+        if connection.dialect.name == "postgresql" and len(rows) > FEW_ROWS:
             driver = connection.connection.driver_connection
             assert driver is not None  # noqa: S101 - an open connection has its driver connection
             with (
@@ -67,7 +69,8 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join("?" for _ in columns)
+        mark = "%s" if connection.dialect.name == "postgresql" else "?"
+        marks = ", ".join(mark for _ in columns)
         statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - names are ours
         connection.exec_driver_sql(statement, list(rows))
     except (IntegrityError, psycopg.errors.UniqueViolation) as exc:

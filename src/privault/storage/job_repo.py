@@ -180,6 +180,17 @@ class SqlJobs:
             stmt = stmt.where(t.Job.status.in_([str(s) for s in statuses]))
         return [_job(r) for r in self.session.scalars(stmt)]
 
+    def latest(self, kind: str, tenant_key: str) -> JobRecord | None:
+        """The newest job of ``kind`` for the tenant, if any."""
+        stmt = (
+            select(t.Job)
+            .where(t.Job.kind == kind, t.Job.tenant_key == tenant_key)
+            .order_by(t.Job.id.desc())
+            .limit(1)
+        )
+        row = self.session.scalars(stmt).first()
+        return None if row is None else _job(row)
+
     def purge_finished(self, before: datetime) -> int:
         """Delete done jobs that finished before ``before``."""
         result = self.session.execute(

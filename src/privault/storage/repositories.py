@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from privault.core.records import ApiKeyRecord, NoticeVersionRecord, TenantRecord
@@ -48,6 +48,19 @@ class SqlTenants:
             row.name, row.role, row.updated_at = name, role, at
         self.session.flush()
         return _tenant(row)
+
+    def set_key_fingerprint(self, tenant_id: int, fingerprint: str) -> None:
+        """Record the fingerprint of the tenant's keys."""
+        stmt = update(t.Tenant).where(t.Tenant.id == tenant_id)
+        self.session.execute(stmt.values(key_fingerprint=fingerprint))
+
+    def holds_data(self, tenant_id: int) -> bool:
+        """One EXISTS per table that holds data of the tenant, in one query (across tenants: the
+        tenant is named explicitly)."""
+        tables = (t.Subject, t.AuditEvent, t.AuditCheckpoint, t.ConsentEvent, t.Request)
+        found = [exists().where(table.tenant_id == tenant_id) for table in tables]
+        stmt = select(or_(*found))
+        return bool(self.session.scalar(stmt, execution_options={CROSS_TENANT: True}))
 
 
 def _notice(row: t.NoticeVersion) -> NoticeVersionRecord:

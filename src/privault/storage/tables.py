@@ -80,6 +80,9 @@ class Tenant(Base):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
+    # SHA-256 fingerprint of the tenant's keys when its data was first written (never the keys):
+    # privault refuses to start when the keyring's keys do not match it (docs/vault.md).
+    key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -227,13 +230,18 @@ class ConsentState(TenantOwned, Base):
 
 
 class AuditEvent(TenantOwned, Base):
-    """One event of a tenant's hash-chained audit trail. Never updated, never deleted."""
+    """One event of a tenant's audit log: written with its MAC, sealed once into the hash chain
+    (seq, prev_hash, hash), never otherwise updated, never deleted."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "seq"),
+        UniqueConstraint("mac", "tenant_id"),
+        Index("ix_audit_events_tenant_xid", "tenant_id", "xid"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    seq: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
     at_us: Mapped[int] = mapped_column(BigInteger)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(80))
@@ -241,12 +249,17 @@ class AuditEvent(TenantOwned, Base):
     purpose: Mapped[str | None] = mapped_column(String(120))
     outcome: Mapped[str] = mapped_column(String(20))
     details: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    nonce: Mapped[str | None] = mapped_column(String(24))
+    mac: Mapped[str | None] = mapped_column(String(64))
+    # PostgreSQL: the writing transaction's id (a column default there), so the decision cache
+    # finds events committed after it looked (storage/audit_repo.py, change_mark).
+    xid: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AuditHead(TenantOwned, Base):
-    """The newest event of each tenant's chain; locked to append (one writer per chain)."""
+    """The last sealed event of each tenant's chain; locked only by the sealer."""
 
     __tablename__ = "audit_heads"
 
@@ -255,6 +268,7 @@ class AuditHead(TenantOwned, Base):
     )
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    at_us: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class AuditCheckpoint(TenantOwned, Base):

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from privault.errors import StorageError
+from privault.errors import ConfigurationError, StorageError
 from privault.storage import scoping
 from privault.storage.audit_repo import SqlAudit
 from privault.storage.consent_repo import SqlConsent
@@ -35,8 +35,9 @@ log = structlog.get_logger(__name__)
 class SqlUnitOfWork:
     """``with uow: ...; uow.commit()`` - anything not committed is rolled back on exit."""
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], keys: AuditKeys | None = None) -> None:
         self._factory = factory
+        self._keys = keys
         self.tenant_id: int | None = None
         self._after_commit: list[Callable[[], object]] = []
 
@@ -88,6 +89,12 @@ class SqlUnitOfWork:
         self.tenant_id = tenant_id
         self.session.info[scoping.TENANT_KEY] = tenant_id
 
+    def audit_key(self) -> bytes:
+        """The bound tenant's audit MAC key (from the keyring, cached per process)."""
+        if self._keys is None:
+            raise ConfigurationError("this unit of work has no keyring for audit MACs")
+        return self._keys.of(self._bound(), self.tenants)
+
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the work is committed; dropped if it is rolled back."""
         self._after_commit.append(callback)
@@ -113,12 +120,32 @@ def _after_commit(callback: Callable[[], object]) -> None:
         log.warning("after-commit callback failed", error=type(exc).__name__)
 
 
-class UnitOfWorkFactory:
-    """Makes a fresh unit of work per use case."""
+class AuditKeys:
+    """Tenant id -> its audit MAC key, read from the keyring once per process."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, key_of: Callable[[str], bytes]) -> None:
+        self.key_of = key_of  # the keyring's audit_key
+        self._keys: dict[int, bytes] = {}
+
+    def of(self, tenant_id: int, tenants: SqlTenants) -> bytes:
+        """The key of tenant ``tenant_id`` (its key string is looked up once)."""
+        key = self._keys.get(tenant_id)
+        if key is None:
+            tenant = tenants.get(tenant_id)
+            if tenant is None:
+                raise ConfigurationError(f"no tenant {tenant_id}")
+            key = self._keys[tenant_id] = self.key_of(tenant.key)
+        return key
+
+
+class UnitOfWorkFactory:
+    """Makes a fresh unit of work per use case (with the keyring's ``audit_key`` when it writes
+    audit events)."""
+
+    def __init__(self, engine: Engine, audit_key: Callable[[str], bytes] | None = None) -> None:
         self.engine = engine
         self._factory = sessionmaker(engine, expire_on_commit=False)
+        self._keys = AuditKeys(audit_key) if audit_key is not None else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._factory)
+        return SqlUnitOfWork(self._factory, self._keys)

@@ -10,6 +10,9 @@
  * consent (PECR Sch. A1): the banner says so and offers a free, simple way to object.
  * The server inserts the tenant's configuration (categories, notice version, Consent Mode mapping,
  * exempt categories) in place of CONFIG.
+ * Visitor proof: the server names the visitor in its first answer and sets the visitor's proof in an
+ * HttpOnly cookie on its own origin; this script never sees the proof, it only sends its requests
+ * with credentials so the browser attaches it. The id it keeps in pv_consent is public.
  */
 (function (config) {
   "use strict";
@@ -34,6 +37,7 @@
   var script = document.currentScript;
   var base = script && script.src ? new URL(script.src).origin : location.origin;
   var api = base + "/v1/tenants/" + encodeURIComponent(config.tenant) + "/cookie-consent";
+  var cross = base !== location.origin;
   var gpc = navigator.globalPrivacyControl === true;
   var optional = config.categories.filter(function (c) { return c.key !== "necessary"; });
   var exempt = optional.filter(function (c) { return config.exempt.indexOf(c.key) >= 0; });
@@ -51,16 +55,16 @@
 
   function visitorId() {
     var found = document.cookie.match(/(?:^|;\s*)pv_consent=([A-Za-z0-9_-]{16,64})/);
-    if (found) { return found[1]; }
-    var bytes = new Uint8Array(18);
-    crypto.getRandomValues(bytes);
-    var id = btoa(String.fromCharCode.apply(null, bytes))
-      .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-    var secure = location.protocol === "https:" ? "; Secure" : "";
-    document.cookie = COOKIE + "=" + id + "; Path=/; Max-Age=34128000; SameSite=Lax" + secure;
-    return id;
+    return found ? found[1] : "new";
   }
   var visitor = visitorId();
+
+  function adopt(id) {
+    if (!id || id === visitor) { return; }
+    visitor = id;
+    var secure = location.protocol === "https:" ? "; Secure" : "";
+    document.cookie = COOKIE + "=" + id + "; Path=/; Max-Age=34128000; SameSite=Lax" + secure;
+  }
 
   function allowed(key) { return granted[key] === true && !(gpc && key === "marketing"); }
 
@@ -104,7 +108,8 @@
     status.textContent = "Saving…";
     var body = { visitor: visitor, method: method, choices: choices || {},
                  notice_version: config.notice, shown: shown(prefs) };
-    return fetch(api, { method: "POST", headers: { "Content-Type": "application/json" },
+    var type = cross ? "text/plain" : "application/json";  // text/plain: no CORS preflight
+    return fetch(api, { method: "POST", headers: { "Content-Type": type }, credentials: "include",
                         body: JSON.stringify(body) })
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
       .then(function (answer) {
@@ -246,9 +251,10 @@
   }
 
   function start() {
-    fetch(api + "/" + encodeURIComponent(visitor))
+    fetch(api + "/" + encodeURIComponent(visitor), { credentials: "include" })
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
       .then(function (answer) {
+        adopt(answer.visitor);
         gpc = gpc || answer.gpc === true;
         if (answer.reask) {
           if (exempt.length) { apply(answer.choices || {}); }

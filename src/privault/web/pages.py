@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from privault.core.manifest.model import Colours
 from privault.core.manifest.resolve import TenantView
 from privault.core.rendering import Renderer
-from privault.errors import NotFound, PrivaultError
+from privault.errors import NotFound, PrivaultError, RateLimited
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -98,8 +98,15 @@ def notice_body(html: str) -> str:
 
 def error_page(renderer: Renderer, exc: PrivaultError) -> HTMLResponse:
     """One error page for every privault error on the web (the message never holds input)."""
+    headers = exc.headers if isinstance(exc, RateLimited) else None  # 429 with Retry-After
     return render(
-        renderer, "error.html.j2", status=exc.status, message=exc.message, code=exc.code, brand=None
+        renderer,
+        "error.html.j2",
+        status=exc.status,
+        headers=headers,
+        message=exc.message,
+        code=exc.code,
+        brand=None,
     )
 
 

@@ -1,13 +1,15 @@
 """The preference center: marketing per brand and channel, and cookie categories, for a visitor id.
 
-The visitor id comes from ``?visitor=`` or the ``pv_visitor`` cookie (a new random one otherwise).
+The visitor is the one this browser proves it is (the HttpOnly proof cookie,
+``services/visitor_proof.py``); without a valid proof the page mints a new visitor and sets its proof.
+A visitor id in the address (``?visitor=``) is never read: knowing an id shows nothing of its choices.
 Saving records every choice shown, with its evidence (method ``save``, channel web, notice version),
-through ``services.consent``. The form carries an HMAC of the visitor id; a POST without it is refused.
+through ``services.consent``; a POST is refused (403) unless the browser proves the form's visitor and
+the form carries its HMAC token.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
@@ -19,8 +21,10 @@ from privault.core.consent import Choice, Kind, Method, State, Via, check_visito
 from privault.core.manifest.cookies import uk_exempt
 from privault.core.manifest.model import CookieCategoryKey, LawfulBasis, PurposeKind
 from privault.core.manifest.resolve import TenantView
-from privault.errors import Forbidden, InvalidInput
+from privault.errors import Forbidden
 from privault.http.deps import ContainerDep
+from privault.http.limits import BANNER_LIMIT
+from privault.http.visitor import proof_value, set_proof, this_visitor
 from privault.services.consent import (
     Evidence,
     Holder,
@@ -29,10 +33,10 @@ from privault.services.consent import (
     state_and_notice,
 )
 from privault.services.form_tokens import csrf_ok, csrf_token
+from privault.services.visitor_proof import require_proof
 from privault.web.pages import PRIVATE_HEADERS, PageRoute, brand_look, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-COOKIE = "pv_visitor"
 SHOWN = "privacy center: preferences form"
 
 
@@ -44,17 +48,6 @@ class Toggle:
     label: str
     on: bool
     state: str
-
-
-def _visitor(request: Request) -> tuple[str, bool]:
-    """(visitor id, whether it is new)."""
-    for value in (request.query_params.get("visitor"), request.cookies.get(COOKIE)):
-        if value:
-            try:
-                return check_visitor(value), False
-            except InvalidInput:
-                continue
-    return secrets.token_urlsafe(24), True
 
 
 def _describe(granted: bool | None, default: bool) -> str:
@@ -120,11 +113,6 @@ def _page(
     )
 
 
-def _with_cookie(response: Response, visitor: str) -> Response:
-    response.set_cookie(COOKIE, visitor, max_age=60 * 60 * 24 * 395, httponly=True, samesite="lax")
-    return response
-
-
 @router.get("/p/{tenant}/preferences", response_class=HTMLResponse)
 def preferences(
     tenant: str,
@@ -133,9 +121,11 @@ def preferences(
     brand: str | None = None,
     saved: bool = False,
 ) -> Response:
-    """The visitor's current choices, in a form."""
-    visitor, _ = _visitor(request)
-    return _with_cookie(_page(container, tenant, visitor, brand, saved), visitor)
+    """This browser's visitor's current choices, in a form (a new visitor without a proof)."""
+    visitor, proof = this_visitor(request, container, tenant)
+    page = _page(container, tenant, visitor, brand, saved)
+    set_proof(page, container, tenant, proof)
+    return page
 
 
 def _save(
@@ -167,7 +157,7 @@ def _save(
     )
 
 
-@router.post("/p/{tenant}/preferences", response_class=HTMLResponse)
+@router.post("/p/{tenant}/preferences", response_class=HTMLResponse, dependencies=BANNER_LIMIT)
 async def save(
     tenant: str, request: Request, container: ContainerDep, brand: str | None = None
 ) -> Response:
@@ -175,6 +165,9 @@ async def save(
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     visitor = check_visitor(fields.get("visitor", ""))
+    await run_in_threadpool(
+        require_proof, container.deps, tenant, visitor, proof_value(request, container, tenant)
+    )
     if not csrf_ok(container.keyring, tenant, visitor, fields.get("csrf")):
         raise Forbidden(
             "this form has expired: open the preferences page again", code="access.denied"
@@ -182,5 +175,5 @@ async def save(
     await run_in_threadpool(_save, container, tenant, visitor, fields, request)
     look = brand_look(container.decider.view(tenant), brand)
     joiner = "&" if look.query else "?"
-    url = f"/p/{tenant}/preferences{look.query}{joiner}visitor={visitor}&saved=1"
-    return _with_cookie(RedirectResponse(url, 303, PRIVATE_HEADERS), visitor)
+    url = f"/p/{tenant}/preferences{look.query}{joiner}saved=1"
+    return RedirectResponse(url, 303, PRIVATE_HEADERS)

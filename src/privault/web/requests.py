@@ -14,6 +14,7 @@ from privault.core.requests import State, parse_request
 from privault.errors import InvalidInput, NotFound, PrivaultError
 from privault.http.deps import ContainerDep
 from privault.http.downloads import package_response
+from privault.http.limits import INTAKE_LIMIT
 from privault.services import requests as svc
 from privault.services.fulfilment import download
 from privault.services.requests.receive import receive_request
@@ -82,7 +83,7 @@ def request_form(
     return _form_page(container, tenant, brand, RequestForm(_pick(container, tenant, jurisdiction)))
 
 
-@router.post("/p/{tenant}/request", response_class=HTMLResponse)
+@router.post("/p/{tenant}/request", response_class=HTMLResponse, dependencies=INTAKE_LIMIT)
 def submit(
     tenant: str,
     container: ContainerDep,

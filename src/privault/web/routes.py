@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from privault.web import admin, banner, notice, preferences, requests
+from privault.web import admin, agents, banner, notice, preferences, requests
 
 router = APIRouter(include_in_schema=False)
-for _part in (notice.router, requests.router, preferences.router, banner.router, admin.router):
+_PARTS = (notice.router, requests.router, agents.router, preferences.router, banner.router)
+for _part in (*_PARTS, admin.router):
     router.include_router(_part)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from privault.core.ids import Count, Id
 from privault.http.deps import AdminDep, ContainerDep
 from privault.services import dpias as dpia_svc
 from privault.services import incidents as incident_svc
@@ -90,7 +91,7 @@ def list_dpias(
 
 @router.post("/v1/dpias/{dpia_id}/decision")
 def decide_dpia(
-    dpia_id: int, body: DecisionIn, admin: AdminDep, container: ContainerDep
+    dpia_id: Id, body: DecisionIn, admin: AdminDep, container: ContainerDep
 ) -> dict[str, Any]:
     """Approve or reject an assessment (audited as records:dpia)."""
     decided = dpia_svc.decide_dpia(
@@ -118,10 +119,10 @@ class IncidentIn(BaseModel):
     risk: Literal["none", "low", "high"]
     description: str = ""
     categories: list[str] = []
-    subjects_affected: int = Field(0, ge=0)
+    subjects_affected: Count = 0
     regimes: list[Literal["gdpr", "fcc", "pipeda", "quebec", "dpdp", "us-states"]] = []
     measures: str = ""
-    residents: dict[str, int] = Field(
+    residents: dict[str, Count] = Field(
         default_factory=dict,
         description='People affected per US state of residence, e.g. {"CA": 1200}: each state\'s '
         "breach clock.",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from privault.api.routes.requests import DetailOut, StatusOut, request_status, show
+from privault.core.ids import Year
 from privault.core.verification import DECLARATION_TEXT, DECLARATION_VERSION
 from privault.http.deps import AdminDep, ContainerDep
 from privault.services import requests as svc
@@ -118,7 +119,7 @@ class MetricsOut(BaseModel):
 
 @router.get("/v1/request-metrics", response_model=MetricsOut)
 def request_metrics(
-    admin: AdminDep, container: ContainerDep, year: int | None = None
+    admin: AdminDep, container: ContainerDep, year: Year | None = None
 ) -> MetricsOut:
     """The §7102 metrics (default: the previous calendar year)."""
     found = svc.request_metrics(container.deps, admin.tenant_key, year)

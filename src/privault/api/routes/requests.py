@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from privault.core.access import Principal
+from privault.core.ids import Id
 from privault.core.jurisdictions import Right
 from privault.core.requests import (
     Agent,
@@ -23,9 +24,11 @@ from privault.core.requests import (
 )
 from privault.core.search_scope import scope_of
 from privault.core.unfounded import Evidence, Fee, optional_evidence, optional_fee
+from privault.core.vault import DataValue
 from privault.errors import Forbidden, InvalidInput
 from privault.http.deps import AdminDep, ContainerDep
 from privault.http.downloads import package_response
+from privault.http.limits import INTAKE_LIMIT
 from privault.services import requests as svc
 from privault.services.api_keys import authenticate
 from privault.services.fulfilment import download, staff_download
@@ -48,7 +51,7 @@ class RequestBody(BaseModel):
     brand: str | None = None
     agent: Agent | None = None
     channel: Channel | None = None
-    corrections: dict[str, Any] = {}
+    corrections: dict[str, DataValue] = {}
     purposes: list[str] = []
     details: str = ""
     lookback_from: date | None = None
@@ -124,7 +127,12 @@ def _staff_principal(
     return authenticate(container.deps, credentials.credentials)
 
 
-@router.post("/v1/requests", status_code=status.HTTP_201_CREATED, response_model=OpenedOut)
+@router.post(
+    "/v1/requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OpenedOut,
+    dependencies=INTAKE_LIMIT,  # per IP and per identity without an API key (docs/limits.md)
+)
 def open_request(
     body: RequestBody,
     container: ContainerDep,
@@ -419,7 +427,7 @@ def add_task(ref: str, body: TaskIn, admin: AdminDep, container: ContainerDep) -
 
 @router.post("/v1/requests/{ref}/tasks/{task_id}", response_model=DetailOut)
 def finish_task(
-    ref: str, task_id: int, body: TaskDone, admin: AdminDep, container: ContainerDep
+    ref: str, task_id: Id, body: TaskDone, admin: AdminDep, container: ContainerDep
 ) -> DetailOut:
     """Mark a manual task done (or cancelled)."""
     svc.finish_task(

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
+from privault.core.ids import Id
 from privault.core.retention_ports import HoldRecord
 from privault.http.deps import AdminDep, ContainerDep
 from privault.services import legal_holds
@@ -200,7 +201,7 @@ def list_holds(
 
 
 @router.delete("/v1/legal-holds/{hold_id}", response_model=HoldOut)
-def release_hold(hold_id: int, container: ContainerDep, principal: AdminDep) -> HoldOut:
+def release_hold(hold_id: Id, container: ContainerDep, principal: AdminDep) -> HoldOut:
     """Release a legal hold."""
     hold = legal_holds.release_hold(container.deps, principal.tenant_key, hold_id, principal.actor)
     return _hold(hold)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from privault.core.vault import SubjectIn
+from privault.core.vault import DataValue, SubjectIn
 from privault.http.deps import ContainerDep, PrincipalDep
 from privault.services.vault import erase_subject, find_subjects, show_subject
 from privault.services.vault import update_subject as update_subject_service
@@ -41,7 +39,7 @@ class Update(BaseModel):
     """Values and identities to write, with where they came from and why."""
 
     identities: dict[str, str | list[str]] = {}
-    data: dict[str, Any] = {}
+    data: dict[str, DataValue] = {}
     source: str
     purpose: str
 

@@ -7,7 +7,6 @@ client IP and User-Agent are read here and reduced by the service; neither is st
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,6 +17,8 @@ from pydantic import BaseModel, Field, model_validator
 from privault.bootstrap import Container
 from privault.core.visits import VisitStats
 from privault.http.deps import AdminDep, ContainerDep
+from privault.http.limits import VISITS_LIMIT
+from privault.http.text_json import json_from_text
 from privault.services.visits import Hit, record_visit, visit_stats
 
 router = APIRouter(tags=["visits"])
@@ -44,12 +45,7 @@ class VisitIn(BaseModel):
     @classmethod
     def _from_text(cls, data: Any) -> Any:
         """``navigator.sendBeacon`` posts text/plain (no CORS preflight): read it as JSON."""
-        if isinstance(data, bytes | str):
-            try:
-                return json.loads(data)
-            except ValueError:
-                raise ValueError("the body is not JSON") from None
-        return data
+        return json_from_text(data)
 
 
 class CountOut(BaseModel):
@@ -108,7 +104,12 @@ def _hit(
     )
 
 
-@router.post("/v1/visits", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+@router.post(
+    "/v1/visits",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    dependencies=VISITS_LIMIT,
+)
 def post_visit(
     body: VisitIn,
     request: Request,
@@ -125,6 +126,7 @@ def post_visit(
 
 @router.get(
     "/v1/visits/pixel.gif",
+    dependencies=VISITS_LIMIT,
     response_class=Response,
     responses={200: {"content": {"image/gif": {}}, "description": "A 1x1 transparent GIF."}},
 )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from privault.core.manifest.checks import Finding, check_manifest
 from privault.core.manifest.model import Manifest
 from privault.core.manifest.positions import Path, PositionMap, load_with_positions
+from privault.core.yamlsafe import YamlRefused
 from privault.errors import ManifestInvalid, ManifestIssue
 
 _LIST_SECTIONS = {
@@ -22,17 +23,12 @@ _LIST_SECTIONS = {
 }
 
 
-def parse_manifest(text: str, filename: str = "privault.yaml") -> Manifest:
-    """Validate manifest text; raise :class:`ManifestInvalid` listing every problem found."""
+def parse_manifest(text: str | bytes, filename: str = "privault.yaml") -> Manifest:
+    """Validate manifest text (or UTF-8 bytes); raise :class:`ManifestInvalid` listing every problem."""
     try:
-        data, positions = load_with_positions(text)
+        data, positions = load_with_positions(text, filename)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"not valid YAML: {exc.problem or exc.context}"
-        raise ManifestInvalid(
-            [ManifestIssue(filename, line, column, "", message, "check indentation and quoting")]
-        ) from exc
+        raise ManifestInvalid([_yaml_issue(exc, filename)]) from exc
     if not isinstance(data, dict):
         issue = ManifestIssue(filename, 1, 1, "", "the manifest must be a mapping of sections")
         raise ManifestInvalid([issue])
@@ -48,6 +44,16 @@ def parse_manifest(text: str, filename: str = "privault.yaml") -> Manifest:
         raise ManifestInvalid(sorted(_to_issues(findings, positions, filename), key=_order))
     assert manifest is not None  # noqa: S101 - no findings implies a manifest
     return manifest
+
+
+def _yaml_issue(exc: yaml.MarkedYAMLError, filename: str) -> ManifestIssue:
+    """The one issue of a manifest YAML cannot read, or that is outside the YAML limits."""
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if isinstance(exc, YamlRefused):
+        return ManifestIssue(filename, line, column, "", str(exc.problem), exc.hint)
+    message = f"not valid YAML: {exc.problem or exc.context}"
+    return ManifestIssue(filename, line, column, "", message, "check indentation and quoting")
 
 
 def _broken_keys(data: dict[str, Any], index_map: dict[str, list[int]]) -> dict[str, set[str]]:

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from privault.core import yamlsafe
+
 Path = tuple[str | int, ...]
 
 
@@ -96,11 +98,14 @@ class PositionMap:
         return self._key_positions.get(path) or self.locate(path)
 
 
-def load_with_positions(text: str) -> tuple[Any, PositionMap]:
-    """Parse YAML text into plain data and a map of positions. Raises ``yaml.YAMLError``."""
-    loader = _UniqueKeyLoader(text)
+def load_with_positions(text: str | bytes, name: str = "privault.yaml") -> tuple[Any, PositionMap]:
+    """Parse YAML into plain data and a map of positions. Raises ``yaml.YAMLError``.
+
+    The text must be UTF-8 and stay within :mod:`privault.core.yamlsafe`'s nesting and alias limits
+    (:class:`~privault.core.yamlsafe.YamlRefused` otherwise).
+    """
+    loader, root = yamlsafe.compose(yamlsafe.decode(text, name), _UniqueKeyLoader, name)
     try:
-        root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from privault.core.deadlines import Deadline, acknowledgement, applicable, local_day
@@ -26,6 +26,7 @@ from privault.crypto.sealed import Sealed, seal_record
 from privault.errors import InvalidInput, NotFound
 from privault.services.audit import Entry, record
 from privault.services.deps import Deps
+from privault.services.requests.agents import agent_details, agent_intake
 from privault.services.requests.appeals import appealed
 from privault.services.requests.deadline import _applicable, establishment
 from privault.services.requests.deps import (
@@ -41,7 +42,7 @@ from privault.services.requests.messages import (
     _code_message,
     _Outgoing,
     send_on_commit,
-    to_requester,
+    to_person,
 )
 from privault.services.requests.workflow import _hook_body
 from privault.services.tenants import bind_tenant
@@ -55,7 +56,7 @@ class Opened:
     """What the requester is told when a request is received."""
 
     ref: str
-    token: str
+    token: str  # "" when an authorised agent made the request: the link goes to the person only
     state: State
     due_on: date
     rule: str
@@ -140,9 +141,10 @@ def open_request(
         if a
     ]
     ack = min(acks, key=lambda a: a.due) if acks else None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     details = RequestDetails(
         identities={k: list(v) for k, v in item.identities.items()},
-        agent=item.agent.model_dump() if item.agent else None,
+        agent=agent_details(item.agent.model_dump(), token) if item.agent else None,
         corrections=dict(item.corrections),
         purposes=list(item.purposes),
         details=item.details,
@@ -150,7 +152,6 @@ def open_request(
         appeal_of=item.appeal_of,
         decision=item.decision,
     )
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     verify = needs_verification(item.type)
     with deps.make_uow() as uow:
         tenant = bind_tenant(uow, tenant_key)
@@ -218,19 +219,23 @@ def open_request(
             at,
         )
         receipt = _acknowledgement(view, request, details, ack, verify, _status_url(deps, token))
+        if details.agent:  # CCPA §7063: the link goes to the person; the agent waits for them
+            extra, to_agent = agent_intake(deps, tenant_key, ref, details, token)
+            receipt = [replace(m, body=m.body + extra) for m in receipt] + to_agent
         outbox = send_on_commit(deps, uow, tenant_key, ref, [*receipt, *codes])
         body = _hook_body(request, State.RECEIVED, at, None)
         queue_event(deps, uow, tenant_key, "request.received", body, at)
         uow.commit()
+    shown = "" if details.agent else token  # an agent's submission never returns the link
     return Opened(
         ref,
-        token,
+        shown,
         State.RECEIVED,
         winner.due,
         winner.rule,
         chosen.explanation,
         ack.due if ack else None,
-        _status_url(deps, token),
+        _status_url(deps, shown) if shown else "",
         outbox.failed,
         winner.target(deps.settings.target_days_early),
         winner.received,
@@ -263,7 +268,7 @@ def _acknowledgement(
         f"\nFollow your request (and download your data when it is ready) at {status_url} - "
         "keep this link private: it is the key to your request."
     )
-    return to_requester(details, f"We received your request {request.ref}", body, "receipt")
+    return to_person(details, f"We received your request {request.ref}", body, "receipt")
 
 
 def _issue_codes(

@@ -16,6 +16,8 @@ from privault.services.deps import Deps
 from privault.services.requests.deps import SYSTEM, load_request
 
 log = structlog.get_logger(__name__)
+AGENT_TOKEN = "status_token"  # noqa: S105 - where the sealed details keep an agent's link (agents.py)
+AGENT_CONFIRMED = "agent_confirmed"  # the timeline event that releases it
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,20 +27,40 @@ class _Outgoing:
     subject: str
     body: str
     kind: str
+    agent_copy: bool = False  # a copy for an agent: sent only once the agent is confirmed
+
+
+def to_person(details: RequestDetails, subject: str, body: str, kind: str) -> list[_Outgoing]:
+    """A message to the requester's first email (or phone) only (never to an agent)."""
+    emails = details.identities.get("email", [])
+    phones = details.identities.get("phone", [])
+    if emails:
+        return [_Outgoing("email", emails[0], subject, body, kind)]
+    if phones:
+        return [_Outgoing("sms", phones[0], subject, body, kind)]
+    return []
 
 
 def to_requester(details: RequestDetails, subject: str, body: str, kind: str) -> list[_Outgoing]:
-    """A message to the requester's first email (or phone), and to the agent if there is one."""
-    emails = details.identities.get("email", [])
-    phones = details.identities.get("phone", [])
-    out = []
-    if emails:
-        out.append(_Outgoing("email", emails[0], subject, body, kind))
-    elif phones:
-        out.append(_Outgoing("sms", phones[0], subject, body, kind))
+    """A message to the requester's first email (or phone), and to the agent if there is one: an
+    agent named since agents are confirmed (CCPA §7063, ``agents.py``) gets it only once confirmed."""
+    out = to_person(details, subject, body, kind)
     if details.agent:
-        out.append(_Outgoing("email", details.agent["email"], subject, body, kind))
+        held = AGENT_TOKEN in details.agent
+        out.append(_Outgoing("email", details.agent["email"], subject, body, kind, held))
     return out
+
+
+def _for_confirmed(
+    deps: Deps, tenant_key: str, ref: str, messages: Sequence[_Outgoing]
+) -> Sequence[_Outgoing]:
+    """The messages without the agent's copies while the agent is not confirmed."""
+    if not any(m.agent_copy for m in messages):
+        return messages
+    with deps.make_uow() as uow:
+        request = load_request(uow, tenant_key, ref, lock=False)
+        confirmed = any(e.action == AGENT_CONFIRMED for e in uow.requests.events(request.id))
+    return messages if confirmed else [m for m in messages if not m.agent_copy]
 
 
 def send_messages(deps: Deps, tenant_key: str, ref: str, messages: Sequence[_Outgoing]) -> int:
@@ -48,6 +70,7 @@ def send_messages(deps: Deps, tenant_key: str, ref: str, messages: Sequence[_Out
     written to the request's timeline (``messages_failed``) for staff to follow up (``resend``
     sends codes again). Returns how many failed.
     """
+    messages = _for_confirmed(deps, tenant_key, ref, messages)
     failed = 0
     for m in messages:
         try:

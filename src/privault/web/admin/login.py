@@ -13,7 +13,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from privault.errors import Forbidden, Unauthenticated
+from privault.errors import Forbidden, RateLimited, Unauthenticated
+from privault.http.limits import check_signin, limits_of, signed_in, signin_keys
 from privault.services.staff_sessions import sign_in, sign_out
 from privault.web.admin import csrf
 from privault.web.admin.auth import StaffDep
@@ -91,6 +92,16 @@ async def login(
     except Forbidden as exc:
         return _form(request, tenant=tenant, username=username, error=exc.message, status=403)
     container = container_of(request)
+    limits, keys = (
+        limits_of(request),
+        await run_in_threadpool(signin_keys, request, tenant, username),
+    )
+    try:
+        await run_in_threadpool(check_signin, limits, keys)
+    except RateLimited as exc:  # 429 with Retry-After, before the password is even looked at
+        refused = _form(request, tenant=tenant, username=username, error=exc.message, status=429)
+        refused.headers.update(exc.headers)
+        return refused
     try:
         signed = await run_in_threadpool(sign_in, container.deps, tenant, username, password)
     except Unauthenticated as exc:
@@ -102,6 +113,7 @@ async def login(
             error=exc.message,
             status=401,
         )
+    await run_in_threadpool(signed_in, limits, keys)
     response = redirect(request, _next(next_url))
     set_cookie(request, response, SESSION, signed.token.reveal())
     drop_cookie(request, response, csrf.LOGIN_COOKIE)

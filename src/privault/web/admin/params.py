@@ -7,15 +7,13 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlencode
 
+from privault.core.ids import MAX_ID
 from privault.errors import InvalidInput
 
 
 def optional(text: str) -> str | None:
     """The field without surrounding spaces; None when empty."""
     return text.strip() or None
-
-
-MAX_ID = 2**63 - 1  # the largest key a database column holds
 
 
 def number(text: str) -> int | None:

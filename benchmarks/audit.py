@@ -1,0 +1,302 @@
+"""Audit benchmark (issue #16): appends that never wait on each other, lookups with their audit event,
+several API processes on PostgreSQL, incremental and full verification.
+
+- `lookup_single_per_s`: one lookup by e-mail per call (5 fields decrypted, one audit event per
+  subject read), in-process on SQLite; `lookup_single_per_s_http` the same through
+  `POST /v1/subjects/lookup` on `privault serve` with 8 concurrent clients.
+- `audit_append_concurrent_per_s`: audited single-event transactions from 8 concurrent writer
+  processes, the lower of SQLite and PostgreSQL (both reported).
+- `mixed_3proc_over_1proc`: a mixed API workload (single lookups, consent grants and withdrawals,
+  decision batches of 10) from 12 client threads against 1, then 3 `privault serve` processes on
+  PostgreSQL: requests per second with 3 over requests per second with 1 (both and their p99
+  reported).
+- `verify_incremental_10k_s`: after a clean verification of 1,000,000 events, 10,000 more are
+  written and sealed; verifying again (from the last clean position) takes this long (SQLite).
+- `audit_verify_1m_s`: a full verification of 1,000,000 events (MACs, chain, checkpoints, witness,
+  duplicates), SQLite.
+
+Targets on a 2-core machine: lookups >= 1,500/s in-process and >= 500/s over HTTP; appends >= 5,000/s
+on both engines; 3 processes at least as fast as 1; incremental verification <= 0.5 s; full <= 5 s.
+Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import deployment, officer, served, subject_record
+from privault.bootstrap import Container
+from privault.config import Settings
+from privault.services.audit import Entry, record, seal
+from privault.services.audit_verify import verify
+from privault.services.tenants import bind_tenant
+from privault.services.vault import find_subjects
+from privault.services.vault_import import import_subjects
+
+SCALE = float(os.environ.get("PRIVAULT_BENCH_SCALE", "1"))
+SUBJECTS = int(20_000 * SCALE)
+EVENTS = int(1_000_000 * SCALE)
+NEW_EVENTS = int(10_000 * SCALE)
+WRITERS = 8
+APPENDS_PER_WRITER = int(2_000 * SCALE)
+MIXED_REQUESTS = int(3_000 * SCALE)
+CLIENTS = 12
+
+TARGETS = {
+    "lookup_single_per_s": (">=", 1_500),
+    "lookup_single_per_s_http": (">=", 500),
+    "audit_append_concurrent_per_s": (">=", 5_000),
+    "mixed_3proc_over_1proc": (">=", 1),
+    "verify_incremental_10k_s": ("<=", 0.5),
+    "audit_verify_1m_s": ("<=", 5),
+}
+ENTRY = Entry(
+    "bench", "vault:subject:read", "0" * 32, "customer-service", "ok", {"fields": ["user.name"]}
+)
+
+
+def log(message: str) -> None:
+    """Progress on stderr; the figures go to stdout."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def populate(container: Container) -> None:
+    """SUBJECTS billing subjects of the bluewave tenant."""
+    lines = ((i, subject_record(i)) for i in range(SUBJECTS))
+    report = import_subjects(container.deps, officer(container), lines, batch_size=2000, workers=1)
+    assert report.imported == SUBJECTS, report.errors[:3]
+
+
+def bench_lookup_single(container: Container) -> float:
+    """Lookups per second, one e-mail per call, in-process."""
+    who, deps = officer(container), container.deps
+    emails = [f"user{random.randrange(SUBJECTS)}@example.com" for _ in range(3000)]
+    for email in emails[:100]:  # warm the caches and the connection pool
+        find_subjects(deps, who, "email", [email], "billing")
+    started = time.perf_counter()
+    for email in emails:
+        assert find_subjects(deps, who, "email", [email], "billing")
+    rate = len(emails) / (time.perf_counter() - started)
+    log(f"lookup in-process, one per call: {rate:,.0f}/s")
+    return rate
+
+
+def bench_lookup_http(container: Container) -> float:
+    """Lookups per second, one e-mail per request, 8 clients against `privault serve`."""
+
+    def client(base: str, headers: dict[str, str], count: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            for _ in range(count):
+                body = {
+                    "kind": "email",
+                    "values": [f"user{random.randrange(SUBJECTS)}@example.com"],
+                    "purpose": "billing",
+                }
+                http.post("/v1/subjects/lookup", json=body).raise_for_status()
+
+    with served(container) as (base, headers):
+        client(base, headers, 50)  # warm up
+        per_client = 500
+        started = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: client(base, headers, per_client), range(8)))
+        rate = 8 * per_client / (time.perf_counter() - started)
+    log(f"lookup over HTTP, one per request, 8 clients: {rate:,.0f}/s")
+    return rate
+
+
+def _writer(url: str, data_dir: str, tenant_id: int, count: int, start: Any) -> None:
+    """One writer process: ``count`` single-event transactions."""
+    container = Container(Settings(data_dir=Path(data_dir), database_url=url))
+    with container.uow() as uow:  # open the pool and read the key before the clock starts
+        uow.bind_tenant(tenant_id)
+        uow.audit_key()
+    start.wait()
+    for _ in range(count):
+        with container.uow() as uow:
+            uow.bind_tenant(tenant_id)
+            record(uow, [ENTRY], container.clock.now())
+            uow.commit()
+    container.close()
+
+
+def bench_append_concurrent(engine: str) -> float:
+    """Audited single-event transactions per second from WRITERS writer processes."""
+    with deployment(engine) as container:
+        with container.uow() as uow:
+            tenant_id = bind_tenant(uow, "bluewave").id
+        context = multiprocessing.get_context("spawn")
+        start = context.Event()
+        args = (
+            container.settings.sqlalchemy_url,
+            str(container.settings.data_dir),
+            tenant_id,
+            APPENDS_PER_WRITER,
+            start,
+        )
+        processes = [context.Process(target=_writer, args=args) for _ in range(WRITERS)]
+        for process in processes:
+            process.start()
+        time.sleep(3 + WRITERS * 0.5)  # let every writer import and connect
+        started = time.perf_counter()
+        start.set()
+        for process in processes:
+            process.join()
+        elapsed = time.perf_counter() - started
+        assert all(p.exitcode == 0 for p in processes)
+        seal(container.deps, "bluewave")
+        assert verify(container.deps, "bluewave", full=True).ok
+    rate = WRITERS * APPENDS_PER_WRITER / elapsed
+    log(f"audit append, {WRITERS} writer processes, {engine}: {rate:,.0f}/s")
+    return rate
+
+
+def _mixed_client(bases: list[tuple[str, dict[str, str]]], count: int, seed: int) -> list[float]:
+    """``count`` requests of the mix, spread over the servers; each request's latency."""
+    rng = random.Random(seed)
+    clients = [httpx.Client(base_url=b, headers=h, timeout=60) for b, h in bases]
+    latencies = []
+    try:
+        for n in range(count):
+            http = clients[n % len(clients)]
+            i = rng.randrange(SUBJECTS)
+            kind = rng.random()
+            started = time.perf_counter()
+            if kind < 0.4:
+                body = {"kind": "email", "values": [f"user{i}@example.com"], "purpose": "billing"}
+                response = http.post("/v1/subjects/lookup", json=body)
+            elif kind < 0.7:
+                choice = {
+                    "kind": "marketing",
+                    "scope": "bluewave-mobile:sms",
+                    "granted": n % 2 == 0,
+                }
+                body = {
+                    "subject": f"cust-{i}",
+                    "choices": [choice],
+                    "method": "ivr",
+                    "channel": "ivr",
+                }
+                response = http.post("/v1/consent", json=body)
+            else:
+                questions = [
+                    {
+                        "subject": f"cust-{rng.randrange(SUBJECTS)}",
+                        "purpose": "marketing-sms",
+                        "categories": [],
+                        "brand": "bluewave-mobile",
+                    }
+                    for _ in range(10)
+                ]
+                response = http.post("/v1/decisions", json={"questions": questions})
+            response.raise_for_status()
+            latencies.append(time.perf_counter() - started)
+    finally:
+        for http in clients:
+            http.close()
+    return latencies
+
+
+def _mixed(container: Container, processes: int) -> tuple[float, float]:
+    """Requests per second and p99 (ms) of the mix against ``processes`` servers."""
+    with ExitStack() as stack:
+        bases = [stack.enter_context(served(container)) for _ in range(processes)]
+        _mixed_client(bases, 100, seed=0)  # warm up every server
+        per_client = MIXED_REQUESTS // CLIENTS
+        started = time.perf_counter()
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            runs = list(pool.map(lambda k: _mixed_client(bases, per_client, k + 1), range(CLIENTS)))
+        elapsed = time.perf_counter() - started
+    latencies = sorted(x for run in runs for x in run)
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    rate = len(latencies) / elapsed
+    log(
+        f"mixed workload, {processes} server process(es), PostgreSQL: {rate:,.1f} req/s, p99 {p99:.0f} ms"
+    )
+    return rate, p99
+
+
+def bench_mixed() -> dict[str, float]:
+    """The mix with 1 and with 3 server processes on one PostgreSQL database."""
+    with deployment("postgresql") as container:
+        populate(container)
+        one, p99_one = _mixed(container, 1)
+        three, p99_three = _mixed(container, 3)
+    return {
+        "mixed_1proc_req_per_s": round(one, 1),
+        "mixed_3proc_req_per_s": round(three, 1),
+        "mixed_1proc_p99_ms": round(p99_one),
+        "mixed_3proc_p99_ms": round(p99_three),
+        "mixed_3proc_over_1proc": round(three / one, 2),
+    }
+
+
+def _write_events(container: Container, tenant_id: int, count: int) -> None:
+    written = 0
+    while written < count:
+        n = min(10_000, count - written)
+        with container.uow() as uow:
+            uow.bind_tenant(tenant_id)
+            record(uow, [ENTRY] * n, container.clock.now())
+            uow.commit()
+        written += n
+
+
+def bench_verify() -> tuple[float, float]:
+    """Full verification of EVENTS events, then incremental after NEW_EVENTS more (SQLite)."""
+    with deployment("sqlite") as container:
+        with container.uow() as uow:
+            tenant_id = bind_tenant(uow, "northwind").id
+        _write_events(container, tenant_id, EVENTS)
+        seal(container.deps, "northwind")
+        started = time.perf_counter()
+        full = verify(container.deps, "northwind", full=True)
+        full_s = time.perf_counter() - started
+        assert full.ok, full.problems[:3]
+        assert full.events >= EVENTS
+        _write_events(container, tenant_id, NEW_EVENTS)
+        seal(container.deps, "northwind")
+        started = time.perf_counter()
+        again = verify(container.deps, "northwind")
+        incremental_s = time.perf_counter() - started
+        assert again.ok, again.problems[:3]
+        assert again.events >= NEW_EVENTS
+    log(
+        f"verify: {full.events:,} events in full in {full_s:.2f} s; {again.events:,} new in {incremental_s:.3f} s"
+    )
+    return full_s * 1_000_000 / full.events, incremental_s * 10_000 / again.events
+
+
+def main() -> None:
+    """Run everything; print one JSON object last."""
+    figures: dict[str, float | int | str] = {}
+    with deployment("sqlite") as container:
+        populate(container)
+        figures["lookup_single_per_s"] = round(bench_lookup_single(container))
+        figures["lookup_single_per_s_http"] = round(bench_lookup_http(container))
+    sqlite_rate = bench_append_concurrent("sqlite")
+    postgres_rate = bench_append_concurrent("postgresql")
+    figures["audit_append_concurrent_per_s_sqlite"] = round(sqlite_rate)
+    figures["audit_append_concurrent_per_s_postgres"] = round(postgres_rate)
+    figures["audit_append_concurrent_per_s"] = round(min(sqlite_rate, postgres_rate))
+    figures.update(bench_mixed())
+    full_1m, incremental_10k = bench_verify()
+    figures["verify_incremental_10k_s"] = round(incremental_10k, 3)
+    figures["audit_verify_1m_s"] = round(full_1m, 2)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

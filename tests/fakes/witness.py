@@ -1,0 +1,31 @@
+"""An in-memory witness with the semantics of ``crypto/witness.py``."""
+
+from __future__ import annotations
+
+from privault.core.records import CheckpointRecord
+
+
+class MemoryWitness:
+    """A witness kept in memory."""
+
+    def __init__(self) -> None:
+        self.points: dict[str, CheckpointRecord] = {}
+        self.marks: dict[str, tuple[int, str]] = {}
+
+    def latest(self, tenant: str) -> CheckpointRecord | None:
+        """The checkpoint kept, if any."""
+        return self.points.get(tenant)
+
+    def publish(self, tenant: str, point: CheckpointRecord) -> None:
+        """Keep ``point`` unless a later one is kept already."""
+        kept = self.points.get(tenant)
+        if kept is None or point.seq > kept.seq:
+            self.points[tenant] = point
+
+    def verified(self, tenant: str) -> tuple[int, str] | None:
+        """Where the last clean verification ended."""
+        return self.marks.get(tenant)
+
+    def mark_verified(self, tenant: str, seq: int, hash_: str) -> None:
+        """Remember a clean verification up to ``seq``."""
+        self.marks[tenant] = (seq, hash_)
