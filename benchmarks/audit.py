@@ -188,6 +188,8 @@ def _mixed_client(bases: list[tuple[str, dict[str, str]]], count: int, seed: int
                     "choices": [choice],
                     "method": "ivr",
                     "channel": "ivr",
+                    "call_id": f"call-{n}",
+                    "shown": "IVR menu v4: press 1 for offers by text",
                 }
                 response = http.post("/v1/consent", json=body)
             else:

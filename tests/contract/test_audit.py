@@ -359,3 +359,28 @@ def test_a_change_committed_after_the_mark_was_read_is_replayed(chain: Container
         assert ("consent:withdraw", "uid-late") in uow.audit.changes_since(
             mark, ["consent:withdraw"]
         )
+
+
+def test_a_copy_inserted_after_dropping_the_unique_mac_is_found(chain: Container) -> None:
+    """PostgreSQL: drop the constraint, insert an exact copy: the full verification names it."""
+    if chain.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite cannot drop a table's unique constraint without rebuilding the table")
+    _sql(chain, "ALTER TABLE audit_events DROP CONSTRAINT uq_audit_events_mac")
+    try:
+        _sql(
+            chain,
+            "INSERT INTO audit_events (tenant_id, at_us, actor, action, subject, purpose, "
+            "outcome, details, nonce, mac) SELECT tenant_id, at_us, actor, action, subject, "
+            "purpose, outcome, details, nonce, mac FROM audit_events WHERE tenant_id = :t AND seq = 14",
+        )
+        assert "duplicate" in {kind for _, kind in _kinds(chain)}
+    finally:  # the schema outlives the test: put the constraint back for the next ones
+        _sql(
+            chain,
+            "DELETE FROM audit_events a USING audit_events b WHERE a.mac = b.mac "
+            "AND a.tenant_id = b.tenant_id AND a.id > b.id AND a.tenant_id = :t",
+        )
+        _sql(
+            chain,
+            "ALTER TABLE audit_events ADD CONSTRAINT uq_audit_events_mac UNIQUE (mac, tenant_id)",
+        )

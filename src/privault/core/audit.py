@@ -11,12 +11,11 @@ deleting checkpoints, truncating the tail or recomputing the chain is caught too
 
 from __future__ import annotations
 
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
-from hashlib import sha256
+from hashlib import blake2b, sha256
 from typing import Any
 
 GENESIS = "0" * 64
@@ -313,8 +312,10 @@ def mac_text(
 
 
 def event_mac(key: bytes, text: bytes) -> str:
-    """HMAC-SHA256 of an event's :func:`mac_text` with the tenant's audit key (hex)."""
-    return hmac.digest(key, text, "sha256").hex()
+    """The keyed BLAKE2b-256 MAC (RFC 7693's keyed mode) of an event's :func:`mac_text` with the
+    tenant's audit key (hex). Twice as fast as HMAC-SHA256 here, which a full verification of a
+    million events feels."""
+    return blake2b(text, key=key, digest_size=32).hexdigest()
 
 
 def chain_hash(prev_hash: str, seq: int, mac: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from privault.core.audit import GENESIS, AuditEvent
@@ -130,9 +130,9 @@ class SqlAudit(BoundRepository):
         assert driver is not None  # noqa: S101 - an open connection has its driver connection
         if connection.dialect.name == "postgresql":
             with driver.cursor(name=name) as cursor:
-                cursor.itersize = batch
                 cursor.execute(sql, params)
-                yield from cursor
+                while rows := cursor.fetchmany(batch):
+                    yield from rows
             return
         cursor = driver.cursor()
         try:
@@ -160,7 +160,10 @@ class SqlAudit(BoundRepository):
         return self._raw(sql, (self.tenant_id,), batch, "privault_audit_unsealed")
 
     def duplicate_macs(self) -> list[str]:
-        """MACs carried by more than one event."""
+        """MACs carried by more than one event: none while the unique index on (mac, tenant_id)
+        stands (it could not have been rebuilt over duplicates), else counted."""
+        if self._mac_index_stands():
+            return []
         stmt = (
             select(t.AuditEvent.mac)
             .where(t.AuditEvent.mac.is_not(None))
@@ -168,6 +171,14 @@ class SqlAudit(BoundRepository):
             .having(func.count() > 1)
         )
         return [str(mac) for mac in self.session.scalars(stmt)]
+
+    def _mac_index_stands(self) -> bool:
+        inspector = inspect(self.session.connection())
+        constraints = inspector.get_unique_constraints("audit_events")
+        unique: list[list[str | None]] = [list(c["column_names"]) for c in constraints]
+        indexes = inspector.get_indexes("audit_events")
+        unique += [list(i["column_names"]) for i in indexes if i["unique"]]
+        return ["mac", "tenant_id"] in unique
 
     def prev_hash(self, seq: int) -> str | None:
         """The stored previous-hash of one sealed event."""
