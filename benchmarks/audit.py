@@ -18,6 +18,16 @@ several API processes on PostgreSQL, incremental and full verification.
 Targets on a 2-core machine: lookups >= 1,500/s in-process and >= 500/s over HTTP; appends >= 5,000/s
 on both engines; 3 processes at least as fast as 1; incremental verification <= 0.5 s; full <= 5 s.
 Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
+
+On this machine (2026-12-07, busy): met: 3 processes 1.04x one (63.8 and 66.3 req/s); incremental
+verification 0.08 s. Not met: full verification 7.2 s (15.5 s with HMAC-SHA256 and the duplicate
+scan; the walk is one Python loop: 2.4 us a row to read on SQLite, 3 us to check); appends 1,066/s
+(SQLite) and 837/s (PostgreSQL) from 8 processes (single-thread 2,100-2,600/s on SQLite, 530-690/s
+on PostgreSQL: Python per transaction and PostgreSQL's commit flush, no lock); lookups 264/s and
+77/s over HTTP (8 statements and the access checks per call, and per request the API key's check
+and its write). Same hour, this file's mixed-workload functions against the checkout before issue #16 (7dbec5e,
+first on PYTHONPATH, its own _common.py): 45.6 req/s with 1 process, 67.6 with 3 (1.48x): this mix on two cores does not
+reproduce the 4x collapse the issue measured, and with the lock gone one process does 40 % more.
 """
 
 from __future__ import annotations
