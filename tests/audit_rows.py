@@ -10,7 +10,7 @@ from privault.core.ports import UnitOfWork
 
 def audit_rows(uow: UnitOfWork, limit: int = 10_000) -> list[tuple[Any, ...]]:
     """The tenant's events in the order they were written."""
-    events = reversed(uow.audit.recent(min(limit, 500)) if limit <= 500 else _all(uow, limit))
+    events = reversed(_all(uow, limit))
     return [
         (e.id, e.at_us, e.actor, e.action, e.subject, e.purpose, e.outcome, e.details, e.mac)
         for e in events
@@ -22,7 +22,7 @@ def _all(uow: UnitOfWork, limit: int) -> list[Any]:
     found: list[Any] = []
     before = None
     while len(found) < limit:
-        page = uow.audit.recent(500, before=before)
+        page = uow.audit.recent(min(500, limit - len(found)), before=before)
         if not page:
             break
         found.extend(page)

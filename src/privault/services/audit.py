@@ -9,7 +9,7 @@ database. Verification is in ``services/audit_verify.py``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from secrets import token_hex
 from typing import TYPE_CHECKING, Any
@@ -108,23 +108,7 @@ def _seal_batch(uow: UnitOfWork, until: int | None) -> tuple[int, int]:
     for event in events:
         seq += 1
         digest = chain_hash(prev, seq, event.mac or "")
-        chained.append(
-            AuditEvent(
-                seq,
-                event.at_us,
-                event.actor,
-                event.action,
-                event.subject,
-                event.purpose,
-                event.outcome,
-                event.details,
-                prev,
-                digest,
-                event.nonce,
-                event.mac,
-                event.id,
-            )
-        )
+        chained.append(replace(event, seq=seq, prev_hash=prev, hash=digest))
         prev, last_us = digest, max(last_us, event.at_us)
     uow.audit.seal(chained, (seq, prev, last_us))
     return len(chained), seq
