@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from privault.bootstrap import Container
 from privault.config import Settings
 from privault.core.access import Principal
+from privault.core.clock import Clock
 from privault.services.api_keys import create_api_key
 from privault.services.setup import apply_manifest, template_text
 from privault.services.tenants import bind_tenant
@@ -31,12 +32,16 @@ POSTGRES = os.environ.get(
 
 
 @contextmanager
-def deployment(engine: str) -> Iterator[Container]:
-    """A migrated deployment with the contact-centre manifest applied; removed afterwards."""
+def deployment(
+    engine: str, manifest: str | None = None, clock: Clock | None = None
+) -> Iterator[Container]:
+    """A migrated deployment with the contact-centre manifest (or ``manifest``) applied; removed
+    afterwards."""
     folder = Path(
         tempfile.mkdtemp(prefix="privault-bench-", dir=os.environ.get("PRIVAULT_BENCH_DIR"))
     )
-    (folder / "privault.yaml").write_text(template_text("contact-centre"), encoding="utf-8")
+    text_ = manifest if manifest is not None else template_text("contact-centre")
+    (folder / "privault.yaml").write_text(text_, encoding="utf-8")
     schema = None
     if engine == "sqlite":
         url = f"sqlite:///{folder / 'privault.db'}"
@@ -47,9 +52,8 @@ def deployment(engine: str) -> Iterator[Container]:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
     # the generic request flow: one-time codes (the CCPA §7062 levels are measured by no benchmark)
-    container = Container(
-        Settings(data_dir=folder, database_url=url, ccpa_verification_levels=False)
-    )
+    settings = Settings(data_dir=folder, database_url=url, ccpa_verification_levels=False)
+    container = Container(settings) if clock is None else Container(settings, clock=clock)
     try:
         migrate.upgrade(container.engine)
         apply_manifest(container.deps)

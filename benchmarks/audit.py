@@ -3,9 +3,13 @@ several API processes on PostgreSQL, incremental and full verification.
 
 - `lookup_single_per_s`: one lookup by e-mail per call (5 fields decrypted, one audit event per
   subject read), in-process on SQLite; `lookup_single_per_s_http` the same through
-  `POST /v1/subjects/lookup` on `privault serve` with 8 concurrent clients.
+  `POST /v1/subjects/lookup` on one `privault serve` process with 8 concurrent clients, and
+  `lookup_single_per_s_http_2proc` with two processes (one per core), the clients spread over them.
 - `audit_append_concurrent_per_s`: audited single-event transactions from 8 concurrent writer
-  processes, the lower of SQLite and PostgreSQL (both reported).
+  processes, the lower of SQLite and PostgreSQL (both reported). The anchor, in the same run:
+  `audit_append_raw_driver_per_s_*`, the same number of single-row transactions (BEGIN, INSERT,
+  COMMIT) through the bare driver from 8 processes, into a table shaped like the audit log's: what
+  the machine allows with no Python around the statements.
 - `mixed_3proc_over_1proc`: a mixed API workload (single lookups, consent grants and withdrawals,
   decision batches of 10) from 12 client threads against 1, then 3 `privault serve` processes on
   PostgreSQL: requests per second with 3 over requests per second with 1 (both and their p99
@@ -19,15 +23,21 @@ Targets on a 2-core machine: lookups >= 1,500/s in-process and >= 500/s over HTT
 on both engines; 3 processes at least as fast as 1; incremental verification <= 0.5 s; full <= 5 s.
 Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
 
-On this machine (2026-12-07, busy): met: 3 processes 1.04x one (63.8 and 66.3 req/s); incremental
-verification 0.08 s. Not met: full verification 7.2 s (15.5 s with HMAC-SHA256 and the duplicate
-scan; the walk is one Python loop: 2.4 us a row to read on SQLite, 3 us to check); appends 1,066/s
-(SQLite) and 837/s (PostgreSQL) from 8 processes (single-thread 2,100-2,600/s on SQLite, 530-690/s
-on PostgreSQL: Python per transaction and PostgreSQL's commit flush, no lock); lookups 264/s and
-77/s over HTTP (8 statements and the access checks per call, and per request the API key's check
-and its write). Same hour, this file's mixed-workload functions against the checkout before issue #16 (7dbec5e,
-first on PYTHONPATH, its own _common.py): 45.6 req/s with 1 process, 67.6 with 3 (1.48x): this mix on two cores does not
-reproduce the 4x collapse the issue measured, and with the lock gone one process does 40 % more.
+On this machine (2026-12-07, the second session's run; figures vary by a fifth from run to run
+here): met: 3 processes 1.23x one (112.6 and 138.8 req/s; the first session measured 63.8 and
+66.3); incremental verification 0.06 s; full verification 4.35 s (7.2 s before: a keyed BLAKE2b
+state is copied per event instead of keyed anew). Not met: lookups 1,223/s in-process (1,360/s in a
+quieter run; 264/s before: reads in a read-only transaction that takes no SQLite write lock, hot
+statements built once, access answers remembered per manifest, blind-index keys derived once) and
+144/s over HTTP with one process (77/s before; 192/s in a quieter run), 309/s with two: one process
+spends about 5 ms of CPU per request, 1 ms of it in the lookup and the rest in the HTTP stack, the
+thread pool and the GIL; appends 1,951/s on SQLite and 1,547/s on PostgreSQL (1,066 and 837 before;
+PostgreSQL no longer pings each connection before use, a one-row insert is no longer an
+executemany, the session guards are attached once per factory). The bare driver on the same
+machine, same run, reaches 7,766/s on SQLite and 2,311/s on PostgreSQL (3,927/s in an earlier
+quiet run): the PostgreSQL target of 5,000 durable single-row commits a second is above what this
+machine's PostgreSQL does with no Python at all; on SQLite each of our transactions costs about
+200 us of Python and 8 processes on 2 cores spend the rest waiting in SQLite's busy handler.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import json
 import multiprocessing
 import os
 import random
+import sqlite3
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import deployment, officer, served, subject_record
@@ -103,8 +115,9 @@ def bench_lookup_single(container: Container) -> float:
     return rate
 
 
-def bench_lookup_http(container: Container) -> float:
-    """Lookups per second, one e-mail per request, 8 clients against `privault serve`."""
+def bench_lookup_http(container: Container, processes: int = 1) -> float:
+    """Lookups per second, one e-mail per request, 8 clients against ``processes`` `privault serve`
+    processes (the clients spread over them)."""
 
     def client(base: str, headers: dict[str, str], count: int) -> None:
         with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
@@ -116,23 +129,26 @@ def bench_lookup_http(container: Container) -> float:
                 }
                 http.post("/v1/subjects/lookup", json=body).raise_for_status()
 
-    with served(container) as (base, headers):
-        client(base, headers, 50)  # warm up
+    with ExitStack() as stack:
+        servers = [stack.enter_context(served(container)) for _ in range(processes)]
+        for base, headers in servers:
+            client(base, headers, 50)  # warm up
         per_client = 500
         started = time.perf_counter()
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda _: client(base, headers, per_client), range(8)))
+            list(pool.map(lambda k: client(*servers[k % processes], per_client), range(8)))
         rate = 8 * per_client / (time.perf_counter() - started)
-    log(f"lookup over HTTP, one per request, 8 clients: {rate:,.0f}/s")
+    log(f"lookup over HTTP, one per request, 8 clients, {processes} process(es): {rate:,.0f}/s")
     return rate
 
 
-def _writer(url: str, data_dir: str, tenant_id: int, count: int, start: Any) -> None:
+def _writer(url: str, data_dir: str, tenant_id: int, count: int, ready: Any, start: Any) -> None:
     """One writer process: ``count`` single-event transactions."""
     container = Container(Settings(data_dir=Path(data_dir), database_url=url))
     with container.uow() as uow:  # open the pool and read the key before the clock starts
         uow.bind_tenant(tenant_id)
         uow.audit_key()
+    ready.release()
     start.wait()
     for _ in range(count):
         with container.uow() as uow:
@@ -142,30 +158,81 @@ def _writer(url: str, data_dir: str, tenant_id: int, count: int, start: Any) -> 
     container.close()
 
 
+def _raw_writer(url: str, count: int, ready: Any, start: Any) -> None:
+    """The anchor: ``count`` single-row transactions (BEGIN, INSERT, COMMIT) straight through the
+    driver, into a table shaped like the audit log's, with no Python around them."""
+    row = ("bench", "vault:subject:read", "0" * 32, "customer-service", "ok", "{}", "m" * 64)
+    insert = (
+        "INSERT INTO raw_audit (actor, action, subject, purpose, outcome, details, mac) VALUES "
+    )
+    if url.startswith("sqlite"):
+        db = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30, isolation_level=None)
+        db.execute("PRAGMA synchronous=NORMAL")
+        ready.release()
+        start.wait()
+        for _ in range(count):
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(insert + "(?, ?, ?, ?, ?, ?, ?)", row)
+            db.execute("COMMIT")
+    else:
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as db:
+            ready.release()
+            start.wait()
+            for _ in range(count):
+                db.execute(insert + "(%s, %s, %s, %s, %s, %s, %s)", row)
+                db.commit()
+
+
+def _raw_table(container: Container) -> None:
+    kind = "BIGSERIAL" if container.engine.dialect.name == "postgresql" else "INTEGER"
+    with container.engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"CREATE TABLE raw_audit (id {kind} PRIMARY KEY, actor TEXT, action TEXT, "
+            "subject TEXT, purpose TEXT, outcome TEXT, details TEXT, mac TEXT)"
+        )
+
+
+def _run_writers(target: Any, args: tuple[Any, ...]) -> float:
+    """Seconds for WRITERS processes running ``target(*args, ready, start)`` once all are ready."""
+    context = multiprocessing.get_context("spawn")
+    ready, start = context.Semaphore(0), context.Event()
+    processes = [context.Process(target=target, args=(*args, ready, start)) for _ in range(WRITERS)]
+    for process in processes:
+        process.start()
+    for _ in processes:  # every writer has imported and connected
+        assert ready.acquire(timeout=120)
+    time.sleep(0.5)
+    started = time.perf_counter()
+    start.set()
+    for process in processes:
+        process.join()
+    assert all(p.exitcode == 0 for p in processes)
+    return time.perf_counter() - started
+
+
+def bench_append_raw(engine: str) -> float:
+    """The same transactions' ceiling on this machine: bare driver calls from WRITERS processes."""
+    with deployment(engine) as container:
+        _raw_table(container)
+        url = container.settings.sqlalchemy_url
+        elapsed = _run_writers(_raw_writer, (url, APPENDS_PER_WRITER))
+    rate = WRITERS * APPENDS_PER_WRITER / elapsed
+    log(f"anchor: bare driver, {WRITERS} writer processes, {engine}: {rate:,.0f}/s")
+    return rate
+
+
 def bench_append_concurrent(engine: str) -> float:
     """Audited single-event transactions per second from WRITERS writer processes."""
     with deployment(engine) as container:
         with container.uow() as uow:
             tenant_id = bind_tenant(uow, "bluewave").id
-        context = multiprocessing.get_context("spawn")
-        start = context.Event()
         args = (
             container.settings.sqlalchemy_url,
             str(container.settings.data_dir),
             tenant_id,
             APPENDS_PER_WRITER,
-            start,
         )
-        processes = [context.Process(target=_writer, args=args) for _ in range(WRITERS)]
-        for process in processes:
-            process.start()
-        time.sleep(3 + WRITERS * 0.5)  # let every writer import and connect
-        started = time.perf_counter()
-        start.set()
-        for process in processes:
-            process.join()
-        elapsed = time.perf_counter() - started
-        assert all(p.exitcode == 0 for p in processes)
+        elapsed = _run_writers(_writer, args)
         seal(container.deps, "bluewave")
         assert verify(container.deps, "bluewave", full=True).ok
     rate = WRITERS * APPENDS_PER_WRITER / elapsed
@@ -298,10 +365,13 @@ def main() -> None:
         populate(container)
         figures["lookup_single_per_s"] = round(bench_lookup_single(container))
         figures["lookup_single_per_s_http"] = round(bench_lookup_http(container))
+        figures["lookup_single_per_s_http_2proc"] = round(bench_lookup_http(container, 2))
     sqlite_rate = bench_append_concurrent("sqlite")
     postgres_rate = bench_append_concurrent("postgresql")
     figures["audit_append_concurrent_per_s_sqlite"] = round(sqlite_rate)
     figures["audit_append_concurrent_per_s_postgres"] = round(postgres_rate)
+    figures["audit_append_raw_driver_per_s_sqlite"] = round(bench_append_raw("sqlite"))
+    figures["audit_append_raw_driver_per_s_postgres"] = round(bench_append_raw("postgresql"))
     figures["audit_append_concurrent_per_s"] = round(min(sqlite_rate, postgres_rate))
     figures.update(bench_mixed())
     full_1m, incremental_10k = bench_verify()

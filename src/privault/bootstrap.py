@@ -40,7 +40,11 @@ class Container:
     @cached_property
     def engine(self) -> Engine:
         """The database engine."""
-        return make_engine(self.settings.sqlalchemy_url, pool_size=self.settings.db_pool_size)
+        return make_engine(
+            self.settings.sqlalchemy_url,
+            pool_size=self.settings.db_pool_size,
+            pre_ping=self.settings.db_pre_ping,
+        )
 
     @cached_property
     def database(self) -> Database:

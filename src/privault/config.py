@@ -196,6 +196,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL only)."
     )
+    db_pre_ping: bool = Field(
+        default=False,
+        description="Test each pooled PostgreSQL connection with a round trip before every "
+        "transaction. Off, a connection the server has dropped fails the one request using it "
+        "(503) and the pool is renewed; connections are replaced after 30 minutes either way.",
+    )
     admin_session_idle_minutes: int = Field(
         default=30,
         ge=1,

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from privault.bootstrap import Container
 from privault.core.audit import ACTIONS, GENESIS, chain_hash, event_hash
+from privault.core.clock import FixedClock
 from privault.crypto.keyring import LocalKeyring
 from privault.errors import Conflict
-from privault.services.audit import Entry, checkpoint, record, seal
+from privault.services.audit import Entry, checkpoint, record, seal, tenants_to_seal
 from privault.services.audit_verify import verify
 from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
@@ -338,9 +339,8 @@ def test_configuration_changes_are_audited(chain: Container) -> None:
 
 def test_a_change_committed_after_the_mark_was_read_is_replayed(chain: Container) -> None:
     """The decision cache's guarantee without a lock: an event written by a transaction that was
-    still open when the cache read its mark is found from that mark once it commits."""
-    if chain.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite begins every transaction IMMEDIATE: none is open while another reads")
+    still open when the cache read its mark is found from that mark once it commits (the reader
+    only reads, so on SQLite too it runs while the writer holds the write lock)."""
     with chain.uow() as uow:
         bind_tenant(uow, TENANT)
         first, _, _ = uow.audit.change_mark()
@@ -348,7 +348,7 @@ def test_a_change_committed_after_the_mark_was_read_is_replayed(chain: Container
         bind_tenant(writer, TENANT)
         record(writer, [Entry("test:x", "consent:withdraw", "uid-late")], chain.clock.now())
         writer.session.flush()
-        with chain.uow() as reader:  # the cache refreshes while the writer is still open
+        with chain.uow() as reader, reader.reading():  # refreshed while the writer is open
             bind_tenant(reader, TENANT)
             seen = reader.audit.changes_since(first, ["consent:withdraw"])
             mark, _, _ = reader.audit.change_mark()
@@ -384,3 +384,33 @@ def test_a_copy_inserted_after_dropping_the_unique_mac_is_found(chain: Container
             chain,
             "ALTER TABLE audit_events ADD CONSTRAINT uq_audit_events_mac UNIQUE (mac, tenant_id)",
         )
+
+
+def test_the_sealer_visits_only_tenants_with_something_to_seal(chain: Container) -> None:
+    """Quiet tenants cost the sealer nothing; a tenant with unsealed events, or a sealed tail its
+    last checkpoint does not cover, is visited until a checkpoint witnesses that tail, which
+    happens within the checkpoint interval even if no further event comes."""
+    deps, clock = chain.deps, chain.clock
+    assert isinstance(clock, FixedClock)
+    for tenant in chain.manifest.tenants:  # everyone sealed and witnessed
+        seal(deps, tenant.key)
+        if tenant.key != TENANT:
+            checkpoint(deps, tenant.key, "test:x")
+    clock.at += deps.audit.checkpoint_every
+    seal(deps, TENANT)  # the two late events: sealed and, the interval passed, witnessed
+    assert tenants_to_seal(deps) == []
+    _write(chain, 3, actor="test:quiet")
+    assert tenants_to_seal(deps) == [TENANT]
+    sealed = seal(deps, TENANT)  # the last checkpoint is fresh: none yet
+    assert sealed.events == 3
+    assert sealed.checkpoint is None
+    assert tenants_to_seal(deps) == [TENANT]  # the tail is sealed but not witnessed
+    clock.at += deps.audit.checkpoint_every
+    quiet = seal(deps, TENANT)  # nothing new to seal: the tail is witnessed all the same
+    assert quiet.events == 0
+    assert quiet.checkpoint is not None
+    witnessed = deps.witness.latest(TENANT)
+    assert witnessed is not None
+    assert witnessed.seq == quiet.checkpoint.seq >= sealed.head
+    assert tenants_to_seal(deps) == []
+    assert verify(deps, TENANT, full=True).ok

@@ -16,11 +16,15 @@ from privault.core.job_ports import NewJob
 from privault.errors import NotFound
 from privault.jobs.context import JobContext, LeaseLost
 from privault.jobs.handlers import HANDLERS
-from privault.jobs.schedule import PERIODIC, period_start, schedule
+from privault.jobs.schedule import period_start, schedule, tenant_offset
 from privault.jobs.worker import Worker
 from privault.services.audit import recent_events
 from privault.services.jobs import queue_job, recent_jobs
+from privault.services.requests import open_request
 from privault.services.setup import apply_manifest
+from privault.services.webhooks import add_webhook
+
+REQUEST = {"type": "access", "identities": {"email": ["ana@example.com"]}, "jurisdiction": "us-ca"}
 
 
 @pytest.fixture
@@ -156,18 +160,76 @@ def test_a_dead_workers_job_is_taken_over_and_its_checkpoint_refused(c: Containe
         uow.commit()
 
 
+def _queued(c: Container) -> list[tuple[str, str]]:
+    with c.uow() as uow:
+        return sorted((j.kind, j.tenant_key) for j in uow.jobs.recent(limit=10_000))
+
+
 def test_the_schedule_queues_each_period_once_across_workers(c: Container) -> None:
-    """Two workers scheduling in the same minute queue one job per kind and tenant; the next
-    period queues the next ones."""
+    """Two workers scheduling in the same minute queue each job once; with nothing to do, only
+    the daily retention sweep of each tenant is queued, and the next minutes queue nothing."""
     now = c.clock.now()
     first = schedule(c, now)
     again = schedule(c, now)
-    tenants = len(c.manifest.tenants)
-    assert first == tenants * len(PERIODIC)
+    tenants = sorted(t.key for t in c.manifest.tenants)
+    assert first == len(tenants)
     assert again == 0
+    assert _queued(c) == [("retention.sweep", key) for key in tenants]
+    assert schedule(c, now + timedelta(minutes=1)) == 0
+    assert schedule(c, now + timedelta(minutes=59)) == 0
+
+
+def test_a_tenant_with_work_gets_the_jobs_for_it_and_no_other_tenant_does(c: Container) -> None:
+    """A request in bluewave and a delivery due for it queue bluewave's requests sweep and
+    webhook delivery; the other tenants get neither."""
+    now = c.clock.now()
+    schedule(c, now)  # the retention sweeps
+    add_webhook(c.deps, "bluewave", "test", "http://127.0.0.1:9/hook")
+    open_request(c.deps, "bluewave", REQUEST, "test")  # queues request.received for the hook
     later = now + timedelta(minutes=1)
-    assert schedule(c, later) == tenants  # only the per-minute kind has a new period
-    assert period_start(later, timedelta(minutes=1)) > period_start(now, timedelta(minutes=1))
+    assert schedule(c, later) == 2
+    kinds = [(kind, key) for kind, key in _queued(c) if kind != "retention.sweep"]
+    assert kinds == [("requests.sweep", "bluewave"), ("webhooks.deliver", "bluewave")]
+    assert schedule(c, later + timedelta(minutes=1)) == 1  # the delivery is still due
+
+
+def test_daily_sweeps_are_spread_over_the_day_and_run_once_a_day(c: Container) -> None:
+    """Each tenant's retention sweep falls due at its own time of day, the same for every worker;
+    over 48 hours each tenant gets exactly one sweep per day it saw begin."""
+    clock, day = _clock(c), timedelta(days=1)
+    start = clock.now()
+    offsets = {t.key: tenant_offset(t.key, day) for t in c.manifest.tenants}
+    assert len(set(offsets.values())) > 1
+    for hour in range(48):
+        clock.at = start + timedelta(hours=hour)
+        schedule(c, clock.now())
+    with c.uow() as uow:
+        sweeps = [j for j in uow.jobs.recent(limit=10_000) if j.kind == "retention.sweep"]
+    for key, offset in offsets.items():
+        runs = sorted(j.run_at for j in sweeps if j.tenant_key == key)
+        periods = sorted({period_start(start + timedelta(hours=h), day, offset) for h in range(48)})
+        assert runs == periods
+        assert all(run - run.replace(hour=0, minute=0) == offset for run in runs)
+
+
+def test_two_workers_scheduling_at_once_queue_each_job_once(c: Container) -> None:
+    """Four threads schedule the same minute at the same moment: every periodic job exists once
+    (on PostgreSQL the losers' bulk insert fails on the dedupe key and falls back job by job)."""
+    now = c.clock.now()
+    counts: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def run() -> None:
+        barrier.wait()
+        counts.append(schedule(c, now))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == len(c.manifest.tenants)
+    assert len(_queued(c)) == len(set(_queued(c))) == len(c.manifest.tenants)
 
 
 def test_concurrent_claimers_never_share_a_job(c: Container) -> None:
@@ -199,9 +261,11 @@ def test_concurrent_claimers_never_share_a_job(c: Container) -> None:
 
 def test_the_requests_sweep_and_webhooks_run_as_jobs(c: Container) -> None:
     """The schedule's requests.sweep and webhooks.deliver jobs run through the worker."""
+    add_webhook(c.deps, "bluewave", "test", "http://127.0.0.1:9/hook")
+    open_request(c.deps, "bluewave", REQUEST, "test")
     worker = Worker(c, name="w1")
     ran = worker.drain()
-    assert ran >= len(c.manifest.tenants) * 2
+    assert ran >= len(c.manifest.tenants) + 2
     with c.uow() as uow:
         done = {(j.kind, j.status) for j in uow.jobs.recent(limit=100)}
     assert ("requests.sweep", "done") in done

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import delete, func, inspect, select, text
 
 from privault.bootstrap import Container
 from privault.core.clock import FixedClock
@@ -18,6 +19,7 @@ from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant, sync_tenants
 from privault.storage import migrate, tables
 from privault.storage.scoping import CROSS_TENANT, TenantScopeError
+from privault.storage.uow import ReadOnlyViolation, SqlUnitOfWork
 
 
 def _two_tenants(container: Container) -> tuple[str, str]:
@@ -25,6 +27,18 @@ def _two_tenants(container: Container) -> tuple[str, str]:
     for record in records:
         container.keyring.ensure_tenant(record.key)  # audited writes need the tenant's keys
     return records[0].key, records[1].key
+
+
+def _add_key(uow: SqlUnitOfWork, container: Container, tenant_id: int, name: str) -> None:
+    """Store an agent's key named ``name`` for the tenant (a fixed prefix and hash)."""
+    uow.api_keys.add(
+        tenant_id,
+        name=name,
+        role="agent",
+        prefix="abcdefabcdef",
+        secret_hash="0" * 64,
+        at=container.clock.now(),
+    )
 
 
 def test_migrations_create_every_table_at_head(container: Container) -> None:
@@ -177,14 +191,7 @@ def test_a_row_for_another_tenant_cannot_be_inserted(container: Container) -> No
         assert other is not None
         bind_tenant(uow, first)
         with pytest.raises(TenantScopeError):
-            uow.api_keys.add(
-                other.id,
-                name="x",
-                role="agent",
-                prefix="abcdefabcdef",
-                secret_hash="0" * 64,
-                at=container.clock.now(),
-            )
+            _add_key(uow, container, other.id, "x")
 
 
 def test_api_key_round_trip(container: Container) -> None:
@@ -261,3 +268,93 @@ def test_no_sqlite_index_on_a_scoped_table_leads_with_tenant_id_alone(container:
         indexes = [i["column_names"] for i in inspector.get_indexes(name)]
         indexes += [u["column_names"] for u in inspector.get_unique_constraints(name)]
         assert all(cols[0] != "tenant_id" for cols in indexes), (name, indexes)
+
+
+def test_a_read_only_stretch_refuses_writes_and_ends_its_transaction(container: Container) -> None:
+    """Inside ``uow.reading()`` a write raises and nothing is kept; after it, writes work and
+    commit as usual (a transaction of their own)."""
+    tenant, _ = _two_tenants(container)
+    with container.uow() as uow:
+        bound = bind_tenant(uow, tenant)
+    with container.uow() as uow:
+        uow.bind_tenant(bound.id)
+        with pytest.raises(ReadOnlyViolation), uow.reading():
+            uow.api_keys.revoke("nosuchprefix", container.clock.now())
+        with pytest.raises(ReadOnlyViolation), uow.reading():
+            _add_key(uow, container, bound.id, "x")
+        with pytest.raises(ReadOnlyViolation), uow.reading():
+            uow.session.execute(text("UPDATE tenants SET name = name"))
+        with uow.reading():
+            assert uow.api_keys.list() == []
+            assert uow.session.scalar(text("SELECT 1")) == 1
+        _add_key(uow, container, bound.id, "kept")
+        uow.commit()
+    assert [k.name for k in list_api_keys(container.deps, tenant)] == ["kept"]
+
+
+def test_a_read_only_stretch_inside_a_transaction_is_part_of_it(container: Container) -> None:
+    """Begun after a write, ``reading()`` neither commits nor ends that work: a rollback still
+    throws it away."""
+    tenant, _ = _two_tenants(container)
+    with container.uow() as uow:
+        bound = bind_tenant(uow, tenant)
+        _add_key(uow, container, bound.id, "dropped")
+        with uow.reading():
+            assert [k.name for k in uow.api_keys.list()] == ["dropped"]
+        uow.rollback()
+    assert list_api_keys(container.deps, tenant) == []
+
+
+def test_reads_do_not_wait_on_a_writer(container: Container) -> None:
+    """While another connection holds a write transaction open, a read-only stretch (and the API
+    key check, which only reads) completes at once on either engine."""
+    tenant, _ = _two_tenants(container)
+    token = create_api_key(container.deps, tenant, "agent", name="").token.reveal()
+    authenticate(container.deps, token)  # its last use is now recent: the next check only reads
+    with container.engine.connect() as writer:
+        writer.execute(
+            tables.Tenant.__table__.update()
+            .where(tables.Tenant.__table__.c.key == tenant)
+            .values(name="held")
+        )  # SQLite: the write lock is held until this connection commits
+        done = threading.Event()
+
+        def read() -> None:
+            with container.uow() as uow, uow.reading():
+                bind_tenant(uow, tenant)
+                uow.api_keys.list()
+            authenticate(container.deps, token)
+            done.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        assert done.wait(timeout=10), "a read waited on the open write transaction"
+        writer.rollback()
+        reader.join()
+
+
+def test_hot_path_reads_see_only_the_bound_tenant(container: Container) -> None:
+    """The statements built once for hot paths (``rows_in``) return the bound tenant's rows only,
+    even when asked for another tenant's ids, and refuse an unbound unit of work."""
+    first, second = _two_tenants(container)
+    apply_manifest(container.deps)
+    with container.uow() as uow:
+        ids = {
+            key: uow.session.scalars(
+                select(tables.NoticeVersion.id).where(
+                    tables.NoticeVersion.tenant_id == uow.tenants.get_by_key(key).id  # type: ignore[union-attr]
+                ),
+                execution_options={CROSS_TENANT: True},
+            ).all()
+            for key in (first, second)
+        }
+    assert ids[first]
+    assert ids[second]
+    table = tables.NoticeVersion.__table__
+    everything = [*ids[first], *ids[second]]
+    with container.uow() as uow:
+        bind_tenant(uow, first)
+        rows = uow.subjects.rows_in(table, ("id", "tenant_id"), "id", everything)  # type: ignore[arg-type]
+        assert sorted(r[0] for r in rows) == sorted(ids[first])
+    with container.uow() as uow, pytest.raises(TenantScopeError):
+        uow.subjects.rows_in(table, ("id",), "id", everything)  # type: ignore[arg-type]

@@ -488,3 +488,16 @@ def test_a_date_of_birth_under_the_minor_age_marks_a_minor(
     bad = {**young, "data": {"user.demographic.date_of_birth": "13/05/2012"}}
     with pytest.raises(InvalidInput):
         update_subject(vault_ready.deps, officer, "c1", bad)
+
+
+def test_a_lookup_for_a_consent_based_purpose_reads_and_audits(
+    vault_ready: Container, officer: Principal
+) -> None:
+    """A lookup for a purpose that rests on consent reads the re-consent mark in its read-only
+    stretch and still stores its audit event: nothing is shown without consent, and the read is
+    recorded."""
+    _import(vault_ready, officer, record("c1", "a@example.com"))
+    before = _reads(vault_ready, officer)
+    with pytest.raises(Forbidden):
+        find_subjects(vault_ready.deps, officer, "email", ["a@example.com"], "marketing-sms")
+    assert _reads(vault_ready, officer) == before + 1

@@ -50,6 +50,17 @@ class FakeAudit(FakeRepository):
         log = sorted(self._log(), key=lambda e: e.id)
         return [(e.action, e.subject) for e in log if e.id > mark and e.action in actions]
 
+    def tenants_to_seal(self) -> set[int]:
+        """Tenants with unsealed events, or a head past their last checkpoint."""
+        due = {
+            tid for tid, log in self.rows.audit_events.items() if any(e.seq is None for e in log)
+        }
+        for tid, (seq, _, _) in self.rows.audit_heads.items():
+            points = [c.seq for c in self.rows.checkpoints.get(tid, [])]
+            if seq > max(points, default=0):
+                due.add(tid)
+        return due
+
     def lock_head(self) -> tuple[int, str, int]:
         """The head, created at genesis if missing (one fake transaction runs at a time)."""
         return self.rows.audit_heads.setdefault(self.tenant_id, (0, GENESIS, 0))

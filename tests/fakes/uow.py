@@ -12,7 +12,8 @@ Only the repositories the service-level unit tests need are faked; the others ra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import NoReturn, Self
 
@@ -98,6 +99,12 @@ class FakeUnitOfWork:
         if self.keyring is None or tenant is None or not self.keyring.has_keys(tenant.key):
             return b"fake audit key of tenant %d" % self.bound()
         return self.keyring.audit_key(tenant.key)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A read-only stretch: the fake has no locks, so it is part of the working copy's
+        transaction (the SQL unit of work ends a transaction of its own there)."""
+        yield
 
     def commit(self) -> None:
         """Publish the working copy, then run what waited for the commit (a callback that fails

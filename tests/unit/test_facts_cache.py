@@ -10,6 +10,7 @@ import pytest
 
 from privault.core.audit import ACTIONS, Affects, AuditAction
 from privault.core.decisions import Facts
+from privault.core.records import SubjectFacts
 from privault.services.decisions import CHANGES, FactsCache
 
 TODAY = date(2026, 3, 2)
@@ -54,6 +55,28 @@ class FakeUow:
     def __init__(self, audit: FakeAudit) -> None:
         self.audit = audit
         self.notices = FakeNotices()
+
+
+class FakeConsent:
+    """Subjects' facts rows, by ref (``None``: an adult with no state)."""
+
+    def __init__(self, adult_on: dict[str, date | None]) -> None:
+        self.adult_on = adult_on
+
+    def facts(self, refs: list[str]) -> dict[str, tuple[SubjectFacts, str | None]]:
+        return {
+            ref: (SubjectFacts(n, f"uid-{ref}", ref, self.adult_on[ref], False, None), None)
+            for n, ref in enumerate(refs, start=1)
+            if ref in self.adult_on
+        }
+
+
+class FakeLoadingUow(FakeUow):
+    """The audit and notices, and the consent repository's facts rows."""
+
+    def __init__(self, audit: FakeAudit, adult_on: dict[str, date | None]) -> None:
+        super().__init__(audit)
+        self.consent = FakeConsent(adult_on)
 
 
 def cached(mark: int) -> FactsCache:
@@ -115,11 +138,39 @@ def test_the_same_mark_still_replays_what_committed_since() -> None:
     assert audit.asked == [5]
 
 
-def test_a_new_day_clears_everything() -> None:
-    """Minors grow up at midnight: facts are read again."""
+def test_a_new_day_drops_only_who_comes_of_age_on_it() -> None:
+    """Minors grow up at midnight: the subject who turns adult (or stops being a teen) on the new
+    day is read again; the others stay, and assessments are re-read."""
     cache = cached(5)
-    cache.refresh(FakeUow(FakeAudit(5, [])), date(2026, 3, 3))  # type: ignore[arg-type]
-    assert cache.by_ref == {}
+    cache.teen_years = 2
+    tomorrow = date(2026, 3, 3)
+    cache.by_ref["grows-up"], cache.uid_of["grows-up"] = Facts(is_minor=True), "uid-g"
+    cache.ref_by_uid["uid-g"] = "grows-up"
+    cache.adult_on["grows-up"] = tomorrow
+    cache.by_ref["no-longer-teen"] = Facts(teen=True)
+    cache.adult_on["no-longer-teen"] = date(2024, 3, 3)  # two teen years end tomorrow
+    cache.by_ref["still-minor"] = Facts(is_minor=True)
+    cache.adult_on["still-minor"] = date(2030, 1, 1)
+    cache.dpias_due = False
+    cache.refresh(FakeUow(FakeAudit(5, [])), tomorrow)  # type: ignore[arg-type]
+    assert sorted(cache.by_ref) == ["a", "b", "still-minor"]
+    assert "uid-g" not in cache.ref_by_uid
+    assert cache.unknown == {"ghost"}
+    assert cache.day == tomorrow
+
+
+def test_past_its_limit_the_least_recently_used_subjects_go_first() -> None:
+    """A cache of three: a subject answered from the cache is kept over older ones, and the
+    oldest is forgotten to make room (with its uid)."""
+    cache = FactsCache(limit=3)
+    cache.mark, cache.day, cache.newest = 5, TODAY, (5, "mac5")
+    uow = FakeLoadingUow(FakeAudit(5, []), {"a": None, "b": None, "c": None, "d": None})
+    cache.load(uow, ["a", "b", "c"], TODAY)  # type: ignore[arg-type]
+    cache.by_ref.move_to_end("a")  # "a" answered again, as the hot loop marks it
+    cache.load(uow, ["d"], TODAY)  # type: ignore[arg-type]
+    assert list(cache.by_ref) == ["c", "a", "d"]
+    assert "uid-b" not in cache.ref_by_uid
+    assert cache.ref_by_uid["uid-d"] == "d"
 
 
 def test_no_change_keeps_the_cache() -> None:

@@ -70,6 +70,19 @@ class JobRepository(Protocol):
         """Queue a job; None if a job with this dedupe key exists already."""
         ...
 
+    def enqueue_new(self, jobs: Sequence[NewJob], now: datetime) -> int:
+        """Queue, in bulk, those of ``jobs`` (each with a dedupe key) whose key no job has yet;
+        how many were queued."""
+        ...
+
+    def tenants_with_due_deliveries(self, now: datetime) -> set[int]:
+        """Ids of the tenants with a webhook delivery waiting and due (across tenants)."""
+        ...
+
+    def tenants_with_requests(self) -> set[int]:
+        """Ids of the tenants that keep any subject request (across tenants)."""
+        ...
+
     def claim(
         self,
         worker: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -276,6 +277,11 @@ class AuditRepository(Protocol):
         was read (some may have been returned before)."""
         ...
 
+    def tenants_to_seal(self) -> set[int]:
+        """Ids of the tenants (across tenants) with events not sealed yet, or sealed past their
+        last checkpoint."""
+        ...
+
     def lock_head(self) -> tuple[int, str, int]:
         """The sealed chain's (seq, hash, time of its last event), locked until the transaction
         ends: only the sealer takes it."""
@@ -454,6 +460,12 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None:
         """Make the work durable, then run the callbacks registered with ``on_commit``."""
+        ...
+
+    def reading(self) -> AbstractContextManager[None]:
+        """A stretch of reads in a transaction of its own, ended with the block (nothing may be
+        written in it; on SQLite it takes no write lock). Inside a transaction under way it is
+        part of that transaction."""
         ...
 
     def on_commit(self, callback: Callable[[], object]) -> None:

@@ -101,6 +101,7 @@ class LocalKeyring:
         self._cache: dict[str, dict[str, Any]] = {}
         self._aeads: dict[tuple[str, int], AESGCM] = {}
         self._audit_keys: dict[str, bytes] = {}
+        self._index_keys: dict[tuple[str, str], bytes] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -159,6 +160,8 @@ class LocalKeyring:
         """The fingerprint of the keys in the file as it is now on disk (read again)."""
         data = self._load(tenant, fresh=True)
         self._audit_keys.pop(tenant, None)
+        for derived in [k for k in list(self._index_keys) if k[0] == tenant]:
+            self._index_keys.pop(derived, None)
         for cached in [k for k in list(self._aeads) if k[0] == tenant]:
             self._aeads.pop(cached, None)
         return fingerprint(tenant, _unb64(data["index_root"]), _unb64(data["signing_key"]))
@@ -203,10 +206,14 @@ class LocalKeyring:
             return version
 
     def index_key(self, tenant: str, kind: str) -> bytes:
-        """HKDF-SHA256 of the tenant's index root, one key per identity kind."""
-        root = _unb64(self._load(tenant)["index_root"])
-        info = f"privault:blind-index:v1:{kind}".encode()
-        return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(root)
+        """HKDF-SHA256 of the tenant's index root, one key per identity kind (cached)."""
+        cached = self._index_keys.get((tenant, kind))
+        if cached is None:
+            root = _unb64(self._load(tenant)["index_root"])
+            info = f"privault:blind-index:v1:{kind}".encode()
+            hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info)
+            cached = self._index_keys[(tenant, kind)] = hkdf.derive(root)
+        return cached
 
     def signing_key(self, tenant: str) -> Ed25519PrivateKey:
         """The Ed25519 key that signs audit checkpoints."""

@@ -20,7 +20,7 @@ from privault.errors import PrivaultError
 from privault.jobs.context import JobContext, LeaseLost
 from privault.jobs.handlers import HANDLERS
 from privault.jobs.schedule import PERIODIC, period_start, schedule
-from privault.services.audit import seal
+from privault.services.audit import seal, tenants_to_seal
 from privault.services.jobs import claim_jobs, fail_job, finish_job
 
 log = structlog.get_logger(__name__)
@@ -46,18 +46,19 @@ class Worker:
         self._sealed: datetime | None = None
 
     def seal_audit(self, now: datetime) -> None:
-        """Every ``audit_seal_seconds``, seal each tenant's committed audit events into its chain
-        (a checkpoint follows when due). A tenant that fails is logged and the others go on."""
+        """Every ``audit_seal_seconds``, seal the committed audit events of each tenant that has
+        any (or a sealed tail not yet checkpointed) into its chain; a checkpoint follows when due.
+        A tenant that fails is logged and the others go on."""
         every = timedelta(seconds=self.container.settings.audit_seal_seconds)
         if self._sealed is not None and now - self._sealed < every:
             return
         self._sealed = now
         deps = self.container.deps
-        for tenant in self.container.manifest.tenants:
+        for key in tenants_to_seal(deps):
             try:
-                seal(deps, tenant.key, delay=deps.audit.seal_delay)
+                seal(deps, key, delay=deps.audit.seal_delay)
             except PrivaultError as exc:
-                log.error("audit sealing failed", tenant=tenant.key, code=exc.code)
+                log.error("audit sealing failed", tenant=key, code=exc.code)
 
     def tick(self) -> int:
         """Seal the audit logs (every few seconds), schedule (once per minute), claim and run the

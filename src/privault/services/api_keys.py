@@ -85,20 +85,22 @@ def authenticate(deps: Deps, token: str) -> Principal:
 
 
 def _authenticated(uow: UnitOfWork, parts: tuple[str, str], now: datetime) -> Principal:
-    """The principal of a well-formed key's (prefix, secret), or Unauthenticated."""
+    """The principal of a well-formed key's (prefix, secret), or Unauthenticated. The check only
+    reads; the last use is written (in a transaction of its own) at most once a minute."""
     prefix, secret = parts
-    record = uow.api_keys.find_by_prefix(prefix)
-    if (
-        record is None
-        or record.revoked_at is not None
-        or not secret_matches(secret, record.secret_hash)
-    ):
-        raise Unauthenticated("unknown or revoked API key", code="api_key.invalid")
-    uow.bind_tenant(record.tenant_id)
-    tenant = uow.tenants.get(record.tenant_id)
-    if tenant is None:  # pragma: no cover - the foreign key makes this impossible
-        raise Unauthenticated("unknown or revoked API key", code="api_key.invalid")
+    with uow.reading():
+        record = uow.api_keys.find_by_prefix(prefix)
+        if (
+            record is None
+            or record.revoked_at is not None
+            or not secret_matches(secret, record.secret_hash)
+        ):
+            raise Unauthenticated("unknown or revoked API key", code="api_key.invalid")
+        uow.bind_tenant(record.tenant_id)
+        tenant = uow.tenants.get(record.tenant_id)
+        if tenant is None:  # pragma: no cover - the foreign key makes this impossible
+            raise Unauthenticated("unknown or revoked API key", code="api_key.invalid")
     if record.last_used_at is None or now - record.last_used_at > TOUCH_INTERVAL:
         uow.api_keys.touch(record.id, now)
-    uow.commit()  # end the transaction either way: SQLite holds its write lock until then
+        uow.commit()
     return Principal(record.tenant_id, tenant.key, record.role, "api_key", prefix)

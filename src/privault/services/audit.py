@@ -95,9 +95,17 @@ def seal(deps: Deps, tenant_key: str, *, delay: timedelta = timedelta(0)) -> Sea
         if sealed < SEAL_BATCH:
             break
     point = None
-    if total and _checkpoint_due(deps, tenant_key):
+    if _checkpoint_due(deps, tenant_key, head):
         point = checkpoint(deps, tenant_key, "system")
     return Sealed(total, head, point)
+
+
+def tenants_to_seal(deps: Deps) -> list[str]:
+    """The tenants (by key) with events to seal or a sealed tail past their last checkpoint: the
+    worker seals only these (a thousand quiet tenants cost one query)."""
+    with deps.make_uow() as uow, uow.reading():
+        due = uow.audit.tenants_to_seal()
+        return sorted(tenant.key for tenant in uow.tenants.list() if tenant.id in due)
 
 
 def _seal_batch(uow: UnitOfWork, until: int | None) -> tuple[int, int]:
@@ -114,9 +122,14 @@ def _seal_batch(uow: UnitOfWork, until: int | None) -> tuple[int, int]:
     return len(chained), seq
 
 
-def _checkpoint_due(deps: Deps, tenant_key: str) -> bool:
+def _checkpoint_due(deps: Deps, tenant_key: str, head: int) -> bool:
+    """A checkpoint is due once the chain has grown past the witness's and the last one is
+    ``checkpoint_every`` old: sealed events never wait for more events to be witnessed."""
     latest = deps.witness.latest(tenant_key)
-    return latest is None or deps.clock.now() - latest.created_at >= deps.audit.checkpoint_every
+    if latest is None:
+        return head > 0
+    grown = head > latest.seq
+    return grown and deps.clock.now() - latest.created_at >= deps.audit.checkpoint_every
 
 
 def checkpoint(deps: Deps, tenant_key: str, actor: str) -> CheckpointRecord:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from privault.core.access import Verdict
 from privault.core.assessments import DPIA_RULE, unassessed, without_assessment
 from privault.core.audit import ACTIONS, Affects, to_micros
 from privault.core.children import is_teen, teen_years
@@ -27,7 +29,9 @@ from privault.core.decisions import (
     Plan,
     evaluate,
 )
+from privault.core.display import Display
 from privault.core.manifest import Manifest
+from privault.core.manifest.model import Action
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.notice_review import (
     RECONSENT_RULE,
@@ -68,7 +72,13 @@ class FactsCache:
     committed after it was read is found from it.
     """
 
-    def __init__(self, teen_years: int = 0, assessed: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        teen_years: int = 0,
+        assessed: frozenset[str] = frozenset(),
+        limit: int = MAX_CACHED,
+    ) -> None:
+        self.limit = limit  # subjects kept; past it the least recently used go first
         self.teen_years = teen_years  # see ``core.children.teen_years``
         self.assessed = assessed  # purposes that require an impact assessment (GDPR-DPIA-1)
         self.unassessed: frozenset[str] = frozenset()  # of those, without an approved one today
@@ -79,30 +89,29 @@ class FactsCache:
         self.mark = -1
         self.newest: tuple[int, str | None] = (0, None)  # the newest event seen, and its MAC
         self.day: date | None = None
-        self.by_ref: dict[str, Facts] = {}
+        self.by_ref: OrderedDict[str, Facts] = OrderedDict()  # least recently used first
         self.ref_by_uid: dict[str, str] = {}
+        self.uid_of: dict[str, str] = {}
+        self.adult_on: dict[str, date] = {}  # the refs whose facts a birthday can change
         self.unknown: set[str] = set()
 
     def clear(self) -> None:
         """Forget everything."""
         self.by_ref.clear()
         self.ref_by_uid.clear()
+        self.uid_of.clear()
+        self.adult_on.clear()
         self.unknown.clear()
 
     def refresh(self, uow: UnitOfWork, today: date) -> None:
         """Bring the cache up to what is committed now."""
         mark, newest, mac = uow.audit.change_mark()  # read before the changes it bounds
-        if (
-            self.mark < 0
-            or self.day != today
-            or mark < self.mark
-            or self._restored(uow, newest, mac)
-            or len(self.by_ref) > MAX_CACHED
-        ):
-            self.clear()  # a new day (minors grow up), another history (a restore), or too big
-            self.day, self.dpias_due = today, True  # ... or an assessment's review date passed
-            self.notices_due = True
+        if self.mark < 0 or mark < self.mark or self._restored(uow, newest, mac):
+            self.clear()  # the first refresh, or another history (a restore)
+            self.day, self.dpias_due, self.notices_due = today, True, True
         else:
+            if self.day != today:
+                self._new_day(today)
             for action, uid in uow.audit.changes_since(self.mark, CHANGES):
                 self._drop(action, uid)
         self.mark, self.newest = mark, (newest, mac)
@@ -111,6 +120,24 @@ class FactsCache:
         if self.notices_due:
             self.reconsent = reconsent_marks(uow.notices.history())
         self.dpias_due = self.notices_due = False
+
+    def _new_day(self, today: date) -> None:
+        """A new day changes only the subjects who stop being minors or teens on it (and, maybe,
+        which assessments are due): those are read again, the others stay."""
+        before, years = self.day or today, self.teen_years
+        for ref, adult_on in list(self.adult_on.items()):
+            if is_minor(adult_on, before) != is_minor(adult_on, today) or is_teen(
+                adult_on, before, years
+            ) != is_teen(adult_on, today, years):
+                self._forget(ref)
+        self.day, self.dpias_due = today, True  # an assessment's review date may have passed
+
+    def _forget(self, ref: str) -> None:
+        self.by_ref.pop(ref, None)
+        self.adult_on.pop(ref, None)
+        uid = self.uid_of.pop(ref, None)
+        if uid is not None:
+            self.ref_by_uid.pop(uid, None)
 
     def _restored(self, uow: UnitOfWork, newest: int, mac: str | None) -> bool:
         """The newest event seen last is gone or is another event: a restored database."""
@@ -131,16 +158,19 @@ class FactsCache:
         elif action == "vault:subject:create":
             self.unknown.clear()
         elif uid is not None:
-            ref = self.ref_by_uid.pop(uid, None)
+            ref = self.ref_by_uid.get(uid)
             if ref is not None:
-                self.by_ref.pop(ref, None)
+                self._forget(ref)
 
     def load(self, uow: UnitOfWork, refs: Sequence[str], today: date) -> dict[str, Facts]:
         """Make sure these refs are cached (or known to be unknown); return the cache itself, to be
         read while the lock is held."""
         by_ref, unknown = self.by_ref, self.unknown
-        missing = {r for r in refs if r not in by_ref and r not in unknown}
+        missing = [r for r in dict.fromkeys(refs) if r not in by_ref and r not in unknown]
         if missing:
+            if len(unknown) + len(missing) > self.limit:
+                unknown.clear()  # refs asked about that do not exist: cheap to ask again
+            self._evict(len(by_ref) + len(missing) - self.limit)
             found = uow.consent.facts(sorted(missing))
             for ref in missing:
                 if ref not in found:
@@ -148,8 +178,26 @@ class FactsCache:
                     continue
                 row, state = found[ref]
                 by_ref[ref] = subject_facts(row, state, today, self.teen_years)
-                self.ref_by_uid[row.uid] = ref
+                self.ref_by_uid[row.uid], self.uid_of[ref] = ref, row.uid
+                if row.adult_on is not None:
+                    self.adult_on[ref] = row.adult_on
         return by_ref
+
+    def _evict(self, count: int) -> None:
+        """Forget the ``count`` least recently used subjects."""
+        for _ in range(max(0, min(count, len(self.by_ref)))):
+            ref = next(iter(self.by_ref))
+            self._forget(ref)
+
+
+@dataclass(slots=True)
+class AccessMemo:
+    """What a tenant view's access rules answered (the vault's reads ask the same few questions
+    on every call): they depend on the manifest alone."""
+
+    read_rules: dict[tuple[str, str, str, str | None], str | None] = field(default_factory=dict)
+    verdicts: dict[tuple[str, Action, str, str], Verdict] = field(default_factory=dict)
+    whole: dict[tuple[str, str, str], tuple[Display, Verdict | None]] = field(default_factory=dict)
 
 
 class Decider:
@@ -162,6 +210,14 @@ class Decider:
         self._views: dict[str, TenantView] = {}
         self._plans: dict[tuple[str, str, tuple[str, ...], str | None], Plan] = {}
         self._facts: dict[str, FactsCache] = {}
+        self._access: dict[str, AccessMemo] = {}
+
+    def access_memo(self, tenant_key: str) -> AccessMemo:
+        """The tenant's remembered access answers (emptied with the manifest)."""
+        memo = self._access.get(tenant_key)
+        if memo is None:
+            memo = self._access.setdefault(tenant_key, AccessMemo())
+        return memo
 
     def facts(self, tenant_key: str) -> FactsCache:
         """The tenant's facts cache."""
@@ -361,9 +417,15 @@ class _Batch:
         """Does a question of this batch concern one of these purposes?"""
         return any(plan.purpose.key in purposes for plan in self._seen.values())
 
-    def answer_cached(self, questions: Sequence[Question], by_ref: dict[str, Facts]) -> None:
-        """The hot loop: look the plan and the remembered answer up, else compute it."""
-        plans, answer, at_us = self.plans, self.answers.append, self.at_us
+    def answer_cached(self, questions: Sequence[Question], by_ref: OrderedDict[str, Facts]) -> None:
+        """The hot loop: look the plan and the remembered answer up, else compute it (a subject
+        found is marked as just used)."""
+        plans, answer, at_us, touch = (
+            self.plans,
+            self.answers.append,
+            self.at_us,
+            by_ref.move_to_end,
+        )
         seen, plan_for = self._seen, self._plan
         for i, q in enumerate(questions):
             plan = seen.get((q.purpose, q.categories, q.brand)) or plan_for(q)
@@ -380,6 +442,7 @@ class _Batch:
                 self.missing.append(i)
                 answer(UNKNOWN_SUBJECT)  # replaced once the subject's facts are loaded
                 continue
+            touch(subject)
             found = facts.memo.get(plan.serial)
             answer(found if found is not None else _fresh(plan, facts, at_us))
 

@@ -54,12 +54,33 @@ def queue_periodic(
     deps: Deps, jobs: Sequence[NewJob], now: datetime, forget_before: datetime
 ) -> int:
     """Queue each job unless one with its dedupe key exists (so a period runs once, however many
-    workers schedule it); delete finished jobs older than ``forget_before``. How many were queued."""
+    workers schedule it), in bulk; delete finished jobs older than ``forget_before``. How many were
+    queued."""
     with deps.make_uow() as uow:
-        queued = sum(uow.jobs.enqueue(job, now) is not None for job in jobs)
+        queued = uow.jobs.enqueue_new(jobs, now) if jobs else 0
         uow.jobs.purge_finished(forget_before)
         uow.commit()
     return queued
+
+
+@dataclass(frozen=True, slots=True)
+class TenantsWithWork:
+    """Which tenants (by key) have periodic work waiting, found across tenants in one query each."""
+
+    due_deliveries: frozenset[str]
+    requests: frozenset[str]
+
+
+def tenants_with_work(deps: Deps, now: datetime) -> TenantsWithWork:
+    """The tenants with a webhook delivery due, and those keeping any subject request."""
+    with deps.make_uow() as uow, uow.reading():
+        key_of = {tenant.id: tenant.key for tenant in uow.tenants.list()}
+        deliveries = uow.jobs.tenants_with_due_deliveries(now)
+        requests = uow.jobs.tenants_with_requests()
+    return TenantsWithWork(
+        frozenset(key_of[i] for i in deliveries if i in key_of),
+        frozenset(key_of[i] for i in requests if i in key_of),
+    )
 
 
 def claim_jobs(

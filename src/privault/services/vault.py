@@ -133,9 +133,10 @@ class VaultContext:
         self.decider = deps.decider
         self._index_keys: dict[str, bytes] = {}
         self._collectable: set[tuple[str, str, frozenset[str]]] = set()
-        self._read_rules: dict[tuple[str, str, str, str | None], str | None] = {}
-        self._verdicts: dict[tuple[str, Action, str, str], Verdict] = {}
-        self._whole: dict[tuple[str, str, str], tuple[Display, Verdict | None]] = {}
+        memo = deps.decider.access_memo(tenant_key)  # kept while the manifest stands
+        self._read_rules = memo.read_rules
+        self._verdicts = memo.verdicts
+        self._whole = memo.whole
 
     def index(self, kind: str, value: str) -> str:
         key = self._index_keys.get(kind)
@@ -196,9 +197,20 @@ def read_subjects(
     """Read subjects for ``purpose`` in ``uow`` (a step: lookups and calls compose it), then commit:
     what the role may see, each withheld value with its rule.
 
-    One audit event per subject, committed even when the read is denied. If nothing at all may be
-    read, Forbidden is raised (after the audit events are stored) naming the rule.
+    One audit event per subject, committed before anything is returned, even when the read is
+    denied. If nothing at all may be read, Forbidden is raised (after the audit events are stored)
+    naming the rule. Started outside a transaction, the reads take no write lock (``uow.reading``);
+    only the audit events are written.
     """
+    with uow.reading():
+        views = _views(uow, deps, principal, subject_ids, purpose)
+    return _audited(uow, deps, principal, views, purpose)
+
+
+def _views(
+    uow: UnitOfWork, deps: Deps, principal: Principal, subject_ids: Sequence[int], purpose: str
+) -> list[SubjectView]:
+    """What the role may see of each subject for ``purpose`` (reads only)."""
     ctx = VaultContext(deps, principal.tenant_key, principal.tenant_id)
     if ctx.view.purpose(purpose) is None:
         raise NotFound(
@@ -217,7 +229,7 @@ def read_subjects(
     at_us = to_micros(deps.clock.now())
     unassessed = _unassessed(uow, ctx, purpose)
     mark = _reconsent(uow, ctx, purpose)
-    views = [
+    return [
         _view(
             ctx,
             principal,
@@ -230,6 +242,13 @@ def read_subjects(
         )
         for s in subjects
     ]
+
+
+def _audited(
+    uow: UnitOfWork, deps: Deps, principal: Principal, views: list[SubjectView], purpose: str
+) -> list[SubjectView]:
+    """Store the reads' audit events, then hand the views over (or Forbidden if nothing at all
+    may be read)."""
     entries = [e for v in views for e in _read_entries(principal, v, purpose)]
     record(uow, entries, deps.clock.now())
     uow.commit()
@@ -405,8 +424,10 @@ def find_subjects(
     indexes = [ctx.index(kind, v) for v in values]
     with deps.make_uow() as uow:
         uow.bind_tenant(principal.tenant_id)
-        ids = sorted({subject_id for _, subject_id in uow.subjects.find(kind, indexes)})
-        return read_subjects(uow, deps, principal, ids, purpose) if ids else []
+        with uow.reading():  # no write lock until the audit events
+            ids = sorted({subject_id for _, subject_id in uow.subjects.find(kind, indexes)})
+            views = _views(uow, deps, principal, ids, purpose) if ids else []
+        return _audited(uow, deps, principal, views, purpose) if ids else []
 
 
 def _subject(uow: UnitOfWork, principal: Principal, ref: str) -> SubjectRecord:

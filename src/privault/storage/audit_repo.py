@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, inspect, select, text, update
+from sqlalchemy import bindparam, exists, func, insert, inspect, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from privault.core.audit import GENESIS, AuditEvent
@@ -20,6 +20,7 @@ from privault.core.records import CheckpointRecord
 from privault.storage import tables as t
 from privault.storage.base import BoundRepository, columns_of, field_names
 from privault.storage.bulk import insert_rows
+from privault.storage.scoping import CROSS_TENANT
 
 # The columns named like the record's fields, in field order: position equals name by construction.
 _EVENT_COLUMNS = columns_of(t.AuditEvent, AuditEvent)
@@ -50,6 +51,19 @@ class SqlAudit(BoundRepository):
         tenant = self.tenant_id
         rows = [(tenant, *_WRITTEN_VALUES(e)) for e in events]
         insert_rows(self.session, t.AuditEvent.__tablename__, ("tenant_id", *_WRITTEN), rows)
+
+    def tenants_to_seal(self) -> set[int]:
+        """Ids of the tenants (across tenants) with events not sealed yet, or sealed past their
+        last checkpoint: one index probe per tenant, so the sealer visits only those."""
+        event, head, point = t.AuditEvent, t.AuditHead, t.AuditCheckpoint
+        unsealed = exists().where(event.tenant_id == t.Tenant.id, event.seq.is_(None))
+        last_point = select(func.max(point.seq)).where(point.tenant_id == t.Tenant.id)
+        past = exists().where(
+            head.tenant_id == t.Tenant.id,
+            head.seq > func.coalesce(last_point.scalar_subquery(), 0),
+        )
+        stmt = select(t.Tenant.id).where(or_(unsealed, past))
+        return set(self.session.scalars(stmt, execution_options={CROSS_TENANT: True}))
 
     def change_mark(self) -> tuple[int, int, str | None]:
         """PostgreSQL: the oldest transaction still running (every older one has ended, so its

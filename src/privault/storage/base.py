@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
+
+from privault.storage.scoping import BOUND_TENANT, bound_tenant, self_scoped
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound="DataclassInstance")
+CHUNK = 900  # stays under SQLite's bound-parameter limit in IN lists
+_VALUES = "privault_values"
 
 
 @cache
@@ -47,3 +52,48 @@ class BoundRepository:
     def tenant_id(self) -> int:
         """The bound tenant (bulk statements write it on every new row themselves)."""
         return self._tenant_id()
+
+    def rows_in(
+        self, table: Table, columns: Sequence[str], column: str, values: Sequence[Any], **equal: Any
+    ) -> list[Any]:
+        """The bound tenant's rows of ``table`` whose ``column`` is one of ``values`` (and each
+        ``equal`` column has its value): ``columns`` of each. A hot path: Core on the session's
+        connection (no ORM layer), the statement's tenant given here from the bound tenant."""
+        scope = {BOUND_TENANT: self.tenant_id, **equal}  # raises in an unbound unit of work
+        connection = self.session.connection()
+        if len(values) == 1:
+            one = select_in(table, tuple(columns), column, tuple(equal), one=True)
+            return list(connection.execute(one, {_VALUES: values[0], **scope}))
+        statement = select_in(table, tuple(columns), column, tuple(equal))
+        rows: list[Any] = []
+        for i in range(0, len(values), CHUNK):
+            chunk = list(values[i : i + CHUNK])
+            rows.extend(connection.execute(statement, {_VALUES: chunk, **scope}))
+        return rows
+
+
+@cache
+def select_in(
+    table: Table,
+    columns: tuple[str, ...],
+    column: str,
+    equal: tuple[str, ...] = (),
+    *,
+    one: bool = False,
+) -> Select[Any]:
+    """``SELECT columns FROM table WHERE tenant_id = <bound tenant> AND column IN <values> AND
+    name = <name> ...`` (``column = <value>`` when ``one``: an IN list is re-rendered at every
+    execution): built and compiled once per shape, its parameters given at each execution (hot
+    paths build no statement per call)."""
+    match = (
+        table.c[column] == bindparam(_VALUES)
+        if one
+        else table.c[column].in_(bindparam(_VALUES, expanding=True))
+    )
+    return self_scoped(
+        select(*(table.c[name] for name in columns)).where(
+            table.c.tenant_id == bound_tenant(),
+            match,
+            *(table.c[name] == bindparam(name) for name in equal),
+        )
+    )

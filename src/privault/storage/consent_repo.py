@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from privault.core.records import ConsentEventRecord, SubjectFacts
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository, field_names
+from privault.storage.base import CHUNK, BoundRepository, field_names
 from privault.storage.bulk import DriverValues, insert_rows
 
 _EVENTS: Table = t.ConsentEvent.__table__  # type: ignore[assignment]
@@ -35,7 +35,6 @@ _EVENT_FIELDS = field_names(ConsentEventRecord)
 _EVENT_VALUES = attrgetter(*_EVENT_FIELDS)  # an event's values in field order (insert)
 _ID, _AT = _EVENT_FIELDS.index("id"), _EVENT_FIELDS.index("at")
 _GRANTED = _EVENT_FIELDS.index("granted")  # stored as an integer on SQLite
-CHUNK = 900
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -75,14 +74,18 @@ class SqlConsent(BoundRepository):
     ) -> dict[str, tuple[str, int | None]]:
         """{holder: (state JSON, subject id)} of these holders; ``lock`` holds them until commit."""
         found: dict[str, tuple[str, int | None]] = {}
-        if lock:
-            self._ensure(holders)
+        if not lock:
+            rows = self.rows_in(
+                _STATES, ("holder", "state", "subject_id"), "holder", sorted(set(holders))
+            )
+            return {row[0]: (row[1], row[2]) for row in rows}
+        self._ensure(holders)
         for chunk in _chunks(sorted(set(holders))):
             stmt = select(_STATES.c.holder, _STATES.c.state, _STATES.c.subject_id).where(
                 _STATES.c.tenant_id == self.tenant_id, _STATES.c.holder.in_(chunk)
             )
-            if lock:  # in holder order, so that writers always lock rows in the same order
-                stmt = stmt.order_by(_STATES.c.holder).with_for_update()
+            # in holder order, so that writers always lock rows in the same order
+            stmt = stmt.order_by(_STATES.c.holder).with_for_update()
             found.update({row[0]: (row[1], row[2]) for row in self.session.execute(stmt)})
         return found
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +16,21 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from privault.errors import ConfigurationError
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Build the engine for ``url``, creating the SQLite folder if needed."""
+def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = False) -> Engine:
+    """Build the engine for ``url``, creating the SQLite folder if needed. ``pre_ping``: test a
+    PostgreSQL connection before each use (a round trip per transaction); without it a dropped
+    connection fails one transaction, which invalidates the pool (SQLAlchemy's disconnect
+    handling), and connections older than 30 minutes are replaced."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
+        return _sqlite_engine(url, parsed.database, pool_size)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            pool_pre_ping=pre_ping,
+            pool_recycle=1800,
             hide_parameters=True,
         )
     raise ConfigurationError(
@@ -32,11 +39,16 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     )
 
 
-def _sqlite_engine(url: str, database: str | None) -> Engine:
+def _sqlite_engine(url: str, database: str | None, pool_size: int) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        hide_parameters=True,
+        # kept open: a new connection costs its pragmas and a cold page cache
+        pool_size=pool_size * 2,
+        max_overflow=pool_size * 2,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -60,6 +72,21 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoo
     cursor.close()
 
 
+_READ_ONLY: ContextVar[bool] = ContextVar("privault_read_only", default=False)
+
+
+@contextmanager
+def read_only_begin() -> Iterator[None]:
+    """Transactions begun in this block (in this thread) only read: on SQLite they begin deferred,
+    so they take no write lock and never wait on a writer (WAL gives them a snapshot)."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
-    """Take the write lock at the start of every transaction: one writer, no upgrade deadlocks."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Take the write lock at the start of every transaction that may write: one writer, no upgrade
+    deadlocks. A read-only one (``read_only_begin``) begins deferred instead."""
+    connection.exec_driver_sql("BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE")

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, aliased
 
 from privault.core.job_ports import JobRecord, JobStatus, NewJob
 from privault.storage import tables as t
-from privault.storage.base import record_of
+from privault.storage.base import CHUNK, record_of
+from privault.storage.scoping import CROSS_TENANT
+from privault.storage.webhook_repo import WAITING_DELIVERIES
 
 
 def _job(row: t.Job) -> JobRecord:
@@ -25,6 +27,21 @@ def _job(row: t.Job) -> JobRecord:
         payload=json.loads(row.payload),
         progress=json.loads(row.progress),
         status=JobStatus(row.status),
+    )
+
+
+def _new_row(job: NewJob, now: datetime) -> t.Job:
+    return t.Job(
+        kind=job.kind,
+        tenant_key=job.tenant_key,
+        payload=json.dumps(job.payload, sort_keys=True),
+        progress="{}",
+        status=_QUEUED,
+        run_at=job.run_at,
+        attempts=0,
+        max_attempts=job.max_attempts,
+        dedupe_key=job.dedupe_key,
+        created_at=now,
     )
 
 
@@ -40,18 +57,7 @@ class SqlJobs:
 
     def enqueue(self, job: NewJob, now: datetime) -> int | None:
         """Queue a job; None if a job with this dedupe key exists already."""
-        row = t.Job(
-            kind=job.kind,
-            tenant_key=job.tenant_key,
-            payload=json.dumps(job.payload, sort_keys=True),
-            progress="{}",
-            status=_QUEUED,
-            run_at=job.run_at,
-            attempts=0,
-            max_attempts=job.max_attempts,
-            dedupe_key=job.dedupe_key,
-            created_at=now,
-        )
+        row = _new_row(job, now)
         try:
             with self.session.begin_nested():
                 self.session.add(row)
@@ -59,6 +65,43 @@ class SqlJobs:
         except IntegrityError:
             return None
         return row.id
+
+    def enqueue_new(self, jobs: Sequence[NewJob], now: datetime) -> int:
+        """Queue, in bulk, those of ``jobs`` whose dedupe key no job has yet (one query for the
+        keys taken, one insert); another worker queueing the same keys meanwhile makes the insert
+        fail, and then each job is queued on its own. How many were queued."""
+        keys = [job.dedupe_key for job in jobs if job.dedupe_key is not None]
+        taken: set[str] = set()
+        for i in range(0, len(keys), CHUNK):
+            stmt = select(t.Job.dedupe_key).where(t.Job.dedupe_key.in_(keys[i : i + CHUNK]))
+            taken.update(k for k in self.session.scalars(stmt) if k is not None)
+        new = [job for job in jobs if job.dedupe_key is None or job.dedupe_key not in taken]
+        if not new:
+            return 0
+        try:
+            with self.session.begin_nested():
+                self.session.add_all([_new_row(job, now) for job in new])
+                self.session.flush()
+        except IntegrityError:
+            return sum(self.enqueue(job, now) is not None for job in new)
+        return len(new)
+
+    def tenants_with_due_deliveries(self, now: datetime) -> set[int]:
+        """Ids of the tenants with a webhook delivery waiting and due (across tenants)."""
+        stmt = (
+            select(t.WebhookDelivery.tenant_id)
+            .where(
+                t.WebhookDelivery.status.in_(WAITING_DELIVERIES),
+                t.WebhookDelivery.next_attempt_at <= now,
+            )
+            .distinct()
+        )
+        return set(self.session.scalars(stmt, execution_options={CROSS_TENANT: True}))
+
+    def tenants_with_requests(self) -> set[int]:
+        """Ids of the tenants that keep any subject request (across tenants)."""
+        stmt = select(t.Request.tenant_id).distinct()
+        return set(self.session.scalars(stmt, execution_options={CROSS_TENANT: True}))
 
     def claim(
         self,

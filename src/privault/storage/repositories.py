@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from privault.core.records import ApiKeyRecord, NoticeVersionRecord, TenantRecord
 from privault.storage import tables as t
-from privault.storage.base import record_of
+from privault.storage.base import columns_of, record_of
 from privault.storage.scoping import CROSS_TENANT
+
+# Read by every authenticated request: built once, columns in the records' field order.
+_TENANT_BY_ID = select(*columns_of(t.Tenant, TenantRecord)).where(t.Tenant.id == bindparam("id"))
+_API_KEY_BY_PREFIX = select(*columns_of(t.ApiKey, ApiKeyRecord)).where(
+    t.ApiKey.prefix == bindparam("prefix")
+)
 
 
 def _tenant(row: t.Tenant) -> TenantRecord:
@@ -30,9 +36,9 @@ class SqlTenants:
         return _tenant(row) if row else None
 
     def get(self, tenant_id: int) -> TenantRecord | None:
-        """The tenant with this id."""
-        row = self.session.get(t.Tenant, tenant_id)
-        return _tenant(row) if row else None
+        """The tenant with this id (Core: every request's authentication reads it)."""
+        row = self.session.connection().execute(_TENANT_BY_ID, {"id": tenant_id}).first()
+        return TenantRecord(*row) if row else None
 
     def list(self) -> Sequence[TenantRecord]:
         """Every tenant, by key."""
@@ -139,10 +145,10 @@ class SqlApiKeys:
         return _api_key(row)
 
     def find_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
-        """The key with this public prefix, in any tenant (authentication happens before scoping)."""
-        stmt = select(t.ApiKey).where(t.ApiKey.prefix == prefix)
-        row = self.session.scalar(stmt, execution_options={CROSS_TENANT: True})
-        return _api_key(row) if row else None
+        """The key with this public prefix, in any tenant (authentication happens before scoping;
+        Core on the connection, as every request reads it)."""
+        row = self.session.connection().execute(_API_KEY_BY_PREFIX, {"prefix": prefix}).first()
+        return ApiKeyRecord(*row) if row else None
 
     def list(self) -> Sequence[ApiKeyRecord]:
         """Keys of the bound tenant, oldest first."""

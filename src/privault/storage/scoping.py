@@ -9,15 +9,32 @@ outer join are not rewritten: repositories filter those themselves.) A query
 on tenant-owned data in an unbound session raises, unless it opts out explicitly with the
 ``CROSS_TENANT`` execution option (authentication by key prefix does). Inserted rows must carry the
 bound tenant.
+
+Hot-path statements built once (``self_scoped``) compare every tenant-owned table's ``tenant_id``
+with ``bound_tenant()``, a parameter the guard fills with the bound tenant at each execution: it
+cannot be given another tenant, and the statement is not analysed again each time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Delete, Join, Result, Select, Table, Update, and_, bindparam, event
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy import (
+    BindParameter,
+    Delete,
+    Executable,
+    Integer,
+    Join,
+    Result,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    event,
+)
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 from sqlalchemy.sql.expression import FromClause
 
 from privault.errors import PrivaultError
@@ -27,6 +44,7 @@ _OWNED = frozenset(TENANT_OWNED_TABLES)
 
 TENANT_KEY = "privault_tenant_id"
 CROSS_TENANT = "privault_cross_tenant"
+SELF_SCOPED = "privault_self_scoped"
 
 
 class TenantScopeError(PrivaultError):
@@ -35,10 +53,10 @@ class TenantScopeError(PrivaultError):
     code = "storage.tenant_unbound"
 
 
-def install(session: Session) -> None:
-    """Attach the tenant guard to a session."""
-    event.listen(session, "do_orm_execute", _scope_statement)
-    event.listen(session, "before_flush", _check_new_rows)
+def install(target: Session | sessionmaker[Session]) -> None:
+    """Attach the tenant guard to a session, or to every session a sessionmaker makes."""
+    event.listen(target, "do_orm_execute", _scope_statement)
+    event.listen(target, "before_flush", _check_new_rows)
 
 
 def _touches_tenant_owned(state: ORMExecuteState) -> bool:
@@ -90,7 +108,7 @@ def _final_froms(statement: Select[Any]) -> Sequence[FromClause]:
         return statement.get_final_froms()
 
 
-_TENANT_PARAM = "privault_scoped_tenant_id"
+_TENANT_PARAM = BOUND_TENANT = "privault_scoped_tenant_id"
 # One criteria object for every statement: its bound parameter gets the tenant at execution, so the
 # compiled statement is cached once instead of being re-analysed for each tenant and each call.
 _CRITERIA = with_loader_criteria(
@@ -101,10 +119,25 @@ _CRITERIA = with_loader_criteria(
 )
 
 
+def bound_tenant() -> BindParameter[int]:
+    """The parameter a ``self_scoped`` statement compares ``tenant_id`` with."""
+    return bindparam(_TENANT_PARAM, type_=Integer)
+
+
+_S = TypeVar("_S", bound=Executable)
+
+
+def self_scoped(statement: _S) -> _S:
+    """Mark a statement that filters each tenant-owned table it reads by ``bound_tenant()``."""
+    return statement.execution_options(**{SELF_SCOPED: True})
+
+
 def _scope_statement(state: ORMExecuteState) -> Result[Any] | None:
-    if not (state.is_select or state.is_update or state.is_delete):
+    options = state.execution_options
+    if not (state.is_select or state.is_update or state.is_delete) or options.get(CROSS_TENANT):
         return None
-    if state.execution_options.get(CROSS_TENANT):
+    if options.get(SELF_SCOPED):
+        _fill_bound_tenant(state)
         return None
     uncovered = _uncovered_tables(state) if state.is_select else _core_dml_tables(state)
     if uncovered:
@@ -128,6 +161,14 @@ def _scope_statement(state: ORMExecuteState) -> Result[Any] | None:
     return state.invoke_statement(
         statement=state.statement.options(_CRITERIA), params={_TENANT_PARAM: tenant_id}
     )
+
+
+def _fill_bound_tenant(state: ORMExecuteState) -> None:
+    """Give a ``self_scoped`` statement's ``bound_tenant()`` the bound tenant."""
+    tenant_id = state.session.info.get(TENANT_KEY)
+    if tenant_id is None:
+        raise TenantScopeError("query on tenant-owned data without a bound tenant")
+    state.parameters = {**(state.parameters or {}), _TENANT_PARAM: tenant_id}  # type: ignore[dict-item]
 
 
 def _scope_tables(state: ORMExecuteState, tables: list[Table]) -> Result[Any] | None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Engine, TextClause, event
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from privault.errors import ConfigurationError, StorageError
+from privault.errors import ConfigurationError, PrivaultError, StorageError
 from privault.storage import scoping
 from privault.storage.audit_repo import SqlAudit
 from privault.storage.consent_repo import SqlConsent
@@ -19,6 +20,7 @@ from privault.storage.cpni_repo import SqlCpni
 from privault.storage.dashboard_repo import SqlDashboard
 from privault.storage.datastore_repo import SqlDatastores
 from privault.storage.disclosure_repo import SqlDisclosures
+from privault.storage.engine import read_only_begin
 from privault.storage.job_repo import SqlJobs
 from privault.storage.records_repo import SqlDpias, SqlIncidents
 from privault.storage.repositories import SqlApiKeys, SqlNotices, SqlTenants
@@ -42,8 +44,7 @@ class SqlUnitOfWork:
         self._after_commit: list[Callable[[], object]] = []
 
     def __enter__(self) -> Self:
-        self.session = self._factory()
-        scoping.install(self.session)
+        self.session = self._factory()  # guarded by the factory's listeners (``guarded``)
         self.tenant_id = None
         self._after_commit = []
         self.tenants = SqlTenants(self.session)
@@ -95,6 +96,26 @@ class SqlUnitOfWork:
             raise ConfigurationError("this unit of work has no keyring for audit MACs")
         return self._keys.of(self._bound(), self.tenants)
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A stretch of reads in a transaction of its own, ended when the block ends: nothing may
+        be written in it (``ReadOnlyViolation``), and on SQLite it takes no write lock, so it never
+        waits on a writer nor holds one up. Inside a transaction already under way it is simply
+        part of that transaction."""
+        if self.session.in_transaction():
+            yield
+            return
+        self.session.info[_READING] = True
+        try:
+            with read_only_begin():
+                yield
+        except BaseException:
+            self.session.info.pop(_READING, None)
+            self.session.rollback()
+            raise
+        self.session.info.pop(_READING, None)
+        self.session.commit()  # ends the snapshot: nothing was written
+
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the work is committed; dropped if it is rolled back."""
         self._after_commit.append(callback)
@@ -110,6 +131,44 @@ class SqlUnitOfWork:
         """Abandon the work (and what waited for its commit)."""
         self._after_commit.clear()
         self.session.rollback()
+
+
+_READING = "privault_reading"
+
+
+def guarded(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Attach the tenant guard and the read-only guard to every session ``factory`` makes (once,
+    not per session: registering listeners costs more than a short transaction)."""
+    scoping.install(factory)
+    event.listen(factory, "do_orm_execute", _refuse_writes_while_reading)
+    event.listen(factory, "before_flush", _refuse_flush_while_reading)
+    return factory
+
+
+class ReadOnlyViolation(PrivaultError):
+    """Code tried to write inside ``uow.reading()`` (a programming error)."""
+
+    code = "storage.read_only"
+
+
+def _refuse_writes_while_reading(state: ORMExecuteState) -> None:
+    if state.session.info.get(_READING) and _writes(state):
+        raise ReadOnlyViolation("a write inside a read-only stretch of a unit of work")
+
+
+def _writes(state: ORMExecuteState) -> bool:
+    """An INSERT, UPDATE or DELETE, or SQL text that is not a query."""
+    if state.is_insert or state.is_update or state.is_delete:
+        return True
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        return not statement.text.lstrip().upper().startswith(("SELECT", "WITH", "SHOW"))
+    return False
+
+
+def _refuse_flush_while_reading(session: Session, _context: object, _instances: object) -> None:
+    if session.info.get(_READING) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyViolation("a write inside a read-only stretch of a unit of work")
 
 
 def _after_commit(callback: Callable[[], object]) -> None:
@@ -144,7 +203,7 @@ class UnitOfWorkFactory:
 
     def __init__(self, engine: Engine, audit_key: Callable[[str], bytes] | None = None) -> None:
         self.engine = engine
-        self._factory = sessionmaker(engine, expire_on_commit=False)
+        self._factory = guarded(sessionmaker(engine, expire_on_commit=False))
         self._keys = AuditKeys(audit_key) if audit_key is not None else None
 
     def __call__(self) -> SqlUnitOfWork:

@@ -11,7 +11,7 @@ from sqlalchemy import Table, delete, func, select, update
 
 from privault.core.records import FieldRecord, IdentityRecord, NewSubjectData, SubjectRecord
 from privault.storage import tables as t
-from privault.storage.base import BoundRepository, columns_of, field_names
+from privault.storage.base import CHUNK, BoundRepository, columns_of, field_names
 from privault.storage.bulk import DriverValues, insert_rows
 from privault.storage.consent_repo import allocate_ids
 
@@ -49,7 +49,6 @@ _FIELD_INSERT = (
 _SUBJECTS: Table = t.Subject.__table__  # type: ignore[assignment]
 _IDENTITIES: Table = t.Identity.__table__  # type: ignore[assignment]
 _FIELDS: Table = t.PersonalData.__table__  # type: ignore[assignment]
-CHUNK = 900  # stays under SQLite's bound-parameter limit in IN lists
 
 
 def _subject(row: Any) -> SubjectRecord:
@@ -107,42 +106,27 @@ class SqlSubjects(BoundRepository):
         row = self.session.execute(select(*_SUBJECT_COLUMNS).where(t.Subject.ref == ref)).first()
         return _subject(row) if row else None
 
-    def _rows(
-        self, table: Table, columns: Sequence[str], column: str, values: Sequence[Any], **equal: Any
-    ) -> list[Any]:
-        """Read hot-path rows with Core (no ORM loading, no per-statement criteria compilation); the
-        tenant filter is explicit here because the session guard only sees ORM statements."""
-        rows: list[Any] = []
-        cols = [table.c[name] for name in columns]
-        extra = [table.c[name] == value for name, value in equal.items()]
-        for chunk in _chunks(list(values)):
-            stmt = select(*cols).where(
-                table.c.tenant_id == self.tenant_id, table.c[column].in_(chunk), *extra
-            )
-            rows.extend(self.session.execute(stmt))
-        return rows
-
     def get_many(self, ids: Sequence[int]) -> list[SubjectRecord]:
         """Subjects by id."""
-        return [_subject(row) for row in self._rows(_SUBJECTS, _SUBJECT_NAMES, "id", ids)]
+        return [_subject(row) for row in self.rows_in(_SUBJECTS, _SUBJECT_NAMES, "id", ids)]
 
     def find(self, kind: str, indexes: Sequence[str]) -> list[tuple[str, int]]:
         """(blind index, subject id) of live subjects with one of these identities."""
-        rows = self._rows(
+        rows = self.rows_in(
             _IDENTITIES, ("blind_index", "subject_id"), "blind_index", indexes, kind=kind
         )
         return [(row[0], row[1]) for row in rows]
 
     def fields(self, subject_ids: Sequence[int]) -> list[FieldRecord]:
         """Stored values of these subjects."""
-        rows = self._rows(_FIELDS, _FIELD_NAMES, "subject_id", subject_ids)
+        rows = self.rows_in(_FIELDS, _FIELD_NAMES, "subject_id", subject_ids)
         return [FieldRecord(*row) for row in rows]
 
     def identities(self, subject_ids: Sequence[int]) -> list[IdentityRecord]:
         """Stored identities of these subjects, in the order they were added."""
         columns = ("id", *_IDENTITY_NAMES)  # the id orders them, the rest is the record
         rows = sorted(
-            self._rows(_IDENTITIES, columns, "subject_id", subject_ids), key=lambda r: r[0]
+            self.rows_in(_IDENTITIES, columns, "subject_id", subject_ids), key=lambda r: r[0]
         )
         return [IdentityRecord(*row[1:]) for row in rows]
 

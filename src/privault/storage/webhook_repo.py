@@ -18,7 +18,7 @@ from privault.core.webhook_ports import (
 from privault.storage import tables as t
 from privault.storage.base import BoundRepository
 
-_WAITING = [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]
+WAITING_DELIVERIES = [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]
 
 
 def _webhook(row: t.Webhook) -> WebhookRecord:
@@ -108,7 +108,7 @@ class SqlWebhooks(BoundRepository):
         stmt = (
             select(t.WebhookDelivery)
             .where(
-                t.WebhookDelivery.status.in_(_WAITING),
+                t.WebhookDelivery.status.in_(WAITING_DELIVERIES),
                 t.WebhookDelivery.next_attempt_at <= now,
             )
             .order_by(t.WebhookDelivery.id)
@@ -129,7 +129,7 @@ class SqlWebhooks(BoundRepository):
             update(t.WebhookDelivery)
             .where(
                 t.WebhookDelivery.id == delivery_id,
-                t.WebhookDelivery.status.in_(_WAITING),
+                t.WebhookDelivery.status.in_(WAITING_DELIVERIES),
                 t.WebhookDelivery.next_attempt_at <= now,
             )
             .values(status=DeliveryStatus.SENDING.value, next_attempt_at=until)
