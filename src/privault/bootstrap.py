@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from privault.config import Settings
 from privault.core.clock import Clock, SystemClock
@@ -16,6 +17,7 @@ from privault.core.rendering import Renderer
 from privault.core.staff import StaffPolicy
 from privault.crypto.keyring import Keyring, make_keyring
 from privault.crypto.witness import FileWitness
+from privault.errors import ConfigurationError
 from privault.outbound.messenger import Messenger, make_messenger
 from privault.rendering import TemplateRenderer
 from privault.services.datastore_pools import DatastorePools
@@ -24,6 +26,7 @@ from privault.services.deps import AuditSettings, Deps, RequestSettings
 from privault.services.manifest import read_manifest
 from privault.storage.database import SqlDatabase
 from privault.storage.engine import make_engine
+from privault.storage.replica import ReplicaReads, replica_lag
 from privault.storage.uow import UnitOfWorkFactory
 
 
@@ -55,6 +58,36 @@ class Container:
     def uow(self) -> UnitOfWorkFactory:
         """Makes a unit of work per use case."""
         return UnitOfWorkFactory(self.engine, self.keyring.audit_key)
+
+    @cached_property
+    def read_engine(self) -> Engine | None:
+        """The read replica's engine, if one is set."""
+        url = self.settings.read_sqlalchemy_url
+        if url is None:
+            return None
+        if make_url(url).get_backend_name() != "postgresql":
+            raise ConfigurationError(
+                "PRIVAULT_READ_DATABASE_URL must name a PostgreSQL read replica",
+                code="config.invalid",
+            )
+        return make_engine(
+            url, pool_size=self.settings.db_pool_size, pre_ping=self.settings.db_pre_ping
+        )
+
+    @cached_property
+    def read_uow(self) -> UnitOfWorkFactory | ReplicaReads:
+        """Makes read-only units of work for work that may read a little behind: on the replica
+        while it keeps up, else on the primary."""
+        primary = UnitOfWorkFactory(self.engine, read_only=True)
+        replica = self.read_engine
+        if replica is None:
+            return primary
+        return ReplicaReads(
+            UnitOfWorkFactory(replica, read_only=True),
+            primary,
+            self.settings.read_max_lag_seconds,
+            lambda: replica_lag(replica),
+        )
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -99,6 +132,7 @@ class Container:
         s = self.settings
         return Deps(
             make_uow=self.uow,
+            make_read_uow=self.read_uow,
             manifest=self.manifest,
             decider=self.decider,
             keyring=self.keyring,
@@ -154,3 +188,5 @@ class Container:
             self.pools.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
+        if self.__dict__.get("read_engine") is not None:
+            self.__dict__["read_engine"].dispose()

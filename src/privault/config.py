@@ -31,6 +31,19 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default sqlite:///<data_dir>/privault.db. "
         "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
     )
+    read_database_url: SecretStr | None = Field(
+        default=None,
+        description="A PostgreSQL read replica for read-only work (dashboards, the record of "
+        "processing, retention status, the CCPA request log and metrics); everything that must "
+        "read its own writes stays on the primary.",
+    )
+    read_max_lag_seconds: float = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="A replica further behind the primary than this is not used: those reads go "
+        "to the primary (checked at most every 5 seconds).",
+    )
     manifest: Path | None = Field(
         default=None, description="Path of privault.yaml; default <data_dir>/privault.yaml."
     )
@@ -309,6 +322,11 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.data_dir / 'privault.db'}"
+
+    @property
+    def read_sqlalchemy_url(self) -> str | None:
+        """The replica's URL, if one is set (may hold a password: never log it)."""
+        return self.read_database_url.get_secret_value() if self.read_database_url else None
 
     @property
     def database_url_masked(self) -> str:

@@ -167,6 +167,9 @@ def test_keys_rotate_then_values_still_open(cli, tmp_path: Path) -> None:
     assert "bluewave:" in out
     assert ": ok" in out
     assert cli("audit", "checkpoint", "--tenant", "bluewave")[0] == 0
+    code, _, err = cli("audit", "restored", "--tenant", "bluewave", "--reason", "a drill")
+    assert code != 0  # nothing was restored: nothing to accept, and nothing set aside
+    assert "no restore to accept" in err
 
 
 def test_init_creates_the_keyring(cli, tmp_path: Path, settings: Settings) -> None:

@@ -33,16 +33,20 @@ class FakeAudit(FakeRepository):
             macs.add(event.mac)
             log.append(dataclasses.replace(event, id=next_id + offset))
 
+    def _everyone(self) -> list[AuditEvent]:
+        return [e for log in self.rows.audit_events.values() for e in log]
+
     def change_mark(self) -> tuple[int, int, str | None]:
-        """The highest event id (one fake transaction commits at a time), with its MAC."""
-        newest = max(self._log(), key=lambda e: e.id, default=None)
+        """The highest event id of any tenant (one fake transaction commits at a time), with its
+        MAC."""
+        newest = max(self._everyone(), key=lambda e: e.id, default=None)
         if newest is None:
             return 0, 0, None
         return newest.id, newest.id, newest.mac or ""
 
     def mac_of(self, event_id: int) -> str | None:
-        """The MAC of one event ("" without one, None if there is no such event)."""
-        found = next((e for e in self._log() if e.id == event_id), None)
+        """The MAC of one event of any tenant ("" without one, None if there is no such event)."""
+        found = next((e for e in self._everyone() if e.id == event_id), None)
         return None if found is None else (found.mac or "")
 
     def changes_since(self, mark: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:

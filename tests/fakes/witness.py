@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from privault.core.records import CheckpointRecord
 
 
@@ -11,6 +13,7 @@ class MemoryWitness:
     def __init__(self) -> None:
         self.points: dict[str, CheckpointRecord] = {}
         self.marks: dict[str, tuple[int, str]] = {}
+        self.aside: list[tuple[str, datetime, CheckpointRecord]] = []
 
     def latest(self, tenant: str) -> CheckpointRecord | None:
         """The checkpoint kept, if any."""
@@ -29,3 +32,12 @@ class MemoryWitness:
     def mark_verified(self, tenant: str, seq: int, hash_: str) -> None:
         """Remember a clean verification up to ``seq``."""
         self.marks[tenant] = (seq, hash_)
+
+    def set_aside(self, tenant: str, at: datetime) -> str | None:
+        """Keep the tenant's checkpoint in ``aside`` and start empty."""
+        point = self.points.pop(tenant, None)
+        self.marks.pop(tenant, None)
+        if point is None:
+            return None
+        self.aside.append((tenant, at, point))
+        return f"memory:{tenant}:{at.isoformat()}"

@@ -50,6 +50,26 @@ def seal(ctx: typer.Context, tenant: str = typer.Option(..., help="Tenant key.")
     out.print(f"{tenant}: {sealed.events} events sealed, chain at event {sealed.head}")
 
 
+@app.command("restored")
+def restored(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., help="Tenant key."),
+    reason: str = typer.Option(..., help="Why: the incident, the backup restored, who decided."),
+) -> None:
+    """Accept that the database was restored to an earlier point: the witness's checkpoint past
+    the restored chain is set aside (kept), the loss is recorded in the audit log and the chain
+    is witnessed anew. Refused when nothing was lost."""
+    from privault.services.audit import accept_restore
+
+    done = accept_restore(container(ctx).deps, tenant, cli_actor(), reason)
+    out.print(
+        f"{tenant}: the witness was at event {done.witnessed}, the restored chain ends at event "
+        f"{done.head}; the witness's file was set aside as {done.set_aside}; new checkpoint at "
+        f"event {done.checkpoint.seq}",
+        markup=False,
+    )
+
+
 @app.command("checkpoint")
 def take_checkpoint(
     ctx: typer.Context, tenant: str = typer.Option(..., help="Tenant key.")

@@ -96,6 +96,12 @@ ACTIONS: dict[str, AuditAction] = {
     "audit:checkpoint": AuditAction(
         "A signed checkpoint of the audit chain was taken.", Affects.NOTHING
     ),
+    "audit:restore": AuditAction(
+        "A restore of the database to an earlier point was accepted: the witness's checkpoint past "
+        "the restored chain was set aside as evidence (its position and hash, the chain's head, "
+        "the reason) and the chain witnessed anew.",
+        Affects.NOTHING,
+    ),
     "audit:verify": AuditAction(
         "The audit log was verified, incrementally or in full (how many events, the kinds of "
         "problem found).",

@@ -7,6 +7,7 @@ without the tenant's key. Verification compares the database with it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from privault.core.records import CheckpointRecord
@@ -29,4 +30,10 @@ class Witness(Protocol):
 
     def mark_verified(self, tenant: str, seq: int, hash_: str) -> None:
         """Remember that the log verified up to ``seq`` (whose hash is ``hash_``)."""
+        ...
+
+    def set_aside(self, tenant: str, at: datetime) -> str | None:
+        """Put what is kept for the tenant aside, as evidence named with ``at``, and start empty
+        (after a restore of the database was accepted); where it went, or None if nothing was
+        kept."""
         ...

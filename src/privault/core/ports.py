@@ -265,11 +265,13 @@ class AuditRepository(Protocol):
         """(mark, newest event id, its MAC). Every event committed after the mark was read is found
         by :meth:`changes_since` with it (the highest id on SQLite, whose writers commit in turn; the
         oldest running transaction on PostgreSQL). Read it before the changes it bounds. The newest
-        event tells a restored database: later, that id holds another event or none."""
+        event (of any tenant: a restore is of the whole database) tells a restored database:
+        later, that id holds another event or none."""
         ...
 
     def mac_of(self, event_id: int) -> str | None:
-        """The MAC of one event ("" for an event without one, None if there is no such event)."""
+        """The MAC of one event of any tenant ("" for an event without one, None if there is no
+        such event)."""
         ...
 
     def changes_since(self, mark: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:

@@ -9,7 +9,7 @@ an OS lock (several processes publish), as key files are (``crypto/keyfile.py``)
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +88,14 @@ class FileWitness:
             data = self._read(tenant) or {"tenant": tenant}
             data["verified"] = {"seq": seq, "hash": hash_}
             write_private(self._path(tenant), data)
+
+    def set_aside(self, tenant: str, at: datetime) -> str | None:
+        """Rename the tenant's file to ``<tenant>.json.set-aside-<UTC time>`` (kept, never
+        deleted); the next checkpoint starts a new one."""
+        with folder_lock(self.folder):
+            path = self._path(tenant)
+            if not path.exists():
+                return None
+            kept = path.with_name(f"{path.name}.set-aside-{at.astimezone(UTC):%Y%m%dT%H%M%S%fZ}")
+            path.rename(kept)
+            return str(kept)

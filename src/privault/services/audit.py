@@ -169,6 +169,56 @@ def _refuse_if_rewritten(uow: UnitOfWork, deps: Deps, tenant_key: str, seq: int)
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """What accepting a restore did: the witness's checkpoint set aside (where, its position), the
+    restored chain's head, and the new checkpoint."""
+
+    set_aside: str
+    witnessed: int
+    head: int
+    checkpoint: CheckpointRecord
+
+
+def accept_restore(deps: Deps, tenant_key: str, actor: str, reason: str) -> Restored:
+    """After the database was restored to an earlier point, the witness holds a checkpoint the
+    chain no longer reaches, and no checkpoint is signed (``audit.rewritten``). Accepting the
+    restore sets the witness's file aside (kept as evidence, never deleted), records what was lost
+    (``audit:restore``: the witness's position and hash, the chain's head, ``reason``) and takes a
+    new checkpoint. Refused without a reason, and when the chain still holds the witness's
+    checkpoint (nothing was lost: ``audit.not_restored``)."""
+    if not reason.strip():
+        raise InvalidInput("say why the restore is accepted (--reason)", code="input.invalid")
+    witnessed = deps.witness.latest(tenant_key)
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        head, _ = uow.audit.head()
+        holds = witnessed is None or (
+            head >= witnessed.seq and uow.audit.hash_at(witnessed.seq) == witnessed.hash
+        )
+    if holds or witnessed is None:
+        raise Conflict(
+            f"the audit chain of '{tenant_key}' still holds the witness's checkpoint: there is no "
+            "restore to accept",
+            code="audit.not_restored",
+        )
+    at = deps.clock.now()
+    where = deps.witness.set_aside(tenant_key, at) or ""
+    details = {
+        "witness_seq": witnessed.seq,
+        "witness_hash": witnessed.hash,
+        "head_seq": head,
+        "set_aside": where,
+        "reason": reason.strip()[:500],
+    }
+    with deps.make_uow() as uow:
+        bind_tenant(uow, tenant_key)
+        record(uow, [Entry(actor, "audit:restore", outcome="ok", details=details)], at)
+        uow.commit()
+    point = checkpoint(deps, tenant_key, actor)
+    return Restored(where, witnessed.seq, head, point)
+
+
 def recent_events(
     deps: Deps,
     tenant_key: str,

@@ -43,7 +43,7 @@ def dashboard(deps: Deps, tenant_key: str, now: datetime, weeks: int = 12) -> Da
     """The figures of the last ``weeks`` ISO weeks (the current one included) at ``now``."""
     since, until = week_window(now, weeks)
     topics = consent_topics(tenant_view(deps.manifest, tenant_key))
-    with deps.make_uow() as uow:
+    with deps.read_uow() as uow:  # may lag a little: a replica's, if one keeps up
         bind_tenant(uow, tenant_key)
         received = uow.dashboard.received_per_day(since, until)
         closures = uow.dashboard.closed_between(midnight(since), midnight(until))

@@ -69,3 +69,11 @@ class Deps:
     # Open connectors of connected datastores (the container's one set, closed with it).
     pools: DatastorePools = field(default_factory=DatastorePools)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    # Read-only units of work for work that may read a little behind the primary (a replica's
+    # lag): dashboards, the record of processing, retention status, the request log and metrics.
+    make_read_uow: Callable[[], UnitOfWork] | None = None
+
+    def read_uow(self) -> UnitOfWork:
+        """A unit of work for read-only work that may lag a little (on the replica if one keeps
+        up, else on the primary)."""
+        return (self.make_read_uow or self.make_uow)()

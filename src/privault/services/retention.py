@@ -338,7 +338,7 @@ def status(deps: Deps, tenant_key: str, *, batch_size: int = 1000) -> Status:
     view = tenant_view(deps.manifest, tenant_key)
     today = deps.clock.now().date()
     now, soon = plans(view, today), plans(view, today + timedelta(days=SOON_DAYS))
-    with deps.make_uow() as uow:
+    with deps.read_uow() as uow:  # may lag a little: a replica's, if one keeps up
         bind_tenant(uow, tenant_key)
         rules = [_rule_status(uow, r, now, soon) for r in view.retention]
         holds = uow.holds.list(today=today)

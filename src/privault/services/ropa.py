@@ -61,8 +61,9 @@ def gather_facts(uow: UnitOfWork) -> Facts:
 
 
 def ropa_for(deps: Deps, tenant_key: str) -> Ropa:
-    """The tenant's record of processing now (not audited: for the console)."""
-    with deps.make_uow() as uow:
+    """The tenant's record of processing now (not audited: for the console; on the replica if one
+    keeps up)."""
+    with deps.read_uow() as uow:
         return _ropa(uow, deps.manifest, deps.clock, tenant_key)
 
 
@@ -79,9 +80,10 @@ def export_ropa(deps: Deps, tenant_key: str, actor: str, fmt: str) -> str:
         raise InvalidInput(
             f"unknown format '{fmt}': use {', '.join(FORMATS)}", code="input.invalid"
         )
-    with deps.make_uow() as uow:
-        ropa = _ropa(uow, deps.manifest, deps.clock, tenant_key)
-        text = ropa_html(deps.renderer, ropa) if fmt == "html" else WRITERS[fmt](ropa)
+    ropa = ropa_for(deps, tenant_key)
+    text = ropa_html(deps.renderer, ropa) if fmt == "html" else WRITERS[fmt](ropa)
+    with deps.make_uow() as uow:  # the export is audited on the primary
+        bind_tenant(uow, tenant_key)
         details = {
             "format": fmt,
             "record": ropa.record,

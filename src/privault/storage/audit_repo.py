@@ -67,32 +67,43 @@ class SqlAudit(BoundRepository):
 
     def change_mark(self) -> tuple[int, int, str | None]:
         """PostgreSQL: the oldest transaction still running (every older one has ended, so its
-        events are visible); SQLite: the highest event id. With the newest event and its MAC."""
+        events are visible); SQLite: the highest event id (its writers commit one after another).
+        With the newest event of the database and its MAC, any tenant's: a restore is of the whole
+        database, and the newest id is one index lookup (the newest of one tenant made SQLite sort
+        that tenant's whole log on every decision batch)."""
         mark = None
         if self._postgres():
             xmin = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
             mark = int(self.session.scalar(xmin) or 0)
         stmt = select(t.AuditEvent.id, t.AuditEvent.mac).order_by(t.AuditEvent.id.desc()).limit(1)
-        newest = self.session.execute(stmt).first()
+        newest = self.session.execute(stmt, execution_options={CROSS_TENANT: True}).first()
         newest_id, mac = (int(newest[0]), newest[1] or "") if newest else (0, None)
         return (newest_id if mark is None else mark), newest_id, mac
 
     def mac_of(self, event_id: int) -> str | None:
-        """The MAC of one event ("" without one, None if there is no such event)."""
+        """The MAC of one event of any tenant, as ``change_mark`` names it ("" without one, None if
+        there is no such event)."""
         row = self.session.execute(
-            select(t.AuditEvent.mac).where(t.AuditEvent.id == event_id)
+            select(t.AuditEvent.mac).where(t.AuditEvent.id == event_id),
+            execution_options={CROSS_TENANT: True},
         ).first()
         return None if row is None else (row[0] or "")
 
     def changes_since(self, mark: int, actions: Sequence[str]) -> list[tuple[str, str | None]]:
         """(action, subject uid) of the events with these actions written after ``mark``."""
-        after = t.AuditEvent.xid >= mark if self._postgres() else t.AuditEvent.id > mark
-        stmt = (
-            select(t.AuditEvent.action, t.AuditEvent.subject)
-            .where(after, t.AuditEvent.action.in_(list(actions)))
-            .order_by(t.AuditEvent.id)
-        )
-        return [(str(row[0]), row[1]) for row in self.session.execute(stmt)]
+        event = t.AuditEvent
+        wanted = event.action.in_(list(actions))
+        if self._postgres():  # by the index on (tenant_id, xid)
+            stmt = select(event.action, event.subject).where(event.xid >= mark, wanted)
+            rows = self.session.execute(stmt.order_by(event.id))
+        else:  # SQLite: the id range (``+ 0`` keeps it off the tenant's indexes, which it would
+            # otherwise walk whole)
+            mine = event.tenant_id + 0 == self.tenant_id
+            stmt = select(event.action, event.subject).where(event.id > mark, mine, wanted)
+            rows = self.session.execute(
+                stmt.order_by(event.id), execution_options={CROSS_TENANT: True}
+            )
+        return [(str(row[0]), row[1]) for row in rows]
 
     def lock_head(self) -> tuple[int, str, int]:
         """Create the head if missing, then lock it (FOR UPDATE on PostgreSQL; SQLite has one writer)."""

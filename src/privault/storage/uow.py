@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -37,14 +37,25 @@ log = structlog.get_logger(__name__)
 class SqlUnitOfWork:
     """``with uow: ...; uow.commit()`` - anything not committed is rolled back on exit."""
 
-    def __init__(self, factory: sessionmaker[Session], keys: AuditKeys | None = None) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        keys: AuditKeys | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self._factory = factory
         self._keys = keys
+        self._read_only = read_only
+        self._stack = ExitStack()
         self.tenant_id: int | None = None
         self._after_commit: list[Callable[[], object]] = []
 
     def __enter__(self) -> Self:
         self.session = self._factory()  # guarded by the factory's listeners (``guarded``)
+        if self._read_only:  # reads only, from the first statement to the last
+            self.session.info[_READING] = True
+            self._stack.enter_context(read_only_begin())
         self.tenant_id = None
         self._after_commit = []
         self.tenants = SqlTenants(self.session)
@@ -77,6 +88,7 @@ class SqlUnitOfWork:
         self._after_commit.clear()
         self.session.rollback()
         self.session.close()
+        self._stack.close()
         if isinstance(exc, OperationalError):
             raise StorageError("the database is unavailable") from exc
 
@@ -102,7 +114,7 @@ class SqlUnitOfWork:
         be written in it (``ReadOnlyViolation``), and on SQLite it takes no write lock, so it never
         waits on a writer nor holds one up. Inside a transaction already under way it is simply
         part of that transaction."""
-        if self.session.in_transaction():
+        if self._read_only or self.session.in_transaction():
             yield
             return
         self.session.info[_READING] = True
@@ -201,10 +213,17 @@ class UnitOfWorkFactory:
     """Makes a fresh unit of work per use case (with the keyring's ``audit_key`` when it writes
     audit events)."""
 
-    def __init__(self, engine: Engine, audit_key: Callable[[str], bytes] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        audit_key: Callable[[str], bytes] | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self.engine = engine
+        self.read_only = read_only  # its units of work refuse every write (``ReadOnlyViolation``)
         self._factory = guarded(sessionmaker(engine, expire_on_commit=False))
         self._keys = AuditKeys(audit_key) if audit_key is not None else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._factory, self._keys)
+        return SqlUnitOfWork(self._factory, self._keys, read_only=self.read_only)

@@ -19,7 +19,7 @@ def request_log(deps: Deps, tenant_key: str, first: date, last: date) -> list[Lo
     """The §7101(b) log of the requests received from ``first`` to ``last`` (both included)."""
     if last < first:
         raise InvalidInput("the log's last day is before its first", code="request.invalid")
-    with deps.make_uow() as uow:
+    with deps.read_uow() as uow:  # may lag a little: a replica's, if one keeps up
         bind_tenant(uow, tenant_key)
         found = uow.requests.received_between(first, last)
     return [log_entry(r) for r in found]
@@ -33,7 +33,7 @@ def request_metrics(deps: Deps, tenant_key: str, year: int | None = None) -> Met
         raise InvalidInput(
             f"the year must be from 2020 (the CCPA's first) to {this_year}", code="request.invalid"
         )
-    with deps.make_uow() as uow:
+    with deps.read_uow() as uow:
         bind_tenant(uow, tenant_key)
         found = uow.requests.received_between(date(wanted, 1, 1), date(wanted, 12, 31))
     return metrics(wanted, found, deps.settings.ccpa_consumers_per_year)
