@@ -29,7 +29,11 @@ subject costs a database lookup: 23,000 to 35,000/s in-process and 13,000 to 15,
 cold. Runs on this shared VM vary by 15% or more. Set-up takes about 40 s (subjects 20 to 28 s,
 consents about 20 s). On 2026-12-07, with issue #14's per-law rule labels and children's ages in
 the decision: both met, 631,000 decisions/s in batches of 1,000 (384,000 audited), 77,000/s over
-HTTP, 67,000/s cold; set-up 13 s.
+HTTP, 67,000/s cold; set-up 13 s. Later that day, after issue #16: 13,043/s (a regression: the
+change mark made SQLite sort the tenant's whole audit log on every batch); fixed (the mark is the
+database's newest event, one index lookup): 357,706/s in batches of 1,000 (312,846 audited),
+51,045/s over HTTP, 42,178/s cold, both targets met. Each batch now also checks the newest event's
+MAC (a restored database) and marks the subjects it answers from as recently used.
 Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
 """
 
