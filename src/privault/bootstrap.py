@@ -47,6 +47,7 @@ class Container:
             self.settings.sqlalchemy_url,
             pool_size=self.settings.db_pool_size,
             pre_ping=self.settings.db_pre_ping,
+            prepare=self.settings.db_prepared_statements,
         )
 
     @cached_property
@@ -70,8 +71,9 @@ class Container:
                 "PRIVAULT_READ_DATABASE_URL must name a PostgreSQL read replica",
                 code="config.invalid",
             )
+        s = self.settings
         return make_engine(
-            url, pool_size=self.settings.db_pool_size, pre_ping=self.settings.db_pre_ping
+            url, pool_size=s.db_pool_size, pre_ping=s.db_pre_ping, prepare=s.db_prepared_statements
         )
 
     @cached_property

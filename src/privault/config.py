@@ -209,6 +209,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL only)."
     )
+    db_prepared_statements: bool = Field(
+        default=True,
+        description="Let the PostgreSQL driver prepare a statement it runs often (psycopg: after "
+        "five runs on a connection). Off behind a pooler in transaction mode that does not keep "
+        "prepared statements (PgBouncer before 1.21, or without max_prepared_statements).",
+    )
     db_pre_ping: bool = Field(
         default=False,
         description="Test each pooled PostgreSQL connection with a round trip before every "

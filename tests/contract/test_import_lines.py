@@ -17,18 +17,13 @@ from privault.services.setup import apply_manifest
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import import_subjects
 from privault.storage import tables as t
+from tests.subject_records import subject_record
 
 BINARY = b"\xff\xfe\x00garbage"
 
 
 def _subject(n: int) -> dict[str, Any]:
-    return {
-        "subject": f"c-{n}",
-        "identities": {"email": f"c{n}@example.com"},
-        "data": {"user.name": f"C {n}"},
-        "source": "direct",
-        "purpose": "customer-service",
-    }
+    return subject_record(f"c-{n}", f"c{n}@example.com", f"C {n}", "customer-service")
 
 
 def _jsonl(*lines: bytes) -> bytes:

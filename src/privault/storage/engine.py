@@ -16,11 +16,14 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from privault.errors import ConfigurationError
 
 
-def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = False) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, pre_ping: bool = False, prepare: bool = True
+) -> Engine:
     """Build the engine for ``url``, creating the SQLite folder if needed. ``pre_ping``: test a
     PostgreSQL connection before each use (a round trip per transaction); without it a dropped
     connection fails one transaction, which invalidates the pool (SQLAlchemy's disconnect
-    handling), and connections older than 30 minutes are replaced."""
+    handling), and connections older than 30 minutes are replaced. ``prepare=False``: psycopg
+    prepares no statement (behind a pooler in transaction mode that does not keep them)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, pool_size)
@@ -31,6 +34,7 @@ def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = False) -> Eng
             max_overflow=pool_size,
             pool_pre_ping=pre_ping,
             pool_recycle=1800,
+            connect_args={} if prepare else {"prepare_threshold": None},
             hide_parameters=True,
         )
     raise ConfigurationError(
