@@ -328,7 +328,8 @@ def _decide(
     at: datetime,
     actor: str | None,
 ) -> list[Decision]:
-    answers = answer_many(uow, decider, tenant_key, tenant_id, questions, at)
+    with uow.reading():  # only reads: on SQLite no write lock, but for the audit event after
+        answers = answer_many(uow, decider, tenant_key, tenant_id, questions, at)
     if actor is not None:
         allowed = sum(1 for a in answers if a.allowed)
         details = {"questions": len(answers), "allowed": allowed, "denied": len(answers) - allowed}
