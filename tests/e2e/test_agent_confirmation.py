@@ -33,18 +33,18 @@ def client(container: Container) -> Iterator[TestClient]:
         yield test_client
 
 
+REQUEST = {
+    "tenant": "bluewave",
+    "type": "access",
+    "identities": {"email": [PERSON]},
+    "jurisdiction": "us-ca",
+}
+AGENCY = {"name": "Agency", "email": AGENT, "authorisation": "signed permission"}
+
+
 def _open(client: TestClient) -> dict[str, Any]:
     """A request made through the public API by someone naming themselves the person's agent."""
-    answer = client.post(
-        "/v1/requests",
-        json={
-            "tenant": "bluewave",
-            "type": "access",
-            "identities": {"email": [PERSON]},
-            "jurisdiction": "us-ca",
-            "agent": {"name": "Agency", "email": AGENT, "authorisation": "signed permission"},
-        },
-    )
+    answer = client.post("/v1/requests", json={**REQUEST, "agent": AGENCY})
     assert answer.status_code == 201, answer.text
     body: dict[str, Any] = answer.json()
     return body
@@ -132,15 +132,7 @@ def _audited(container: Container) -> list[str]:
 
 def test_a_request_without_an_agent_still_returns_its_link(client: TestClient) -> None:
     """The person's own request keeps its token and status link in the answer."""
-    answer = client.post(
-        "/v1/requests",
-        json={
-            "tenant": "bluewave",
-            "type": "access",
-            "identities": {"email": [PERSON]},
-            "jurisdiction": "us-ca",
-        },
-    ).json()
+    answer = client.post("/v1/requests", json=REQUEST).json()
     assert answer["token"].startswith("rq_")
     assert answer["status_url"].endswith(answer["token"])
     confirm = client.post(f"/v1/requests/status/{answer['token']}/agent")

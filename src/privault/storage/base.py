@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from privault.storage.scoping import BOUND_TENANT, bound_tenant, self_scoped
+from privault.storage.scoping import BOUND_TENANT, bound_tenant
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -90,10 +90,8 @@ def select_in(
         if one
         else table.c[column].in_(bindparam(_VALUES, expanding=True))
     )
-    return self_scoped(
-        select(*(table.c[name] for name in columns)).where(
-            table.c.tenant_id == bound_tenant(),
-            match,
-            *(table.c[name] == bindparam(name) for name in equal),
-        )
+    return select(*(table.c[name] for name in columns)).where(
+        table.c.tenant_id == bound_tenant(),
+        match,
+        *(table.c[name] == bindparam(name) for name in equal),
     )

@@ -10,20 +10,19 @@ on tenant-owned data in an unbound session raises, unless it opts out explicitly
 ``CROSS_TENANT`` execution option (authentication by key prefix does). Inserted rows must carry the
 bound tenant.
 
-Hot-path statements built once (``self_scoped``) compare every tenant-owned table's ``tenant_id``
-with ``bound_tenant()``, a parameter the guard fills with the bound tenant at each execution: it
-cannot be given another tenant, and the statement is not analysed again each time.
+Hot-path reads (``storage/base.py``'s ``rows_in``) run statements built once on the session's
+connection, past this guard: they compare ``tenant_id`` with ``bound_tenant()``, a parameter
+``rows_in`` fills from the unit of work's bound tenant (and that nothing else fills).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     Delete,
-    Executable,
     Integer,
     Join,
     Result,
@@ -44,7 +43,6 @@ _OWNED = frozenset(TENANT_OWNED_TABLES)
 
 TENANT_KEY = "privault_tenant_id"
 CROSS_TENANT = "privault_cross_tenant"
-SELF_SCOPED = "privault_self_scoped"
 
 
 class TenantScopeError(PrivaultError):
@@ -120,24 +118,14 @@ _CRITERIA = with_loader_criteria(
 
 
 def bound_tenant() -> BindParameter[int]:
-    """The parameter a ``self_scoped`` statement compares ``tenant_id`` with."""
+    """The parameter a hot-path statement compares ``tenant_id`` with (``BOUND_TENANT``)."""
     return bindparam(_TENANT_PARAM, type_=Integer)
 
 
-_S = TypeVar("_S", bound=Executable)
-
-
-def self_scoped(statement: _S) -> _S:
-    """Mark a statement that filters each tenant-owned table it reads by ``bound_tenant()``."""
-    return statement.execution_options(**{SELF_SCOPED: True})
-
-
 def _scope_statement(state: ORMExecuteState) -> Result[Any] | None:
-    options = state.execution_options
-    if not (state.is_select or state.is_update or state.is_delete) or options.get(CROSS_TENANT):
+    if not (state.is_select or state.is_update or state.is_delete):
         return None
-    if options.get(SELF_SCOPED):
-        _fill_bound_tenant(state)
+    if state.execution_options.get(CROSS_TENANT):
         return None
     uncovered = _uncovered_tables(state) if state.is_select else _core_dml_tables(state)
     if uncovered:
@@ -161,14 +149,6 @@ def _scope_statement(state: ORMExecuteState) -> Result[Any] | None:
     return state.invoke_statement(
         statement=state.statement.options(_CRITERIA), params={_TENANT_PARAM: tenant_id}
     )
-
-
-def _fill_bound_tenant(state: ORMExecuteState) -> None:
-    """Give a ``self_scoped`` statement's ``bound_tenant()`` the bound tenant."""
-    tenant_id = state.session.info.get(TENANT_KEY)
-    if tenant_id is None:
-        raise TenantScopeError("query on tenant-owned data without a bound tenant")
-    state.parameters = {**(state.parameters or {}), _TENANT_PARAM: tenant_id}  # type: ignore[dict-item]
 
 
 def _scope_tables(state: ORMExecuteState, tables: list[Table]) -> Result[Any] | None:

@@ -122,10 +122,10 @@ class SqlUnitOfWork:
             with read_only_begin():
                 yield
         except BaseException:
-            self.session.info.pop(_READING, None)
             self.session.rollback()
             raise
-        self.session.info.pop(_READING, None)
+        finally:
+            self.session.info.pop(_READING, None)
         self.session.commit()  # ends the snapshot: nothing was written
 
     def on_commit(self, callback: Callable[[], object]) -> None:
