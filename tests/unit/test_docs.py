@@ -89,3 +89,26 @@ def test_every_datastore_finding_code_is_documented() -> None:
     text = (DOCS / "requests.md").read_text()
     missing = [code for code in FINDING_CODES if f"| `{code}` |" not in text]
     assert not missing
+
+
+def test_every_dependency_is_listed_with_its_pinned_version() -> None:
+    """docs/dependencies.md names each dependency of pyproject.toml at the version pinned there,
+    with a licence."""
+    import tomllib
+
+    project = tomllib.loads((DOCS.parent / "pyproject.toml").read_text())["project"]
+    text = (DOCS / "dependencies.md").read_text()
+    rows = {
+        cells[1].strip(): (cells[2].strip(), cells[3].strip())
+        for cells in (line.split("|") for line in text.splitlines())
+        if len(cells) > 4 and cells[1].strip() not in ("", "package") and "---" not in cells[1]
+    }
+    pins = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    for pin in pins:
+        name, version = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^;\s]+)", pin).groups()
+        row = next((names for names in rows if name in names.split(", ")), None)
+        assert row is not None, f"{name} is not in docs/dependencies.md"
+        versions, licence = rows[row]
+        position = row.split(", ").index(name)
+        assert versions.split(", ")[position] == version, f"{name}: {version} in pyproject.toml"
+        assert licence, f"{name}: no licence"

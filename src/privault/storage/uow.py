@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import cached_property
 from types import TracebackType
 from typing import Self
 
@@ -58,25 +59,8 @@ class SqlUnitOfWork:
             self._stack.enter_context(read_only_begin())
         self.tenant_id = None
         self._after_commit = []
-        self.tenants = SqlTenants(self.session)
-        self.notices = SqlNotices(self.session)
-        self.api_keys = SqlApiKeys(self.session)
-        self.subjects = SqlSubjects(self.session, self._bound)
-        self.audit = SqlAudit(self.session, self._bound)
-        self.consent = SqlConsent(self.session, self._bound)
-        self.requests = SqlRequests(self.session, self._bound)
-        self.datastores = SqlDatastores(self.session, self._bound)
-        self.dashboard = SqlDashboard(self.session, self._bound)
-        self.webhooks = SqlWebhooks(self.session, self._bound)
-        self.holds = SqlHolds(self.session, self._bound)
-        self.retention = SqlRetentionRuns(self.session, self._bound)
-        self.disclosures = SqlDisclosures(self.session, self._bound)
-        self.dpias = SqlDpias(self.session, self._bound)
-        self.incidents = SqlIncidents(self.session, self._bound)
-        self.visits = SqlVisits(self.session, self._bound)
-        self.jobs = SqlJobs(self.session)
-        self.staff = SqlStaff(self.session, self._bound)
-        self.cpni = SqlCpni(self.session, self._bound)
+        for name in _REPOSITORIES:  # made on first use, for this session
+            self.__dict__.pop(name, None)
         return self
 
     def __exit__(
@@ -91,6 +75,84 @@ class SqlUnitOfWork:
         self._stack.close()
         if isinstance(exc, OperationalError):
             raise StorageError("the database is unavailable") from exc
+
+    # The repositories, each made on first use in a unit of work (most use one or two).
+
+    @cached_property
+    def tenants(self) -> SqlTenants:
+        return SqlTenants(self.session)
+
+    @cached_property
+    def notices(self) -> SqlNotices:
+        return SqlNotices(self.session)
+
+    @cached_property
+    def api_keys(self) -> SqlApiKeys:
+        return SqlApiKeys(self.session)
+
+    @cached_property
+    def subjects(self) -> SqlSubjects:
+        return SqlSubjects(self.session, self._bound)
+
+    @cached_property
+    def audit(self) -> SqlAudit:
+        return SqlAudit(self.session, self._bound)
+
+    @cached_property
+    def consent(self) -> SqlConsent:
+        return SqlConsent(self.session, self._bound)
+
+    @cached_property
+    def requests(self) -> SqlRequests:
+        return SqlRequests(self.session, self._bound)
+
+    @cached_property
+    def datastores(self) -> SqlDatastores:
+        return SqlDatastores(self.session, self._bound)
+
+    @cached_property
+    def dashboard(self) -> SqlDashboard:
+        return SqlDashboard(self.session, self._bound)
+
+    @cached_property
+    def webhooks(self) -> SqlWebhooks:
+        return SqlWebhooks(self.session, self._bound)
+
+    @cached_property
+    def holds(self) -> SqlHolds:
+        return SqlHolds(self.session, self._bound)
+
+    @cached_property
+    def retention(self) -> SqlRetentionRuns:
+        return SqlRetentionRuns(self.session, self._bound)
+
+    @cached_property
+    def disclosures(self) -> SqlDisclosures:
+        return SqlDisclosures(self.session, self._bound)
+
+    @cached_property
+    def dpias(self) -> SqlDpias:
+        return SqlDpias(self.session, self._bound)
+
+    @cached_property
+    def incidents(self) -> SqlIncidents:
+        return SqlIncidents(self.session, self._bound)
+
+    @cached_property
+    def visits(self) -> SqlVisits:
+        return SqlVisits(self.session, self._bound)
+
+    @cached_property
+    def jobs(self) -> SqlJobs:
+        return SqlJobs(self.session)
+
+    @cached_property
+    def staff(self) -> SqlStaff:
+        return SqlStaff(self.session, self._bound)
+
+    @cached_property
+    def cpni(self) -> SqlCpni:
+        return SqlCpni(self.session, self._bound)
 
     def _bound(self) -> int:
         if self.tenant_id is None:
@@ -146,6 +208,9 @@ class SqlUnitOfWork:
 
 
 _READING = "privault_reading"
+_REPOSITORIES = [
+    name for name, value in vars(SqlUnitOfWork).items() if isinstance(value, cached_property)
+]
 
 
 def guarded(factory: sessionmaker[Session]) -> sessionmaker[Session]:
