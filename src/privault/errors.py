@@ -194,6 +194,7 @@ EXTRA_CODES: tuple[str, ...] = (
     "api_key.invalid",
     "role.unknown",
     "storage.schema_outdated",
+    "storage.migration_failed",
     "keyring.missing",
     "keyring.unreadable",
     "keyring.wrong_tenant",

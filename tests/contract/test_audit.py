@@ -198,6 +198,7 @@ def test_swapped_events_are_found(chain: Container) -> None:
     assert (5, "out_of_chain") in _kinds(chain)
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_reordered_events_with_a_recomputed_chain_are_found_by_the_witness(
     chain: Container,
 ) -> None:
@@ -212,6 +213,7 @@ def test_reordered_events_with_a_recomputed_chain_are_found_by_the_witness(
     assert "checkpoint_mismatch" in kinds
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_a_truncated_tail_is_found(chain: Container) -> None:
     """Deleting the newest sealed events and rewinding the head: the witness saw a longer chain."""
     last = _last(chain)
@@ -222,6 +224,7 @@ def test_a_truncated_tail_is_found(chain: Container) -> None:
     assert "witness_ahead" in kinds
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_deleting_every_checkpoint_and_recomputing_the_chain_is_found(chain: Container) -> None:
     """The 23rd tamper case the database-only design missed: remove an event, recompute the
     chain and delete every checkpoint. The witness still holds the signed head."""
@@ -239,6 +242,7 @@ def test_deleting_every_checkpoint_alone_is_found(chain: Container) -> None:
     assert "witness_mismatch" in {kind for _, kind in _kinds(chain)}
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_no_checkpoint_is_signed_over_a_rewritten_chain(chain: Container) -> None:
     """After a recompute the worker's and the officer's checkpoints are refused, so the witness
     never moves past the rewrite."""
@@ -276,6 +280,7 @@ def test_a_replaced_key_is_found(
     assert {"key_mismatch", "bad_signature"} <= kinds
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_events_are_sealed_in_time_order(container: Container) -> None:
     """Written out of time order (the later event committed first), sealed in time order."""
     apply_manifest(container.deps)
@@ -329,6 +334,7 @@ def test_unknown_actions_are_refused(chain: Container) -> None:
             record(uow, [Entry("x", "vault:subject:peek")], chain.clock.now())
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_configuration_changes_are_audited(chain: Container) -> None:
     """API key creation and revocation, notice publication and manifest application leave events."""
     from privault.services.api_keys import create_api_key, revoke_api_key
@@ -426,6 +432,7 @@ def test_the_sealer_visits_only_tenants_with_something_to_seal(chain: Container)
     assert verify(deps, TENANT, full=True).ok
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_a_restore_to_an_earlier_point_is_accepted_by_name_and_witnessed_anew(
     chain: Container,
 ) -> None:

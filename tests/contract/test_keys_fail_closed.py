@@ -104,6 +104,7 @@ def test_a_tenant_with_no_data_gets_keys_when_its_file_is_missing(container: Con
     assert {k.state for k in check_keys(container.deps)} == {KeyState.OK}
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_a_missing_key_file_of_a_tenant_with_data_refuses_and_writes_nothing(
     applied: Container,
 ) -> None:
@@ -118,6 +119,7 @@ def test_a_missing_key_file_of_a_tenant_with_data_refuses_and_writes_nothing(
     assert not path.exists()
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_the_whole_keys_folder_gone_refuses_for_every_tenant(applied: Container) -> None:
     """No keys folder: every tenant is named and the folder is not recreated."""
     shutil.rmtree(_keys(applied))
@@ -137,6 +139,7 @@ def test_keys_are_never_made_for_a_tenant_that_holds_data(applied: Container) ->
     assert not (_keys(applied) / "harbour.json").exists()
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_another_tenants_key_file_copied_in_is_refused(applied: Container) -> None:
     """northwind.json copied over bluewave.json is refused as the wrong tenant's."""
     shutil.copy2(_keys(applied) / "northwind.json", _keys(applied) / "bluewave.json")
@@ -145,6 +148,7 @@ def test_another_tenants_key_file_copied_in_is_refused(applied: Container) -> No
     assert "northwind" in error.message
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_a_valid_key_file_from_another_install_is_a_fingerprint_mismatch(
     applied: Container, tmp_path: Path
 ) -> None:
@@ -172,6 +176,7 @@ def test_an_unfingerprinted_database_records_the_fingerprint_of_keys_that_open_i
 
 
 @pytest.mark.parametrize("with_subject", [True, False], ids=["subject-key", "checkpoint"])
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_an_unfingerprinted_database_refuses_keys_that_do_not_open_it(
     applied: Container, tmp_path: Path, with_subject: bool
 ) -> None:
@@ -188,6 +193,7 @@ def test_an_unfingerprinted_database_refuses_keys_that_do_not_open_it(
     assert _fingerprints(applied)["bluewave"] is None
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_a_key_file_open_to_others_stops_start_up(applied: Container) -> None:
     """A world-readable key file refuses (the default setting)."""
     (_keys(applied) / "bluewave.json").chmod(0o644)
@@ -195,6 +201,7 @@ def test_a_key_file_open_to_others_stops_start_up(applied: Container) -> None:
     assert error.code == "keyring.permissions"
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_swapped_key_encryption_keys_are_caught_by_the_subject_probe(applied: Container) -> None:
     """Same fingerprint, other key-encryption key: the first subject's data key does not open."""
     _add_subject(applied)

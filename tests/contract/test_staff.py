@@ -51,6 +51,7 @@ def _record(container: Container, username: str = "ann"):
     return next(s for s in list_staff(container.deps, "bluewave") if s.username == username)
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_password_is_stored_as_an_argon2id_hash_never_in_clear(staff: Container) -> None:
     """Only a salted Argon2id PHC string is stored; the username is kept in lower case."""
     found = _record(staff)
@@ -89,6 +90,7 @@ def test_usernames_are_unique_per_tenant(staff: Container) -> None:
     assert sign_in(staff.deps, "northwind", "ann", PASSWORD).staff.principal.role == "agent"
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_sign_in_opens_a_session_whose_token_is_stored_only_as_a_hash(staff: Container) -> None:
     """The session resolves to a user principal of the tenant; the database holds the SHA-256."""
     signed = sign_in(staff.deps, "bluewave", "Ann", PASSWORD)
@@ -181,6 +183,7 @@ def test_unlock_lifts_the_lockout_at_once(staff: Container) -> None:
     assert (change.actor, json.loads(change.details)["change"]) == ("cli:admin", "unlocked")
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_a_session_ends_after_the_idle_timeout(staff: Container, clock: FixedClock) -> None:
     """Used every 29 minutes it lives on; 30 minutes unused and it is gone (and audited)."""
     token = sign_in(staff.deps, "bluewave", "ann", PASSWORD).token.reveal()
@@ -283,6 +286,7 @@ def test_a_role_removed_from_the_manifest_ends_the_session(staff: Container) -> 
         sign_in(staff.deps, "bluewave", "ann", PASSWORD)
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_a_password_reset_while_the_old_one_is_being_checked_opens_no_session(
     staff: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -444,6 +444,7 @@ def test_rotation_under_concurrent_reads_loses_nothing(
     )
 
 
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_raw_sql_sees_only_ciphertext(vault_ready: Container, officer: Principal) -> None:
     """What is stored is not the value."""
     _import(vault_ready, officer, record("c1", "a@example.com"))

@@ -284,6 +284,7 @@ def test_top_pages_are_at_most_twenty(ready: Container) -> None:
 
 
 @pytest.mark.parametrize("mode", ["truncate", "pseudonym"])
+@pytest.mark.raw_sql  # counts or rewrites rows in its own SQL
 def test_the_visits_table_never_holds_a_full_ip_or_user_agent(
     ready: Container, mode: IpMode
 ) -> None:

@@ -155,3 +155,12 @@ def test_the_console_script_runs(settings: Settings, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "privault.yaml").exists()
+
+
+def test_db_citus_prints_the_distribution_of_every_table(cli) -> None:
+    """The Citus SQL for the schema: reference tables, then distributed ones."""
+    code, out, _ = cli("db", "citus")
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.startswith("SELECT")]
+    assert "SELECT create_reference_table('tenants');" in lines
+    assert "SELECT create_distributed_table('subjects', 'tenant_id'," in " ".join(lines)

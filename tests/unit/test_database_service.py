@@ -36,6 +36,9 @@ class FakeDatabase:
     def head_revision(self) -> str:
         return self.head
 
+    def distribution_sql(self) -> list[str]:
+        return ["SELECT create_reference_table('tenants');"]
+
     def upgrade(self, revision: str) -> None:
         self.upgrades.append(revision)
         self.current = self.head if revision == "head" else revision

@@ -29,3 +29,11 @@ def current(ctx: typer.Context) -> None:
     current, needed = schema_revisions(container(ctx).database)
     out.print(f"current: {current or 'none'}")
     out.print(f"needed:  {needed}")
+
+
+@app.command("citus")
+def citus(ctx: typer.Context) -> None:
+    """Print the SQL that distributes the schema on Citus (run it once, after `db upgrade`)."""
+    out.print("-- reference tables, then the tenant-owned tables by tenant_id (docs/scale-out.md)")
+    for statement in container(ctx).database.distribution_sql():
+        out.print(statement, markup=False, highlight=False)

@@ -29,3 +29,7 @@ class Database(Protocol):
     def upgrade(self, revision: str) -> None:
         """Bring the schema up to ``revision``."""
         ...
+
+    def distribution_sql(self) -> list[str]:
+        """The statements that distribute the schema by tenant on Citus (docs/scale-out.md)."""
+        ...

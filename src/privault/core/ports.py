@@ -92,8 +92,9 @@ class ApiKeyRepository(Protocol):
         """Store a new key."""
         ...
 
-    def find_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
-        """The key with this public prefix, in any tenant."""
+    def with_prefix(self, prefix: str) -> Sequence[ApiKeyRecord]:
+        """The keys with this public prefix, in any tenant (unique only within a tenant: the
+        secret tells them apart)."""
         ...
 
     def list(self) -> Sequence[ApiKeyRecord]:
@@ -104,7 +105,7 @@ class ApiKeyRepository(Protocol):
         """Revoke a key of the bound tenant; False if there is none."""
         ...
 
-    def touch(self, key_id: int, at: datetime) -> None:
+    def touch(self, key_id: int, at: datetime) -> None:  # of the bound tenant
         """Record that the key was used."""
         ...
 

@@ -89,12 +89,15 @@ def _authenticated(uow: UnitOfWork, parts: tuple[str, str], now: datetime) -> Pr
     reads; the last use is written (in a transaction of its own) at most once a minute."""
     prefix, secret = parts
     with uow.reading():
-        record = uow.api_keys.find_by_prefix(prefix)
-        if (
-            record is None
-            or record.revoked_at is not None
-            or not secret_matches(secret, record.secret_hash)
-        ):
+        record = next(
+            (
+                key
+                for key in uow.api_keys.with_prefix(prefix)
+                if key.revoked_at is None and secret_matches(secret, key.secret_hash)
+            ),
+            None,
+        )
+        if record is None:
             raise Unauthenticated("unknown or revoked API key", code="api_key.invalid")
         uow.bind_tenant(record.tenant_id)
         tenant = uow.tenants.get(record.tenant_id)

@@ -31,7 +31,7 @@ _SEALED_STREAM = "seq, at_us, actor, action, subject, purpose, outcome, details,
 _UNSEALED_STREAM = "id, at_us, actor, action, subject, purpose, outcome, details, nonce, mac"
 _SEAL = (
     update(t.AuditEvent)
-    .where(t.AuditEvent.id == bindparam("event_id"))
+    .where(t.AuditEvent.tenant_id == bindparam("tenant"), t.AuditEvent.id == bindparam("event_id"))
     .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash"))
 )
 
@@ -136,8 +136,15 @@ class SqlAudit(BoundRepository):
         """Store the events' places in the chain and move the head."""
         if not events:
             return
+        tenant = self.tenant_id
         params = [
-            {"event_id": e.id, "new_seq": e.seq, "new_prev": e.prev_hash, "new_hash": e.hash}
+            {
+                "tenant": tenant,
+                "event_id": e.id,
+                "new_seq": e.seq,
+                "new_prev": e.prev_hash,
+                "new_hash": e.hash,
+            }
             for e in events
         ]
         self.session.connection().execute(_SEAL, params)

@@ -26,6 +26,7 @@ from privault.core.records import ConsentEventRecord, SubjectFacts
 from privault.storage import tables as t
 from privault.storage.base import CHUNK, BoundRepository, field_names
 from privault.storage.bulk import DriverValues, insert_rows
+from privault.storage.scoping import CROSS_TENANT
 
 _EVENTS: Table = t.ConsentEvent.__table__  # type: ignore[assignment]
 _STATES: Table = t.ConsentState.__table__  # type: ignore[assignment]
@@ -52,7 +53,10 @@ def allocate_ids(session: Any, table: str, count: int) -> list[int]:
             f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"  # noqa: S608 - our table names
         )
         return [int(v) for v in session.scalars(stmt, {"n": count})]
-    top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()  # noqa: S608
+    top = session.execute(
+        text(f"SELECT coalesce(max(id), 0) FROM {table}"),  # noqa: S608 - our table names
+        execution_options={CROSS_TENANT: True},  # the table's last row id, whichever tenant's
+    ).scalar_one()
     return list(range(int(top) + 1, int(top) + 1 + count))
 
 

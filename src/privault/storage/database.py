@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from privault.errors import StorageError
 from privault.storage import migrate
+from privault.storage.distribution import citus_statements
 
 
 class SqlDatabase:
@@ -42,6 +43,10 @@ class SqlDatabase:
     def upgrade(self, revision: str) -> None:
         """Bring the schema up to ``revision``."""
         migrate.upgrade(self._engine, revision)
+
+    def distribution_sql(self) -> list[str]:
+        """The statements that distribute the schema by tenant on Citus."""
+        return citus_statements()
 
 
 def _unavailable(exc: SQLAlchemyError) -> StorageError:

@@ -15,8 +15,10 @@ from privault.storage.scoping import CROSS_TENANT
 
 # Read by every authenticated request: built once, columns in the records' field order.
 _TENANT_BY_ID = select(*columns_of(t.Tenant, TenantRecord)).where(t.Tenant.id == bindparam("id"))
-_API_KEY_BY_PREFIX = select(*columns_of(t.ApiKey, ApiKeyRecord)).where(
-    t.ApiKey.prefix == bindparam("prefix")
+_API_KEY_BY_PREFIX = (
+    select(*columns_of(t.ApiKey, ApiKeyRecord))
+    .where(t.ApiKey.prefix == bindparam("prefix"))
+    .execution_options(**{CROSS_TENANT: True})  # before the tenant is known
 )
 
 
@@ -144,11 +146,12 @@ class SqlApiKeys:
         self.session.flush()
         return _api_key(row)
 
-    def find_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
-        """The key with this public prefix, in any tenant (authentication happens before scoping;
-        Core on the connection, as every request reads it)."""
-        row = self.session.connection().execute(_API_KEY_BY_PREFIX, {"prefix": prefix}).first()
-        return ApiKeyRecord(*row) if row else None
+    def with_prefix(self, prefix: str) -> Sequence[ApiKeyRecord]:
+        """The keys with this public prefix, in any tenant (authentication happens before scoping;
+        Core on the connection, as every request reads it). A prefix is unique within a tenant;
+        across tenants two may share one (62 random bits), and the secret tells them apart."""
+        rows = self.session.connection().execute(_API_KEY_BY_PREFIX, {"prefix": prefix})
+        return [ApiKeyRecord(*row) for row in rows]
 
     def list(self) -> Sequence[ApiKeyRecord]:
         """Keys of the bound tenant, oldest first."""
@@ -165,6 +168,6 @@ class SqlApiKeys:
         return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def touch(self, key_id: int, at: datetime) -> None:
-        """Record that the key was used."""
+        """Record that a key of the bound tenant was used."""
         stmt = update(t.ApiKey).where(t.ApiKey.id == key_id).values(last_used_at=at)
-        self.session.execute(stmt, execution_options={CROSS_TENANT: True})
+        self.session.execute(stmt)

@@ -11,20 +11,52 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import CreateColumn
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeDecorator
 
 # Integer on SQLite so the column aliases ROWID and autoincrements; BIGINT elsewhere.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _tenant_keyed(table: Table | None) -> bool:
+    """A tenant-owned table's key: ``(tenant_id, id)``."""
+    return table is not None and {c.name for c in table.primary_key.columns} == {"tenant_id", "id"}
+
+
+@compiles(CreateColumn, "sqlite")
+def _sqlite_row_id(element: CreateColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    """On SQLite a tenant-keyed table's ``id`` is the row id (only ``INTEGER PRIMARY KEY``
+    autoincrements there)."""
+    column = element.element
+    if column.name == "id" and isinstance(column.table, Table) and _tenant_keyed(column.table):
+        return f"{compiler.preparer.format_column(column)} INTEGER NOT NULL PRIMARY KEY"
+    return compiler.visit_create_column(element, **kw)  # type: ignore[no-any-return,no-untyped-call]
+
+
+@compiles(PrimaryKeyConstraint, "sqlite")
+def _sqlite_tenant_key(constraint: PrimaryKeyConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    """On SQLite ``(tenant_id, id)`` is a unique constraint beside the row id: the parent key of
+    the composite foreign keys. ``id`` leads it, so that SQLite (which keeps no statistics) never
+    takes it for an index on the tenant alone."""
+    if isinstance(constraint.table, Table) and _tenant_keyed(constraint.table):
+        name = compiler.preparer.format_constraint(constraint)
+        return f"CONSTRAINT {name} UNIQUE (id, tenant_id)"
+    return compiler.visit_primary_key_constraint(constraint, **kw)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -65,16 +97,33 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime()}
 
 
-class TenantOwned:
-    """Mixin: rows of this table belong to one tenant; queries are scoped to it automatically."""
+def owned_by(parent: str, column: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """A foreign key to a row of the same tenant: ``(tenant_id, column)`` references ``parent``'s
+    ``(tenant_id, id)``."""
+    return ForeignKeyConstraint(
+        ["tenant_id", column], [f"{parent}.tenant_id", f"{parent}.id"], ondelete=ondelete
+    )
 
-    tenant_id: Mapped[int] = mapped_column(Id, ForeignKey("tenants.id", ondelete="RESTRICT"))
+
+class TenantOwned:
+    """Mixin: rows of this table belong to one tenant; queries are scoped to it automatically.
+
+    The tenant leads the primary key, ``(tenant_id, id)``, and is part of every unique constraint
+    and foreign key, so the table can be distributed (Citus) or partitioned by tenant. ``id`` is
+    still unique on its own (one sequence per table). On SQLite the primary key is kept as the row
+    id (``id INTEGER PRIMARY KEY``, which alone autoincrements there) and ``(tenant_id, id)`` is a
+    unique constraint of the same name (``_sqlite_tenant_key``)."""
+
+    tenant_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("tenants.id", ondelete="RESTRICT"), primary_key=True
+    )
 
 
 class Tenant(Base):
     """A tenant, synchronised from the manifest."""
 
     __tablename__ = "tenants"
+    __table_args__ = {"info": {"distribution": "reference"}}
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
@@ -92,6 +141,7 @@ class NoticeVersion(TenantOwned, Base):
 
     __tablename__ = "notice_versions"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "seq"),
         Index("ix_notice_versions_tenant_version", "tenant_id", "version_id"),
     )
@@ -110,14 +160,16 @@ class ApiKey(TenantOwned, Base):
     """A tenant API key; only a hash of the secret is kept."""
 
     __tablename__ = "api_keys"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("prefix", "tenant_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[int] = mapped_column(
-        Id, ForeignKey("tenants.id", ondelete="RESTRICT"), index=True
-    )
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(120))
-    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    # looked up before the tenant is known (authentication): 62 random bits, unique per tenant
+    prefix: Mapped[str] = mapped_column(String(32))
     secret_hash: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
@@ -130,7 +182,10 @@ class Subject(TenantOwned, Base):
     __tablename__ = "subjects"
     # ref leads: an index led by tenant_id would tempt SQLite (no statistics) into scanning the whole
     # tenant for "id IN (...) AND tenant_id = ?", the criterion tenant scoping adds to every query.
-    __table_args__ = (UniqueConstraint("ref", "tenant_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("ref", "tenant_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(32))  # 128 random bits: unique without an index to keep
@@ -154,14 +209,16 @@ class Identity(TenantOwned, Base):
 
     __tablename__ = "identities"
     __table_args__ = (
-        UniqueConstraint("subject_id", "kind", "blind_index"),
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("subject_id", "kind", "blind_index", "tenant_id"),
         # kind and blind index lead: with tenant_id first, SQLite (no statistics) would also pick this
         # index for "subject_id IN (...) AND tenant_id = ?" and scan the whole tenant.
         Index("ix_identities_lookup", "kind", "blind_index", "tenant_id"),
+        owned_by("subjects", "subject_id", ondelete="CASCADE"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    subject_id: Mapped[int] = mapped_column(Id, ForeignKey("subjects.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(Id)
     kind: Mapped[str] = mapped_column(String(40))
     blind_index: Mapped[str] = mapped_column(String(64))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
@@ -172,10 +229,14 @@ class PersonalData(TenantOwned, Base):
     """One encrypted value of a subject, with its category, source and purpose of collection."""
 
     __tablename__ = "personal_data"
-    __table_args__ = (UniqueConstraint("subject_id", "field"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("subject_id", "field", "tenant_id"),
+        owned_by("subjects", "subject_id", ondelete="CASCADE"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    subject_id: Mapped[int] = mapped_column(Id, ForeignKey("subjects.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(Id)
     field: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(120))
     source: Mapped[str] = mapped_column(String(120))
@@ -190,12 +251,14 @@ class ConsentEvent(TenantOwned, Base):
 
     __tablename__ = "consent_events"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         Index("ix_consent_events_subject", "subject_id"),
         Index("ix_consent_events_visitor", "visitor"),
+        owned_by("subjects", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    subject_id: Mapped[int | None] = mapped_column(Id, ForeignKey("subjects.id"))
+    subject_id: Mapped[int | None] = mapped_column(Id)
     visitor: Mapped[str | None] = mapped_column(String(64))
     brand: Mapped[str | None] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
@@ -220,7 +283,10 @@ class ConsentState(TenantOwned, Base):
 
     __tablename__ = "consent_states"
     # holder leads (see Subject): the tenant is the second key column.
-    __table_args__ = (UniqueConstraint("holder", "tenant_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("holder", "tenant_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     holder: Mapped[str] = mapped_column(String(80))
@@ -235,9 +301,13 @@ class AuditEvent(TenantOwned, Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "seq"),
         UniqueConstraint("mac", "tenant_id"),
         Index("ix_audit_events_tenant_xid", "tenant_id", "xid"),
+        # the newest event of any tenant (``change_mark``, on every decision batch) and one event
+        # by id: the key leads with the tenant on PostgreSQL (on SQLite id is the row id)
+        Index("ix_audit_events_id", "id").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -275,7 +345,10 @@ class AuditCheckpoint(TenantOwned, Base):
     """A signed statement that the chain had this hash at this position."""
 
     __tablename__ = "audit_checkpoints"
-    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     seq: Mapped[int] = mapped_column(BigInteger)
@@ -289,6 +362,7 @@ class Request(TenantOwned, Base):
 
     __tablename__ = "requests"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("ref", "tenant_id"),
         Index("ix_requests_token_hash", "token_hash"),
         Index("ix_requests_state_due", "state", "due_on", "tenant_id"),
@@ -335,10 +409,14 @@ class RequestEvent(TenantOwned, Base):
     """One step of a request's timeline (every transition, message and action)."""
 
     __tablename__ = "request_events"
-    __table_args__ = (Index("ix_request_events_request", "request_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_request_events_request", "request_id"),
+        owned_by("requests", "request_id", ondelete="CASCADE"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    request_id: Mapped[int] = mapped_column(Id, ForeignKey("requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(Id)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(60))
@@ -352,10 +430,14 @@ class RequestVerification(TenantOwned, Base):
     """A one-time code sent to one identity of a request (only its hash is kept)."""
 
     __tablename__ = "request_verifications"
-    __table_args__ = (Index("ix_request_verifications_request", "request_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_request_verifications_request", "request_id"),
+        owned_by("requests", "request_id", ondelete="CASCADE"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    request_id: Mapped[int] = mapped_column(Id, ForeignKey("requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(Id)
     kind: Mapped[str] = mapped_column(String(20))
     slot: Mapped[int] = mapped_column(Integer)
     code_hash: Mapped[str] = mapped_column(String(64))
@@ -369,10 +451,14 @@ class RequestTask(TenantOwned, Base):
     """A manual task of a request: a system without a connector, a recipient to notify."""
 
     __tablename__ = "request_tasks"
-    __table_args__ = (Index("ix_request_tasks_request", "request_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_request_tasks_request", "request_id"),
+        owned_by("requests", "request_id", ondelete="CASCADE"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    request_id: Mapped[int] = mapped_column(Id, ForeignKey("requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(Id)
     system: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     assignee: Mapped[str | None] = mapped_column(String(200))
@@ -387,10 +473,14 @@ class RequestPackage(TenantOwned, Base):
     """An access or portability package (sealed), reachable by an expiring download token."""
 
     __tablename__ = "request_packages"
-    __table_args__ = (Index("ix_request_packages_token_hash", "token_hash"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_request_packages_token_hash", "token_hash"),
+        owned_by("requests", "request_id", ondelete="CASCADE"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    request_id: Mapped[int] = mapped_column(Id, ForeignKey("requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(Id)
     token_hash: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(200))
     size: Mapped[int] = mapped_column(BigInteger)
@@ -406,7 +496,10 @@ class Datastore(TenantOwned, Base):
     """A company database privault fulfils requests in (credentials sealed), or a manual system."""
 
     __tablename__ = "datastores"
-    __table_args__ = (UniqueConstraint("key", "tenant_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("key", "tenant_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(120))
@@ -428,6 +521,7 @@ class Webhook(TenantOwned, Base):
     """An endpoint told of request state changes, signed Standard Webhooks style."""
 
     __tablename__ = "webhooks"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(String(500))
@@ -443,10 +537,14 @@ class WebhookDelivery(TenantOwned, Base):
     """One message to one endpoint, retried until delivered (the body holds no personal data)."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_status", "status", "next_attempt_at"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_webhook_deliveries_status", "status", "next_attempt_at"),
+        owned_by("webhooks", "webhook_id", ondelete="CASCADE"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    webhook_id: Mapped[int] = mapped_column(Id, ForeignKey("webhooks.id", ondelete="CASCADE"))
+    webhook_id: Mapped[int] = mapped_column(Id)
     msg_id: Mapped[str] = mapped_column(String(40))
     event: Mapped[str] = mapped_column(String(60))
     body: Mapped[str] = mapped_column(Text)
@@ -469,6 +567,7 @@ class Job(Base):
     __table_args__ = (
         Index("ix_jobs_status_run_at", "status", "run_at"),
         UniqueConstraint("dedupe_key"),
+        {"info": {"distribution": "reference"}},
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -492,7 +591,10 @@ class LegalHold(TenantOwned, Base):
     """Data that must not be deleted: a subject, a whole tenant, or a category, until released."""
 
     __tablename__ = "legal_holds"
-    __table_args__ = (Index("ix_legal_holds_subject", "subject_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_legal_holds_subject", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     scope: Mapped[str] = mapped_column(String(20))
@@ -510,6 +612,7 @@ class RetentionRun(TenantOwned, Base):
     """One retention sweep and its report (what was deleted or anonymised, why, by which rule)."""
 
     __tablename__ = "retention_runs"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     started_at: Mapped[datetime]
@@ -523,7 +626,10 @@ class Disclosure(TenantOwned, Base):
     """Personal data given to a recipient: who, whose, what, why, on what legal basis."""
 
     __tablename__ = "disclosures"
-    __table_args__ = (Index("ix_disclosures_subject", "subject_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_disclosures_subject", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     batch: Mapped[str] = mapped_column(String(40))
@@ -544,6 +650,7 @@ class Dpia(TenantOwned, Base):
     """A data protection impact assessment, linked to a purpose (GDPR Art. 35)."""
 
     __tablename__ = "dpias"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     purpose: Mapped[str] = mapped_column(String(120))
@@ -563,7 +670,10 @@ class Incident(TenantOwned, Base):
     """A security or confidentiality incident and its notification clocks (GDPR 33, FCC, Québec)."""
 
     __tablename__ = "incidents"
-    __table_args__ = (UniqueConstraint("ref", "tenant_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("ref", "tenant_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     ref: Mapped[str] = mapped_column(String(20))
@@ -589,7 +699,10 @@ class Visit(TenantOwned, Base):
     """One page view: never an address, only a truncated IP or a keyed pseudonym."""
 
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_at", "at", "tenant_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_visits_at", "at", "tenant_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     at: Mapped[datetime]
@@ -605,7 +718,10 @@ class StaffUser(TenantOwned, Base):
     """A login to the admin console: one tenant, one manifest role, an Argon2id password hash."""
 
     __tablename__ = "staff_users"
-    __table_args__ = (UniqueConstraint("username", "tenant_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("username", "tenant_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64))
@@ -624,12 +740,14 @@ class StaffSession(TenantOwned, Base):
 
     __tablename__ = "staff_sessions"
     __table_args__ = (
-        UniqueConstraint("token_hash"),
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("token_hash", "tenant_id"),
         Index("ix_staff_sessions_staff", "staff_id"),
+        owned_by("staff_users", "staff_id", ondelete="CASCADE"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    staff_id: Mapped[int] = mapped_column(Id, ForeignKey("staff_users.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(Id)
     token_hash: Mapped[str] = mapped_column(String(64))
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
@@ -637,18 +755,14 @@ class StaffSession(TenantOwned, Base):
     expires_at: Mapped[datetime]
 
 
-TENANT_OWNED_TABLES: tuple[str, ...] = tuple(
-    mapper.persist_selectable.name  # type: ignore[attr-defined]
-    for mapper in Base.registry.mappers
-    if issubclass(mapper.class_, TenantOwned)
-)
-
-
 class CpniCampaign(TenantOwned, Base):
     """A sales or marketing campaign using CPNI and its supervisory review (47 CFR 64.2009(c), (d))."""
 
     __tablename__ = "cpni_campaigns"
-    __table_args__ = (UniqueConstraint("ref", "tenant_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("ref", "tenant_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     ref: Mapped[str] = mapped_column(String(64))
@@ -664,3 +778,16 @@ class CpniCampaign(TenantOwned, Base):
     launched_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     retain_until: Mapped[date] = mapped_column(Date)
+
+
+TENANT_OWNED_TABLES: tuple[str, ...] = tuple(
+    mapper.persist_selectable.name  # type: ignore[attr-defined]
+    for mapper in Base.registry.mappers
+    if issubclass(mapper.class_, TenantOwned)
+)
+# Global tables: the same rows for every tenant (a Citus reference table each, docs/scale-out.md).
+REFERENCE_TABLES: tuple[str, ...] = tuple(
+    table.name
+    for table in Base.metadata.sorted_tables
+    if table.info.get("distribution") == "reference"
+)

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from alembic import context
 
+from privault.storage.migrate import for_this_engine
 from privault.storage.tables import Base, UtcDateTime
 
 
@@ -23,6 +24,7 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
     render_item=render_item,
+    include_object=for_this_engine(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()
