@@ -19,10 +19,10 @@ webhook): 60,000 + 1,000 + 1,000/24 = about 61,000 rows an hour at 1,000 tenants
 
 On this machine (2026-12-07): 35 job rows and 38.0 s of worker CPU in the second hour (43.5 and
 50.7 s in other runs), about 1 % of one core; the first hour queued 1,032 rows (each tenant's first
-daily sweep) and took 113 s. Whole-subject erasures: 108/s on SQLite and 44/s on PostgreSQL, not
-the 500/s of the target (the issue measured 15 and 33): the sweep still erases subject by subject,
-about twenty statements each (the holds read four times, the tenant bound three times), in
-transactions of their own; a set-based path is the next step.
+daily sweep) and took 113 s. Whole-subject erasures (2026-12-08): 4,504/s on SQLite and 5,507/s on
+PostgreSQL (108 and 44 the day before, 15 and 33 when the issue was filed): vault-only subjects
+are erased 500 to a transaction, crypto-shredded in a few statements, instead of one by one in
+about twenty.
 
 The rest of issue #17's scale figures (mixed workload with 1 and 3 processes per endpoint, CPU per
 request, SQLite's p99 under the worker) are not measured by this file yet.

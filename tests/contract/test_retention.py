@@ -467,3 +467,91 @@ def test_a_sweep_taken_over_from_its_checkpoint_deletes_nothing_twice_and_misses
     assert result.report["totals"]["deleted"] == 9
     assert result.report["rules"]["call-recordings"]["subjects"] == 9
     assert all(_fields(c, f"s{n}") == ["user.name"] for n in range(9))
+
+
+def _ended_subjects(c: Container, count: int) -> list[str]:
+    """``count`` bluewave subjects whose contract ended on 10 March 2026 (due on the 24th)."""
+    uids = []
+    for n in range(count):
+        ref = f"ended-{n}"
+        _subject(c, ref, {"user.name": f"Ended {n}"})
+        uids.append(record_contract_end(c.deps, "bluewave", ref, date(2026, 3, 10), STAFF).uid)
+    return uids
+
+
+def test_a_sweep_erases_many_subjects_in_batches_each_audited_once(
+    c: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 4 (the batch size patched down): 11 due subjects erased, 2 held ones kept and
+    audited as denied, 1 whose contract has not ended left alone; one audit event per erased
+    subject with its own counts; the report counts each once."""
+    from privault.services import retention_erasure
+
+    monkeypatch.setattr(retention_erasure, "ERASE_BATCH", 4)
+    uids = _ended_subjects(c, 13)
+    _subject(c, "still-a-customer", {"user.name": "Still"})
+    for ref in ("ended-3", "ended-8"):
+        add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="CASE-1", subject=ref)
+    _on(c, date(2026, 3, 24))
+    report = _sweep(c)
+    assert report["whole_subjects"] == {"contract_end": {"erased": 11, "held": 2}}
+    live = {uid: _retention_subject(c, uid).live for uid in uids}
+    assert [uid for uid, alive in live.items() if alive] == [uids[3], uids[8]]
+    erasures = [
+        d
+        for a, o, d in _audit(c)
+        if a == "vault:subject:erase" and d.get("reason", "").startswith("retention")
+    ]
+    ok = [d for d in erasures if d.get("key") == "destroyed"]
+    assert len(ok) == 11
+    # the name went in the sweep's rule phase (a month after the contract end): the e-mail is left
+    assert [(d["fields"], d["identities"]) for d in ok] == [(0, 1)] * 11
+    assert sum(1 for d in erasures if "hold" in d) == 2
+    assert _fields(c, "still-a-customer") == ["user.name"]
+
+
+def test_a_batch_that_fails_is_done_again_subject_by_subject(
+    c: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure inside a batch rolls it back whole; its subjects are then erased one by one:
+    every subject erased and audited exactly once."""
+    from privault.errors import StorageError
+    from privault.storage.vault_repo import SqlSubjects
+
+    uids = _ended_subjects(c, 5)
+    calls = {"n": 0}
+    real = SqlSubjects.erase_many
+
+    def failing_once(self: SqlSubjects, ids: Any, at: datetime) -> Any:
+        calls["n"] += 1
+        result = real(self, ids, at)  # written, then rolled back with the batch
+        if calls["n"] == 1:
+            raise StorageError("the database went away mid-batch")
+        return result
+
+    monkeypatch.setattr(SqlSubjects, "erase_many", failing_once)
+    _on(c, date(2026, 3, 24))
+    report = _sweep(c)
+    assert report["whole_subjects"] == {"contract_end": {"erased": 5}}
+    assert not any(_retention_subject(c, uid).live for uid in uids)
+    ok = [d for a, o, d in _audit(c) if a == "vault:subject:erase" and d.get("key") == "destroyed"]
+    assert len(ok) == 5
+
+
+def test_erase_many_counts_each_subjects_rows_and_touches_no_one_else(c: Container) -> None:
+    """The bulk crypto-shred: values and identities deleted per subject, counted per subject;
+    another subject untouched."""
+    _subject(c, "a", {"user.name": "A", "cc.call.transcript": "hello"})
+    _subject(c, "b", {"user.name": "B"})
+    _subject(c, "other", {"user.name": "O"})
+    with c.uow() as uow:
+        bind_tenant(uow, "bluewave")
+        ids = [uow.subjects.get_by_ref(ref).id for ref in ("a", "b")]  # type: ignore[union-attr]
+        counts = uow.subjects.erase_many(ids, START)
+        uow.commit()
+    assert counts == {ids[0]: (2, 1), ids[1]: (1, 1)}
+    assert _fields(c, "other") == ["user.name"]
+    with c.uow() as uow:
+        bind_tenant(uow, "bluewave")
+        assert uow.subjects.get_by_ref("a") is None
+        assert uow.subjects.fields(ids) == []

@@ -121,6 +121,10 @@ class FakeSubjects(FakeRepository):
         self._change(subject_id, wrapped_key=None, ref=None, adult_on=None, erased_at=at)
         return 0, 0
 
+    def erase_many(self, subject_ids: Sequence[int], at: datetime) -> dict[int, tuple[int, int]]:
+        """``erase`` of each."""
+        return {subject_id: self.erase(subject_id, at) for subject_id in subject_ids}
+
     def _change(self, subject_id: int, **changes: object) -> None:
         stored = self._mine()[subject_id]
         record = dataclasses.replace(stored.record, **changes)  # type: ignore[arg-type]

@@ -169,6 +169,11 @@ class SubjectRepository(Protocol):
         """Delete values and identities and destroy the data key: (fields, identities) deleted."""
         ...
 
+    def erase_many(self, subject_ids: Sequence[int], at: datetime) -> dict[int, tuple[int, int]]:
+        """``erase`` for many subjects in a few statements: (fields, identities) deleted, per
+        subject."""
+        ...
+
     def to_rewrap(self, kek_version: int, after_id: int, limit: int) -> list[SubjectRecord]:
         """Live subjects whose data key is wrapped under another key version, by id."""
         ...

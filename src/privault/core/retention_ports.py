@@ -176,6 +176,10 @@ class RetentionRunRepository(Protocol):
         """A subject by uid or ref, with its retention events."""
         ...
 
+    def subjects_by_id(self, ids: Sequence[int]) -> list[RetentionSubject]:
+        """These subjects (those that exist), with their retention events, by id."""
+        ...
+
     def set_contract_end(self, subject_id: int, on: date, at: datetime) -> None:
         """Record the day the subject's contract ended."""
         ...

@@ -265,12 +265,13 @@ def _whole_subjects(
     today = date.fromisoformat(state["today"])
     current = state | {"phase": "subjects", "subject_after": state.get("subject_after", 0)}
 
-    def counted(uow: UnitOfWork, subject_id: int, reason: str, ended: Ended) -> None:
+    def counted(uow: UnitOfWork, outcomes: Sequence[tuple[int, str, Ended]]) -> None:
         run = _run(uow, current)
-        group = run.report["whole_subjects"].setdefault(reason, {})
-        group[ended.outcome] = group.get(ended.outcome, 0) + 1
-        count_kept(run.report.setdefault("kept_by_law", {}), ended.kept)
-        current["subject_after"] = subject_id
+        for subject_id, reason, ended in outcomes:
+            group = run.report["whole_subjects"].setdefault(reason, {})
+            group[ended.outcome] = group.get(ended.outcome, 0) + 1
+            count_kept(run.report.setdefault("kept_by_law", {}), ended.kept)
+            current["subject_after"] = subject_id
         uow.retention.save(run.id, run.report, RunStatus.RUNNING, None)
         if checkpoint is not None:
             checkpoint(uow, dict(current))

@@ -13,7 +13,7 @@ like anyone's (and the minor has been restricted since discovery).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -23,7 +23,7 @@ from privault.core.job_ports import LeaseLost
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.records import FieldRecord, IdentityRecord, SubjectRecord
-from privault.core.retention import contract_end_deletion, contract_ends_due_by, holding
+from privault.core.retention import Hold, contract_end_deletion, contract_ends_due_by, holding
 from privault.core.retention_ports import RetentionSubject
 from privault.core.vault import is_minor
 from privault.errors import PrivaultError
@@ -101,17 +101,30 @@ def _blocked(
     at: datetime,
 ) -> str | None:
     """Why the subject is not erased now (gone, not due, held: audited as denied), or None."""
+    why, denied = _why_not(view, subject, reason, at.date(), active_holds(uow, at.date()))
+    if denied is not None:
+        record(uow, [denied], at)
+    return why
+
+
+def _why_not(
+    view: TenantView,
+    subject: RetentionSubject | None,
+    reason: str,
+    today: date,
+    holds: Sequence[Hold],
+) -> tuple[str | None, Entry | None]:
+    """Why the subject is not erased now (gone, not due, held) and, if a hold keeps it, the audit
+    entry of the refusal; (None, None) if it is to be erased."""
     if subject is None or not subject.live:
-        return "gone"
-    if not _due(view, subject, reason, at.date()):
-        return "not_due"
-    hold = holding(active_holds(uow, at.date()), subject.id, None)
+        return "gone", None
+    if not _due(view, subject, reason, today):
+        return "not_due", None
+    hold = holding(holds, subject.id, None)
     if hold is None:
-        return None
+        return None, None
     details = {"reason": f"retention:{reason}", "hold": hold.id, "reference": hold.reference}
-    denied = Entry(SYSTEM_ACTOR, "vault:subject:erase", subject.uid, None, "denied", details)
-    record(uow, [denied], at)
-    return "held"
+    return "held", Entry(SYSTEM_ACTOR, "vault:subject:erase", subject.uid, None, "denied", details)
 
 
 def _prepare(
@@ -259,7 +272,11 @@ def erase_whole_subject(
 # --- the sweep's part ----------------------------------------------------------------------------
 
 
-Counted = Callable[[UnitOfWork, int, str, Ended], None]  # (uow, subject id, reason, how it ended)
+Counted = Callable[[UnitOfWork, Sequence[tuple[int, str, Ended]]], None]
+"""(uow, [(subject id, reason, how it ended)], in id order): the sweep counts outcomes in the
+transaction that records them."""
+
+ERASE_BATCH = 500  # vault-only subjects erased per transaction
 
 
 def due_subjects(
@@ -281,48 +298,134 @@ def erase_due_subjects(
     dry_run: bool,
     counted: Counted,
 ) -> None:
-    """Erase every due subject after ``after_id`` (each in its own transaction, ``counted`` in it);
-    with ``dry_run`` only count them (``would_erase`` or ``held``). A datastore that fails leaves
-    the subject for the next sweep (counted ``failed``)."""
+    """Erase every due subject after ``after_id``; with ``dry_run`` only count them
+    (``would_erase`` or ``held``). A tenant with connected datastores is erased subject by subject
+    (each datastore, then the vault; a datastore that fails leaves the subject for the next sweep,
+    counted ``failed``); a tenant without any, ERASE_BATCH subjects to a transaction."""
     with deps.make_uow() as uow:
         bind_tenant(uow, view.tenant.key)
         due = [(s, r) for s, r in due_subjects(uow, view, today) if s.id > after_id]
         holds = active_holds(uow, today)
-    for subject, reason in due:
-        if dry_run:
-            outcome = "held" if holding(holds, subject.id, None) else "would_erase"
-            _count_alone(deps, view, subject.id, reason, outcome, counted)
-            continue
-        try:
-            erase_whole_subject(
-                deps,
-                view.tenant.key,
-                subject.uid,
-                reason,
-                after=_counter(counted, subject.id, reason),
-            )
-        except LeaseLost:
-            raise  # another worker took the sweep over: stop, the batch rolls back
-        except PrivaultError:
-            _count_alone(deps, view, subject.id, reason, "failed", counted)
+        stores = bool(connected(deps, uow, view.tenant.key)) if due and not dry_run else False
+    if dry_run:
+        outcomes = [
+            (s.id, r, Ended("held" if holding(holds, s.id, None) else "would_erase"))
+            for s, r in due
+        ]
+        if outcomes:
+            _count_alone(deps, view, outcomes, counted)
+        return
+    if stores:
+        for subject, reason in due:
+            _erase_one(deps, view, subject, reason, counted)
+        return
+    for start in range(0, len(due), ERASE_BATCH):
+        _erase_batch(deps, view, due[start : start + ERASE_BATCH], counted)
 
 
-def _counter(counted: Counted, subject_id: int, reason: str) -> After:
+def _erase_one(
+    deps: Deps, view: TenantView, subject: RetentionSubject, reason: str, counted: Counted
+) -> None:
+    """One subject through every datastore and the vault, counted with its outcome."""
+
     def after(uow: UnitOfWork, ended: Ended) -> None:
-        counted(uow, subject_id, reason, ended)
+        counted(uow, [(subject.id, reason, ended)])
 
-    return after
+    try:
+        erase_whole_subject(deps, view.tenant.key, subject.uid, reason, after=after)
+    except LeaseLost:
+        raise  # another worker took the sweep over: stop, the batch rolls back
+    except PrivaultError:
+        _count_alone(deps, view, [(subject.id, reason, Ended("failed"))], counted)
+
+
+def _erase_batch(
+    deps: Deps, view: TenantView, due: Sequence[tuple[RetentionSubject, str]], counted: Counted
+) -> None:
+    """Vault-only subjects in one transaction: each checked again (gone, not due, held), the
+    law's and the exceptions' share kept as for one subject, everything else crypto-shredded in a
+    few statements, one audit event each, the outcomes counted. If anything fails, the batch is
+    rolled back and done subject by subject (which counts a failure on its own subject)."""
+    try:
+        with deps.make_uow() as uow:
+            bind_tenant(uow, view.tenant.key)
+            outcomes = _shred_batch(deps, uow, view, due)
+            counted(uow, outcomes)
+            uow.commit()
+    except LeaseLost:
+        raise
+    except PrivaultError:
+        for subject, reason in due:
+            _erase_one(deps, view, subject, reason, counted)
+
+
+def _shred_batch(
+    deps: Deps, uow: UnitOfWork, view: TenantView, due: Sequence[tuple[RetentionSubject, str]]
+) -> list[tuple[int, str, Ended]]:
+    at = deps.clock.now()
+    holds = active_holds(uow, at.date())
+    fresh = {s.id: s for s in uow.retention.subjects_by_id([s.id for s, _ in due])}
+    ended: dict[int, Ended] = {}
+    entries: list[Entry] = []
+    ready: list[RetentionSubject] = []
+    for subject, reason in due:
+        why, denied = _why_not(view, fresh.get(subject.id), reason, at.date(), holds)
+        if why is not None:
+            ended[subject.id] = Ended(why)
+            entries += [denied] if denied is not None else []
+        else:
+            ready.append(fresh[subject.id])
+    reasons = {s.id: r for s, r in due}
+    whole = _whole(deps, uow, view, ready, holds, ended, reasons)
+    erased = uow.subjects.erase_many([s.id for s in whole], at)
+    forget_subject_visits(uow, [s.id for s in whole])
+    for subject in whole:
+        fields, identities = erased[subject.id]
+        details: dict[str, Any] = {"key": "destroyed", "reason": f"retention:{reasons[subject.id]}"}
+        details |= {"fields": fields, "identities": identities}
+        details |= {"datastores": _Stores().counts, "retained_rows": []}
+        entries.append(Entry(SYSTEM_ACTOR, "vault:subject:erase", subject.uid, None, "ok", details))
+        ended[subject.id] = Ended("erased")
+    if entries:
+        record(uow, entries, at)
+    return [(s.id, reasons[s.id], ended[s.id]) for s, _ in due]
+
+
+def _whole(
+    deps: Deps,
+    uow: UnitOfWork,
+    view: TenantView,
+    ready: Sequence[RetentionSubject],
+    holds: Sequence[Hold],
+    ended: dict[int, Ended],
+    reasons: dict[int, str],
+) -> list[RetentionSubject]:
+    """Of ``ready``, those nothing keeps anything of (to shred whole); the others are erased in
+    part and restricted, one by one, their outcome put in ``ended``."""
+    ids = [s.id for s in ready]
+    owners = {o.id: o for o in uow.subjects.get_many(ids)}
+    fields: dict[int, list[FieldRecord]] = {i: [] for i in ids}
+    for value in uow.subjects.fields(ids):
+        fields[value.subject_id].append(value)
+    identities: dict[int, list[IdentityRecord]] = {i: [] for i in ids}
+    for identity in uow.subjects.identities(ids):
+        identities[identity.subject_id].append(identity)
+    sources = always_kept(view, list(holds))
+    today = deps.clock.now().date()
+    whole = []
+    for subject in ready:
+        data = (fields[subject.id], identities[subject.id])
+        if kept_in_vault(view, sources, owners[subject.id], data, subject, today):
+            ended[subject.id] = _shred(deps, uow, view, subject, reasons[subject.id], _Stores())
+        else:
+            whole.append(subject)
+    return whole
 
 
 def _count_alone(
-    deps: Deps,
-    view: TenantView,
-    subject_id: int,
-    reason: str,
-    outcome: str,
-    counted: Counted,
+    deps: Deps, view: TenantView, outcomes: Sequence[tuple[int, str, Ended]], counted: Counted
 ) -> None:
     with deps.make_uow() as uow:
         bind_tenant(uow, view.tenant.key)
-        counted(uow, subject_id, reason, Ended(outcome))
+        counted(uow, outcomes)
         uow.commit()

@@ -280,6 +280,13 @@ class SqlRetentionRuns(BoundRepository):
         rows = self._subjects(wanted)
         return rows[0] if rows else None
 
+    def subjects_by_id(self, ids: Sequence[int]) -> list[RetentionSubject]:
+        """These subjects (those that exist), with their retention events, by id."""
+        found: list[RetentionSubject] = []
+        for start in range(0, len(ids), CHUNK):
+            found += self._subjects(_SUBJECTS.c.id.in_(list(ids[start : start + CHUNK])))
+        return found
+
     def _subjects(self, *where: ColumnElement[bool]) -> list[RetentionSubject]:
         s = _SUBJECTS.c
         stmt = (
