@@ -211,25 +211,7 @@ class SqlSubjects(BoundRepository):
 
     def erase(self, subject_id: int, at: datetime) -> tuple[int, int]:
         """Delete values and identities, destroy the wrapped data key, keep a tombstone."""
-        fields = self.session.execute(
-            delete(t.PersonalData).where(t.PersonalData.subject_id == subject_id)
-        )
-        identities = self.session.execute(
-            delete(t.Identity).where(t.Identity.subject_id == subject_id)
-        )
-        self.session.execute(
-            update(t.Subject)
-            .where(t.Subject.id == subject_id)
-            .values(
-                wrapped_key=None,
-                ref=None,
-                adult_on=None,
-                exclusive_data=None,
-                erased_at=at,
-                updated_at=at,
-            )
-        )
-        return int(fields.rowcount), int(identities.rowcount)  # type: ignore[attr-defined]
+        return self.erase_many([subject_id], at)[subject_id]
 
     def erase_many(self, subject_ids: Sequence[int], at: datetime) -> dict[int, tuple[int, int]]:
         """``erase`` for many subjects: three statements per CHUNK of them, the rows
