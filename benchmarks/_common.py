@@ -113,9 +113,12 @@ def _wait_ready(base: str) -> None:
 
 
 @contextmanager
-def served(container: Container, tenant: str = "bluewave") -> Iterator[tuple[str, dict[str, str]]]:
+def served(
+    container: Container, tenant: str = "bluewave", pids: list[int] | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
     """`privault serve` on a free port of 127.0.0.1 over the deployment's database, and a privacy
-    officer's API key: (base URL, authorization headers). The server stops on exit."""
+    officer's API key: (base URL, authorization headers). The server stops on exit; its process id
+    is added to ``pids`` (to read its CPU time)."""
     deps = container.deps
     token = create_api_key(deps, tenant, "privacy-officer", name="bench").token.reveal()
     port = _free_port()
@@ -133,9 +136,21 @@ def served(container: Container, tenant: str = "bluewave") -> Iterator[tuple[str
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    if pids is not None:
+        pids.append(process.pid)
     try:
         _wait_ready(base)
         yield base, {"Authorization": f"Bearer {token}"}
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used so far (Linux ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick

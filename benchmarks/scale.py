@@ -32,30 +32,45 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _mix
 from _common import deployment
 from privault.bootstrap import Container
 from privault.core.access import Principal
 from privault.core.clock import FixedClock
+from privault.core.job_ports import NewJob
 from privault.jobs.worker import Worker
 from privault.services.retention import sweep
-from privault.services.retention_subjects import record_contract_end
+from privault.services.retention_subjects import ERASE_DUE_JOB, record_contract_end
 from privault.services.setup import template_text
 from privault.services.tenants import bind_tenant
 from privault.services.vault_import import import_subjects
 from privault.storage import tables as t
 
+SCALE = float(os.environ.get("PRIVAULT_BENCH_SCALE", "1"))
 IDLE_TENANTS = 1_000
 ERASURES = 1_000
-TARGETS = {"idle_tenant_job_rows_per_hour": ("<=", 100), "subject_erasures_per_s": (">=", 500)}
+MIX_SUBJECTS = int(20_000 * SCALE)  # per tenant
+MIX_REQUESTS = int(3_000 * SCALE)
+MIX_CLIENTS = 12
+SWEPT = int(5_000 * SCALE)  # contract ends the worker erases while SQLite serves the mix
+CPU_MS_BEFORE = 11  # CPU ms per mixed request when the issue was filed
+TARGETS = {
+    "idle_tenant_job_rows_per_hour": ("<=", 100),
+    "subject_erasures_per_s": (">=", 500),
+    "mixed_3proc_over_1proc": (">=", 1),
+    "cpu_ms_per_request": ("<=", CPU_MS_BEFORE / 2),
+    "sqlite_p99_ms": ("<=", 500),
+}
 
 
 def log(message: str) -> None:
@@ -146,9 +161,116 @@ def bench_erasures(engine: str) -> float:
     return rate
 
 
+def _per_endpoint(run: _mix.Run, processes: int) -> dict[str, float]:
+    figures = {}
+    for endpoint, _ in _mix.MIX:
+        figures[f"p50_ms_{endpoint}_{processes}proc"] = round(run.percentile(0.5, endpoint), 1)
+        figures[f"p99_ms_{endpoint}_{processes}proc"] = round(run.percentile(0.99, endpoint), 1)
+        log(
+            f"  {endpoint}: {len(run.latencies[endpoint])} requests, "
+            f"p50 {run.percentile(0.5, endpoint):.0f} ms, p99 {run.percentile(0.99, endpoint):.0f} ms"
+        )
+    return figures
+
+
+def bench_mixed() -> dict[str, float]:
+    """The mix on PostgreSQL with two tenants of MIX_SUBJECTS subjects, 1 then 3 server processes:
+    requests per second, CPU per request (the servers' user and system time), p50/p99 per
+    endpoint."""
+    figures: dict[str, float] = {}
+    with deployment("postgresql") as container:
+        _mix.populate(container, MIX_SUBJECTS)
+        for processes in (1, 3):
+            run = _mix.run(
+                container,
+                processes,
+                requests=MIX_REQUESTS,
+                clients=MIX_CLIENTS,
+                subjects=MIX_SUBJECTS,
+            )
+            log(
+                f"mix, PostgreSQL, {processes} process(es): {run.rate:,.1f} req/s, "
+                f"{run.cpu_ms_per_request:.1f} ms CPU a request, p99 {run.percentile(0.99):.0f} ms"
+            )
+            figures[f"mixed_rps_{processes}proc"] = round(run.rate, 1)
+            figures[f"cpu_ms_per_request_{processes}proc"] = round(run.cpu_ms_per_request, 2)
+            figures[f"p99_ms_{processes}proc"] = round(run.percentile(0.99), 1)
+            figures |= _per_endpoint(run, processes)
+    figures["mixed_3proc_over_1proc"] = round(
+        figures["mixed_rps_3proc"] / figures["mixed_rps_1proc"], 2
+    )
+    figures["cpu_ms_per_request"] = figures["cpu_ms_per_request_1proc"]
+    return figures
+
+
+def bench_sqlite_under_sweep() -> dict[str, float]:
+    """The mix on embedded SQLite (one `privault serve` with its embedded worker) while that worker
+    erases SWEPT subjects whose contract ended two months ago: the p99 of every request. The
+    contracts are ended, and the erasure queued, once the clients have started (ended before, the
+    worker's first sweep would have erased them before the clients began)."""
+    with deployment("sqlite") as container:
+        _mix.populate(container, MIX_SUBJECTS)
+        with container.uow() as uow:
+            tenant_id = bind_tenant(uow, "northwind").id
+        who = Principal(tenant_id, "northwind", "privacy-officer", "api_key", "bench")
+        lines = enumerate((_ended(n) for n in range(SWEPT)), 1)
+        assert import_subjects(container.deps, who, lines).imported == SWEPT
+        ended_on = container.clock.now().date() - timedelta(days=60)
+        waited: dict[str, float] = {}
+
+        def erasing() -> None:
+            """End the contracts (what `record_contract_end` stores, in one statement) and queue
+            their erasure; wait until the server's worker has done it."""
+            started = time.perf_counter()
+            waited["before"] = _erased(container, tenant_id)
+            now = container.clock.now()
+            with container.uow() as uow:
+                uow.bind_tenant(tenant_id)
+                ended = update(t.Subject).where(t.Subject.ref.like("ended-%"))
+                uow.session.execute(ended.values(contract_end_on=ended_on))
+                uow.jobs.enqueue(NewJob(ERASE_DUE_JOB, "northwind", {}, now), now)
+                uow.commit()
+            while _erased(container, tenant_id) < SWEPT and time.perf_counter() - started < 600:
+                time.sleep(0.2)
+            waited["seconds"] = time.perf_counter() - started
+
+        run = _mix.run(
+            container,
+            1,
+            requests=MIX_REQUESTS,
+            clients=MIX_CLIENTS,
+            subjects=MIX_SUBJECTS,
+            during=erasing,
+        )
+        erased = _erased(container, tenant_id)
+    assert erased == SWEPT  # every ended contract's subject, and nobody else
+    assert waited["before"] == 0  # and all of them while the clients ran
+    log(
+        f"mix, SQLite, 1 process whose worker erased {SWEPT} subjects in {waited['seconds']:.1f} s "
+        f"meanwhile: {run.rate:,.1f} req/s, p50 {run.percentile(0.5):.0f} ms, "
+        f"p99 {run.percentile(0.99):.0f} ms"
+    )
+    figures = {
+        "sqlite_p99_ms": round(run.percentile(0.99), 1),
+        "sqlite_p50_ms": round(run.percentile(0.5), 1),
+        "sqlite_mixed_rps": round(run.rate, 1),
+        "sqlite_erasure_s": round(waited["seconds"], 1),
+    }
+    return figures | {k.replace("_1proc", "_sqlite"): v for k, v in _per_endpoint(run, 1).items()}
+
+
+def _erased(container: Container, tenant_id: int) -> int:
+    with container.uow() as uow:
+        uow.bind_tenant(tenant_id)
+        stmt = select(func.count()).select_from(t.Subject).where(t.Subject.erased_at.is_not(None))
+        return int(uow.session.scalar(stmt) or 0)
+
+
 def main() -> None:
     """Run; print one JSON object last."""
-    figures: dict[str, float] = dict(bench_idle_tenants())
+    figures: dict[str, float] = bench_mixed()
+    figures |= bench_sqlite_under_sweep()
+    figures |= bench_idle_tenants()
     sqlite_rate, postgres_rate = bench_erasures("sqlite"), bench_erasures("postgresql")
     figures["subject_erasures_per_s_sqlite"] = round(sqlite_rate)
     figures["subject_erasures_per_s_postgres"] = round(postgres_rate)

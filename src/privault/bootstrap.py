@@ -147,6 +147,7 @@ class Container:
                 checkpoint_every=timedelta(seconds=s.audit_checkpoint_seconds),
             ),
             webhooks_now=self.webhooks_now,
+            single_writer=self.engine.dialect.name == "sqlite",
             pools=self.pools,
             settings=RequestSettings(
                 code_minutes=s.verification_code_minutes,

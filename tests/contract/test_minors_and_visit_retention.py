@@ -69,7 +69,7 @@ def _allowed(c: Container, ref: str, purpose: str = "customer-service") -> bool:
 
 def _queued_erasures(c: Container) -> list[Any]:
     with c.uow() as uow:
-        return [j for j in uow.jobs.recent(limit=50) if j.kind == "subject.erase"]
+        return [j for j in uow.jobs.recent(limit=50) if j.kind == "subjects.erase_due"]
 
 
 def test_a_child_under_13_cannot_be_collected_without_parental_consent(c: Container) -> None:

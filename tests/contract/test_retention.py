@@ -350,7 +350,8 @@ def test_bluewave_deletes_14_days_after_the_contract_end(c: Container) -> None:
 def test_a_held_subject_is_kept_at_contract_end_and_erased_by_the_sweep_after_release(
     c: Container,
 ) -> None:
-    """The erase job finishes reporting 'held'; after the hold's release the daily sweep erases."""
+    """The day's erase job finishes counting the subject 'held'; after the hold's release the
+    daily sweep erases it."""
     _ana(c)
     hold = add_hold(c.deps, "bluewave", STAFF, scope="subject", reference="CASE-9", subject="ana")
     ended = record_contract_end(c.deps, "bluewave", "ana", date(2026, 3, 10), STAFF)
@@ -358,9 +359,9 @@ def test_a_held_subject_is_kept_at_contract_end_and_erased_by_the_sweep_after_re
     Worker(c).drain()
     assert _retention_subject(c, ended.uid).live
     with c.uow() as uow:
-        jobs = [j for j in uow.jobs.recent(limit=100) if j.kind == "subject.erase"]
+        jobs = [j for j in uow.jobs.recent(limit=100) if j.kind == "subjects.erase_due"]
     assert jobs[0].status == "done"
-    assert jobs[0].progress == {"outcome": "held"}
+    assert jobs[0].progress["outcomes"] == {"contract_end": {"held": 1}}
     release_hold(c.deps, "bluewave", hold.id, STAFF)
     report = _sweep(c)
     assert report["whole_subjects"] == {"contract_end": {"erased": 1}}
@@ -555,3 +556,33 @@ def test_erase_many_counts_each_subjects_rows_and_touches_no_one_else(c: Contain
         bind_tenant(uow, "bluewave")
         assert uow.subjects.get_by_ref("a") is None
         assert uow.subjects.fields(ids) == []
+
+
+def test_contract_ends_due_the_same_day_share_one_job_that_erases_them_in_batches(
+    c: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven contract ends recorded for the same deletion day queue one job; the worker runs it at
+    midnight of that day and erases all seven in batches (of 3 here), counting each; a contract
+    end recorded after its deletion day has passed gets a job of its own, run at once."""
+    from privault.services import retention_erasure
+
+    monkeypatch.setattr(retention_erasure, "ERASE_BATCH", 3)
+    for n in range(7):
+        _subject(c, f"same-{n}", {"user.name": f"Same {n}"})
+    ends = [
+        record_contract_end(c.deps, "bluewave", f"same-{n}", date(2026, 3, 10), STAFF)
+        for n in range(7)
+    ]
+    assert len({end.job for end in ends}) == 1
+    _on(c, date(2026, 3, 24), 0)
+    Worker(c).drain()
+    assert not any(_retention_subject(c, end.uid).live for end in ends)
+    with c.uow() as uow:
+        [job] = [j for j in uow.jobs.recent(limit=100) if j.kind == "subjects.erase_due"]
+    assert job.status == "done"
+    assert job.progress["outcomes"] == {"contract_end": {"erased": 7}}
+    _subject(c, "late", {"user.name": "Late"})
+    late = record_contract_end(c.deps, "bluewave", "late", date(2026, 3, 1), STAFF)
+    assert late.job != job.id
+    Worker(c).drain()
+    assert not _retention_subject(c, late.uid).live

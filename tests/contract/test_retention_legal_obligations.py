@@ -181,8 +181,8 @@ def test_the_contract_end_job_keeps_the_bills_and_later_sweeps_only_count_them(
     _ended(c)
     Worker(c).drain()
     with c.uow() as uow:
-        [job] = [j for j in uow.jobs.recent(limit=100) if j.kind == "subject.erase"]
-    assert job.progress == {"outcome": "partial"}
+        [job] = [j for j in uow.jobs.recent(limit=100) if j.kind == "subjects.erase_due"]
+    assert job.progress["outcomes"] == {"contract_end": {"partial": 1}}
     [erased] = _audit(c, "vault:subject:erase")
     assert {r["law"] for r in erased["retained"]} == {TAX_LAW}
     report = _sweep(c)

@@ -70,6 +70,10 @@ class JobRepository(Protocol):
         """Queue a job; None if a job with this dedupe key exists already."""
         ...
 
+    def with_dedupe_key(self, key: str) -> int | None:
+        """The id of the job queued under this dedupe key, if any."""
+        ...
+
     def enqueue_new(self, jobs: Sequence[NewJob], now: datetime) -> int:
         """Queue, in bulk, those of ``jobs`` (each with a dedupe key) whose key no job has yet;
         how many were queued."""

@@ -13,7 +13,7 @@ from privault.services.notices import current_notice_review
 from privault.services.requests import sweep as sweep_requests
 from privault.services.retention import sweep as sweep_retention
 from privault.services.retention_dormancy import notify_dormant
-from privault.services.retention_erasure import erase_whole_subject
+from privault.services.retention_erasure import erase_due_now, erase_whole_subject
 from privault.services.retention_subjects import discover_minors
 from privault.services.visits import anonymise_due_visits
 from privault.services.webhooks import deliver_due
@@ -78,6 +78,12 @@ def _subject_erase(ctx: JobContext) -> None:
     )
 
 
+def _subjects_erase_due(ctx: JobContext) -> None:
+    """Erase the tenant's subjects whose contract end or minority makes them due today, in batches
+    (held ones kept and audited, the law's share kept); outcomes counted in the job's progress."""
+    erase_due_now(ctx.container.deps, ctx.tenant_key, ctx.progress, ctx.checkpoint)
+
+
 def _audit_verify(ctx: JobContext) -> None:
     """Verify the tenant's whole audit log (``privault audit verify --full`` queues it), saving how
     many events were checked as it goes and the result at the end."""
@@ -100,6 +106,7 @@ HANDLERS: dict[str, Handler] = {
     "webhooks.deliver": _webhooks_deliver,
     "retention.sweep": _retention_sweep,
     "subject.erase": _subject_erase,
+    "subjects.erase_due": _subjects_erase_due,
 }
 
 

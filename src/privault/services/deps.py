@@ -66,6 +66,9 @@ class Deps:
     # Send queued webhooks right after each commit that queued one (the API and the console, where
     # someone waits for the answer); else they wait for `webhooks deliver` and the worker.
     webhooks_now: bool = False
+    # The database takes one writer at a time (SQLite): long background work writes in shorter
+    # transactions and pauses between them, so that requests waiting to write get in.
+    single_writer: bool = False
     # Open connectors of connected datastores (the container's one set, closed with it).
     pools: DatastorePools = field(default_factory=DatastorePools)
     audit: AuditSettings = field(default_factory=AuditSettings)

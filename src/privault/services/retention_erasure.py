@@ -13,6 +13,7 @@ like anyone's (and the minor has been restricted since discovery).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -277,6 +278,8 @@ Counted = Callable[[UnitOfWork, Sequence[tuple[int, str, Ended]]], None]
 transaction that records them."""
 
 ERASE_BATCH = 500  # vault-only subjects erased per transaction
+# One writer at a time (SQLite): shorter transactions, a pause after each for waiting requests
+ERASE_BATCH_SQLITE, SQLITE_PAUSE_S = 100, 0.02
 
 
 def due_subjects(
@@ -319,8 +322,37 @@ def erase_due_subjects(
         for subject, reason in due:
             _erase_one(deps, view, subject, reason, counted)
         return
-    for start in range(0, len(due), ERASE_BATCH):
-        _erase_batch(deps, view, due[start : start + ERASE_BATCH], counted)
+    size = ERASE_BATCH_SQLITE if deps.single_writer else ERASE_BATCH
+    for start in range(0, len(due), size):
+        if deps.single_writer and start:
+            time.sleep(SQLITE_PAUSE_S)
+        _erase_batch(deps, view, due[start : start + size], counted)
+
+
+def erase_due_now(
+    deps: Deps,
+    tenant_key: str,
+    progress: dict[str, Any],
+    checkpoint: Callable[[UnitOfWork, dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Erase every subject of the tenant whose contract end or minority makes it due today (the
+    ``subjects.erase_due`` job): as the sweep does, in batches, continuing after
+    ``progress["subject_after"]``; each batch's outcomes are counted into the progress and
+    checkpointed in the transaction that records them. Returns the progress."""
+    view = tenant_view(deps.manifest, tenant_key)
+    current: dict[str, Any] = {"subject_after": 0, "outcomes": {}} | progress
+
+    def counted(uow: UnitOfWork, outcomes: Sequence[tuple[int, str, Ended]]) -> None:
+        for subject_id, reason, ended in outcomes:
+            group = current["outcomes"].setdefault(reason, {})
+            group[ended.outcome] = group.get(ended.outcome, 0) + 1
+            current["subject_after"] = subject_id
+        checkpoint(uow, dict(current))
+
+    today = deps.clock.now().date()
+    after = int(current["subject_after"])
+    erase_due_subjects(deps, view, today, after_id=after, dry_run=False, counted=counted)
+    return current
 
 
 def _erase_one(

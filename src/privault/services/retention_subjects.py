@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from privault.core.consent import Choice, Kind, Method, Via, load_state, topic
 from privault.core.identities import normalise
-from privault.core.job_ports import NewJob
+from privault.core.job_ports import JobStatus, NewJob
 from privault.core.manifest.resolve import TenantView, tenant_view
 from privault.core.ports import UnitOfWork
 from privault.core.retention import contract_end_deletion, midnight
@@ -25,17 +25,28 @@ from privault.services.deps import Deps
 from privault.services.tenants import bind_tenant
 
 SYSTEM_ACTOR = "privault:retention"
-ERASE_JOB = "subject.erase"
+ERASE_JOB = "subject.erase"  # one subject (dormancy; and jobs queued before subjects.erase_due)
+ERASE_DUE_JOB = "subjects.erase_due"  # every subject of a tenant due by the day, in batches
 CONTRACT_END, MINOR, DORMANT = "contract_end", "minor", "dormant"
 
 
-def _erase_job(
-    uow: UnitOfWork, tenant_key: str, uid: str, reason: str, run_at: datetime, now: datetime
-) -> int | None:
-    """Queue the subject's erasure (once per subject, reason and day)."""
-    key = f"{ERASE_JOB}:{tenant_key}:{uid}:{reason}:{run_at.date().isoformat()}"
-    payload = {"subject": uid, "reason": reason}
-    return uow.jobs.enqueue(NewJob(ERASE_JOB, tenant_key, payload, run_at, dedupe_key=key), now)
+def _erase_job(uow: UnitOfWork, tenant_key: str, run_at: datetime, now: datetime) -> int:
+    """Queue the erasure of the tenant's subjects due at ``run_at`` (or now, if that has passed):
+    one job for every contract end falling due on the same day, which erases them in batches
+    (``services.retention_erasure``); its id. A job under the same key that has already been
+    claimed may be past this subject (it goes through the subjects in id order): then another
+    job follows it."""
+    key = f"{ERASE_DUE_JOB}:{tenant_key}:{max(run_at, now).isoformat()}"
+    while True:
+        job = NewJob(ERASE_DUE_JOB, tenant_key, {}, max(run_at, now), dedupe_key=key)
+        queued = uow.jobs.enqueue(job, now)
+        if queued is not None:
+            return queued
+        existing = uow.jobs.with_dedupe_key(key)
+        found = uow.jobs.get(existing) if existing is not None else None
+        if found is not None and found.status == JobStatus.QUEUED:
+            return found.id
+        key = f"{key}:after:{existing}"
 
 
 # --- contract end --------------------------------------------------------------------------------
@@ -48,7 +59,7 @@ class ContractEnd:
     uid: str
     on: date
     delete_on: date
-    job: int | None
+    job: int
 
 
 def record_contract_end(deps: Deps, tenant_key: str, ref: str, on: date, actor: str) -> ContractEnd:
@@ -63,7 +74,7 @@ def record_contract_end(deps: Deps, tenant_key: str, ref: str, on: date, actor: 
         if subject is None or not subject.live:
             raise NotFound(f"no subject '{ref}'", code="subject.unknown")
         uow.retention.set_contract_end(subject.id, on, now)
-        job = _erase_job(uow, tenant_key, subject.uid, CONTRACT_END, midnight(delete_on), now)
+        job = _erase_job(uow, tenant_key, midnight(delete_on), now)
         details = {"on": on.isoformat(), "delete_on": delete_on.isoformat(), "job": job}
         record(uow, [Entry(actor, "subject:contract_end", subject.uid, None, "ok", details)], now)
         uow.commit()
@@ -103,7 +114,7 @@ def mark_minor(
     bind_tenant(uow, tenant_key)
     if subject.ref is None or suppressed(uow, subject.id):
         return False
-    job = _erase_job(uow, tenant_key, subject.uid, MINOR, at, at)
+    job = _erase_job(uow, tenant_key, at, at)
     details = {"policy": "POL-MIN-1", "minor_age": minor_age, "job": job}
     record(uow, [Entry(actor, "subject:minor", subject.uid, None, "ok", details)], at)
     restriction = [Choice(Kind.RESTRICTION, "*", False)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError as DBAPIOperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from privault.errors import ConfigurationError
@@ -46,9 +48,12 @@ def make_engine(
 def _sqlite_engine(url: str, database: str | None, pool_size: int) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    connect_args: dict[str, Any] = {"timeout": 30, "check_same_thread": False}
+    if database and database != ":memory:":
+        connect_args["factory"] = _queued_writer()
     engine = create_engine(
         url,
-        connect_args={"timeout": 30, "check_same_thread": False},
+        connect_args=connect_args,
         hide_parameters=True,
         # kept open: a new connection costs its pragmas and a cold page cache
         pool_size=pool_size * 2,
@@ -95,6 +100,73 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     deadlocks. A read-only one (``read_only_begin``) begins deferred instead."""
     # straight to the driver: the statement needs none of SQLAlchemy's execution machinery, and
     # this runs once per transaction (a fifth of a one-event write's Python time through it)
-    connection.connection.driver_connection.execute(
-        "BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE"
-    )
+    driver = connection.connection.driver_connection
+    statement = "BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE"
+    try:
+        if statement != "BEGIN" and isinstance(driver, QueuedWriterConnection):
+            driver.queue()
+        driver.execute(statement)
+    except sqlite3.OperationalError as exc:  # as SQLAlchemy would have wrapped it ("locked")
+        raise DBAPIOperationalError(statement, None, exc) from exc
+
+
+_HOLDING = threading.local()
+WRITER_WAIT_S = 30  # as long as SQLite's busy timeout (``timeout`` above)
+
+
+class QueuedWriterConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions first queue on a lock shared by the engine's
+    connections. SQLite's own busy handler sleeps and retries (1, 2, 5 ... 100 ms), so threads
+    whose writes collide wait far longer than the write they wait for; queued, the next writer
+    wakes as soon as the last one commits. In embedded mode every writer is a thread of the one
+    `privault serve` process (requests and the embedded worker); another process (a separate
+    `privault worker`, another server) still meets SQLite's own lock and its busy timeout."""
+
+    in_process: threading.Lock
+    _queued = False
+
+    def queue(self) -> None:
+        """Wait for the writers' lock (once per transaction). A thread that holds it already,
+        through another connection, does not wait on itself: it meets SQLite's busy timeout
+        instead. After WRITER_WAIT_S, "database is locked", as SQLite would say."""
+        if self._queued or getattr(_HOLDING, "writer", None) is not None:
+            return
+        if not self.in_process.acquire(timeout=WRITER_WAIT_S):
+            raise sqlite3.OperationalError("database is locked")
+        self._queued = True
+        _HOLDING.writer = self
+
+    def commit(self) -> None:
+        """Commit, then let the next writer in."""
+        try:
+            super().commit()
+        finally:
+            self._dequeue()
+
+    def rollback(self) -> None:
+        """Roll back, then let the next writer in."""
+        try:
+            super().rollback()
+        finally:
+            self._dequeue()
+
+    def close(self) -> None:
+        """Close, letting the next writer in."""
+        try:
+            super().close()
+        finally:
+            self._dequeue()
+
+    def _dequeue(self) -> None:
+        if not self._queued:
+            return
+        self._queued = False
+        if getattr(_HOLDING, "writer", None) is self:
+            _HOLDING.writer = None
+        self.in_process.release()
+
+
+def _queued_writer() -> type[QueuedWriterConnection]:
+    """The connection class of one engine: its writers share one queue."""
+    shared = {"in_process": threading.Lock()}
+    return type("QueuedWriterConnection", (QueuedWriterConnection,), shared)

@@ -66,6 +66,10 @@ class SqlJobs:
             return None
         return row.id
 
+    def with_dedupe_key(self, key: str) -> int | None:
+        """The id of the job queued under this dedupe key, if any."""
+        return self.session.scalar(select(t.Job.id).where(t.Job.dedupe_key == key))
+
     def enqueue_new(self, jobs: Sequence[NewJob], now: datetime) -> int:
         """Queue, in bulk, those of ``jobs`` whose dedupe key no job has yet (one query for the
         keys taken, one insert); another worker queueing the same keys meanwhile makes the insert
