@@ -24,7 +24,9 @@ Targets on a 2-core machine: lookups >= 1,500/s in-process and >= 500/s over HTT
 on both engines; 3 processes at least as fast as 1; incremental verification <= 0.5 s; full <= 5 s.
 Scale down for a quick look with PRIVAULT_BENCH_SCALE=0.1.
 
-On this machine (2026-12-08 00:08 UTC, a quiet run; figures vary by a fifth from run to run here):
+On this machine (2026-12-08 00:08 UTC, a quiet run; figures vary by a fifth or more from run to run
+here; the run of 01:14, in the table below, gave lookups 1,424/s in-process and 625/s over HTTP,
+appends 3,694/s and 2,151/s, 3 processes 1.24x one, verification 0.062 s and 4.33 s):
 met: lookups 2,156/s in-process (264/s when the issue was filed: reads in a read-only transaction
 that takes no SQLite write lock, hot statements built once, access answers remembered per manifest,
 blind-index keys derived once, repositories made only when used) and 561/s over HTTP with two
