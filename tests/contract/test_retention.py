@@ -586,3 +586,47 @@ def test_contract_ends_due_the_same_day_share_one_job_that_erases_them_in_batche
     assert late.job != job.id
     Worker(c).drain()
     assert not _retention_subject(c, late.uid).live
+
+
+def test_past_due_erasures_recorded_apart_join_the_job_waiting_to_run(c: Container) -> None:
+    """Two contract ends whose deletion day has passed, recorded a minute apart, join one waiting
+    job (not one each, with keys that would grow)."""
+    for ref in ("late-1", "late-2"):
+        _subject(c, ref, {"user.name": ref})
+    _on(c, date(2026, 4, 1))
+    first = record_contract_end(c.deps, "bluewave", "late-1", date(2026, 3, 1), STAFF)
+    _clock(c).at += timedelta(minutes=1)
+    second = record_contract_end(c.deps, "bluewave", "late-2", date(2026, 3, 1), STAFF)
+    assert first.job == second.job
+    Worker(c).drain()
+    assert not _retention_subject(c, first.uid).live
+    assert not _retention_subject(c, second.uid).live
+
+
+def test_a_subject_erased_meanwhile_is_counted_gone_not_erased_twice(
+    c: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL, where two jobs may erase at once: a subject another transaction erases after
+    the batch read it is left out of the batch's erasure, counted 'gone', audited once."""
+    if c.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: the batch's read and erasure cannot be interleaved")
+    from privault.services import retention_erasure
+
+    uids = _ended_subjects(c, 3)
+    real = retention_erasure._whole
+
+    def erased_meanwhile(*args: Any) -> Any:
+        whole = real(*args)
+        with c.uow() as other:
+            bind_tenant(other, "bluewave")
+            other.subjects.erase_many([whole[0].id], START)
+            other.commit()
+        return whole
+
+    monkeypatch.setattr(retention_erasure, "_whole", erased_meanwhile)
+    _on(c, date(2026, 3, 24))
+    report = _sweep(c)
+    assert report["whole_subjects"] == {"contract_end": {"erased": 2, "gone": 1}}
+    assert not any(_retention_subject(c, uid).live for uid in uids)
+    ok = [d for a, o, d in _audit(c) if a == "vault:subject:erase" and d.get("key") == "destroyed"]
+    assert len(ok) == 2

@@ -122,3 +122,32 @@ def test_a_thread_writing_through_two_connections_does_not_wait_on_itself(
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
         other.close()
+
+
+def test_a_writer_whose_begin_fails_leaves_the_queue(
+    db: tuple[Engine, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds SQLite's write lock past the busy timeout: BEGIN fails ("locked"),
+    and the queue is free at once for another thread, while the failed connection is still out."""
+    engine, path = db
+    monkeypatch.setattr(engines, "WRITER_WAIT_S", 0.5)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with engine.connect() as connection:
+        connection.connection.driver_connection.execute("PRAGMA busy_timeout=50")
+        with pytest.raises(OperationalError, match="locked"):
+            connection.begin()
+        other.execute("COMMIT")
+        failed: list[BaseException] = []
+        writer = threading.Thread(target=lambda: _catch(failed, engine))
+        writer.start()
+        writer.join()
+        assert failed == []  # it would have waited WRITER_WAIT_S and failed on a taken queue
+    other.close()
+
+
+def _catch(failed: list[BaseException], engine: Engine) -> None:
+    try:
+        _write(engine, 1)
+    except BaseException as exc:  # noqa: BLE001 - reported to the test
+        failed.append(exc)

@@ -171,7 +171,7 @@ class SubjectRepository(Protocol):
 
     def erase_many(self, subject_ids: Sequence[int], at: datetime) -> dict[int, tuple[int, int]]:
         """``erase`` for many subjects in a few statements: (fields, identities) deleted, per
-        subject."""
+        subject erased now (those erased already, by someone else meanwhile, are left out)."""
         ...
 
     def to_rewrap(self, kek_version: int, after_id: int, limit: int) -> list[SubjectRecord]:

@@ -13,6 +13,7 @@ like anyone's (and the minor has been restricted since discovery).
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -343,11 +344,15 @@ def erase_due_now(
     current: dict[str, Any] = {"subject_after": 0, "outcomes": {}} | progress
 
     def counted(uow: UnitOfWork, outcomes: Sequence[tuple[int, str, Ended]]) -> None:
+        # counted on a copy, kept once committed: a batch rolled back and redone subject by
+        # subject is not counted twice
+        new = copy.deepcopy(current)
         for subject_id, reason, ended in outcomes:
-            group = current["outcomes"].setdefault(reason, {})
+            group = new["outcomes"].setdefault(reason, {})
             group[ended.outcome] = group.get(ended.outcome, 0) + 1
-            current["subject_after"] = subject_id
-        checkpoint(uow, dict(current))
+            new["subject_after"] = subject_id
+        checkpoint(uow, new)
+        uow.on_commit(lambda: current.update(new))
 
     today = deps.clock.now().date()
     after = int(current["subject_after"])
@@ -410,8 +415,11 @@ def _shred_batch(
     reasons = {s.id: r for s, r in due}
     whole = _whole(deps, uow, view, ready, holds, ended, reasons)
     erased = uow.subjects.erase_many([s.id for s in whole], at)
-    forget_subject_visits(uow, [s.id for s in whole])
+    forget_subject_visits(uow, list(erased))
     for subject in whole:
+        if subject.id not in erased:  # erased meanwhile by another job or sweep
+            ended[subject.id] = Ended("gone")
+            continue
         fields, identities = erased[subject.id]
         details: dict[str, Any] = {"key": "destroyed", "reason": f"retention:{reasons[subject.id]}"}
         details |= {"fields": fields, "identities": identities}

@@ -31,22 +31,28 @@ CONTRACT_END, MINOR, DORMANT = "contract_end", "minor", "dormant"
 
 
 def _erase_job(uow: UnitOfWork, tenant_key: str, run_at: datetime, now: datetime) -> int:
-    """Queue the erasure of the tenant's subjects due at ``run_at`` (or now, if that has passed):
-    one job for every contract end falling due on the same day, which erases them in batches
-    (``services.retention_erasure``); its id. A job under the same key that has already been
-    claimed may be past this subject (it goes through the subjects in id order): then another
-    job follows it."""
-    key = f"{ERASE_DUE_JOB}:{tenant_key}:{max(run_at, now).isoformat()}"
-    while True:
-        job = NewJob(ERASE_DUE_JOB, tenant_key, {}, max(run_at, now), dedupe_key=key)
-        queued = uow.jobs.enqueue(job, now)
+    """Queue the erasure of the tenant's subjects due at ``run_at`` (``subjects.erase_due``,
+    ``services.retention_erasure``), or find the job that will do it; its id. One job per tenant
+    and deletion day; a deletion that is due already joins the tenant's job waiting to run now, or
+    gets one of its own (a job already claimed may be past this subject: it goes through the
+    subjects in id order)."""
+    if run_at <= now:
+        waiting = uow.jobs.latest(ERASE_DUE_JOB, tenant_key)
+        if waiting is not None and waiting.status == JobStatus.QUEUED and waiting.run_at <= now:
+            return waiting.id
+        base = f"{ERASE_DUE_JOB}:{tenant_key}:now:{now:%Y%m%dT%H%M%S%f}"
+    else:
+        base = f"{ERASE_DUE_JOB}:{tenant_key}:{run_at.date().isoformat()}"
+    for attempt in range(1, 100):
+        key = base if attempt == 1 else f"{base}:{attempt}"
+        queued = uow.jobs.enqueue(NewJob(ERASE_DUE_JOB, tenant_key, {}, max(run_at, now), key), now)
         if queued is not None:
             return queued
         existing = uow.jobs.with_dedupe_key(key)
         found = uow.jobs.get(existing) if existing is not None else None
         if found is not None and found.status == JobStatus.QUEUED:
             return found.id
-        key = f"{key}:after:{existing}"
+    raise RuntimeError(f"no erasure job could be queued for tenant '{tenant_key}'")
 
 
 # --- contract end --------------------------------------------------------------------------------
@@ -155,9 +161,20 @@ def discover_minors(deps: Deps, tenant_key: str, actor: str = SYSTEM_ACTOR) -> l
         minors = uow.retention.minors(now.date())
     found = []
     decider = deps.decider
-    for subject in minors:
+    for listed in minors:
         with deps.make_uow() as uow:
-            if mark_minor(uow, decider, tenant_key, subject, view.policy.minor_age, now, actor):
+            bind_tenant(uow, tenant_key)
+            # read again: the erasure job the first minor queued may have erased this one meanwhile
+            subject = uow.retention.subject(uid=listed.uid)
+            if subject is None or not subject.live:
+                continue
+            try:
+                marked = mark_minor(
+                    uow, decider, tenant_key, subject, view.policy.minor_age, now, actor
+                )
+            except NotFound:  # erased between the read and the marking: nothing left to mark
+                continue
+            if marked:
                 found.append(subject.uid)
     return found
 

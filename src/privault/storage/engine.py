@@ -102,11 +102,14 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # this runs once per transaction (a fifth of a one-event write's Python time through it)
     driver = connection.connection.driver_connection
     statement = "BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE"
+    queued = statement != "BEGIN" and isinstance(driver, QueuedWriterConnection)
     try:
-        if statement != "BEGIN" and isinstance(driver, QueuedWriterConnection):
+        if queued:
             driver.queue()
         driver.execute(statement)
     except sqlite3.OperationalError as exc:  # as SQLAlchemy would have wrapped it ("locked")
+        if queued:
+            driver.dequeue()  # no transaction began: let the next writer in now
         raise DBAPIOperationalError(statement, None, exc) from exc
 
 
@@ -141,23 +144,24 @@ class QueuedWriterConnection(sqlite3.Connection):
         try:
             super().commit()
         finally:
-            self._dequeue()
+            self.dequeue()
 
     def rollback(self) -> None:
         """Roll back, then let the next writer in."""
         try:
             super().rollback()
         finally:
-            self._dequeue()
+            self.dequeue()
 
     def close(self) -> None:
         """Close, letting the next writer in."""
         try:
             super().close()
         finally:
-            self._dequeue()
+            self.dequeue()
 
-    def _dequeue(self) -> None:
+    def dequeue(self) -> None:
+        """Leave the queue (after the transaction, or when it could not begin)."""
         if not self._queued:
             return
         self._queued = False

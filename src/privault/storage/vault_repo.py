@@ -210,43 +210,53 @@ class SqlSubjects(BoundRepository):
         self.session.execute(stmt_update)
 
     def erase(self, subject_id: int, at: datetime) -> tuple[int, int]:
-        """Delete values and identities, destroy the wrapped data key, keep a tombstone."""
-        return self.erase_many([subject_id], at)[subject_id]
+        """Delete values and identities, destroy the wrapped data key, keep a tombstone ((0, 0)
+        if the subject was erased already)."""
+        return self.erase_many([subject_id], at).get(subject_id, (0, 0))
 
     def erase_many(self, subject_ids: Sequence[int], at: datetime) -> dict[int, tuple[int, int]]:
-        """``erase`` for many subjects: three statements per CHUNK of them, the rows
-        deleted counted per subject (RETURNING)."""
-        fields: Counter[int] = Counter()
-        identities: Counter[int] = Counter()
+        """``erase`` for many subjects: three statements per CHUNK of them. Only subjects still
+        live are erased (their data key destroyed first, which on PostgreSQL waits for anyone
+        erasing them at the same time and then finds them gone); the rows deleted are counted per
+        subject (RETURNING). Subjects not in the answer were erased already."""
+        erased: dict[int, tuple[int, int]] = {}
         for start in range(0, len(subject_ids), CHUNK):
-            ids = list(subject_ids[start : start + CHUNK])
-            fields.update(
+            live = list(
+                self.session.scalars(
+                    update(t.Subject)
+                    .where(
+                        t.Subject.id.in_(list(subject_ids[start : start + CHUNK])),
+                        t.Subject.wrapped_key.is_not(None),
+                    )
+                    .values(
+                        wrapped_key=None,
+                        ref=None,
+                        adult_on=None,
+                        exclusive_data=None,
+                        erased_at=at,
+                        updated_at=at,
+                    )
+                    .returning(t.Subject.id)
+                )
+            )
+            if not live:
+                continue
+            fields = Counter(
                 self.session.scalars(
                     delete(t.PersonalData)
-                    .where(t.PersonalData.subject_id.in_(ids))
+                    .where(t.PersonalData.subject_id.in_(live))
                     .returning(t.PersonalData.subject_id)
                 )
             )
-            identities.update(
+            identities = Counter(
                 self.session.scalars(
                     delete(t.Identity)
-                    .where(t.Identity.subject_id.in_(ids))
+                    .where(t.Identity.subject_id.in_(live))
                     .returning(t.Identity.subject_id)
                 )
             )
-            self.session.execute(
-                update(t.Subject)
-                .where(t.Subject.id.in_(ids))
-                .values(
-                    wrapped_key=None,
-                    ref=None,
-                    adult_on=None,
-                    exclusive_data=None,
-                    erased_at=at,
-                    updated_at=at,
-                )
-            )
-        return {i: (fields[i], identities[i]) for i in subject_ids}
+            erased |= {i: (fields[i], identities[i]) for i in live}
+        return erased
 
     def erase_some(
         self, subject_id: int, fields: Sequence[str], identity_kinds: Sequence[str], at: datetime
