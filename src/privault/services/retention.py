@@ -36,7 +36,7 @@ from privault.core.retention_ports import DueRow, HoldRecord, RulePlan, RunRecor
 from privault.services.audit import Entry, record
 from privault.services.deps import Deps
 from privault.services.retention_datastores import DatedStatus, dated_status, sweep_datastores
-from privault.services.retention_erasure import Ended, erase_due_subjects
+from privault.services.retention_erasure import Ended, erase_due_subjects, tally
 from privault.services.retention_kept import count_kept
 from privault.services.retention_report import audited, empty_report
 from privault.services.retention_subjects import SYSTEM_ACTOR, discover_minors
@@ -267,11 +267,10 @@ def _whole_subjects(
 
     def counted(uow: UnitOfWork, outcomes: Sequence[tuple[int, str, Ended]]) -> None:
         run = _run(uow, current)
-        for subject_id, reason, ended in outcomes:
-            group = run.report["whole_subjects"].setdefault(reason, {})
-            group[ended.outcome] = group.get(ended.outcome, 0) + 1
+        groups = run.report["whole_subjects"]
+        current["subject_after"] = tally(groups, outcomes, current["subject_after"])
+        for _, _, ended in outcomes:
             count_kept(run.report.setdefault("kept_by_law", {}), ended.kept)
-            current["subject_after"] = subject_id
         uow.retention.save(run.id, run.report, RunStatus.RUNNING, None)
         if checkpoint is not None:
             checkpoint(uow, dict(current))

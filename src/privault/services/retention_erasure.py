@@ -330,6 +330,19 @@ def erase_due_subjects(
         _erase_batch(deps, view, due[start : start + size], counted)
 
 
+def tally(
+    groups: dict[str, dict[str, int]], outcomes: Sequence[tuple[int, str, Ended]], after: int
+) -> int:
+    """Add each outcome to ``groups`` ({reason: {outcome: count}}); the last subject's id (or
+    ``after``, if there were none)."""
+    last = after
+    for subject_id, reason, ended in outcomes:
+        group = groups.setdefault(reason, {})
+        group[ended.outcome] = group.get(ended.outcome, 0) + 1
+        last = subject_id
+    return last
+
+
 def erase_due_now(
     deps: Deps,
     tenant_key: str,
@@ -347,10 +360,7 @@ def erase_due_now(
         # counted on a copy, kept once committed: a batch rolled back and redone subject by
         # subject is not counted twice
         new = copy.deepcopy(current)
-        for subject_id, reason, ended in outcomes:
-            group = new["outcomes"].setdefault(reason, {})
-            group[ended.outcome] = group.get(ended.outcome, 0) + 1
-            new["subject_after"] = subject_id
+        new["subject_after"] = tally(new["outcomes"], outcomes, new["subject_after"])
         checkpoint(uow, new)
         uow.on_commit(lambda: current.update(new))
 

@@ -46,10 +46,9 @@ def make_engine(
 
 
 def _sqlite_engine(url: str, database: str | None, pool_size: int) -> Engine:
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
     connect_args: dict[str, Any] = {"timeout": 30, "check_same_thread": False}
     if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
         connect_args["factory"] = _queued_writer()
     engine = create_engine(
         url,
@@ -101,8 +100,9 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # straight to the driver: the statement needs none of SQLAlchemy's execution machinery, and
     # this runs once per transaction (a fifth of a one-event write's Python time through it)
     driver = connection.connection.driver_connection
-    statement = "BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE"
-    queued = statement != "BEGIN" and isinstance(driver, QueuedWriterConnection)
+    reading = _READ_ONLY.get()
+    statement = "BEGIN" if reading else "BEGIN IMMEDIATE"
+    queued = not reading and isinstance(driver, QueuedWriterConnection)
     try:
         if queued:
             driver.queue()
