@@ -29,18 +29,20 @@ The worker runs its real rounds against PostgreSQL with its clock moved on one p
 the schedule queued three jobs per tenant every minute (`webhooks.deliver` even for tenants with no
 webhook): 60,000 + 1,000 + 1,000/24 = about 61,000 rows an hour at 1,000 tenants.
 
-On this machine (2026-12-08 01:14 UTC): the mix ran 160.3 req/s with one process and 167.2 with
-three (1.04x: met), p99 245 and 254 ms; 5.75 ms of server CPU a request with one process, 6.94
-with three (the issue measured about 11: the target of 5.5 is missed by a quarter of a
-millisecond; the rest is FastAPI's request handling, pydantic, psycopg's round trips and the audit
-MACs). SQLite: 200.7 req/s, p50 51 ms, p99 220 ms while the worker erased the 5,000 subjects in
-5.4 s (met; the issue measured p99 1.4-4.4 s; without the writers' queue, p99 was 441 ms with no
-worker running at all). 35 job rows and 25.7 s of worker CPU in the second hour (38 to 51 s in
-other runs), under 1 % of one core; the first hour queued 1,032 rows (each tenant's first daily
-sweep). Whole-subject erasures: 2,402/s on SQLite and 4,576/s on PostgreSQL (108 and 44 the day
-before, 15 and 33 when the issue was filed): vault-only subjects are erased in batches (100 on
-SQLite, with a pause of 20 ms between batches for waiting requests; 500 on PostgreSQL),
-crypto-shredded in a few statements, instead of one by one in about twenty.
+On this machine (2026-12-08 02:06 UTC, the run in the table; the 01:14 run in brackets): the mix ran
+180.3 req/s with one process and 262.5 with three (1.46x: met; [160.3 and 167.2, 1.04x]), p99 235
+and 155 ms; 5.01 ms of server CPU a request with one process, 4.11 with three (the issue measured
+about 11; target 5.5: met in this run, [missed at 5.75 and 6.94]: runs vary by a tenth or more
+here; what remains is FastAPI's request handling, pydantic, psycopg's round trips, one of them
+the API key's on every request, and the audit MACs). SQLite: 223.7 req/s, p50 47 ms, p99 216 ms
+while the embedded worker erased the 5,000 subjects in 5.2 s (met; the issue measured p99
+1.4-4.4 s; without the writers' queue, p99 was 441 ms with no worker running at all). 35 job rows
+and 25.8 s of worker CPU in the second hour (38 to 51 s in earlier runs), under 1 % of one core;
+the first hour queued 1,032 rows (each tenant's first daily sweep). Whole-subject erasures:
+2,545/s on SQLite and 4,857/s on PostgreSQL (108 and 44 the day before, 15 and 33 when the issue
+was filed): vault-only subjects are erased in batches (100 on SQLite, with a pause of 20 ms
+between batches for waiting requests; 500 on PostgreSQL), each data key destroyed only where it is
+still there, crypto-shredded in a few statements, instead of one by one in about twenty.
 """
 
 from __future__ import annotations
